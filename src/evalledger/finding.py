@@ -1,0 +1,40 @@
+"""The one currency of evalledger: a Finding, produced by lint and audit, rendered by every reporter.
+
+Findings order by position (path, line, column, rule) so every report is sorted and stable.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+SEVERITIES = (ERROR, WARNING, INFO)
+SEVERITY_RANK = {ERROR: 2, WARNING: 1, INFO: 0}
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    path: str
+    line: int
+    column: int
+    rule: str
+    severity: str = field(compare=False)
+    message: str = field(compare=False)
+    # audit-only context; lint leaves these empty
+    commit: str | None = field(default=None, compare=False)
+    old: Any = field(default=None, compare=False)
+    new: Any = field(default=None, compare=False)
+    evidence: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITY_RANK:
+            raise ValueError(f"unknown severity {self.severity!r}")
+
+
+def worst_severity(findings: list[Finding]) -> str | None:
+    """The most severe level among findings, or None when there are none."""
+    if not findings:
+        return None
+    return max((f.severity for f in findings), key=SEVERITY_RANK.__getitem__)

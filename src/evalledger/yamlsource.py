@@ -1,0 +1,358 @@
+"""Safe YAML loading that keeps a position for every node.
+
+Why not ``yaml.safe_load``: it forgets where values came from (we need ``file:line:col`` on every
+finding), lets the last of two duplicate keys win silently (a way to hide a score edit), and its
+composer recurses, so 10,000-deep nesting or an alias bomb runs away before anything can refuse it.
+
+Here libyaml's C parser produces events and a small iterative builder turns them into ``Node``
+trees. Size is bounded before parsing, depth and alias expansion while building, so hostile input
+stops early with a positioned error. Scalars resolve exactly as PyYAML's SafeLoader resolves them
+(YAML 1.1: ``yes`` is a bool, ``2025-01-15`` a date, ``1e-3`` a string), because that is what the
+Hub's own tooling sees.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
+
+try:  # libyaml is in every PyYAML wheel; the pure parser is a slower fallback, never a failure
+    from yaml.cyaml import CParser as _Parser
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml.loader import SafeLoader as _Parser  # type: ignore[assignment]
+
+from evalledger.finding import ERROR, WARNING, Finding
+
+YAML_TAG = "tag:yaml.org,2002:"
+STR, INT, FLOAT, BOOL, NULL, TIMESTAMP = "str", "int", "float", "bool", "null", "timestamp"
+_SAFE_SCALAR_TAGS = {STR, INT, FLOAT, BOOL, NULL, TIMESTAMP, "binary", "merge", "value"}
+_SAFE_COLLECTION_TAGS = {"seq", "map", "omap", "pairs", "set"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds applied before and while parsing; defaults are far above any real result file."""
+
+    max_bytes: int = 2 * 1024 * 1024
+    max_depth: int = 64
+    max_alias_nodes: int = 10_000  # nodes reachable through aliases, counted with repetition
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class Node:
+    """A YAML value with its position (1-based line and column).
+
+    ``kind`` is ``map``, ``seq`` or ``scalar``. For a map, ``value`` maps keys to value nodes and
+    ``keys`` maps the same keys to their key nodes (where a key was written). For a scalar,
+    ``value`` is the Python value SafeLoader would produce and ``tag`` its resolved type name.
+    """
+
+    __slots__ = ("kind", "value", "line", "column", "tag", "quoted", "keys", "size")
+
+    def __init__(self, kind: str, value: Any, line: int, column: int, tag: str = "",
+                 quoted: bool = False) -> None:
+        self.kind = kind
+        self.value = value
+        self.line = line
+        self.column = column
+        self.tag = tag
+        self.quoted = quoted
+        self.keys: dict[Any, Node] | None = {} if kind == "map" else None
+        self.size = 1
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"Node({self.kind}, {self.to_python()!r}, {self.line}:{self.column})"
+
+    @property
+    def is_map(self) -> bool:
+        return self.kind == "map"
+
+    @property
+    def is_seq(self) -> bool:
+        return self.kind == "seq"
+
+    def get(self, key: str) -> Node | None:
+        return self.value.get(key) if self.kind == "map" else None
+
+    def key_node(self, key: str) -> Node:
+        """Where a key was written (falls back to the mapping itself)."""
+        if self.keys is not None and key in self.keys:
+            return self.keys[key]
+        return self
+
+    def to_python(self) -> Any:
+        """Plain Python data, as ``yaml.safe_load`` would return it (without positions)."""
+        if self.kind == "scalar":
+            return self.value
+        if self.kind == "seq":
+            return [child.to_python() for child in self.value]
+        return {key: child.to_python() for key, child in self.value.items()}
+
+
+@dataclass
+class Document:
+    """A parsed file: its root node (None when empty) and non-fatal problems met while loading."""
+
+    root: Node | None
+    problems: list[Finding]
+
+
+class YamlLoadError(Exception):
+    """A fatal problem: the file cannot be turned into data at all."""
+
+    def __init__(self, rule: str, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+        self.line = line
+        self.column = column
+
+    def to_finding(self, path: str) -> Finding:
+        return Finding(path, self.line, self.column, self.rule, ERROR, self.message)
+
+
+def decode(data: bytes) -> str:
+    """Bytes to text, refusing binary and non-UTF-8 input with the position of the first bad byte."""
+    if b"\x00" in data:
+        offset = data.index(b"\x00")
+        line, column = _position(data, offset)
+        raise YamlLoadError("binary-file", "file looks binary (NUL byte); expected UTF-8 YAML text",
+                            line, column)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _position(data, exc.start)
+        raise YamlLoadError("not-utf8", f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at "
+                            f"offset {exc.start}); save it as UTF-8", line, column) from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, offset) + 1
+    column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    return line, column
+
+
+def load(data: bytes | str, path: str = "<string>", *, limits: Limits = DEFAULT_LIMITS,
+         line_offset: int = 0) -> Document:
+    """Parse one YAML document. Raises YamlLoadError for input that cannot be data at all.
+
+    ``line_offset`` shifts reported lines, for YAML embedded in another file (front matter).
+    """
+    size = len(data)
+    if size > limits.max_bytes:
+        raise YamlLoadError("file-too-large", f"file is {size:,} bytes, over the {limits.max_bytes:,}"
+                            " byte limit for a YAML file (set --max-file-size to raise it)")
+    text = decode(data) if isinstance(data, bytes) else data
+    builder = _Builder(path, limits, line_offset)
+    try:
+        return builder.build(_Parser(text))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = exc.problem or "invalid YAML"
+        if exc.context:
+            message = f"{message} ({exc.context})"
+        line = (mark.line + 1 + line_offset) if mark else 1 + line_offset
+        column = (mark.column + 1) if mark else 1
+        raise YamlLoadError("yaml-syntax", message, line, column) from None
+    except yaml.YAMLError as exc:
+        raise YamlLoadError("yaml-syntax", str(exc), 1 + line_offset, 1) from None
+    except RecursionError:  # pragma: no cover - the depth bound stops this first
+        raise YamlLoadError("yaml-depth-limit", "nesting too deep", 1 + line_offset, 1) from None
+
+
+_resolvers = Resolver.yaml_implicit_resolvers
+_constructor = SafeConstructor()
+
+
+def _resolve_plain(value: str) -> str:
+    """Implicit tag of a plain scalar, exactly as PyYAML's Resolver decides (YAML 1.1)."""
+    if value == "":
+        candidates = _resolvers.get("", [])
+    else:
+        candidates = _resolvers.get(value[0], [])
+    for tag, regexp in candidates:
+        if regexp.match(value):
+            return tag[len(YAML_TAG):]
+    return STR
+
+
+def _construct_scalar(tag: str, value: str, style: str | None) -> Any:
+    construct = SafeConstructor.yaml_constructors.get(YAML_TAG + tag)
+    if tag == STR or construct is None:  # merge/value keys stay strings, as in SafeLoader
+        return value
+    try:
+        return construct(
+            _constructor, ScalarNode(YAML_TAG + tag, value, style=style))
+    except (ConstructorError, ValueError, OverflowError):
+        return value
+
+
+class _Builder:
+    """Turns a parser's event stream into Node trees without recursion."""
+
+    def __init__(self, path: str, limits: Limits, line_offset: int) -> None:
+        self.path = path
+        self.limits = limits
+        self.line_offset = line_offset
+        self.problems: list[Finding] = []
+        self.anchors: dict[str, Node] = {}
+        self.alias_nodes = 0
+
+    def _problem(self, rule: str, severity: str, mark: Any, message: str) -> None:
+        self.problems.append(Finding(self.path, mark.line + 1 + self.line_offset, mark.column + 1,
+                                     rule, severity, message))
+
+    def _check_tag(self, tag: str | None, mark: Any, allowed: set[str]) -> str | None:
+        """Short name of a standard tag, or None after reporting a tag a safe loader rejects."""
+        if tag is None or tag == "!":
+            return ""
+        if tag.startswith(YAML_TAG) and tag[len(YAML_TAG):] in allowed:
+            return tag[len(YAML_TAG):]
+        shown = "!!" + tag[len(YAML_TAG):] if tag.startswith(YAML_TAG) else tag
+        self._problem("yaml-unsafe-tag", ERROR, mark,
+                      f"tag {shown} is not allowed: result files are plain data, and safe YAML "
+                      "loaders (the Hub's included) refuse it")
+        return None
+
+    def build(self, parser: Any) -> Document:
+        roots: list[Node] = []
+        # stack entries: [node, pending_key_node_or_None]
+        stack: list[list[Any]] = []
+        max_depth = self.limits.max_depth
+        lo = self.line_offset
+        get_event = parser.get_event
+        while True:
+            event = get_event()
+            cls = event.__class__
+            if cls is ScalarEvent:
+                mark = event.start_mark
+                style = event.style
+                if event.tag is not None and event.tag != "!":
+                    short = self._check_tag(event.tag, mark, _SAFE_SCALAR_TAGS)
+                    tag = short or STR
+                    value = _construct_scalar(tag, event.value, style) if short else event.value
+                elif style is None and event.implicit[0]:
+                    tag = _resolve_plain(event.value)
+                    value = event.value if tag == STR else _construct_scalar(tag, event.value, style)
+                else:
+                    tag, value = STR, event.value
+                node = Node("scalar", value, mark.line + 1 + lo, mark.column + 1, tag, style is not None)
+                if event.anchor is not None:
+                    self.anchors[event.anchor] = node
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                mark = event.start_mark
+                if len(stack) >= max_depth:
+                    raise YamlLoadError("yaml-depth-limit", f"nesting deeper than {max_depth} levels;"
+                                        " result files need fewer than 10", mark.line + 1 + lo,
+                                        mark.column + 1)
+                is_map = cls is MappingStartEvent
+                if event.tag is not None and not event.implicit:
+                    self._check_tag(event.tag, mark, _SAFE_COLLECTION_TAGS)
+                node = Node("map" if is_map else "seq", {} if is_map else [], mark.line + 1 + lo,
+                            mark.column + 1)
+                if event.anchor is not None:
+                    self.anchors[event.anchor] = node
+                stack.append([node, None])
+                continue
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                node = stack.pop()[0]
+            elif cls is AliasEvent:
+                mark = event.start_mark
+                target = self.anchors.get(event.anchor)
+                if target is None:
+                    raise YamlLoadError("yaml-syntax", f"found undefined alias {event.anchor!r}",
+                                        mark.line + 1 + lo, mark.column + 1)
+                self.alias_nodes += target.size
+                if self.alias_nodes > self.limits.max_alias_nodes:
+                    raise YamlLoadError("yaml-alias-limit", "aliases expand to more than "
+                                        f"{self.limits.max_alias_nodes:,} nodes (an alias bomb?)",
+                                        mark.line + 1 + lo, mark.column + 1)
+                node = target
+            elif cls is DocumentStartEvent:
+                if roots or stack:
+                    mark = event.start_mark
+                    self._problem("yaml-multiple-documents", ERROR, mark,
+                                  "a second YAML document starts here; result files hold one")
+                continue
+            elif cls is StreamEndEvent:
+                break
+            else:
+                continue
+            # attach the finished node to its parent
+            if not stack:
+                roots.append(node)
+                continue
+            top = stack[-1]
+            parent = top[0]
+            parent.size += node.size
+            if parent.kind == "seq":
+                parent.value.append(node)
+            elif top[1] is None:
+                top[1] = node
+            else:
+                key_node = top[1]
+                top[1] = None
+                self._add_pair(parent, key_node, node)
+        root = roots[0] if roots else None
+        return Document(root, self.problems)
+
+    def _add_pair(self, mapping: Node, key_node: Node, value: Node) -> None:
+        if key_node.kind != "scalar":
+            raise YamlLoadError("yaml-syntax", "found unhashable key (a mapping or list used as a key)",
+                                key_node.line, key_node.column)
+        key = key_node.value
+        if key_node.tag == "merge":
+            sources = value.value if value.kind == "seq" else [value]
+            for source in sources:
+                if source.kind != "map":
+                    raise YamlLoadError("yaml-syntax", "merge key '<<' needs a mapping",
+                                        value.line, value.column)
+                for k, v in source.value.items():
+                    if k not in mapping.value:
+                        mapping.value[k] = v
+                        mapping.keys[k] = source.keys[k]
+            return
+        if isinstance(key, (list, dict)):
+            raise YamlLoadError("yaml-syntax", "found unhashable key", key_node.line, key_node.column)
+        if key in mapping.value:
+            first = mapping.keys[key]
+            self.problems.append(Finding(
+                self.path, key_node.line, key_node.column, "duplicate-key", ERROR,
+                f"duplicate key {key!r} (first at line {first.line}); YAML keeps only this last one,"
+                " silently dropping the first"))
+        mapping.value[key] = value
+        mapping.keys[key] = key_node
+
+
+def iter_nodes(node: Node) -> Iterator[Node]:
+    """Every node of a tree, depth first, without recursion."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if current.kind == "seq":
+            stack.extend(reversed(current.value))
+        elif current.kind == "map":
+            stack.extend(reversed(list(current.value.values())))
+
+
+def is_date(value: Any) -> bool:
+    return isinstance(value, (datetime.date, datetime.datetime))
