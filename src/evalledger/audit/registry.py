@@ -1,0 +1,6 @@
+"""Audit rules by id (filled in by the audit rule modules)."""
+from __future__ import annotations
+
+from evalledger.rules import Rule
+
+RULES: dict[str, Rule] = {}

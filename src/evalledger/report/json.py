@@ -1,0 +1,54 @@
+"""Machine-readable output; the two shapes are the public contract of DESIGN.md."""
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, TextIO
+
+from evalledger.report import Report
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe value: dates become ISO strings, non-finite floats become strings."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def lint_document(report: Report) -> dict[str, Any]:
+    return {
+        "problems": [
+            {"path": f.path, "line": f.line, "column": f.column, "severity": f.severity,
+             "rule": f.rule, "message": f.message}
+            for f in sorted(report.findings)
+        ],
+        "files": report.files,
+    }
+
+
+def audit_document(report: Report) -> dict[str, Any]:
+    findings = []
+    for f in sorted(report.findings):
+        item = {"rule": f.rule, "severity": f.severity, "path": f.path, "line": f.line,
+                "commit": f.commit, "message": f.message, "old": _plain(f.old), "new": _plain(f.new)}
+        if f.evidence:
+            item["evidence"] = _plain(f.evidence)
+        findings.append(item)
+    doc: dict[str, Any] = {"findings": findings}
+    if "commits" in report.extra:
+        doc["commits"] = report.extra["commits"]
+    return doc
+
+
+def write(report: Report, stream: TextIO) -> None:
+    doc = audit_document(report) if report.command == "audit" else lint_document(report)
+    json.dump(doc, stream, indent=2, sort_keys=False)
+    stream.write("\n")
