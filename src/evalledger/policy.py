@@ -1,0 +1,145 @@
+"""A benchmark's policy file (``.evalledger.yaml`` beside its ``eval.yaml``).
+
+``eval.yaml`` stays untouched (inspect_ai rejects unknown task keys), so what a benchmark
+maintainer wants to declare about its scores lives here, read by lint ``--benchmark``, aggregate
+and audit alike::
+
+    tasks:
+      diamond: {direction: higher, unit: fraction, min: 0, max: 1}
+    defaults: {direction: higher}          # unit: inferred per value when not declared
+    audit:
+      raise-threshold: {percent: 2.0, fraction: 0.02, points: 2.0}
+      copied-value-min-models: 3
+      future-date-grace-days: 1
+
+Without a file the defaults apply: higher is better, unit inferred (a value in [0, 1] reads as a
+fraction, in (1, 100] as percent, otherwise points).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evalledger.finding import ERROR, Finding
+from evalledger.yamlsource import YamlLoadError, load
+
+POLICY_FILE = ".evalledger.yaml"
+UNITS = ("fraction", "percent", "points")
+DIRECTIONS = ("higher", "lower")
+
+
+@dataclass(frozen=True)
+class TaskPolicy:
+    direction: str = "higher"
+    unit: str | None = None  # None: inferred from each value
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def bounds(self) -> tuple[float | None, float | None]:
+        if self.minimum is not None or self.maximum is not None:
+            return self.minimum, self.maximum
+        if self.unit == "fraction":
+            return 0.0, 1.0
+        if self.unit == "percent":
+            return 0.0, 100.0
+        return None, None
+
+
+@dataclass(frozen=True)
+class AuditPolicy:
+    raise_threshold: dict[str, float] = field(
+        default_factory=lambda: {"percent": 2.0, "fraction": 0.02, "points": 2.0})
+    copied_value_min_models: int = 3
+    future_date_grace_days: int = 1
+
+
+@dataclass(frozen=True)
+class BenchmarkPolicy:
+    tasks: dict[str, TaskPolicy] = field(default_factory=dict)
+    default: TaskPolicy = field(default_factory=TaskPolicy)
+    audit: AuditPolicy = field(default_factory=AuditPolicy)
+    path: str | None = None
+
+    def for_task(self, task_id: str) -> TaskPolicy:
+        return self.tasks.get(task_id, self.default)
+
+
+def infer_unit(value: float) -> str:
+    """Scale a bare number most likely uses (the format has no unit field)."""
+    if 0.0 <= value <= 1.0:
+        return "fraction"
+    if 1.0 < value <= 100.0:
+        return "percent"
+    return "points"
+
+
+def _task_policy(data: Any, base: TaskPolicy, where: str, problems: list[str]) -> TaskPolicy:
+    if not isinstance(data, dict):
+        problems.append(f"{where} must be a mapping")
+        return base
+    direction = data.get("direction", base.direction)
+    if direction not in DIRECTIONS:
+        problems.append(f"{where}.direction must be one of {', '.join(DIRECTIONS)}")
+        direction = base.direction
+    unit = data.get("unit", base.unit)
+    if unit is not None and unit not in UNITS:
+        problems.append(f"{where}.unit must be one of {', '.join(UNITS)}")
+        unit = base.unit
+    bounds = []
+    for key in ("min", "max"):
+        value = data.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            problems.append(f"{where}.{key} must be a number")
+            value = None
+        bounds.append(float(value) if value is not None else None)
+    return TaskPolicy(direction, unit, bounds[0], bounds[1])
+
+
+def parse_policy(data: Any, path: str | None = None) -> tuple[BenchmarkPolicy, list[str]]:
+    """Policy from plain data; problems are messages (the caller attaches a location)."""
+    problems: list[str] = []
+    if data is None:
+        return BenchmarkPolicy(path=path), problems
+    if not isinstance(data, dict):
+        return BenchmarkPolicy(path=path), ["policy file must be a mapping"]
+    default = _task_policy(data.get("defaults", {}), TaskPolicy(), "defaults", problems)
+    tasks = {}
+    raw_tasks = data.get("tasks", {}) or {}
+    if isinstance(raw_tasks, dict):
+        for task_id, raw in raw_tasks.items():
+            tasks[str(task_id)] = _task_policy(raw, default, f"tasks.{task_id}", problems)
+    else:
+        problems.append("tasks must be a mapping of task id to policy")
+    audit = AuditPolicy()
+    raw_audit = data.get("audit", {}) or {}
+    if isinstance(raw_audit, dict):
+        threshold = dict(audit.raise_threshold)
+        raw_threshold = raw_audit.get("raise-threshold", {})
+        if isinstance(raw_threshold, dict):
+            for unit, value in raw_threshold.items():
+                if unit in UNITS and isinstance(value, (int, float)) and not isinstance(value, bool):
+                    threshold[unit] = float(value)
+                else:
+                    problems.append(f"audit.raise-threshold.{unit} must be a number for a known unit")
+        copies = raw_audit.get("copied-value-min-models", audit.copied_value_min_models)
+        grace = raw_audit.get("future-date-grace-days", audit.future_date_grace_days)
+        audit = AuditPolicy(threshold, int(copies) if isinstance(copies, int) else 3,
+                            int(grace) if isinstance(grace, int) else 1)
+    return BenchmarkPolicy(tasks, default, audit, path), problems
+
+
+def load_policy(directory: str | Path) -> tuple[BenchmarkPolicy, list[Finding]]:
+    """Read ``.evalledger.yaml`` from a benchmark directory; defaults when it is absent."""
+    path = Path(directory) / POLICY_FILE
+    if not path.is_file():
+        return BenchmarkPolicy(), []
+    shown = str(path)
+    try:
+        doc = load(path.read_bytes(), shown)
+    except YamlLoadError as exc:
+        return BenchmarkPolicy(path=shown), [exc.to_finding(shown)]
+    policy, problems = parse_policy(doc.root.to_python() if doc.root else None, shown)
+    findings = list(doc.problems) + [Finding(shown, 1, 1, "policy-invalid", ERROR, message)
+                                     for message in problems]
+    return policy, findings
