@@ -171,7 +171,9 @@ def load(data: bytes | str, path: str = "<string>", *, limits: Limits = DEFAULT_
             message = f"{message} ({exc.context})"
         line = (mark.line + 1 + line_offset) if mark else 1 + line_offset
         column = (mark.column + 1) if mark else 1
-        raise YamlLoadError("yaml-syntax", message, line, column) from None
+        # libyaml has a nesting bound of its own for flow collections; report it as ours
+        rule = "yaml-depth-limit" if "maximum nesting depth" in message else "yaml-syntax"
+        raise YamlLoadError(rule, message, line, column) from None
     except yaml.YAMLError as exc:
         raise YamlLoadError("yaml-syntax", str(exc), 1 + line_offset, 1) from None
     except RecursionError:  # pragma: no cover - the depth bound stops this first
@@ -249,12 +251,12 @@ class _Builder:
                     short = self._check_tag(event.tag, mark, _SAFE_SCALAR_TAGS)
                     tag = short or STR
                     value = _construct_scalar(tag, event.value, style) if short else event.value
-                elif style is None and event.implicit[0]:
+                elif not style and event.implicit[0]:
                     tag = _resolve_plain(event.value)
                     value = event.value if tag == STR else _construct_scalar(tag, event.value, style)
                 else:
                     tag, value = STR, event.value
-                node = Node("scalar", value, mark.line + 1 + lo, mark.column + 1, tag, style is not None)
+                node = Node("scalar", value, mark.line + 1 + lo, mark.column + 1, tag, bool(style))
                 if event.anchor is not None:
                     self.anchors[event.anchor] = node
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
