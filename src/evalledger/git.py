@@ -120,3 +120,307 @@ class BlobReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# --- history walking (audit) -------------------------------------------------------------------
+
+ZERO_OID = "0" * 40
+
+
+@dataclass(frozen=True)
+class Change:
+    """One path changed by a commit, as ``git log --raw`` reports it (renames off)."""
+
+    status: str  # A, M, D, T
+    path: str
+    old_oid: str | None  # None when added
+    new_oid: str | None  # None when deleted
+
+
+@dataclass(frozen=True)
+class CommitChanges:
+    sha: str
+    parents: tuple[str, ...]
+    time: int  # committer time, unix seconds
+    author_name: str
+    author_email: str
+    changes: tuple[Change, ...]
+
+
+_LOG_FORMAT = "%x01%H %P%x00%ct%x00%an%x00%ae%x00"
+
+
+def iter_changes(repo: str | os.PathLike[str], revs: Sequence[str], paths: Sequence[str]
+                 ) -> Iterator[CommitChanges]:
+    """Commits touching ``paths``, oldest first, streamed from one ``git log --raw`` process.
+
+    Merge commits carry no changes here (git shows no raw diff for merges without ``-m``); the
+    commits that brought the changes in are listed themselves. Uses the commit-graph's
+    changed-path Bloom filters when the repository has them.
+    """
+    args = ["git", "log", "--raw", "--no-abbrev", "--no-renames", "-z", "--full-history",
+            "--topo-order", "--reverse", f"--format={_LOG_FORMAT}", *revs, "--", *paths]
+    proc = subprocess.Popen(args, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=git_env())
+    assert proc.stdout is not None
+    pending = b""
+    try:
+        while True:
+            chunk = proc.stdout.read(1 << 16)
+            if not chunk:
+                break
+            pending += chunk
+            records = pending.split(b"\x01")
+            pending = records.pop()
+            for record in records:
+                if record:
+                    yield _parse_record(record)
+        if pending:
+            yield _parse_record(pending)
+    finally:
+        proc.stdout.close()
+        stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+        if proc.stderr:
+            proc.stderr.close()
+        code = proc.wait()
+    if code != 0:
+        raise GitError(args[1:], code, stderr)
+
+
+def _parse_record(record: bytes) -> CommitChanges:
+    fields = record.split(b"\0")
+    ids = fields[0].decode().split()
+    changes = []
+    rest = fields[4:]
+    i = 0
+    while i + 1 < len(rest):
+        meta = rest[i].strip()
+        if not meta.startswith(b":"):
+            i += 1
+            continue
+        parts = meta[1:].decode().split()
+        old_oid, new_oid, status = parts[2], parts[3], parts[4][:1]
+        path = rest[i + 1].decode("utf-8", "surrogateescape")
+        changes.append(Change(status, path, None if old_oid == ZERO_OID else old_oid,
+                              None if new_oid == ZERO_OID else new_oid))
+        i += 2
+    return CommitChanges(ids[0], tuple(ids[1:]), int(fields[1]), fields[2].decode("utf-8", "replace"),
+                         fields[3].decode("utf-8", "replace"), tuple(changes))
+
+
+def ls_tree(repo: str | os.PathLike[str], rev: str, paths: Sequence[str]) -> dict[str, str]:
+    """path -> blob id of the files under ``paths`` at ``rev``."""
+    out = run(["ls-tree", "-r", "-z", "--full-tree", rev, "--", *paths], repo)
+    files = {}
+    for item in out.split(b"\0"):
+        if not item:
+            continue
+        meta, path = item.split(b"\t", 1)
+        mode, kind, oid = meta.decode().split()
+        if kind == "blob":
+            files[path.decode("utf-8", "surrogateescape")] = oid
+    return files
+
+
+def merge_base(repo: str | os.PathLike[str], a: str, b: str) -> str | None:
+    out = run(["merge-base", a, b], repo, check=False)
+    return out.decode().strip() or None
+
+
+def is_ancestor(repo: str | os.PathLike[str], ancestor: str, descendant: str = "HEAD") -> bool:
+    proc = subprocess.run(["git", "merge-base", "--is-ancestor", ancestor, descendant], cwd=repo,
+                          capture_output=True, env=git_env())
+    return proc.returncode == 0
+
+
+def commit_exists(repo: str | os.PathLike[str], sha: str) -> bool:
+    proc = subprocess.run(["git", "cat-file", "-e", f"{sha}^{{commit}}"], cwd=repo,
+                          capture_output=True, env=git_env())
+    return proc.returncode == 0
+
+
+def shallow_commits(repo: str | os.PathLike[str]) -> set[str]:
+    """Commits whose parents a shallow clone cut off (empty for a complete clone)."""
+    path = Path(run_text(["rev-parse", "--path-format=absolute", "--git-path", "shallow"], repo).strip())
+    if not path.is_file():
+        return set()
+    return {line.strip() for line in path.read_text().splitlines() if line.strip()}
+
+
+def rev_list(repo: str | os.PathLike[str], revs: Sequence[str]) -> list[str]:
+    return run_text(["rev-list", *revs], repo).split()
+
+
+def fetch_unshallow(repo: str | os.PathLike[str], remote: str = "origin") -> None:
+    """Complete a shallow clone (network); raises GitError when the remote cannot be reached."""
+    run(["fetch", "--quiet", "--unshallow", "--no-tags", remote], repo)
+
+
+def remote_url(repo: str | os.PathLike[str], remote: str = "origin") -> str | None:
+    out = run(["config", "--get", f"remote.{remote}.url"], repo, check=False)
+    return out.decode().strip() or None
+
+
+def blame_line(repo: str | os.PathLike[str], rev: str, path: str, line: int
+               ) -> tuple[str, str, str] | None:
+    """(commit, author name, author email) of the commit that last wrote ``path:line`` at ``rev``."""
+    out = run(["blame", "--porcelain", "-L", f"{line},{line}", rev, "--", path], repo, check=False)
+    if not out:
+        return None
+    lines = out.decode("utf-8", "replace").splitlines()
+    commit = lines[0].split()[0]
+    name = email = ""
+    for item in lines[1:]:
+        if item.startswith("author "):
+            name = item[7:]
+        elif item.startswith("author-mail "):
+            email = item[12:].strip("<>")
+    return commit, name, email
+
+
+def write_commit_graph(repo: str | os.PathLike[str]) -> None:
+    """Write a commit-graph with changed-path Bloom filters (git >= 2.27) so path-limited walks
+    skip the tree diff of commits that did not touch the paths."""
+    run(["commit-graph", "write", "--reachable", "--changed-paths"], repo)
+
+
+# --- partial fetch and commit-back (aggregate) ---------------------------------------------------
+
+#: upload-pack for local and file:// sources: a model repo on disk rarely enables filters, and
+#: without them git silently falls back to sending every blob.
+_LOCAL_UPLOAD_PACK = "git -c uploadpack.allowFilter=true -c uploadpack.allowAnySHA1InWant=true upload-pack"
+
+
+def is_local_url(url: str) -> bool:
+    return url.startswith("file://") or "://" not in url and not _looks_scp(url)
+
+
+def _looks_scp(url: str) -> bool:
+    # user@host:path or host:path (scp-like ssh); a Windows drive "C:\" is a path
+    head, sep, _ = url.partition(":")
+    return bool(sep) and "/" not in head and len(head) > 1
+
+
+def init_partial_cache(path: str | os.PathLike[str], url: str) -> None:
+    """A bare repository whose ``origin`` is a promisor remote with ``blob:none``: later fetches
+    bring commits and trees only, and blobs are fetched by id, in one batch, when asked for."""
+    run(["init", "--quiet", "--bare", str(path)])
+    config = Path(path) / "config"
+    with open(config, "a", encoding="utf-8") as handle:
+        handle.write("[core]\n\trepositoryformatversion = 1\n"
+                     "[extensions]\n\tpartialClone = origin\n"
+                     "[gc]\n\tauto = 0\n"
+                     f"[remote \"origin\"]\n\turl = {_config_quote(url)}\n\tpromisor = true\n"
+                     "\tpartialclonefilter = blob:none\n")
+
+
+def _config_quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def fetch_shallow(repo: str | os.PathLike[str], url: str, refspecs: Sequence[str], *,
+                  prune: bool = False, timeout: float | None = None) -> None:
+    """Depth-1, blob-less fetch of ``refspecs`` from ``origin`` (its url is ``url``)."""
+    args = ["fetch", "--quiet", "--no-tags", "--depth=1", "--filter=blob:none", "--no-write-fetch-head",
+            "--recurse-submodules=no", "--force"]
+    if prune:
+        args.append("--prune")
+    if is_local_url(url):
+        args.append(f"--upload-pack={_LOCAL_UPLOAD_PACK}")
+    run([*args, "origin", *refspecs], repo, timeout=timeout)
+
+
+def fetch_objects(repo: str | os.PathLike[str], url: str, oids: Sequence[str], *,
+                  timeout: float | None = None) -> None:
+    """Fetch objects by id in ONE request (what git's lazy fetch does for one object at a time).
+    Objects already present are not transferred again."""
+    if not oids:
+        return
+    args = ["-c", "fetch.negotiationAlgorithm=noop", "fetch", "--quiet", "--no-tags",
+            "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "--stdin"]
+    if is_local_url(url):
+        args.append(f"--upload-pack={_LOCAL_UPLOAD_PACK}")
+    run([*args, "origin"], repo, input="".join(f"{oid}\n" for oid in oids).encode(), timeout=timeout)
+
+
+def list_refs(repo: str | os.PathLike[str], patterns: Sequence[str]) -> list[tuple[str, str]]:
+    """(refname, commit) of the refs matching ``patterns`` (for-each-ref patterns)."""
+    out = run_text(["for-each-ref", "--format=%(refname) %(objectname)", *patterns], repo)
+    return [tuple(line.split(" ", 1)) for line in out.splitlines() if line]  # type: ignore[misc]
+
+
+def parse_tree(data: bytes) -> list[tuple[str, str, str]]:
+    """Entries (mode, name, oid) of a raw tree object as ``cat-file --batch`` returns it."""
+    entries = []
+    pos = 0
+    while pos < len(data):
+        space = data.index(b" ", pos)
+        nul = data.index(b"\0", space)
+        mode = data[pos:space].decode()
+        name = data[space + 1:nul].decode("utf-8", "surrogateescape")
+        oid = data[nul + 1:nul + 21].hex()
+        entries.append((mode, name, oid))
+        pos = nul + 21
+    return entries
+
+
+def parse_commit(data: bytes) -> tuple[str, int]:
+    """(tree oid, committer time) of a raw commit object."""
+    tree, when = "", 0
+    for line in data.split(b"\n"):
+        if not line:
+            break
+        if line.startswith(b"tree "):
+            tree = line[5:].decode()
+        elif line.startswith(b"committer "):
+            when = int(line.rsplit(b" ", 2)[1])
+    return tree, when
+
+
+def status_paths(repo: str | os.PathLike[str], paths: Sequence[str]) -> str:
+    """``git status --porcelain`` limited to ``paths``: empty when they match HEAD."""
+    return run_text(["status", "--porcelain", "--untracked-files=all", "--", *paths], repo)
+
+
+def commit_paths(repo: str | os.PathLike[str], paths: Sequence[str], message: str, *,
+                 name: str, email: str) -> str:
+    """Commit exactly ``paths`` (nothing else the user staged) as ``name <email>``; returns the sha."""
+    identity = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
+                "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email}
+    run(["add", "--all", "--", *paths], repo)
+    run(["-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", "-m", message, "--", *paths],
+        repo, env=identity)
+    return run_text(["rev-parse", "HEAD"], repo).strip()
+
+
+def push_branch(repo: str | os.PathLike[str], remote: str, branch: str, *,
+                timeout: float | None = None) -> tuple[bool, str]:
+    """Push HEAD to ``branch`` without force; (accepted, git's stderr)."""
+    proc = subprocess.run(["git", "push", "--porcelain", remote, f"HEAD:refs/heads/{branch}"], cwd=repo,
+                          capture_output=True, env=git_env(), timeout=timeout)
+    text = (proc.stderr + proc.stdout).decode("utf-8", "replace")
+    return proc.returncode == 0, text
+
+
+def fetch_branch(repo: str | os.PathLike[str], remote: str, branch: str, *,
+                 timeout: float | None = None) -> str:
+    """Fetch ``remote``'s ``branch`` and return its commit (keeps a shallow clone shallow)."""
+    args = ["fetch", "--quiet", "--no-tags"]
+    if is_shallow(repo):
+        args.append("--depth=1")
+    run([*args, remote, f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}"], repo, timeout=timeout)
+    return run_text(["rev-parse", f"refs/remotes/{remote}/{branch}"], repo).strip()
+
+
+def reset_keep(repo: str | os.PathLike[str], rev: str) -> None:
+    """Move HEAD to ``rev`` keeping uncommitted work (refuses rather than discard it)."""
+    run(["reset", "--quiet", "--keep", rev], repo)
+
+
+def last_commit(repo: str | os.PathLike[str], path: str) -> tuple[str, int] | None:
+    """(sha, committer time) of the last commit touching ``path``, None when never committed."""
+    out = run_text(["log", "-1", "--format=%H %ct", "--", path], repo, check=False).strip()
+    if not out:
+        return None
+    sha, when = out.split()
+    return sha, int(when)

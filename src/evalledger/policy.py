@@ -10,6 +10,7 @@ and audit alike::
     audit:
       raise-threshold: {percent: 2.0, fraction: 0.02, points: 2.0}
       copied-value-min-models: 3
+      copied-value-min-digits: 3           # significant digits before equal values look copied
       future-date-grace-days: 1
 
 Without a file the defaults apply: higher is better, unit inferred (a value in [0, 1] reads as a
@@ -52,6 +53,7 @@ class AuditPolicy:
         default_factory=lambda: {"percent": 2.0, "fraction": 0.02, "points": 2.0})
     copied_value_min_models: int = 3
     future_date_grace_days: int = 1
+    copied_value_min_digits: int = 3
 
 
 @dataclass(frozen=True)
@@ -124,9 +126,17 @@ def parse_policy(data: Any, path: str | None = None) -> tuple[BenchmarkPolicy, l
                     problems.append(f"audit.raise-threshold.{unit} must be a number for a known unit")
         copies = raw_audit.get("copied-value-min-models", audit.copied_value_min_models)
         grace = raw_audit.get("future-date-grace-days", audit.future_date_grace_days)
-        audit = AuditPolicy(threshold, int(copies) if isinstance(copies, int) else 3,
-                            int(grace) if isinstance(grace, int) else 1)
+        digits = raw_audit.get("copied-value-min-digits", audit.copied_value_min_digits)
+        for name, raw in (("copied-value-min-models", copies), ("future-date-grace-days", grace),
+                          ("copied-value-min-digits", digits)):
+            if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+                problems.append(f"audit.{name} must be a whole number")
+        audit = AuditPolicy(threshold, _whole(copies, 3), _whole(grace, 1), _whole(digits, 3))
     return BenchmarkPolicy(tasks, default, audit, path), problems
+
+
+def _whole(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else default
 
 
 def load_policy(directory: str | Path) -> tuple[BenchmarkPolicy, list[Finding]]:

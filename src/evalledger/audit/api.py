@@ -9,8 +9,11 @@ from __future__ import annotations
 import os
 from typing import Iterable, Mapping
 
+from evalledger.audit.engine import AuditError
 from evalledger.finding import Finding
 from evalledger.policy import BenchmarkPolicy
+
+__all__ = ["AuditError", "audit_repository"]
 
 
 def audit_repository(repo: str | os.PathLike[str], *, rev_range: str | None = None,

@@ -1,0 +1,200 @@
+"""``evalledger audit``: flag suspicious score edits in the git history of result files.
+
+Options are a public contract (the Action and the ``check-eval-history`` hook call them):
+``--range BASE..HEAD``, ``--format``, ``--output``, ``--fail-on``, ``--deepen``, ``--pre-commit``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from evalledger.cli import UsageError
+from evalledger.finding import SEVERITY_RANK, Finding
+
+FAIL_ON = ("error", "warning", "never")
+ZERO = "0" * 40
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("repos", nargs="*", metavar="REPO", default=[],
+                        help="model repo(s) to audit (default: the current directory); several repos "
+                             "also enable the cross-model copied-value check")
+    parser.add_argument("--range", dest="rev_range", metavar="BASE..HEAD",
+                        help="audit only the commits a PR adds (default: the whole history)")
+    parser.add_argument("--format", default="auto",
+                        choices=("text", "json", "github", "sarif", "markdown", "auto"),
+                        help="output format (auto: github under GitHub Actions, else text)")
+    parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument("--fail-on", choices=FAIL_ON, default="error",
+                        help="exit 1 when a finding at or above this severity exists (default: error)")
+    parser.add_argument("--benchmark", action="append", default=[], metavar="[ID=]PATH",
+                        help="benchmark directory (or its .evalledger.yaml) whose policy sets units, "
+                             "directions and thresholds; ID= limits it to entries of that dataset id")
+    parser.add_argument("--leaderboard", metavar="FILE",
+                        help="published leaderboard (CSV/JSONL with a commit column): flag recorded "
+                             "commits that are no longer reachable, and values copied across models")
+    parser.add_argument("--model", metavar="ID", help="model repo id to report (default: from the origin URL)")
+    parser.add_argument("--deepen", action=argparse.BooleanOptionalAction, default=False,
+                        help="fetch missing history of a shallow clone instead of failing (network)")
+    parser.add_argument("--write-commit-graph", action="store_true",
+                        help="write a commit-graph with changed-path Bloom filters first (faster walks)")
+    parser.add_argument("--pre-commit", action="store_true",
+                        help="run as the check-eval-history hook: range from PRE_COMMIT_FROM_REF/"
+                             "PRE_COMMIT_TO_REF (pre-push), else origin/HEAD..HEAD, else whole history")
+
+
+def _pre_commit_range(repo: str) -> str | None:
+    from evalledger import git
+
+    source, target = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
+    if source and target:
+        if source.strip("0") == "":
+            return None  # pushing a new root: the whole history is new
+        return f"{source}..{target}"
+    for upstream in ("@{upstream}", "origin/HEAD"):
+        if git.rev_parse(repo, upstream) is not None:
+            return f"{upstream}..HEAD"
+    return None
+
+
+def _load_policies(specs: list[str]):
+    from evalledger.policy import POLICY_FILE, load_policy
+
+    if not specs:
+        return None
+    policies = {}
+    for spec in specs:
+        benchmark, _, path = spec.rpartition("=") if "=" in spec else ("*", "", spec)
+        target = Path(path)
+        directory = target.parent if target.name == POLICY_FILE else target
+        if not directory.is_dir():
+            raise UsageError(f"--benchmark {spec}: {directory} is not a directory")
+        policy, problems = load_policy(directory)
+        errors = [f for f in problems if f.severity == "error"]
+        if errors:
+            first = errors[0]
+            raise UsageError(f"{first.path}:{first.line}:{first.column}: {first.message}")
+        policies[benchmark or "*"] = policy
+    return policies
+
+
+def run(args: argparse.Namespace) -> int:
+    from evalledger.audit.engine import AuditError, run_audit
+    from evalledger.audit.published import LeaderboardError, read_leaderboard
+    from evalledger.audit.registry import RULES
+    from evalledger.audit.rules import copies
+    from evalledger.report import Report, render, resolve_format
+
+    repos = args.repos or ["."]
+    for repo in repos:
+        if not Path(repo).is_dir():
+            raise UsageError(f"{repo}: no such directory")
+    rev_range = args.rev_range
+    if args.pre_commit and rev_range is None:
+        rev_range = _pre_commit_range(repos[0])
+    policies = _load_policies(args.benchmark)
+    rows = []
+    if args.leaderboard:
+        try:
+            rows = read_leaderboard(args.leaderboard)
+        except LeaderboardError as exc:
+            raise UsageError(str(exc)) from None
+    findings: list[Finding] = []
+    claims = []
+    commits = files = 0
+    for repo in repos:
+        try:
+            result = run_audit(repo, rev_range=rev_range, policy=policies, model=args.model
+                               if len(repos) == 1 else None, deepen=args.deepen,
+                               write_commit_graph=args.write_commit_graph,
+                               label=repo.rstrip("/") if len(repos) > 1 else "")
+        except AuditError as exc:
+            raise UsageError(str(exc)) from None
+        findings.extend(result.findings)
+        claims.extend(result.claims)
+        commits += result.commits
+        files += result.files
+        if rows:
+            from evalledger.audit.engine import published_check
+
+            mine = [r for r in rows if _row_matches(r.fields.get("model"), result.model, repo)]
+            if len(repos) == 1 and not mine and not any(r.fields.get("model") for r in rows):
+                mine = rows
+            findings.extend(published_check(repo, mine, result.model))
+    if len(repos) > 1 or rows:
+        audit_policy = _audit_policy(policies)
+        for row in rows:
+            value = row.fields.get("value")
+            if isinstance(value, (int, float)) and row.fields.get("model") and row.fields.get("benchmark"):
+                claims.append(copies.Claim(str(row.fields["model"]), str(row.fields["benchmark"]),
+                                           str(row.fields.get("task") or ""), str(row.fields.get("setup") or ""),
+                                           float(value), row.path, row.line, row.commit))
+        claims = _one_claim_per_model(claims)
+        findings.extend(copies.check(claims, audit_policy.copied_value_min_models,
+                                     audit_policy.copied_value_min_digits))
+    findings.sort()
+    report = Report("audit", findings, files=files, rules=RULES,
+                    extra={"commits": commits, "range": rev_range})
+    fmt = resolve_format(args.format)
+    _write(report, fmt, args.output)
+    return _exit_code(findings, args.fail_on)
+
+
+def _row_matches(row_model, model: str, repo: str) -> bool:
+    if not row_model:
+        return False
+    row_model = str(row_model)
+    return row_model == model or row_model.rsplit("/", 1)[-1] == Path(repo).resolve().name
+
+
+def _audit_policy(policies):
+    from evalledger.policy import AuditPolicy
+
+    if policies and "*" in policies:
+        return policies["*"].audit
+    if policies:
+        return next(iter(policies.values())).audit
+    return AuditPolicy()
+
+
+def _one_claim_per_model(claims):
+    """A repo's own entry and the leaderboard row for it are one claim, not two models agreeing."""
+    seen = {}
+    for claim in claims:
+        seen.setdefault((claim.model, claim.benchmark, claim.task, claim.setup), claim)
+    return list(seen.values())
+
+
+def _exit_code(findings: list[Finding], fail_on: str) -> int:
+    if fail_on == "never":
+        return 0
+    level = SEVERITY_RANK[fail_on]
+    return 1 if any(SEVERITY_RANK[f.severity] >= level for f in findings) else 0
+
+
+def _write(report, fmt: str, output: str | None) -> None:
+    from evalledger.report import render
+
+    if output is None:
+        render(report, fmt, sys.stdout)
+        return
+    target = Path(output)
+    if not target.parent.is_dir():
+        raise UsageError(f"--output {output}: directory {target.parent} does not exist")
+    # written beside the target and renamed: a reader never sees half a report
+    fd, tmp = tempfile.mkstemp(prefix=".evalledger-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
+            render(report, fmt, stream)
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    counts = {}
+    for f in report.findings:
+        counts[f.severity] = counts.get(f.severity, 0) + 1
+    summary = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info") if s in counts) or "no findings"
+    sys.stderr.write(f"evalledger audit: {summary}; report written to {output}\n")

@@ -1,0 +1,90 @@
+"""What a rule sees for one event: the event, the commit, the model, the benchmark policy."""
+from __future__ import annotations
+
+import datetime
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from evalledger.audit.sources import Entry
+from evalledger.audit.timeline import Event
+from evalledger.finding import Finding
+from evalledger.git import CommitChanges
+from evalledger.policy import BenchmarkPolicy, TaskPolicy, infer_unit
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who wrote an entry's current value, and in which commit."""
+
+    commit: str
+    name: str
+    email: str
+
+
+@dataclass
+class EventContext:
+    event: Event
+    commit: CommitChanges
+    model: str
+    policy: BenchmarkPolicy
+    origin: Callable[[], Origin | None]  # lazy: blame is only run when a rule asks
+
+    @property
+    def task_policy(self) -> TaskPolicy:
+        entry = self.event.new or self.event.old
+        return self.policy.for_task(entry.task)
+
+    def unit(self, value: float) -> str:
+        return self.task_policy.unit or infer_unit(abs(value))
+
+    def finding(self, rule: Any, message: str, *, severity: str | None = None, entry: Entry | None = None,
+                **extra: Any) -> Finding:
+        event = self.event
+        at = entry or event.new or event.old
+        assert at is not None
+        evidence = {"model": self.model, "benchmark": at.benchmark, "task": at.task, "setup": at.setup,
+                    "author": self.commit.author_name,
+                    "before": event.old.data if event.old is not None else None,
+                    "after": event.new.data if event.new is not None else None}
+        if event.old is not None and event.new is not None and event.old.path != event.new.path:
+            evidence["moved_from"] = event.old.path
+        evidence.update(extra)
+        line = at.value_line if at is event.new else at.line
+        return Finding(at.path, line, 1, rule.id, severity or rule.severity, message,
+                       commit=self.commit.sha,
+                       old=event.old.value if event.old is not None else None,
+                       new=event.new.value if event.new is not None else None, evidence=evidence)
+
+
+def label(entry: Entry) -> str:
+    text = f"{entry.benchmark} · {entry.task}"
+    return f"{text} ({entry.setup})" if entry.setup else text
+
+
+def fmt(value: float | None) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return f"{value:.1f}"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def parse_date(text: str | None) -> datetime.datetime | None:
+    """An entry's ISO-8601 date as an aware datetime (dates at midnight UTC); None if unparsable."""
+    if not text:
+        return None
+    try:
+        if len(text) == 10:
+            day = datetime.date.fromisoformat(text)
+            return datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone.utc)
+        stamp = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=datetime.timezone.utc)
+    return stamp
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

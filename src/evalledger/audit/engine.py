@@ -1,0 +1,255 @@
+"""The audit run: resolve the range, check the history is complete, walk it, judge each event.
+
+For ``BASE..HEAD`` (what a PR adds) the state at the merge base is read from the tree at that
+commit (one ``ls-tree`` and the blobs it lists), never by walking older history, so a PR audit
+costs what the PR changed. Findings are reported only for commits inside the range.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from evalledger import git
+from evalledger.audit.context import EventContext, Origin
+from evalledger.audit.rules import EVENT_MODULES, edits, retraction, verify
+from evalledger.audit.rules.copies import Claim
+from evalledger.audit.rules.published import PublishedRow, check_rows
+from evalledger.audit.sources import WALK_PATHS, Entry
+from evalledger.audit.timeline import DELETED, EDITED, FILE_INVALID, Event, ParseCache, Timeline
+from evalledger.finding import Finding
+from evalledger.policy import BenchmarkPolicy
+
+
+class AuditError(Exception):
+    """The history cannot be audited as asked (not a repo, bad range, shallow clone): exit 2."""
+
+
+@dataclass
+class AuditResult:
+    findings: list[Finding]
+    commits: int = 0  # commits that touched result files in the audited range
+    files: int = 0  # result files changed
+    claims: list[Claim] = field(default_factory=list)  # live entries at HEAD (cross-model checks)
+    model: str = ""
+    range: str | None = None
+
+
+def model_id(repo: Path, given: str | None = None) -> str:
+    """The model repo id: given, else from the origin URL (``.../org/name[.git]``), else the folder."""
+    if given:
+        return given
+    url = git.remote_url(repo)
+    if url:
+        parts = [p for p in url.rstrip("/").removesuffix(".git").replace(":", "/").split("/") if p]
+        if len(parts) >= 2:
+            return "/".join(parts[-2:])
+    return repo.name
+
+
+class _Policies:
+    def __init__(self, policy: BenchmarkPolicy | Mapping[str, BenchmarkPolicy] | None) -> None:
+        self.single = policy if isinstance(policy, BenchmarkPolicy) else None
+        self.by_benchmark = dict(policy) if isinstance(policy, Mapping) else {}
+        self.default = self.by_benchmark.pop("*", None) or self.single or BenchmarkPolicy()
+
+    def __call__(self, benchmark: str) -> BenchmarkPolicy:
+        return self.by_benchmark.get(benchmark, self.default)
+
+
+def _resolve_range(repo: Path, rev_range: str | None, deepen: bool) -> tuple[str | None, str | None, list[str]]:
+    """(merge base or None for full history, head sha, revs for git log)."""
+    shallow = git.is_shallow(repo)
+    if rev_range is None:
+        head = git.rev_parse(repo, "HEAD")
+        if head is None:
+            return None, None, []
+        if shallow:
+            _deepen_or_fail(repo, deepen, "the whole history was asked for")
+        return None, head, [head]
+    if "..." in rev_range:
+        base_rev, head_rev = rev_range.split("...", 1)
+    elif ".." in rev_range:
+        base_rev, head_rev = rev_range.split("..", 1)
+    else:
+        raise AuditError(f"--range {rev_range!r} is not of the form BASE..HEAD")
+    base_rev, head_rev = base_rev or "HEAD", head_rev or "HEAD"
+    for attempt in (0, 1):
+        base, head = git.rev_parse(repo, base_rev), git.rev_parse(repo, head_rev)
+        if head is None:
+            raise AuditError(f"--range {rev_range}: {head_rev!r} is not a commit in {repo}")
+        merge_base = git.merge_base(repo, base, head) if base else None
+        if base is not None and merge_base is not None:
+            break
+        if not shallow or attempt:
+            if base is None:
+                raise AuditError(f"--range {rev_range}: {base_rev!r} is not a commit in {repo}")
+            raise AuditError(f"--range {rev_range}: {base_rev} and {head_rev} share no history")
+        missing = f"base {base_rev} is not in this shallow clone" if base is None else \
+            f"the merge base of {base_rev} and {head_rev} is beyond this shallow clone's depth"
+        _deepen_or_fail(repo, deepen, missing)
+        shallow = False
+    revs = [f"{base}..{head}"]
+    if shallow:
+        cut = git.shallow_commits(repo)
+        if cut and cut & set(git.rev_list(repo, revs)):
+            _deepen_or_fail(repo, deepen, "commits of the range have parents this shallow clone lacks")
+    return merge_base, head, revs
+
+
+def _deepen_or_fail(repo: Path, deepen: bool, why: str) -> None:
+    if not deepen:
+        raise AuditError(
+            f"{repo} is a shallow clone and {why}; the audit will not report on history it cannot see. "
+            "Fetch the full history (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout) "
+            "or pass --deepen to let the audit fetch it")
+    try:
+        git.fetch_unshallow(repo)
+    except git.GitError as exc:
+        raise AuditError(f"{repo} is a shallow clone and {why}; --deepen failed: {exc.stderr or exc}") from None
+
+
+def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
+              policy: BenchmarkPolicy | Mapping[str, BenchmarkPolicy] | None = None,
+              published_commits: Iterable[str] | Mapping[str, Mapping] | Iterable[PublishedRow] | None = None,
+              model: str | None = None, deepen: bool = False, write_commit_graph: bool = False,
+              label: str = "") -> AuditResult:
+    top = git.toplevel(repo) if Path(repo).exists() else None
+    if top is None:
+        raise AuditError(f"{repo} is not inside a git repository")
+    model_name = model_id(top, model)
+    policies = _Policies(policy)
+    base, head, revs = _resolve_range(top, rev_range, deepen)
+    result = AuditResult([], model=model_name, range=rev_range)
+    if head is None:  # a repository without commits has no history to audit
+        return result
+    if write_commit_graph:
+        git.write_commit_graph(top)
+    prefix = f"{label}/" if label else ""
+    with git.BlobReader(top) as blobs:
+        cache = ParseCache(lambda oid: blobs.read(oid).data)
+        timeline = Timeline(cache)
+        origins: dict[tuple, Origin] = {}
+        if base is not None:
+            timeline.load(git.ls_tree(top, base, WALK_PATHS))
+        files = set()
+
+        def blame(entry: Entry) -> Origin | None:
+            if base is None:
+                return None
+            found = git.blame_line(top, base, entry.path, entry.value_line)
+            return Origin(*found) if found else None
+
+        for commit in git.iter_changes(top, revs, WALK_PATHS):
+            if not commit.changes:
+                continue
+            events, problems = timeline.apply(commit.changes)
+            if not events and not problems:
+                continue
+            result.commits += 1
+            files.update(c.path for c in commit.changes)
+            for event in events:
+                result.findings.extend(_judge(event, commit, model_name, policies, origins, blame))
+                _remember(event, commit, origins)
+            for problem in problems:
+                vanished = [e.old for e in events if e.kind == DELETED and e.reason == FILE_INVALID
+                            and e.old is not None and e.old.path == problem.path]
+                if not vanished:
+                    result.findings.append(Finding(
+                        problem.path, problem.line, 1, retraction.RESULTS_FILE_INVALID.id,
+                        retraction.RESULTS_FILE_INVALID.severity,
+                        f"{problem.path} is not a valid results file: {problem.message}",
+                        commit=commit.sha, evidence={"model": model_name}))
+                result.findings.extend(_judge_stray(problem, vanished, commit, model_name, policies))
+        result.files = len(files)
+        for entry in timeline.entries():
+            if entry.value is not None:
+                origin = origins.get(entry.key)
+                result.claims.append(Claim(model_name, entry.benchmark, entry.task, entry.setup,
+                                           entry.value, prefix + entry.path, entry.value_line,
+                                           origin.commit if origin else None))
+    if published_commits is not None:
+        rows = _published_rows(published_commits)
+        result.findings.extend(check_rows(rows, lambda sha: git.commit_exists(top, sha),
+                                          lambda sha: git.is_ancestor(top, sha, head), model_name))
+    if prefix:
+        result.findings = [_prefixed(f, prefix) for f in result.findings]
+    result.findings.sort()
+    return result
+
+
+def _judge(event: Event, commit: git.CommitChanges, model: str, policies: _Policies,
+           origins: dict[tuple, Origin], blame) -> list[Finding]:
+    entry = event.new or event.old
+    assert entry is not None
+    old = event.old
+
+    def origin() -> Origin | None:
+        if old is None:
+            return None
+        found = origins.get(old.key)
+        if found is None:
+            found = blame(old)
+            if found is not None:
+                origins[old.key] = found
+        return found
+
+    ctx = EventContext(event, commit, model, policies(entry.benchmark), origin)
+    findings: list[Finding] = []
+    for module in EVENT_MODULES:
+        findings.extend(module.check(ctx))
+    return findings
+
+
+def _judge_stray(problem, vanished: list[Entry], commit: git.CommitChanges, model: str,
+                 policies: _Policies) -> list[Finding]:
+    """A results file replaced by a legacy model-index: compare what it now says with what it held."""
+    findings: list[Finding] = []
+    for old in vanished:
+        matches = [s for s in problem.stray if s.benchmark == old.benchmark]
+        if len(matches) != 1:
+            continue
+        event = Event(EDITED, old, matches[0])
+        ctx = EventContext(event, commit, model, policies(old.benchmark), lambda: None)
+        for module in (edits, verify):
+            findings.extend(f for f in module.check(ctx) if f.rule != edits.VALUE_CHANGED.id)
+    return findings
+
+
+def _remember(event: Event, commit: git.CommitChanges, origins: dict[tuple, Origin]) -> None:
+    if event.new is None:
+        return
+    if event.old is None or event.old.value != event.new.value:
+        origins[event.new.key] = Origin(commit.sha, commit.author_name, commit.author_email)
+    elif event.old.key != event.new.key and event.old.key in origins:
+        origins[event.new.key] = origins[event.old.key]
+
+
+def _published_rows(published: Any) -> list[PublishedRow]:
+    rows = []
+    if isinstance(published, Mapping):
+        for sha, fields in published.items():
+            rows.append(PublishedRow(sha, str(fields.get("path", "leaderboard")), int(fields.get("line", 1)),
+                                     dict(fields)))
+        return rows
+    for item in published:
+        rows.append(item if isinstance(item, PublishedRow) else PublishedRow(str(item), "leaderboard", 1, {}))
+    return rows
+
+
+def _prefixed(f: Finding, prefix: str) -> Finding:
+    if f.path.startswith(prefix) or f.rule == "published-commit-unreachable":
+        return f
+    return Finding(prefix + f.path, f.line, f.column, f.rule, f.severity, f.message, commit=f.commit,
+                   old=f.old, new=f.new, evidence=f.evidence)
+
+
+def published_check(repo: str | os.PathLike[str], rows: Iterable[PublishedRow], model: str) -> list[Finding]:
+    """Leaderboard rows whose recorded commit is gone from ``repo`` (history rewritten)."""
+    top = git.toplevel(repo)
+    if top is None:
+        raise AuditError(f"{repo} is not inside a git repository")
+    head = git.rev_parse(top, "HEAD") or "HEAD"
+    return list(check_rows(rows, lambda sha: git.commit_exists(top, sha),
+                           lambda sha: git.is_ancestor(top, sha, head), model))

@@ -1,0 +1,69 @@
+"""Read a published leaderboard (CSV or JSONL) for what the audit checks against it: the commit
+each row was read from, and the values (copied-value check)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from evalledger.audit.rules.published import PublishedRow
+
+ALIASES = {
+    "model": ("model", "model_id", "modelId", "repo", "repo_id"),
+    "benchmark": ("benchmark", "dataset_id", "dataset", "benchmark_id"),
+    "task": ("task", "task_id"),
+    "setup": ("setup", "notes"),
+    "value": ("value", "score"),
+    "commit": ("commit", "commit_sha", "source_commit", "revision_sha"),
+}
+
+
+class LeaderboardError(Exception):
+    pass
+
+
+def read_leaderboard(path: str | Path) -> list[PublishedRow]:
+    """Rows with a commit; raises LeaderboardError for a file that is not a leaderboard."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LeaderboardError(f"{path}: cannot read leaderboard ({exc})") from None
+    shown = str(path)
+    raw_rows: list[tuple[int, dict[str, Any]]] = []
+    if path.suffix in (".jsonl", ".ndjson"):
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise LeaderboardError(f"{shown}:{number}:{exc.colno}: not JSON ({exc.msg})") from None
+            if not isinstance(item, dict):
+                raise LeaderboardError(f"{shown}:{number}:1: a leaderboard row must be a JSON object")
+            raw_rows.append((number, item))
+    else:
+        reader = csv.DictReader(io.StringIO(text))
+        for item in reader:
+            raw_rows.append((reader.line_num, dict(item)))
+    rows = []
+    columns_seen = False
+    for number, item in raw_rows:
+        fields = {name: next((item[a] for a in aliases if item.get(a) not in (None, "")), None)
+                  for name, aliases in ALIASES.items()}
+        if fields["commit"] is None:
+            continue
+        columns_seen = True
+        value = fields.get("value")
+        if isinstance(value, str):
+            try:
+                fields["value"] = float(value)
+            except ValueError:
+                fields["value"] = None
+        rows.append(PublishedRow(str(fields["commit"]).strip(), shown, number, fields))
+    if raw_rows and not columns_seen:
+        raise LeaderboardError(f"{shown}: no row has a `commit` column (expected one of "
+                               f"{', '.join(ALIASES['commit'])})")
+    return rows

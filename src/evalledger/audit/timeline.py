@@ -1,0 +1,166 @@
+"""Entry timelines: the live entries of a repo, keyed by (benchmark, task, setup), commit by commit.
+
+An entry's identity is its key, not its file or position: moving an entry to another file,
+reordering a list or reformatting YAML produce no event. What a commit does to the entries is
+reduced to events (added, edited, deleted, restored) that the rules judge.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from evalledger.audit.sources import Entry, Parsed, is_tracked, parse_blob
+
+ADDED, EDITED, DELETED, RESTORED = "added", "edited", "deleted", "restored"
+# why an entry is gone: removed from a file that remains, file deleted, or file no longer readable
+REMOVED, FILE_DELETED, FILE_INVALID = "removed", "file-deleted", "file-invalid"
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str
+    old: Entry | None  # before (for RESTORED: the entry as it was when deleted)
+    new: Entry | None
+    reason: str = ""  # for DELETED: REMOVED / FILE_DELETED / FILE_INVALID
+    duplicate: bool = False  # the key lives on in another file
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    path: str
+    line: int
+    message: str
+    stray: tuple[Entry, ...] = ()
+
+
+class ParseCache:
+    """Parsed blobs by object id; small and bounded (reverts and moves reuse recent blobs)."""
+
+    def __init__(self, read: Callable[[str], bytes | None], size: int = 256) -> None:
+        self._read = read
+        self._size = size
+        self._items: OrderedDict[tuple[str, str], Parsed] = OrderedDict()
+
+    def get(self, path: str, oid: str) -> Parsed:
+        key = (path, oid)
+        hit = self._items.get(key)
+        if hit is not None:
+            self._items.move_to_end(key)
+            return hit
+        data = self._read(oid)
+        parsed = Parsed((), "blob is missing from the repository") if data is None else parse_blob(path, data)
+        self._items[key] = parsed
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+        return parsed
+
+
+class Timeline:
+    """Live entries per file, plus the last version of each deleted key (its tombstone)."""
+
+    def __init__(self, cache: ParseCache) -> None:
+        self.cache = cache
+        self.files: dict[str, dict[tuple, Entry]] = {}
+        self.tombstones: dict[tuple, Entry] = {}
+
+    def load(self, files: dict[str, str]) -> None:
+        """Initial state: the tracked files at the base commit."""
+        for path, oid in files.items():
+            if is_tracked(path):
+                self.files[path] = _by_key(self.cache.get(path, oid).entries)
+
+    def live(self, key: tuple) -> Entry | None:
+        for entries in self.files.values():
+            if key in entries:
+                return entries[key]
+        return None
+
+    def entries(self) -> Iterable[Entry]:
+        for entries in self.files.values():
+            yield from entries.values()
+
+    def apply(self, changes: Iterable) -> tuple[list[Event], list[FileProblem]]:
+        """Apply one commit's changed files; return its events and files that became unreadable."""
+        old: dict[tuple, Entry] = {}
+        new: dict[tuple, Entry] = {}
+        reasons: dict[tuple, str] = {}
+        problems: list[FileProblem] = []
+        touched = []
+        for change in changes:
+            if not is_tracked(change.path):
+                continue
+            touched.append(change.path)
+            before = self.files.pop(change.path, {})
+            for key, entry in before.items():
+                old.setdefault(key, entry)
+            if change.new_oid is None:
+                for key in before:
+                    reasons.setdefault(key, FILE_DELETED)
+                continue
+            parsed = self.cache.get(change.path, change.new_oid)
+            if parsed.problem is not None:
+                problems.append(FileProblem(change.path, parsed.line, parsed.problem, parsed.stray))
+                for key in before:
+                    reasons.setdefault(key, FILE_INVALID)
+                continue
+            after = _by_key(parsed.entries)
+            self.files[change.path] = after
+            for key, entry in after.items():
+                new.setdefault(key, entry)
+        events: list[Event] = []
+        gone = [key for key in old if key not in new]
+        came = [key for key in new if key not in old]
+        # a key whose setup changed in the same commit (notes or revision rewritten) is an edit of
+        # that entry, not a deletion plus an unrelated addition
+        pairs = _pair_by_task(gone, came)
+        for old_key, new_key in pairs.items():
+            events.append(Event(EDITED, old[old_key], new[new_key]))
+        paired_new = set(pairs.values())
+        for key in old:
+            if key in new:
+                if _differs(old[key], new[key]):
+                    events.append(Event(EDITED, old[key], new[key]))
+            elif key not in pairs:
+                duplicate = self.live(key) is not None
+                events.append(Event(DELETED, old[key], None, reasons.get(key, REMOVED), duplicate))
+                if not duplicate:
+                    self.tombstones[key] = old[key]
+        for key in came:
+            if key in paired_new:
+                continue
+            tomb = self.tombstones.pop(key, None)
+            if tomb is not None:
+                events.append(Event(RESTORED, tomb, new[key]))
+            else:
+                events.append(Event(ADDED, None, new[key]))
+        return events, problems
+
+
+def _by_key(entries: Iterable[Entry]) -> dict[tuple, Entry]:
+    out: dict[tuple, Entry] = {}
+    for entry in entries:
+        out.setdefault(entry.key, entry)  # a duplicate key is lint's finding; the first one counts
+    return out
+
+
+def _pair_by_task(gone: list[tuple], came: list[tuple]) -> dict[tuple, tuple]:
+    by_task_gone: dict[tuple, list[tuple]] = {}
+    by_task_came: dict[tuple, list[tuple]] = {}
+    for key in gone:
+        by_task_gone.setdefault(key[:2], []).append(key)
+    for key in came:
+        by_task_came.setdefault(key[:2], []).append(key)
+    pairs = {}
+    for task, keys in by_task_gone.items():
+        others = by_task_came.get(task, [])
+        if len(keys) == 1 and len(others) == 1:
+            pairs[keys[0]] = others[0]
+    return pairs
+
+
+def _differs(a: Entry, b: Entry) -> bool:
+    """True when anything but the position changed."""
+    return (a.value, a.source_url, a.source_name, a.source_user, a.notes, a.revision, a.date,
+            a.verify_token) != (b.value, b.source_url, b.source_name, b.source_user, b.notes,
+                                b.revision, b.date, b.verify_token)

@@ -1,0 +1,159 @@
+"""A PR-ready Markdown report (job summary, sticky PR comment).
+
+Layout: a headline with counts, a table of warnings and errors (severity, rule, model, task,
+old → new, Δ, commit), info findings folded in ``<details>``, then a semantic before/after diff of
+each flagged entry (entries as data, so reformatting shows no noise). Everything quoted from the
+audited files is escaped: a PR author controls those strings and the report is posted as a
+comment (no HTML, no table breaking, no @-mentions).
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any, Sequence, TextIO
+
+import yaml
+
+from evalledger.finding import ERROR, INFO, WARNING, Finding
+from evalledger.report import Report
+
+ICON = {ERROR: "❌ error", WARNING: "⚠️ warning", INFO: "ℹ️ info"}
+MAX_DIFFS = 50  # a job summary holds 1 MiB; keep a pathological history from exceeding it
+_ESCAPE = re.compile(r"([\\`*_\[\]|~])")
+
+
+def escape(text: Any) -> str:
+    """Inline Markdown from untrusted text: one line, no markup, no HTML, no mentions."""
+    value = " ".join(str(text).split())
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    value = _ESCAPE.sub(r"\\\1", value)
+    return value.replace("@", "@\u200b")
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:.1f}"
+    return escape(repr(value) if isinstance(value, float) else value)
+
+
+def _delta(f: Finding) -> str:
+    if isinstance(f.old, (int, float)) and isinstance(f.new, (int, float)) \
+            and not isinstance(f.old, bool) and not isinstance(f.new, bool):
+        return f"{f.new - f.old:+.4g}"
+    return ""
+
+
+def _row(f: Finding) -> str:
+    ev = f.evidence or {}
+    task = " · ".join(escape(x) for x in (ev.get("benchmark"), ev.get("task")) if x) or escape(f.path)
+    if ev.get("setup"):
+        task += f" ({escape(ev['setup'])})"
+    commit = f"`{f.commit[:7]}`" if f.commit else ""
+    model = escape(ev.get("model", ""))
+    change = f"{_number(f.old)} → {_number(f.new)}"
+    return (f"| {ICON[f.severity]} | `{f.rule}` | {model} | {task} | {change} | {_delta(f)} | "
+            f"{escape(f.message)} | {commit} |")
+
+
+_HEADER = ["| Severity | Rule | Model | Task | Old → New | Δ | Finding | Commit |",
+           "|---|---|---|---|---|---|---|---|"]
+
+
+def _dump(data: Any) -> list[str]:
+    if data is None:
+        return []
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1000)
+    return text.splitlines()
+
+
+def _fence(lines: Sequence[str]) -> str:
+    longest = max((len(m) for line in lines for m in re.findall(r"`+", line)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def semantic_diff(f: Finding) -> list[str]:
+    ev = f.evidence or {}
+    before, after = _dump(ev.get("before")), _dump(ev.get("after"))
+    if not before and not after:
+        return []
+    body = list(difflib.unified_diff(before, after, lineterm="", n=max(len(before), len(after))))[2:]
+    if not body:
+        body = [" " + line for line in after]
+    body = [line for line in body if not line.startswith("@@")]
+    title = " · ".join(escape(x) for x in (ev.get("benchmark"), ev.get("task")) if x)
+    where = f"{escape(f.path)}:{f.line}"
+    commit = f" at `{f.commit[:7]}`" if f.commit else ""
+    moved = f" (moved from {escape(ev['moved_from'])})" if ev.get("moved_from") else ""
+    fence = _fence(body)
+    return [f"<details><summary>{title} — {escape(ev.get('model', ''))}{commit}: "
+            f"<code>{f.rule}</code></summary>", "", f"{where}{moved}", "", f"{fence}diff", *body, fence, "",
+            "</details>"]
+
+
+def _audit(report: Report) -> list[str]:
+    findings = sorted(report.findings, key=lambda f: (-_rank(f.severity), f.path, f.line, f.rule))
+    counts = {s: sum(1 for f in findings if f.severity == s) for s in (ERROR, WARNING, INFO)}
+    commits = report.extra.get("commits", 0)
+    scope = f"{_count(commits, 'commit')} changing results"
+    if report.extra.get("range"):
+        scope += f" in `{escape(report.extra['range'])}`"
+    if not findings:
+        return [f"### Eval-results audit: no findings ({scope})", ""]
+    head = ", ".join(_count(counts[s], s) for s in (ERROR, WARNING, INFO) if counts[s])
+    lines = [f"### Eval-results audit: {head} ({scope})", ""]
+    shown = [f for f in findings if f.severity != INFO]
+    folded = [f for f in findings if f.severity == INFO]
+    if shown:
+        lines += _HEADER + [_row(f) for f in shown] + [""]
+    if folded:
+        lines += [f"<details><summary>{_count(len(folded), 'info finding')}</summary>", ""]
+        lines += _HEADER + [_row(f) for f in folded] + ["", "</details>", ""]
+    diffs = []
+    seen = set()
+    for f in shown + folded:
+        key = (f.commit, f.path, f.line)
+        if key in seen:
+            continue
+        seen.add(key)
+        block = semantic_diff(f)
+        if block:
+            diffs.append(block)
+    if diffs:
+        lines += ["#### Flagged entries, before → after", ""]
+        for block in diffs[:MAX_DIFFS]:
+            lines += block + [""]
+        if len(diffs) > MAX_DIFFS:
+            lines += [f"{len(diffs) - MAX_DIFFS} more diffs not shown; run `evalledger audit` locally.", ""]
+    lines += ["Rule docs: `evalledger rules` · exit status follows `--fail-on` (default: error)", ""]
+    return lines
+
+
+def _lint(report: Report) -> list[str]:
+    findings = sorted(report.findings)
+    if not findings:
+        return [f"### Eval-results lint: no problems ({_count(report.files, 'file')})", ""]
+    counts = {s: sum(1 for f in findings if f.severity == s) for s in (ERROR, WARNING, INFO)}
+    head = ", ".join(_count(counts[s], s) for s in (ERROR, WARNING, INFO) if counts[s])
+    lines = [f"### Eval-results lint: {head} ({_count(report.files, 'file')})", "",
+             "| Severity | Rule | Location | Problem |", "|---|---|---|---|"]
+    for f in findings:
+        lines.append(f"| {ICON[f.severity]} | `{f.rule}` | {escape(f.path)}:{f.line}:{f.column} | "
+                     f"{escape(f.message)} |")
+    return lines + [""]
+
+
+def _rank(severity: str) -> int:
+    return {ERROR: 2, WARNING: 1, INFO: 0}[severity]
+
+
+def write(report: Report, stream: TextIO) -> None:
+    lines = _audit(report) if report.command == "audit" else _lint(report)
+    stream.write("\n".join(lines))
+    if not lines[-1] == "":
+        stream.write("\n")
