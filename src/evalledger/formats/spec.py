@@ -1,0 +1,118 @@
+"""`eval.yaml`: a benchmark's spec (FORMATS.md §2). Reads it; lint rules judge it.
+
+``load_spec(path)`` gives the task ids that `.eval_results` entries must reference; lint
+``--benchmark``, aggregate and audit use it. Nothing heavy is imported (no pydantic, no inspect_ai).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from evalledger.finding import ERROR, Finding
+from evalledger.yamlsource import DEFAULT_LIMITS, Limits, Node, YamlLoadError, load
+
+SPEC_FILE_NAMES = ("eval.yaml", "eval.yml")
+SPEC_KEYS = ("name", "description", "evaluation_framework", "tasks")
+TASK_KEYS = ("id", "config", "split")
+INSPECT_TASK_KEYS = ("id", "config", "split", "field_spec", "shuffle_choices", "epochs",
+                     "epoch_reducer", "solvers", "scorers")
+INSPECT_FRAMEWORK = "inspect-ai"
+
+# huggingface.js packages/tasks/src/eval.ts EVALUATION_FRAMEWORKS, as of HEAD fe42e680 (2026-08-21).
+# HF adds to this list about monthly: treat it as versioned data, and an unknown name as a warning.
+EVALUATION_FRAMEWORKS_VERSION = "huggingface.js fe42e680 (2026-08-21)"
+EVALUATION_FRAMEWORKS = frozenset({
+    "exgentic", "inspect-ai", "math-arena", "mteb", "olmocr-bench", "harbor", "ifstruct", "pier",
+    "redline-bench", "archipelago", "benchflow", "apex-evals", "screenspot-pro", "swe-bench",
+    "swe-bench-pro", "nemo-evaluator", "yc-bench", "open-asr-leaderboard", "mdpbench",
+    "real5-omnidocbench", "parsebench", "video-mme-v2", "claw-eval", "researchclawbench", "pbench",
+    "wildclawbench", "wbench", "nanofold", "mmmu", "extractbench",
+})
+RENAMED_FRAMEWORKS = {"olmo-bench": "olmocr-bench"}  # renamed upstream on 2026-03-06
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What results need from a benchmark: its task ids (in file order) and where they were written.
+
+    ``dataset_id`` is the Hub dataset the spec belongs to when known (None: applies to every entry
+    it is given, see ``evalledger.lint.benchmark``); ``policy`` the `.evalledger.yaml` beside it.
+    """
+
+    path: str
+    task_ids: tuple[str, ...]
+    name: str | None = None
+    framework: str | None = None
+    dataset_id: str | None = None
+    policy: object | None = None  # evalledger.policy.BenchmarkPolicy
+    task_lines: dict[str, int] = field(default_factory=dict, compare=False)
+
+    def with_target(self, dataset_id: str | None, policy: object | None = None) -> Spec:
+        return Spec(self.path, self.task_ids, self.name, self.framework, dataset_id,
+                    policy if policy is not None else self.policy, self.task_lines)
+
+
+def is_inspect(root: Node) -> bool:
+    """Whether inspect_ai's task rules apply: declared, or implied by a legacy file without a
+    framework whose tasks carry Inspect fields (files written "for compatibility with inspect-ai")."""
+    framework = root.get("evaluation_framework")
+    if framework is not None and framework.kind == "scalar" and framework.value is not None:
+        return framework.value == INSPECT_FRAMEWORK
+    tasks = root.get("tasks")
+    if tasks is None or tasks.kind != "seq":
+        return False
+    return any(t.kind == "map" and any(k in t.value for k in ("field_spec", "solvers", "scorers"))
+               for t in tasks.value)
+
+
+def read_spec(root: Node | None, path: str) -> Spec | None:
+    """The task ids of a parsed eval.yaml; None when it has no list of tasks."""
+    if root is None or root.kind != "map":
+        return None
+    tasks = root.get("tasks")
+    if tasks is None or tasks.kind != "seq":
+        return None
+    ids: list[str] = []
+    lines: dict[str, int] = {}
+    for task in tasks.value:
+        if task.kind != "map":
+            continue
+        node = task.get("id")
+        if node is not None and node.kind == "scalar" and node.value is not None \
+                and not isinstance(node.value, bool):
+            task_id = str(node.value)
+            if task_id not in lines:
+                ids.append(task_id)
+                lines[task_id] = node.line
+    name = root.get("name")
+    framework = root.get("evaluation_framework")
+    return Spec(path, tuple(ids),
+                name.value if name is not None and isinstance(name.value, str) else None,
+                framework.value if framework is not None and isinstance(framework.value, str) else None,
+                task_lines=lines)
+
+
+def load_spec(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> tuple[Spec | None, list[Finding]]:
+    """Read an eval.yaml: (spec or None, problems found while reading it).
+
+    The problems are those that stop the task ids from being known (unreadable, not YAML, no task
+    list); ``evalledger lint --kind spec`` checks everything else.
+    """
+    shown = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return None, [Finding(shown, 1, 1, "unreadable-file", ERROR,
+                              f"cannot read benchmark spec: {exc.strerror or exc}")]
+    try:
+        doc = load(data, shown, limits=limits)
+    except YamlLoadError as exc:
+        return None, [exc.to_finding(shown)]
+    spec = read_spec(doc.root, shown)
+    findings = list(doc.problems)
+    if spec is None:
+        where = doc.root if doc.root is not None else None
+        line, column = (where.line, where.column) if where is not None else (1, 1)
+        findings.append(Finding(shown, line, column, "missing-field", ERROR,
+                                "benchmark spec has no `tasks` list, so no task ids are defined"))
+    return spec, findings

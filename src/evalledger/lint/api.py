@@ -1,0 +1,251 @@
+"""The lint library: what ``evalledger lint`` runs, callable by aggregate and audit.
+
+``lint_results_bytes`` checks one results file's bytes (per-file rules only: a blob from git
+history or a collected model repo); ``lint_paths`` checks files and directories on disk,
+including the cross-file rules (duplicate entries in a repo, scale disagreements per task).
+"""
+from __future__ import annotations
+
+import datetime
+import os
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from evalledger.finding import ERROR, Finding
+from evalledger.formats.results import ResultEntry, read_entries
+from evalledger.formats.spec import Spec, read_spec
+from evalledger.lint import files as lint_files
+from evalledger.lint.context import Context
+from evalledger.lint.results import check_results
+from evalledger.lint.rules import benchmark as benchmark_rules
+from evalledger.lint.rules.duplicates import check_duplicates
+from evalledger.lint.rules.input import UNREADABLE_FILE, UNREADABLE_RULES
+from evalledger.yamlsource import DEFAULT_LIMITS, Document, Limits, Node, YamlLoadError, load
+
+
+@dataclass
+class LintRun:
+    """Findings of one run (sorted), how many files were checked, and the entries read."""
+
+    findings: list[Finding]
+    files: int
+    entries: dict[str, list[ResultEntry]] = field(default_factory=dict)
+
+    @property
+    def unreadable(self) -> bool:
+        """Some input could not be read at all (the CLI exits 2)."""
+        return any(f.rule in UNREADABLE_RULES for f in self.findings)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == ERROR)
+
+
+def _today() -> datetime.date:
+    return datetime.datetime.now(datetime.timezone.utc).date()
+
+
+def _load(data: bytes | str, path: str, limits: Limits, line_offset: int = 0
+          ) -> tuple[Document | None, list[Finding]]:
+    try:
+        doc = load(data, path, limits=limits, line_offset=line_offset)
+    except YamlLoadError as exc:
+        finding = exc.to_finding(path)
+        return None, [finding]
+    return doc, list(doc.problems)
+
+
+def check_results_root(root: Node | None, path: str, *, specs: Sequence[Spec] = (),
+                       today: datetime.date | None = None) -> tuple[list[ResultEntry], list[Finding]]:
+    """Per-file results rules over an already parsed tree."""
+    ctx = Context(path)
+    check_results(root, ctx, today or _today())
+    entries = read_entries(root)
+    if specs:
+        for entry in entries:
+            spec = benchmark_rules.spec_for(entry.dataset_id, specs)
+            if spec is not None:
+                benchmark_rules.check_entry(entry, spec, ctx)
+    return entries, ctx.findings
+
+
+def lint_results_bytes(data: bytes, path: str, *, spec: Spec | Sequence[Spec] | None = None,
+                       policy: object | None = None, limits: Limits | None = None,
+                       today: datetime.date | None = None
+                       ) -> tuple[list[ResultEntry], list[Finding]]:
+    """Entries and findings of one `.eval_results` file's bytes (per-file rules only).
+
+    ``spec`` (one Spec or several, see ``evalledger.lint.benchmark``) adds the task-id check and,
+    with ``policy`` (a BenchmarkPolicy, overriding the spec's own), the unit and bounds checks.
+    Input that cannot be parsed gives no entries and one finding; nothing raises.
+    """
+    doc, findings = _load(data, path, limits or DEFAULT_LIMITS)
+    if doc is None:
+        return [], findings
+    specs: list[Spec] = []
+    if spec is not None:
+        specs = [spec] if isinstance(spec, Spec) else list(spec)
+        if policy is not None:
+            specs = [s.with_target(s.dataset_id, policy) for s in specs]
+    entries, more = check_results_root(doc.root, path, specs=specs, today=today)
+    findings.extend(more)
+    findings.sort()
+    return entries, findings
+
+
+def lint_spec_bytes(data: bytes, path: str, *, limits: Limits | None = None
+                    ) -> tuple[Spec | None, list[Finding]]:
+    """A benchmark spec's task ids and every spec finding (structure, Inspect AI fields)."""
+    from evalledger.lint.spec import check_spec
+
+    doc, findings = _load(data, path, limits or DEFAULT_LIMITS)
+    if doc is None:
+        return None, findings
+    ctx = Context(path)
+    check_spec(doc.root, ctx)
+    findings.extend(ctx.findings)
+    findings.sort()
+    return read_spec(doc.root, path), findings
+
+
+def lint_model_index_bytes(data: bytes, path: str, *, limits: Limits | None = None,
+                           markdown: bool | None = None) -> list[Finding]:
+    """Findings for legacy `model-index` metadata: README.md front matter, or a bare YAML file."""
+    from evalledger.lint.model_index import check_card
+
+    limits = limits or DEFAULT_LIMITS
+    is_markdown = path.lower().endswith(".md") if markdown is None else markdown
+    offset = 0
+    if is_markdown:
+        try:
+            from evalledger.yamlsource import decode
+            text = decode(data) if isinstance(data, bytes) else data
+        except YamlLoadError as exc:
+            return [exc.to_finding(path)]
+        found = lint_files.front_matter(text)
+        if found is None:
+            return []  # no metadata block: huggingface_hub treats the card as empty, so do we
+        data, offset = found
+    doc, findings = _load(data, path, limits, offset)
+    if doc is None:
+        return findings
+    ctx = Context(path)
+    check_card(doc.root, ctx)
+    findings.extend(ctx.findings)
+    findings.sort()
+    return findings
+
+
+def _sniff(root: Node | None, path: str) -> str:
+    """Kind of a file whose path says nothing: a list is results, `tasks` a spec."""
+    if root is not None and root.kind == "map":
+        if "tasks" in root.value:
+            return lint_files.SPEC
+        if "model-index" in root.value:
+            return lint_files.MODEL_INDEX
+    return lint_files.RESULTS
+
+
+def _read(path: str, limits: Limits) -> tuple[bytes | None, Finding | None]:
+    from evalledger.lint.rules.input import FILE_TOO_LARGE
+
+    try:
+        size = os.path.getsize(path)
+        if size > limits.max_bytes and not path.lower().endswith(".md"):
+            # refused before reading: a 50 MB file costs one stat, not a parse
+            return None, Finding(path, 1, 1, FILE_TOO_LARGE.id, ERROR,
+                                 f"file is {size:,} bytes, over the {limits.max_bytes:,} byte limit"
+                                 " for a YAML file (set --max-file-size to raise it)")
+        with open(path, "rb") as handle:
+            return handle.read(), None
+    except OSError as exc:
+        return None, Finding(path, 1, 1, UNREADABLE_FILE.id, ERROR,
+                             f"cannot read file: {exc.strerror or exc}")
+
+
+def lint_paths(paths: Iterable[str], *, kind: str | None = None,
+               benchmark: Sequence[str | Spec] | str | None = None, limits: Limits | None = None,
+               today: datetime.date | None = None) -> LintRun:
+    """Lint files and directories; ``kind`` forces results/spec/model-index (None: by path).
+
+    ``benchmark``: --benchmark arguments (paths, ``ID=PATH``) or Spec objects. Raises
+    ``evalledger.lint.benchmark.BenchmarkError`` when an argument names no spec.
+    """
+    limits = limits or DEFAULT_LIMITS
+    today = today or _today()
+    findings: list[Finding] = []
+    specs: list[Spec] = []
+    if benchmark:
+        from evalledger.lint.benchmark import resolve
+
+        arguments = [benchmark] if isinstance(benchmark, str) else list(benchmark)
+        named = [a for a in arguments if isinstance(a, str)]
+        specs = [a for a in arguments if isinstance(a, Spec)]
+        if named:
+            resolved, problems = resolve(named, limits=limits)
+            specs.extend(resolved)
+            findings.extend(problems)
+    if kind == "auto":
+        kind = None
+    targets, problems = lint_files.discover(list(paths), kind)
+    findings.extend(problems)
+    run = LintRun(findings, 0)
+    results_files: list[tuple[str, str, list[ResultEntry]]] = []
+    for target in targets:
+        data, problem = _read(target.path, limits)
+        run.files += 1
+        if problem is not None:
+            findings.append(problem)
+            continue
+        target_kind = target.kind
+        if target_kind == lint_files.MODEL_INDEX:
+            findings.extend(lint_model_index_bytes(data, target.path, limits=limits))
+            continue
+        doc, loaded = _load(data, target.path, limits)
+        findings.extend(loaded)
+        if doc is None:
+            continue
+        if target_kind is None:
+            target_kind = _sniff(doc.root, target.path)
+        if target_kind == lint_files.SPEC:
+            from evalledger.lint.spec import check_spec
+
+            ctx = Context(target.path)
+            check_spec(doc.root, ctx)
+            findings.extend(ctx.findings)
+        elif target_kind == lint_files.MODEL_INDEX:
+            from evalledger.lint.model_index import check_card
+
+            ctx = Context(target.path)
+            check_card(doc.root, ctx)
+            findings.extend(ctx.findings)
+        else:
+            entries, more = check_results_root(doc.root, target.path, specs=specs, today=today)
+            findings.extend(more)
+            run.entries[target.path] = entries
+            results_files.append((target.path, lint_files.repo_key(target.path), entries))
+    findings.extend(cross_file_findings(results_files, specs))
+    findings.sort()
+    return run
+
+
+def cross_file_findings(results_files: Sequence[tuple[str, str, Sequence[ResultEntry]]],
+                        specs: Sequence[Spec] = ()) -> list[Finding]:
+    """Duplicate entries per repo; with specs, values whose scale disagrees per task."""
+    found = list(check_duplicates(results_files))
+    if specs:
+        groups: dict[tuple[str, str], list[tuple[str, ResultEntry]]] = {}
+        for path, _repo, entries in results_files:
+            for entry in entries:
+                if entry.value is None or entry.task_id is None:
+                    continue
+                spec = benchmark_rules.spec_for(entry.dataset_id, specs)
+                if spec is None:
+                    continue
+                policy = spec.policy
+                if policy is not None and policy.for_task(entry.task_id).unit is not None:
+                    continue  # a declared unit is checked exactly, per file
+                bench = spec.dataset_id or entry.dataset_id or ""
+                groups.setdefault((bench, entry.task_id), []).append((path, entry))
+        found.extend(benchmark_rules.check_scales(groups))
+    return found

@@ -1,0 +1,77 @@
+"""``evalledger lint [PATH ...]``: check result files, benchmark specs and model-index metadata.
+
+Exit 0 when no errors (warnings allowed), 1 when errors were found (or warnings with
+``--strict``), 2 for bad usage or input that cannot be read at all.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from evalledger.lint.files import KINDS
+
+SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024 ** 2, "mb": 1024 ** 2,
+              "mib": 1024 ** 2, "g": 1024 ** 3, "gb": 1024 ** 3, "gib": 1024 ** 3}
+
+
+def _size(text: str) -> int:
+    """``2000000``, ``512k``, ``4MB``: a byte count."""
+    raw = text.strip().lower()
+    digits = raw.rstrip("bgikm")
+    unit = raw[len(digits):]
+    try:
+        number = float(digits)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 2000000, 512k, 4M)") from None
+    if unit not in SIZE_UNITS or number <= 0:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 2000000, 512k, 4M)")
+    return int(number * SIZE_UNITS[unit])
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files or directories (default: the current directory); directories"
+                        " are searched for .eval_results/**/*.y*ml, eval.y*ml and README.md")
+    parser.add_argument("--kind", choices=("auto", *KINDS), default="auto",
+                        help="what the files are (default: decided by path, then by content)")
+    parser.add_argument("--benchmark", action="append", default=[], metavar="[ID=]PATH",
+                        help="a benchmark's eval.yaml, or a folder of them: checks task ids and"
+                        " value scales against it (repeatable; see docs)")
+    parser.add_argument("--format", choices=("auto", "text", "json", "github", "sarif"), default="auto",
+                        help="output format (default: github under GitHub Actions, else text)")
+    parser.add_argument("--max-file-size", type=_size, default=None, metavar="SIZE",
+                        help="largest YAML file to parse (default 2M)")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--no-warnings", action="store_true", help="report errors only")
+    group.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
+
+
+def run(args: argparse.Namespace) -> int:
+    from evalledger.cli import UsageError
+    from evalledger.finding import ERROR, WARNING
+    from evalledger.lint.api import lint_paths
+    from evalledger.lint.benchmark import BenchmarkError
+    from evalledger.lint.registry import RULES
+    from evalledger.report import Report, render, resolve_format
+    from evalledger.yamlsource import DEFAULT_LIMITS, Limits
+
+    limits = DEFAULT_LIMITS
+    if args.max_file_size is not None:
+        limits = Limits(max_bytes=args.max_file_size, max_depth=DEFAULT_LIMITS.max_depth,
+                        max_alias_nodes=DEFAULT_LIMITS.max_alias_nodes)
+    try:
+        result = lint_paths(args.paths or ["."], kind=None if args.kind == "auto" else args.kind,
+                            benchmark=args.benchmark, limits=limits)
+    except BenchmarkError as exc:
+        raise UsageError(str(exc)) from None
+    findings = result.findings
+    if args.no_warnings:
+        findings = [f for f in findings if f.severity == ERROR]
+    render(Report("lint", findings, result.files, RULES), resolve_format(args.format), sys.stdout)
+    if result.unreadable:
+        return 2
+    if any(f.severity == ERROR for f in findings):
+        return 1
+    if args.strict and any(f.severity == WARNING for f in findings):
+        return 1
+    return 0

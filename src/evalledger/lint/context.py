@@ -1,0 +1,62 @@
+"""What a rule check receives: the file being checked and a place to put findings.
+
+Kept tiny on purpose: the lint hook runs it for every file of every commit.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from evalledger.finding import Finding
+from evalledger.rules import Rule
+
+
+class Context:
+    """Findings of one file. ``report`` takes a rule, a node (or line/column) and a message."""
+
+    __slots__ = ("path", "findings")
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.findings: list[Finding] = []
+
+    def report(self, rule: Rule, where: Any, message: str, severity: str | None = None) -> None:
+        line, column = (where.line, where.column) if hasattr(where, "line") else where
+        self.findings.append(Finding(self.path, line, column, rule.id, severity or rule.severity,
+                                     message))
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for a close candidate, else empty: typos are the usual cause."""
+    import difflib  # only paid for when a suspicious name was found
+
+    options = list(candidates)
+    lowered = {c.lower(): c for c in options}
+    if word.lower() in lowered:
+        return f" (did you mean {lowered[word.lower()]!r}?)"
+    squashed = word.replace("_", "").replace("-", "").lower()
+    for candidate in options:
+        if candidate.replace("_", "").replace("-", "").lower() == squashed:
+            return f" (did you mean {candidate!r}?)"
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if not close:  # 'gpqa_diamond' vs 'diamond': one contains the other
+        contained = [c for c in options if len(c) >= 3 and (c in word or word in c)]
+        close = sorted(contained, key=lambda c: (-len(c), c))[:1]
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def describe(node: Any) -> str:
+    """How YAML read a scalar, in the user's words (for 'must be a string, got …' messages)."""
+    if node.kind == "map":
+        return "a mapping"
+    if node.kind == "seq":
+        return "a list"
+    tag = node.tag
+    names = {"str": "a string", "int": "an integer", "float": "a number", "bool": "a boolean",
+             "null": "null (empty)", "timestamp": "a date"}
+    return f"{names.get(tag, tag)} ({_shown(node)})" if tag != "null" else "null (empty)"
+
+
+def _shown(node: Any) -> str:
+    value = node.value
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,155 @@
+"""Which files to lint, as what kind, and whether they may be read at all.
+
+Directories are searched for `.eval_results/**/*.y*ml` (results), `eval.y*ml` (benchmark specs)
+and `README.md` (model-index front matter). A symlink is followed only when its target stays
+inside the repository (the nearest parent holding `.git`, else the directory given).
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from evalledger.finding import ERROR, Finding
+from evalledger.formats.results import RESULTS_DIR
+from evalledger.formats.spec import SPEC_FILE_NAMES
+from evalledger.lint.rules.input import PATH_NOT_FOUND, SYMLINK_OUTSIDE_REPO
+
+RESULTS, SPEC, MODEL_INDEX = "results", "spec", "model-index"
+KINDS = (RESULTS, SPEC, MODEL_INDEX)
+YAML_SUFFIXES = (".yaml", ".yml")
+_SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache"}
+# corpus-style names: <org>__<name>__<file>[@<rev>].yaml (a file of repo org/name, at rev)
+_FLAT_NAME = re.compile(r"^(?P<org>[^_][^/]*?)__(?P<name>[^/]+?)__(?P<rest>[^/]+)$")
+
+
+@dataclass(frozen=True)
+class Target:
+    path: str  # as shown in findings
+    kind: str | None  # None: decide from the content
+
+
+def kind_of(path: str) -> str | None:
+    """The kind a path implies, or None when only its content can tell."""
+    norm = path.replace(os.sep, "/")
+    name = norm.rsplit("/", 1)[-1]
+    lower = name.lower()
+    if f"/{RESULTS_DIR}/" in f"/{norm}" and lower.endswith(YAML_SUFFIXES):
+        return RESULTS
+    if lower in SPEC_FILE_NAMES:
+        return SPEC
+    if lower.endswith(".md"):
+        return MODEL_INDEX
+    return None
+
+
+def repo_key(path: str) -> str:
+    """Which model repo (and snapshot) a results file belongs to, for duplicate detection."""
+    norm = os.path.abspath(path).replace(os.sep, "/")
+    marker = f"/{RESULTS_DIR}/"
+    if marker in norm:
+        return norm[:norm.index(marker)]
+    directory, name = norm.rsplit("/", 1)
+    match = _FLAT_NAME.match(name)
+    if match:
+        rev = match.group("rest").rsplit(".", 1)[0].partition("@")[2]
+        return f"{directory}/{match.group('org')}/{match.group('name')}@{rev}"
+    return directory
+
+
+def _repo_root(start: str) -> str | None:
+    current = os.path.abspath(start)
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def _outside(path: str, root: str) -> bool:
+    target = os.path.realpath(path)
+    real_root = os.path.realpath(root)
+    return not (target == real_root or target.startswith(real_root.rstrip(os.sep) + os.sep))
+
+
+def discover(paths: list[str], kind: str | None) -> tuple[list[Target], list[Finding]]:
+    """Files to lint (sorted, each once) and path-level problems."""
+    targets: dict[str, Target] = {}
+    problems: list[Finding] = []
+    for arg in paths:
+        if not os.path.lexists(arg):
+            problems.append(Finding(arg, 1, 1, PATH_NOT_FOUND.id, ERROR, "no such file or directory"))
+            continue
+        if os.path.isdir(arg) and not os.path.islink(arg):
+            root = _repo_root(arg) or os.path.abspath(arg)
+            for found in _walk(arg):
+                found_kind = kind_of(found)
+                if kind is not None:
+                    # an explicit kind takes every YAML (and, for model-index, Markdown) file
+                    name = os.path.basename(found).lower()
+                    wanted = YAML_SUFFIXES + ((".md",) if kind == MODEL_INDEX else ())
+                    if found_kind == kind or (name.endswith(wanted) and not name.startswith(".")
+                                              and found_kind is None):
+                        found_kind = kind
+                    else:
+                        continue
+                elif found_kind is None:
+                    continue
+                if os.path.islink(found) and _outside(found, root):
+                    problems.append(_symlink_problem(found))
+                    continue
+                targets.setdefault(found, Target(found, found_kind))
+            continue
+        root = _repo_root(os.path.dirname(os.path.abspath(arg))) or os.path.dirname(os.path.abspath(arg))
+        if os.path.islink(arg) and _outside(arg, root):
+            problems.append(_symlink_problem(arg))
+            continue
+        if os.path.isdir(arg):  # a symlink to a directory inside the repo
+            sub, more = discover([os.path.join(arg, name) for name in sorted(os.listdir(arg))], kind)
+            for target in sub:
+                if target.kind is not None:
+                    targets.setdefault(target.path, target)
+            problems.extend(p for p in more if p.rule != PATH_NOT_FOUND.id)
+            continue
+        targets.setdefault(arg, Target(arg, kind or kind_of(arg)))
+    return sorted(targets.values(), key=lambda t: t.path), problems
+
+
+def _symlink_problem(path: str) -> Finding:
+    return Finding(path, 1, 1, SYMLINK_OUTSIDE_REPO.id, ERROR,
+                   f"symlink points outside the repository ({os.readlink(path)}); not read:"
+                   " commit the file itself")
+
+
+def _walk(top: str):
+    for directory, dirs, files in os.walk(top):
+        in_results = f"/{RESULTS_DIR}" in "/" + directory.replace(os.sep, "/")
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and
+                         (not d.startswith(".") or d == RESULTS_DIR or in_results))
+        for name in sorted(files):
+            yield os.path.join(directory, name)
+
+
+def front_matter(text: str) -> tuple[str, int] | None:
+    """YAML front matter of a Markdown file and the line it starts on, or None.
+
+    Same delimiters as huggingface_hub: a first line `---`, closed by the next `---` line.
+    """
+    if not text.startswith("---"):
+        stripped = text.lstrip()
+        if not stripped.startswith("---"):
+            return None
+        skipped = text[:len(text) - len(stripped)].count("\n")
+        text = stripped
+    else:
+        skipped = 0
+    first_end = text.find("\n")
+    if first_end < 0 or text[:first_end].strip() != "---":
+        return None
+    body_start = first_end + 1
+    match = re.search(r"^---[ \t]*\r?$", text[body_start:], re.MULTILINE)
+    if match is None:
+        return None
+    return text[body_start:body_start + match.start()], skipped + 1

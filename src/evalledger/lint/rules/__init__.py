@@ -1,0 +1,2 @@
+"""Lint rules, one module per small family. Each module lists its rules in ``RULES``; each rule's
+``doc`` is its user documentation (what it flags, why it matters, a bad and a fixed example)."""
