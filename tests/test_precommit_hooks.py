@@ -1,0 +1,233 @@
+"""`.pre-commit-hooks.yaml` is valid, matches the right files, and really blocks commits.
+
+The end-to-end tests drive the real pre-commit framework: `pre-commit try-repo` and a real
+`git commit` through `pre-commit install`, against a throwaway clone of this working tree (try-repo
+only sees tracked files, so uncommitted work is copied and committed there first). The hook
+environment is pip-installed once per session into a shared PRE_COMMIT_HOME.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gitutil import GitRepo
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = REPO_ROOT / ".pre-commit-hooks.yaml"
+LINT_HOOKS = ("check-eval-results", "check-eval-spec", "check-model-index")
+ALL_HOOKS = (*LINT_HOOKS, "check-eval-history")
+
+
+def manifest() -> dict[str, dict]:
+    hooks = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    return {hook["id"]: hook for hook in hooks}
+
+
+def console_scripts() -> dict[str, str]:
+    text = (REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10: read the one flat table by hand
+        table = text.split("[project.scripts]", 1)[1].split("\n[", 1)[0]
+        return dict(re.findall(r'^([\w.-]+)\s*=\s*"([^"]+)"', table, re.M))
+    return tomllib.loads(text)["project"]["scripts"]
+
+
+# --- the manifest ---------------------------------------------------------------------------
+
+def test_manifest_is_valid_for_pre_commit():
+    proc = subprocess.run([sys.executable, "-m", "pre_commit", "validate-manifest", str(MANIFEST)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_manifest_declares_exactly_the_published_hooks():
+    assert tuple(manifest()) == ALL_HOOKS  # ids are public: never renamed, never dropped
+
+
+@pytest.mark.parametrize("hook_id", ALL_HOOKS)
+def test_every_entry_is_a_console_script_named_after_the_hook(hook_id):
+    hook = manifest()[hook_id]
+    assert hook["language"] == "python"
+    assert hook["entry"] == hook_id
+    assert hook["entry"] in console_scripts()
+    assert hook["minimum_pre_commit_version"] == "3.2.0"  # stage names equal git hook names
+
+
+def test_lint_hooks_run_at_commit_and_history_at_push():
+    hooks = manifest()
+    for hook_id in LINT_HOOKS:
+        assert hooks[hook_id]["stages"] == ["pre-commit", "pre-merge-commit", "pre-push", "manual"]
+        assert hooks[hook_id].get("pass_filenames", True) is True
+    history = hooks["check-eval-history"]
+    assert history["stages"] == ["pre-push", "manual"]
+    assert history["pass_filenames"] is False and history["always_run"] is True
+
+
+def test_hooks_need_no_network():
+    for hook in manifest().values():
+        assert "additional_dependencies" not in hook  # everything comes from `pip install .`
+        assert not re.search(r"https?://", hook["entry"])
+
+
+FILE_TABLE = {
+    "check-eval-results": (
+        [".eval_results/gpqa.yaml", ".eval_results/hle_with_tools.yml", ".eval_results/gpqa/result.yaml",
+         ".eval_results/a/b/c.yaml"],
+        ["eval_results/gpqa.yaml", "models/x/.eval_results/gpqa.yaml", ".eval_results/gpqa.json",
+         ".eval_results/gpqa.yaml.bak", ".eval_results/README.md", "README.md", "eval.yaml",
+         ".eval_results_old/gpqa.yaml"]),
+    "check-eval-spec": (
+        ["eval.yaml", "eval.yml", "benchmarks/gpqa/eval.yaml", "examples/benchmark/eval.yml"],
+        ["my_eval.yaml", "eval.yaml.orig", "eval.json", "evals.yaml", ".eval_results/eval.yaml.txt",
+         "Eval.yaml", "eval_yaml"]),
+    "check-model-index": (
+        ["README.md", "models/gpt/README.md"],
+        ["readme.md", "README.rst", "README.md.bak", "docs/README.markdown", "MY_README.md"]),
+}
+
+
+@pytest.mark.parametrize("hook_id", LINT_HOOKS)
+def test_files_patterns(hook_id):
+    pattern = re.compile(manifest()[hook_id]["files"])
+    good, bad = FILE_TABLE[hook_id]
+    # pre-commit applies `files` with re.search to repo-relative POSIX paths
+    assert [path for path in good if not pattern.search(path)] == []
+    assert [path for path in bad if pattern.search(path)] == []
+
+
+def test_symlinks_reach_the_hook_so_links_out_of_the_repo_get_reported(tmp_path):
+    from identify.identify import tags_from_path
+
+    real = tmp_path / "gpqa.yaml"
+    real.write_text("[]\n")
+    link = tmp_path / "link.yaml"
+    link.symlink_to("/etc/hostname")
+    for hook_id in LINT_HOOKS:
+        wanted = set(manifest()[hook_id]["types_or"])
+        assert wanted & tags_from_path(str(real)) and wanted & tags_from_path(str(link))
+
+
+def test_readme_mentions_every_hook_id():
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [hook_id for hook_id in ALL_HOOKS if hook_id not in readme]
+    assert missing == [], f"README.md does not document hook(s) {missing}"
+
+
+# --- the real framework ---------------------------------------------------------------------
+
+def _clean_env(home: Path, pre_commit_home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
+    env.update(HOME=str(home), PRE_COMMIT_HOME=str(pre_commit_home), GIT_CONFIG_NOSYSTEM="1",
+               GIT_CONFIG_GLOBAL=str(home / ".gitconfig"), PRE_COMMIT_COLOR="never",
+               GIT_AUTHOR_NAME="Test Author", GIT_AUTHOR_EMAIL="author@example.com",
+               GIT_COMMITTER_NAME="Test Author", GIT_COMMITTER_EMAIL="author@example.com")
+    # the hook env is built by pip from PyPI; keep pip quiet and off the user's config
+    env.update(PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
+    return env
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory) -> tuple[str, str, dict[str, str]]:
+    """A committed copy of this working tree (tracked and new files) and a shared PRE_COMMIT_HOME."""
+    base = tmp_path_factory.mktemp("hookrepo")
+    home = base / "home"
+    home.mkdir()
+    (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n")
+    env = _clean_env(home, base / "pre-commit-home")
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=REPO_ROOT, capture_output=True, check=True, env=env).stdout
+    copy = base / "evalledger"
+    for rel in sorted(set(filter(None, listed.decode().split("\0")))):
+        source = REPO_ROOT / rel
+        if source.is_file() and not source.is_symlink():
+            (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy / rel)
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "--no-verify", "-m", "snapshot"]):
+        subprocess.run(["git", *args], cwd=copy, check=True, env=env, capture_output=True)
+    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=copy, check=True, env=env, capture_output=True,
+                         text=True).stdout.strip()
+    return str(copy), sha, env
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+
+
+def _target(tmp_path: Path, env: dict[str, str], files: dict[str, str]) -> Path:
+    repo = tmp_path / "model-repo"
+    repo.mkdir()
+    _run(["git", "init", "-q"], repo, env)
+    for rel, text in files.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    _run(["git", "add", "-A"], repo, env)
+    return repo
+
+
+GOOD_RESULT = ("- dataset:\n    id: Idavidrein/gpqa\n    task_id: diamond\n  value: 85.2\n"
+               "  date: '2026-02-13'\n  source:\n    url: https://huggingface.co/MiniMaxAI/MiniMax-M2.5\n")
+BAD_RESULT = "- dataset:\n    id: Idavidrein/gpqa\n  value: 85.2\n"  # no task_id
+GOOD_SPEC = ("name: GPQA\ndescription: hard questions\nevaluation_framework: inspect-ai\ntasks:\n"
+             "  - id: diamond\n    config: gpqa_diamond\n    split: train\n    field_spec:\n"
+             "      input: Question\n      target: 'literal:D'\n    solvers:\n      - name: multiple_choice\n"
+             "    scorers:\n      - name: choice\n")
+BAD_SPEC = GOOD_SPEC.replace("    split: train\n", "    split: train\n    epochs: 0\n")
+GOOD_CARD = ("---\nlicense: mit\nmodel-index:\n- name: my-model\n  results:\n  - task:\n      type: text-generation\n"
+             "    dataset:\n      type: openai/gsm8k\n      name: GSM8K\n    metrics:\n    - type: accuracy\n"
+             "      value: 0.9\n---\n# my model\n")
+BAD_CARD = GOOD_CARD.replace("    dataset:\n      type: openai/gsm8k\n      name: GSM8K\n", "")
+
+CASES = {
+    "check-eval-results": (".eval_results/gpqa.yaml", GOOD_RESULT, BAD_RESULT),
+    "check-eval-spec": ("eval.yaml", GOOD_SPEC, BAD_SPEC),
+    "check-model-index": ("README.md", GOOD_CARD, BAD_CARD),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("hook_id", LINT_HOOKS)
+def test_try_repo_blocks_a_bad_file_and_passes_a_good_one(hook_repo, hook_id, tmp_path):
+    repo_path, _, env = hook_repo
+    name, good, bad = CASES[hook_id]
+    bad_repo = _target(tmp_path / "bad", env, {name: bad, "notes.yaml": "not: checked\n"})
+    proc = _run([sys.executable, "-m", "pre_commit", "try-repo", repo_path, hook_id, "--all-files"],
+                bad_repo, env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 1, output
+    assert re.search(rf"^{re.escape(name)}:\d+:\d+: error ", output, re.M), output
+    assert "notes.yaml" not in output and "Traceback" not in output
+
+    good_repo = _target(tmp_path / "good", env, {name: good})
+    proc = _run([sys.executable, "-m", "pre_commit", "try-repo", repo_path, hook_id, "--all-files"],
+                good_repo, env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert re.search(rf"{re.escape(hook_id.replace('-', ' '))}|Passed", proc.stdout), proc.stdout
+
+
+@pytest.mark.slow
+def test_installed_hook_blocks_git_commit_until_the_file_is_fixed(hook_repo, tmp_path):
+    repo_path, sha, env = hook_repo
+    config = (f"repos:\n-   repo: {repo_path}\n    rev: {sha}\n    hooks:\n"
+              "    -   id: check-eval-results\n    -   id: check-eval-spec\n    -   id: check-model-index\n")
+    repo = _target(tmp_path, env, {".pre-commit-config.yaml": config, ".eval_results/gpqa.yaml": BAD_RESULT})
+    proc = _run([sys.executable, "-m", "pre_commit", "install"], repo, env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    proc = _run(["git", "commit", "-m", "add gpqa"], repo, env)
+    assert proc.returncode != 0, proc.stdout + proc.stderr
+    assert re.search(r"^\.eval_results/gpqa\.yaml:\d+:\d+: error ", proc.stdout + proc.stderr, re.M)
+    assert GitRepo(repo).git("rev-list", "--all").strip() == ""  # nothing was committed
+
+    (repo / ".eval_results" / "gpqa.yaml").write_text(GOOD_RESULT)
+    _run(["git", "add", "-A"], repo, env)
+    proc = _run(["git", "commit", "-m", "add gpqa"], repo, env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert len(GitRepo(repo).git("rev-list", "HEAD").split()) == 1
