@@ -1,0 +1,595 @@
+"""The GitHub glue of the composite Action (action.yml), kept in Python so it is unit-testable.
+
+action.yml passes every input through ``env:`` as ``EVALLEDGER_INPUT_<NAME>`` (upper case, ``-``
+-> ``_``) and never interpolates ``${{ }}`` into a script, so a value can only ever be data. This
+module validates those values (a value that looks like a command-line flag is refused), runs
+``evalledger aggregate`` or ``evalledger audit`` as a subprocess, and turns their JSON into:
+
+* step outputs in ``$GITHUB_OUTPUT`` (always the heredoc form with a random delimiter, as the
+  Actions toolkit does, so no value can smuggle in another output);
+* Markdown in ``$GITHUB_STEP_SUMMARY`` (capped well under GitHub's 1 MiB per step);
+* a bounded number of annotations (GitHub shows 10 per level per step), with untrusted text
+  escaped so a model name containing ``\\n::error::`` cannot issue a workflow command; the
+  subcommand's own log output runs inside ``::stop-commands::`` for the same reason.
+
+Audit mode (``pull_request`` workflows) needs no write token: it writes the Markdown report to the
+job summary and to a file (plus ``pr-number.txt``) that a separate ``workflow_run`` job, which
+never checks out PR code, can post as a comment. See examples/workflows/.
+
+Entry point: ``python -m evalledger.action`` -> ``main() -> int``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence, TextIO
+
+from evalledger.report.github import escape_data, escape_property
+
+ENV_PREFIX = "EVALLEDGER_INPUT_"
+SUMMARY_LIMIT = 512 * 1024  # bytes; GitHub rejects a step summary over 1 MiB
+COMMENT_LIMIT = 60_000  # characters; a GitHub comment body holds at most 65,536
+LIST_LIMIT = 25  # rows per list in the summary
+TOP_ROWS = 10  # leaderboard rows shown per task
+ANNOTATION_LIMIT = 50  # GitHub shows at most 50 annotations per job
+COMMENT_MARKER = "<!-- evalledger-audit -->"
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+AUDIT_OUTPUTS = ("findings", "errors", "warnings", "infos", "report-path", "range", "pr-number")
+
+
+class InputError(Exception):
+    """An input of the Action is invalid: reported as one ::error:: line, exit 2."""
+
+
+# -- inputs -----------------------------------------------------------------------------------
+
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+_REV = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/@^~{}+-]*$")
+_BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/+-]*$")
+
+
+def _text(name: str, value: str) -> str:
+    if "\x00" in value or "\n" in value or "\r" in value:
+        raise InputError(f"input {name!r} must be a single line")
+    if value.startswith("-"):
+        raise InputError(f"input {name!r} must not start with '-' (got {value!r}): "
+                         "flags cannot be passed through inputs")
+    return value
+
+
+def _bool(name: str, value: str) -> bool:
+    low = value.strip().lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE or low == "":
+        return False
+    raise InputError(f"input {name!r} must be true or false (got {value!r})")
+
+
+def _int(name: str, value: str, low: int, high: int) -> int:
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise InputError(f"input {name!r} must be a whole number (got {value!r})") from None
+    if not low <= number <= high:
+        raise InputError(f"input {name!r} must be between {low} and {high} (got {number})")
+    return number
+
+
+def _choice(name: str, value: str, choices: Sequence[str]) -> str:
+    value = value.strip()
+    if value not in choices:
+        raise InputError(f"input {name!r} must be one of {', '.join(choices)} (got {value!r})")
+    return value
+
+
+def _rev(name: str, value: str) -> str:
+    value = _text(name, value.strip())
+    if value and (not _REV.match(value) or ".." in value):
+        raise InputError(f"input {name!r} is not a commit or ref name (got {value!r})")
+    return value
+
+
+@dataclass(frozen=True)
+class Inputs:
+    mode: str = "aggregate"
+    working_directory: str = "."
+    # aggregate
+    models: str = ""
+    models_dir: str = ""
+    include_pull_requests: bool = False
+    output_format: str = ""
+    output_dir: str = ""
+    commit: bool = True
+    push: bool = True
+    push_attempts: int = 3
+    commit_message: str = ""
+    commit_user_name: str = "github-actions[bot]"
+    commit_user_email: str = "41898282+github-actions[bot]@users.noreply.github.com"
+    branch: str = ""
+    dry_run: bool = False
+    # audit
+    base: str = ""
+    head: str = ""
+    range: str = ""
+    fail_on: str = "error"
+    report_path: str = ""
+    benchmark: str = ""
+    deepen: bool = False
+    # both
+    summary: bool = True
+    annotations: int = 10
+
+
+def read_inputs(environ: Mapping[str, str]) -> Inputs:
+    """Inputs from ``EVALLEDGER_INPUT_*``; unset or empty means the default."""
+
+    def raw(name: str) -> str | None:
+        value = environ.get(ENV_PREFIX + name.upper().replace("-", "_"), "")
+        return value if value.strip() != "" else None
+
+    d = Inputs()
+    values: dict[str, Any] = {}
+    if (v := raw("mode")) is not None:
+        values["mode"] = _choice("mode", v, ("aggregate", "audit"))
+    for name in ("working-directory", "models", "models-dir", "output-dir", "report-path", "benchmark",
+                 "commit-user-name", "commit-user-email"):
+        if (v := raw(name)) is not None:
+            values[name.replace("-", "_")] = _text(name, v.strip())
+    if (v := raw("commit-message")) is not None:
+        values["commit_message"] = _text("commit-message", v.strip())
+    if (v := raw("output-format")) is not None:
+        values["output_format"] = _choice("output-format", v, ("csv", "jsonl", "parquet"))
+    for name in ("include-pull-requests", "commit", "push", "dry-run", "summary", "deepen"):
+        if (v := raw(name)) is not None:
+            values[name.replace("-", "_")] = _bool(name, v)
+    if (v := raw("push-attempts")) is not None:
+        values["push_attempts"] = _int("push-attempts", v, 1, 10)
+    if (v := raw("annotations")) is not None:
+        values["annotations"] = _int("annotations", v, 0, ANNOTATION_LIMIT)
+    if (v := raw("branch")) is not None:
+        branch = _text("branch", v.strip())
+        if not _BRANCH.match(branch) or ".." in branch or branch.endswith((".lock", "/")):
+            raise InputError(f"input 'branch' is not a valid branch name (got {branch!r})")
+        values["branch"] = branch
+    for name in ("base", "head"):
+        if (v := raw(name)) is not None:
+            values[name] = _rev(name, v)
+    if (v := raw("range")) is not None:
+        rng = _text("range", v.strip())
+        left, sep, right = rng.partition("...") if "..." in rng else rng.partition("..")
+        if not sep or not left or not right:
+            raise InputError(f"input 'range' must look like BASE..HEAD (got {rng!r})")
+        _rev("range", left), _rev("range", right)
+        values["range"] = rng
+    if (v := raw("fail-on")) is not None:
+        values["fail_on"] = _choice("fail-on", v, ("error", "warning", "never"))
+    inputs = Inputs(**{**d.__dict__, **values})
+    if inputs.range and (inputs.base or inputs.head):
+        raise InputError("give either 'range' or 'base'/'head', not both")
+    if inputs.mode == "aggregate" and not (inputs.models or inputs.models_dir):
+        raise InputError("aggregate mode needs 'models' (a registry file) or 'models-dir'")
+    return inputs
+
+
+# -- workflow commands, outputs, summary ------------------------------------------------------
+
+def set_outputs(path: str | os.PathLike[str], values: Mapping[str, Any]) -> None:
+    """Append outputs in the heredoc form; a random delimiter cannot occur in any value."""
+    with open(path, "a", encoding="utf-8") as out:
+        for name, value in values.items():
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name):
+                raise ValueError(f"bad output name {name!r}")
+            text = _output_text(value)
+            delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+            while delimiter in text:  # pragma: no cover - 128 random bits
+                delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+            out.write(f"{name}<<{delimiter}\n{text}\n{delimiter}\n")
+
+
+def _output_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    return str(value)
+
+
+def annotation(level: str, message: str, *, title: str = "", file: str = "", line: int | None = None) -> str:
+    """One workflow command; every piece of untrusted text escaped."""
+    props = []
+    if file:
+        props.append(f"file={escape_property(file)}")
+        if line:
+            props.append(f"line={int(line)}")
+    if title:
+        props.append(f"title={escape_property(title)}")
+    head = f"::{level} {','.join(props)}" if props else f"::{level}"
+    return f"{head}::{escape_data(message)}"
+
+
+def md(value: Any) -> str:
+    """Untrusted text made safe for one Markdown table cell (no HTML, no pipes, one line)."""
+    text = "" if value is None else str(value)
+    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return " ".join(text.split())
+
+
+def cap_text(text: str, limit_bytes: int, note: str) -> str:
+    """Cut ``text`` at a line boundary so it fits ``limit_bytes`` (UTF-8), ending with ``note``."""
+    data = text.encode("utf-8")
+    if len(data) <= limit_bytes:
+        return text
+    room = limit_bytes - len(note.encode("utf-8")) - 2
+    cut = data[:max(room, 0)].decode("utf-8", "ignore")
+    cut = cut[: cut.rfind("\n") + 1] if "\n" in cut else cut
+    return cut + "\n" + note + "\n"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(md(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def _more(total: int, shown: int) -> list[str]:
+    return [f"", f"…and {total - shown} more (see the log)."] if total > shown else []
+
+
+# -- aggregate --------------------------------------------------------------------------------
+
+def aggregate_argv(inputs: Inputs) -> list[str]:
+    """``evalledger aggregate`` arguments; every value in ``--opt=value`` form (never a flag)."""
+    argv = ["aggregate", "--format=json"]
+    if inputs.models:
+        argv.append(f"--models={inputs.models}")
+    if inputs.models_dir:
+        argv.append(f"--models-dir={inputs.models_dir}")
+    if inputs.include_pull_requests:
+        argv.append("--include-pull-requests")
+    if inputs.output_format:
+        argv.append(f"--output-format={inputs.output_format}")
+    if inputs.output_dir:
+        argv.append(f"--output-dir={inputs.output_dir}")
+    if inputs.dry_run:
+        argv.append("--dry-run")
+    elif inputs.commit:
+        argv.append("--commit")
+        if inputs.commit_message:
+            argv.append(f"--commit-message={inputs.commit_message}")
+        if inputs.branch:
+            argv.append(f"--branch={inputs.branch}")
+        if inputs.push:
+            argv += ["--push", f"--push-attempts={inputs.push_attempts}"]
+    return argv
+
+
+def aggregate_outputs(result: Mapping[str, Any]) -> dict[str, Any]:
+    files = result.get("files") or []
+    return {
+        "changed": bool(result.get("changed")),
+        "committed": bool(result.get("committed")),
+        "pushed": bool(result.get("pushed")),
+        "commit-sha": result.get("commit") or "",
+        "rows": _count(result.get("rows")),
+        "conflicts": _count(result.get("conflicts")),
+        "leaderboard-path": files[0] if files and isinstance(files[0], str) else "",
+    }
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, (list, tuple)):
+        return len(value)
+    return 0
+
+
+def _row_label(item: Mapping[str, Any]) -> tuple[str, str]:
+    task = item.get("task") or ""
+    if item.get("setup"):
+        task = f"{task} ({item['setup']})"
+    return str(item.get("model", "")), str(task)
+
+
+def aggregate_summary(result: Mapping[str, Any]) -> str:
+    """Job summary: status line, what changed since the last run, conflicts, top rows per task."""
+    out = ["## evalledger leaderboard", ""]
+    status = "updated" if result.get("changed") else "unchanged"
+    parts = [f"**{status}**", f"{_count(result.get('rows'))} rows",
+             f"{_count(result.get('conflicts'))} conflicts"]
+    commit = result.get("commit")
+    if result.get("committed") and commit:
+        parts.append(f"commit `{md(str(commit)[:12])}`" + (" pushed" if result.get("pushed") else " (not pushed)"))
+    elif result.get("changed"):
+        parts.append("not committed")
+    out += [" · ".join(parts), ""]
+
+    changes = result.get("changes") or {}
+    sections = [
+        ("new", "New entries", ("Model", "Task", "Value", "Rank"),
+         lambda c: (*_row_label(c), c.get("value"), c.get("rank"))),
+        ("moved", "Moved ranks", ("Model", "Task", "Rank", "Value"),
+         lambda c: (*_row_label(c), f"{c.get('old_rank')} → {c.get('rank')}", c.get("value"))),
+        ("value_changed", "Changed values", ("Model", "Task", "Old → New", "Rank"),
+         lambda c: (*_row_label(c), f"{c.get('old_value')} → {c.get('value')}", c.get("rank"))),
+        ("removed", "Removed entries", ("Model", "Task", "Last value", "Last rank"),
+         lambda c: (*_row_label(c), c.get("old_value", c.get("value")), c.get("old_rank", c.get("rank")))),
+    ]
+    if isinstance(changes, Mapping) and any(changes.get(k) for k, *_ in sections):
+        out += ["### What changed since the last run", ""]
+        for key, title, header, row in sections:
+            items = [c for c in changes.get(key) or [] if isinstance(c, Mapping)]
+            if not items:
+                continue
+            shown = items[:LIST_LIMIT]
+            out += [f"**{title}** ({len(items)})", ""]
+            out += _table(header, [row(c) for c in shown]) + _more(len(items), len(shown)) + [""]
+    elif not result.get("changed"):
+        out += ["Nothing changed since the last run: no file was touched and no commit was made.", ""]
+
+    conflicts = [c for c in result.get("conflict_details") or _list(result.get("conflicts")) if isinstance(c, Mapping)]
+    if conflicts:
+        shown = conflicts[:LIST_LIMIT]
+        out += [f"### Conflicts ({len(conflicts)})", "",
+                "Same model and task, different values from different sources; the selected row is "
+                "on the leaderboard, every candidate is in the candidates table.", ""]
+        out += _table(("Model", "Task", "Values"),
+                      [(*_row_label(c), ", ".join(str(v) for v in c.get("values") or [])) for c in shown])
+        out += _more(len(conflicts), len(shown)) + [""]
+
+    top = [t for t in result.get("top") or [] if isinstance(t, Mapping)]
+    if top:
+        out += ["### Top rows per task", ""]
+        for task in top[:LIST_LIMIT]:
+            name = " · ".join(md(x) for x in (task.get("benchmark"), task.get("task"), task.get("setup")) if x)
+            rows = [r for r in task.get("rows") or [] if isinstance(r, Mapping)][:TOP_ROWS]
+            out += [f"#### {name}", ""]
+            out += _table(("#", "Model", "Value", "Verified", "Community"),
+                          [(r.get("rank"), r.get("model"), r.get("value"),
+                            "✓" if r.get("verified") else "", "✓" if r.get("community") else "")
+                           for r in rows]) + [""]
+        out += _more(len(top), min(len(top), LIST_LIMIT))
+    return "\n".join(out) + "\n"
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def aggregate_annotations(result: Mapping[str, Any], limit: int) -> list[str]:
+    conflicts = [c for c in result.get("conflict_details") or _list(result.get("conflicts")) if isinstance(c, Mapping)]
+    lines = []
+    for c in conflicts[:limit]:
+        model, task = _row_label(c)
+        values = ", ".join(str(v) for v in c.get("values") or [])
+        lines.append(annotation("warning", f"{model} · {task}: sources disagree ({values})",
+                                title="evalledger: conflicting results"))
+    if len(conflicts) > limit:
+        lines.append(annotation("notice", f"{len(conflicts) - limit} more conflicts are listed in the job summary"))
+    return lines
+
+
+# -- audit ------------------------------------------------------------------------------------
+
+def audit_range(inputs: Inputs, environ: Mapping[str, str]) -> str | None:
+    """The range to audit: the input, else base/head, else what the event says, else everything."""
+    if inputs.range:
+        return inputs.range
+    base, head = inputs.base, inputs.head
+    event = _event(environ)
+    pr = event.get("pull_request") if isinstance(event.get("pull_request"), Mapping) else None
+    if pr and not base:
+        base = str((pr.get("base") or {}).get("sha") or "")
+    if pr and not head:
+        head = str((pr.get("head") or {}).get("sha") or "")
+    if not pr and not base and environ.get("GITHUB_EVENT_NAME") == "push":
+        before = str(event.get("before") or "")
+        if before and set(before) != {"0"}:  # a new branch has no "before": audit it all
+            base = before
+    if not base:
+        return None
+    return f"{_rev('base', base)}..{_rev('head', head) or 'HEAD'}"
+
+
+def _event(environ: Mapping[str, str]) -> dict[str, Any]:
+    path = environ.get("GITHUB_EVENT_PATH")
+    if not path:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def pr_number(environ: Mapping[str, str]) -> str:
+    pr = _event(environ).get("pull_request")
+    number = pr.get("number") if isinstance(pr, Mapping) else None
+    return str(number) if isinstance(number, int) and not isinstance(number, bool) else ""
+
+
+def audit_counts(doc: Mapping[str, Any]) -> dict[str, int]:
+    findings = [f for f in doc.get("findings") or [] if isinstance(f, Mapping)]
+    counts = {"findings": len(findings), "errors": 0, "warnings": 0, "infos": 0}
+    for f in findings:
+        key = {"error": "errors", "warning": "warnings", "info": "infos"}.get(str(f.get("severity")))
+        if key:
+            counts[key] += 1
+    return counts
+
+
+def audit_annotations(doc: Mapping[str, Any], limit: int) -> list[str]:
+    order = {"error": 0, "warning": 1, "info": 2}
+    findings = sorted((f for f in doc.get("findings") or [] if isinstance(f, Mapping)),
+                      key=lambda f: order.get(str(f.get("severity")), 3))
+    lines = []
+    for f in findings[:limit]:
+        level = {"error": "error", "warning": "warning"}.get(str(f.get("severity")), "notice")
+        line = f.get("line") if isinstance(f.get("line"), int) else None
+        lines.append(annotation(level, str(f.get("message", "")), title=f"evalledger {f.get('rule', '')}",
+                                file=str(f.get("path") or ""), line=line))
+    if len(findings) > limit:
+        lines.append(annotation("notice", f"{len(findings) - limit} more findings are in the job summary "
+                                "and the report"))
+    return lines
+
+
+def audit_failed(counts: Mapping[str, int], fail_on: str) -> bool:
+    if fail_on == "error":
+        return counts["errors"] > 0
+    if fail_on == "warning":
+        return counts["errors"] + counts["warnings"] > 0
+    return False
+
+
+# -- running ----------------------------------------------------------------------------------
+
+def run_evalledger(argv: Sequence[str], cwd: str, env: Mapping[str, str], log: TextIO) -> tuple[int, str]:
+    """Run ``python -m evalledger ARGV``; stdout is returned, stderr goes to the log with workflow
+    commands switched off (it quotes other people's files and repo names)."""
+    token = secrets.token_hex(16)
+    log.write(f"::stop-commands::{token}\n")
+    log.flush()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "evalledger", *argv], cwd=cwd, env=dict(env),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if proc.stderr:
+            log.write(proc.stderr if proc.stderr.endswith("\n") else proc.stderr + "\n")
+    finally:
+        log.write(f"::{token}::\n")
+        log.flush()
+    return proc.returncode, proc.stdout
+
+
+def _json_doc(text: str, what: str) -> dict[str, Any]:
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        raise InputError(f"{what} did not print JSON; see its messages above") from None
+    if not isinstance(doc, dict):
+        raise InputError(f"{what} printed JSON that is not an object")
+    return doc
+
+
+def _append(path: str | None, text: str) -> None:
+    if path:
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(text)
+
+
+def run_aggregate(inputs: Inputs, workdir: str, environ: Mapping[str, str], log: TextIO) -> int:
+    env = dict(environ)
+    # the leaderboard commit is made under the bot identity, whatever aggregate's own defaults are
+    for role in ("AUTHOR", "COMMITTER"):
+        env[f"GIT_{role}_NAME"] = inputs.commit_user_name
+        env[f"GIT_{role}_EMAIL"] = inputs.commit_user_email
+    if inputs.commit and not inputs.dry_run and environ.get("GITHUB_EVENT_NAME") in (
+            "pull_request", "pull_request_target"):
+        log.write(annotation("notice", "pull request event: the leaderboard is built and reported, "
+                             "not committed") + "\n")
+        inputs = Inputs(**{**inputs.__dict__, "commit": False, "push": False})
+    code, stdout = run_evalledger(aggregate_argv(inputs), workdir, env, log)
+    result: dict[str, Any] = {}
+    if stdout.strip():
+        try:
+            result = _json_doc(stdout, "evalledger aggregate")
+        except InputError:
+            if code == 0:
+                raise
+    outputs = aggregate_outputs(result)
+    set_outputs(environ["GITHUB_OUTPUT"], outputs) if environ.get("GITHUB_OUTPUT") else None
+    if result and inputs.summary:
+        _append(environ.get("GITHUB_STEP_SUMMARY"),
+                cap_text(aggregate_summary(result), SUMMARY_LIMIT, "_Summary truncated; see the log._"))
+    for line in aggregate_annotations(result, inputs.annotations):
+        log.write(line + "\n")
+    if code != 0:
+        log.write(annotation("error", f"evalledger aggregate failed (exit {code}); see the messages above",
+                             title="evalledger") + "\n")
+        return code
+    log.write(f"leaderboard {'updated' if outputs['changed'] else 'unchanged'}: rows={outputs['rows']} "
+              f"conflicts={outputs['conflicts']} committed={str(outputs['committed']).lower()} "
+              f"commit={outputs['commit-sha'] or '-'}\n")
+    return EXIT_OK
+
+
+def run_audit(inputs: Inputs, workdir: str, environ: Mapping[str, str], log: TextIO) -> int:
+    rng = audit_range(inputs, environ)
+    report = Path(inputs.report_path or Path(environ.get("RUNNER_TEMP") or workdir) / "evalledger-audit" / "report.md")
+    if not report.is_absolute():
+        report = Path(environ.get("GITHUB_WORKSPACE") or workdir) / report
+    report.parent.mkdir(parents=True, exist_ok=True)
+    common = [".", *([f"--range={rng}"] if rng else []), "--fail-on=never",
+              *([f"--benchmark={inputs.benchmark}"] if inputs.benchmark else []),
+              *(["--deepen"] if inputs.deepen else [])]
+    code, stdout = run_evalledger(["audit", *common, "--format=json"], workdir, environ, log)
+    if code != 0:
+        log.write(annotation("error", f"evalledger audit failed (exit {code}); see the messages above",
+                             title="evalledger") + "\n")
+        return code if code != EXIT_FINDINGS else EXIT_USAGE
+    doc = _json_doc(stdout, "evalledger audit")
+    full = report.with_name(report.name + ".full")
+    code, _ = run_evalledger(["audit", *common, "--format=markdown", f"--output={full}"], workdir, environ, log)
+    markdown = full.read_text(encoding="utf-8") if code == 0 and full.is_file() else ""
+    full.unlink(missing_ok=True)
+    counts = audit_counts(doc)
+    if not markdown:
+        markdown = f"### evalledger audit: {counts['findings']} findings\n"
+    scope = f"`{md(rng)}`" if rng else "the whole history"
+    body = f"{COMMENT_MARKER}\n{markdown.rstrip()}\n\n<sub>evalledger audit of {scope}</sub>\n"
+    report.write_text(cap_text(body, COMMENT_LIMIT, "_Report truncated; the full list is in the job summary "
+                               "and the workflow log._"), encoding="utf-8")
+    number = pr_number(environ)
+    if number:
+        (report.parent / "pr-number.txt").write_text(number + "\n", encoding="utf-8")
+    outputs = {**counts, "report-path": str(report), "range": rng or "", "pr-number": number}
+    if environ.get("GITHUB_OUTPUT"):
+        set_outputs(environ["GITHUB_OUTPUT"], outputs)
+    if inputs.summary:
+        _append(environ.get("GITHUB_STEP_SUMMARY"),
+                cap_text(markdown.rstrip() + "\n", SUMMARY_LIMIT, "_Summary truncated; see the log._"))
+    for line in audit_annotations(doc, inputs.annotations):
+        log.write(line + "\n")
+    log.write(f"audit of {rng or 'the whole history'}: {counts['errors']} errors, {counts['warnings']} "
+              f"warnings, {counts['infos']} info; report at {report}\n")
+    if audit_failed(counts, inputs.fail_on):
+        log.write(annotation("error", f"evalledger audit found {counts['errors']} errors and "
+                             f"{counts['warnings']} warnings (fail-on: {inputs.fail_on})",
+                             title="evalledger") + "\n")
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None,
+         log: TextIO | None = None) -> int:
+    env = dict(os.environ if environ is None else environ)
+    out = sys.stdout if log is None else log
+    if argv:
+        out.write("usage: python -m evalledger.action (inputs come from EVALLEDGER_INPUT_* variables)\n")
+        return EXIT_USAGE
+    try:
+        inputs = read_inputs(env)
+        workdir = Path(env.get("GITHUB_WORKSPACE") or ".") / inputs.working_directory
+        if not workdir.is_dir():
+            raise InputError(f"working-directory {inputs.working_directory!r} is not a directory")
+        if inputs.mode == "audit":
+            return run_audit(inputs, str(workdir), env, out)
+        return run_aggregate(inputs, str(workdir), env, out)
+    except InputError as exc:
+        out.write(annotation("error", str(exc), title="evalledger") + "\n")
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

