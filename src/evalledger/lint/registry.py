@@ -1,10 +1,24 @@
 """Lint rules by id, built from the rule modules (docs and `evalledger rules` come from here)."""
 from __future__ import annotations
 
-from evalledger.lint.rules import benchmark, dataset, date, duplicates, input, keys, shape, source, value
+from evalledger.lint.rules import (
+    benchmark,
+    dataset,
+    date,
+    duplicates,
+    input,
+    inspect,
+    keys,
+    model_index,
+    shape,
+    source,
+    spec,
+    value,
+)
 from evalledger.rules import Rule
 
-_MODULES = (input, shape, value, dataset, date, source, keys, duplicates, benchmark)
+_MODULES = (input, shape, value, dataset, date, source, keys, duplicates, benchmark, spec, inspect,
+            model_index)
 
 
 def _build() -> dict[str, Rule]:
