@@ -146,8 +146,7 @@ def run(args: argparse.Namespace) -> int:
 def _row_matches(row_model, model: str, repo: str) -> bool:
     if not row_model:
         return False
-    row_model = str(row_model)
-    return row_model == model or row_model.rsplit("/", 1)[-1] == Path(repo).resolve().name
+    return str(row_model) == model
 
 
 def _audit_policy(policies):
