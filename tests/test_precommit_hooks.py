@@ -163,7 +163,7 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Complete
 
 def _target(tmp_path: Path, env: dict[str, str], files: dict[str, str]) -> Path:
     repo = tmp_path / "model-repo"
-    repo.mkdir()
+    repo.mkdir(parents=True)
     _run(["git", "init", "-q"], repo, env)
     for rel, text in files.items():
         (repo / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -192,24 +192,33 @@ CASES = {
 }
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("hook_id", LINT_HOOKS)
-def test_try_repo_blocks_a_bad_file_and_passes_a_good_one(hook_repo, hook_id, tmp_path):
+def _try_repo(hook_repo, target: Path) -> tuple[int, str]:
+    # no hook id: every hook of the manifest at the pre-commit stage (check-eval-history is
+    # pre-push/manual only, so it stays out). try-repo builds its hook env afresh on every call,
+    # so the tests make two calls in all.
     repo_path, _, env = hook_repo
-    name, good, bad = CASES[hook_id]
-    bad_repo = _target(tmp_path / "bad", env, {name: bad, "notes.yaml": "not: checked\n"})
-    proc = _run([sys.executable, "-m", "pre_commit", "try-repo", repo_path, hook_id, "--all-files"],
-                bad_repo, env)
-    output = proc.stdout + proc.stderr
-    assert proc.returncode == 1, output
-    assert re.search(rf"^{re.escape(name)}:\d+:\d+: error ", output, re.M), output
-    assert "notes.yaml" not in output and "Traceback" not in output
+    proc = _run([sys.executable, "-m", "pre_commit", "try-repo", repo_path, "--all-files"], target, env)
+    return proc.returncode, proc.stdout + proc.stderr
 
-    good_repo = _target(tmp_path / "good", env, {name: good})
-    proc = _run([sys.executable, "-m", "pre_commit", "try-repo", repo_path, hook_id, "--all-files"],
-                good_repo, env)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert re.search(rf"{re.escape(hook_id.replace('-', ' '))}|Passed", proc.stdout), proc.stdout
+
+@pytest.mark.slow
+def test_try_repo_blocks_bad_files_of_every_kind(hook_repo, tmp_path):
+    files = {name: bad for name, _, bad in CASES.values()}
+    files["data/notes.yaml"] = "- not: a result file\n"  # matches no hook: must not be checked
+    code, output = _try_repo(hook_repo, _target(tmp_path, hook_repo[2], files))
+    assert code == 1, output
+    for hook_id, (name, _, _) in CASES.items():
+        assert re.search(rf"^{re.escape(name)}:\d+:\d+: error ", output, re.M), (hook_id, output)
+    assert "notes.yaml" not in output and "Traceback" not in output
+    assert "audit score edits" not in output  # the history hook runs at pre-push only
+
+
+@pytest.mark.slow
+def test_try_repo_passes_good_files_of_every_kind(hook_repo, tmp_path):
+    files = {name: good for name, good, _ in CASES.values()}
+    code, output = _try_repo(hook_repo, _target(tmp_path, hook_repo[2], files))
+    assert code == 0, output
+    assert len(re.findall(r"\.Passed$", output, re.M)) == len(LINT_HOOKS), output
 
 
 @pytest.mark.slow
