@@ -31,7 +31,13 @@ def escape(text: Any) -> str:
 
 
 def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    plural = "" if n == 1 or word == INFO else "s"
+    return f"{n} {word}{plural}"
+
+
+def _short_range(text: str) -> str:
+    """``<40-hex>..HEAD`` as ``1a2b3c4..HEAD``: full ids make the headline unreadable."""
+    return re.sub(r"\b[0-9a-f]{12,40}\b", lambda m: m.group(0)[:7], text)
 
 
 def _number(value: Any) -> str:
@@ -102,7 +108,7 @@ def _audit(report: Report) -> list[str]:
     commits = report.extra.get("commits", 0)
     scope = f"{_count(commits, 'commit')} changing results"
     if report.extra.get("range"):
-        scope += f" in `{escape(report.extra['range'])}`"
+        scope += f" in `{_short_range(str(report.extra['range'])).replace('`', '')}`"
     if not findings:
         return [f"### Eval-results audit: no findings ({scope})", ""]
     head = ", ".join(_count(counts[s], s) for s in (ERROR, WARNING, INFO) if counts[s])
