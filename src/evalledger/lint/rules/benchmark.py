@@ -107,7 +107,8 @@ def spec_for(dataset_id: str | None, specs: Sequence[Spec]) -> Spec | None:
 def check_entry(entry: ResultEntry, spec: Spec, ctx: Context) -> None:
     """Task id against the spec, value against the policy (per file)."""
     task_node = entry.node.get("dataset").get("task_id") if entry.task_id is not None else None
-    if entry.task_id is not None and entry.task_id not in spec.task_ids:
+    # a task_id YAML did not read as a string is wrong-type already; one finding is enough
+    if task_node is not None and isinstance(task_node.value, str) and entry.task_id not in spec.task_ids:
         bench = spec.dataset_id or spec.name or spec.path
         defined = ", ".join(spec.task_ids) or "none"
         ctx.report(TASK_ID_UNKNOWN, task_node or entry.node,
