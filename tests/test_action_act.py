@@ -106,3 +106,35 @@ def test_audit_mode_under_act(tmp_path):
     assert "| ❌ error | `value-raised` |" in summary and "-value: 50.0\n+value: 62.0" in summary
     # annotations reached the runner as workflow commands, escaped, with file and line
     assert "::error file=.eval_results/gpqa.yaml,line=4,title=evalledger value-raised::" in log
+
+
+def test_aggregate_mode_under_act_commits_once_then_not_again(tmp_path):
+    proc, selftest = run_act(tmp_path, "aggregate")
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-6000:]
+    assert "Job succeeded" in log
+    origin = selftest / "aggregate" / "origin.git"
+    first = read_env(selftest / "aggregate" / "first.env")
+    second = read_env(selftest / "aggregate" / "second.env")
+    head = git(origin, "rev-parse", "refs/heads/main").strip()
+    # the first run committed and pushed, and its outputs name that commit
+    assert first["OUT_CHANGED"] == "true" and first["OUT_COMMITTED"] == "true" and first["OUT_PUSHED"] == "true"
+    assert first["OUT_COMMIT_SHA"] == head and first["OUT_ROWS"] == "3" and first["OUT_CONFLICTS"] == "0"
+    assert first["OUT_LEADERBOARD_PATH"] == "leaderboard/leaderboard.csv"
+    # the second run found nothing to do: no new commit on the origin
+    assert (second["OUT_CHANGED"], second["OUT_COMMITTED"], second.get("OUT_COMMIT_SHA", "")) == ("false", "false", "")
+    assert git(origin, "rev-list", "--count", "refs/heads/main").strip() == "2"
+    assert git(origin, "log", "-1", "--format=%an <%ae>", head).strip() == \
+        "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>"
+    board = git(origin, "show", f"{head}:leaderboard/leaderboard.csv")
+    assert "acme/alpha-7b" in board and "bolt/beta-13b" in board
+    assert sorted(git(origin, "diff-tree", "--no-commit-id", "--name-only", "-r", head).split()) == [
+        "README.md", "leaderboard/candidates.csv", "leaderboard/leaderboard.csv"]
+    # both job summaries as act printed them
+    summary = job_summary(log)
+    assert summary.count("## evalledger leaderboard") == 2 * 2  # act echoes it for the step and the action
+    assert f"**updated** · 3 rows · 0 conflicts · 2/2 model repos read · commit `{head[:12]}` pushed" in summary
+    assert "**New entries** (3)" in summary and "| bolt/beta-13b | diamond | 65.5 | 2 |" in summary
+    assert "#### Idavidrein/gpqa · diamond" in summary and "| 1 | acme/alpha-7b | 71.0 |  |  |  |" in summary
+    assert "**unchanged** · 3 rows · 0 conflicts" in summary
+    assert "Nothing changed since the last run: no file was touched and no commit was made." in summary

@@ -57,7 +57,7 @@ def test_empty_values_mean_default():
 
 @pytest.mark.parametrize("name,value", [
     ("models", "--exec=evil"), ("models_dir", "-x"), ("output_dir", "--output-dir=/etc"),
-    ("branch", "--force"), ("base", "--all"), ("head", "-n1"), ("commit_message", "--amend"),
+    ("branch", "--force"), ("base", "--all"), ("head", "-n1"), ("benchmark_id", "--upload-pack=x"),
     ("working_directory", "-C/tmp"), ("report_path", "--output=/etc/passwd"),
 ])
 def test_flag_looking_values_are_refused(name, value):
@@ -72,7 +72,7 @@ def test_flag_looking_values_are_refused(name, value):
     ("push_attempts", "three", "whole number"),
     ("annotations", "500", "between 0 and 50"),
     ("fail_on", "info", "must be one of error, warning, never"),
-    ("output_format", "xlsx", "must be one of csv, jsonl, parquet"),
+    ("output_format", "xlsx", "must be one of csv, parquet"),
     ("branch", "main..x", "not a valid branch name"),
     ("branch", "a b", "not a valid branch name"),
     ("base", "HEAD~1..HEAD", "not a commit or ref name"),
@@ -103,15 +103,21 @@ def test_range_and_base_are_exclusive():
 
 def test_aggregate_argv_never_lets_a_value_become_a_flag():
     inputs = read_inputs(env(models="models list.txt", models_dir="subs", include_pull_requests="true",
-                             push_attempts="4", branch="leaderboard", commit_message="chore: update [skip ci]"))
+                             benchmark_id="org/bench", output_format="parquet", output_dir="data",
+                             audit_history="true", strict="true", push_attempts="4", branch="leaderboard",
+                             commit_user_name="Leaderboard Bot", commit_user_email="bot@example.com"))
     argv = action.aggregate_argv(inputs)
     assert argv == ["aggregate", "--format=json", "--models=models list.txt", "--models-dir=subs",
-                    "--include-pull-requests", "--commit", "--commit-message=chore: update [skip ci]",
-                    "--branch=leaderboard", "--push", "--push-attempts=4"]
+                    "--benchmark-id=org/bench", "--include-pull-requests", "--output-format=parquet",
+                    "--output-dir=data", "--audit", "--strict", "--commit", "--bot-name=Leaderboard Bot",
+                    "--bot-email=bot@example.com", "--branch=leaderboard", "--push", "--push-attempts=4"]
+    assert all(a.startswith("--") and (a.count("=") >= 1 or a in {"--include-pull-requests", "--audit", "--strict",
+                                                                   "--commit", "--push"}) for a in argv[1:])
+    bot = ["--bot-name=github-actions[bot]", "--bot-email=41898282+github-actions[bot]@users.noreply.github.com"]
     assert action.aggregate_argv(read_inputs(env(models="m", dry_run="true"))) == [
-        "aggregate", "--format=json", "--models=m", "--dry-run"]
+        "aggregate", "--format=json", "--models=m"]
     assert action.aggregate_argv(read_inputs(env(models="m", push="false"))) == [
-        "aggregate", "--format=json", "--models=m", "--commit"]
+        "aggregate", "--format=json", "--models=m", "--commit", *bot]
 
 
 # -- GITHUB_OUTPUT ----------------------------------------------------------------------------
@@ -153,17 +159,21 @@ def test_annotation_escapes_untrusted_text():
 
 
 def conflict(i: int, model: str = "org/m") -> dict:
-    return {"model": f"{model}{i}", "task": "diamond", "setup": "", "values": [70.0 + i, 71.0]}
+    return {"benchmark": "b/x", "task": "diamond", "setup": "", "model": f"{model}{i}", "values": [70.0 + i, 71.0]}
 
 
-def test_conflict_annotations_are_capped_and_escaped():
-    result = {"conflicts": [conflict(i) for i in range(30)] + [conflict(99, EVIL)]}
+def test_aggregate_annotations_are_capped_worst_first_and_escaped():
+    result = {"error": "push to origin/main failed 3 times", "changes": {"new_conflicts": [conflict(i) for i in range(30)]},
+              "unreachable": [{"model": EVIL, "url": "file:///gone.git", "message": "fatal: not found"}]}
     lines = action.aggregate_annotations(result, limit=10)
-    assert [line.split(" ", 1)[0] for line in lines] == ["::warning"] * 10 + ["::notice::21"]
-    evil = action.aggregate_annotations({"conflicts": [conflict(1, EVIL)]}, limit=10)
-    assert len(evil) == 1 and len(workflow_commands("\n".join(evil))) == 1
+    assert [line.split(" ", 1)[0] for line in lines] == ["::error"] + ["::warning"] * 9 + ["::notice::22"]
+    assert lines[1] == "::warning title=evalledger%3A model repo unreachable::file:///gone.git: fatal: not found"
+    evil = action.aggregate_annotations({"changes": {"new_conflicts": [conflict(1, EVIL)]},
+                                         "rejected": [{"model": EVIL, "file": ".eval_results/a.yaml", "line": 2,
+                                                       "rule": "unknown-task", "message": EVIL}]}, limit=10)
+    assert len(evil) == 2 and len(workflow_commands("\n".join(evil))) == 2
     assert action.aggregate_annotations(result, limit=0) == [action.annotation(
-        "notice", "31 more conflicts are listed in the job summary")]
+        "notice", "32 more problems are listed in the job summary")]
 
 
 def test_audit_annotations_worst_first_capped():
@@ -180,41 +190,55 @@ def test_audit_annotations_worst_first_capped():
 
 # -- job summary ------------------------------------------------------------------------------
 
-RESULT = {
+def row(task, rank, model, value, **flags):
+    return {"benchmark": "Idavidrein/gpqa", "task": task, "setup": "", "rank": rank, "model": model, "value": value,
+            "verified": False, "community": False, "conflict": False, **flags}
+
+
+RESULT = {  # the shape of `evalledger aggregate --format json` (leaderboard/command.py result_document)
     "changed": True, "committed": True, "pushed": True, "commit": "0123456789abcdef0123456789abcdef01234567",
-    "rows": 3, "conflicts": [{"model": "acme/alpha", "task": "diamond", "setup": "", "values": [71.0, 69.0]}],
-    "files": ["data/leaderboard.csv", "README.md"],
+    "push_attempts": 1, "error": None, "benchmark": "Idavidrein/gpqa", "rows": 3, "candidates": 4, "conflicts": 1,
+    "sources": 3, "fetched": 2,
+    "unreachable": [{"model": "gone/x", "url": "file:///gone.git", "ref": None, "where": "models.txt:3",
+                     "message": "repository not found"}],
+    "rejected": [], "files": ["README.md", "leaderboard/candidates.csv", "leaderboard/leaderboard.csv"],
     "changes": {
-        "new": [{"model": "bolt/beta", "task": "diamond", "value": 65.5, "rank": 2}],
-        "moved": [{"model": "acme/alpha", "task": "main", "old_rank": 2, "rank": 1, "value": 60.5}],
+        "first_run": False,
+        "new": [{"benchmark": "Idavidrein/gpqa", "task": "diamond", "setup": "", "model": "bolt/beta", "rank": 2,
+                 "value": 65.5}],
+        "moved": [{"benchmark": "Idavidrein/gpqa", "task": "main", "setup": "tools", "model": "acme/alpha",
+                   "rank": 1, "value": 60.5, "old_rank": 2}],
         "value_changed": [], "removed": [],
+        "new_conflicts": [{"benchmark": "Idavidrein/gpqa", "task": "diamond", "setup": "", "model": "acme/alpha",
+                           "values": [69.0, 71.0]}],
     },
-    "top": [{"benchmark": "Idavidrein/gpqa", "task": "diamond", "setup": "",
-             "rows": [{"rank": 1, "model": "acme/alpha", "value": 71.0, "verified": True, "community": False},
-                      {"rank": 2, "model": "bolt/beta|<img src=x>", "value": 65.5, "verified": False,
-                       "community": True}]}],
+    "top": [row("diamond", 1, "acme/alpha", 71.0, verified=True, conflict=True),
+            row("diamond", 2, "bolt/beta|<img src=x>", 65.5, community=True),
+            row("main", 1, "acme/alpha", 60.5)],
 }
 
 
 def test_summary_shows_changes_conflicts_and_top_rows():
     text = action.aggregate_summary(RESULT)
-    assert "**updated** · 3 rows · 1 conflicts · commit `0123456789ab` pushed" in text
-    assert "**New entries** (1)\n\n| Model | Task | Value | Rank |\n|---|---|---|---|\n| bolt/beta | diamond | 65.5 | 2 |" in text
-    assert "| acme/alpha | main | 2 → 1 | 60.5 |" in text
+    assert "**updated** · 3 rows · 1 conflicts · 2/3 model repos read · commit `0123456789ab` pushed" in text
+    assert ("**New entries** (1)\n\n| Model | Task | Value | Rank |\n|---|---|---|---|\n"
+            "| bolt/beta | diamond | 65.5 | 2 |") in text
+    assert "| acme/alpha | main (tools) | 2 → 1 | 60.5 |" in text
     assert "Changed values" not in text and "Removed entries" not in text
-    assert "### Conflicts (1)" in text and "| acme/alpha | diamond | 71.0, 69.0 |" in text
-    assert "#### Idavidrein/gpqa · diamond" in text
-    assert "| 1 | acme/alpha | 71.0 | ✓ |  |" in text
+    assert "| acme/alpha | diamond | 69.0, 71.0 |" in text
+    assert "**Unreachable model repos (skipped)** (1)" in text and "| gone/x | file:///gone.git | repository not found |" in text
+    assert "#### Idavidrein/gpqa · diamond" in text and "#### Idavidrein/gpqa · main" in text
+    assert "| 1 | acme/alpha | 71.0 | ✓ |  | ⚠ |" in text
     # untrusted model names cannot break the table or inject HTML
-    assert "| 2 | bolt/beta\\|&lt;img src=x&gt; | 65.5 |  | ✓ |" in text
+    assert "| 2 | bolt/beta\\|&lt;img src=x&gt; | 65.5 |  | ✓ |  |" in text
     assert action.aggregate_outputs(RESULT) == {
         "changed": True, "committed": True, "pushed": True, "commit-sha": RESULT["commit"], "rows": 3,
-        "conflicts": 1, "leaderboard-path": "data/leaderboard.csv"}
+        "conflicts": 1, "leaderboard-path": "leaderboard/leaderboard.csv"}
 
 
 def test_summary_when_nothing_changed():
     text = action.aggregate_summary({"changed": False, "committed": False, "rows": 3, "conflicts": 0,
-                                     "changes": {"new": [], "moved": []}})
+                                     "changes": {"first_run": False, "new": [], "moved": []}})
     assert "**unchanged** · 3 rows · 0 conflicts" in text
     assert "Nothing changed since the last run" in text
 

@@ -104,17 +104,19 @@ class Inputs:
     # aggregate
     models: str = ""
     models_dir: str = ""
+    benchmark_id: str = ""
     include_pull_requests: bool = False
     output_format: str = ""
     output_dir: str = ""
     commit: bool = True
     push: bool = True
     push_attempts: int = 3
-    commit_message: str = ""
     commit_user_name: str = "github-actions[bot]"
     commit_user_email: str = "41898282+github-actions[bot]@users.noreply.github.com"
     branch: str = ""
     dry_run: bool = False
+    audit_history: bool = False
+    strict: bool = False
     # audit
     base: str = ""
     head: str = ""
@@ -139,15 +141,14 @@ def read_inputs(environ: Mapping[str, str]) -> Inputs:
     values: dict[str, Any] = {}
     if (v := raw("mode")) is not None:
         values["mode"] = _choice("mode", v, ("aggregate", "audit"))
-    for name in ("working-directory", "models", "models-dir", "output-dir", "report-path", "benchmark",
+    for name in ("working-directory", "models", "models-dir", "benchmark-id", "output-dir", "report-path", "benchmark",
                  "commit-user-name", "commit-user-email"):
         if (v := raw(name)) is not None:
             values[name.replace("-", "_")] = _text(name, v.strip())
-    if (v := raw("commit-message")) is not None:
-        values["commit_message"] = _text("commit-message", v.strip())
     if (v := raw("output-format")) is not None:
-        values["output_format"] = _choice("output-format", v, ("csv", "jsonl", "parquet"))
-    for name in ("include-pull-requests", "commit", "push", "dry-run", "summary", "deepen"):
+        values["output_format"] = _choice("output-format", v, ("csv", "parquet"))
+    for name in ("include-pull-requests", "commit", "push", "dry-run", "summary", "deepen", "audit-history",
+                 "strict"):
         if (v := raw(name)) is not None:
             values[name.replace("-", "_")] = _bool(name, v)
     if (v := raw("push-attempts")) is not None:
@@ -253,18 +254,20 @@ def aggregate_argv(inputs: Inputs) -> list[str]:
         argv.append(f"--models={inputs.models}")
     if inputs.models_dir:
         argv.append(f"--models-dir={inputs.models_dir}")
+    if inputs.benchmark_id:
+        argv.append(f"--benchmark-id={inputs.benchmark_id}")
     if inputs.include_pull_requests:
         argv.append("--include-pull-requests")
     if inputs.output_format:
         argv.append(f"--output-format={inputs.output_format}")
     if inputs.output_dir:
         argv.append(f"--output-dir={inputs.output_dir}")
-    if inputs.dry_run:
-        argv.append("--dry-run")
-    elif inputs.commit:
-        argv.append("--commit")
-        if inputs.commit_message:
-            argv.append(f"--commit-message={inputs.commit_message}")
+    if inputs.audit_history:
+        argv.append("--audit")
+    if inputs.strict:
+        argv.append("--strict")
+    if inputs.commit and not inputs.dry_run:
+        argv += ["--commit", f"--bot-name={inputs.commit_user_name}", f"--bot-email={inputs.commit_user_email}"]
         if inputs.branch:
             argv.append(f"--branch={inputs.branch}")
         if inputs.push:
@@ -273,7 +276,8 @@ def aggregate_argv(inputs: Inputs) -> list[str]:
 
 
 def aggregate_outputs(result: Mapping[str, Any]) -> dict[str, Any]:
-    files = result.get("files") or []
+    files = [f for f in result.get("files") or [] if isinstance(f, str)]
+    board = next((f for f in files if f.rsplit("/", 1)[-1].startswith("leaderboard.")), "")
     return {
         "changed": bool(result.get("changed")),
         "committed": bool(result.get("committed")),
@@ -281,7 +285,7 @@ def aggregate_outputs(result: Mapping[str, Any]) -> dict[str, Any]:
         "commit-sha": result.get("commit") or "",
         "rows": _count(result.get("rows")),
         "conflicts": _count(result.get("conflicts")),
-        "leaderboard-path": files[0] if files and isinstance(files[0], str) else "",
+        "leaderboard-path": board,
     }
 
 
@@ -295,88 +299,111 @@ def _count(value: Any) -> int:
     return 0
 
 
-def _row_label(item: Mapping[str, Any]) -> tuple[str, str]:
-    task = item.get("task") or ""
-    if item.get("setup"):
-        task = f"{task} ({item['setup']})"
-    return str(item.get("model", "")), str(task)
+def _items(value: Any) -> list[Mapping[str, Any]]:
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+def _yes(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
+
+
+def _task(item: Mapping[str, Any]) -> str:
+    task = str(item.get("task") or "")
+    return f"{task} ({item['setup']})" if item.get("setup") else task
+
+
+def _section(title: str, header: Sequence[str], rows: list[Sequence[Any]]) -> list[str]:
+    if not rows:
+        return []
+    shown = rows[:LIST_LIMIT]
+    return [f"**{title}** ({len(rows)})", "", *_table(header, shown), *_more(len(rows), len(shown)), ""]
 
 
 def aggregate_summary(result: Mapping[str, Any]) -> str:
-    """Job summary: status line, what changed since the last run, conflicts, top rows per task."""
+    """Job summary: status, what changed since the last run, conflicts, problems, top rows per task."""
     out = ["## evalledger leaderboard", ""]
-    status = "updated" if result.get("changed") else "unchanged"
-    parts = [f"**{status}**", f"{_count(result.get('rows'))} rows",
-             f"{_count(result.get('conflicts'))} conflicts"]
+    parts = [f"**{'updated' if result.get('changed') else 'unchanged'}**",
+             f"{_count(result.get('rows'))} rows", f"{_count(result.get('conflicts'))} conflicts"]
+    if isinstance(result.get("sources"), int):
+        parts.append(f"{result.get('fetched', result['sources'])}/{result['sources']} model repos read")
     commit = result.get("commit")
     if result.get("committed") and commit:
         parts.append(f"commit `{md(str(commit)[:12])}`" + (" pushed" if result.get("pushed") else " (not pushed)"))
     elif result.get("changed"):
         parts.append("not committed")
     out += [" · ".join(parts), ""]
+    if result.get("error"):
+        out += [f"> **Error:** {md(result['error'])}", ""]
 
-    changes = result.get("changes") or {}
+    changes = result.get("changes") if isinstance(result.get("changes"), Mapping) else {}
     sections = [
-        ("new", "New entries", ("Model", "Task", "Value", "Rank"),
-         lambda c: (*_row_label(c), c.get("value"), c.get("rank"))),
-        ("moved", "Moved ranks", ("Model", "Task", "Rank", "Value"),
-         lambda c: (*_row_label(c), f"{c.get('old_rank')} → {c.get('rank')}", c.get("value"))),
-        ("value_changed", "Changed values", ("Model", "Task", "Old → New", "Rank"),
-         lambda c: (*_row_label(c), f"{c.get('old_value')} → {c.get('value')}", c.get("rank"))),
-        ("removed", "Removed entries", ("Model", "Task", "Last value", "Last rank"),
-         lambda c: (*_row_label(c), c.get("old_value", c.get("value")), c.get("old_rank", c.get("rank")))),
+        *_section("New entries", ("Model", "Task", "Value", "Rank"),
+                  [(c.get("model"), _task(c), c.get("value"), c.get("rank")) for c in _items(changes.get("new"))]),
+        *_section("Moved ranks", ("Model", "Task", "Rank", "Value"),
+                  [(c.get("model"), _task(c), f"{c.get('old_rank')} → {c.get('rank')}", c.get("value"))
+                   for c in _items(changes.get("moved"))]),
+        *_section("Changed values", ("Model", "Task", "Old → New", "Rank"),
+                  [(c.get("model"), _task(c), f"{c.get('old_value')} → {c.get('value')}", c.get("rank"))
+                   for c in _items(changes.get("value_changed"))]),
+        *_section("Removed entries", ("Model", "Task", "Last value", "Last rank"),
+                  [(c.get("model"), _task(c), c.get("value"), c.get("rank")) for c in _items(changes.get("removed"))]),
+        *_section("New conflicts (sources disagree; the selected value is on the board, every candidate in "
+                  "the candidates table)", ("Model", "Task", "Values"),
+                  [(c.get("model"), _task(c), ", ".join(str(v) for v in c.get("values") or []))
+                   for c in _items(changes.get("new_conflicts"))]),
     ]
-    if isinstance(changes, Mapping) and any(changes.get(k) for k, *_ in sections):
-        out += ["### What changed since the last run", ""]
-        for key, title, header, row in sections:
-            items = [c for c in changes.get(key) or [] if isinstance(c, Mapping)]
-            if not items:
-                continue
-            shown = items[:LIST_LIMIT]
-            out += [f"**{title}** ({len(items)})", ""]
-            out += _table(header, [row(c) for c in shown]) + _more(len(items), len(shown)) + [""]
+    if changes.get("first_run"):
+        out += ["First run: every row is new.", ""]
+    if sections:
+        out += ["### What changed since the last run", "", *sections]
     elif not result.get("changed"):
         out += ["Nothing changed since the last run: no file was touched and no commit was made.", ""]
 
-    conflicts = [c for c in result.get("conflict_details") or _list(result.get("conflicts")) if isinstance(c, Mapping)]
-    if conflicts:
-        shown = conflicts[:LIST_LIMIT]
-        out += [f"### Conflicts ({len(conflicts)})", "",
-                "Same model and task, different values from different sources; the selected row is "
-                "on the leaderboard, every candidate is in the candidates table.", ""]
-        out += _table(("Model", "Task", "Values"),
-                      [(*_row_label(c), ", ".join(str(v) for v in c.get("values") or [])) for c in shown])
-        out += _more(len(conflicts), len(shown)) + [""]
+    problems = [
+        *_section("Unreachable model repos (skipped)", ("Model", "Repo", "Message"),
+                  [(u.get("model"), u.get("url"), u.get("message")) for u in _items(result.get("unreachable"))]),
+        *_section("Rejected results (failed lint, not on the board)", ("Model", "File", "Rule", "Message"),
+                  [(r.get("model"), f"{r.get('file')}:{r.get('line')}", r.get("rule"), r.get("message"))
+                   for r in _items(result.get("rejected"))]),
+    ]
+    if problems:
+        out += ["### Problems", "", *problems]
 
-    top = [t for t in result.get("top") or [] if isinstance(t, Mapping)]
-    if top:
+    boards: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
+    for row in _items(result.get("top")):
+        boards.setdefault((str(row.get("benchmark") or ""), str(row.get("task") or ""),
+                           str(row.get("setup") or "")), []).append(row)
+    if boards:
         out += ["### Top rows per task", ""]
-        for task in top[:LIST_LIMIT]:
-            name = " · ".join(md(x) for x in (task.get("benchmark"), task.get("task"), task.get("setup")) if x)
-            rows = [r for r in task.get("rows") or [] if isinstance(r, Mapping)][:TOP_ROWS]
-            out += [f"#### {name}", ""]
-            out += _table(("#", "Model", "Value", "Verified", "Community"),
-                          [(r.get("rank"), r.get("model"), r.get("value"),
-                            "✓" if r.get("verified") else "", "✓" if r.get("community") else "")
-                           for r in rows]) + [""]
-        out += _more(len(top), min(len(top), LIST_LIMIT))
+        for (benchmark, task, setup), rows in list(boards.items())[:LIST_LIMIT]:
+            out += [f"#### {' · '.join(md(x) for x in (benchmark, task, setup) if x)}", ""]
+            out += _table(("#", "Model", "Value", "Verified", "Community", "Conflict"),
+                          [(r.get("rank"), r.get("model"), r.get("value"), "✓" if _yes(r.get("verified")) else "",
+                            "✓" if _yes(r.get("community")) else "", "⚠" if _yes(r.get("conflict")) else "")
+                           for r in rows[:TOP_ROWS]]) + [""]
+        out += _more(len(boards), min(len(boards), LIST_LIMIT))
     return "\n".join(out) + "\n"
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def aggregate_annotations(result: Mapping[str, Any], limit: int) -> list[str]:
-    conflicts = [c for c in result.get("conflict_details") or _list(result.get("conflicts")) if isinstance(c, Mapping)]
-    lines = []
-    for c in conflicts[:limit]:
-        model, task = _row_label(c)
+    """Worst first: the error, unreachable repos, rejected results, new conflicts; at most ``limit``."""
+    changes = result.get("changes") if isinstance(result.get("changes"), Mapping) else {}
+    candidates: list[str] = []
+    if result.get("error"):
+        candidates.append(annotation("error", str(result["error"]), title="evalledger aggregate"))
+    for u in _items(result.get("unreachable")):
+        candidates.append(annotation("warning", f"{u.get('url')}: {u.get('message')}",
+                                     title="evalledger: model repo unreachable"))
+    for r in _items(result.get("rejected")):
+        candidates.append(annotation("warning", f"{r.get('model')} {r.get('file')}:{r.get('line')}: {r.get('message')}",
+                                     title=f"evalledger: result rejected ({r.get('rule')})"))
+    for c in _items(changes.get("new_conflicts")):
         values = ", ".join(str(v) for v in c.get("values") or [])
-        lines.append(annotation("warning", f"{model} · {task}: sources disagree ({values})",
-                                title="evalledger: conflicting results"))
-    if len(conflicts) > limit:
-        lines.append(annotation("notice", f"{len(conflicts) - limit} more conflicts are listed in the job summary"))
+        candidates.append(annotation("warning", f"{c.get('model')} · {_task(c)}: sources disagree ({values})",
+                                     title="evalledger: conflicting results"))
+    lines = candidates[:limit]
+    if len(candidates) > limit:
+        lines.append(annotation("notice", f"{len(candidates) - limit} more problems are listed in the job summary"))
     return lines
 
 
@@ -489,17 +516,12 @@ def _append(path: str | None, text: str) -> None:
 
 
 def run_aggregate(inputs: Inputs, workdir: str, environ: Mapping[str, str], log: TextIO) -> int:
-    env = dict(environ)
-    # the leaderboard commit is made under the bot identity, whatever aggregate's own defaults are
-    for role in ("AUTHOR", "COMMITTER"):
-        env[f"GIT_{role}_NAME"] = inputs.commit_user_name
-        env[f"GIT_{role}_EMAIL"] = inputs.commit_user_email
     if inputs.commit and not inputs.dry_run and environ.get("GITHUB_EVENT_NAME") in (
             "pull_request", "pull_request_target"):
         log.write(annotation("notice", "pull request event: the leaderboard is built and reported, "
                              "not committed") + "\n")
         inputs = Inputs(**{**inputs.__dict__, "commit": False, "push": False})
-    code, stdout = run_evalledger(aggregate_argv(inputs), workdir, env, log)
+    code, stdout = run_evalledger(aggregate_argv(inputs), workdir, environ, log)
     result: dict[str, Any] = {}
     if stdout.strip():
         try:
@@ -508,19 +530,21 @@ def run_aggregate(inputs: Inputs, workdir: str, environ: Mapping[str, str], log:
             if code == 0:
                 raise
     outputs = aggregate_outputs(result)
-    set_outputs(environ["GITHUB_OUTPUT"], outputs) if environ.get("GITHUB_OUTPUT") else None
+    if environ.get("GITHUB_OUTPUT"):
+        set_outputs(environ["GITHUB_OUTPUT"], outputs)
     if result and inputs.summary:
         _append(environ.get("GITHUB_STEP_SUMMARY"),
                 cap_text(aggregate_summary(result), SUMMARY_LIMIT, "_Summary truncated; see the log._"))
     for line in aggregate_annotations(result, inputs.annotations):
         log.write(line + "\n")
-    if code != 0:
-        log.write(annotation("error", f"evalledger aggregate failed (exit {code}); see the messages above",
-                             title="evalledger") + "\n")
-        return code
     log.write(f"leaderboard {'updated' if outputs['changed'] else 'unchanged'}: rows={outputs['rows']} "
               f"conflicts={outputs['conflicts']} committed={str(outputs['committed']).lower()} "
-              f"commit={outputs['commit-sha'] or '-'}\n")
+              f"pushed={str(outputs['pushed']).lower()} commit={outputs['commit-sha'] or '-'}\n")
+    if code != 0:
+        if not result.get("error"):
+            log.write(annotation("error", f"evalledger aggregate failed (exit {code}); see the messages above",
+                                 title="evalledger") + "\n")
+        return code
     return EXIT_OK
 
 
