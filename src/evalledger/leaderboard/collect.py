@@ -1,0 +1,143 @@
+"""Model repo snapshot -> candidate ScoreRecords: a pure function of what git returned.
+
+No git, no network, no clock here: the same ``Snapshot`` always gives the same candidates, so the
+map over repos can run in threads today and on Dask/Ray tomorrow (DESIGN.md "Shape").
+
+Every entry of this benchmark becomes a candidate, eligible or not: an entry with a lint error
+(unknown task, value out of the policy's bounds, not a number...) stays in the candidates table
+with ``ineligible:<rule>`` and never reaches the leaderboard. A file that cannot be read as a list
+of entries at all has no candidates; it is reported as rejected with the rule that failed.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from evalledger.finding import ERROR, Finding
+from evalledger.formats.results import ResultEntry, read_entries
+from evalledger.leaderboard.fetch import Snapshot
+from evalledger.policy import BenchmarkPolicy
+from evalledger.records import ScoreRecord
+
+LintFunction = Callable[..., "tuple[list[ResultEntry], list[Finding]]"]
+
+
+@dataclass
+class Collected:
+    """What one model repo contributed."""
+
+    records: list[ScoreRecord] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)  # files/entries lint rejected
+    ineligible: int = 0
+
+
+def lint_function() -> LintFunction:
+    """The lint helper's library entry point; a minimal reader while it is not installed."""
+    try:
+        from evalledger.lint.api import lint_results_bytes
+    except ImportError:  # pragma: no cover - only before lint.api exists
+        return _fallback_lint
+    return lint_results_bytes
+
+
+def _fallback_lint(data: bytes, path: str, *, spec: Any = None, policy: Any = None
+                   ) -> tuple[list[ResultEntry], list[Finding]]:
+    from evalledger.yamlsource import YamlLoadError, load
+
+    try:
+        doc = load(data, path)
+    except YamlLoadError as exc:
+        return [], [exc.to_finding(path)]
+    findings = [f for f in doc.problems]
+    if doc.root is None or doc.root.kind != "seq":
+        findings.append(Finding(path, 1, 1, "results-not-a-list", ERROR, "results file is not a list"))
+    return read_entries(doc.root), findings
+
+
+def collect(snapshot: Snapshot, *, benchmark_id: str, task_ids: frozenset[str] | None,
+            policy: BenchmarkPolicy, spec: Any = None, lint: LintFunction | None = None) -> Collected:
+    """Candidates of ``benchmark_id`` in one model repo (all its refs)."""
+    lint = lint or lint_function()
+    out = Collected()
+    source = snapshot.source
+    for ref in snapshot.refs:
+        for path, data in ref.files:
+            entries, findings = lint(data, path, spec=spec, policy=policy)
+            errors = sorted(f for f in findings if f.severity == ERROR)
+            mine = [e for e in entries if e.dataset_id == benchmark_id]
+            if not entries and errors:
+                # nothing readable: the file as a whole is rejected (it may or may not be ours)
+                out.rejected.append(_rejection(source.model, source.url, ref.ref, path, errors[0]))
+                continue
+            spans = _spans(entries)
+            for entry in mine:
+                rule = _entry_error(entry, errors, spans)
+                rule = rule or _policy_error(entry, task_ids, policy)
+                extra = {"repo": source.url, "entry": entry.index}
+                if rule:
+                    extra["ineligible"] = rule
+                    out.ineligible += 1
+                    finding = next((f for f in errors if f.rule == rule), None)
+                    out.rejected.append(_rejection(source.model, source.url, ref.ref, path, finding,
+                                                   line=entry.line, rule=rule, entry=entry))
+                out.records.append(entry.to_record(
+                    source.model, path, commit=ref.commit or None, commit_time=ref.commit_time,
+                    community=ref.community, ref=ref.ref, extra=extra))
+    return out
+
+
+def _spans(entries: list[ResultEntry]) -> list[tuple[int, int, ResultEntry]]:
+    """Line range [start, next start) of each entry, to attribute findings to entries."""
+    ordered = sorted(entries, key=lambda e: e.line)
+    spans = []
+    for i, entry in enumerate(ordered):
+        end = ordered[i + 1].line if i + 1 < len(ordered) else 1 << 30
+        spans.append((entry.line, end, entry))
+    return spans
+
+
+def _entry_error(entry: ResultEntry, errors: list[Finding],
+                 spans: list[tuple[int, int, ResultEntry]]) -> str | None:
+    """The first error inside this entry's lines, or a file-level error (before any entry)."""
+    first_line = spans[0][0] if spans else 1
+    for finding in errors:
+        if finding.line < first_line:
+            return finding.rule
+        for start, end, owner in spans:
+            if start <= finding.line < end:
+                if owner is entry:
+                    return finding.rule
+                break
+    return None
+
+
+def _policy_error(entry: ResultEntry, task_ids: frozenset[str] | None, policy: BenchmarkPolicy) -> str | None:
+    """What must hold for a leaderboard row even when lint is configured leniently."""
+    if entry.value is None or not math.isfinite(entry.value):
+        return "value-not-number"
+    if task_ids is not None and entry.task_id not in task_ids:
+        return "unknown-task"
+    low, high = policy.for_task(str(entry.task_id)).bounds()
+    if (low is not None and entry.value < low) or (high is not None and entry.value > high):
+        return "value-out-of-bounds"
+    return None
+
+
+def _rejection(model: str, url: str, ref: str, path: str, finding: Finding | None, *,
+               line: int | None = None, rule: str | None = None, entry: ResultEntry | None = None
+               ) -> dict[str, Any]:
+    item = {"model": model, "model_repo": url, "ref": ref, "file": path,
+            "line": line if line is not None else (finding.line if finding else 1),
+            "rule": rule or (finding.rule if finding else "unknown"),
+            "message": finding.message if finding else _message(rule or "")}
+    if entry is not None:
+        item["task"] = entry.task_id
+    return item
+
+
+def _message(rule: str) -> str:
+    return {"value-not-number": "value is not a finite number",
+            "unknown-task": "task_id is not a task of this benchmark's eval.yaml",
+            "value-out-of-bounds": "value is outside the bounds the benchmark policy declares",
+            }.get(rule, rule)

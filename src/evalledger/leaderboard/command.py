@@ -1,0 +1,352 @@
+"""``evalledger aggregate``: rebuild a benchmark's leaderboard from its model repos.
+
+Run in a benchmark repo (its ``eval.yaml`` defines the tasks; ``.evalledger.yaml`` the direction,
+unit and bounds per task). Collection is a map over model repos (fetch + ``collect``), selection
+the reduce; the result is written only where bytes differ, and with ``--commit``/``--push``
+committed under a bot identity and pushed, regenerating on a rejected push.
+
+Exit codes: 0 done (unreachable repos and rejected results are reported, not fatal), 1 with
+``--strict`` when some repo was unreachable or some result rejected, 2 bad usage or input
+(registry line, eval.yaml, detached HEAD, no permission, pushes exhausted).
+
+``--format json`` prints the result document the Action reads (see ``result_document``).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evalledger import git
+from evalledger.cli import UsageError
+from evalledger.finding import ERROR, Finding
+from evalledger.leaderboard import fetch, publish, sources as sources_mod, write
+from evalledger.leaderboard.collect import collect, lint_function
+from evalledger.leaderboard.select import CandidateTable, select
+from evalledger.policy import BenchmarkPolicy, load_policy
+
+SPEC_NAMES = ("eval.yaml", "eval.yml")
+_HF_DATASET = re.compile(r"huggingface\.co/datasets/([^/]+/[^/]+?)(?:\.git)?/?$")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--repo", default=".", help="the benchmark repo (default: current directory)")
+    parser.add_argument("--models", action="append", default=[], metavar="FILE",
+                        help="registry of model repos: `URL-or-path [ref] [model-id]` per line, or a YAML "
+                             "list of {url, ref, model} (repeatable)")
+    parser.add_argument("--models-dir", action="append", default=[], metavar="DIR",
+                        help="folder of submissions, each `<name>/.eval_results/` (repeatable)")
+    parser.add_argument("--benchmark-id", help="the dataset.id results must carry (default: from the "
+                                               "Hub remote URL)")
+    parser.add_argument("--include-pull-requests", action="store_true",
+                        help="also read open PR refs (refs/pull/*/head, refs/pr/*) as community rows")
+    parser.add_argument("--jobs", type=int, default=min(16, 4 * (os.cpu_count() or 1)),
+                        help="model repos fetched in parallel")
+    parser.add_argument("--cache-dir", help="where fetched repos are kept between runs "
+                                            "(default: $XDG_CACHE_HOME/evalledger/repos)")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per git fetch")
+    parser.add_argument("--output-dir", default="leaderboard", help="folder of the tables, in the repo")
+    parser.add_argument("--output-format", choices=("csv", "parquet"), default="csv",
+                        help="table format: csv (diffable, default) or parquet (needs pyarrow)")
+    parser.add_argument("--card", default="README.md",
+                        help="dataset card whose `configs:` lists the tables (default README.md)")
+    parser.add_argument("--no-card", action="store_true", help="do not touch a dataset card")
+    parser.add_argument("--commit", action="store_true", help="commit changed files (bot identity)")
+    parser.add_argument("--push", action="store_true", help="commit and push; regenerate on a rejected push")
+    parser.add_argument("--remote", default="origin")
+    parser.add_argument("--branch", help="branch to commit to (default: the checked-out branch)")
+    parser.add_argument("--push-attempts", type=int, default=3)
+    parser.add_argument("--push-backoff", type=float, default=2.0, help="seconds before the 1st retry")
+    parser.add_argument("--bot-name", default=publish.BOT_NAME)
+    parser.add_argument("--bot-email", default=publish.BOT_EMAIL)
+    parser.add_argument("--audit", action="store_true",
+                        help="audit each model repo's result history and mark rows with findings "
+                             "(fetches history)")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit 1 when a repo was unreachable or a result was rejected")
+    parser.add_argument("--format", choices=("auto", "text", "json", "github"), default="auto")
+
+
+@dataclass
+class Inputs:
+    root: Path  # benchmark directory
+    spec: Any
+    task_ids: frozenset[str] | None
+    policy: BenchmarkPolicy
+    benchmark_id: str
+    sources: list[sources_mod.ModelSource]
+    warnings: list[Finding] = field(default_factory=list)
+
+
+def _fail(findings: list[Finding]) -> None:
+    errors = [f for f in findings if f.severity == ERROR]
+    if errors:
+        shown = "\n".join(f"{f.path}:{f.line}:{f.column}: {f.severity} {f.rule} {f.message}"
+                          for f in sorted(errors))
+        raise UsageError(f"cannot aggregate:\n{shown}")
+
+
+def read_inputs(args: argparse.Namespace, root: Path) -> Inputs:
+    """Everything the run reads from the benchmark repo (re-read after a rejected push)."""
+    spec_path = next((root / n for n in SPEC_NAMES if (root / n).is_file()), None)
+    if spec_path is None:
+        raise UsageError(f"{root} has no eval.yaml: run aggregate in a benchmark repo (or pass --repo)")
+    from evalledger.formats.spec import load_spec
+
+    spec, findings = load_spec(spec_path)
+    _fail(findings)
+    policy, policy_findings = load_policy(root)
+    _fail(policy_findings)
+    benchmark_id = args.benchmark_id or getattr(spec, "dataset_id", None) or _benchmark_from_remote(root)
+    if not benchmark_id:
+        raise UsageError("cannot tell which dataset.id this benchmark's results carry: pass "
+                         "--benchmark-id ORG/NAME (the benchmark's Hub dataset id)")
+    if spec is not None and hasattr(spec, "with_target"):
+        spec = spec.with_target(benchmark_id, policy)
+    task_ids = frozenset(spec.task_ids) if spec is not None else None
+    found: list[sources_mod.ModelSource] = []
+    problems: list[Finding] = []
+    for registry in args.models:
+        listed, registry_findings = sources_mod.load_registry(registry)
+        found += listed
+        problems += registry_findings
+    for directory in args.models_dir:
+        path = Path(directory)
+        if not path.is_absolute():
+            path = (Path.cwd() / path)
+        if not path.is_dir():
+            raise UsageError(f"--models-dir {directory}: not a directory")
+        try:
+            shown = path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            shown = directory
+        found += sources_mod.scan_models_dir(path, shown)
+    _fail(problems)
+    if not args.models and not args.models_dir:
+        raise UsageError("nothing to aggregate: give --models FILE and/or --models-dir DIR")
+    return Inputs(root, spec, task_ids, policy, benchmark_id, sources_mod.unique(found),
+                  [f for f in problems if f.severity != ERROR])
+
+
+def _benchmark_from_remote(root: Path) -> str | None:
+    try:
+        url = git.remote_url(root, "origin")
+    except (git.GitError, OSError):
+        return None
+    match = _HF_DATASET.search(url or "")
+    return match.group(1) if match else None
+
+
+class Run:
+    """One aggregation; ``generate`` may run again after a rejected push."""
+
+    def __init__(self, args: argparse.Namespace, root: Path, git_root: Path | None) -> None:
+        self.args = args
+        self.root = root
+        self.git_root = git_root
+        self.snapshots: dict[tuple[str, str, str, str], fetch.Snapshot] = {}
+        self.options = fetch.FetchOptions(
+            cache_dir=Path(args.cache_dir) if args.cache_dir else fetch.default_cache_dir(),
+            include_pull_requests=args.include_pull_requests, timeout=args.timeout, bench_root=git_root)
+        self.lint = lint_function()
+
+    def generate(self) -> dict[str, Any]:
+        args = self.args
+        inputs = read_inputs(args, self.root)
+        # fetched again on every attempt: after a rejected push the model repos may have moved
+        # too, and regenerating from stale snapshots could overwrite a fresher leaderboard
+        for snapshot in fetch.fetch_all(inputs.sources, self.options, max(1, args.jobs)):
+            self.snapshots[snapshot.source.identity] = snapshot
+        table = CandidateTable()
+        rejected: list[dict[str, Any]] = []
+        unreachable = []
+        ineligible = 0
+        for source in inputs.sources:
+            snapshot = self.snapshots[source.identity]
+            if snapshot.error is not None:
+                unreachable.append({"model": source.model, "url": source.url, "ref": source.ref,
+                                    "where": source.where, "message": snapshot.error})
+                continue
+            got = collect(snapshot, benchmark_id=inputs.benchmark_id, task_ids=inputs.task_ids,
+                          policy=inputs.policy, spec=inputs.spec, lint=self.lint)
+            table.extend(got.records)
+            rejected += got.rejected
+            ineligible += got.ineligible
+        selection = select(table, inputs.policy)
+        directions = {task: inputs.policy.for_task(task).direction for task in (inputs.task_ids or ())}
+        flags = flagged = None
+        if args.audit:
+            flags, flagged = self._audit(inputs)
+        tables = write.build_tables(selection, flags, flagged, directions)
+        out_dir = self._repo_relative(args.output_dir)
+        card_path = None if args.no_card else self._repo_relative(args.card)
+        ext = "parquet" if args.output_format == "parquet" else "csv"
+        previous = write.read_table(self.root / out_dir / f"leaderboard.{ext}")
+        previous_candidates = write.read_table(self.root / out_dir / f"candidates.{ext}")
+        card_text = None
+        if card_path:
+            try:
+                card_text = (self.root / card_path).read_text(encoding="utf-8")
+            except FileNotFoundError:
+                card_text = None
+            except (OSError, UnicodeDecodeError) as exc:
+                raise UsageError(f"cannot read the dataset card {card_path}: {exc}") from exc
+        summary = {"sources": len(inputs.sources), "conflicts": selection.conflicts}
+        try:
+            output = write.render(tables, output_dir=out_dir, fmt=args.output_format, card_path=card_path,
+                                  card_text=card_text, summary=summary)
+        except RuntimeError as exc:
+            raise UsageError(str(exc)) from exc
+        written = write.write_files(self.root, output)
+        rejected.sort(key=lambda r: (r["model"], r["model_repo"], r["ref"], r["file"], r["line"], r["rule"]))
+        unreachable.sort(key=lambda u: (u["model"], u["url"], u["ref"] or ""))
+        return {
+            "benchmark": inputs.benchmark_id,
+            "changed": bool(written), "files": sorted(output.files), "written": written,
+            "rows": len(tables.leaderboard), "candidates": len(tables.candidates),
+            "conflicts": selection.conflicts,
+            "sources": len(inputs.sources),
+            "fetched": len(inputs.sources) - len(unreachable),
+            "unreachable": unreachable,
+            "lint_rejected": {"files": sum(1 for r in rejected if "task" not in r),
+                              "entries": ineligible},
+            "rejected": rejected,
+            "changes": write.changes(previous, previous_candidates, tables),
+            "top": write.top_rows(tables),
+            "flags": len(flags) if flags is not None else None,
+            "warnings": [{"path": f.path, "line": f.line, "rule": f.rule, "message": f.message}
+                         for f in inputs.warnings],
+        }
+
+    def _repo_relative(self, path: str) -> str:
+        candidate = Path(path)
+        if candidate.is_absolute():
+            try:
+                return candidate.resolve().relative_to(self.root.resolve()).as_posix()
+            except ValueError as exc:
+                raise UsageError(f"{path} is outside the benchmark repo") from exc
+        normal = os.path.normpath(path).replace(os.sep, "/")
+        if normal.startswith("../") or normal == "..":
+            raise UsageError(f"{path} is outside the benchmark repo")
+        return "" if normal == "." else normal
+
+    def _audit(self, inputs: Inputs) -> tuple[list[dict[str, Any]], dict[tuple[str, str, str, str], list[str]]]:
+        from evalledger.leaderboard.flags import audit_sources
+
+        return audit_sources([self.snapshots[s.identity] for s in inputs.sources], self.options,
+                             inputs.policy, inputs.benchmark_id)
+
+
+def run(args: argparse.Namespace) -> int:
+    fmt = args.format
+    if fmt == "auto":
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    if args.jobs < 1 or args.push_attempts < 1:
+        raise UsageError("--jobs and --push-attempts must be at least 1")
+    root = Path(args.repo)
+    if not root.is_dir():
+        raise UsageError(f"--repo {args.repo}: not a directory")
+    git_root = git.toplevel(root)
+    commit = args.commit or args.push
+    if (commit or args.audit) and git_root is None:
+        raise UsageError(f"{root} is not a git repository: --commit/--push need one")
+    target = None
+    if commit:
+        try:
+            target = publish.preflight(git_root, push=args.push, remote=args.remote, branch=args.branch)
+        except publish.PublishError as exc:
+            raise UsageError(str(exc)) from exc
+    aggregation = Run(args, root, git_root)
+    result: dict[str, Any] = {}
+    committed_sha = None
+    pushed = False
+    attempts = 0
+    error = None
+    try:
+        while True:
+            attempts += 1
+            result = aggregation.generate()
+            paths = [str((root / p).resolve().relative_to(git_root.resolve())) for p in result["files"]] \
+                if target else []
+            committed_sha = None
+            if target and publish.needs_commit(target, paths):
+                committed_sha = publish.commit(target, paths, publish.message(result),
+                                               name=args.bot_name, email=args.bot_email)
+            if not (args.push and committed_sha):
+                break
+            ok, text = publish.push(target, timeout=args.timeout)
+            if ok:
+                pushed = True
+                break
+            if attempts >= args.push_attempts:
+                error = (f"push to {args.remote}/{target.branch} failed {attempts} times; last: "
+                         f"{publish._last(text)}")
+                break
+            publish.backoff(attempts, args.push_backoff)
+            publish.rebase_onto_remote(target, timeout=args.timeout)
+    except publish.PublishError as exc:
+        error = str(exc)
+    except git.GitError as exc:
+        error = f"git failed: {exc}"
+    result.update({"committed": committed_sha is not None, "commit": committed_sha, "pushed": pushed,
+                   "push_attempts": attempts if args.push else 0, "error": error})
+    emit(result, fmt, sys.stdout)
+    if error:
+        sys.stderr.write(f"evalledger aggregate: error: {error}\n")
+        return 2
+    if args.strict and (result.get("unreachable") or result.get("rejected")):
+        return 1
+    return 0
+
+
+RESULT_KEYS = ("changed", "committed", "pushed", "commit", "push_attempts", "error", "benchmark", "rows",
+               "candidates", "conflicts", "sources", "fetched", "unreachable", "lint_rejected", "rejected",
+               "files", "written", "changes", "top", "flags", "warnings")
+
+
+def result_document(result: dict[str, Any]) -> dict[str, Any]:
+    """The JSON result, keys in a fixed order (the Action's contract)."""
+    return {key: result.get(key) for key in RESULT_KEYS}
+
+
+def emit(result: dict[str, Any], fmt: str, stream) -> None:
+    if fmt == "json":
+        json.dump(result_document(result), stream, indent=2)
+        stream.write("\n")
+        return
+    if fmt == "github":
+        for item in result.get("unreachable", [])[:10]:
+            stream.write(f"::warning title=model repo unreachable::{_escape(item['url'])}: "
+                         f"{_escape(item['message'])}\n")
+        for item in result.get("rejected", [])[:10]:
+            stream.write(f"::warning title=result rejected ({item['rule']})::{_escape(item['model'])} "
+                         f"{_escape(item['file'])}:{item['line']}: {_escape(item['message'])}\n")
+    for item in result.get("warnings", []):
+        stream.write(f"{item['path']}:{item['line']}: warning {item['rule']} {item['message']}\n")
+    if fmt == "text":
+        for item in result.get("unreachable", []):
+            stream.write(f"{item['where'] or item['url']}: warning unreachable {item['url']}: {item['message']}\n")
+        for item in result.get("rejected", []):
+            stream.write(f"{item['model']}:{item['file']}:{item['line']}: ineligible {item['rule']} "
+                         f"{item['message']}\n")
+    changes = result.get("changes") or {}
+    stream.write(
+        f"leaderboard: {result.get('rows', 0)} rows, {result.get('candidates', 0)} candidates, "
+        f"{result.get('conflicts', 0)} conflicts from {result.get('fetched', 0)}/{result.get('sources', 0)} "
+        f"model repos; {len(changes.get('new', []))} new, {len(changes.get('moved', []))} moved, "
+        f"{len(changes.get('removed', []))} removed, {len(changes.get('new_conflicts', []))} new conflicts\n")
+    if result.get("written"):
+        stream.write("wrote " + ", ".join(result["written"]) + "\n")
+    else:
+        stream.write("no change\n")
+    if result.get("commit"):
+        stream.write(f"committed {result['commit']}" + (" and pushed" if result.get("pushed") else "") + "\n")
+
+
+def _escape(text: str) -> str:
+    return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")

@@ -1,0 +1,213 @@
+"""Get each model repo's ``.eval_results`` with as few bytes as git allows, into a reusable cache.
+
+Per repo, in a bare cache repository (``<cache>/<hash of url>.git``) whose origin is a promisor
+remote (AUDIT.md §3.2):
+
+1. one fetch: depth 1, ``--filter=blob:none``, of the wanted ref (remote HEAD by default) and, with
+   pull requests, ``refs/pull/*/head`` and ``refs/pr/*`` (pruned, so closed HF PRs disappear):
+   commits and trees only -- no file contents, no history;
+2. the ``.eval_results`` trees are read locally and exactly their blobs are fetched in ONE request
+   (a sparse checkout would fetch the same blobs but also write a work tree we never read);
+3. blobs are read with one ``cat-file --batch``.
+
+A later run re-fetches the refs (only new commits and trees travel) and asks only for blobs it
+does not have yet. A repo that cannot be fetched becomes a ``Snapshot`` with ``error`` set; it
+never stops the others. ``fetch_all`` maps over sources with threads: the work is git processes
+and I/O, so the GIL is not the bottleneck.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+from evalledger import git
+from evalledger.formats.results import RESULTS_DIR
+from evalledger.leaderboard.sources import ModelSource
+
+HEAD_REF = "refs/evalledger/head"
+PULL_PREFIXES = (("refs/pull/*/head", "refs/evalledger/pull/*"), ("refs/pr/*", "refs/evalledger/pr/*"))
+RESULT_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class RefFiles:
+    """The result files of one ref of one model repo, as git returned them."""
+
+    ref: str  # "HEAD", the registry's ref, or the pull-request ref (refs/pull/1/head)
+    commit: str
+    commit_time: int
+    community: bool
+    files: tuple[tuple[str, bytes], ...]  # (path in repo, content), sorted by path
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    source: ModelSource
+    refs: tuple[RefFiles, ...] = ()
+    error: str | None = None
+
+
+@dataclass
+class FetchOptions:
+    cache_dir: Path
+    include_pull_requests: bool = False
+    timeout: float = 300.0
+    bench_root: Path | None = None  # for submission folders: where commits are looked up
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "evalledger" / "repos"
+
+
+def cache_path(cache_dir: Path, source: ModelSource) -> Path:
+    digest = hashlib.sha256(source.location.encode()).hexdigest()[:24]
+    return cache_dir / f"{digest}.git"
+
+
+def fetch_all(sources: Sequence[ModelSource], options: FetchOptions, jobs: int,
+              progress: Callable[[Snapshot], None] | None = None) -> list[Snapshot]:
+    """Snapshots in the order of ``sources``; threads run ``fetch_one`` (the map of the map/reduce)."""
+    options.cache_dir.mkdir(parents=True, exist_ok=True)
+    if jobs <= 1 or len(sources) <= 1:
+        results = [fetch_one(source, options) for source in sources]
+    else:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(lambda s: fetch_one(s, options), sources))
+    if progress:
+        for snapshot in results:
+            progress(snapshot)
+    return results
+
+
+def fetch_one(source: ModelSource, options: FetchOptions) -> Snapshot:
+    try:
+        if source.kind == "dir":
+            return read_folder(source, options.bench_root)
+        return _fetch_git(source, options)
+    except git.GitError as exc:
+        return Snapshot(source, error=_short(exc.stderr) or str(exc))
+    except subprocess.TimeoutExpired:
+        return Snapshot(source, error=f"timed out after {options.timeout:g}s")
+    except OSError as exc:
+        return Snapshot(source, error=str(exc))
+
+
+def _short(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    keep = [line for line in lines if line.startswith(("fatal:", "error:"))] or lines
+    return " ".join(keep[-2:])
+
+
+def _fetch_git(source: ModelSource, options: FetchOptions) -> Snapshot:
+    repo = cache_path(options.cache_dir, source)
+    with _locked(repo.with_suffix(".lock")):
+        if not (repo / "config").is_file():
+            if repo.exists():  # a half-made cache entry from an interrupted run
+                _remove_tree(repo)
+            git.init_partial_cache(repo, source.location)
+        refspecs = [f"+{source.ref or 'HEAD'}:{HEAD_REF}"]
+        if options.include_pull_requests:
+            refspecs += [f"+{remote}:{local}" for remote, local in PULL_PREFIXES]
+        git.fetch_shallow(repo, source.location, refspecs, prune=True, timeout=options.timeout)
+        patterns = [HEAD_REF] + (["refs/evalledger/pull/", "refs/evalledger/pr/"]
+                                 if options.include_pull_requests else [])
+        refs = git.list_refs(repo, patterns)
+        with git.BlobReader(repo) as reader:
+            listed = [(name, commit, *_result_blobs(reader, commit)) for name, commit in refs]
+        wanted = sorted({oid for *_, blobs in listed for _path, oid in blobs})
+        git.fetch_objects(repo, source.location, wanted, timeout=options.timeout)
+        snapshots = []
+        with git.BlobReader(repo) as reader:
+            for name, commit, when, blobs in listed:
+                files = []
+                for path, oid in blobs:
+                    blob = reader.read(oid)
+                    if blob.data is None:
+                        raise git.GitError(["cat-file", oid], 1, f"error: blob {oid} of {path} missing")
+                    files.append((path, blob.data))
+                community = name != HEAD_REF
+                shown = source.ref or "HEAD" if not community else "refs/" + name[len("refs/evalledger/"):]
+                if community and shown.startswith("refs/pull/"):
+                    shown += "/head"
+                snapshots.append(RefFiles(shown, commit, when, community, tuple(files)))
+    snapshots.sort(key=lambda r: (r.community, r.ref))
+    return Snapshot(source, tuple(snapshots))
+
+
+def _result_blobs(reader: git.BlobReader, commit: str) -> tuple[int, list[tuple[str, str]]]:
+    """(commit time, [(path, blob id)]) of the result files at ``commit``, from trees only."""
+    data = reader.read(commit).data
+    if data is None:
+        raise git.GitError(["cat-file", commit], 1, f"error: commit {commit} missing")
+    tree, when = git.parse_commit(data)
+    root = reader.read(tree).data or b""
+    blobs: list[tuple[str, str]] = []
+    for mode, name, oid in git.parse_tree(root):
+        if name == RESULTS_DIR and mode == "40000":
+            _walk(reader, oid, RESULTS_DIR, blobs, depth=0)
+    blobs.sort()
+    return when, blobs
+
+
+def _walk(reader: git.BlobReader, tree: str, prefix: str, out: list[tuple[str, str]], depth: int) -> None:
+    if depth > 4:  # sub-folders are unusual (lint warns); deeper nesting is not results
+        return
+    for mode, name, oid in git.parse_tree(reader.read(tree).data or b""):
+        path = f"{prefix}/{name}"
+        if mode == "40000":
+            _walk(reader, oid, path, out, depth + 1)
+        elif mode in ("100644", "100755") and name.endswith(RESULT_SUFFIXES):
+            out.append((path, oid))
+
+
+def read_folder(source: ModelSource, bench_root: Path | None) -> Snapshot:
+    """A submission folder inside the benchmark repo: files as on disk, commit from git when tracked."""
+    folder = Path(source.location)
+    files = []
+    results = folder / RESULTS_DIR
+    for path in sorted(results.rglob("*")):
+        if path.is_file() and path.suffix in RESULT_SUFFIXES and not path.is_symlink():
+            files.append((path.relative_to(folder).as_posix(), path.read_bytes()))
+    commit, when = "", 0
+    if bench_root is not None:
+        found = git.last_commit(bench_root, str(folder))
+        if found:
+            commit, when = found
+    return Snapshot(source, (RefFiles("HEAD", commit, when, False, tuple(files)),))
+
+
+class _locked:
+    """An exclusive lock on one cache entry: two aggregations sharing a cache take turns on a repo."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> "_locked":
+        self.handle = open(self.path, "a+")
+        fcntl.flock(self.handle, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def cache_bytes(cache_dir: Path) -> Iterator[int]:
+    """Sizes of the pack files and loose objects in a cache (what the fetches transferred)."""
+    for path in cache_dir.glob("*.git/objects/**/*"):
+        if path.is_file() and (path.suffix == ".pack" or len(path.parent.name) == 2):
+            yield path.stat().st_size

@@ -1,0 +1,237 @@
+"""Where a leaderboard's results come from: a registry file of model repos, and submission folders.
+
+Registry (``--models FILE``), one model repo per line, ``#`` starts a comment::
+
+    https://huggingface.co/MiniMaxAI/MiniMax-M2.5            # model id from the URL
+    https://github.com/org/model.git  release  org/model     # ref (branch, tag, refs/..., sha) and id
+    ../models/local-model  -  acme/local                     # "-" keeps the default branch
+
+or the same as YAML, a list of ``{url, ref, model}`` mappings (``path`` is accepted for ``url``).
+Relative paths are read relative to the registry file. A bad line stops the run (exit 2) before
+anything is fetched or written: silently skipping a typo would commit the removal of a model.
+
+Submission folders (``--models-dir DIR``): every ``DIR/<name>/.eval_results/`` (or
+``DIR/<org>/<name>/.eval_results/``) is one model, its id the folder path under DIR.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from evalledger.finding import ERROR, WARNING, Finding
+from evalledger.formats.results import RESULTS_DIR
+
+_SCHEMES = ("https://", "http://", "ssh://", "git://", "file://")
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+_BAD_REF = re.compile(r"(^-)|[\s:~^?*\[\\]|\.\.|@\{|//|\.lock$|/$")
+_MODEL_ID = re.compile(r"^[^\s]+$")
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """One model repo (or submission folder) to read results from.
+
+    ``url`` is what the registry says, written to the leaderboard as is (so output does not depend
+    on where the benchmark is checked out); ``location`` is what git or the filesystem is given.
+    """
+
+    url: str
+    location: str
+    model: str
+    ref: str | None = None
+    kind: str = "git"  # "git": fetched into the cache; "dir": a folder read in place
+    where: str = ""  # registry file:line, for messages
+
+    @property
+    def identity(self) -> tuple[str, str, str, str]:
+        return (self.kind, self.location, self.ref or "", self.model)
+
+
+def model_id_from_url(url: str) -> str:
+    """``org/name`` from a repo URL or path (the Hub's own ids have this shape)."""
+    text = url.rstrip("/")
+    if text.endswith(".git"):
+        text = text[:-4]
+    if "://" not in text and ":" in text.split("/", 1)[0]:  # scp-like git@host:org/name
+        text = text.split(":", 1)[1]
+    parts = [p for p in re.split(r"[/\\]", text) if p and p not in (".", "..")]
+    if len(parts) >= 2 and "://" in url and len(parts) <= 3:  # https://host/name
+        return parts[-1]
+    return "/".join(parts[-2:]) if len(parts) >= 2 else (parts[-1] if parts else url)
+
+
+def _check_url(url: str) -> str | None:
+    if url.startswith("-"):
+        return "a repo URL must not start with '-'"
+    if "::" in url or url.startswith("ext:") or url.startswith("fd:"):
+        return "remote helpers (ext::, fd::, <transport>::) are not allowed in a registry"
+    if "://" in url and not url.startswith(_SCHEMES):
+        return f"unsupported URL scheme in {url!r} (use https, ssh, git, file or a path)"
+    if any(ch in url for ch in "\n\r\0"):
+        return "control characters in a repo URL"
+    return None
+
+
+def _check_ref(ref: str) -> str | None:
+    if _SHA.match(ref):
+        return None
+    if _BAD_REF.search(ref) or any(ord(ch) < 32 for ch in ref):
+        return f"{ref!r} is not a valid git ref name"
+    return None
+
+
+def _make(url: str, ref: str | None, model: str | None, base: Path, where: str,
+          path: str, line: int, findings: list[Finding]) -> ModelSource | None:
+    problem = _check_url(url) or (_check_ref(ref) if ref else None)
+    if model is not None and not _MODEL_ID.match(model):
+        problem = problem or f"model id {model!r} must not contain spaces"
+    if problem:
+        findings.append(Finding(path, line, 1, "registry-invalid", ERROR, problem))
+        return None
+    if "://" in url or ":" in url.split("/", 1)[0] and not Path(url).exists():
+        location = url
+    else:
+        location = str((base / url).resolve())
+    return ModelSource(url=url, location=location, model=model or model_id_from_url(url), ref=ref,
+                       where=where)
+
+
+def parse_registry_text(text: str, path: str, base: Path) -> tuple[list[ModelSource], list[Finding]]:
+    sources: list[ModelSource] = []
+    findings: list[Finding] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = re.sub(r"(^|\s)#.*$", "", raw).strip()
+        if not line:
+            continue
+        fields = line.split()
+        if len(fields) > 3:
+            findings.append(Finding(path, number, 1, "registry-invalid", ERROR,
+                                    "expected `URL-or-path [ref] [model-id]`, found "
+                                    f"{len(fields)} fields"))
+            continue
+        url = fields[0]
+        ref = fields[1] if len(fields) > 1 and fields[1] != "-" else None
+        model = fields[2] if len(fields) > 2 else None
+        source = _make(url, ref, model, base, f"{path}:{number}", path, number, findings)
+        if source:
+            sources.append(source)
+    return sources, findings
+
+
+def parse_registry_yaml(data: bytes, path: str, base: Path) -> tuple[list[ModelSource], list[Finding]]:
+    from evalledger.yamlsource import YamlLoadError, load
+
+    try:
+        doc = load(data, path)
+    except YamlLoadError as exc:
+        return [], [exc.to_finding(path)]
+    findings = [f for f in doc.problems]
+    root = doc.root
+    if root is None:
+        return [], findings
+    if root.kind != "seq":
+        return [], findings + [Finding(path, root.line, root.column, "registry-invalid", ERROR,
+                                       "a YAML registry must be a list of {url, ref, model}")]
+    sources = []
+    for item in root.value:
+        if item.kind == "scalar" and isinstance(item.value, str):
+            fields = {"url": item.value}
+        elif item.kind == "map":
+            fields = {}
+            for key in ("url", "path", "ref", "model"):
+                node = item.get(key)
+                if node is None:
+                    continue
+                if node.kind != "scalar" or not isinstance(node.value, (str, int)) \
+                        or isinstance(node.value, bool):
+                    findings.append(Finding(path, node.line, node.column, "registry-invalid", ERROR,
+                                            f"`{key}` must be a string"))
+                    fields = {}
+                    break
+                fields["url" if key == "path" else key] = str(node.value)
+            else:
+                unknown = sorted(set(item.value) - {"url", "path", "ref", "model"})
+                if unknown:
+                    findings.append(Finding(path, item.line, item.column, "registry-invalid", ERROR,
+                                            f"unknown key(s) {', '.join(map(str, unknown))} "
+                                            "(expected url, ref, model)"))
+                    continue
+            if not fields:
+                continue
+        else:
+            findings.append(Finding(path, item.line, item.column, "registry-invalid", ERROR,
+                                    "each registry entry must be a URL or a {url, ref, model} mapping"))
+            continue
+        if "url" not in fields:
+            findings.append(Finding(path, item.line, item.column, "registry-invalid", ERROR,
+                                    "registry entry without `url`"))
+            continue
+        source = _make(fields["url"], fields.get("ref"), fields.get("model"), base,
+                       f"{path}:{item.line}", path, item.line, findings)
+        if source:
+            sources.append(source)
+    return sources, findings
+
+
+def load_registry(path: str | Path, shown: str | None = None) -> tuple[list[ModelSource], list[Finding]]:
+    """Model sources listed in a registry file, and its problems (file:line)."""
+    file = Path(path)
+    shown = shown or str(path)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        return [], [Finding(shown, 1, 1, "registry-invalid", ERROR,
+                            f"cannot read model registry: {exc.strerror or exc}")]
+    base = file.resolve().parent
+    if file.suffix in (".yaml", ".yml"):
+        sources, findings = parse_registry_yaml(data, shown, base)
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return [], [Finding(shown, 1, 1, "registry-invalid", ERROR, "registry is not UTF-8 text")]
+        sources, findings = parse_registry_text(text, shown, base)
+    return sources, findings + _duplicates(sources, shown)
+
+
+def _duplicates(sources: list[ModelSource], shown: str) -> list[Finding]:
+    findings = []
+    seen: dict[tuple[str, str, str, str], ModelSource] = {}
+    for source in sources:
+        first = seen.setdefault(source.identity, source)
+        if first is not source:
+            line = int(source.where.rsplit(":", 1)[1])
+            findings.append(Finding(shown, line, 1, "registry-duplicate", WARNING,
+                                    f"{source.url} is already listed at {first.where}; read once"))
+    return findings
+
+
+def scan_models_dir(directory: str | Path, shown: str) -> list[ModelSource]:
+    """Submission folders: ``<dir>/<name>/.eval_results`` or ``<dir>/<org>/<name>/.eval_results``."""
+    root = Path(directory)
+    found = []
+    for child in sorted(root.iterdir()) if root.is_dir() else []:
+        if not child.is_dir() or child.name.startswith("."):
+            continue
+        if (child / RESULTS_DIR).is_dir():
+            found.append(child)
+            continue
+        for grandchild in sorted(child.iterdir()):
+            if grandchild.is_dir() and (grandchild / RESULTS_DIR).is_dir():
+                found.append(grandchild)
+    sources = []
+    for folder in found:
+        model = folder.relative_to(root).as_posix()
+        url = f"{shown.rstrip('/')}/{model}"
+        sources.append(ModelSource(url=url, location=str(folder.resolve()), model=model, kind="dir",
+                                   where=url))
+    return sources
+
+
+def unique(sources: list[ModelSource]) -> list[ModelSource]:
+    """Sources in a canonical order, each once: registry order must not change the output."""
+    by_identity = {}
+    for source in sources:
+        by_identity.setdefault(source.identity, source)
+    return sorted(by_identity.values(), key=lambda s: (s.model, s.url, s.ref or "", s.kind))

@@ -1,0 +1,379 @@
+"""The leaderboard as files in the benchmark repo: two (three with ``--audit``) tables and a card.
+
+Why CSV by default (and not JSONL): a leaderboard changes a few rows at a time, and a CSV row is
+one line with its columns in a fixed order, so ``git diff`` and a PR review show exactly the rows
+that moved, in a table GitHub renders and spreadsheets open; JSONL repeats every key on every
+line (about twice the bytes, and noisier diffs) and buys nothing here, since every column is a
+scalar. The Hub dataset viewer reads both. Values are written canonically (``repr`` of floats,
+``true``/``false``, empty for missing, UTC ISO times) so the same inputs give the same bytes.
+Parquet (``--output-format parquet``, needs ``pyarrow``) is there for big boards and typed
+columns; it is not diffable, so it is opt-in.
+
+Files (under ``--output-dir``, default ``leaderboard/``):
+
+* ``leaderboard.csv`` -- one row per (model, benchmark, task, setup), ranked per task;
+* ``candidates.csv`` -- every entry read, selected or not, with why (losing, ineligible, conflict);
+* ``flags.csv`` -- with ``--audit``: history findings about the rows' model repos.
+
+The card is the repo's ``README.md``: only its ``configs:`` entries named ``leaderboard*`` and the
+part between the ``evalledger:leaderboard`` markers are ours; everything else is kept byte for byte.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from evalledger.leaderboard.select import Selection
+
+LEADERBOARD_COLUMNS = ("benchmark", "task", "setup", "rank", "model", "value", "verified", "community",
+                       "date", "source_url", "source_name", "model_repo", "ref", "commit",
+                       "commit_time", "file", "line", "selection_reason", "candidates", "conflict")
+CANDIDATE_COLUMNS = ("benchmark", "task", "setup", "model", "value", "selected", "eligible",
+                     "selection_reason", "conflict", "verified", "community", "date", "source_url",
+                     "source_name", "model_repo", "ref", "commit", "commit_time", "file", "line")
+FLAG_COLUMNS = ("rule", "severity", "model", "benchmark", "task", "setup", "model_repo", "commit",
+                "file", "line", "message")
+INT_COLUMNS = {"rank", "line", "candidates"}
+BOOL_COLUMNS = {"verified", "community", "conflict", "selected", "eligible"}
+FLOAT_COLUMNS = {"value"}
+CONFIG_PREFIX = "leaderboard"
+SPLIT = "latest"  # a split name must match ^\w+(\.\w+)*$
+BEGIN = "<!-- evalledger:leaderboard:begin -->"
+END = "<!-- evalledger:leaderboard:end -->"
+
+
+@dataclass
+class Tables:
+    leaderboard: list[dict[str, Any]]
+    candidates: list[dict[str, Any]]
+    flags: list[dict[str, Any]] | None = None
+    directions: dict[str, str] = field(default_factory=dict)
+
+
+def _iso(seconds: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds)) if seconds else ""
+
+
+def build_tables(selection: Selection, flags: list[dict[str, Any]] | None = None,
+                 flagged: dict[tuple[str, str, str, str], list[str]] | None = None,
+                 directions: dict[str, str] | None = None) -> Tables:
+    t = selection.table
+    leaderboard = []
+    for row in selection.rows:
+        g = selection.group[row]
+        item = {
+            "benchmark": t.benchmark[row], "task": t.task[row], "setup": t.setup[row],
+            "rank": selection.rank[row], "model": t.model[row], "value": t.value[row],
+            "verified": bool(t.verified[row]), "community": bool(t.community[row]),
+            "date": t.date[row], "source_url": t.source_url[row], "source_name": t.source_name[row],
+            "model_repo": t.repo[row], "ref": t.ref[row], "commit": t.commit[row],
+            "commit_time": _iso(t.commit_time[row]), "file": t.file[row], "line": t.line[row],
+            "selection_reason": selection.reason[row], "candidates": selection.count[g],
+            "conflict": bool(selection.conflict[g]),
+        }
+        if flagged is not None:
+            item["flags"] = " ".join(flagged.get((t.model[row], t.benchmark[row], t.task[row], t.setup[row]), []))
+        leaderboard.append(item)
+    leaderboard.sort(key=lambda r: (r["benchmark"], r["task"], r["setup"], r["rank"], r["model"]))
+    candidates = []
+    for row in range(len(t)):
+        g = selection.group[row]
+        candidates.append({
+            "benchmark": t.benchmark[row], "task": t.task[row], "setup": t.setup[row],
+            "model": t.model[row], "value": t.value[row], "selected": selection.winner[g] == row,
+            "eligible": not t.ineligible[row], "selection_reason": selection.reason[row],
+            "conflict": bool(selection.conflict[g]), "verified": bool(t.verified[row]),
+            "community": bool(t.community[row]), "date": t.date[row], "source_url": t.source_url[row],
+            "source_name": t.source_name[row], "model_repo": t.repo[row], "ref": t.ref[row],
+            "commit": t.commit[row], "commit_time": _iso(t.commit_time[row]), "file": t.file[row],
+            "line": t.line[row], "_entry": t.entry[row],
+        })
+    candidates.sort(key=lambda r: (r["benchmark"], r["task"], r["setup"], r["model"], not r["selected"],
+                                   r["model_repo"], r["ref"], r["commit"], r["file"], r["_entry"], r["line"]))
+    for item in candidates:
+        del item["_entry"]
+    if flags is not None:
+        flags = sorted(flags, key=lambda f: tuple(str(f.get(c) or "") for c in FLAG_COLUMNS))
+    return Tables(leaderboard, candidates, flags, dict(directions or {}))
+
+
+# --- cells ---------------------------------------------------------------------------------------
+
+def cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def csv_bytes(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([cell(row.get(c)) for c in columns])
+    return buffer.getvalue().encode("utf-8")
+
+
+def parquet_bytes(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> bytes:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise RuntimeError("--output-format parquet needs pyarrow: pip install 'evalledger[parquet]'") from exc
+
+    def kind(name: str) -> Any:
+        if name in INT_COLUMNS:
+            return pa.int64()
+        if name in BOOL_COLUMNS:
+            return pa.bool_()
+        if name in FLOAT_COLUMNS:
+            return pa.float64()
+        return pa.string()
+
+    schema = pa.schema([(c, kind(c)) for c in columns])
+    table = pa.table({c: [r.get(c) if r.get(c) != "" or kind(c) == pa.string() else None for r in rows]
+                      for c in columns}, schema=schema)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd", row_group_size=100_000)
+    return sink.getvalue().to_pybytes()
+
+
+def read_table(path: Path) -> list[dict[str, str]] | None:
+    """A previously written table, cells as text (None when absent or unreadable)."""
+    try:
+        if path.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            return [{k: cell(v) for k, v in row.items()} for row in pq.read_table(path).to_pylist()]
+        with open(path, newline="", encoding="utf-8") as handle:
+            return list(csv.DictReader(handle))
+    except Exception:  # a broken previous file is simply not compared against
+        return None
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+@dataclass
+class Output:
+    """Files to write: repo-relative path -> bytes."""
+
+    files: dict[str, bytes]
+
+
+def render(tables: Tables, *, output_dir: str, fmt: str, card_path: str | None, card_text: str | None,
+           summary: dict[str, Any]) -> Output:
+    ext = "parquet" if fmt == "parquet" else "csv"
+    encode = parquet_bytes if fmt == "parquet" else csv_bytes
+    prefix = output_dir.strip("/")
+    files: dict[str, bytes] = {}
+    lb_columns = LEADERBOARD_COLUMNS + (("flags",) if tables.flags is not None else ())
+    names = [("leaderboard", tables.leaderboard, lb_columns), ("candidates", tables.candidates, CANDIDATE_COLUMNS)]
+    if tables.flags is not None:
+        names.append(("flags", tables.flags, FLAG_COLUMNS))
+    configs = []
+    for name, rows, columns in names:
+        path = f"{prefix}/{name}.{ext}" if prefix else f"{name}.{ext}"
+        files[path] = encode(rows, columns)
+        config = CONFIG_PREFIX if name == "leaderboard" else f"{CONFIG_PREFIX}_{name}"
+        configs.append({"config_name": config, "data_files": [{"split": SPLIT, "path": path}]})
+    if card_path:
+        card_dir = os.path.dirname(card_path)
+        if card_dir:  # data_files paths are relative to the card's folder
+            for config in configs:
+                for item in config["data_files"]:
+                    item["path"] = os.path.relpath(item["path"], card_dir).replace(os.sep, "/")
+        files[card_path] = card(card_text, configs, tables, summary).encode("utf-8")
+    return Output(files)
+
+
+def card(existing: str | None, configs: list[dict[str, Any]], tables: Tables, summary: dict[str, Any]) -> str:
+    """``existing`` README with our configs and our section replaced (or added)."""
+    import yaml
+
+    front, body = _split_front_matter(existing or "")
+    try:
+        data = yaml.safe_load(front) if front is not None else None
+    except yaml.YAMLError:
+        data = False
+    if not isinstance(data, dict):
+        data = {} if front is None or data is None else None  # None: not a mapping, not ours to fix
+    section = _section(tables, summary)
+    if data is None:  # front matter that is not a mapping: leave the card alone, say so in it
+        return _replace_section(existing or "", section)
+    theirs = [c for c in data.get("configs") or [] if not (isinstance(c, dict) and
+                                                           str(c.get("config_name", "")).startswith(CONFIG_PREFIX))]
+    wanted = theirs + configs
+    if front is not None and data.get("configs") == wanted:
+        head = f"---\n{front}---\n"
+    else:
+        data["configs"] = wanted
+        head = "---\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000) + "---\n"
+    if existing is None:
+        body = "\n# Leaderboard\n\n"
+    return head + _replace_section(body, section)
+
+
+def _split_front_matter(text: str) -> tuple[str | None, str]:
+    if not text.startswith("---\n"):
+        return None, text
+    end = text.find("\n---\n", 3)
+    if end < 0:
+        if text.endswith("\n---"):
+            return text[4:len(text) - 3], ""
+        return None, text
+    return text[4:end + 1], text[end + 5:]
+
+
+def _replace_section(body: str, section: str) -> str:
+    block = f"{BEGIN}\n{section}{END}\n"
+    start, stop = body.find(BEGIN), body.find(END)
+    if start >= 0 and stop > start:
+        tail = body[stop + len(END):]
+        return body[:start] + block + tail.lstrip("\n")
+    if body and not body.endswith("\n"):
+        body += "\n"
+    return body + ("\n" if body.strip() else "") + block
+
+
+def _md(value: Any) -> str:
+    return cell(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _section(tables: Tables, summary: dict[str, Any], top: int = 10) -> str:
+    lines = ["## Leaderboard", "",
+             f"{len(tables.leaderboard)} rows from {summary.get('sources', 0)} model repos; "
+             f"{len(tables.candidates)} candidates, {summary.get('conflicts', 0)} keys with conflicting "
+             "values. Generated by `evalledger aggregate`; do not edit the tables by hand.", ""]
+    boards: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for row in tables.leaderboard:
+        boards.setdefault((row["benchmark"], row["task"], row["setup"]), []).append(row)
+    for (bench, task, setup), rows in sorted(boards.items()):
+        direction = tables.directions.get(task, "higher")
+        title = f"### {task}" + (f" ({setup})" if setup else "")
+        lines += [title, "", f"`{bench}`, {direction} is better.", "",
+                  "| rank | model | value | verified | community | conflict |", "|---:|---|---:|:-:|:-:|:-:|"]
+        for row in rows[:top]:
+            lines.append(f"| {row['rank']} | {_md(row['model'])} | {_md(row['value'])} | "
+                         f"{'yes' if row['verified'] else ''} | {'yes' if row['community'] else ''} | "
+                         f"{'yes' if row['conflict'] else ''} |")
+        if len(rows) > top:
+            lines.append(f"\n{len(rows) - top} more rows in the `leaderboard` config.")
+        lines.append("")
+    lines += [
+        "### How one score is chosen", "",
+        "One row per (model, benchmark, task, setup); `setup` is the entry's normalised `notes` (plus "
+        "`dataset.revision`). Among the candidates for a row, in turn: an entry without lint errors; "
+        "a verified entry (`verifyToken`); one merged in the model repo over an open pull request "
+        "(`community`); the newest commit it was read at (the self-declared `date` is shown, never "
+        "used); then the smaller commit sha, repo, file position. The highest value is never a "
+        "criterion. Every candidate, and why it lost or was ineligible, is in the "
+        "`leaderboard_candidates` config; `conflict` marks rows whose candidates disagree on the value.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_files(root: Path, output: Output) -> list[str]:
+    """Write the files whose bytes differ; return their paths. Nothing is touched otherwise.
+
+    Each file goes to a temporary name and is renamed into place, so a failure never leaves a
+    half-written table.
+    """
+    changed = []
+    for rel, data in sorted(output.files.items()):
+        target = root / rel
+        try:
+            if target.read_bytes() == data:
+                continue
+        except OSError:
+            pass
+        changed.append(rel)
+    staged = []
+    try:
+        for rel in changed:
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temp = target.with_name(f".{target.name}.evalledger-tmp")
+            temp.write_bytes(output.files[rel])
+            staged.append((temp, target))
+        for temp, target in staged:
+            os.replace(temp, target)
+    finally:
+        for temp, _ in staged:
+            if temp.exists():
+                temp.unlink()
+    return changed
+
+
+def changes(previous: list[dict[str, str]] | None, previous_candidates: list[dict[str, str]] | None,
+            tables: Tables) -> dict[str, Any]:
+    """What changed since the leaderboard on disk: new and removed rows, moved ranks, new conflicts."""
+    def key(row: dict[str, Any]) -> tuple[str, str, str, str]:
+        return (row["benchmark"], row["task"], row["setup"], row["model"])
+
+    old = {key(r): r for r in previous or []}
+    new_rows = {key(r): r for r in tables.leaderboard}
+    added, moved, value_changed = [], [], []
+    for k, row in sorted(new_rows.items()):
+        before = old.get(k)
+        short = {"benchmark": k[0], "task": k[1], "setup": k[2], "model": k[3], "rank": row["rank"],
+                 "value": row["value"]}
+        if before is None:
+            added.append(short)
+            continue
+        if before.get("rank") != cell(row["rank"]):
+            moved.append({**short, "old_rank": _int(before.get("rank"))})
+        if before.get("value") != cell(row["value"]):
+            value_changed.append({**short, "old_value": _float(before.get("value"))})
+    removed = [{"benchmark": k[0], "task": k[1], "setup": k[2], "model": k[3],
+                "rank": _int(r.get("rank")), "value": _float(r.get("value"))}
+               for k, r in sorted(old.items()) if k not in new_rows]
+    old_conflicts = {key(r) for r in previous_candidates or [] if r.get("conflict") == "true"}
+    values: dict[tuple[str, str, str, str], set[float]] = {}
+    for row in tables.candidates:
+        if row["conflict"] and row["eligible"]:
+            values.setdefault(key(row), set()).add(row["value"])
+    new_conflicts = [{"benchmark": k[0], "task": k[1], "setup": k[2], "model": k[3], "values": sorted(v)}
+                     for k, v in sorted(values.items()) if k not in old_conflicts]
+    return {"first_run": previous is None, "new": added, "removed": removed, "moved": moved,
+            "value_changed": value_changed, "new_conflicts": new_conflicts}
+
+
+def _int(text: Any) -> int | None:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(text: Any) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def top_rows(tables: Tables, top: int = 10) -> list[dict[str, Any]]:
+    """The first rows of every task board, for job summaries."""
+    out: list[dict[str, Any]] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for row in tables.leaderboard:
+        board = (row["benchmark"], row["task"], row["setup"])
+        seen[board] = seen.get(board, 0) + 1
+        if seen[board] <= top:
+            out.append({c: row[c] for c in ("benchmark", "task", "setup", "rank", "model", "value",
+                                            "verified", "community", "conflict")})
+    return out
+
+
+def iter_paths(output: Output) -> Iterable[str]:
+    return sorted(output.files)

@@ -1,0 +1,149 @@
+"""evalledger aggregate over real git: selection, conflicts, PR refs, unreachable and failing repos."""
+from __future__ import annotations
+
+from test_aggregate_support import World, aggregate, entry, read_csv, rows_by_model
+
+
+def test_newest_lower_score_replaces_older_higher_and_the_conflict_is_kept(tmp_path, capsys):
+    world = World(tmp_path)
+    # the same model published by two repos: the newer commit wins even though its score is lower
+    world.model("old", {".eval_results/bench.yaml": entry("alpha", 91.0)}, when=1_767_300_000)
+    world.model("new", {".eval_results/bench.yaml": entry("alpha", 84.5)}, when=1_767_400_000)
+    world.model("other", {".eval_results/bench.yaml": entry("alpha", 88.0) + entry("beta", 3.5)})
+    world.registry([f"{world.url('old')} - org/m", f"{world.url('new')} - org/m",
+                    f"{world.url('other')} - org/other"])
+    code, doc = aggregate(world, capsys=capsys)
+    assert code == 0, doc
+    board = rows_by_model(world.bench.path / "leaderboard/leaderboard.csv", "alpha")
+    assert board["org/m"]["value"] == "84.5"
+    assert board["org/m"]["selection_reason"] == "newest"
+    assert board["org/m"]["candidates"] == "2" and board["org/m"]["conflict"] == "true"
+    assert board["org/m"]["rank"] == "2" and board["org/other"]["rank"] == "1"
+    assert board["org/m"]["model_repo"] == world.url("new")
+    assert len(board["org/m"]["commit"]) == 40 and board["org/m"]["file"] == ".eval_results/bench.yaml"
+    losers = [r for r in read_csv(world.bench.path / "leaderboard/candidates.csv") if r["selected"] == "false"]
+    assert [(r["model"], r["value"], r["selection_reason"]) for r in losers] == [("org/m", "91.0", "lost:newest")]
+    assert doc["conflicts"] == 1 and doc["rows"] == 3 and doc["candidates"] == 4
+    assert doc["changes"]["new_conflicts"] == [
+        {"benchmark": "acme/bench", "task": "alpha", "setup": "", "model": "org/m", "values": [84.5, 91.0]}]
+
+
+def test_verified_beats_newer_unverified_and_lower_is_better_ranks(tmp_path, capsys):
+    world = World(tmp_path)
+    world.model("a", {".eval_results/x.yaml": entry("beta", 5.0, token="tok.en.sig")}, when=1_767_300_000)
+    world.model("b", {".eval_results/x.yaml": entry("beta", 2.0)}, when=1_767_500_000)
+    world.model("c", {".eval_results/x.yaml": entry("beta", 1.0) + entry("beta", 1.0, notes="With Tools")})
+    world.registry([f"{world.url('a')} - org/a", f"{world.url('b')} - org/a", f"{world.url('c')} - org/c"])
+    code, doc = aggregate(world, capsys=capsys)
+    assert code == 0
+    rows = read_csv(world.bench.path / "leaderboard/leaderboard.csv")
+    plain = {r["model"]: r for r in rows if r["setup"] == ""}
+    assert plain["org/a"]["value"] == "5.0" and plain["org/a"]["verified"] == "true"
+    assert plain["org/a"]["selection_reason"] == "verified"
+    # beta: lower is better (policy), so 1.0 ranks above 5.0
+    assert plain["org/c"]["rank"] == "1" and plain["org/a"]["rank"] == "2"
+    tools = [r for r in rows if r["setup"] == "with tools"]
+    assert [(r["model"], r["rank"]) for r in tools] == [("org/c", "1")]
+
+
+def test_pull_request_refs_are_community_rows_and_never_displace_merged(tmp_path, capsys):
+    world = World(tmp_path)
+    world.model("m", {".eval_results/r.yaml": entry("alpha", 70.0)})
+    world.pull_request("m", 1, {".eval_results/r.yaml": entry("alpha", 99.0) + entry("beta", 4.0)})
+    world.pull_request("m", 7, {".eval_results/extra.yaml": entry("alpha", 75.0, notes="cot")}, hf=True)
+    world.registry([f"{world.url('m')} - org/m"])
+    code, doc = aggregate(world, capsys=capsys)
+    assert code == 0 and doc["candidates"] == 1  # without the flag, PR refs are not read
+    code, doc = aggregate(world, "--include-pull-requests", capsys=capsys)
+    assert code == 0, doc
+    rows = read_csv(world.bench.path / "leaderboard/leaderboard.csv")
+    got = {(r["task"], r["setup"]): (r["value"], r["community"], r["ref"], r["selection_reason"]) for r in rows}
+    assert got[("alpha", "")] == ("70.0", "false", "HEAD", "merged")
+    assert got[("beta", "")] == ("4.0", "true", "refs/pull/1/head", "only-candidate")
+    assert got[("alpha", "cot")] == ("75.0", "true", "refs/pr/7", "only-candidate")
+    pr_loser = [r for r in read_csv(world.bench.path / "leaderboard/candidates.csv")
+                if r["value"] == "99.0"]
+    assert pr_loser[0]["selection_reason"] == "lost:merged" and pr_loser[0]["community"] == "true"
+    assert doc["conflicts"] == 1
+
+
+def test_unreachable_repo_is_reported_and_the_others_still_aggregate(tmp_path, capsys):
+    world = World(tmp_path)
+    world.model("ok", {".eval_results/r.yaml": entry("alpha", 60.0)})
+    world.registry([f"{world.url('ok')} - org/ok", f"{tmp_path / 'missing'} - org/gone",
+                    f"{world.url('ok')} no-such-branch org/badref"])
+    code, doc = aggregate(world, capsys=capsys)
+    assert code == 0
+    assert doc["rows"] == 1 and doc["fetched"] == 1 and doc["sources"] == 3
+    assert sorted(u["model"] for u in doc["unreachable"]) == ["org/badref", "org/gone"]
+    assert all(u["message"] for u in doc["unreachable"])
+    code, _ = aggregate(world, "--strict", capsys=capsys)
+    assert code == 1
+
+
+def test_results_failing_lint_never_reach_the_board(tmp_path, capsys):
+    world = World(tmp_path)
+    world.model("bad", {
+        ".eval_results/broken.yaml": "- dataset: {id: acme/bench, task_id: alpha\n  value: 50\n",
+        ".eval_results/r.yaml": entry("alpha", 150.0) + entry("gamma", 10.0) + entry("beta", 2.0),
+    })
+    world.registry([f"{world.url('bad')} - org/bad"])
+    code, doc = aggregate(world, capsys=capsys)
+    assert code == 0, doc
+    board = read_csv(world.bench.path / "leaderboard/leaderboard.csv")
+    assert [(r["task"], r["value"]) for r in board] == [("beta", "2.0")]
+    candidates = {r["task"]: r for r in read_csv(world.bench.path / "leaderboard/candidates.csv")}
+    assert candidates["alpha"]["eligible"] == "false"
+    assert candidates["alpha"]["selection_reason"].startswith("ineligible:")
+    assert candidates["gamma"]["selection_reason"].startswith("ineligible:")
+    assert doc["lint_rejected"] == {"files": 1, "entries": 2}
+    broken = [r for r in doc["rejected"] if r["file"] == ".eval_results/broken.yaml"]
+    assert broken and broken[0]["rule"].startswith("yaml")
+
+
+def test_models_dir_submissions(tmp_path, capsys):
+    world = World(tmp_path)
+    world.bench.write("submissions/org-a/.eval_results/r.yaml", entry("alpha", 55.0))
+    world.bench.write("submissions/org/b/.eval_results/r.yaml", entry("alpha", 65.0))
+    world.bench.commit("submissions")
+    code, doc = main_dir(world, capsys)
+    assert code == 0, doc
+    board = rows_by_model(world.bench.path / "leaderboard/leaderboard.csv")
+    assert board["org/b"]["rank"] == "1" and board["org-a"]["rank"] == "2"
+    assert board["org/b"]["model_repo"] == "submissions/org/b"
+    assert board["org/b"]["commit"] == world.bench.head()
+
+
+def main_dir(world: World, capsys):
+    import json
+
+    from evalledger.cli import main
+
+    code = main(["aggregate", "--repo", str(world.bench.path), "--models-dir",
+                 str(world.bench.path / "submissions"), "--benchmark-id", "acme/bench", "--format", "json",
+                 "--cache-dir", str(world.tmp / "cache")])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_bad_registry_line_stops_before_anything_is_written(tmp_path, capsys):
+    world = World(tmp_path)
+    world.registry(["# models", "https://example.com/a b c d", "ext::sh -c evil"])
+    code, _ = aggregate(world, capsys=capsys)
+    err = world.stderr
+    assert code == 2
+    assert "models.txt:2:1: error registry-invalid" in err and "models.txt:3:1" in err
+    assert not (world.bench.path / "leaderboard").exists()
+
+
+def test_yaml_registry(tmp_path, capsys):
+    world = World(tmp_path)
+    world.model("y", {".eval_results/r.yaml": entry("alpha", 42.0)})
+    (world.bench.path / "models.yaml").write_text(f"- url: {world.url('y')}\n  model: org/y\n  ref: main\n")
+    from evalledger.cli import main
+    import json
+
+    code = main(["aggregate", "--repo", str(world.bench.path), "--models", str(world.bench.path / "models.yaml"),
+                 "--benchmark-id", "acme/bench", "--format", "json", "--cache-dir", str(tmp_path / "c")])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0 and doc["top"][0]["model"] == "org/y" and doc["top"][0]["value"] == 42.0
+    assert read_csv(world.bench.path / "leaderboard/leaderboard.csv")[0]["ref"] == "main"
