@@ -1,0 +1,214 @@
+"""Hostile and broken input: a clear, located problem, exit 1 or 2, never a traceback.
+Also exit codes, output formats and the path rules."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from evalledger.cli import check_eval_results, main
+from gitutil import GitRepo
+
+GOOD = "- dataset:\n    id: Idavidrein/gpqa\n    task_id: diamond\n  value: 71.0\n"
+BAD = "- dataset:\n    id: Idavidrein/gpqa\n  value: 71.0\n"
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    """A real model repo as the working directory."""
+    repo = GitRepo.init(tmp_path / "model")
+    monkeypatch.chdir(repo.path)
+    return repo
+
+
+def _lint(capsys, *argv):
+    code = main(["lint", *argv])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def test_binary_file(repo, capsys):
+    repo.write(".eval_results/a.yaml", b"- dataset:\n  \x00\x01\x02")
+    assert _lint(capsys, ".eval_results/a.yaml")[:2] == (
+        1, ".eval_results/a.yaml:2:3: error binary-file file looks binary (NUL byte); expected UTF-8"
+           " YAML text\n")
+
+
+def test_not_utf8(repo, capsys):
+    repo.write(".eval_results/a.yaml", GOOD.encode() + b"  notes: r\xe9sum\xe9\n")
+    assert _lint(capsys, ".eval_results/a.yaml")[:2] == (
+        1, ".eval_results/a.yaml:5:11: error not-utf8 file is not valid UTF-8 (byte 0xe9 at offset"
+           " 80); save it as UTF-8\n")
+
+
+def test_alias_bomb_is_refused_early(repo, capsys):
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for prev, name in zip("abcdefgh", "bcdefghi"):
+        lines.append(f"{name}: &{name} [{', '.join([f'*{prev}'] * 10)}]")
+    repo.write(".eval_results/bomb.yaml", "\n".join(lines) + "\n")
+    code, out, _ = _lint(capsys, ".eval_results/bomb.yaml")
+    assert code == 1
+    assert out.startswith(".eval_results/bomb.yaml:4:36: error yaml-alias-limit aliases expand to"
+                          " more than 10,000 nodes")
+
+
+@pytest.mark.parametrize("flow", [True, False])
+def test_ten_thousand_deep_nesting(repo, capsys, flow):
+    text = "[" * 10_000 + "]" * 10_000 if flow else "- " * 10_000 + "x"
+    repo.write(".eval_results/deep.yaml", text + "\n")
+    code, out, _ = _lint(capsys, ".eval_results/deep.yaml")
+    assert code == 1
+    assert out.count("\n") == 1
+    assert " error yaml-depth-limit " in out
+    assert out.startswith(".eval_results/deep.yaml:")
+
+
+def test_fifty_megabyte_file_is_refused_without_parsing(repo, capsys):
+    path = repo.path / ".eval_results/huge.yaml"
+    path.parent.mkdir()
+    with open(path, "wb") as handle:
+        handle.write(GOOD.encode())
+        handle.truncate(50 * 1024 * 1024)
+    assert _lint(capsys, ".eval_results/huge.yaml")[:2] == (
+        1, ".eval_results/huge.yaml:1:1: error file-too-large file is 52,428,800 bytes, over the"
+           " 2,097,152 byte limit for a YAML file (set --max-file-size to raise it)\n")
+
+
+def test_max_file_size_option(repo, capsys):
+    repo.write(".eval_results/a.yaml", GOOD)
+    code, out, _ = _lint(capsys, "--max-file-size", "20", ".eval_results/a.yaml")
+    assert (code, out.split(" ")[2]) == (1, "file-too-large")
+    assert _lint(capsys, "--max-file-size", "1k", ".eval_results/a.yaml")[:2] == (0, "")
+    code, _, err = _lint(capsys, "--max-file-size", "lots", ".eval_results/a.yaml")
+    assert code == 2 and "not a size" in err
+
+
+def test_python_object_tag(repo, capsys):
+    repo.write(".eval_results/a.yaml", GOOD.replace("71.0", "!!python/object/apply:os.system [id]"))
+    code, out, _ = _lint(capsys, ".eval_results/a.yaml")
+    assert code == 1
+    assert out.splitlines()[1] == (
+        ".eval_results/a.yaml:4:10: error yaml-unsafe-tag tag !!python/object/apply:os.system is not"
+        " allowed: result files are plain data, and safe YAML loaders (the Hub's included) refuse it")
+
+
+def test_symlink_out_of_the_repo_is_not_followed(repo, capsys, tmp_path):
+    outside = tmp_path / "secret.yaml"
+    outside.write_text(GOOD)
+    (repo.path / ".eval_results").mkdir()
+    os.symlink(outside, repo.path / ".eval_results/linked.yaml")
+    for argv in ([".eval_results/linked.yaml"], ["."]):
+        code, out, _ = _lint(capsys, *argv)
+        assert code == 2
+        assert out == (f"{'./' if argv == ['.'] else ''}.eval_results/linked.yaml:1:1: error"
+                       f" symlink-outside-repo symlink points outside the repository ({outside});"
+                       " not read: commit the file itself\n")
+
+
+def test_symlink_inside_the_repo_is_linted(repo, capsys):
+    repo.write("data/gpqa.yaml", BAD)
+    (repo.path / ".eval_results").mkdir()
+    os.symlink("../data/gpqa.yaml", repo.path / ".eval_results/gpqa.yaml")
+    code, out, _ = _lint(capsys, ".eval_results/gpqa.yaml")
+    assert code == 1 and " missing-field " in out
+
+
+def test_dangling_link_is_unreadable_exit_2(repo, capsys):
+    (repo.path / ".eval_results").mkdir()
+    os.symlink("gone.yaml", repo.path / ".eval_results/a.yaml")
+    assert _lint(capsys, ".eval_results/a.yaml")[:2] == (
+        2, ".eval_results/a.yaml:1:1: error unreadable-file cannot read file: No such file or"
+           " directory\n")
+
+
+def test_missing_path_exit_2(repo, capsys):
+    assert _lint(capsys, "nope.yaml")[:2] == (2, "nope.yaml:1:1: error path-not-found no such file or directory\n")
+
+
+def test_missing_benchmark_is_a_usage_error(repo, capsys):
+    repo.write(".eval_results/a.yaml", GOOD)
+    code, out, err = _lint(capsys, "--benchmark", "nowhere/eval.yaml", ".")
+    assert (code, out) == (2, "")
+    assert err == "evalledger lint: error: --benchmark 'nowhere/eval.yaml': no such file or directory\n"
+
+
+def test_exit_codes_clean_warning_error(repo, capsys):
+    repo.write(".eval_results/a.yaml", GOOD)
+    assert _lint(capsys, ".")[:2] == (0, "")
+    repo.write(".eval_results/a.yaml", GOOD + "  date: 2026-01-15\n")
+    code, out, _ = _lint(capsys, ".")
+    assert code == 0 and " warning date-unquoted " in out
+    assert _lint(capsys, "--strict", ".")[0] == 1
+    assert _lint(capsys, "--no-warnings", ".")[:2] == (0, "")
+    repo.write(".eval_results/b.yaml", BAD)
+    assert _lint(capsys, ".")[0] == 1
+    assert _lint(capsys, "--kind", "nonsense", ".")[0] == 2
+
+
+def test_default_path_is_the_current_directory(repo, capsys):
+    repo.write(".eval_results/sub/a.yaml", BAD)
+    repo.write("README.md", "# no metadata\n")
+    repo.write("notes.yaml", "not: checked\n")  # outside .eval_results: not a results file
+    code, out, _ = _lint(capsys)
+    assert code == 1
+    assert out.startswith("./.eval_results/sub/a.yaml:2:5: error missing-field ")
+
+
+def test_console_script_forces_the_kind(repo, capsys):
+    repo.write("gpqa.yaml", "model-index: []\n")
+    assert check_eval_results(["gpqa.yaml"]) == 1
+    assert " results-not-list " in capsys.readouterr().out
+    assert main(["lint", "gpqa.yaml"]) == 1  # by content: model-index metadata
+    assert " model-index-not-list " in capsys.readouterr().out
+
+
+def test_json_output(repo, capsys):
+    repo.write(".eval_results/a.yaml", BAD)
+    repo.write(".eval_results/b.yaml", GOOD)
+    code, out, _ = _lint(capsys, "--format", "json", ".eval_results")
+    assert code == 1
+    assert json.loads(out) == {"problems": [{
+        "path": ".eval_results/a.yaml", "line": 2, "column": 5, "severity": "error",
+        "rule": "missing-field",
+        "message": "`dataset.task_id` is missing: the id of the benchmark task (from its eval.yaml)"
+                   " this score belongs to"}], "files": 2}
+
+
+def test_github_output_and_auto_format(repo, capsys, monkeypatch):
+    repo.write(".eval_results/a.yaml", BAD)
+    expected_annotation = ("::error file=.eval_results/a.yaml,line=2,col=5,title=missing-field::"
+                           "`dataset.task_id` is missing: the id of the benchmark task (from its"
+                           " eval.yaml) this score belongs to")
+    code, out, _ = _lint(capsys, "--format", "github", ".eval_results/a.yaml")
+    assert code == 1 and out.splitlines()[0] == expected_annotation
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert _lint(capsys, ".eval_results/a.yaml")[1].splitlines()[0] == expected_annotation
+
+
+def test_sarif_output(repo, capsys):
+    repo.write(".eval_results/a.yaml", BAD)
+    code, out, _ = _lint(capsys, "--format", "sarif", ".eval_results/a.yaml")
+    doc = json.loads(out)
+    assert code == 1 and doc["version"] == "2.1.0"
+    [result] = doc["runs"][0]["results"]
+    assert result["ruleId"] == "missing-field"
+    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 2, "startColumn": 5}
+    rules = {r["id"] for r in doc["runs"][0]["tool"]["driver"]["rules"]}
+    assert "missing-field" in rules and "task-id-unknown" in rules
+
+
+def test_invalid_policy_is_reported(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "bench/eval.yaml").write_text("name: B\ndescription: d\nevaluation_framework: mteb\n"
+                                              "tasks:\n  - id: main\n")
+    (tmp_path / "bench/.evalledger.yaml").write_text("tasks:\n  main: {unit: percentage}\n")
+    (tmp_path / ".eval_results").mkdir()
+    (tmp_path / ".eval_results/a.yaml").write_text(GOOD.replace("Idavidrein/gpqa", "x/b")
+                                                   .replace("diamond", "main"))
+    code, out, _ = _lint(capsys, "--benchmark", "bench", ".eval_results")
+    assert code == 1
+    assert out == ("bench/.evalledger.yaml:1:1: error policy-invalid tasks.main.unit must be one of"
+                   " fraction, percent, points\n")
