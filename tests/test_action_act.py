@@ -13,6 +13,7 @@ pip-installing itself into a fresh venv.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -56,17 +57,17 @@ def workspace(tmp_path: Path) -> Path:
     return ws
 
 
-def run_act(tmp_path: Path, job: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+def run_act(tmp_path: Path, job: str, *, reuse_python: bool = True) -> tuple[subprocess.CompletedProcess[str], Path]:
     ws = workspace(tmp_path)
     selftest = tmp_path / "selftest"
     stub = ws / "tests" / "fixtures" / "stub-setup-python"
     env = {**os.environ, "NO_COLOR": "1"}
+    hook = ["--env", "EVALLEDGER_ACTION_REUSE_PYTHON=true"] if reuse_python else []
     proc = subprocess.run(
         [act_binary(), "workflow_dispatch", "-W", ".github/workflows/selftest.yml", "-j", job,
          "-P", "ubuntu-latest=-self-hosted", "--action-offline-mode",
          "--local-repository", f"{SETUP_PYTHON}={stub}",
-         "--env", f"SELFTEST_DIR={selftest}", "--env", f"EVALLEDGER_STUB_PYTHON={sys.executable}",
-         "--env", "EVALLEDGER_ACTION_REUSE_PYTHON=true"],
+         "--env", f"SELFTEST_DIR={selftest}", "--env", f"EVALLEDGER_STUB_PYTHON={sys.executable}", *hook],
         cwd=ws, env=env, capture_output=True, text=True, timeout=300)
     return proc, selftest
 
@@ -138,3 +139,16 @@ def test_aggregate_mode_under_act_commits_once_then_not_again(tmp_path):
     assert "#### Idavidrein/gpqa · diamond" in summary and "| 1 | acme/alpha-7b | 71.0 |  |  |  |" in summary
     assert "**unchanged** · 3 rows · 0 conflicts" in summary
     assert "Nothing changed since the last run: no file was touched and no commit was made." in summary
+
+
+def test_default_install_path_under_act(tmp_path):
+    """Without the test hook the Action does what it does for users: a fresh venv under
+    runner.temp and `pip install` of its own path. This one test needs the package index (as
+    installing the test extra does); it checks the package builds and runs as installed."""
+    proc, selftest = run_act(tmp_path, "audit", reuse_python=False)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-6000:]
+    installed = re.search(r"set-output:: python=(\S+)", log)
+    assert installed and installed.group(1).endswith("/tmp/evalledger-venv/bin/python"), log[-3000:]
+    assert "pythonpath=/" not in log  # the installed package ran, not the source tree
+    assert read_env(selftest / "audit" / "audit.env")["OUT_ERRORS"] == "1"

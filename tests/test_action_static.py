@@ -42,20 +42,20 @@ def test_files_exist():
     assert {p.name for p in EXAMPLES} >= {"leaderboard.yml", "audit-pr.yml", "audit-pr-comment.yml"}
 
 
-def test_actionlint_passes_and_validates_the_action_through_uses_dot():
+def test_actionlint_passes_and_validates_the_action_through_uses_dot(tmp_path):
     proc = run(tool("actionlint"), *map(str, WORKFLOWS + EXAMPLES))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    # it really reads action.yml through `uses: ./`: an unknown input is an error
-    broken = ROOT / ".github" / "workflows" / "selftest.yml"
-    text = broken.read_text().replace("push-attempts: \"2\"", "push-attemps: \"2\"", 1)
-    assert text != broken.read_text()
-    probe = ROOT / ".github" / "workflows" / "_probe_actionlint.yml"
-    try:
-        probe.write_text(text)
-        proc = run(tool("actionlint"), str(probe))
-    finally:
-        probe.unlink()
-    assert proc.returncode == 1 and 'input "push-attemps" is not defined' in proc.stdout
+    # it really reads action.yml through `uses: ./`: a misspelt input is an error
+    selftest = (ROOT / ".github" / "workflows" / "selftest.yml").read_text()
+    broken = selftest.replace('push-attempts: "2"', 'push-attemps: "2"', 1)
+    assert broken != selftest
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    shutil.copy(ACTION, tmp_path / "action.yml")
+    (tmp_path / ".github" / "workflows" / "selftest.yml").write_text(broken)
+    proc = subprocess.run([tool("actionlint"), ".github/workflows/selftest.yml"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and 'input "push-attemps" is not defined' in proc.stdout, proc.stdout
 
 
 def test_zizmor_offline_is_clean():
