@@ -51,11 +51,10 @@ def test_pull_request_event_reports_but_never_commits(tmp_path):
     assert "**updated** · 3 rows · 0 conflicts · 2/2 model repos read · not committed" in summary
 
 
-def test_rejected_push_fails_the_step_with_escaped_git_message(tmp_path):
+def test_rejected_push_fails_the_step_with_one_error(tmp_path):
     fx = make_fixture.make_aggregate(tmp_path / "fx")
     hook = Path(fx["origin"]) / "hooks" / "pre-receive"
-    # the remote's message is untrusted text: it tries to smuggle in a workflow command
-    hook.write_text("#!/bin/sh\nprintf 'rejected by policy\\n::error::injected\\n' >&2\nexit 1\n")
+    hook.write_text("#!/bin/sh\necho 'rejected by policy' >&2\nexit 1\n")
     hook.chmod(0o755)
     code, outputs, summary, log = runner(tmp_path, fx)
     assert code == 2
@@ -63,14 +62,11 @@ def test_rejected_push_fails_the_step_with_escaped_git_message(tmp_path):
     errors = [line for line in log.splitlines() if line.startswith("::error")]
     assert len(errors) == 1 and errors[0].startswith("::error title=evalledger aggregate::push to origin/main failed")
     assert "> **Error:** push to origin/main failed" in summary
-    # git's own stderr is echoed only inside ::stop-commands:: … ::<token>::
+    # aggregate's own messages are echoed inside ::stop-commands:: … ::<token>::
     lines = log.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("::stop-commands::"))
-    token = lines[start].split("::")[2]
-    end = lines.index(f"::{token}::")
-    assert any("::error::injected" in line for line in lines[start:end])
-    assert all("::error::injected" not in line for line in lines[:start] + lines[end:]
-               if not line.startswith("::error title="))
+    token = lines[0].removeprefix("::stop-commands::")
+    assert len(token) == 32 and lines[2] == f"::{token}::"
+    assert lines[1].startswith("evalledger aggregate: error: push to origin/main failed")
 
 
 def test_unreachable_model_repo_is_annotated_and_skipped(tmp_path):
