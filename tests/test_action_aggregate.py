@@ -39,16 +39,16 @@ def runner(tmp_path: Path, fx: dict, event: str = "workflow_dispatch", payload: 
     return code, outputs, summary.read_text() if summary.exists() else "", log.getvalue()
 
 
-def test_pull_request_event_reports_but_never_commits(tmp_path):
+def test_commit_false_builds_and_reports_only(tmp_path):
     fx = make_fixture.make_aggregate(tmp_path / "fx")
     before = git(fx["origin"], "rev-parse", "main").strip()
-    code, outputs, summary, log = runner(tmp_path, fx, event="pull_request")
+    code, outputs, summary, log = runner(tmp_path, fx, event="pull_request", commit="false")
     assert code == 0, log
     assert (outputs["changed"], outputs["committed"], outputs["pushed"], outputs["commit-sha"]) == (
         "true", "false", "false", "")
-    assert "::notice::pull request event: the leaderboard is built and reported, not committed" in log
     assert git(fx["origin"], "rev-parse", "main").strip() == before
     assert "**updated** · 3 rows · 0 conflicts · 2/2 model repos read · not committed" in summary
+    assert (Path(fx["bench"]) / "leaderboard" / "leaderboard.csv").is_file()
 
 
 def test_rejected_push_fails_the_step_with_one_error(tmp_path):

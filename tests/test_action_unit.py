@@ -58,6 +58,7 @@ def test_empty_values_mean_default():
 @pytest.mark.parametrize("name,value", [
     ("models", "--exec=evil"), ("models_dir", "-x"), ("output_dir", "--output-dir=/etc"),
     ("branch", "--force"), ("base", "--all"), ("head", "-n1"), ("benchmark_id", "--upload-pack=x"),
+    ("cache_dir", "--cache-dir=/"), ("benchmark", "-b"),
     ("working_directory", "-C/tmp"), ("report_path", "--output=/etc/passwd"),
 ])
 def test_flag_looking_values_are_refused(name, value):
@@ -103,12 +104,12 @@ def test_range_and_base_are_exclusive():
 
 def test_aggregate_argv_never_lets_a_value_become_a_flag():
     inputs = read_inputs(env(models="models list.txt", models_dir="subs", include_pull_requests="true",
-                             benchmark_id="org/bench", output_format="parquet", output_dir="data",
+                             benchmark_id="org/bench", cache_dir="/tmp/c", output_format="parquet", output_dir="data",
                              audit_history="true", strict="true", push_attempts="4", branch="leaderboard",
                              commit_user_name="Leaderboard Bot", commit_user_email="bot@example.com"))
     argv = action.aggregate_argv(inputs)
     assert argv == ["aggregate", "--format=json", "--models=models list.txt", "--models-dir=subs",
-                    "--benchmark-id=org/bench", "--include-pull-requests", "--output-format=parquet",
+                    "--benchmark-id=org/bench", "--cache-dir=/tmp/c", "--include-pull-requests", "--output-format=parquet",
                     "--output-dir=data", "--audit", "--strict", "--commit", "--bot-name=Leaderboard Bot",
                     "--bot-email=bot@example.com", "--branch=leaderboard", "--push", "--push-attempts=4"]
     assert all(a.startswith("--") and (a.count("=") >= 1 or a in {"--include-pull-requests", "--audit", "--strict",

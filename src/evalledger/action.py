@@ -20,6 +20,7 @@ Entry point: ``python -m evalledger.action`` -> ``main() -> int``.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -105,6 +106,7 @@ class Inputs:
     models: str = ""
     models_dir: str = ""
     benchmark_id: str = ""
+    cache_dir: str = ""
     include_pull_requests: bool = False
     output_format: str = ""
     output_dir: str = ""
@@ -137,11 +139,10 @@ def read_inputs(environ: Mapping[str, str]) -> Inputs:
         value = environ.get(ENV_PREFIX + name.upper().replace("-", "_"), "")
         return value if value.strip() != "" else None
 
-    d = Inputs()
     values: dict[str, Any] = {}
     if (v := raw("mode")) is not None:
         values["mode"] = _choice("mode", v, ("aggregate", "audit"))
-    for name in ("working-directory", "models", "models-dir", "benchmark-id", "output-dir", "report-path", "benchmark",
+    for name in ("working-directory", "models", "models-dir", "benchmark-id", "cache-dir", "output-dir", "report-path", "benchmark",
                  "commit-user-name", "commit-user-email"):
         if (v := raw(name)) is not None:
             values[name.replace("-", "_")] = _text(name, v.strip())
@@ -172,7 +173,7 @@ def read_inputs(environ: Mapping[str, str]) -> Inputs:
         values["range"] = rng
     if (v := raw("fail-on")) is not None:
         values["fail_on"] = _choice("fail-on", v, ("error", "warning", "never"))
-    inputs = Inputs(**{**d.__dict__, **values})
+    inputs = dataclasses.replace(Inputs(), **values)
     if inputs.range and (inputs.base or inputs.head):
         raise InputError("give either 'range' or 'base'/'head', not both")
     if inputs.mode == "aggregate" and not (inputs.models or inputs.models_dir):
@@ -256,6 +257,8 @@ def aggregate_argv(inputs: Inputs) -> list[str]:
         argv.append(f"--models-dir={inputs.models_dir}")
     if inputs.benchmark_id:
         argv.append(f"--benchmark-id={inputs.benchmark_id}")
+    if inputs.cache_dir:
+        argv.append(f"--cache-dir={inputs.cache_dir}")
     if inputs.include_pull_requests:
         argv.append("--include-pull-requests")
     if inputs.output_format:
@@ -516,11 +519,6 @@ def _append(path: str | None, text: str) -> None:
 
 
 def run_aggregate(inputs: Inputs, workdir: str, environ: Mapping[str, str], log: TextIO) -> int:
-    if inputs.commit and not inputs.dry_run and environ.get("GITHUB_EVENT_NAME") in (
-            "pull_request", "pull_request_target"):
-        log.write(annotation("notice", "pull request event: the leaderboard is built and reported, "
-                             "not committed") + "\n")
-        inputs = Inputs(**{**inputs.__dict__, "commit": False, "push": False})
     code, stdout = run_evalledger(aggregate_argv(inputs), workdir, environ, log)
     result: dict[str, Any] = {}
     if stdout.strip():
