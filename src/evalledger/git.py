@@ -108,6 +108,38 @@ class BlobReader:
         for spec in specs:
             yield self.read(spec)
 
+    def read_batch(self, specs: Sequence[str]) -> list[Blob]:
+        """Many reads in one round trip: a thread writes the requests while we read the answers
+        (one request at a time waits on git for every blob; writing them all first could fill
+        both pipes and deadlock)."""
+        import threading
+
+        assert self._proc.stdin and self._proc.stdout
+        if not specs:
+            return []
+        payload = "".join(spec + "\n" for spec in specs).encode()
+        stdin = self._proc.stdin
+
+        def feed() -> None:
+            stdin.write(payload)
+            stdin.flush()
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        out = []
+        stdout = self._proc.stdout
+        for spec in specs:
+            header = stdout.readline().decode().rstrip("\n")
+            if header.endswith(" missing") or header.endswith(" ambiguous") or not header:
+                out.append(Blob(spec, None))
+                continue
+            oid, _type, size = header.split(" ")
+            data = stdout.read(int(size))
+            stdout.read(1)
+            out.append(Blob(oid, data))
+        writer.join()
+        return out
+
     def close(self) -> None:
         if self._proc.stdin:
             self._proc.stdin.close()
@@ -303,15 +335,20 @@ def _looks_scp(url: str) -> bool:
 
 def init_partial_cache(path: str | os.PathLike[str], url: str) -> None:
     """A bare repository whose ``origin`` is a promisor remote with ``blob:none``: later fetches
-    bring commits and trees only, and blobs are fetched by id, in one batch, when asked for."""
-    run(["init", "--quiet", "--bare", str(path)])
-    config = Path(path) / "config"
-    with open(config, "a", encoding="utf-8") as handle:
-        handle.write("[core]\n\trepositoryformatversion = 1\n"
-                     "[extensions]\n\tpartialClone = origin\n"
-                     "[gc]\n\tauto = 0\n"
-                     f"[remote \"origin\"]\n\turl = {_config_quote(url)}\n\tpromisor = true\n"
-                     "\tpartialclonefilter = blob:none\n")
+    bring commits and trees only, and blobs are fetched by id, in one batch, when asked for.
+
+    Written as files rather than with ``git init``: a leaderboard creates one per model repo, and
+    that saves one process start per repo on a first run."""
+    root = Path(path)
+    for sub in ("objects/info", "objects/pack", "refs/heads", "refs/tags"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    (root / "HEAD").write_text("ref: refs/heads/main\n")
+    (root / "config").write_text(
+        "[core]\n\trepositoryformatversion = 1\n\tbare = true\n\tfilemode = true\n"
+        "[extensions]\n\tpartialClone = origin\n"
+        "[gc]\n\tauto = 0\n[maintenance]\n\tauto = false\n"
+        f"[remote \"origin\"]\n\turl = {_config_quote(url)}\n\tpromisor = true\n"
+        "\tpartialclonefilter = blob:none\n")
 
 
 def _config_quote(value: str) -> str:

@@ -16,7 +16,7 @@ from evalledger.audit.context import EventContext, Origin
 from evalledger.audit.rules import EVENT_MODULES, edits, retraction, verify
 from evalledger.audit.rules.copies import Claim
 from evalledger.audit.rules.published import PublishedRow, check_rows
-from evalledger.audit.sources import WALK_PATHS, Entry
+from evalledger.audit.sources import WALK_PATHS, Entry, is_tracked
 from evalledger.audit.timeline import DELETED, EDITED, FILE_INVALID, Event, ParseCache, Timeline
 from evalledger.finding import Finding
 from evalledger.policy import BenchmarkPolicy
@@ -141,7 +141,7 @@ def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
             found = git.blame_line(top, base, entry.path, entry.value_line)
             return Origin(*found) if found else None
 
-        for commit in git.iter_changes(top, revs, WALK_PATHS):
+        for commit in _prefetched(git.iter_changes(top, revs, WALK_PATHS), cache, blobs):
             if not commit.changes:
                 continue
             events, problems = timeline.apply(commit.changes)
@@ -177,6 +177,27 @@ def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
         result.findings = [_prefixed(f, prefix) for f in result.findings]
     result.findings.sort()
     return result
+
+
+def _prefetched(commits: Iterable[git.CommitChanges], cache: ParseCache, blobs: git.BlobReader,
+                size: int = 256) -> Iterable[git.CommitChanges]:
+    """Commits in batches whose new blobs were read in one ``cat-file`` round trip."""
+    batch: list[git.CommitChanges] = []
+
+    def flush() -> list[git.CommitChanges]:
+        wanted = list(dict.fromkeys(c.new_oid for commit in batch for c in commit.changes
+                                    if c.new_oid and is_tracked(c.path) and not cache.has(c.path, c.new_oid)))
+        cache.prime({blob_oid: blob.data for blob_oid, blob in zip(wanted, blobs.read_batch(wanted))})
+        return batch
+
+    for commit in commits:
+        batch.append(commit)
+        if len(batch) >= size:
+            yield from flush()
+            batch = []
+    if batch:
+        yield from flush()
+    cache.prime({})
 
 
 def _judge(event: Event, commit: git.CommitChanges, model: str, policies: _Policies,

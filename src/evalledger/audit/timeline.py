@@ -41,6 +41,14 @@ class ParseCache:
         self._read = read
         self._size = size
         self._items: OrderedDict[tuple[str, str], Parsed] = OrderedDict()
+        self._raw: dict[str, bytes | None] = {}
+
+    def has(self, path: str, oid: str) -> bool:
+        return (path, oid) in self._items
+
+    def prime(self, raw: dict[str, bytes | None]) -> None:
+        """Blobs read ahead in one batch; consumed by ``get`` (the previous batch is dropped)."""
+        self._raw = raw
 
     def get(self, path: str, oid: str) -> Parsed:
         key = (path, oid)
@@ -48,7 +56,7 @@ class ParseCache:
         if hit is not None:
             self._items.move_to_end(key)
             return hit
-        data = self._read(oid)
+        data = self._raw[oid] if oid in self._raw else self._read(oid)
         parsed = Parsed((), "blob is missing from the repository") if data is None else parse_blob(path, data)
         self._items[key] = parsed
         if len(self._items) > self._size:

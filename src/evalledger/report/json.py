@@ -49,6 +49,21 @@ def audit_document(report: Report) -> dict[str, Any]:
 
 
 def write(report: Report, stream: TextIO) -> None:
-    doc = audit_document(report) if report.command == "audit" else lint_document(report)
-    json.dump(doc, stream, indent=2, sort_keys=False)
+    if report.command == "audit":
+        _write_audit(audit_document(report), stream)
+        return
+    json.dump(lint_document(report), stream, indent=2, sort_keys=False)
     stream.write("\n")
+
+
+def _write_audit(doc: dict[str, Any], stream: TextIO) -> None:
+    """One finding per line: a history audit can hold thousands of findings with their before/after
+    entries, and ``indent`` forces json's pure-Python encoder (several times slower)."""
+    stream.write('{\n  "findings": [')
+    for number, item in enumerate(doc["findings"]):
+        stream.write(("," if number else "") + "\n    " + json.dumps(item, ensure_ascii=False))
+    stream.write("\n  ]" if doc["findings"] else "]")
+    for key, value in doc.items():
+        if key != "findings":
+            stream.write(f",\n  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
+    stream.write("\n}\n")

@@ -1,0 +1,90 @@
+"""The audit's fast YAML path gives exactly what yamlsource.load gives, or defers to it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evalledger.audit.sources import fast_root, parse_blob
+from evalledger.yamlsource import YamlLoadError, load
+
+
+def shape(node):
+    if node is None:
+        return None
+    if node.kind == "scalar":
+        return (node.kind, node.value, type(node.value).__name__, node.line, node.column, node.tag, node.quoted)
+    if node.kind == "seq":
+        return (node.kind, node.line, node.column, node.tag, [shape(c) for c in node.value])
+    return (node.kind, node.line, node.column, node.tag,
+            [(k, node.keys[k].line, node.keys[k].column, shape(v)) for k, v in node.value.items()])
+
+
+def assert_same(data: bytes) -> None:
+    fast = fast_root(data)
+    if fast is False:
+        return
+    try:
+        slow = load(data, "x.yaml").root
+    except YamlLoadError as exc:  # pragma: no cover - a divergence is the failure we look for
+        pytest.fail(f"fast path accepted what the full loader rejects: {exc}")
+    assert shape(fast) == shape(slow)
+
+
+def corpus_files(corpus: Path) -> list[Path]:
+    return sorted(p for p in corpus.rglob("*.y*ml"))
+
+
+def test_fast_path_matches_full_loader_on_corpus(corpus):
+    files = corpus_files(corpus)
+    assert len(files) >= 15
+    taken = 0
+    for path in files:
+        data = path.read_bytes()
+        assert_same(data)
+        taken += fast_root(data) is not False
+    assert taken >= 10, "the fast path should serve ordinary result files"
+
+
+@pytest.mark.parametrize("text", [
+    "- {dataset: {id: a/b, task_id: t}, value: 1.5}\n",
+    "- dataset:\n    id: a/b\n    task_id: 7\n  value: 0.41\n  value: 0.47\n",  # duplicate: last wins
+    "- value: yes\n  date: 2026-01-15\n  notes: '01'\n  n: ~\n  x: 1e3\n  y: 0x1F\n",
+    "key: |\n  block\n  text\nother: >\n  folded\n",
+    "",
+    "# only a comment\n",
+])
+def test_fast_path_matches_full_loader_on_edge_cases(text):
+    assert_same(text.encode())
+
+
+@pytest.mark.parametrize("text", [
+    "a: &x 1\nb: *x\n", "<<: {a: 1}\n", "a: !!python/object:os.system x\n", "a: 1\n---\nb: 2\n",
+    "[" * 300 + "]" * 300, "a: [1\n", "\ufeffa: 1\n",
+])
+def test_fast_path_defers_unusual_or_broken_input(text):
+    assert fast_root(text.encode()) is False
+
+
+def test_parse_blob_reports_unreadable_files():
+    parsed = parse_blob(".eval_results/x.yaml", b"- dataset: [unclosed\n")
+    assert parsed.entries == () and "yaml-syntax" in parsed.problem
+    nested = ("- " * 80 + "x\n").encode()
+    assert "yaml-depth-limit" in parse_blob(".eval_results/x.yaml", nested).problem
+
+
+scalars = st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=False, allow_infinity=False),
+                    st.text("abc :-#'\"0123456789.", max_size=8), st.booleans(), st.none())
+trees = st.recursive(scalars, lambda children: st.one_of(
+    st.lists(children, max_size=4), st.dictionaries(st.text("abcxyz_", min_size=1, max_size=5), children,
+                                                    max_size=4)), max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(trees, st.booleans())
+def test_fast_path_matches_full_loader_on_generated_yaml(tree, flow):
+    import yaml
+
+    assert_same(yaml.safe_dump(tree, default_flow_style=flow, allow_unicode=True).encode())
