@@ -1,0 +1,182 @@
+"""Audit speed and memory on a generated model repo, against `git log -p` on the same repo.
+
+    python benchmarks/audit_history.py            # 50,000 commits, 2,000 result edits
+    python benchmarks/audit_history.py --size 0.1 # quick run (5,000 commits, 200 edits)
+
+The repo is built with `git fast-import` (seconds, not minutes) and gets a commit-graph with
+changed-path Bloom filters, the setup the audit recommends (both sides use it). Measured:
+
+1. full audit wall time / `git log -p -- .eval_results` wall time    target <= 3
+2. PR-range audit of 10 commits / full audit                            target < 1/20
+3. peak RSS of the audit process at 1/4, 1/2 and all of the history     target: flat (<= 1.25x)
+
+Each figure is the best of --repeat runs (the CLI in a fresh process, as CI runs it). Prints a
+table and exits 1 when a target is missed.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCHMARKS = [("Idavidrein/gpqa", "diamond", "fraction"), ("cais/hle", "hle", "percent"),
+              ("TIGER-Lab/MMLU-Pro", "mmlu_pro", "percent"), ("SWE-bench/SWE-bench_Verified",
+              "swe_bench_verified", "percent"), ("openai/gsm8k", "gsm8k", "percent"),
+              ("MathArena/aime_2025", "aime", "percent"), ("allenai/olmOCR-bench", "overall", "percent"),
+              ("ScaleAI/SWE-bench_Pro", "SWE_Bench_Pro", "percent")]
+SETUPS = ["", "with tools", "no tools", "chain-of-thought"]
+PR_COMMITS = 10
+
+
+def entry_yaml(bench: str, task: str, value: float, url: str, notes: str, flow: bool) -> str:
+    if flow:
+        text = f"- {{dataset: {{id: {bench}, task_id: {task}}}, value: {value}, source: {{url: '{url}'}}"
+        return text + (f", notes: {notes}}}\n" if notes else "}\n")
+    text = (f"- dataset:\n    id: {bench}\n    task_id: {task}\n  value: {value}\n  date: '2026-01-15'\n"
+            f"  source:\n    url: {url}\n    name: Eval run\n")
+    return text + (f"  notes: {notes}\n" if notes else "")
+
+
+def generate(path: Path, commits: int, edits: int, seed: int = 7) -> None:
+    """A linear history of ``commits`` commits; ``edits`` of them change .eval_results (the last
+    PR_COMMITS all do: they are the PR the range audit checks)."""
+    rng = random.Random(seed)
+    subprocess.run(["git", "init", "-q", "--initial-branch=main", str(path)], check=True)
+    edit_at = set(rng.sample(range(1, commits - PR_COMMITS), edits - PR_COMMITS))
+    edit_at.update(range(commits - PR_COMMITS, commits))
+    # live entries: file -> list of [bench, task, unit, setup, value, url, flow]
+    files: dict[str, list[list]] = {}
+    for i, (bench, task, unit) in enumerate(BENCHMARKS):
+        files[f".eval_results/{task.lower()}.yaml"] = [
+            [bench, task, unit, setup, round(rng.uniform(0.2, 0.8), 4) if unit == "fraction"
+             else round(rng.uniform(20, 80), 1), f"https://example.org/{task}/0", False]
+            for setup in SETUPS[: 1 + i % 3]]
+    out = []
+    tick = 1_700_000_000
+
+    def render(entries) -> bytes:
+        return "".join(entry_yaml(b, t, v, u, s, f) for b, t, _, s, v, u, f in entries).encode()
+
+    def blob(path: str, data: bytes) -> None:
+        out.append(f"M 100644 inline {path}\ndata {len(data)}\n".encode() + data + b"\n")
+
+    for n in range(commits):
+        author = ("alice", "bob", "carol")[n % 3]
+        message = f"commit {n}".encode()
+        out.append(f"commit refs/heads/main\nauthor {author} <{author}@example.com> {tick + n * 60} +0000\n"
+                   f"committer {author} <{author}@example.com> {tick + n * 60} +0000\n"
+                   f"data {len(message)}\n".encode() + message + b"\n")
+        if n == 0:
+            for name, entries in files.items():
+                blob(name, render(entries))
+            blob("README.md", b"# model\n")
+        elif n in edit_at:
+            name = rng.choice(sorted(files))
+            entries = files[name]
+            roll = rng.random()
+            item = rng.choice(entries)
+            if roll < 0.80:  # a new run with its own source
+                item[4] = round(item[4] * rng.uniform(0.95, 1.05), 4 if item[2] == "fraction" else 1)
+                item[5] = f"https://example.org/{item[1]}/{n}"
+            elif roll < 0.87:  # reformat (block <-> flow style): not an edit
+                item[6] = not item[6]
+            elif roll < 0.93 and len(entries) > 1:  # move an entry to its own file: not an edit
+                entries.remove(item)
+                files[f".eval_results/{item[1].lower()}_{item[3].replace(' ', '_') or 'default'}.yaml"] = [item]
+            else:  # raised with the same source: the suspicious edit
+                item[4] = round(item[4] + (0.05 if item[2] == "fraction" else 3.0), 4)
+            for changed in list(files):
+                if not files[changed]:
+                    del files[changed]
+            blob(name, render(entries))
+            if len(files) and any(len(v) == 1 for v in files.values()):
+                for other, entries in files.items():
+                    if len(entries) == 1 and other != name:
+                        blob(other, render(entries))
+                        break
+        else:
+            blob(f"src/module_{n % 200}.py", f"VALUE = {n}\n".encode())
+    stream = b"".join(out)
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=path, input=stream, check=True)
+    subprocess.run(["git", "checkout", "-q", "main"], cwd=path, check=True)
+    subprocess.run(["git", "commit-graph", "write", "--reachable", "--changed-paths"], cwd=path, check=True,
+                   capture_output=True)
+
+
+def timed(args: list[str], cwd: Path, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.run(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        elapsed = time.perf_counter() - start
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"{' '.join(args)} failed: {proc.stderr.decode()}")
+        best = min(best, elapsed)
+    return best
+
+
+AUDIT = [sys.executable, "-m", "evalledger", "audit", ".", "--format", "json", "--fail-on", "never",
+         "--model", "org/model"]
+PEAK = ("import resource, sys, io, contextlib\n"
+        "from evalledger.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(sys.argv[1:])\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+
+
+def peak_rss_kb(cwd: Path) -> int:
+    proc = subprocess.run([sys.executable, "-c", PEAK, *AUDIT[3:]], cwd=cwd, capture_output=True, text=True,
+                          check=True)
+    return int(proc.stdout.strip())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=float, default=1.0, help="fraction of 50,000 commits / 2,000 edits")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workdir", help="where to build the repos (default: a temporary directory)")
+    args = parser.parse_args(argv)
+    commits, edits = int(50_000 * args.size), int(2_000 * args.size)
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        rows = []
+        peaks = []
+        for share in (0.25, 0.5, 1.0):
+            repo = Path(tmp) / f"repo-{share}"
+            start = time.perf_counter()
+            generate(repo, int(commits * share), int(edits * share))
+            built = time.perf_counter() - start
+            peaks.append((int(commits * share), peak_rss_kb(repo)))
+            if share == 1.0:
+                peer = timed(["git", "log", "-p", "--", ".eval_results"], repo, args.repeat)
+                full = timed(AUDIT, repo, args.repeat)
+                pr = timed([*AUDIT, "--range", f"HEAD~{PR_COMMITS}..HEAD"], repo, args.repeat)
+                rows.append(("build repo (fast-import + commit-graph)", f"{built:.2f} s", "", ""))
+        print(f"repo: {commits:,} commits, {edits:,} result edits; best of {args.repeat}")
+        print(f"{'measure':<46} {'value':>12} {'target':>10} {'ok':>4}")
+        checks = []
+
+        def row(name: str, value: str, target: str, ok: bool | None) -> None:
+            print(f"{name:<46} {value:>12} {target:>10} {'' if ok is None else ('yes' if ok else 'NO'):>4}")
+            if ok is not None:
+                checks.append(ok)
+
+        row("git log -p -- .eval_results (peer)", f"{peer:.3f} s", "", None)
+        row("evalledger audit (full history)", f"{full:.3f} s", "", None)
+        row(f"evalledger audit --range HEAD~{PR_COMMITS}..HEAD", f"{pr:.3f} s", "", None)
+        row("full audit / git log -p", f"{full / peer:.2f}", "<= 3", full / peer <= 3)
+        row("PR-range audit / full audit", f"{pr / full:.3f}", "< 0.05", pr / full < 0.05)
+        for n, kb in peaks:
+            row(f"peak RSS of the audit at {n:,} commits", f"{kb / 1024:.1f} MiB", "", None)
+        growth = peaks[-1][1] / peaks[0][1]
+        row("peak RSS growth (4x the history)", f"{growth:.2f}x", "<= 1.25", growth <= 1.25)
+    return 0 if all(checks) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
