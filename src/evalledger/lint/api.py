@@ -150,13 +150,13 @@ def _read(path: str, limits: Limits) -> tuple[bytes | None, Finding | None]:
     from evalledger.lint.rules.input import FILE_TOO_LARGE
 
     try:
-        size = os.path.getsize(path)
-        if size > limits.max_bytes and not path.lower().endswith(".md"):
-            # refused before reading: a 50 MB file costs one stat, not a parse
-            return None, Finding(path, 1, 1, FILE_TOO_LARGE.id, ERROR,
-                                 f"file is {size:,} bytes, over the {limits.max_bytes:,} byte limit"
-                                 " for a YAML file (set --max-file-size to raise it)")
         with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > limits.max_bytes and not path.lower().endswith(".md"):
+                # refused before reading: a 50 MB file costs one stat, not a parse
+                return None, Finding(path, 1, 1, FILE_TOO_LARGE.id, ERROR,
+                                     f"file is {size:,} bytes, over the {limits.max_bytes:,} byte"
+                                     " limit for a YAML file (set --max-file-size to raise it)")
             return handle.read(), None
     except OSError as exc:
         return None, Finding(path, 1, 1, UNREADABLE_FILE.id, ERROR,

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
+from functools import lru_cache
 
 from evalledger.finding import ERROR, Finding
 from evalledger.formats.results import RESULTS_DIR
@@ -44,28 +46,50 @@ def kind_of(path: str) -> str | None:
 
 
 def repo_key(path: str) -> str:
-    """Which model repo (and snapshot) a results file belongs to, for duplicate detection."""
-    norm = os.path.abspath(path).replace(os.sep, "/")
-    marker = f"/{RESULTS_DIR}/"
-    if marker in norm:
-        return norm[:norm.index(marker)]
-    directory, name = norm.rsplit("/", 1)
+    """Which model repo (and snapshot) a results file belongs to, for duplicate detection:
+    the directory above `.eval_results/`; for corpus-style names `<org>__<name>__<file>[@<rev>]`
+    the repo org/name at that rev; else the file's directory."""
+    directory, _, name = path.replace(os.sep, "/").rpartition("/")
     match = _FLAT_NAME.match(name)
-    if match:
+    if match and f"/{RESULTS_DIR}" not in f"/{directory}":
         rev = match.group("rest").rsplit(".", 1)[0].partition("@")[2]
-        return f"{directory}/{match.group('org')}/{match.group('name')}@{rev}"
-    return directory
+        return f"{_abs_dir(directory)}/{match.group('org')}/{match.group('name')}@{rev}"
+    return _repo_dir(directory)
+
+
+@lru_cache(maxsize=4096)
+def _abs_dir(directory: str) -> str:
+    return os.path.abspath(directory or ".").replace(os.sep, "/")
+
+
+@lru_cache(maxsize=4096)
+def _repo_dir(directory: str) -> str:
+    norm = _abs_dir(directory) + "/"
+    marker = f"/{RESULTS_DIR}/"
+    return norm[:norm.index(marker)] if marker in norm else norm.rstrip("/")
+
+
+_ROOTS: dict[str, str | None] = {}
 
 
 def _repo_root(start: str) -> str | None:
+    """Nearest directory at or above ``start`` holding `.git` (cached: asked once per directory)."""
     current = os.path.abspath(start)
-    while True:
+    seen = []
+    while current not in _ROOTS:
+        seen.append(current)
         if os.path.exists(os.path.join(current, ".git")):
-            return current
+            _ROOTS[current] = current
+            break
         parent = os.path.dirname(current)
         if parent == current:
-            return None
+            _ROOTS[current] = None
+            break
         current = parent
+    found = _ROOTS[current]
+    for directory in seen:
+        _ROOTS[directory] = found
+    return found
 
 
 def _outside(path: str, root: str) -> bool:
@@ -79,10 +103,15 @@ def discover(paths: list[str], kind: str | None) -> tuple[list[Target], list[Fin
     targets: dict[str, Target] = {}
     problems: list[Finding] = []
     for arg in paths:
-        if not os.path.lexists(arg):
+        try:
+            mode = os.lstat(arg).st_mode
+        except OSError:
             problems.append(Finding(arg, 1, 1, PATH_NOT_FOUND.id, ERROR, "no such file or directory"))
             continue
-        if os.path.isdir(arg) and not os.path.islink(arg):
+        if stat.S_ISREG(mode):  # the common case (pre-commit passes file names): one stat
+            targets.setdefault(arg, Target(arg, kind or kind_of(arg)))
+            continue
+        if stat.S_ISDIR(mode):
             root = _repo_root(arg) or os.path.abspath(arg)
             for found in _walk(arg):
                 found_kind = kind_of(found)
