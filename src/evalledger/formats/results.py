@@ -81,7 +81,7 @@ def read_entries(root: Node | None) -> list[ResultEntry]:
             revision = _scalar_str(dataset.get("revision"))
         value_node = node.get("value")
         value = value_node.value if value_node is not None and is_number(value_node.value) else None
-        if value is not None and not math.isfinite(value):
+        if value is not None and not _finite(value):
             value = None
         source_node = node.get("source")
         source = source_node.to_python() if source_node is not None and source_node.is_map else None
@@ -96,6 +96,13 @@ def read_entries(root: Node | None) -> list[ResultEntry]:
             notes=_scalar_str(node.get("notes")), revision=revision, date=date,
             verify_token=_scalar_str(node.get("verifyToken")), source=source, node=node))
     return entries
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond float range (`value: 1000...0`, 400 digits)
+        return False
 
 
 def _scalar_str(node: Node | None) -> str | None:

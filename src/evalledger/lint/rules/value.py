@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 
 from evalledger.finding import ERROR
 from evalledger.lint.context import Context, describe
@@ -82,6 +83,10 @@ def check_value(node: Node, ctx: Context, field: str = "value") -> None:
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not math.isfinite(value):
             ctx.report(VALUE_NOT_FINITE, node, f"`{field}` is {value}; a score must be a finite number")
+        elif isinstance(value, int) and abs(value) > sys.float_info.max:
+            # no float (JSON, the Hub API, every leaderboard) can hold it: it reads as infinity
+            ctx.report(VALUE_NOT_FINITE, node, f"`{field}` is an integer of {len(str(abs(value)))} digits,"
+                       " beyond the range of a number; a score must be a finite number")
         return
     if value is None:
         ctx.report(VALUE_NOT_NUMBER, node, f"`{field}` is empty (null); write the score as a number")
