@@ -291,8 +291,11 @@ def _epochs_value(node: Node) -> int | None:
             return int(value)
         return None
     if isinstance(value, str) and _INT_TEXT.fullmatch(value.strip()):
-        return int(float(value.strip().replace("_", ""))) if "." in value else \
-            int(value.strip())
+        try:
+            return int(float(value.strip().replace("_", ""))) if "." in value else \
+                int(value.strip())
+        except ValueError:  # '1__0', '1_': underscores only between digits, as inspect_ai reads them
+            return None
     return None
 
 
