@@ -35,7 +35,7 @@ from evalledger.report.github import escape_data, escape_property
 
 ENV_PREFIX = "EVALLEDGER_INPUT_"
 SUMMARY_LIMIT = 512 * 1024  # bytes; GitHub rejects a step summary over 1 MiB
-COMMENT_LIMIT = 60_000  # characters; a GitHub comment body holds at most 65,536
+COMMENT_LIMIT = 60_000  # bytes; a GitHub comment body holds at most 65,536 characters
 LIST_LIMIT = 25  # rows per list in the summary
 TOP_ROWS = 10  # leaderboard rows shown per task
 ANNOTATION_LIMIT = 50  # GitHub shows at most 50 annotations per job
