@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from gitutil import GitRepo
 
 from evalledger import action
 from evalledger.action import InputError, Inputs, read_inputs
@@ -311,3 +312,14 @@ def test_subcommand_log_runs_with_workflow_commands_stopped(tmp_path):
     token = re.fullmatch(r"::stop-commands::([0-9a-f]{32})", lines[0]).group(1)
     assert lines[-1] == f"::{token}::"
     assert any("unknown command 'no-such-command'" in line for line in lines[1:-1])
+
+
+def test_an_unexpected_error_is_one_annotation_not_a_traceback(tmp_path):
+    GitRepo.init(tmp_path / "repo")
+    # GITHUB_OUTPUT names a directory: writing the outputs fails inside the Action
+    environ = {**env(mode="audit", fail_on="never", working_directory="repo"), "GITHUB_WORKSPACE": str(tmp_path),
+               "GITHUB_OUTPUT": str(tmp_path), "RUNNER_TEMP": str(tmp_path / "t")}
+    log = io.StringIO()
+    assert action.main([], environ, log) == 3
+    errors = [line for line in log.getvalue().splitlines() if line.startswith("::error")]
+    assert len(errors) == 1 and "internal error in the Action: IsADirectoryError" in errors[0]

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence, TextIO
 
+from evalledger import __version__
 from evalledger.report.github import escape_data, escape_property
 
 ENV_PREFIX = "EVALLEDGER_INPUT_"
@@ -40,7 +41,7 @@ LIST_LIMIT = 25  # rows per list in the summary
 TOP_ROWS = 10  # leaderboard rows shown per task
 ANNOTATION_LIMIT = 50  # GitHub shows at most 50 annotations per job
 COMMENT_MARKER = "<!-- evalledger-audit -->"
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 AUDIT_OUTPUTS = ("findings", "errors", "warnings", "infos", "report-path", "range", "pr-number")
 
 
@@ -69,7 +70,7 @@ def _bool(name: str, value: str) -> bool:
     low = value.strip().lower()
     if low in _TRUE:
         return True
-    if low in _FALSE or low == "":
+    if low in _FALSE:
         return False
     raise InputError(f"input {name!r} must be true or false (got {value!r})")
 
@@ -142,8 +143,8 @@ def read_inputs(environ: Mapping[str, str]) -> Inputs:
     values: dict[str, Any] = {}
     if (v := raw("mode")) is not None:
         values["mode"] = _choice("mode", v, ("aggregate", "audit"))
-    for name in ("working-directory", "models", "models-dir", "benchmark-id", "cache-dir", "output-dir", "report-path", "benchmark",
-                 "commit-user-name", "commit-user-email"):
+    for name in ("working-directory", "models", "models-dir", "benchmark-id", "cache-dir", "output-dir",
+                 "commit-user-name", "commit-user-email", "report-path", "benchmark"):
         if (v := raw(name)) is not None:
             values[name.replace("-", "_")] = _text(name, v.strip())
     if (v := raw("output-format")) is not None:
@@ -169,7 +170,8 @@ def read_inputs(environ: Mapping[str, str]) -> Inputs:
         left, sep, right = rng.partition("...") if "..." in rng else rng.partition("..")
         if not sep or not left or not right:
             raise InputError(f"input 'range' must look like BASE..HEAD (got {rng!r})")
-        _rev("range", left), _rev("range", right)
+        for side in (left, right):
+            _rev("range", side)
         values["range"] = rng
     if (v := raw("fail-on")) is not None:
         values["fail_on"] = _choice("fail-on", v, ("error", "warning", "never"))
@@ -243,7 +245,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
 
 
 def _more(total: int, shown: int) -> list[str]:
-    return [f"", f"…and {total - shown} more (see the log)."] if total > shown else []
+    return ["", f"…and {total - shown} more (see the log)."] if total > shown else []
 
 
 # -- aggregate --------------------------------------------------------------------------------
@@ -611,6 +613,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except InputError as exc:
         out.write(annotation("error", str(exc), title="evalledger") + "\n")
         return EXIT_USAGE
+    except Exception as exc:  # a bug in evalledger, not in the user's inputs: say so once
+        out.write(annotation("error", f"evalledger {__version__}: internal error in the Action: "
+                             f"{type(exc).__name__}: {exc}. This is a bug; please report it.",
+                             title="evalledger") + "\n")
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":
