@@ -82,7 +82,7 @@ _SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
 def is_repo_id(text: str) -> bool:
-    return bool(_REPO_ID.match(text)) and "--" not in text and ".." not in text \
+    return bool(_REPO_ID.fullmatch(text)) and "--" not in text and ".." not in text \
         and not text.endswith(".git")
 
 
@@ -106,7 +106,7 @@ def check_dataset_id(node: Node, ctx: Context) -> None:
 
 
 def check_revision(node: Node, ctx: Context) -> None:
-    if node.kind == "scalar" and isinstance(node.value, str) and _SHA.match(node.value):
+    if node.kind == "scalar" and isinstance(node.value, str) and _SHA.fullmatch(node.value):
         return
     shown = node.value if node.kind == "scalar" else node.to_python()
     hint = ""
