@@ -294,7 +294,7 @@ def _epochs_value(node: Node) -> int | None:
         try:
             return int(float(value.strip().replace("_", ""))) if "." in value else \
                 int(value.strip())
-        except ValueError:  # '1__0', '1_': underscores only between digits, as inspect_ai reads them
+        except (ValueError, OverflowError):  # '1__0', '1_', 400 digits: inspect_ai refuses them too
             return None
     return None
 
