@@ -42,7 +42,9 @@ _DATASET_KNOWN = DATASET_KEYS + ("config", "split")  # config/split: legacy-data
 
 def check_results(root: Node | None, ctx: Context, today: datetime.date | None = None) -> None:
     if root is None:
-        ctx.report(shape.RESULTS_EMPTY, (1, 1), "the file holds no entries")
+        # not even an empty list: huggingface_hub's parser fails on it (TypeError), like a mapping
+        ctx.report(shape.RESULTS_NOT_LIST, (1, 1), "the file is empty; a results file must be a list"
+                   " of entries (`- dataset: ...`), or `[]`; delete the file if it holds no results")
         return
     if root.kind != "seq":
         if root.kind == "map" and "model-index" in root.value:

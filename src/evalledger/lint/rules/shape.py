@@ -33,7 +33,8 @@ Fixed:
 (or move the `model-index:` block into the YAML front matter of `README.md`).""")
 
 RESULTS_EMPTY = Rule("results-empty", WARNING, "a results file holds no entries", """\
-Flags an empty results file (no document, or an empty list).
+Flags a results file that is an empty list (`[]`); a file with no document at all is
+`results-not-list`, because huggingface_hub's parser fails on it.
 
 Why it matters: an emptied file removes every score it held without anything that looks like a
 deletion in a review; if that is intended, delete the file.
