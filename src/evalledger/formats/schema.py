@@ -23,6 +23,12 @@ FILE_NAMES = {
     "spec": "eval-spec.schema.json",
     "model-index": "model-index.schema.json",
 }
+# inspect_ai refuses a file with several tasks when one has no id (models._ids_when_several)
+TASK_IDS_WHEN_SEVERAL = {
+    "if": {"properties": {"tasks": {"type": "array", "minItems": 2}}, "required": ["tasks"]},
+    "then": {"properties": {"tasks": {"items": {
+        "required": ["id"], "properties": {"id": {"type": "string", "minLength": 1}}}}}},
+}
 TITLES = {
     "results": ("Hugging Face .eval_results file",
                 "A `.eval_results/*.yaml` file of a model repo: a list of evaluation result entries "
@@ -46,15 +52,24 @@ def generate(kind: str) -> dict[str, Any]:
         (_, _), defs = models_json_schema(
             [(models.InspectBenchmarkSpec, "validation"), (models.BenchmarkSpec, "validation")],
             ref_template="#/$defs/{model}")
+        for name in ("InspectBenchmarkSpec", "BenchmarkSpec"):
+            defs["$defs"][name].update(TASK_IDS_WHEN_SEVERAL)
         body: dict[str, Any] = {
             "type": "object",
             # the discriminator of models.SpecFile: one branch is checked, so errors name the cause
-            "if": {"properties": {"evaluation_framework": {"const": models.INSPECT_AI}},
-                   "required": ["evaluation_framework"]},
+            "if": models.SPEC_IS_INSPECT_SCHEMA,
             "then": {"$ref": "#/$defs/InspectBenchmarkSpec"},
             "else": {"$ref": "#/$defs/BenchmarkSpec"},
             **defs,
         }
+    elif kind == "model-index":
+        body = models.adapter(kind).json_schema(ref_template="#/$defs/{model}")
+        # Optional[card] without a top-level anyOf: an empty front matter is no metadata, not an error
+        card = body["$defs"].pop("ModelCardData")
+        body.pop("anyOf")
+        body = {**card, "type": ["object", "null"], "$defs": body["$defs"]}
+        body.pop("title", None)
+        body.pop("description", None)
     else:
         body = models.adapter(kind).json_schema(ref_template="#/$defs/{model}")
         body.pop("title", None)
@@ -65,10 +80,11 @@ def generate(kind: str) -> dict[str, Any]:
 
 
 def _finish(node: Any) -> Any:
-    """Say in the schema what pydantic enforces implicitly: keys are strings; no null defaults."""
+    """Say what pydantic enforces implicitly: a free mapping (``dict[str, ...]``, e.g. a solver's
+    ``args``) has string keys; drop ``default: null`` (an optional key may be absent, not null)."""
     if isinstance(node, dict):
         out = {key: _finish(value) for key, value in node.items()}
-        if out.get("type") == "object":
+        if out.get("type") == "object" and "properties" not in out:
             out.setdefault("propertyNames", {"type": "string"})
         if "default" in out and out["default"] is None:
             del out["default"]
