@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from gitutil import git
+from test_action_aggregate import make_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 # must equal the pin in action.yml (tests/test_action_static.py checks it)
@@ -152,3 +153,31 @@ def test_default_install_path_under_act(tmp_path):
     assert installed and installed.group(1).endswith("/tmp/evalledger-venv/bin/python"), log[-3000:]
     assert "pythonpath=/" not in log  # the installed package ran, not the source tree
     assert read_env(selftest / "audit" / "audit.env")["OUT_ERRORS"] == "1"
+
+
+def test_example_leaderboard_workflow_as_a_user_runs_it(tmp_path):
+    """examples/workflows/leaderboard.yml, copied into a benchmark repo exactly as the README says,
+    run by act with the published action name mapped to this checkout."""
+    ws = workspace(tmp_path / "evalledger")
+    fx = make_fixture.make_aggregate(tmp_path / "fx")
+    bench = Path(fx["bench"])
+    (bench / ".github" / "workflows").mkdir(parents=True)
+    shutil.copy(ROOT / "examples" / "workflows" / "leaderboard.yml", bench / ".github" / "workflows")
+    git(bench, "add", "-A")
+    git(bench, "commit", "-q", "-m", "leaderboard workflow")
+    git(bench, "push", "-q", "origin", "main")
+    before = git(bench, "rev-parse", "HEAD").strip()
+    uses = re.search(r"uses: (evalledger/evalledger@\S+)", (ROOT / "examples" / "workflows" / "leaderboard.yml").read_text())
+    proc = subprocess.run(
+        [act_binary(), "workflow_dispatch", "-W", ".github/workflows/leaderboard.yml",
+         "-P", "ubuntu-latest=-self-hosted", "--action-offline-mode",
+         "--local-repository", f"{SETUP_PYTHON}={ws / 'tests' / 'fixtures' / 'stub-setup-python'}",
+         "--local-repository", f"{uses.group(1)}={ws}",
+         "--env", f"EVALLEDGER_STUB_PYTHON={sys.executable}", "--env", "EVALLEDGER_ACTION_REUSE_PYTHON=true"],
+        cwd=bench, env={**os.environ, "NO_COLOR": "1"}, capture_output=True, text=True, timeout=300)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-6000:]
+    head = git(fx["origin"], "rev-parse", "refs/heads/main").strip()
+    assert git(fx["origin"], "rev-parse", f"{head}~1").strip() == before
+    assert f"changed=true commit={head} rows=3 conflicts=0" in log
+    assert "## evalledger leaderboard" in job_summary(log)
