@@ -36,9 +36,10 @@ PR_COMMITS = 10
 
 def entry_yaml(bench: str, task: str, value: float, url: str, notes: str, flow: bool) -> str:
     if flow:
-        text = f"- {{dataset: {{id: {bench}, task_id: {task}}}, value: {value}, source: {{url: '{url}'}}"
+        text = (f"- {{dataset: {{id: {bench}, task_id: {task}}}, value: {value}, date: '2023-10-01',"
+                f" source: {{url: '{url}', name: Eval run}}")
         return text + (f", notes: {notes}}}\n" if notes else "}\n")
-    text = (f"- dataset:\n    id: {bench}\n    task_id: {task}\n  value: {value}\n  date: '2026-01-15'\n"
+    text = (f"- dataset:\n    id: {bench}\n    task_id: {task}\n  value: {value}\n  date: '2023-10-01'\n"
             f"  source:\n    url: {url}\n    name: Eval run\n")
     return text + (f"  notes: {notes}\n" if notes else "")
 
@@ -79,6 +80,7 @@ def generate(path: Path, commits: int, edits: int, seed: int = 7) -> None:
         elif n in edit_at:
             name = rng.choice(sorted(files))
             entries = files[name]
+            changed = {name}
             roll = rng.random()
             item = rng.choice(entries)
             if roll < 0.80:  # a new run with its own source
@@ -86,20 +88,20 @@ def generate(path: Path, commits: int, edits: int, seed: int = 7) -> None:
                 item[5] = f"https://example.org/{item[1]}/{n}"
             elif roll < 0.87:  # reformat (block <-> flow style): not an edit
                 item[6] = not item[6]
-            elif roll < 0.93 and len(entries) > 1:  # move an entry to its own file: not an edit
-                entries.remove(item)
-                files[f".eval_results/{item[1].lower()}_{item[3].replace(' ', '_') or 'default'}.yaml"] = [item]
+            elif roll < 0.93:  # move an entry to another file: not an edit
+                target = rng.choice(sorted(files))
+                if target != name:
+                    entries.remove(item)
+                    files[target].append(item)
+                    changed.add(target)
             else:  # raised with the same source: the suspicious edit
                 item[4] = round(item[4] + (0.05 if item[2] == "fraction" else 3.0), 4)
-            for changed in list(files):
-                if not files[changed]:
-                    del files[changed]
-            blob(name, render(entries))
-            if len(files) and any(len(v) == 1 for v in files.values()):
-                for other, entries in files.items():
-                    if len(entries) == 1 and other != name:
-                        blob(other, render(entries))
-                        break
+            for changed_path in sorted(changed):
+                if files[changed_path]:
+                    blob(changed_path, render(files[changed_path]))
+                else:
+                    out.append(f"D {changed_path}\n".encode())
+                    del files[changed_path]
         else:
             blob(f"src/module_{n % 200}.py", f"VALUE = {n}\n".encode())
     stream = b"".join(out)

@@ -34,9 +34,9 @@ def test_minimax_swe_bench_lowered_with_official_source_is_shown_not_flagged(tmp
     assert [(f["rule"], f["severity"], f["line"], f["commit"], f["old"], f["new"]) for f in findings] == [
         ("value-changed", "info", 8, edit, 80.2, 75.8)]
     evidence = findings[0]["evidence"]
-    assert evidence["before"]["source"]["name"] == "Model Card"
-    assert evidence["after"]["source"]["name"] == "SWE-Bench official evaluation"
-    assert evidence["after"]["notes"] == "high reasoning"
+    assert {k: evidence[k] for k in ("benchmark", "task", "setup")} == {
+        "benchmark": "SWE-bench/SWE-bench_Verified", "task": "swe_bench_%_resolved", "setup": "high reasoning"}
+    assert "before" not in evidence  # info findings carry old/new only
 
 
 def test_minimax_edit_by_someone_else_is_attributed(tmp_path, corpus, capsys):

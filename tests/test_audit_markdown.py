@@ -56,25 +56,6 @@ EXPECTED = """\
 
 </details>
 
-<details><summary>Idavidrein/gpqa · diamond — org/m at `{rerun7}`: <code>value-changed</code></summary>
-
-.eval\\_results/gpqa.yaml:4
-
-```diff
- dataset:
-   id: Idavidrein/gpqa
-   task_id: diamond
--value: 0.47
--verifyToken: tok
-+value: 0.45
-+verifyToken: tok2
- source:
--  url: https://example.org/a
-+  url: https://example.org/b
-```
-
-</details>
-
 Rule docs: `evalledger rules` · exit status follows `--fail-on` (default: error)
 """
 

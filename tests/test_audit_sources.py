@@ -88,3 +88,53 @@ def test_fast_path_matches_full_loader_on_generated_yaml(tree, flow):
     import yaml
 
     assert_same(yaml.safe_dump(tree, default_flow_style=flow, allow_unicode=True).encode())
+
+
+def test_item_by_item_parsing_matches_whole_file_parsing(corpus):
+    from evalledger.audit.sources import BlobParser
+
+    parser = BlobParser()
+    for path in sorted((corpus / "eval_results").glob("*.yaml")):
+        data = path.read_bytes()
+        assert parser.parse(".eval_results/x.yaml", data) == parse_blob(".eval_results/x.yaml", data)
+    # a second version with one entry changed and one inserted reuses the rest, positions shifted
+    first = (corpus / "eval_results" / "FireRedTeam__FireRed-OCR__olmocrbench.yaml").read_bytes()
+    text = first.decode()
+    second = text.replace("value: 77.7", "value: 78.1", 1)
+    second = second.replace("- dataset:", "- dataset: {id: x/y, task_id: t}\n  value: 1\n- dataset:", 1)
+    assert parser.parse(".eval_results/x.yaml", second.encode()) == parse_blob(".eval_results/x.yaml",
+                                                                                 second.encode())
+
+
+@pytest.mark.parametrize("text", [
+    "# c\n- {dataset: {id: a/b, task_id: t}, value: 1}\n---\n- x\n",
+    "  indented: 1\n- {dataset: {id: a/b, task_id: t}, value: 1}\n",
+    "- dataset: {id: a/b, task_id: t}\n  value: 1\nkey: 2\n",
+    "- dataset: {id: a/b, task_id: t}\n  notes: \"two\n- lines\"\n  value: 1\n",
+    "- dataset: {id: a/b, task_id: t}\r\n  value: 1\r\n",
+    "-\n  dataset: {id: a/b, task_id: t}\n  value: 1\n",
+])
+def test_item_by_item_parsing_agrees_on_odd_files(text):
+    from evalledger.audit.sources import BlobParser
+
+    data = text.encode()
+    assert BlobParser().parse(".eval_results/x.yaml", data) == parse_blob(".eval_results/x.yaml", data)
+
+
+entries_st = st.lists(st.fixed_dictionaries({
+    "dataset": st.fixed_dictionaries({"id": st.sampled_from(["a/b", "c/d"]), "task_id": st.sampled_from(["t", "u"])}),
+    "value": st.one_of(st.floats(0, 100, allow_nan=False), st.integers(0, 100), st.text("0.5 ", max_size=4)),
+    "notes": st.text("ab -:#'\"\n", max_size=10)}), min_size=1, max_size=5)
+
+
+@settings(max_examples=150, deadline=None)
+@given(entries_st, st.booleans())
+def test_item_by_item_parsing_matches_on_generated_files(entries, flow):
+    import yaml
+
+    from evalledger.audit.sources import BlobParser
+
+    data = yaml.safe_dump(entries, default_flow_style=flow, sort_keys=False).encode()
+    parser = BlobParser()
+    assert parser.parse(".eval_results/x.yaml", data) == parse_blob(".eval_results/x.yaml", data)
+    assert parser.parse(".eval_results/x.yaml", data) == parse_blob(".eval_results/x.yaml", data)

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from evalledger.audit.sources import Entry
 from evalledger.audit.timeline import Event
-from evalledger.finding import Finding
+from evalledger.finding import INFO, Finding
 from evalledger.git import CommitChanges
 from evalledger.policy import BenchmarkPolicy, TaskPolicy, infer_unit
 
@@ -43,15 +43,19 @@ class EventContext:
         event = self.event
         at = entry or event.new or event.old
         assert at is not None
+        severity = severity or rule.severity
         evidence = {"model": self.model, "benchmark": at.benchmark, "task": at.task, "setup": at.setup,
-                    "author": self.commit.author_name,
-                    "before": event.old.data if event.old is not None else None,
-                    "after": event.new.data if event.new is not None else None}
+                    "author": self.commit.author_name}
+        if severity != INFO:
+            # the entry before and after, for the semantic diff; info findings (the bulk of a long
+            # history) carry only old/new values, so memory follows what reviewers must look at
+            evidence["before"] = event.old.data if event.old is not None else None
+            evidence["after"] = event.new.data if event.new is not None else None
         if event.old is not None and event.new is not None and event.old.path != event.new.path:
             evidence["moved_from"] = event.old.path
         evidence.update(extra)
         line = at.value_line if at is event.new else at.line
-        return Finding(at.path, line, 1, rule.id, severity or rule.severity, message,
+        return Finding(at.path, line, 1, rule.id, severity, message,
                        commit=self.commit.sha,
                        old=event.old.value if event.old is not None else None,
                        new=event.new.value if event.new is not None else None, evidence=evidence)

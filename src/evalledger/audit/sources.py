@@ -6,6 +6,8 @@ number of entries, not the length of history.
 from __future__ import annotations
 
 import math
+import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +84,10 @@ def parse_blob(path: str, data: bytes) -> Parsed:
             return Parsed((), "top level is a legacy `model-index` mapping, not a list of result entries",
                           root.line, stray)
         return Parsed((), "top level is not a list of result entries", root.line)
+    return Parsed(_entries(root, path, 0))
+
+
+def _entries(root: Node, path: str, line_offset: int) -> tuple[Entry, ...]:
     entries = []
     for item in read_entries(root):
         if item.dataset_id is None or item.task_id is None:
@@ -89,10 +95,73 @@ def parse_blob(path: str, data: bytes) -> Parsed:
         source = item.source or {}
         entries.append(Entry(
             item.dataset_id, item.task_id, setup_key(item.notes, item.revision), item.value, path,
-            item.line, item.value_line, _str(source.get("url")), _str(source.get("name")),
-            _str(source.get("user")), item.notes, item.revision, item.date, item.verify_token,
-            item.node.to_python()))
-    return Parsed(tuple(entries))
+            item.line + line_offset, item.value_line + line_offset, _str(source.get("url")),
+            _str(source.get("name")), _str(source.get("user")), item.notes, item.revision, item.date,
+            item.verify_token, item.node.to_python()))
+    return tuple(entries)
+
+
+# --- incremental parsing -------------------------------------------------------------------------
+# An edit changes one entry of a file that holds many; re-parsing the whole file for every version
+# would make the audit cost (versions x file size). A results file is a block sequence at column 0,
+# so its items are independent YAML texts: each item is parsed once and reused, by text and
+# position, in every later version that still contains it. Files of any other shape are parsed
+# whole, and any item that does not parse on its own sends the file to the whole-file parser.
+_ITEM = re.compile(rb"^-(?: |$)", re.M)
+# a column-0 line that is not a sequence item, a comment or blank (searched after a literal
+# newline so the regex engine can skip ahead; the first line is checked on its own)
+_NOT_ITEM = re.compile(rb"\n(?:[^ #\n\r-]|-[^ \n\r])")
+_NOT_ITEM_FIRST = re.compile(rb"(?:[^ #\n\r-]|-[^ \n\r])")
+
+
+class BlobParser:
+    """``parse_blob`` with a bounded cache of parsed sequence items."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[str, int, bytes], tuple[Entry, ...]] = OrderedDict()
+
+    def parse(self, path: str, data: bytes) -> Parsed:
+        if path == README:
+            return _parse_readme(data)
+        entries = self._by_items(path, data)
+        return parse_blob(path, data) if entries is None else Parsed(entries)
+
+    def _by_items(self, path: str, data: bytes) -> tuple[Entry, ...] | None:
+        if len(data) > 16 * _FAST_MAX_BYTES or b"\r" in data or b"\t" in data \
+                or _NOT_ITEM_FIRST.match(data) or _NOT_ITEM.search(data) or _refused(data):
+            return None
+        starts = [m.start() for m in _ITEM.finditer(data)]
+        if not starts:
+            return None
+        head = data[:starts[0]]
+        if any(line.strip() and not line.lstrip().startswith(b"#") for line in head.split(b"\n")):
+            return None
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        entries: list[Entry] = []
+        line = 1 + head.count(b"\n")
+        ends = starts[1:] + [len(data)]
+        cache = self._items
+        for start, end in zip(starts, ends):
+            chunk = data[start:end]
+            key = (path, line, chunk)
+            found = cache.get(key)
+            if found is None:
+                root = fast_root(chunk, checked=True)
+                if root is False or root is None or not root.is_seq or len(root.value) != 1:
+                    return None
+                found = _entries(root, path, line - 1)
+                cache[key] = found
+                if len(cache) > self._size:
+                    cache.popitem(last=False)
+            else:
+                cache.move_to_end(key)
+            entries.extend(found)
+            line += chunk.count(b"\n")
+        return tuple(entries)
 
 
 def _parse_readme(data: bytes) -> Parsed:
@@ -177,13 +246,25 @@ def _str(value: Any) -> str | None:
 # else, and every file libyaml rejects, takes the full loader, which also produces the error text.
 _FAST_MAX_BYTES = 64 * 1024
 _FAST_MAX_FLOW = 200
-_FAST_REFUSE = (b"&", b"*", b"<<", b"!", b"\xef\xbb\xbf", b"%")
+# anchors, aliases and tags start a token (after a space or flow indicator); '&' or '*' inside a
+# word or URL ("?a=1&b=2") is plain text and must not send every such file to the slow path
+_FAST_REFUSE_TOKENS = re.compile(rb"(?:^|[\s\[{,:?-])(?:[&*][^\s]|!)|<<|\xef\xbb\xbf|^%", re.M)
 
 
-def fast_root(data: bytes) -> Node | None | bool:
-    """The document root as yamlsource Nodes, None for an empty document, False: use the full loader."""
-    if len(data) > _FAST_MAX_BYTES or any(marker in data for marker in _FAST_REFUSE) \
-            or data.count(b"[") + data.count(b"{") > _FAST_MAX_FLOW or b"\x00" in data:
+def _refused(data: bytes) -> bool:
+    # the regex cannot skip ahead by a literal; most files hold none of these bytes at all
+    if b"&" not in data and b"*" not in data and b"!" not in data and b"<" not in data \
+            and b"%" not in data and b"\xef" not in data:
+        return False
+    return _FAST_REFUSE_TOKENS.search(data) is not None
+
+
+def fast_root(data: bytes, checked: bool = False) -> Node | None | bool:
+    """The document root as yamlsource Nodes, None for an empty document, False: use the full loader.
+
+    ``checked``: the caller already refused the markers on the whole file this text comes from."""
+    if len(data) > _FAST_MAX_BYTES or data.count(b"[") + data.count(b"{") > _FAST_MAX_FLOW \
+            or b"\x00" in data or (not checked and _refused(data)):
         return False
     try:
         text = data.decode("utf-8")

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from evalledger.audit.sources import Entry, Parsed, is_tracked, parse_blob
+from evalledger.audit.sources import BlobParser, Entry, Parsed, is_tracked
 
 ADDED, EDITED, DELETED, RESTORED = "added", "edited", "deleted", "restored"
 # why an entry is gone: removed from a file that remains, file deleted, or file no longer readable
@@ -42,6 +42,7 @@ class ParseCache:
         self._size = size
         self._items: OrderedDict[tuple[str, str], Parsed] = OrderedDict()
         self._raw: dict[str, bytes | None] = {}
+        self._parser = BlobParser()
 
     def has(self, path: str, oid: str) -> bool:
         return (path, oid) in self._items
@@ -57,7 +58,7 @@ class ParseCache:
             self._items.move_to_end(key)
             return hit
         data = self._raw[oid] if oid in self._raw else self._read(oid)
-        parsed = Parsed((), "blob is missing from the repository") if data is None else parse_blob(path, data)
+        parsed = Parsed((), "blob is missing from the repository") if data is None else self._parser.parse(path, data)
         self._items[key] = parsed
         if len(self._items) > self._size:
             self._items.popitem(last=False)
