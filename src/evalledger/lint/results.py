@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 
+from evalledger.finding import ERROR
 from evalledger.formats.results import DATASET_KEYS, ENTRY_KEYS, SOURCE_KEYS
 from evalledger.lint.context import Context, describe
 from evalledger.lint.rules import dataset as dataset_rules
@@ -72,7 +73,13 @@ def check_entry(entry: Node, index: int, ctx: Context, today: datetime.date) -> 
         return
     fields = entry.value
     if len(fields) > 6 or any(k not in ENTRY_KEYS for k in fields):
-        keys.check_keys(entry, ENTRY_KEYS, ctx, "", ENTRY_MOVED)
+        keys.check_keys(entry, ENTRY_KEYS + ("data",), ctx, "", ENTRY_MOVED)
+    if "data" in fields:
+        # the Hub API's wrapper: huggingface_hub's parser reads the entry from `data` and ignores
+        # the keys beside it, so this entry is not what it looks like (and fails to parse)
+        ctx.report(keys.UNKNOWN_KEY, entry.key_node("data"), "unknown key `data`: huggingface_hub"
+                   " reads the whole entry from `data` (the Hub API's wrapper format) and ignores"
+                   " the keys beside it; remove `data` or move its content up", ERROR)
 
     dataset = fields.get("dataset")
     if dataset is None:

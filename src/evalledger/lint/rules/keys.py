@@ -13,6 +13,8 @@ Flags keys the format does not define, with a "did you mean" for near misses and
 belong elsewhere: `verify_token` (it is `verifyToken`), `task`/`task_id` at the top of an entry
 (it is `dataset.task_id`), `score` (`value`), `url` (`source.url`), `metric` (one metric per
 entry; make another task). In `eval.yaml`, unknown top-level and (non-Inspect) task keys.
+One unknown key is an error, not a warning: `data` in a results entry, because huggingface_hub's
+parser then reads the entry from `data` (the Hub API's wrapper) and ignores everything beside it.
 
 Why it matters: unknown keys are silently ignored by huggingface_hub. A misspelt `verify_token`
 drops the proof that makes a score "verified"; a misplaced `task_id` leaves the entry without a
