@@ -216,6 +216,16 @@ class ResultSource(_Open):
 class ResultEntry(_Open):
     """One score of one model on one benchmark task."""
 
+    # `data` is the Hub API's wrapper: huggingface_hub reads the entry from it, ignoring the rest
+    model_config = ConfigDict(json_schema_extra={"not": {"required": ["data"]}})
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_wrapped(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "data" in data:
+            raise ValueError("an entry must not have a `data` key (huggingface_hub would read the entry from it)")
+        return data
+
     dataset: ResultDataset
     value: Score
     verifyToken: Annotated[str, Field(description="Proof that the evaluation ran on HF Jobs.")] = None
