@@ -47,6 +47,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # a short-lived process that builds only acyclic trees: the cyclic collector would just rescan
+    # every retained node over and over (about a third of the run time on 10,000 files)
+    import gc
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(args)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run(args: argparse.Namespace) -> int:
     from evalledger.cli import UsageError
     from evalledger.finding import ERROR, WARNING
     from evalledger.lint.api import lint_paths
