@@ -12,6 +12,7 @@ pip-installing itself into a fresh venv.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -29,7 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SETUP_PYTHON = "actions/setup-python@e797f83bcb11b83ae66e0230d6156d7c80228e7c"
 # what the workspace of the workflow needs: the action, its source, the workflow, the fixtures
 WORKSPACE_FILES = ("action.yml", "pyproject.toml", "README.md", "src/evalledger", ".github/workflows/selftest.yml",
-                   "tests/fixtures/selftest", "tests/fixtures/stub-setup-python", "examples/benchmark")
+                   "tests/fixtures/selftest", "tests/fixtures/stub-setup-python", "tests/fixtures/stub-upload-artifact",
+                   "examples/benchmark")
 
 pytestmark = pytest.mark.slow
 
@@ -181,3 +183,37 @@ def test_example_leaderboard_workflow_as_a_user_runs_it(tmp_path):
     assert git(fx["origin"], "rev-parse", f"{head}~1").strip() == before
     assert f"changed=true commit={head} rows=3 conflicts=0" in log
     assert "## evalledger leaderboard" in job_summary(log)
+
+
+def test_example_pr_audit_workflow_on_a_pull_request_event(tmp_path):
+    """examples/workflows/audit-pr.yml in a model repo, on a pull_request event: the range comes
+    from the event, the step fails on the planted error, and the report + PR number still reach
+    the artifact the comment workflow posts."""
+    ws = workspace(tmp_path / "evalledger")
+    fx = make_fixture.make_audit(tmp_path / "fx")
+    repo = Path(fx["repo"])
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    example = ROOT / "examples" / "workflows" / "audit-pr.yml"
+    shutil.copy(example, repo / ".github" / "workflows")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 5, "base": {"sha": fx["base"]},
+                                                  "head": {"sha": fx["head"]}}}))
+    text = example.read_text()
+    uses = re.search(r"uses: (evalledger/evalledger@\S+)", text).group(1)
+    upload = re.search(r"uses: (actions/upload-artifact@\S+)", text).group(1)
+    artifacts = tmp_path / "artifacts"
+    proc = subprocess.run(
+        [act_binary(), "pull_request", "-e", str(event), "-W", ".github/workflows/audit-pr.yml",
+         "-P", "ubuntu-latest=-self-hosted", "--action-offline-mode",
+         "--local-repository", f"{SETUP_PYTHON}={ws / 'tests' / 'fixtures' / 'stub-setup-python'}",
+         "--local-repository", f"{uses}={ws}",
+         "--local-repository", f"{upload}={ws / 'tests' / 'fixtures' / 'stub-upload-artifact'}",
+         "--env", f"EVALLEDGER_STUB_PYTHON={sys.executable}", "--env", "EVALLEDGER_ACTION_REUSE_PYTHON=true",
+         "--env", f"EVALLEDGER_STUB_ARTIFACTS={artifacts}"],
+        cwd=repo, env={**os.environ, "NO_COLOR": "1"}, capture_output=True, text=True, timeout=300)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "(fail-on: error)" in log, log[-6000:]  # the planted edit fails the check
+    assert f"audit of {fx['base']}..{fx['head']}: 1 errors" in log
+    report = (artifacts / "evalledger-audit" / "report.md").read_text()
+    assert report.startswith("<!-- evalledger-audit -->\n### Eval-results audit: 1 error, 1 warning")
+    assert (artifacts / "evalledger-audit" / "pr-number.txt").read_text() == "5\n"

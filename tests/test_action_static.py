@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ACTION = ROOT / "action.yml"
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 EXAMPLES = sorted((ROOT / "examples" / "workflows").glob("*.yml"))
-STUB = ROOT / "tests" / "fixtures" / "stub-setup-python" / "action.yml"
+STUBS = sorted((ROOT / "tests" / "fixtures").glob("stub-*/action.yml"))
 BIN = Path(sys.executable).parent
 
 
@@ -71,7 +71,8 @@ def test_zizmor_offline_is_clean():
 
 
 def test_schemastore_schemas():
-    proc = run(tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", str(ACTION), str(STUB))
+    assert len(STUBS) == 2
+    proc = run(tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", str(ACTION), *map(str, STUBS))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     proc = run(tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
                *map(str, WORKFLOWS + EXAMPLES))
@@ -102,7 +103,7 @@ def test_act_stub_mapping_matches_the_setup_python_pin():
 
 def test_no_expression_inside_scripts():
     """Inputs reach scripts only through env: (zizmor's template-injection, made absolute)."""
-    for path in [ACTION, *WORKFLOWS, *EXAMPLES, STUB]:
+    for path in [ACTION, *WORKFLOWS, *EXAMPLES, *STUBS]:
         doc = load(path)
         steps = list(doc.get("runs", {}).get("steps", []))
         for job in (doc.get("jobs") or {}).values():
