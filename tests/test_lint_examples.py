@@ -22,7 +22,7 @@ BENCHMARKS = EXAMPLES / "benchmarks"
 HOOKS = {"check-eval-results": "results", "check-eval-spec": "spec", "check-model-index": "model-index"}
 # rules whose examples are built in test_lint_input.py (paths, raw bytes, sizes, policy files)
 BUILT_IN_TESTS = {"path-not-found", "unreadable-file", "symlink-outside-repo", "file-too-large",
-                  "binary-file", "not-utf8", "policy-invalid", "yaml-depth-limit"}
+                  "binary-file", "not-utf8", "policy-invalid", "yaml-depth-limit", "results-path"}
 _EXPECT = re.compile(r"^(?:# expect: )?([a-z0-9-]+) (\d+):(\d+)$")
 
 

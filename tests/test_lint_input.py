@@ -153,7 +153,20 @@ def test_default_path_is_the_current_directory(repo, capsys):
     repo.write("notes.yaml", "not: checked\n")  # outside .eval_results: not a results file
     code, out, _ = _lint(capsys)
     assert code == 1
-    assert out.startswith("./.eval_results/sub/a.yaml:2:5: error missing-field ")
+    assert out.splitlines() == [
+        "./.eval_results/sub/a.yaml:1:1: warning results-path results file in a sub-folder of"
+        " .eval_results/; the Hub documents only .eval_results/*.yaml: move it up",
+        "./.eval_results/sub/a.yaml:2:5: error missing-field `dataset.task_id` is missing: the id of"
+        " the benchmark task (from its eval.yaml) this score belongs to"]
+
+
+def test_results_path_rule(repo, capsys):
+    repo.write(".eval_results/a.yml", GOOD)
+    assert _lint(capsys, ".")[:2] == (
+        0, "./.eval_results/a.yml:1:1: warning results-path results file named *.yml; the Hub"
+           " documents .eval_results/*.yaml: rename it\n")
+    (repo.path / ".eval_results/a.yml").rename(repo.path / ".eval_results/a.yaml")
+    assert _lint(capsys, "--strict", ".")[:2] == (0, "")
 
 
 def test_console_script_forces_the_kind(repo, capsys):

@@ -220,6 +220,7 @@ def lint_paths(paths: Iterable[str], *, kind: str | None = None,
             check_card(doc.root, ctx)
             findings.extend(ctx.findings)
         else:
+            _check_results_path(target.path, findings)
             entries, more = check_results_root(doc.root, target.path, specs=specs, today=today)
             findings.extend(more)
             run.entries[target.path] = entries
@@ -227,6 +228,25 @@ def lint_paths(paths: Iterable[str], *, kind: str | None = None,
     findings.extend(cross_file_findings(results_files, specs))
     findings.sort()
     return run
+
+
+def _check_results_path(path: str, findings: list[Finding]) -> None:
+    from evalledger.formats.results import RESULTS_DIR
+    from evalledger.lint.rules.shape import RESULTS_PATH
+
+    norm = path.replace(os.sep, "/")
+    marker = f"/{RESULTS_DIR}/"
+    if marker not in f"/{norm}":
+        return
+    inside = f"/{norm}".split(marker, 1)[1]
+    if "/" in inside:
+        findings.append(Finding(path, 1, 1, RESULTS_PATH.id, RESULTS_PATH.severity,
+                                f"results file in a sub-folder of {RESULTS_DIR}/; the Hub documents"
+                                f" only {RESULTS_DIR}/*.yaml: move it up"))
+    elif not norm.endswith(".yaml"):
+        findings.append(Finding(path, 1, 1, RESULTS_PATH.id, RESULTS_PATH.severity,
+                                f"results file named *{os.path.splitext(norm)[1]}; the Hub documents"
+                                f" {RESULTS_DIR}/*.yaml: rename it"))
 
 
 def cross_file_findings(results_files: Sequence[tuple[str, str, Sequence[ResultEntry]]],

@@ -110,3 +110,15 @@ Fixed:
 ```""")
 
 RULES = [RESULTS_NOT_LIST, RESULTS_EMPTY, ENTRY_NOT_MAPPING, MISSING_FIELD, WRONG_TYPE]
+
+RESULTS_PATH = Rule("results-path", WARNING, "a results file outside the documented `.eval_results/*.yaml`", """\
+Flags a results file in a sub-folder of `.eval_results/` or named `*.yml`: the Hub documents only
+`.eval_results/*.yaml` (some tools list the folder recursively and accept `.yml`, others do not).
+
+Why it matters: a file the Hub does not pick up is a score that silently never appears — or
+appears in one tool and not in another, so two leaderboards disagree.
+
+Bad: `.eval_results/gpqa/result.yml`
+Fixed: `.eval_results/gpqa.yaml`""")
+
+RULES.append(RESULTS_PATH)
