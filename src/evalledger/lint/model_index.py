@@ -10,8 +10,8 @@ from evalledger.yamlsource import Node
 
 def check_card(root: Node | None, ctx: Context) -> None:
     """Card metadata (front matter, or a bare YAML file holding it)."""
-    if root is None:
-        return
+    if root is None or (root.kind == "scalar" and root.value is None):
+        return  # `---\nnull\n---` is empty metadata to huggingface_hub's ModelCard, as `---\n---` is
     if root.kind != "map":
         ctx.report(shape.WRONG_TYPE, root, f"card metadata must be a mapping, got {describe(root)}")
         return
