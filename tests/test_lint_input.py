@@ -102,7 +102,7 @@ def test_symlink_out_of_the_repo_is_not_followed(repo, capsys, tmp_path):
     for argv in ([".eval_results/linked.yaml"], ["."]):
         code, out, _ = _lint(capsys, *argv)
         assert code == 2
-        assert out == (f"{'./' if argv == ['.'] else ''}.eval_results/linked.yaml:1:1: error"
+        assert out == (".eval_results/linked.yaml:1:1: error"
                        f" symlink-outside-repo symlink points outside the repository ({outside});"
                        " not read: commit the file itself\n")
 
@@ -154,16 +154,16 @@ def test_default_path_is_the_current_directory(repo, capsys):
     code, out, _ = _lint(capsys)
     assert code == 1
     assert out.splitlines() == [
-        "./.eval_results/sub/a.yaml:1:1: warning results-path results file in a sub-folder of"
+        ".eval_results/sub/a.yaml:1:1: warning results-path results file in a sub-folder of"
         " .eval_results/; the Hub documents only .eval_results/*.yaml: move it up",
-        "./.eval_results/sub/a.yaml:2:5: error missing-field `dataset.task_id` is missing: the id of"
+        ".eval_results/sub/a.yaml:2:5: error missing-field `dataset.task_id` is missing: the id of"
         " the benchmark task (from its eval.yaml) this score belongs to"]
 
 
 def test_results_path_rule(repo, capsys):
     repo.write(".eval_results/a.yml", GOOD)
     assert _lint(capsys, ".")[:2] == (
-        0, "./.eval_results/a.yml:1:1: warning results-path results file named *.yml; the Hub"
+        0, ".eval_results/a.yml:1:1: warning results-path results file named *.yml; the Hub"
            " documents .eval_results/*.yaml: rename it\n")
     (repo.path / ".eval_results/a.yml").rename(repo.path / ".eval_results/a.yaml")
     assert _lint(capsys, "--strict", ".")[:2] == (0, "")

@@ -158,7 +158,8 @@ def _walk(top: str):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and
                          (not d.startswith(".") or d == RESULTS_DIR or in_results))
         for name in sorted(files):
-            yield os.path.join(directory, name)
+            path = os.path.join(directory, name)
+            yield path[2:] if path.startswith("./") else path  # `lint .` shows plain relative paths
 
 
 def front_matter(text: str) -> tuple[str, int] | None:
