@@ -122,9 +122,17 @@ def test_item_by_item_parsing_agrees_on_odd_files(text):
 
 
 entries_st = st.lists(st.fixed_dictionaries({
-    "dataset": st.fixed_dictionaries({"id": st.sampled_from(["a/b", "c/d"]), "task_id": st.sampled_from(["t", "u"])}),
-    "value": st.one_of(st.floats(0, 100, allow_nan=False), st.integers(0, 100), st.text("0.5 ", max_size=4)),
-    "notes": st.text("ab -:#'\"\n", max_size=10)}), min_size=1, max_size=5)
+    "dataset": st.fixed_dictionaries({"id": st.sampled_from(["a/b", "c/d"]),
+                                      "task_id": st.one_of(st.sampled_from(["t", "u"]), st.integers(0, 3))},
+                                     optional={"revision": st.text("abc12", max_size=6)}),
+    "value": st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(0, 100),
+                       st.text("0.5 ", max_size=4), st.none(), st.booleans()),
+    "notes": st.text("ab -:#'\"\n", max_size=10)},
+    optional={"date": st.one_of(st.dates(), st.text("2026-01", max_size=10)),
+              "verifyToken": st.text("ey.J", max_size=6),
+              "source": st.one_of(st.fixed_dictionaries({"url": st.text("htps:/", max_size=8)},
+                                                        optional={"user": st.text("u", max_size=2)}),
+                                  st.lists(st.integers(), max_size=2))}), min_size=1, max_size=5)
 
 
 @settings(max_examples=150, deadline=None)

@@ -182,16 +182,20 @@ class CommitChanges:
 _LOG_FORMAT = "%x01%H %P%x00%ct%x00%an%x00%ae%x00"
 
 
-def iter_changes(repo: str | os.PathLike[str], revs: Sequence[str], paths: Sequence[str]
-                 ) -> Iterator[CommitChanges]:
-    """Commits touching ``paths``, oldest first, streamed from one ``git log --raw`` process.
+def iter_changes(repo: str | os.PathLike[str], revs: Sequence[str], paths: Sequence[str],
+                 *, oldest_first: bool = True) -> Iterator[CommitChanges]:
+    """Commits touching ``paths`` in topological order, streamed from one ``git log --raw`` process.
+
+    ``oldest_first`` makes git finish its walk before printing anything; newest first streams
+    while git walks (with a commit-graph), so the caller can work in parallel with git.
 
     Merge commits carry no changes here (git shows no raw diff for merges without ``-m``); the
     commits that brought the changes in are listed themselves. Uses the commit-graph's
     changed-path Bloom filters when the repository has them.
     """
     args = ["git", "log", "--raw", "--no-abbrev", "--no-renames", "-z", "--full-history",
-            "--topo-order", "--reverse", f"--format={_LOG_FORMAT}", *revs, "--", *paths]
+            "--topo-order", *(["--reverse"] if oldest_first else []), f"--format={_LOG_FORMAT}", *revs,
+            "--", *paths]
     proc = subprocess.Popen(args, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env=git_env())
     assert proc.stdout is not None

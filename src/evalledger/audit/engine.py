@@ -141,7 +141,7 @@ def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
             found = git.blame_line(top, base, entry.path, entry.value_line)
             return Origin(*found) if found else None
 
-        for commit in _prefetched(git.iter_changes(top, revs, WALK_PATHS), cache, blobs):
+        for commit in _read_ahead(git.iter_changes(top, revs, WALK_PATHS, oldest_first=False), cache, blobs):
             if not commit.changes:
                 continue
             events, problems = timeline.apply(commit.changes)
@@ -179,25 +179,33 @@ def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
     return result
 
 
-def _prefetched(commits: Iterable[git.CommitChanges], cache: ParseCache, blobs: git.BlobReader,
-                size: int = 256) -> Iterable[git.CommitChanges]:
-    """Commits in batches whose new blobs were read in one ``cat-file`` round trip."""
+def _read_ahead(newest_first: Iterable[git.CommitChanges], cache: ParseCache, blobs: git.BlobReader,
+                size: int = 256) -> list[git.CommitChanges]:
+    """All commits of the walk, oldest first, with their new blobs already parsed.
+
+    git prints newest first while it walks; reading and parsing each batch of blobs meanwhile
+    keeps both cores busy (``--reverse`` would make git finish its walk before printing a line).
+    What is held is the commit list and one parsed version per changed file: the size of the
+    result edits, not of the history."""
+    commits: list[git.CommitChanges] = []
     batch: list[git.CommitChanges] = []
 
-    def flush() -> list[git.CommitChanges]:
-        wanted = list(dict.fromkeys(c.new_oid for commit in batch for c in commit.changes
-                                    if c.new_oid and is_tracked(c.path) and not cache.has(c.path, c.new_oid)))
-        cache.prime({blob_oid: blob.data for blob_oid, blob in zip(wanted, blobs.read_batch(wanted))})
-        return batch
+    def flush() -> None:
+        wanted = list(dict.fromkeys((c.path, c.new_oid) for commit in batch for c in commit.changes
+                                    if c.new_oid and is_tracked(c.path) and not cache.is_ahead(c.path, c.new_oid)))
+        read = blobs.read_batch([oid for _, oid in wanted])
+        cache.parse_ahead([(path, oid, blob.data) for (path, oid), blob in zip(wanted, read)])
+        commits.extend(batch)
 
-    for commit in commits:
+    for commit in newest_first:
         batch.append(commit)
         if len(batch) >= size:
-            yield from flush()
+            flush()
             batch = []
     if batch:
-        yield from flush()
-    cache.prime({})
+        flush()
+    commits.reverse()
+    return commits
 
 
 def _judge(event: Event, commit: git.CommitChanges, model: str, policies: _Policies,

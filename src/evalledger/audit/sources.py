@@ -150,10 +150,14 @@ class BlobParser:
             key = (path, line, chunk)
             found = cache.get(key)
             if found is None:
-                root = fast_root(chunk, checked=True)
-                if root is False or root is None or not root.is_seq or len(root.value) != 1:
+                composed = _compose(chunk, checked=True)
+                if not isinstance(composed, yaml.SequenceNode) or len(composed.value) != 1 \
+                        or composed.tag != YAML_TAG + "seq":
                     return None
-                found = _entries(root, path, line - 1)
+                try:
+                    found = _item_entries(composed.value[0], path, line - 1)
+                except _Refuse:
+                    return None
                 cache[key] = found
                 if len(cache) > self._size:
                     cache.popitem(last=False)
@@ -259,10 +263,7 @@ def _refused(data: bytes) -> bool:
     return _FAST_REFUSE_TOKENS.search(data) is not None
 
 
-def fast_root(data: bytes, checked: bool = False) -> Node | None | bool:
-    """The document root as yamlsource Nodes, None for an empty document, False: use the full loader.
-
-    ``checked``: the caller already refused the markers on the whole file this text comes from."""
+def _compose(data: bytes, checked: bool = False) -> yaml.Node | None | bool:
     if len(data) > _FAST_MAX_BYTES or data.count(b"[") + data.count(b"{") > _FAST_MAX_FLOW \
             or b"\x00" in data or (not checked and _refused(data)):
         return False
@@ -281,7 +282,79 @@ def fast_root(data: bytes, checked: bool = False) -> Node | None | bool:
         return False
     finally:
         loader.dispose()
+    return composed
+
+
+def fast_root(data: bytes, checked: bool = False) -> Node | None | bool:
+    """The document root as yamlsource Nodes, None for an empty document, False: use the full loader.
+
+    ``checked``: the caller already refused the markers on the whole file this text comes from."""
+    composed = _compose(data, checked)
+    if composed is None or composed is False:
+        return composed
     return _convert(composed)
+
+
+class _Refuse(Exception):
+    pass
+
+
+_PLAIN_MAX_DEPTH = DEFAULT_LIMITS.max_depth - 4
+
+
+def _plain(node: yaml.Node, depth: int = 0) -> Any:
+    """Composed node -> plain data exactly as yamlsource's ``to_python`` gives it."""
+    if depth > _PLAIN_MAX_DEPTH or not node.tag.startswith(YAML_TAG):
+        raise _Refuse
+    if isinstance(node, yaml.ScalarNode):
+        tag = node.tag[len(YAML_TAG):]
+        return node.value if tag == "str" else _construct_scalar(tag, node.value, node.style)
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(child, depth + 1) for child in node.value]
+    if isinstance(node, yaml.MappingNode):
+        out = {}
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                raise _Refuse
+            out[_plain(key, depth + 1)] = _plain(value, depth + 1)
+        return out
+    raise _Refuse
+
+
+def _item_entries(item: yaml.Node, path: str, line_offset: int) -> tuple[Entry, ...]:
+    """The entry of one sequence item, read straight from composed nodes (one pass)."""
+    if not isinstance(item, yaml.MappingNode):
+        _plain(item)  # refuses what the full loader must judge; a non-mapping item is no entry
+        return ()
+    data = _plain(item)
+    line = item.start_mark.line + 1 + line_offset
+    value_line = line
+    for key, value in item.value:
+        if key.value == "value" and key.tag == YAML_TAG + "str":
+            value_line = value.start_mark.line + 1 + line_offset
+    dataset = data.get("dataset")
+    dataset_id = task_id = revision = None
+    if isinstance(dataset, dict):
+        dataset_id = _str(dataset.get("id"))
+        task = dataset.get("task_id")
+        if task is not None and not isinstance(task, (bool, list, dict)):
+            task_id = str(task)
+        revision = _str(dataset.get("revision"))
+    if dataset_id is None or task_id is None:
+        return ()
+    value = data.get("value")
+    if not is_number(value) or not math.isfinite(value):
+        value = None
+    raw_date = data.get("date")
+    date = None
+    if raw_date is not None and not isinstance(raw_date, (list, dict)):
+        date = raw_date.isoformat() if hasattr(raw_date, "isoformat") else str(raw_date)
+    source = data.get("source")
+    source = source if isinstance(source, dict) else {}
+    notes = _str(data.get("notes"))
+    return (Entry(dataset_id, task_id, setup_key(notes, revision), value, path, line, value_line,
+                  _str(source.get("url")), _str(source.get("name")), _str(source.get("user")), notes,
+                  revision, date, _str(data.get("verifyToken")), data),)
 
 
 def _convert(composed: yaml.Node) -> Node | bool:

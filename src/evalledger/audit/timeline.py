@@ -41,23 +41,36 @@ class ParseCache:
         self._read = read
         self._size = size
         self._items: OrderedDict[tuple[str, str], Parsed] = OrderedDict()
-        self._raw: dict[str, bytes | None] = {}
+        self._ahead: dict[tuple[str, str], Parsed] = {}
         self._parser = BlobParser()
 
     def has(self, path: str, oid: str) -> bool:
         return (path, oid) in self._items
 
-    def prime(self, raw: dict[str, bytes | None]) -> None:
-        """Blobs read ahead in one batch; consumed by ``get`` (the previous batch is dropped)."""
-        self._raw = raw
+    def parse_ahead(self, blobs: list[tuple[str, str, bytes | None]]) -> None:
+        """Parse blobs read ahead (while git is still walking); ``get`` takes them when their
+        commit is applied."""
+        for path, oid, data in blobs:
+            if (path, oid) not in self._ahead:
+                self._ahead[(path, oid)] = (Parsed((), "blob is missing from the repository") if data is None
+                                            else self._parser.parse(path, data))
+
+    def is_ahead(self, path: str, oid: str) -> bool:
+        return (path, oid) in self._ahead
 
     def get(self, path: str, oid: str) -> Parsed:
         key = (path, oid)
+        ahead = self._ahead.pop(key, None)
+        if ahead is not None:
+            self._items[key] = ahead
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+            return ahead
         hit = self._items.get(key)
         if hit is not None:
             self._items.move_to_end(key)
             return hit
-        data = self._raw[oid] if oid in self._raw else self._read(oid)
+        data = self._read(oid)
         parsed = Parsed((), "blob is missing from the repository") if data is None else self._parser.parse(path, data)
         self._items[key] = parsed
         if len(self._items) > self._size:
