@@ -117,11 +117,12 @@ def _fetch_git(source: ModelSource, options: FetchOptions) -> Snapshot:
         if options.include_pull_requests:
             refspecs += [f"+{remote}:{local}" for remote, local in PULL_PREFIXES]
         git.fetch_shallow(repo, source.location, refspecs, prune=True, timeout=options.timeout)
-        patterns = [HEAD_REF] + (["refs/evalledger/pull/", "refs/evalledger/pr/"]
-                                 if options.include_pull_requests else [])
-        refs = git.list_refs(repo, patterns)
+        if options.include_pull_requests:
+            refs = git.list_refs(repo, [HEAD_REF, "refs/evalledger/pull/", "refs/evalledger/pr/"])
+        else:  # cat-file resolves the one ref itself: no for-each-ref process
+            refs = [(HEAD_REF, HEAD_REF)]
         with git.BlobReader(repo) as reader:
-            listed = [(name, commit, *_result_blobs(reader, commit)) for name, commit in refs]
+            listed = [(name, *_result_blobs(reader, spec)) for name, spec in refs]
         wanted = sorted({oid for *_, blobs in listed for _path, oid in blobs})
         git.fetch_objects(repo, source.location, wanted, timeout=options.timeout)
         snapshots = []
@@ -142,19 +143,19 @@ def _fetch_git(source: ModelSource, options: FetchOptions) -> Snapshot:
     return Snapshot(source, tuple(snapshots))
 
 
-def _result_blobs(reader: git.BlobReader, commit: str) -> tuple[int, list[tuple[str, str]]]:
-    """(commit time, [(path, blob id)]) of the result files at ``commit``, from trees only."""
-    data = reader.read(commit).data
-    if data is None:
+def _result_blobs(reader: git.BlobReader, commit: str) -> tuple[str, int, list[tuple[str, str]]]:
+    """(commit, commit time, [(path, blob id)]) of the result files at ``commit``, from trees only."""
+    found = reader.read(commit)
+    if found.data is None:
         raise git.GitError(["cat-file", commit], 1, f"error: commit {commit} missing")
-    tree, when = git.parse_commit(data)
+    tree, when = git.parse_commit(found.data)
     root = reader.read(tree).data or b""
     blobs: list[tuple[str, str]] = []
     for mode, name, oid in git.parse_tree(root):
         if name == RESULTS_DIR and mode == "40000":
             _walk(reader, oid, RESULTS_DIR, blobs, depth=0)
     blobs.sort()
-    return when, blobs
+    return found.oid, when, blobs
 
 
 def _walk(reader: git.BlobReader, tree: str, prefix: str, out: list[tuple[str, str]], depth: int) -> None:

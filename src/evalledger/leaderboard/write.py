@@ -21,6 +21,7 @@ part between the ``evalledger:leaderboard`` markers are ours; everything else is
 from __future__ import annotations
 
 import csv
+from collections import namedtuple
 import io
 import os
 import time
@@ -47,10 +48,17 @@ BEGIN = "<!-- evalledger:leaderboard:begin -->"
 END = "<!-- evalledger:leaderboard:end -->"
 
 
+LeaderboardRow = namedtuple("LeaderboardRow", LEADERBOARD_COLUMNS)
+FlaggedLeaderboardRow = namedtuple("FlaggedLeaderboardRow", LEADERBOARD_COLUMNS + ("flags",))
+CandidateRow = namedtuple("CandidateRow", CANDIDATE_COLUMNS)
+
+
 @dataclass
 class Tables:
-    leaderboard: list[dict[str, Any]]
-    candidates: list[dict[str, Any]]
+    """Rows as named tuples in column order: a million candidates must not be a million dicts."""
+
+    leaderboard: list[Any]
+    candidates: list[CandidateRow]
     flags: list[dict[str, Any]] | None = None
     directions: dict[str, str] = field(default_factory=dict)
 
@@ -63,40 +71,41 @@ def build_tables(selection: Selection, flags: list[dict[str, Any]] | None = None
                  flagged: dict[tuple[str, str, str, str], list[str]] | None = None,
                  directions: dict[str, str] | None = None) -> Tables:
     t = selection.table
-    leaderboard = []
+    times: dict[int, str] = {}
+
+    def when(seconds: int) -> str:
+        text = times.get(seconds)
+        if text is None:
+            text = times[seconds] = _iso(seconds)
+        return text
+
+    leaderboard: list[Any] = []
     for row in selection.rows:
         g = selection.group[row]
-        item = {
-            "benchmark": t.benchmark[row], "task": t.task[row], "setup": t.setup[row],
-            "rank": selection.rank[row], "model": t.model[row], "value": t.value[row],
-            "verified": bool(t.verified[row]), "community": bool(t.community[row]),
-            "date": t.date[row], "source_url": t.source_url[row], "source_name": t.source_name[row],
-            "model_repo": t.repo[row], "ref": t.ref[row], "commit": t.commit[row],
-            "commit_time": _iso(t.commit_time[row]), "file": t.file[row], "line": t.line[row],
-            "selection_reason": selection.reason[row], "candidates": selection.count[g],
-            "conflict": bool(selection.conflict[g]),
-        }
+        item = (t.benchmark[row], t.task[row], t.setup[row], selection.rank[row], t.model[row], t.value[row],
+                bool(t.verified[row]), bool(t.community[row]), t.date[row], t.source_url[row],
+                t.source_name[row], t.repo[row], t.ref[row], t.commit[row], when(t.commit_time[row]),
+                t.file[row], t.line[row], selection.reason[row], selection.count[g],
+                bool(selection.conflict[g]))
         if flagged is not None:
-            item["flags"] = " ".join(flagged.get((t.model[row], t.benchmark[row], t.task[row], t.setup[row]), []))
-        leaderboard.append(item)
-    leaderboard.sort(key=lambda r: (r["benchmark"], r["task"], r["setup"], r["rank"], r["model"]))
+            marks = " ".join(flagged.get((t.model[row], t.benchmark[row], t.task[row], t.setup[row]), []))
+            leaderboard.append(FlaggedLeaderboardRow(*item, marks))
+        else:
+            leaderboard.append(LeaderboardRow(*item))
+    leaderboard.sort(key=lambda r: (r.benchmark, r.task, r.setup, r.rank, r.model))
+    winner, group = selection.winner, selection.group
+    order = sorted(range(len(t)), key=lambda r: (
+        t.benchmark[r], t.task[r], t.setup[r], t.model[r], winner[group[r]] != r, t.repo[r], t.ref[r],
+        t.commit[r], t.file[r], t.entry[r], t.line[r]))
     candidates = []
-    for row in range(len(t)):
-        g = selection.group[row]
-        candidates.append({
-            "benchmark": t.benchmark[row], "task": t.task[row], "setup": t.setup[row],
-            "model": t.model[row], "value": t.value[row], "selected": selection.winner[g] == row,
-            "eligible": not t.ineligible[row], "selection_reason": selection.reason[row],
-            "conflict": bool(selection.conflict[g]), "verified": bool(t.verified[row]),
-            "community": bool(t.community[row]), "date": t.date[row], "source_url": t.source_url[row],
-            "source_name": t.source_name[row], "model_repo": t.repo[row], "ref": t.ref[row],
-            "commit": t.commit[row], "commit_time": _iso(t.commit_time[row]), "file": t.file[row],
-            "line": t.line[row], "_entry": t.entry[row],
-        })
-    candidates.sort(key=lambda r: (r["benchmark"], r["task"], r["setup"], r["model"], not r["selected"],
-                                   r["model_repo"], r["ref"], r["commit"], r["file"], r["_entry"], r["line"]))
-    for item in candidates:
-        del item["_entry"]
+    for row in order:
+        g = group[row]
+        candidates.append(CandidateRow(
+            t.benchmark[row], t.task[row], t.setup[row], t.model[row], t.value[row], winner[g] == row,
+            not t.ineligible[row], selection.reason[row], bool(selection.conflict[g]), bool(t.verified[row]),
+            bool(t.community[row]), t.date[row], t.source_url[row], t.source_name[row], t.repo[row],
+            t.ref[row], t.commit[row], when(t.commit_time[row]), t.file[row], t.line[row]))
+    del order
     if flags is not None:
         flags = sorted(flags, key=lambda f: tuple(str(f.get(c) or "") for c in FLAG_COLUMNS))
     return Tables(leaderboard, candidates, flags, dict(directions or {}))
@@ -114,16 +123,33 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def csv_bytes(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> bytes:
+def _formatter(column: str):
+    if column in BOOL_COLUMNS:
+        return lambda v: "true" if v else "false"
+    if column in FLOAT_COLUMNS:
+        return lambda v: "" if v is None else repr(float(v))
+    return lambda v: "" if v is None else str(v)
+
+
+def _tuples(rows: Sequence[Any], columns: Sequence[str]) -> Sequence[tuple]:
+    if rows and isinstance(rows[0], dict):
+        return [tuple(r.get(c) for c in columns) for r in rows]
+    return rows
+
+
+def csv_bytes(rows: Sequence[Any], columns: Sequence[str]) -> bytes:
+    """Rows (tuples in column order, or dicts) as canonical CSV."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
-    for row in rows:
-        writer.writerow([cell(row.get(c)) for c in columns])
+    formats = [_formatter(c) for c in columns]
+    pairs = list(enumerate(formats))
+    for row in _tuples(rows, columns):
+        writer.writerow([f(row[i]) for i, f in pairs])
     return buffer.getvalue().encode("utf-8")
 
 
-def parquet_bytes(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> bytes:
+def parquet_bytes(rows: Sequence[Any], columns: Sequence[str]) -> bytes:
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -140,8 +166,8 @@ def parquet_bytes(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> byt
         return pa.string()
 
     schema = pa.schema([(c, kind(c)) for c in columns])
-    table = pa.table({c: [r.get(c) if r.get(c) != "" or kind(c) == pa.string() else None for r in rows]
-                      for c in columns}, schema=schema)
+    rows = _tuples(rows, columns)
+    table = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)}, schema=schema)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd", row_group_size=100_000)
     return sink.getvalue().to_pybytes()
@@ -253,18 +279,18 @@ def _section(tables: Tables, summary: dict[str, Any], top: int = 10) -> str:
              f"{len(tables.leaderboard)} rows from {summary.get('sources', 0)} model repos; "
              f"{len(tables.candidates)} candidates, {summary.get('conflicts', 0)} keys with conflicting "
              "values. Generated by `evalledger aggregate`; do not edit the tables by hand.", ""]
-    boards: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    boards: dict[tuple[str, str, str], list[Any]] = {}
     for row in tables.leaderboard:
-        boards.setdefault((row["benchmark"], row["task"], row["setup"]), []).append(row)
+        boards.setdefault((row.benchmark, row.task, row.setup), []).append(row)
     for (bench, task, setup), rows in sorted(boards.items()):
         direction = tables.directions.get(task, "higher")
         title = f"### {task}" + (f" ({setup})" if setup else "")
         lines += [title, "", f"`{bench}`, {direction} is better.", "",
                   "| rank | model | value | verified | community | conflict |", "|---:|---|---:|:-:|:-:|:-:|"]
         for row in rows[:top]:
-            lines.append(f"| {row['rank']} | {_md(row['model'])} | {_md(row['value'])} | "
-                         f"{'yes' if row['verified'] else ''} | {'yes' if row['community'] else ''} | "
-                         f"{'yes' if row['conflict'] else ''} |")
+            lines.append(f"| {row.rank} | {_md(row.model)} | {_md(row.value)} | "
+                         f"{'yes' if row.verified else ''} | {'yes' if row.community else ''} | "
+                         f"{'yes' if row.conflict else ''} |")
         if len(rows) > top:
             lines.append(f"\n{len(rows) - top} more rows in the `leaderboard` config.")
         lines.append("")
@@ -317,22 +343,22 @@ def write_files(root: Path, output: Output) -> list[str]:
 def changes(previous: list[dict[str, str]] | None, previous_candidates: list[dict[str, str]] | None,
             tables: Tables) -> dict[str, Any]:
     """What changed since the leaderboard on disk: new and removed rows, moved ranks, new conflicts."""
-    def key(row: dict[str, Any]) -> tuple[str, str, str, str]:
+    def key(row: dict[str, str]) -> tuple[str, str, str, str]:
         return (row["benchmark"], row["task"], row["setup"], row["model"])
 
     old = {key(r): r for r in previous or []}
-    new_rows = {key(r): r for r in tables.leaderboard}
+    new_rows = {(r.benchmark, r.task, r.setup, r.model): r for r in tables.leaderboard}
     added, moved, value_changed = [], [], []
     for k, row in sorted(new_rows.items()):
         before = old.get(k)
-        short = {"benchmark": k[0], "task": k[1], "setup": k[2], "model": k[3], "rank": row["rank"],
-                 "value": row["value"]}
+        short = {"benchmark": k[0], "task": k[1], "setup": k[2], "model": k[3], "rank": row.rank,
+                 "value": row.value}
         if before is None:
             added.append(short)
             continue
-        if before.get("rank") != cell(row["rank"]):
+        if before.get("rank") != cell(row.rank):
             moved.append({**short, "old_rank": _int(before.get("rank"))})
-        if before.get("value") != cell(row["value"]):
+        if before.get("value") != cell(row.value):
             value_changed.append({**short, "old_value": _float(before.get("value"))})
     removed = [{"benchmark": k[0], "task": k[1], "setup": k[2], "model": k[3],
                 "rank": _int(r.get("rank")), "value": _float(r.get("value"))}
@@ -340,8 +366,8 @@ def changes(previous: list[dict[str, str]] | None, previous_candidates: list[dic
     old_conflicts = {key(r) for r in previous_candidates or [] if r.get("conflict") == "true"}
     values: dict[tuple[str, str, str, str], set[float]] = {}
     for row in tables.candidates:
-        if row["conflict"] and row["eligible"]:
-            values.setdefault(key(row), set()).add(row["value"])
+        if row.conflict and row.eligible:
+            values.setdefault((row.benchmark, row.task, row.setup, row.model), set()).add(row.value)
     new_conflicts = [{"benchmark": k[0], "task": k[1], "setup": k[2], "model": k[3], "values": sorted(v)}
                      for k, v in sorted(values.items()) if k not in old_conflicts]
     return {"first_run": previous is None, "new": added, "removed": removed, "moved": moved,
@@ -367,11 +393,11 @@ def top_rows(tables: Tables, top: int = 10) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     seen: dict[tuple[str, str, str], int] = {}
     for row in tables.leaderboard:
-        board = (row["benchmark"], row["task"], row["setup"])
+        board = (row.benchmark, row.task, row.setup)
         seen[board] = seen.get(board, 0) + 1
         if seen[board] <= top:
-            out.append({c: row[c] for c in ("benchmark", "task", "setup", "rank", "model", "value",
-                                            "verified", "community", "conflict")})
+            out.append({c: getattr(row, c) for c in ("benchmark", "task", "setup", "rank", "model", "value",
+                                                     "verified", "community", "conflict")})
     return out
 
 
