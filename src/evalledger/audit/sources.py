@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+import yaml.constructor
+import yaml.cyaml
+import yaml.resolver
 
 from evalledger.formats.results import RESULTS_DIR, is_number, read_entries
 from evalledger.records import setup_key
@@ -271,7 +274,7 @@ def _compose(data: bytes, checked: bool = False) -> yaml.Node | None | bool:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    loader = yaml.CSafeLoader(text)
+    loader = _Loader(text)
     try:
         if not loader.check_node():
             return None
@@ -293,6 +296,30 @@ def fast_root(data: bytes, checked: bool = False) -> Node | None | bool:
     if composed is None or composed is False:
         return composed
     return _convert(composed)
+
+
+class _Loader(yaml.cyaml.CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+    """CSafeLoader whose implicit-tag resolution is memoised: the same keys, URLs and numbers
+    recur in every version of a file, and resolution is a pure function of (kind, value,
+    implicit) for the safe resolver, which registers no path resolvers."""
+
+    _memo: dict[tuple, str] = {}
+
+    def __init__(self, stream: str) -> None:
+        yaml.cyaml.CParser.__init__(self, stream)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is not yaml.ScalarNode:
+            return yaml.resolver.Resolver.resolve(self, kind, value, implicit)
+        key = (value, implicit)
+        tag = self._memo.get(key)
+        if tag is None:
+            if len(self._memo) > 50_000:
+                self._memo.clear()
+            tag = self._memo[key] = yaml.resolver.Resolver.resolve(self, kind, value, implicit)
+        return tag
 
 
 class _Refuse(Exception):
