@@ -147,3 +147,21 @@ def test_yaml_registry(tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert code == 0 and doc["top"][0]["model"] == "org/y" and doc["top"][0]["value"] == 42.0
     assert read_csv(world.bench.path / "leaderboard/leaderboard.csv")[0]["ref"] == "main"
+
+
+def test_audit_marks_rows_whose_history_has_findings(tmp_path, capsys):
+    world = World(tmp_path)
+    world.model("clean", {".eval_results/r.yaml": entry("alpha", 60.0)})
+    world.model("edited", {".eval_results/r.yaml": entry("alpha", 61.0, token="tok.en.sig")})
+    world.model("edited", {".eval_results/r.yaml": entry("alpha", 79.0)}, message="bump")
+    world.registry([f"{world.url('clean')} - org/clean", f"{world.url('edited')} - org/edited"])
+    code, doc = aggregate(world, "--audit", capsys=capsys)
+    assert code == 0, doc
+    board = rows_by_model(world.bench.path / "leaderboard/leaderboard.csv")
+    assert board["org/clean"]["flags"] == ""
+    assert board["org/edited"]["flags"] != ""
+    flags = read_csv(world.bench.path / "leaderboard/flags.csv")
+    assert flags and {f["model"] for f in flags} == {"org/edited"}
+    assert set(board["org/edited"]["flags"].split()) <= {f["rule"] for f in flags}
+    assert doc["flags"] == len(flags)
+    assert "leaderboard_flags" in (world.bench.path / "README.md").read_text()

@@ -465,3 +465,21 @@ def last_commit(repo: str | os.PathLike[str], path: str) -> tuple[str, int] | No
         return None
     sha, when = out.split()
     return sha, int(when)
+
+
+def clone_history(path: str | os.PathLike[str], url: str, commit: str, paths: Sequence[str], *,
+                  timeout: float | None = None) -> None:
+    """A blob-less clone with full history at ``commit`` (no work tree files), plus the blobs of
+    ``paths`` across that history fetched in one request: what a history audit of a remote model
+    repo reads, without its weights."""
+    upload = [f"--upload-pack={_LOCAL_UPLOAD_PACK}"] if is_local_url(url) else []
+    if not (Path(path) / ".git").is_dir():
+        run(["clone", "--quiet", "--no-checkout", "--filter=blob:none", *upload, url, str(path)],
+            timeout=timeout)
+    run(["fetch", "--quiet", "--no-tags", "--filter=blob:none", *upload, "origin", commit], path,
+        timeout=timeout)
+    run(["reset", "--quiet", "--soft", commit], path)
+    out = run_text(["log", "--format=", "--raw", "--no-abbrev", "--no-renames", commit, "--", *paths], path)
+    oids = sorted({line.split()[3] for line in out.splitlines()
+                   if line.startswith(":") and line.split()[3] != ZERO_OID})
+    fetch_objects(path, url, oids, timeout=timeout)

@@ -253,7 +253,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--repo {args.repo}: not a directory")
     git_root = git.toplevel(root)
     commit = args.commit or args.push
-    if (commit or args.audit) and git_root is None:
+    if commit and git_root is None:
         raise UsageError(f"{root} is not a git repository: --commit/--push need one")
     target = None
     if commit:

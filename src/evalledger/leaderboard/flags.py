@@ -1,0 +1,73 @@
+"""``aggregate --audit``: history findings about the model repos behind the leaderboard's rows.
+
+The leaderboard reads each repo at one commit (depth 1); an audit needs the history of its
+``.eval_results``. For each model repo a second cache entry holds a blob-less clone with full
+history and only the result-file blobs (``git.clone_history``), and the audit helper's
+``audit_repository`` judges it. Each finding becomes a row of the ``flags`` table; findings that
+name an entry (model, benchmark, task, setup) mark that leaderboard row's ``flags`` column.
+Submission folders (``--models-dir``) live in the benchmark repo, whose own audit runs in its PRs.
+"""
+from __future__ import annotations
+
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Sequence
+
+from evalledger import git
+from evalledger.formats.results import RESULTS_DIR
+from evalledger.leaderboard.fetch import FetchOptions, Snapshot, cache_path
+from evalledger.policy import BenchmarkPolicy
+
+
+def audit_one(snapshot: Snapshot, options: FetchOptions, policy: BenchmarkPolicy
+              ) -> tuple[list[Any], str | None]:
+    """(findings, error) for one model repo."""
+    from evalledger.audit.api import audit_repository
+
+    source = snapshot.source
+    merged = [r for r in snapshot.refs if not r.community]
+    if source.kind != "git" or snapshot.error or not merged or not merged[0].commit:
+        return [], None
+    path = cache_path(options.cache_dir, source).with_suffix(".history")
+    try:
+        git.clone_history(path, source.location, merged[0].commit, [RESULTS_DIR], timeout=options.timeout)
+        return audit_repository(path, policy=policy, model=source.model), None
+    except git.GitError as exc:
+        return [], exc.stderr or str(exc)
+    except subprocess.TimeoutExpired:
+        return [], f"timed out after {options.timeout:g}s"
+    except Exception as exc:  # the audit's own errors (AuditError) must not sink the leaderboard
+        return [], f"{type(exc).__name__}: {exc}"
+
+
+def audit_sources(snapshots: Sequence[Snapshot], options: FetchOptions, policy: BenchmarkPolicy,
+                  benchmark_id: str, jobs: int = 4
+                  ) -> tuple[list[dict[str, Any]], dict[tuple[str, str, str, str], list[str]]]:
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        results = list(pool.map(lambda s: audit_one(s, options, policy), snapshots))
+    rows: list[dict[str, Any]] = []
+    flagged: dict[tuple[str, str, str, str], list[str]] = {}
+    for snapshot, (findings, error) in zip(snapshots, results):
+        source = snapshot.source
+        if error:
+            rows.append({"rule": "audit-unavailable", "severity": "warning", "model": source.model,
+                         "model_repo": source.url, "message": f"history could not be audited: {error}"})
+            continue
+        for finding in findings:
+            evidence = finding.evidence or {}
+            benchmark = evidence.get("benchmark")
+            if benchmark not in (None, benchmark_id):
+                continue
+            model = evidence.get("model") or source.model
+            rows.append({"rule": finding.rule, "severity": finding.severity, "model": model,
+                         "benchmark": benchmark, "task": evidence.get("task"), "setup": evidence.get("setup"),
+                         "model_repo": source.url, "commit": finding.commit, "file": finding.path,
+                         "line": finding.line, "message": finding.message})
+            if benchmark and evidence.get("task") is not None:
+                key = (source.model, benchmark, str(evidence["task"]), evidence.get("setup") or "")
+                marks = flagged.setdefault(key, [])
+                if finding.rule not in marks:
+                    marks.append(finding.rule)
+    for marks in flagged.values():
+        marks.sort()
+    return rows, flagged
