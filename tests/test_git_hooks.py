@@ -159,3 +159,23 @@ def test_pre_push_runs_the_history_check_over_the_pushed_range(tmp_path):
     finally:
         os.environ.pop("EVALLEDGER_HISTORY")
         os.environ.pop("PROBE_EXIT", None)
+
+
+def test_pre_push_with_the_real_history_check_blocks_a_raised_score(tmp_path):
+    remote = GitRepo.init(tmp_path / "remote.git", bare=True)
+    repo = GitRepo.init(tmp_path / "model")
+    repo.write(".eval_results/gpqa.yaml", GOOD_RESULT)
+    repo.commit("add gpqa")
+    repo.git("remote", "add", "origin", remote.url)
+    _install(repo, "pre-push")
+    proc = _git(repo, "push", "origin", "main")  # a new branch: its whole history is audited
+    assert proc.returncode == 0, proc.stdout
+    pushed = repo.head()
+
+    repo.write(".eval_results/gpqa.yaml", GOOD_RESULT.replace("85.2", "91.0"))  # same source
+    raised = repo.commit("better score")
+    proc = _git(repo, "push", "origin", "main")
+    assert proc.returncode != 0, proc.stdout
+    assert re.search(r"^\.eval_results/gpqa\.yaml:\d+:\d+: error value-raised ", proc.stdout, re.M), proc.stdout
+    assert raised[:10] in proc.stdout and "push blocked" in proc.stdout
+    assert remote.head("main") == pushed
