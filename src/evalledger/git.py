@@ -182,45 +182,75 @@ class CommitChanges:
 _LOG_FORMAT = "%x01%H %P%x00%ct%x00%an%x00%ae%x00"
 
 
-def iter_changes(repo: str | os.PathLike[str], revs: Sequence[str], paths: Sequence[str],
-                 *, oldest_first: bool = True) -> Iterator[CommitChanges]:
-    """Commits touching ``paths`` in topological order, streamed from one ``git log --raw`` process.
+class ChangeStream:
+    """Commits touching ``paths`` in topological order, from one ``git log --raw`` process that
+    starts walking as soon as the stream is created (the caller prepares meanwhile).
 
     ``oldest_first`` makes git finish its walk before printing anything; newest first streams
     while git walks (with a commit-graph), so the caller can work in parallel with git.
-
     Merge commits carry no changes here (git shows no raw diff for merges without ``-m``); the
     commits that brought the changes in are listed themselves. Uses the commit-graph's
     changed-path Bloom filters when the repository has them.
     """
-    args = ["git", "log", "--raw", "--no-abbrev", "--no-renames", "-z", "--full-history",
-            "--topo-order", *(["--reverse"] if oldest_first else []), f"--format={_LOG_FORMAT}", *revs,
-            "--", *paths]
-    proc = subprocess.Popen(args, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=git_env())
-    assert proc.stdout is not None
-    pending = b""
-    try:
-        while True:
-            chunk = proc.stdout.read(1 << 16)
-            if not chunk:
-                break
-            pending += chunk
-            records = pending.split(b"\x01")
-            pending = records.pop()
-            for record in records:
-                if record:
-                    yield _parse_record(record)
-        if pending:
-            yield _parse_record(pending)
-    finally:
-        proc.stdout.close()
-        stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+
+    def __init__(self, repo: str | os.PathLike[str], revs: Sequence[str], paths: Sequence[str],
+                 *, oldest_first: bool = True) -> None:
+        self.args = ["git", "log", "--raw", "--no-abbrev", "--no-renames", "-z", "--full-history",
+                     "--topo-order", *(["--reverse"] if oldest_first else []), f"--format={_LOG_FORMAT}",
+                     *revs, "--", *paths]
+        self._proc = subprocess.Popen(self.args, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      env=git_env())
+
+    def __iter__(self) -> Iterator[CommitChanges]:
+        proc = self._proc
+        assert proc.stdout is not None
+        pending = b""
+        try:
+            while True:
+                chunk = proc.stdout.read(1 << 16)
+                if not chunk:
+                    break
+                pending += chunk
+                records = pending.split(b"\x01")
+                pending = records.pop()
+                for record in records:
+                    if record:
+                        yield _parse_record(record)
+            if pending:
+                yield _parse_record(pending)
+        finally:
+            self.close()
+        if proc.returncode != 0:
+            raise GitError(self.args[1:], proc.returncode, self._stderr)
+
+    def close(self) -> None:
+        proc = self._proc
+        if proc.returncode is not None:
+            return
+        if proc.stdout:
+            proc.stdout.close()
+        self._stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
         if proc.stderr:
             proc.stderr.close()
-        code = proc.wait()
-    if code != 0:
-        raise GitError(args[1:], code, stderr)
+        proc.wait()
+
+
+def iter_changes(repo: str | os.PathLike[str], revs: Sequence[str], paths: Sequence[str],
+                 *, oldest_first: bool = True) -> Iterator[CommitChanges]:
+    """See ChangeStream."""
+    return iter(ChangeStream(repo, revs, paths, oldest_first=oldest_first))
+
+
+def repo_state(path: str | os.PathLike[str]) -> tuple[Path, bool] | None:
+    """(work tree root, is shallow) in one git call; None outside a repository."""
+    start = Path(path)
+    if not start.is_dir():
+        start = start.parent
+    try:
+        out = run_text(["rev-parse", "--show-toplevel", "--is-shallow-repository"], cwd=start).split("\n")
+    except (GitError, FileNotFoundError, NotADirectoryError):
+        return None
+    return Path(out[0].strip()), out[1].strip() == "true"
 
 
 def _parse_record(record: bytes) -> CommitChanges:

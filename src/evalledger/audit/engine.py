@@ -58,9 +58,9 @@ class _Policies:
         return self.by_benchmark.get(benchmark, self.default)
 
 
-def _resolve_range(repo: Path, rev_range: str | None, deepen: bool) -> tuple[str | None, str | None, list[str]]:
+def _resolve_range(repo: Path, rev_range: str | None, deepen: bool, shallow: bool
+                   ) -> tuple[str | None, str | None, list[str]]:
     """(merge base or None for full history, head sha, revs for git log)."""
-    shallow = git.is_shallow(repo)
     if rev_range is None:
         head = git.rev_parse(repo, "HEAD")
         if head is None:
@@ -115,60 +115,66 @@ def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
               published_commits: Iterable[str] | Mapping[str, Mapping] | Iterable[PublishedRow] | None = None,
               model: str | None = None, deepen: bool = False, write_commit_graph: bool = False,
               label: str = "") -> AuditResult:
-    top = git.toplevel(repo) if Path(repo).exists() else None
-    if top is None:
+    state = git.repo_state(repo) if Path(repo).exists() else None
+    if state is None:
         raise AuditError(f"{repo} is not inside a git repository")
-    model_name = model_id(top, model)
-    policies = _Policies(policy)
-    base, head, revs = _resolve_range(top, rev_range, deepen)
-    result = AuditResult([], model=model_name, range=rev_range)
+    top, shallow = state
+    base, head, revs = _resolve_range(top, rev_range, deepen, shallow)
     if head is None:  # a repository without commits has no history to audit
-        return result
+        return AuditResult([], model=model_id(top, model), range=rev_range)
     if write_commit_graph:
         git.write_commit_graph(top)
+    # git walks while the rest is set up
+    stream = git.ChangeStream(top, revs, WALK_PATHS, oldest_first=False)
+    model_name = model_id(top, model)
+    policies = _Policies(policy)
+    result = AuditResult([], model=model_name, range=rev_range)
     prefix = f"{label}/" if label else ""
-    with git.BlobReader(top) as blobs:
-        cache = ParseCache(lambda oid: blobs.read(oid).data)
-        timeline = Timeline(cache)
-        origins: dict[tuple, Origin] = {}
-        if base is not None:
-            timeline.load(git.ls_tree(top, base, WALK_PATHS))
-        files = set()
+    try:
+        with git.BlobReader(top) as blobs:
+            cache = ParseCache(lambda oid: blobs.read(oid).data)
+            timeline = Timeline(cache)
+            origins: dict[tuple, Origin] = {}
+            if base is not None:
+                timeline.load(git.ls_tree(top, base, WALK_PATHS))
+            files = set()
 
-        def blame(entry: Entry) -> Origin | None:
-            if base is None:
-                return None
-            found = git.blame_line(top, base, entry.path, entry.value_line)
-            return Origin(*found) if found else None
+            def blame(entry: Entry) -> Origin | None:
+                if base is None:
+                    return None
+                found = git.blame_line(top, base, entry.path, entry.value_line)
+                return Origin(*found) if found else None
 
-        for commit in _read_ahead(git.iter_changes(top, revs, WALK_PATHS, oldest_first=False), cache, blobs):
-            if not commit.changes:
-                continue
-            events, problems = timeline.apply(commit.changes)
-            if not events and not problems:
-                continue
-            result.commits += 1
-            files.update(c.path for c in commit.changes)
-            for event in events:
-                result.findings.extend(_judge(event, commit, model_name, policies, origins, blame))
-                _remember(event, commit, origins)
-            for problem in problems:
-                vanished = [e.old for e in events if e.kind == DELETED and e.reason == FILE_INVALID
-                            and e.old is not None and e.old.path == problem.path]
-                if not vanished:
-                    result.findings.append(Finding(
-                        problem.path, problem.line, 1, retraction.RESULTS_FILE_INVALID.id,
-                        retraction.RESULTS_FILE_INVALID.severity,
-                        f"{problem.path} is not a valid results file: {problem.message}",
-                        commit=commit.sha, evidence={"model": model_name}))
-                result.findings.extend(_judge_stray(problem, vanished, commit, model_name, policies))
-        result.files = len(files)
-        for entry in timeline.entries():
-            if entry.value is not None:
-                origin = origins.get(entry.key)
-                result.claims.append(Claim(model_name, entry.benchmark, entry.task, entry.setup,
-                                           entry.value, prefix + entry.path, entry.value_line,
-                                           origin.commit if origin else None))
+            for commit in _read_ahead(stream, cache, blobs):
+                if not commit.changes:
+                    continue
+                events, problems = timeline.apply(commit.changes)
+                if not events and not problems:
+                    continue
+                result.commits += 1
+                files.update(c.path for c in commit.changes)
+                for event in events:
+                    result.findings.extend(_judge(event, commit, model_name, policies, origins, blame))
+                    _remember(event, commit, origins)
+                for problem in problems:
+                    vanished = [e.old for e in events if e.kind == DELETED and e.reason == FILE_INVALID
+                                and e.old is not None and e.old.path == problem.path]
+                    if not vanished:
+                        result.findings.append(Finding(
+                            problem.path, problem.line, 1, retraction.RESULTS_FILE_INVALID.id,
+                            retraction.RESULTS_FILE_INVALID.severity,
+                            f"{problem.path} is not a valid results file: {problem.message}",
+                            commit=commit.sha, evidence={"model": model_name}))
+                    result.findings.extend(_judge_stray(problem, vanished, commit, model_name, policies))
+            result.files = len(files)
+            for entry in timeline.entries():
+                if entry.value is not None:
+                    origin = origins.get(entry.key)
+                    result.claims.append(Claim(model_name, entry.benchmark, entry.task, entry.setup,
+                                               entry.value, prefix + entry.path, entry.value_line,
+                                               origin.commit if origin else None))
+    finally:
+        stream.close()
     if published_commits is not None:
         rows = _published_rows(published_commits)
         result.findings.extend(check_rows(rows, lambda sha: git.commit_exists(top, sha),
