@@ -52,3 +52,17 @@ def test_lint_paths_reports_cross_file_duplicates(tmp_path):
     assert [(f.path.rsplit("/", 1)[-1], f.rule, f.line) for f in run.findings] == [
         ("b.yaml", "duplicate-entry", 1)]
     assert sorted(len(v) for v in run.entries.values()) == [1, 1]
+
+
+def test_front_matter_and_model_index_reader(corpus):
+    from evalledger.formats.model_index import front_matter, read_metrics
+    from evalledger.yamlsource import load
+
+    assert front_matter("# no metadata\n") is None
+    assert front_matter("---\nlicense: mit\n") is None  # never closed: no metadata, like the Hub
+    body = (corpus / "model_index" / "huggingface_hub-tests__sample_simple_model_index.yaml").read_text()
+    text, offset = front_matter("\n---\n" + body + "---\n# card\n")
+    assert offset == 2
+    metrics = read_metrics(load(text, line_offset=offset).root)
+    assert [(m.model, m.dataset_type, m.metric_type, m.value, m.line) for m in metrics] == [
+        ("my-cool-model", "beans", "accuracy", 0.9, 23), ("my-cool-model", "beans", "f1", 0.66, 36)]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from evalledger.finding import ERROR, Finding
+from evalledger.formats.model_index import front_matter
 from evalledger.formats.results import ResultEntry, read_entries
 from evalledger.formats.spec import Spec, read_spec
 from evalledger.lint import files as lint_files
@@ -122,7 +123,7 @@ def lint_model_index_bytes(data: bytes, path: str, *, limits: Limits | None = No
             text = decode(data) if isinstance(data, bytes) else data
         except YamlLoadError as exc:
             return [exc.to_finding(path)]
-        found = lint_files.front_matter(text)
+        found = front_matter(text)
         if found is None:
             return []  # no metadata block: huggingface_hub treats the card as empty, so do we
         data, offset = found

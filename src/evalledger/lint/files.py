@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from evalledger.finding import ERROR, Finding
+from evalledger.formats.model_index import front_matter  # noqa: F401 (re-exported)
 from evalledger.formats.results import RESULTS_DIR
 from evalledger.formats.spec import SPEC_FILE_NAMES
 from evalledger.lint.rules.input import PATH_NOT_FOUND, SYMLINK_OUTSIDE_REPO
@@ -160,26 +161,3 @@ def _walk(top: str):
         for name in sorted(files):
             path = os.path.join(directory, name)
             yield path[2:] if path.startswith("./") else path  # `lint .` shows plain relative paths
-
-
-def front_matter(text: str) -> tuple[str, int] | None:
-    """YAML front matter of a Markdown file and the line it starts on, or None.
-
-    Same delimiters as huggingface_hub: a first line `---`, closed by the next `---` line.
-    """
-    if not text.startswith("---"):
-        stripped = text.lstrip()
-        if not stripped.startswith("---"):
-            return None
-        skipped = text[:len(text) - len(stripped)].count("\n")
-        text = stripped
-    else:
-        skipped = 0
-    first_end = text.find("\n")
-    if first_end < 0 or text[:first_end].strip() != "---":
-        return None
-    body_start = first_end + 1
-    match = re.search(r"^---[ \t]*\r?$", text[body_start:], re.MULTILINE)
-    if match is None:
-        return None
-    return text[body_start:body_start + match.start()], skipped + 1

@@ -1,0 +1,84 @@
+"""Legacy `model-index` metadata in README.md YAML front matter (FORMATS.md §3).
+
+Reads it; lint rules judge it. ``front_matter`` finds the metadata block the way huggingface_hub
+does, and says on which line it starts, so findings point at the README's own lines.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from evalledger.yamlsource import Node
+
+MODEL_INDEX_KEY = "model-index"
+_CLOSING = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
+
+
+def front_matter(text: str) -> tuple[str, int] | None:
+    """(YAML text, line offset) of a Markdown file's front matter, or None when it has none.
+
+    Same delimiters as huggingface_hub: an opening `---` line (after optional blank space),
+    closed by the next `---` line. The offset is what ``yamlsource.load(line_offset=)`` takes.
+    """
+    stripped = text.lstrip()
+    skipped = text[:len(text) - len(stripped)].count("\n")
+    first_end = stripped.find("\n")
+    if first_end < 0 or stripped[:first_end].strip() != "---":
+        return None
+    body_start = first_end + 1
+    match = _CLOSING.search(stripped, body_start)
+    if match is None:
+        return None
+    return stripped[body_start:match.start()], skipped + 1
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """One metric of one model-index result, where it was written (fields None when absent)."""
+
+    model: Any
+    task_type: Any
+    dataset_type: Any
+    dataset_name: Any
+    dataset_config: Any
+    dataset_split: Any
+    metric_type: Any
+    value: Any
+    verified: Any
+    line: int
+
+
+def read_metrics(root: Node | None) -> list[MetricResult]:
+    """Every well-formed metric of the card's model-index (lint reports the malformed ones)."""
+    index = root.get(MODEL_INDEX_KEY) if root is not None and root.kind == "map" else None
+    if index is None or index.kind != "seq":
+        return []
+    found = []
+    for model in index.value:
+        results = model.get("results") if model.kind == "map" else None
+        if results is None or results.kind != "seq":
+            continue
+        name = _plain(model.get("name"))
+        for result in results.value:
+            if result.kind != "map":
+                continue
+            task, dataset, metrics = result.get("task"), result.get("dataset"), result.get("metrics")
+            if metrics is None or metrics.kind != "seq":
+                continue
+            for metric in metrics.value:
+                if metric.kind != "map":
+                    continue
+                found.append(MetricResult(
+                    name, _field(task, "type"), _field(dataset, "type"), _field(dataset, "name"),
+                    _field(dataset, "config"), _field(dataset, "split"), _field(metric, "type"),
+                    _field(metric, "value"), _field(metric, "verified"), metric.line))
+    return found
+
+
+def _field(node: Node | None, key: str) -> Any:
+    return _plain(node.get(key)) if node is not None and node.kind == "map" else None
+
+
+def _plain(node: Node | None) -> Any:
+    return node.to_python() if node is not None else None
