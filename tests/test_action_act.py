@@ -31,7 +31,7 @@ SETUP_PYTHON = "actions/setup-python@e797f83bcb11b83ae66e0230d6156d7c80228e7c"
 # what the workspace of the workflow needs: the action, its source, the workflow, the fixtures
 WORKSPACE_FILES = ("action.yml", "pyproject.toml", "README.md", "src/evalledger", ".github/workflows/selftest.yml",
                    "tests/fixtures/selftest", "tests/fixtures/stub-setup-python", "tests/fixtures/stub-upload-artifact",
-                   "examples/benchmark")
+                   "tests/fixtures/stub-cache", "examples/benchmark")
 
 pytestmark = pytest.mark.slow
 
@@ -169,12 +169,15 @@ def test_example_leaderboard_workflow_as_a_user_runs_it(tmp_path):
     git(bench, "commit", "-q", "-m", "leaderboard workflow")
     git(bench, "push", "-q", "origin", "main")
     before = git(bench, "rev-parse", "HEAD").strip()
-    uses = re.search(r"uses: (evalledger/evalledger@\S+)", (ROOT / "examples" / "workflows" / "leaderboard.yml").read_text())
+    text = (ROOT / "examples" / "workflows" / "leaderboard.yml").read_text()
+    uses = re.search(r"uses: (evalledger/evalledger@\S+)", text)
+    cache = re.search(r"uses: (actions/cache@\S+)", text).group(1)
     proc = subprocess.run(
         [act_binary(), "workflow_dispatch", "-W", ".github/workflows/leaderboard.yml",
          "-P", "ubuntu-latest=-self-hosted", "--action-offline-mode",
          "--local-repository", f"{SETUP_PYTHON}={ws / 'tests' / 'fixtures' / 'stub-setup-python'}",
          "--local-repository", f"{uses.group(1)}={ws}",
+         "--local-repository", f"{cache}={ws / 'tests' / 'fixtures' / 'stub-cache'}",
          "--env", f"EVALLEDGER_STUB_PYTHON={sys.executable}", "--env", "EVALLEDGER_ACTION_REUSE_PYTHON=true"],
         cwd=bench, env={**os.environ, "NO_COLOR": "1"}, capture_output=True, text=True, timeout=300)
     log = proc.stdout + proc.stderr

@@ -71,7 +71,7 @@ def test_zizmor_offline_is_clean():
 
 
 def test_schemastore_schemas():
-    assert len(STUBS) == 2
+    assert len(STUBS) == 3
     proc = run(tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", str(ACTION), *map(str, STUBS))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     proc = run(tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
