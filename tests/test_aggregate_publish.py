@@ -113,7 +113,7 @@ BARRIER_HOOK = """#!/bin/sh
 # both aggregations wait here until both have committed: then they really push at once
 touch "{dir}/$$"
 i=0
-while [ "$(ls "{dir}" | wc -l)" -lt 2 ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done
+while [ "$(ls "{dir}" | wc -l)" -lt 2 ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done
 exit 0
 """
 
@@ -128,7 +128,8 @@ def _start(world: World, repo: GitRepo, cache: str) -> subprocess.Popen:
 def test_two_aggregations_racing_to_push_both_succeed(tmp_path, capsys):
     world, lines = _world_with_models(tmp_path, 4)
     world.registry(lines, commit=True)
-    first, second = world.clone("runner1"), world.clone("runner2")
+    # runner 2 is a depth-1 clone, as actions/checkout makes by default
+    first, second = world.clone("runner1"), world.clone("runner2", "--depth", "1")
     barrier = tmp_path / "barrier"
     barrier.mkdir()
     for runner in (first, second):

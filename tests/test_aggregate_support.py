@@ -58,8 +58,8 @@ class World:
         self._work: dict[str, GitRepo] = {}
         self.stderr = ""
 
-    def clone(self, name: str) -> GitRepo:
-        repo = GitRepo.clone(self.origin.url, self.tmp / name)
+    def clone(self, name: str, *args: str) -> GitRepo:
+        repo = GitRepo.clone(self.origin.url, self.tmp / name, *args)
         repo.git("config", "commit.gpgsign", "false")
         return repo
 

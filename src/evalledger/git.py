@@ -475,10 +475,9 @@ def push_branch(repo: str | os.PathLike[str], remote: str, branch: str, *,
 
 def fetch_branch(repo: str | os.PathLike[str], remote: str, branch: str, *,
                  timeout: float | None = None) -> str:
-    """Fetch ``remote``'s ``branch`` and return its commit (keeps a shallow clone shallow)."""
+    """Fetch ``remote``'s ``branch`` and return its commit. In a shallow clone the new commits come
+    down to the commits we have, so ours stays an ancestor (``--depth=1`` would cut that link)."""
     args = ["fetch", "--quiet", "--no-tags"]
-    if is_shallow(repo):
-        args.append("--depth=1")
     run([*args, remote, f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}"], repo, timeout=timeout)
     return run_text(["rev-parse", f"refs/remotes/{remote}/{branch}"], repo).strip()
 
