@@ -196,6 +196,22 @@ def _resolve_plain(value: str) -> str:
     return STR
 
 
+# Keys and common values ("dataset", "task_id", "70.2", "true") repeat across thousands of files;
+# resolving a plain scalar is a pure function of its text, and every constructed value is immutable.
+_plain_cache: dict[str, tuple[str, Any]] = {}
+_PLAIN_CACHE_MAX = 8192
+
+
+def _resolve_and_construct(raw: str) -> tuple[str, Any]:
+    tag = _resolve_plain(raw)
+    resolved = (tag, raw if tag == STR else _construct_scalar(tag, raw, None))
+    if len(raw) <= 64 and tag != "binary":
+        if len(_plain_cache) >= _PLAIN_CACHE_MAX:
+            _plain_cache.clear()
+        _plain_cache[raw] = resolved
+    return resolved
+
+
 def _construct_scalar(tag: str, value: str, style: str | None) -> Any:
     construct = SafeConstructor.yaml_constructors.get(YAML_TAG + tag)
     if tag == STR or construct is None:  # merge/value keys stay strings, as in SafeLoader
@@ -252,8 +268,11 @@ class _Builder:
                     tag = short or STR
                     value = _construct_scalar(tag, event.value, style) if short else event.value
                 elif not style and event.implicit[0]:
-                    tag = _resolve_plain(event.value)
-                    value = event.value if tag == STR else _construct_scalar(tag, event.value, style)
+                    raw = event.value
+                    resolved = _plain_cache.get(raw)
+                    if resolved is None:
+                        resolved = _resolve_and_construct(raw)
+                    tag, value = resolved
                 else:
                     tag, value = STR, event.value
                 node = Node("scalar", value, mark.line + 1 + lo, mark.column + 1, tag, bool(style))
