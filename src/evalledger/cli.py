@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
-import traceback
 from typing import Sequence
 
 from evalledger import __version__
@@ -58,10 +58,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_command(name, rest)
 
 
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    # argparse would import shutil (and bz2, lzma) on every run just to size help text; a hook
+    # starts a fresh process per commit, so size it here and only from the environment
+    try:
+        width = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(sys.__stdout__.fileno()).columns
+    except (ValueError, OSError, AttributeError):
+        width = 80
+    return argparse.HelpFormatter(prog, width=max(width - 2, 40))
+
+
 def run_command(name: str, argv: Sequence[str], prog: str | None = None) -> int:
     module_name, doc = COMMANDS[name]
     module = importlib.import_module(module_name)
-    parser = argparse.ArgumentParser(prog=prog or f"evalledger {name}", description=doc)
+    parser = argparse.ArgumentParser(prog=prog or f"evalledger {name}", description=doc,
+                                     formatter_class=_formatter)
     module.configure(parser)
     try:
         args = parser.parse_args(list(argv))
@@ -78,6 +89,8 @@ def run_command(name: str, argv: Sequence[str], prog: str | None = None) -> int:
     except BrokenPipeError:
         return EXIT_FINDINGS
     except Exception as exc:  # a bug in evalledger, not in the user's files
+        import traceback
+
         last = traceback.extract_tb(exc.__traceback__)[-1]
         sys.stderr.write(
             f"evalledger {__version__}: internal error in {parser.prog}: {type(exc).__name__}: {exc} "
