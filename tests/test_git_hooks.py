@@ -179,3 +179,13 @@ def test_pre_push_with_the_real_history_check_blocks_a_raised_score(tmp_path):
     assert re.search(r"^\.eval_results/gpqa\.yaml:\d+:\d+: error value-raised ", proc.stdout, re.M), proc.stdout
     assert raised[:10] in proc.stdout and "push blocked" in proc.stdout
     assert remote.head("main") == pushed
+
+
+def test_pre_commit_reports_a_symlink_out_of_the_repo(model_repo):
+    link = model_repo.path / ".eval_results" / "gpqa.yaml"
+    link.parent.mkdir()
+    link.symlink_to("/etc/hostname")
+    _git(model_repo, "add", "-A")
+    proc = _git(model_repo, "commit", "-m", "link")
+    assert proc.returncode == 1, proc.stdout
+    assert ".eval_results/gpqa.yaml:1:1: error symlink-outside-repo" in proc.stdout
