@@ -141,11 +141,14 @@ IN_PROCESS = ("import sys, time\n"
               "    run_audit('.', rev_range=rng, model='org/model')\n"
               "    best = min(best, time.perf_counter() - start)\n"
               "print(best)\n")
-PEAK = ("import resource, sys, io, contextlib\n"
+# VmHWM, not getrusage's ru_maxrss: Linux carries the parent's peak across fork+exec into the
+# child's ru_maxrss, so a child of this (large) process would report our own peak
+PEAK = ("import sys, io, contextlib\n"
         "from evalledger.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    main(sys.argv[1:])\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+        "status = open('/proc/self/status').read().split('VmHWM:')[1]\n"
+        "print(int(status.split()[0]))\n")
 
 
 def in_process(cwd: Path, rev_range: str, repeat: int) -> float:

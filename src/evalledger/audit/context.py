@@ -49,8 +49,8 @@ class EventContext:
         if severity != INFO:
             # the entry before and after, for the semantic diff; info findings (the bulk of a long
             # history) carry only old/new values, so memory follows what reviewers must look at
-            evidence["before"] = event.old.data if event.old is not None else None
-            evidence["after"] = event.new.data if event.new is not None else None
+            evidence["before"] = event.old.content if event.old is not None else None
+            evidence["after"] = event.new.content if event.new is not None else None
         if event.old is not None and event.new is not None and event.old.path != event.new.path:
             evidence["moved_from"] = event.old.path
         evidence.update(extra)

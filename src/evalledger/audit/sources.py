@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -42,7 +42,19 @@ class Entry:
     revision: str | None
     date: str | None
     verify_token: str | None
-    data: Any  # the entry as plain data, for the before/after diff
+    # the entry as plain data, for the before/after diff; entries read item by item keep their
+    # YAML text instead and build the data only when a finding shows it (most never do)
+    data: Any = field(default=None, compare=False, repr=False)
+    raw: bytes | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def content(self) -> Any:
+        if self.raw is None:
+            return self.data
+        composed = _compose(self.raw, checked=True)
+        if isinstance(composed, yaml.SequenceNode) and composed.value:
+            return _plain(composed.value[0])
+        return None  # pragma: no cover - the text parsed when the entry was made
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -158,7 +170,7 @@ class BlobParser:
                         or composed.tag != YAML_TAG + "seq":
                     return None
                 try:
-                    found = _item_entries(composed.value[0], path, line - 1)
+                    found = _item_entries(composed.value[0], path, line - 1, chunk)
                 except _Refuse:
                     return None
                 cache[key] = found
@@ -348,7 +360,7 @@ def _plain(node: yaml.Node, depth: int = 0) -> Any:
     raise _Refuse
 
 
-def _item_entries(item: yaml.Node, path: str, line_offset: int) -> tuple[Entry, ...]:
+def _item_entries(item: yaml.Node, path: str, line_offset: int, raw: bytes) -> tuple[Entry, ...]:
     """The entry of one sequence item, read straight from composed nodes (one pass)."""
     if not isinstance(item, yaml.MappingNode):
         _plain(item)  # refuses what the full loader must judge; a non-mapping item is no entry
@@ -381,7 +393,7 @@ def _item_entries(item: yaml.Node, path: str, line_offset: int) -> tuple[Entry, 
     notes = _str(data.get("notes"))
     return (Entry(dataset_id, task_id, setup_key(notes, revision), value, path, line, value_line,
                   _str(source.get("url")), _str(source.get("name")), _str(source.get("user")), notes,
-                  revision, date, _str(data.get("verifyToken")), data),)
+                  revision, date, _str(data.get("verifyToken")), raw=raw),)
 
 
 def _convert(composed: yaml.Node) -> Node | bool:
