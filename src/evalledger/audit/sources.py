@@ -323,12 +323,12 @@ class _Loader(yaml.cyaml.CParser, yaml.constructor.SafeConstructor, yaml.resolve
         yaml.resolver.Resolver.__init__(self)
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        if kind is not yaml.ScalarNode:
+        if kind is not yaml.ScalarNode or len(value) > 24:  # long text (URLs) rarely repeats
             return yaml.resolver.Resolver.resolve(self, kind, value, implicit)
         key = (value, implicit)
         tag = self._memo.get(key)
         if tag is None:
-            if len(self._memo) > 50_000:
+            if len(self._memo) > 8192:
                 self._memo.clear()
             tag = self._memo[key] = yaml.resolver.Resolver.resolve(self, kind, value, implicit)
         return tag
