@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from evalledger.cli import UsageError
@@ -183,6 +182,8 @@ def _write(report, fmt: str, output: str | None) -> None:
     target = Path(output)
     if not target.parent.is_dir():
         raise UsageError(f"--output {output}: directory {target.parent} does not exist")
+    import tempfile
+
     # written beside the target and renamed: a reader never sees half a report
     fd, tmp = tempfile.mkstemp(prefix=".evalledger-", dir=target.parent)
     try:
