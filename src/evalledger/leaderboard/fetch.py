@@ -98,6 +98,8 @@ def fetch_one(source: ModelSource, options: FetchOptions) -> Snapshot:
         return Snapshot(source, error=f"timed out after {options.timeout:g}s")
     except OSError as exc:
         return Snapshot(source, error=str(exc))
+    except (ValueError, IndexError, UnicodeError) as exc:  # a repo git cannot describe sanely
+        return Snapshot(source, error=f"unreadable repository data: {type(exc).__name__}: {exc}")
 
 
 def _short(stderr: str) -> str:

@@ -21,6 +21,7 @@ part between the ``evalledger:leaderboard`` markers are ours; everything else is
 from __future__ import annotations
 
 import csv
+import gc
 from collections import namedtuple
 import io
 import os
@@ -70,6 +71,20 @@ def _iso(seconds: int) -> str:
 def build_tables(selection: Selection, flags: list[dict[str, Any]] | None = None,
                  flagged: dict[tuple[str, str, str, str], list[str]] | None = None,
                  directions: dict[str, str] | None = None) -> Tables:
+    # a million new tuples would trigger full collections over an ever larger heap for nothing:
+    # these rows hold no cycles
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_tables(selection, flags, flagged, directions)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build_tables(selection: Selection, flags: list[dict[str, Any]] | None,
+                  flagged: dict[tuple[str, str, str, str], list[str]] | None,
+                  directions: dict[str, str] | None) -> Tables:
     t = selection.table
     times: dict[int, str] = {}
 
@@ -123,14 +138,6 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def _formatter(column: str):
-    if column in BOOL_COLUMNS:
-        return lambda v: "true" if v else "false"
-    if column in FLOAT_COLUMNS:
-        return lambda v: "" if v is None else repr(float(v))
-    return lambda v: "" if v is None else str(v)
-
-
 def _tuples(rows: Sequence[Any], columns: Sequence[str]) -> Sequence[tuple]:
     if rows and isinstance(rows[0], dict):
         return [tuple(r.get(c) for c in columns) for r in rows]
@@ -138,14 +145,24 @@ def _tuples(rows: Sequence[Any], columns: Sequence[str]) -> Sequence[tuple]:
 
 
 def csv_bytes(rows: Sequence[Any], columns: Sequence[str]) -> bytes:
-    """Rows (tuples in column order, or dicts) as canonical CSV."""
+    """Rows (tuples in column order, or dicts) as canonical CSV.
+
+    The csv module already writes None as empty, ints with ``str`` and floats with ``repr``; only
+    booleans need spelling, so a row is copied once and its boolean cells patched (several times
+    faster than formatting a million rows cell by cell)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
-    formats = [_formatter(c) for c in columns]
-    pairs = list(enumerate(formats))
+    flags = [i for i, c in enumerate(columns) if c in BOOL_COLUMNS]
+    floats = [i for i, c in enumerate(columns) if c in FLOAT_COLUMNS]
     for row in _tuples(rows, columns):
-        writer.writerow([f(row[i]) for i, f in pairs])
+        cells = list(row)
+        for i in flags:
+            cells[i] = "true" if cells[i] else "false"
+        for i in floats:
+            if cells[i] is not None and not isinstance(cells[i], float):
+                cells[i] = float(cells[i])
+        writer.writerow(cells)
     return buffer.getvalue().encode("utf-8")
 
 
