@@ -135,6 +135,9 @@ class BlobParser:
     def __init__(self, size: int = 4096) -> None:
         self._size = size
         self._items: OrderedDict[tuple[str, int, bytes], tuple[Entry, ...]] = OrderedDict()
+        # the last item seen at each (path, line): its text, data, entries and plain one-line leaves,
+        # so an edit that only rewrites such leaves is applied to the data without parsing
+        self._at: dict[tuple[str, int], tuple[bytes, dict, tuple[Entry, ...], dict]] = {}
 
     def parse(self, path: str, data: bytes) -> Parsed:
         if path == README:
@@ -164,23 +167,105 @@ class BlobParser:
             chunk = data[start:end]
             key = (path, line, chunk)
             found = cache.get(key)
-            if found is None:
-                composed = _compose(chunk, checked=True)
-                if not isinstance(composed, yaml.SequenceNode) or len(composed.value) != 1 \
-                        or composed.tag != YAML_TAG + "seq":
-                    return None
-                try:
-                    found = _item_entries(composed.value[0], path, line - 1, chunk)
-                except _Refuse:
-                    return None
+            if found is not None:
+                cache.move_to_end(key)
+            else:
+                found = self._patched(path, line, chunk)
+                if found is None:
+                    composed = _compose(chunk, checked=True)
+                    if not isinstance(composed, yaml.SequenceNode) or len(composed.value) != 1 \
+                            or composed.tag != YAML_TAG + "seq":
+                        return None
+                    item = composed.value[0]
+                    try:
+                        found = _item_entries(item, path, line - 1, chunk)
+                    except _Refuse:
+                        return None
+                    if found and isinstance(item, yaml.MappingNode):
+                        if len(self._at) > self._size:
+                            self._at.clear()
+                        self._at[(path, line)] = (chunk, _plain(item), found, _leaves(item))
                 cache[key] = found
                 if len(cache) > self._size:
                     cache.popitem(last=False)
-            else:
-                cache.move_to_end(key)
             entries.extend(found)
             line += chunk.count(b"\n")
         return tuple(entries)
+
+    def _patched(self, path: str, line: int, chunk: bytes) -> tuple[Entry, ...] | None:
+        """The item at (path, line) with only plain one-line scalars rewritten: the previous data
+        with those leaves replaced (resolved and constructed exactly as the loader would)."""
+        previous = self._at.get((path, line))
+        if previous is None:
+            return None
+        old_chunk, old_data, old_entries, leaves = previous
+        old_lines, new_lines = old_chunk.split(b"\n"), chunk.split(b"\n")
+        if len(old_lines) != len(new_lines):
+            return None
+        data = dict(old_data)
+        for number, (before, after) in enumerate(zip(old_lines, new_lines)):
+            if before == after:
+                continue
+            leaf = leaves.get(number)
+            match = _SIMPLE_PAIR.match(after)
+            if leaf is None or match is None:
+                return None
+            keys, column, name = leaf
+            text = match.group(4)
+            if len(match.group(1) or b"") + len(match.group(2)) != column or match.group(3) != name \
+                    or b": " in text or text.endswith(b":") \
+                    or (text[:1] in b"-?:" and (len(text) == 1 or text[1:2] == b" ")):
+                return None
+            target = data
+            for key in keys[:-1]:  # copy along the path only: the old data is still in use
+                target[key] = dict(target[key])
+                target = target[key]
+            value = text.decode()
+            tag = _resolve_plain_tag(value)
+            target[keys[-1]] = value if tag == "str" else _construct_scalar(tag, value, None)
+        entry = old_entries[0]
+        found = _entry_from(data, path, entry.line, entry.value_line, chunk)
+        if found:
+            self._at[(path, line)] = (chunk, data, found, leaves)
+        return found
+
+
+# `key: plain scalar` on one line (optionally after the item's "- "), no comment, no flow or
+# quoting or anchor characters: the only shape an edit may take to be patched without parsing
+_SIMPLE_PAIR = re.compile(rb"^(- )?( *)([A-Za-z_][A-Za-z0-9_]*): ([^ #'\"&*!|>{}\[\],%@`][^#]*?) *$")
+
+
+def _leaves(item: yaml.MappingNode) -> dict[int, tuple[tuple, int, bytes]]:
+    """Line (in the item's text) -> (key path, key column, key) of each plain one-line scalar
+    written as `key: value` in a block mapping; mappings with a duplicate key are left out."""
+    leaves: dict[int, tuple[tuple, int, bytes]] = {}
+    work: list[tuple[yaml.MappingNode, tuple]] = [(item, ())]
+    str_tag = YAML_TAG + "str"
+    while work:
+        node, keys = work.pop()
+        if node.flow_style:
+            continue
+        names = [key.value for key, _ in node.value]
+        if len(set(names)) != len(names):
+            continue
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode) or key.style or key.tag != str_tag:  # plain: ''
+                continue
+            if isinstance(value, yaml.MappingNode):
+                work.append((value, keys + (key.value,)))
+            elif isinstance(value, yaml.ScalarNode) and not value.style \
+                    and value.start_mark.line == value.end_mark.line == key.start_mark.line:
+                leaves[key.start_mark.line] = (keys + (key.value,), key.start_mark.column,
+                                               key.value.encode())
+    return leaves
+
+
+_tag_resolver = yaml.resolver.Resolver()
+
+
+def _resolve_plain_tag(value: str) -> str:
+    tag = _tag_resolver.resolve(yaml.ScalarNode, value, (True, False))
+    return tag[len(YAML_TAG):] if tag.startswith(YAML_TAG) else "str"
 
 
 def _parse_readme(data: bytes) -> Parsed:
@@ -371,6 +456,10 @@ def _item_entries(item: yaml.Node, path: str, line_offset: int, raw: bytes) -> t
     for key, value in item.value:
         if key.value == "value" and key.tag == YAML_TAG + "str":
             value_line = value.start_mark.line + 1 + line_offset
+    return _entry_from(data, path, line, value_line, raw)
+
+
+def _entry_from(data: dict, path: str, line: int, value_line: int, raw: bytes) -> tuple[Entry, ...]:
     dataset = data.get("dataset")
     dataset_id = task_id = revision = None
     if isinstance(dataset, dict):
