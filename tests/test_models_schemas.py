@@ -140,7 +140,7 @@ def test_non_string_keys_are_ignored_where_the_hub_ignores_them_and_refused_wher
     result = [{"dataset": {"id": "cais/hle", "task_id": "hle"}, "value": 1, 7: "x", True: "y"}]
     assert models.validate("results", result) == [] and _schema_errors("results", result) == []
     task = dict(INSPECT_TASK, solvers=[{"name": "generate", 3: "ignored"}])
-    spec = {"name": "B", "description": "d", "evaluation_framework": "inspect-ai", "tasks": [task]}
+    spec = {"name": "B", "description": "d", "evaluation_framework": "inspect-ai", "tasks": [task], 1: "x"}
     assert models.validate("spec", spec) == [] and _schema_errors("spec", spec) == []
     for bad_task in ({**INSPECT_TASK, 5: "x"},
                      dict(INSPECT_TASK, solvers=[{"name": "generate", "args": {1: 2}}])):

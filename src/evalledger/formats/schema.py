@@ -84,7 +84,7 @@ def _finish(node: Any) -> Any:
     ``args``) has string keys; drop ``default: null`` (an optional key may be absent, not null)."""
     if isinstance(node, dict):
         out = {key: _finish(value) for key, value in node.items()}
-        if out.get("type") == "object" and "properties" not in out:
+        if out.get("type") == "object" and "properties" not in out and "additionalProperties" in out:
             out.setdefault("propertyNames", {"type": "string"})
         if "default" in out and out["default"] is None:
             del out["default"]
