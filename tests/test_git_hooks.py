@@ -92,6 +92,7 @@ def test_pre_commit_checks_what_is_staged_not_the_working_tree(model_repo):
 def test_pre_commit_ignores_files_no_hook_is_for(model_repo):
     model_repo.write("data/scores.yaml", BAD_RESULT)
     model_repo.write(".eval_results/notes.txt", "not yaml: [")
+    model_repo.write(".eval_results/eval.yaml", GOOD_RESULT)  # a result file, not a benchmark spec
     _git(model_repo, "add", "-A")
     proc = _git(model_repo, "commit", "-m", "data")
     assert proc.returncode == 0, proc.stdout

@@ -81,27 +81,30 @@ def test_hooks_need_no_network():
 FILE_TABLE = {
     "check-eval-results": (
         [".eval_results/gpqa.yaml", ".eval_results/hle_with_tools.yml", ".eval_results/gpqa/result.yaml",
-         ".eval_results/a/b/c.yaml"],
+         ".eval_results/a/b/c.yaml", ".eval_results/eval.yaml"],
         ["eval_results/gpqa.yaml", "models/x/.eval_results/gpqa.yaml", ".eval_results/gpqa.json",
          ".eval_results/gpqa.yaml.bak", ".eval_results/README.md", "README.md", "eval.yaml",
          ".eval_results_old/gpqa.yaml"]),
     "check-eval-spec": (
         ["eval.yaml", "eval.yml", "benchmarks/gpqa/eval.yaml", "examples/benchmark/eval.yml"],
         ["my_eval.yaml", "eval.yaml.orig", "eval.json", "evals.yaml", ".eval_results/eval.yaml.txt",
-         "Eval.yaml", "eval_yaml"]),
+         "Eval.yaml", "eval_yaml", ".eval_results/eval.yaml", ".eval_results/sub/eval.yml"]),
     "check-model-index": (
         ["README.md", "models/gpt/README.md"],
-        ["readme.md", "README.rst", "README.md.bak", "docs/README.markdown", "MY_README.md"]),
+        ["readme.md", "README.rst", "README.md.bak", "docs/README.markdown", "MY_README.md",
+         ".eval_results/README.md"]),
 }
 
 
 @pytest.mark.parametrize("hook_id", LINT_HOOKS)
 def test_files_patterns(hook_id):
-    pattern = re.compile(manifest()[hook_id]["files"])
+    hook = manifest()[hook_id]
+    files, exclude = re.compile(hook["files"]), re.compile(hook.get("exclude", "^$"))
     good, bad = FILE_TABLE[hook_id]
-    # pre-commit applies `files` with re.search to repo-relative POSIX paths
-    assert [path for path in good if not pattern.search(path)] == []
-    assert [path for path in bad if pattern.search(path)] == []
+    # pre-commit applies `files` and `exclude` with re.search to repo-relative POSIX paths
+    chosen = lambda path: bool(files.search(path)) and not exclude.search(path)  # noqa: E731
+    assert [path for path in good if not chosen(path)] == []
+    assert [path for path in bad if chosen(path)] == []
 
 
 def test_symlinks_reach_the_hook_so_links_out_of_the_repo_get_reported(tmp_path):
