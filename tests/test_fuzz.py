@@ -17,7 +17,6 @@ import copy
 import datetime
 import math
 import os
-from pathlib import Path
 from typing import Any
 
 import pytest
