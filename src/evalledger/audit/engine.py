@@ -6,6 +6,7 @@ costs what the PR changed. Findings are reported only for commits inside the ran
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,7 +246,9 @@ def _judge_stray(problem, vanished: list[Entry], commit: git.CommitChanges, mode
         matches = [s for s in problem.stray if s.benchmark == old.benchmark]
         if len(matches) != 1:
             continue
-        event = Event(EDITED, old, matches[0])
+        # reported under the entry it replaced, so the finding marks that leaderboard row
+        stray = dataclasses.replace(matches[0], task=old.task, setup=old.setup)
+        event = Event(EDITED, old, stray)
         ctx = EventContext(event, commit, model, policies(old.benchmark), lambda: None)
         for module in (edits, verify):
             findings.extend(f for f in module.check(ctx) if f.rule != edits.VALUE_CHANGED.id)
