@@ -67,5 +67,7 @@ def test_snurfy_gsm8k_model_index_paste_and_revert(tmp_path, corpus, capsys):
     assert invalid["line"] == 6  # where the lost entry was, in the parent's version
     flip = next(f for f in findings if f["rule"] == "scale-flip")
     assert flip["line"] == 16  # the model-index `value: 27.67` in the pasted file
+    # reported under the entry it replaced, so a leaderboard marks the gsm8k row
+    assert (flip["evidence"]["task"], flip["evidence"]["setup"]) == ("gsm8k", "5-shot, flexible-extract")
     code, _ = audit(repo, capsys, "--fail-on", "warning")
     assert code == 1
