@@ -135,14 +135,14 @@ def check(ctx: EventContext) -> Iterator[Finding]:
     if not flagged:
         yield ctx.finding(VALUE_CHANGED, f"{what} {verb} {change} ({new - old:+.4g}) with new evidence",
                           delta=new - old)
-    origin = ctx.origin()
     commit = ctx.commit
+    user = (event.new.source_user or "").lower()
+    if user and user in (commit.author_name.lower(), commit.author_email.split("@")[0].lower()):
+        return  # the editor is the user the entry credits: no need to ask git blame
+    origin = ctx.origin()
     if origin is not None and not same_person(origin.name, origin.email, commit.author_name,
                                               commit.author_email):
-        user = event.new.source_user or ""
-        if not (user and user.lower() in (commit.author_name.lower(),
-                                          commit.author_email.split("@")[0].lower())):
-            yield ctx.finding(VALUE_EDITED_BY_OTHER_AUTHOR,
-                              f"{what} {change} edited by {commit.author_name}; the previous value was "
-                              f"written by {origin.name} in {origin.commit[:10]}",
-                              previous_author=origin.name, previous_commit=origin.commit)
+        yield ctx.finding(VALUE_EDITED_BY_OTHER_AUTHOR,
+                          f"{what} {change} edited by {commit.author_name}; the previous value was "
+                          f"written by {origin.name} in {origin.commit[:10]}",
+                          previous_author=origin.name, previous_commit=origin.commit)
