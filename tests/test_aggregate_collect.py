@@ -165,3 +165,35 @@ def test_audit_marks_rows_whose_history_has_findings(tmp_path, capsys):
     assert set(board["org/edited"]["flags"].split()) <= {f["rule"] for f in flags}
     assert doc["flags"] == len(flags)
     assert "leaderboard_flags" in (world.bench.path / "README.md").read_text()
+
+
+def test_submission_folders_in_a_shallow_checkout_are_a_clear_error(tmp_path, capsys):
+    import json
+    import os
+
+    from evalledger.cli import main
+
+    world = World(tmp_path)
+    world.bench.write("submissions/org-a/.eval_results/r.yaml", entry("alpha", 55.0))
+    world.bench.commit("submission")
+    world.bench.write("notes.md", "later work\n")
+    world.bench.commit("unrelated")
+    world.bench.git("push", "-q", "origin", "HEAD:main")
+    argv = ["aggregate", "--models-dir", "submissions", "--benchmark-id", "acme/bench", "--format", "json",
+            "--cache-dir", str(tmp_path / "cache")]
+    shallow = world.clone("shallow", "--depth", "1")  # what actions/checkout gives by default
+    cwd = os.getcwd()
+    try:
+        os.chdir(shallow.path)
+        code = main(argv)
+        captured = capsys.readouterr()
+        assert code == 2 and "shallow checkout" in captured.err and "fetch-depth: 0" in captured.err
+        deep = world.clone("deep")
+        os.chdir(deep.path)
+        code = main(argv)
+        doc = json.loads(capsys.readouterr().out)
+    finally:
+        os.chdir(cwd)
+    assert code == 0 and doc["rows"] == 1
+    board = rows_by_model(deep.path / "leaderboard/leaderboard.csv")
+    assert board["org-a"]["commit"] == deep.head("HEAD~1")

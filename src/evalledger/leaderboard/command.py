@@ -158,6 +158,7 @@ class Run:
     def generate(self) -> dict[str, Any]:
         args = self.args
         inputs = read_inputs(args, self.root)
+        self._check_shallow(inputs)
         # fetched again on every attempt: after a rejected push the model repos may have moved
         # too, and regenerating from stale snapshots could overwrite a fresher leaderboard
         for snapshot in fetch.fetch_all(inputs.sources, self.options, max(1, args.jobs)):
@@ -222,6 +223,22 @@ class Run:
             "warnings": [{"path": f.path, "line": f.line, "rule": f.rule, "message": f.message}
                          for f in inputs.warnings],
         }
+
+    def _check_shallow(self, inputs: Inputs) -> None:
+        """Submission folders take their commit from the benchmark repo's history; in a shallow
+        clone the oldest commit seems to add every file, so a folder untouched since would get the
+        wrong commit (and the board would change on every run)."""
+        folders = [s for s in inputs.sources if s.kind == "dir"]
+        if not folders or self.git_root is None or not git.is_shallow(self.git_root):
+            return
+        cut = git.shallow_commits(self.git_root)
+        for source in folders:
+            found = git.last_commit(self.git_root, source.location)
+            if found and found[0] in cut:
+                raise UsageError(
+                    f"shallow checkout: the commit that last changed {source.url} is beyond this "
+                    "clone's history; fetch the full history (`fetch-depth: 0` in actions/checkout, "
+                    "or `git fetch --unshallow`)")
 
     def _repo_relative(self, path: str) -> str:
         candidate = Path(path)
