@@ -161,3 +161,17 @@ def test_two_aggregations_racing_to_push_both_succeed(tmp_path, capsys):
     assert code == 0 and doc["changed"] is False, doc["written"]
     board = rows_by_model(check.path / "leaderboard/leaderboard.csv", "alpha")
     assert board["org/model1"]["value"] == "97.5"
+
+
+def test_switching_format_replaces_the_tables_in_one_commit(tmp_path, capsys):
+    world, lines = _world_with_models(tmp_path, 2)
+    world.registry(lines, commit=True)
+    assert aggregate(world, "--commit", capsys=capsys)[0] == 0
+    code, doc = aggregate(world, "--commit", "--output-format", "parquet", capsys=capsys)
+    assert code == 0 and doc["committed"]
+    assert sorted(p.name for p in (world.bench.path / "leaderboard").iterdir()) == [
+        "candidates.parquet", "leaderboard.parquet"]
+    changed = world.bench.git("show", "--name-status", "--format=", "HEAD").split("\n")
+    assert "D\tleaderboard/leaderboard.csv" in changed and "A\tleaderboard/leaderboard.parquet" in changed
+    assert "leaderboard/leaderboard.parquet" in (world.bench.path / "README.md").read_text()
+    assert world.bench.git("status", "--porcelain").strip() == ""

@@ -288,8 +288,9 @@ def run(args: argparse.Namespace) -> int:
         while True:
             attempts += 1
             result = aggregation.generate()
-            paths = [str((root / p).resolve().relative_to(git_root.resolve())) for p in result["files"]] \
-                if target else []
+            # tables we removed (other format, flags without --audit) are committed as deletions
+            paths = [_relative(root / p, git_root) for p in
+                     sorted(set(result["files"]) | set(result["written"]))] if target else []
             committed_sha = None
             if target and publish.needs_commit(target, paths):
                 committed_sha = publish.commit(target, paths, publish.message(result),
@@ -319,6 +320,10 @@ def run(args: argparse.Namespace) -> int:
     if args.strict and (result.get("unreachable") or result.get("rejected")):
         return 1
     return 0
+
+
+def _relative(path: Path, git_root: Path) -> str:
+    return str(path.parent.resolve().relative_to(git_root.resolve()) / path.name)
 
 
 RESULT_KEYS = ("changed", "committed", "pushed", "commit", "push_attempts", "error", "benchmark", "rows",

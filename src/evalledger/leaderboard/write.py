@@ -207,9 +207,11 @@ def read_table(path: Path) -> list[dict[str, str]] | None:
 
 @dataclass
 class Output:
-    """Files to write: repo-relative path -> bytes."""
+    """Files to write: repo-relative path -> bytes; ``obsolete``: our tables this run does not
+    produce (the other format, or flags without ``--audit``), removed so no stale table stays."""
 
     files: dict[str, bytes]
+    obsolete: list[str] = field(default_factory=list)
 
 
 def render(tables: Tables, *, output_dir: str, fmt: str, card_path: str | None, card_text: str | None,
@@ -235,7 +237,9 @@ def render(tables: Tables, *, output_dir: str, fmt: str, card_path: str | None, 
                 for item in config["data_files"]:
                     item["path"] = os.path.relpath(item["path"], card_dir).replace(os.sep, "/")
         files[card_path] = card(card_text, configs, tables, summary).encode("utf-8")
-    return Output(files)
+    obsolete = [f"{prefix}/{name}.{other}" if prefix else f"{name}.{other}"
+                for name in ("leaderboard", "candidates", "flags") for other in ("csv", "parquet")]
+    return Output(files, [path for path in obsolete if path not in files])
 
 
 def card(existing: str | None, configs: list[dict[str, Any]], tables: Tables, summary: dict[str, Any]) -> str:
@@ -326,11 +330,13 @@ def _section(tables: Tables, summary: dict[str, Any], top: int = 10) -> str:
 
 
 def write_files(root: Path, output: Output) -> list[str]:
-    """Write the files whose bytes differ; return their paths. Nothing is touched otherwise.
+    """Write the files whose bytes differ and remove obsolete tables; return their paths. Nothing
+    is touched otherwise.
 
     Each file goes to a temporary name and is renamed into place, so a failure never leaves a
     half-written table.
     """
+    removed = [rel for rel in output.obsolete if (root / rel).is_file()]
     changed = []
     for rel, data in sorted(output.files.items()):
         target = root / rel
@@ -350,11 +356,13 @@ def write_files(root: Path, output: Output) -> list[str]:
             staged.append((temp, target))
         for temp, target in staged:
             os.replace(temp, target)
+        for rel in removed:
+            (root / rel).unlink()
     finally:
         for temp, _ in staged:
             if temp.exists():
                 temp.unlink()
-    return changed
+    return sorted(changed + removed)
 
 
 def changes(previous: list[dict[str, str]] | None, previous_candidates: list[dict[str, str]] | None,
