@@ -352,6 +352,9 @@ def write_commit_graph(repo: str | os.PathLike[str]) -> None:
 
 # --- partial fetch and commit-back (aggregate) ---------------------------------------------------
 
+#: transports a model registry may use: never ext:: (runs commands) or other remote helpers
+_ALLOWED = {"GIT_ALLOW_PROTOCOL": "file:git:http:https:ssh"}
+
 #: upload-pack for local and file:// sources: a model repo on disk rarely enables filters, and
 #: without them git silently falls back to sending every blob.
 _LOCAL_UPLOAD_PACK = "git -c uploadpack.allowFilter=true -c uploadpack.allowAnySHA1InWant=true upload-pack"
@@ -398,7 +401,7 @@ def fetch_shallow(repo: str | os.PathLike[str], url: str, refspecs: Sequence[str
         args.append("--prune")
     if is_local_url(url):
         args.append(f"--upload-pack={_LOCAL_UPLOAD_PACK}")
-    run([*args, "origin", *refspecs], repo, timeout=timeout)
+    run([*args, "origin", *refspecs], repo, timeout=timeout, env=_ALLOWED)
 
 
 def fetch_objects(repo: str | os.PathLike[str], url: str, oids: Sequence[str], *,
@@ -411,7 +414,8 @@ def fetch_objects(repo: str | os.PathLike[str], url: str, oids: Sequence[str], *
             "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "--stdin"]
     if is_local_url(url):
         args.append(f"--upload-pack={_LOCAL_UPLOAD_PACK}")
-    run([*args, "origin"], repo, input="".join(f"{oid}\n" for oid in oids).encode(), timeout=timeout)
+    run([*args, "origin"], repo, input="".join(f"{oid}\n" for oid in oids).encode(), timeout=timeout,
+        env=_ALLOWED)
 
 
 def list_refs(repo: str | os.PathLike[str], patterns: Sequence[str]) -> list[tuple[str, str]]:
@@ -504,9 +508,9 @@ def clone_history(path: str | os.PathLike[str], url: str, commit: str, paths: Se
     upload = [f"--upload-pack={_LOCAL_UPLOAD_PACK}"] if is_local_url(url) else []
     if not (Path(path) / ".git").is_dir():
         run(["clone", "--quiet", "--no-checkout", "--filter=blob:none", *upload, url, str(path)],
-            timeout=timeout)
+            timeout=timeout, env=_ALLOWED)
     run(["fetch", "--quiet", "--no-tags", "--filter=blob:none", *upload, "origin", commit], path,
-        timeout=timeout)
+        timeout=timeout, env=_ALLOWED)
     run(["reset", "--quiet", "--soft", commit], path)
     out = run_text(["log", "--format=", "--raw", "--no-abbrev", "--no-renames", commit, "--", *paths], path)
     oids = sorted({line.split()[3] for line in out.splitlines()

@@ -332,7 +332,31 @@ RESULT_KEYS = ("changed", "committed", "pushed", "commit", "push_attempts", "err
 
 
 def result_document(result: dict[str, Any]) -> dict[str, Any]:
-    """The JSON result, keys in a fixed order (the Action's contract)."""
+    """The JSON result, keys in a fixed order (the Action's contract)::
+
+        changed         bool   a table or the card was written (or removed) this run
+        committed       bool   a commit was made (--commit/--push)
+        pushed          bool   that commit is on the remote (--push)
+        commit          str|null  sha of the commit made
+        push_attempts   int    pushes tried (0 without --push; 2+ means a race was regenerated)
+        error           str|null  why the run failed after doing work (exit 2): permission, diverged
+                               branch, pushes exhausted
+        benchmark       str    the dataset.id aggregated
+        rows, candidates, conflicts   int   leaderboard rows, candidate rows, keys in conflict
+        sources, fetched              int   model repos listed, model repos read
+        unreachable     [{model, url, ref, where, message}]   skipped repos (where: registry file:line)
+        lint_rejected   {files, entries}   unreadable files; entries kept as ineligible candidates
+        rejected        [{model, model_repo, ref, file, line, rule, message, task?}]
+        files           [str]  the tables and card this run produces (repo-relative)
+        written         [str]  the paths actually written or removed this run
+        changes         {first_run, new, removed, moved, value_changed, new_conflicts}: since the
+                        tables on disk; rows {benchmark, task, setup, model, rank, value} plus
+                        old_rank / old_value; new_conflicts rows carry values: [float]
+        top             [{benchmark, task, setup, rank, model, value, verified, community, conflict}]
+                        the first 10 rows of every (benchmark, task, setup) board
+        flags           int|null  rows in the flags table (--audit)
+        warnings        [{path, line, rule, message}]  registry warnings (duplicates)
+    """
     return {key: result.get(key) for key in RESULT_KEYS}
 
 
