@@ -50,8 +50,9 @@ def candidates(rows: int, seed: int = 11):
                     return
                 repo = repos[copy % len(repos)]
                 community = copy == 1 and len(repos) == 1
+                setup = "with tools" if task == "swe_bench" and model % 2 else ""
                 yield {
-                    "model": name, "benchmark": "acme/bench", "task": task, "setup": "with tools" if task == "swe_bench" and model % 2 else "",
+                    "model": name, "benchmark": "acme/bench", "task": task, "setup": setup,
                     "value": round(rng.uniform(10, 95), 2),
                     "commit": commits[repo] if not community else "%040x" % rng.getrandbits(160),
                     "commit_time": times[repo] + (3600 if community else 0), "repo": repo,
