@@ -196,3 +196,61 @@ def test_patch_path_is_taken_for_a_value_edit(corpus):
         sources._compose = original
     assert calls == [] and [e.value for e in result.entries][:2] == [70.2, 78.1]
     assert same_entries(result, sources.parse_blob(".eval_results/x.yaml", edited))
+
+
+def flow_file(entries) -> str:
+    """One flow mapping per sequence item (``- {dataset: {...}, value: ...}``), as hand-written
+    and Hub-generated results files often are."""
+    import yaml
+
+    return "".join("- " + yaml.safe_dump(e, default_flow_style=True, sort_keys=False, width=10**6)
+                   for e in entries)
+
+
+_FLOW_VALUE = r"(?<=: )[^,{}\[\]\n]*?(?=,|\}|$)"
+
+
+@settings(max_examples=250, deadline=None)
+@given(entries_st, st.data())
+def test_edited_flow_items_parse_the_same_as_the_full_loader(entries, draw):
+    """Flow-style items with scalar texts rewritten in place (the flow patch path) give exactly
+    what parsing the new file from scratch gives, or the parser falls back to it."""
+    import re
+
+    from evalledger.audit.sources import BlobParser
+
+    first = flow_file(entries)
+    spans = [m.span() for m in re.finditer(_FLOW_VALUE, first, re.M)]
+    replacements = st.sampled_from(["0.5", "75.8", "1e3", "yes", "null", "2026-01-15", "'q'", "a: b",
+                                    "x # c", "-1", "- x", "~", "0o17", "'https://e.org/a?b=1'", "[1]", "",
+                                    "a,b", "'it''s'", '"x\\ty"', '"q"', "{a: 1}", " 7 ", "a  b", "é", "a:b",
+                                    "-.5", "'a\\b'", "x\ty", "'two\nlines'", "!!str 5", "&a 1", ".inf", "0x1F"])
+    text = first
+    for start, end in sorted(draw.draw(st.sets(st.sampled_from(spans), max_size=3)) if spans else [],
+                             reverse=True):
+        text = text[:start] + draw.draw(replacements) + text[end:]
+    second = text.encode()
+    parser = BlobParser()
+    parser.parse(".eval_results/x.yaml", first.encode())
+    assert same_entries(parser.parse(".eval_results/x.yaml", second), parse_blob(".eval_results/x.yaml", second))
+
+
+def test_flow_patch_path_is_taken_for_a_value_and_source_edit():
+    from evalledger.audit import sources
+
+    first = ("- {dataset: {id: cais/hle, task_id: hle}, value: 20.9, date: '2025-01-01', source: "
+             "{url: 'https://e.org/1', name: Eval run}, notes: no tools}\n"
+             "- {dataset: {id: openai/gsm8k, task_id: gsm8k}, value: 0.41}\n")
+    second = first.replace("20.9", "22.5").replace("e.org/1", "e.org/2").replace("0.41", "0.43")
+    parser = sources.BlobParser()
+    parser.parse(".eval_results/x.yaml", first.encode())
+    calls = []
+    original = sources._compose
+    sources._compose = lambda *a, **k: calls.append(a) or original(*a, **k)
+    try:
+        result = parser.parse(".eval_results/x.yaml", second.encode())
+    finally:
+        sources._compose = original
+    assert calls == []
+    assert [(e.value, e.source_url) for e in result.entries] == [(22.5, "https://e.org/2"), (0.43, None)]
+    assert same_entries(result, sources.parse_blob(".eval_results/x.yaml", second.encode()))

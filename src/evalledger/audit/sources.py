@@ -51,10 +51,7 @@ class Entry:
     def content(self) -> Any:
         if self.raw is None:
             return self.data
-        composed = _compose(self.raw, checked=True)
-        if isinstance(composed, yaml.SequenceNode) and composed.value:
-            return _plain(composed.value[0])
-        return None  # pragma: no cover - the text parsed when the entry was made
+        return _content(self.raw)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -73,6 +70,32 @@ class Parsed:
     line: int = 1
     # a results file that holds a legacy model-index mapping instead of a list: what it says
     stray: tuple[Entry, ...] = ()
+
+
+# item text -> its plain data, for the items parsed most recently: findings show the before and
+# after of entries parsed shortly before (an event's findings share them; an edit's "after" is the
+# next edit's "before"), so most are served without parsing the text again. Bounded: memory stays
+# flat. Callers share the data: it is read, never changed.
+_CONTENT: dict[bytes, Any] = {}
+_CONTENT_SIZE = 2048
+
+
+def _remember_content(raw: bytes, data: Any) -> None:
+    if len(_CONTENT) >= _CONTENT_SIZE:
+        del _CONTENT[next(iter(_CONTENT))]
+    _CONTENT[raw] = data
+
+
+def _content(raw: bytes) -> Any:
+    data = _CONTENT.get(raw)
+    if data is not None:
+        return data
+    composed = _compose(raw, checked=True)
+    if isinstance(composed, yaml.SequenceNode) and composed.value:
+        data = _plain(composed.value[0])
+        _remember_content(raw, data)
+        return data
+    return None  # pragma: no cover - the text parsed when the entry was made
 
 
 def is_tracked(path: str) -> bool:
@@ -178,13 +201,17 @@ class BlobParser:
                         return None
                     item = composed.value[0]
                     try:
-                        found = _item_entries(item, path, line - 1, chunk)
+                        item_data = _plain(item) if isinstance(item, yaml.MappingNode) else None
+                        found = _item_entries(item, path, line - 1, chunk, item_data)
                     except _Refuse:
                         return None
-                    if found and isinstance(item, yaml.MappingNode):
+                    if found and item_data is not None:
+                        _remember_content(chunk, item_data)
                         if len(self._at) > self._size:
                             self._at.clear()
-                        self._at[(path, line)] = (chunk, _plain(item), found, _leaves(item))
+                        shape = _flow_template(item, chunk) if item.flow_style else _leaves(item)
+                        if shape is not None:
+                            self._at[(path, line)] = (chunk, item_data, found, shape)
                 cache[key] = found
                 if len(cache) > self._size:
                     cache.popitem(last=False)
@@ -199,6 +226,8 @@ class BlobParser:
         if previous is None:
             return None
         old_chunk, old_data, old_entries, leaves = previous
+        if isinstance(leaves, tuple):
+            return self._patched_flow(path, line, chunk, previous)
         old_lines, new_lines = old_chunk.split(b"\n"), chunk.split(b"\n")
         if len(old_lines) != len(new_lines):
             return None
@@ -226,8 +255,116 @@ class BlobParser:
         entry = old_entries[0]
         found = _entry_from(data, path, entry.line, entry.value_line, chunk)
         if found:
+            _remember_content(chunk, data)
             self._at[(path, line)] = (chunk, data, found, leaves)
         return found
+
+
+    def _patched_flow(self, path: str, line: int, chunk: bytes, previous: tuple) -> tuple[Entry, ...] | None:
+        """A flow-style item (``- {dataset: {id: a, task_id: b}, value: 1, ...}``) with only scalar
+        texts rewritten: everything between the scalars (keys, braces, commas, spacing, comments)
+        must be byte-identical, and each new scalar must be one the loader reads the same way in
+        that place (plain without indicators, or quoted without escapes). Else: None (full parse)."""
+        _, old_data, old_entries, (gaps, leaves) = previous
+        if len(chunk) > _FAST_MAX_BYTES:
+            return None
+        try:
+            text = chunk.decode("utf-8")
+        except UnicodeDecodeError:  # pragma: no cover - _by_items decoded the whole file
+            return None
+        if not text.startswith(gaps[0]):
+            return None
+        pos = len(gaps[0])
+        data = dict(old_data)
+        copied: set[tuple] = set()
+        for (keys, style), gap in zip(leaves, gaps[1:]):
+            if style:
+                if not text.startswith(style, pos):
+                    return None
+                end = text.find(style, pos + 1)
+                if end < 0:
+                    return None
+                value: Any = text[pos + 1:end]
+                if not value.isprintable() or (style == '"' and "\\" in value):
+                    return None
+                pos = end + 1
+            else:
+                match = _FLOW_PLAIN.match(text, pos)
+                if match is None:
+                    return None
+                value = match.group()
+                if not value.isprintable():
+                    return None
+                pos = match.end()
+                tag = _resolve_plain_tag(value)
+                if tag != "str":
+                    value = _construct_scalar(tag, value, None)
+            if not text.startswith(gap, pos):
+                return None
+            pos += len(gap)
+            target = data
+            for depth in range(len(keys) - 1):  # copy along the path only: the old data is still in use
+                if keys[:depth + 1] not in copied:
+                    target[keys[depth]] = dict(target[keys[depth]])
+                    copied.add(keys[:depth + 1])
+                target = target[keys[depth]]
+            target[keys[-1]] = value
+        if pos != len(text):
+            return None
+        entry = old_entries[0]
+        found = _entry_from(data, path, entry.line, entry.value_line, chunk)
+        if found:
+            _remember_content(chunk, data)
+            self._at[(path, line)] = (chunk, data, found, (gaps, leaves))
+        return found
+
+
+# a plain scalar in a flow mapping, as one token: no indicator first ('-' only before a digit), no
+# flow indicators, ':', '#' or quotes anywhere, single spaces inside, none at either end
+_FLOW_PLAIN = re.compile(r"(?:[^\s\-?:,\[\]{}#&*!|>'\"%@`]|-(?=[0-9.]))[^\s,\[\]{}#:'\"]*(?: [^\s,\[\]{}#:'\"]+)*")
+
+
+def _flow_template(item: yaml.MappingNode, chunk: bytes) -> tuple[tuple[str, ...], tuple] | None:
+    """A one-line flow mapping cut into the text between its scalar values (gaps) and the values'
+    (key path, quote style); None for anything else (sequences, non-plain keys, duplicate keys,
+    multi-line scalars)."""
+    if item.start_mark.line != item.end_mark.line:
+        return None
+    text = chunk.decode("utf-8")
+    spans: list[tuple[int, int, tuple, str]] = []
+    work: list[tuple[yaml.MappingNode, tuple]] = [(item, ())]
+    str_tag = YAML_TAG + "str"
+    while work:
+        node, keys = work.pop()
+        names = [key.value for key, _ in node.value]
+        if not node.flow_style or len(set(names)) != len(names):
+            return None
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode) or key.style or key.tag != str_tag:
+                return None
+            if isinstance(value, yaml.MappingNode):
+                work.append((value, keys + (key.value,)))
+            elif isinstance(value, yaml.ScalarNode) and value.style in (None, "", "'", '"') \
+                    and value.start_mark.line == value.end_mark.line:
+                start, end = value.start_mark.index, value.end_mark.index
+                raw = text[start:end]
+                if value.style:  # quoted: the text between the quotes is the value, no escapes
+                    if len(raw) < 2 or raw[-1] != value.style or value.style in raw[1:-1] \
+                            or "\\" in raw or raw[1:-1] != value.value:
+                        return None
+                elif _FLOW_PLAIN.fullmatch(raw) is None or raw != value.value:
+                    return None
+                spans.append((start, end, keys + (key.value,), value.style or ""))
+            else:
+                return None
+    spans.sort()
+    gaps, leaves, pos = [], [], 0
+    for start, end, keys, style in spans:
+        gaps.append(text[pos:start])
+        leaves.append((keys, style))
+        pos = end
+    gaps.append(text[pos:])
+    return tuple(gaps), tuple(leaves)
 
 
 # `key: plain scalar` on one line (optionally after the item's "- "), no comment, no flow or
@@ -445,12 +582,15 @@ def _plain(node: yaml.Node, depth: int = 0) -> Any:
     raise _Refuse
 
 
-def _item_entries(item: yaml.Node, path: str, line_offset: int, raw: bytes) -> tuple[Entry, ...]:
-    """The entry of one sequence item, read straight from composed nodes (one pass)."""
+def _item_entries(item: yaml.Node, path: str, line_offset: int, raw: bytes,
+                  data: Any = None) -> tuple[Entry, ...]:
+    """The entry of one sequence item, read straight from composed nodes (one pass); ``data``:
+    the item's plain data when the caller has it already."""
     if not isinstance(item, yaml.MappingNode):
         _plain(item)  # refuses what the full loader must judge; a non-mapping item is no entry
         return ()
-    data = _plain(item)
+    if data is None:
+        data = _plain(item)
     line = item.start_mark.line + 1 + line_offset
     value_line = line
     for key, value in item.value:
