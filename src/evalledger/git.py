@@ -104,6 +104,19 @@ class BlobReader:
         self._proc.stdout.read(1)  # trailing newline
         return Blob(oid, data)
 
+    def read_typed(self, spec: str) -> tuple[str | None, str | None, bytes | None]:
+        """(object type, object id, content) of any object; (None, None, None) when missing."""
+        assert self._proc.stdin and self._proc.stdout
+        self._proc.stdin.write(spec.encode() + b"\n")
+        self._proc.stdin.flush()
+        header = self._proc.stdout.readline().decode().rstrip("\n")
+        parts = header.split(" ")
+        if len(parts) != 3 or not parts[2].isdigit():
+            return None, None, None
+        data = self._proc.stdout.read(int(parts[2]))
+        self._proc.stdout.read(1)
+        return parts[1], parts[0], data
+
     def read_many(self, specs: Iterable[str]) -> Iterator[Blob]:
         for spec in specs:
             yield self.read(spec)
@@ -342,6 +355,97 @@ def blame_line(repo: str | os.PathLike[str], rev: str, path: str, line: int
         elif item.startswith("author-mail "):
             email = item[12:].strip("<>")
     return commit, name, email
+
+
+class Pending:
+    """A git command started now and read later, so several can run at once (each git process
+    costs a few milliseconds to start; a PR-sized audit is mostly that)."""
+
+    def __init__(self, args: Sequence[str], repo: str | os.PathLike[str]) -> None:
+        self._proc = subprocess.Popen(["git", *args], cwd=repo, stdout=subprocess.PIPE,
+                                      stderr=subprocess.DEVNULL, env=git_env())
+
+    def result(self) -> tuple[int, bytes]:
+        """(exit status, stdout)."""
+        out, _ = self._proc.communicate()
+        return self._proc.returncode, out
+
+
+def repo_state_revs(path: str | os.PathLike[str], revs: Sequence[str]
+                    ) -> tuple[Path, bool, list[str]] | None:
+    """(work tree root, is shallow, commit ids of ``revs``) in one git call; None when any of it
+    fails (the caller asks again one by one for a precise message). Revisions that look like
+    options are refused (None), never passed."""
+    if any(not rev or rev.startswith("-") for rev in revs):
+        return None
+    start = Path(path)
+    if not start.is_dir():
+        start = start.parent
+    try:
+        out = run_text(["rev-parse", "--show-toplevel", "--is-shallow-repository",
+                        *(f"{rev}^{{commit}}" for rev in revs)], cwd=start).split("\n")
+    except (GitError, FileNotFoundError, NotADirectoryError):
+        return None
+    shas = [line.strip() for line in out[2:2 + len(revs)]]
+    if len(shas) != len(revs) or any(len(sha) not in (40, 64) or not all(c in "0123456789abcdef" for c in sha)
+                                     for sha in shas):
+        return None
+    return Path(out[0].strip()), out[1].strip() == "true", shas
+
+
+def tree_files(blobs: "BlobReader", rev: str, paths: Sequence[str]) -> dict[str, str] | None:
+    """``ls_tree(repo, rev, paths)`` read through an open ``cat-file --batch`` (no new process):
+    path -> blob id of the files under ``paths`` at ``rev``, in ls-tree's order. None for
+    repositories whose object ids are not SHA-1 (the caller uses ls_tree)."""
+    files: dict[str, str] = {}
+    # the root tree lists entries in git's order: a tree sorts as if its name ended in "/"
+    for top in sorted(paths, key=lambda p: p + "/"):
+        kind, oid, data = blobs.read_typed(f"{rev}:{top}")
+        if kind == "blob":
+            files[top] = oid
+        elif kind == "tree":
+            if len(oid or "") != 40:
+                return None
+            files.update(_tree_blobs(blobs, top, data or b""))
+    return files
+
+
+def _tree_blobs(blobs: "BlobReader", prefix: str, tree: bytes) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for mode, name, child in parse_tree(tree):
+        full = f"{prefix}/{name}"
+        if mode == "40000":
+            _, _, sub = blobs.read_typed(child)
+            files.update(_tree_blobs(blobs, full, sub or b""))
+        elif mode != "160000":
+            files[full] = child
+    return files
+
+
+def blame_lines(repo: str | os.PathLike[str], rev: str, path: str, lines: Sequence[int]) -> Pending:
+    """Start one ``git blame`` for several lines of one file; read it with ``parse_blame``."""
+    ranges = [arg for line in sorted(set(lines)) for arg in ("-L", f"{line},{line}")]
+    return Pending(["blame", "--porcelain", *ranges, rev, "--", path], repo)
+
+
+def parse_blame(out: bytes) -> dict[int, tuple[str, str, str]]:
+    """``blame --porcelain`` output -> final line -> (commit, author name, author email).
+    Porcelain prints a commit's author only at its first line, so it is remembered by commit."""
+    authors: dict[str, list[str]] = {}
+    lines: dict[int, str] = {}
+    current = None
+    for item in out.decode("utf-8", "replace").split("\n"):
+        if not item or item.startswith("\t"):
+            continue
+        head = item.split(" ")
+        if len(head) >= 3 and len(head[0]) in (40, 64) and head[1].isdigit() and head[2].isdigit():
+            current = authors.setdefault(head[0], ["", ""])
+            lines[int(head[2])] = head[0]
+        elif current is not None and item.startswith("author "):
+            current[0] = item[7:]
+        elif current is not None and item.startswith("author-mail "):
+            current[1] = item[12:].strip("<>")
+    return {line: (commit, *authors[commit]) for line, commit in lines.items()}
 
 
 def write_commit_graph(repo: str | os.PathLike[str]) -> None:
