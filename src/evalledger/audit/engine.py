@@ -18,7 +18,7 @@ from evalledger.audit.rules import EVENT_MODULES, edits, retraction, verify
 from evalledger.audit.rules.copies import Claim
 from evalledger.audit.rules.published import PublishedRow, check_rows
 from evalledger.audit.sources import WALK_PATHS, Entry, is_tracked
-from evalledger.audit.timeline import DELETED, EDITED, FILE_INVALID, Event, ParseCache, Timeline
+from evalledger.audit.timeline import DELETED, EDITED, FILE_INVALID, RESTORED, Event, ParseCache, Timeline
 from evalledger.finding import Finding
 from evalledger.policy import BenchmarkPolicy
 
@@ -111,22 +111,61 @@ def _deepen_or_fail(repo: Path, deepen: bool, why: str) -> None:
         raise AuditError(f"{repo} is a shallow clone and {why}; --deepen failed: {exc.stderr or exc}") from None
 
 
+def _split_range(rev_range: str) -> tuple[str, str] | None:
+    if "..." in rev_range:
+        base_rev, head_rev = rev_range.split("...", 1)
+    elif ".." in rev_range:
+        base_rev, head_rev = rev_range.split("..", 1)
+    else:
+        return None
+    return base_rev or "HEAD", head_rev or "HEAD"
+
+
+def _quick_range(repo: str | os.PathLike[str], rev_range: str | None
+                 ) -> tuple[Path, str, str, git.Pending] | None:
+    """The common PR case in few git processes: toplevel, shallowness and both ends in one call,
+    the merge base started (read later, while git walks). None: take the careful path, which
+    also words every error."""
+    revs = _split_range(rev_range) if rev_range is not None else None
+    if revs is None:
+        return None
+    state = git.repo_state_revs(repo, revs)
+    if state is None or state[1]:  # a shallow clone needs the checks of _resolve_range
+        return None
+    top, _, (base, head) = state
+    return top, base, head, git.Pending(["merge-base", base, head], top)
+
+
 def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
               policy: BenchmarkPolicy | Mapping[str, BenchmarkPolicy] | None = None,
               published_commits: Iterable[str] | Mapping[str, Mapping] | Iterable[PublishedRow] | None = None,
               model: str | None = None, deepen: bool = False, write_commit_graph: bool = False,
               label: str = "") -> AuditResult:
-    state = git.repo_state(repo) if Path(repo).exists() else None
-    if state is None:
-        raise AuditError(f"{repo} is not inside a git repository")
-    top, shallow = state
-    base, head, revs = _resolve_range(top, rev_range, deepen, shallow)
-    if head is None:  # a repository without commits has no history to audit
-        return AuditResult([], model=model_id(top, model), range=rev_range)
-    if write_commit_graph:
-        git.write_commit_graph(top)
+    quick = _quick_range(repo, rev_range) if Path(repo).exists() and not write_commit_graph else None
+    pending_base = None
+    if quick is not None:
+        top, base_sha, head, pending_base = quick
+        base = None  # known once the merge base is read, after git has started walking
+        revs = [f"{base_sha}..{head}"]
+    else:
+        state = git.repo_state(repo) if Path(repo).exists() else None
+        if state is None:
+            raise AuditError(f"{repo} is not inside a git repository")
+        top, shallow = state
+        base, head, revs = _resolve_range(top, rev_range, deepen, shallow)
+        if head is None:  # a repository without commits has no history to audit
+            return AuditResult([], model=model_id(top, model), range=rev_range)
+        if write_commit_graph:
+            git.write_commit_graph(top)
     # git walks while the rest is set up
     stream = git.ChangeStream(top, revs, WALK_PATHS, oldest_first=False)
+    if pending_base is not None:
+        status, out = pending_base.result()
+        base = out.decode().strip() if status == 0 else None
+        if base is None:
+            stream.close()
+            base, head, revs = _resolve_range(top, rev_range, deepen, False)  # words the error
+            stream = git.ChangeStream(top, revs, WALK_PATHS, oldest_first=False)
     model_name = model_id(top, model)
     policies = _Policies(policy)
     result = AuditResult([], model=model_name, range=rev_range)
@@ -136,37 +175,38 @@ def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
             cache = ParseCache(lambda oid: blobs.read(oid).data)
             timeline = Timeline(cache)
             origins: dict[tuple, Origin] = {}
+            base_files: dict[str, str] = {}
             if base is not None:
-                timeline.load(git.ls_tree(top, base, WALK_PATHS))
+                listed = git.tree_files(blobs, base, WALK_PATHS)
+                base_files = git.ls_tree(top, base, WALK_PATHS) if listed is None else listed
+                timeline.load(base_files)
             files = set()
+            blamed: dict[tuple[str, int], tuple[str, str, str] | None] = {}
 
             def blame(entry: Entry) -> Origin | None:
                 if base is None:
                     return None
-                found = git.blame_line(top, base, entry.path, entry.value_line)
+                where = (entry.path, entry.value_line)
+                found = blamed[where] if where in blamed else git.blame_line(top, base, entry.path,
+                                                                              entry.value_line)
                 return Origin(*found) if found else None
 
+            applied = []
             for commit in _read_ahead(stream, cache, blobs):
                 if not commit.changes:
                     continue
                 events, problems = timeline.apply(commit.changes)
                 if not events and not problems:
                     continue
-                result.commits += 1
-                files.update(c.path for c in commit.changes)
-                for event in events:
-                    result.findings.extend(_judge(event, commit, model_name, policies, origins, blame))
-                    _remember(event, commit, origins)
-                for problem in problems:
-                    vanished = [e.old for e in events if e.kind == DELETED and e.reason == FILE_INVALID
-                                and e.old is not None and e.old.path == problem.path]
-                    if not vanished:
-                        result.findings.append(Finding(
-                            problem.path, problem.line, 1, retraction.RESULTS_FILE_INVALID.id,
-                            retraction.RESULTS_FILE_INVALID.severity,
-                            f"{problem.path} is not a valid results file: {problem.message}",
-                            commit=commit.sha, evidence={"model": model_name}))
-                    result.findings.extend(_judge_stray(problem, vanished, commit, model_name, policies))
+                if base is None:  # whole history: judged as it is read, nothing is held
+                    _judge_commit((commit, events, problems), result, files, model_name, policies,
+                                  origins, blame)
+                else:  # a range: judged once all of it is read, so its blames run together
+                    applied.append((commit, events, problems))
+            if applied:
+                blamed.update(_blame_base_entries(top, base, applied, base_files, blobs))
+                for item in applied:
+                    _judge_commit(item, result, files, model_name, policies, origins, blame)
             result.files = len(files)
             for entry in timeline.entries():
                 if entry.value is not None:
@@ -176,6 +216,71 @@ def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
                                                origin.commit if origin else None))
     finally:
         stream.close()
+    return _finish(result, published_commits, top, head, model_name, prefix)
+
+
+def _blame_base_entries(top: Path, base: str, applied: list, base_files: dict[str, str],
+                        blobs: git.BlobReader) -> dict[tuple[str, int], tuple[str, str, str] | None]:
+    """Who wrote, before the range, the values the range changes: the lines ``_judge`` would blame
+    one by one (found by replaying which keys get an origin inside the range), asked with one
+    ``git blame`` per file, the files' blames running at once. A line a batch does not answer is
+    left out and blamed on demand as before."""
+    wanted: dict[str, set[int]] = {}
+    known: set[tuple] = set()
+    for _, events, _ in applied:
+        for event in events:
+            old, new = event.old, event.new
+            if event.kind in (EDITED, RESTORED) and old is not None and new is not None \
+                    and old.value is not None and new.value is not None and old.value != new.value \
+                    and old.key not in known:
+                wanted.setdefault(old.path, set()).add(old.value_line)
+                known.add(old.key)
+            if new is not None and (old is None or old.value != new.value or old.key in known):
+                known.add(new.key)
+    started = []
+    for path, lines in wanted.items():
+        oid = base_files.get(path)
+        data = blobs.read(oid).data if oid else None
+        if not data:
+            continue
+        count = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        lines = {line for line in lines if 1 <= line <= count}  # git blame refuses the whole batch
+        if lines:
+            started.append((path, lines, git.blame_lines(top, base, path, sorted(lines))))
+    found: dict[tuple[str, int], tuple[str, str, str] | None] = {}
+    for path, lines, pending in started:
+        status, out = pending.result()
+        if status != 0:
+            continue
+        by_line = git.parse_blame(out)
+        for line in lines:
+            if line in by_line:
+                found[(path, line)] = by_line[line]
+    return found
+
+
+def _judge_commit(item: tuple, result: AuditResult, files: set, model_name: str, policies: _Policies,
+                  origins: dict[tuple, Origin], blame) -> None:
+    commit, events, problems = item
+    result.commits += 1
+    files.update(c.path for c in commit.changes)
+    for event in events:
+        result.findings.extend(_judge(event, commit, model_name, policies, origins, blame))
+        _remember(event, commit, origins)
+    for problem in problems:
+        vanished = [e.old for e in events if e.kind == DELETED and e.reason == FILE_INVALID
+                    and e.old is not None and e.old.path == problem.path]
+        if not vanished:
+            result.findings.append(Finding(
+                problem.path, problem.line, 1, retraction.RESULTS_FILE_INVALID.id,
+                retraction.RESULTS_FILE_INVALID.severity,
+                f"{problem.path} is not a valid results file: {problem.message}",
+                commit=commit.sha, evidence={"model": model_name}))
+        result.findings.extend(_judge_stray(problem, vanished, commit, model_name, policies))
+
+
+def _finish(result: AuditResult, published_commits, top: Path, head: str, model_name: str,
+            prefix: str) -> AuditResult:
     if published_commits is not None:
         rows = _published_rows(published_commits)
         result.findings.extend(check_rows(rows, lambda sha: git.commit_exists(top, sha),

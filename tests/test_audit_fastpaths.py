@@ -1,0 +1,127 @@
+"""The audit's fast paths give what the careful paths give: the PR path (one rev-parse, the merge
+base read while git walks, the base tree read through cat-file, blames batched per file) against
+the step-by-step path, on real git histories."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from evalledger import git
+from evalledger.audit import engine
+from gitutil import GitRepo
+
+
+def entry(bench: str, value: float, url: str, flow: bool) -> str:
+    if flow:
+        return f"- {{dataset: {{id: {bench}, task_id: t}}, value: {value}, source: {{url: '{url}'}}}}\n"
+    return f"- dataset:\n    id: {bench}\n    task_id: t\n  value: {value}\n  source:\n    url: {url}\n"
+
+
+def slow_audit(path, rev_range, monkeypatch):
+    with monkeypatch.context() as m:
+        m.setattr(engine, "_quick_range", lambda *a: None)
+        m.setattr(engine, "_blame_base_entries", lambda *a: {})
+        m.setattr(git, "tree_files", lambda *a: None)
+        return engine.run_audit(path, rev_range=rev_range, model="org/m")
+
+
+def summary(result):
+    return ([(f.path, f.line, f.rule, f.severity, f.message, f.commit, f.old, f.new, f.evidence)
+             for f in result.findings], result.commits, result.files, result.claims)
+
+
+# an edit script: (author, file, bench, value, new source?, flow style?, move to the other file?)
+steps = st.lists(st.tuples(st.sampled_from(["alice", "bob", "carol"]), st.sampled_from(["a", "b"]),
+                           st.sampled_from(["x/one", "x/two", "x/three"]), st.sampled_from([40.0, 41.5, 45.0, 0.45]),
+                           st.booleans(), st.booleans(), st.booleans()), min_size=2, max_size=7)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps, st.data())
+def test_pr_path_matches_the_careful_path_on_generated_histories(tmp_path_factory, monkeypatch, script, draw):
+    repo = GitRepo.init(tmp_path_factory.mktemp("h") / "m")
+    files: dict[str, dict[str, list]] = {"a": {}, "b": {}}
+    shas = []
+    for n, (author, name, bench, value, new_source, flow, move) in enumerate(script):
+        other = "b" if name == "a" else "a"
+        if move and bench in files[other]:
+            files[name][bench] = files[other].pop(bench)
+        item = files[name].setdefault(bench, [value, f"https://e.org/{n}", flow])
+        item[0] = value
+        item[2] = flow
+        if new_source:
+            item[1] = f"https://e.org/{n}"
+        for f in ("a", "b"):
+            if files[f]:
+                repo.write(f".eval_results/{f}.yaml", "".join(entry(b, *v) for b, v in files[f].items()))
+            elif (repo.path / ".eval_results" / f"{f}.yaml").exists():
+                repo.remove(f".eval_results/{f}.yaml")
+        shas.append(repo.commit(f"step {n}", author=author))
+    base = shas[draw.draw(st.integers(0, len(shas) - 2))]
+    fast = engine.run_audit(repo.path, rev_range=f"{base}..HEAD", model="org/m")
+    assert summary(fast) == summary(slow_audit(repo.path, f"{base}..HEAD", monkeypatch))
+
+
+def test_pr_path_matches_on_a_branch_whose_base_is_not_an_ancestor(tmp_path, monkeypatch):
+    repo = GitRepo.init(tmp_path / "m")
+    repo.write(".eval_results/a.yaml", entry("x/one", 40.0, "https://e.org/0", False))
+    repo.commit("add", author="alice")
+    repo.git("checkout", "-q", "-b", "pr")
+    repo.write(".eval_results/a.yaml", entry("x/one", 45.0, "https://e.org/0", False))
+    repo.commit("raise", author="bob")
+    repo.git("checkout", "-q", "main")
+    repo.write(".eval_results/b.yaml", entry("x/two", 41.5, "https://e.org/1", True))
+    repo.commit("main moves on", author="carol")
+    fast = engine.run_audit(repo.path, rev_range="main..pr", model="org/m")
+    assert [f.rule for f in fast.findings] == ["value-changed-without-evidence", "value-edited-by-other-author",
+                                               "value-raised"]
+    assert summary(fast) == summary(slow_audit(repo.path, "main..pr", monkeypatch))
+
+
+def test_pr_path_words_errors_like_the_careful_path(tmp_path):
+    repo = GitRepo.init(tmp_path / "m")
+    repo.write(".eval_results/a.yaml", entry("x/one", 40.0, "https://e.org/0", False))
+    repo.commit("add")
+    for bad, message in (("nope..HEAD", "'nope' is not a commit"), ("HEAD..nope", "'nope' is not a commit"),
+                         ("--output=x..HEAD", "is not a commit")):
+        with pytest.raises(engine.AuditError, match=message):
+            engine.run_audit(repo.path, rev_range=bad)
+    assert not (repo.path / "x").exists()
+
+
+def test_tree_files_lists_what_ls_tree_lists(tmp_path):
+    repo = GitRepo.init(tmp_path / "m")
+    for path in (".eval_results/b.yaml", ".eval_results/a.yaml", ".eval_results/sub/c.yaml",
+                 ".eval_results/sub-x.yaml", ".eval_results/sub/deeper/d.yml", "README.md", "other/e.yaml"):
+        repo.write(path, "- x\n")
+    os.symlink("a.yaml", repo.path / ".eval_results" / "link.yaml")
+    sha = repo.commit("files")
+    with git.BlobReader(repo.path) as blobs:
+        listed = git.tree_files(blobs, sha, (".eval_results", "README.md"))
+    expected = git.ls_tree(repo.path, sha, (".eval_results", "README.md"))
+    assert list(listed.items()) == list(expected.items()) and len(listed) == 7
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["alice", "bob", "carol"]), st.lists(st.integers(0, 11), min_size=1,
+                                                                               max_size=4)),
+                min_size=1, max_size=6))
+def test_batched_blame_matches_one_blame_per_line(tmp_path_factory, edits):
+    repo = GitRepo.init(tmp_path_factory.mktemp("b") / "m")
+    lines = [f"line {i}" for i in range(12)]
+    repo.write("f.yaml", "\n".join(lines) + "\n")
+    repo.commit("start", author="alice")
+    for n, (author, which) in enumerate(edits):
+        for i in which:
+            lines[i] = f"line {i} v{n}"
+        repo.write("f.yaml", "\n".join(lines) + "\n")
+        repo.commit(f"edit {n}", author=author)
+    head = repo.head()
+    wanted = [1, 3, 4, 7, 12]
+    status, out = git.blame_lines(repo.path, head, "f.yaml", wanted).result()
+    assert status == 0
+    batched = git.parse_blame(out)
+    assert batched == {line: git.blame_line(repo.path, head, "f.yaml", line) for line in wanted}
