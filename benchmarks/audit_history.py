@@ -11,10 +11,12 @@ changed-path Bloom filters, the setup the audit recommends (both sides use it). 
 3. peak RSS when the same edits are spread over 12.5k, 25k, 50k commits  target: flat (<= 1.10x)
    (and, for scale, on prefixes of the history where the edits grow with it)
 
-Wall times are the best of --repeat runs of the CLI in a fresh process, as CI runs it. The range
-ratio compares the audit's work in-process: interpreter start-up and imports (~0.1 s, constant)
-are reported separately, as no Python tool's 10-commit run can be under 1/20 of a 0.5 s run once
-they are counted. Prints a table and exits 1 when a target is missed.
+Every measure runs once per round, --repeat rounds, in an order that rotates from round to round;
+times are medians and ratios are medians of the per-round ratios (same repo, same run, so load
+from other jobs hits both sides alike). CLI runs are fresh processes, as CI runs them. The range
+target is judged on the audit's work in-process (run_audit in one warm process): interpreter
+start-up and imports (~0.1 s, constant) are what no 10-commit run of a Python tool can amortise;
+the whole-CLI ratio is printed beside it. Prints a table and exits 1 when a target is missed.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import os
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -115,39 +118,31 @@ def generate(path: Path, commits: int, edits: int, seed: int = 7) -> None:
                    capture_output=True)
 
 
-def timed(args: list[str], cwd: Path, repeat: int) -> tuple[float, float]:
-    """(best wall seconds, CPU seconds of the process tree in that run): CPU time is less
-    sensitive than wall time to other jobs sharing the machine."""
-    best, best_cpu = float("inf"), 0.0
-    for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        proc = subprocess.run(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        elapsed = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if proc.returncode not in (0, 1):
-            raise SystemExit(f"{' '.join(args)} failed: {proc.stderr.decode()}")
-        if elapsed < best:
-            best = elapsed
-            best_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return best, best_cpu
+def run_cli(args: list[str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the process tree) of one run in a fresh process, as CI runs it;
+    CPU time is less sensitive than wall time to other jobs sharing the machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(args)} failed: {proc.stderr.decode()}")
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 AUDIT = [sys.executable, "-m", "evalledger", "audit", ".", "--fail-on", "never", "--model", "org/model"]
 # the audit's own work, without interpreter start-up and imports (which a 10-commit range cannot
-# amortise): run_audit timed inside one process, best of N
+# amortise): one long-lived process runs run_audit on request ("-" for the whole history, else a
+# range) and answers with its wall time, so in-process runs rotate with the others
 IN_PROCESS = ("import sys, time\n"
               "from evalledger.audit.engine import run_audit\n"
-              "best = min(_time(run_audit) for _ in range(int(sys.argv[1])))\n")
-IN_PROCESS = ("import sys, time\n"
-              "from evalledger.audit.engine import run_audit\n"
-              "rng = sys.argv[2] or None\n"
-              "best = float('inf')\n"
-              "for _ in range(int(sys.argv[1])):\n"
+              "run_audit('.', model='org/model')  # warm: imports and first-use caches\n"
+              "for line in sys.stdin:\n"
+              "    rng = line.strip()\n"
               "    start = time.perf_counter()\n"
-              "    run_audit('.', rev_range=rng, model='org/model')\n"
-              "    best = min(best, time.perf_counter() - start)\n"
-              "print(best)\n")
+              "    run_audit('.', rev_range=None if rng == '-' else rng, model='org/model')\n"
+              "    print(time.perf_counter() - start, flush=True)\n")
 # VmHWM, not getrusage's ru_maxrss: Linux carries the parent's peak across fork+exec into the
 # child's ru_maxrss, so a child of this (large) process would report our own peak
 PEAK = ("import sys, io, contextlib\n"
@@ -158,10 +153,21 @@ PEAK = ("import sys, io, contextlib\n"
         "print(int(status.split()[0]))\n")
 
 
-def in_process(cwd: Path, rev_range: str, repeat: int) -> float:
-    proc = subprocess.run([sys.executable, "-c", IN_PROCESS, str(repeat), rev_range], cwd=cwd,
-                          capture_output=True, text=True, check=True)
-    return float(proc.stdout.strip())
+class InProcess:
+    def __init__(self, cwd: Path) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-c", IN_PROCESS], cwd=cwd, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+
+    def __call__(self, rev_range: str) -> float:
+        assert self.proc.stdin and self.proc.stdout
+        self.proc.stdin.write((rev_range or "-") + "\n")
+        self.proc.stdin.flush()
+        return float(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        self.proc.wait()
 
 
 def peak_rss_kb(cwd: Path) -> int:
@@ -170,10 +176,14 @@ def peak_rss_kb(cwd: Path) -> int:
     return int(proc.stdout.strip())
 
 
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=float, default=1.0, help="fraction of 50,000 commits / 2,000 edits")
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=9, help="rounds (medians are reported)")
     parser.add_argument("--workdir", help="where to build the repos (default: a temporary directory)")
     args = parser.parse_args(argv)
     commits, edits = int(50_000 * args.size), int(2_000 * args.size)
@@ -191,26 +201,46 @@ def main(argv: list[str] | None = None) -> int:
         generate(repo, commits, edits)
         built = time.perf_counter() - start
         print(f"repo: {commits:,} commits, {edits:,} result edits (built in {built:.1f} s with fast-import);"
-              f" best of {args.repeat}")
+              f" medians of {args.repeat} rounds in rotating order")
         print(f"{'measure':<58} {'value':>11} {'target':>8} {'ok':>4}")
-        peer, peer_cpu = timed(["git", "log", "-p", "--", ".eval_results"], repo, args.repeat)
-        full, full_cpu = timed(AUDIT, repo, args.repeat)
-        full_json, _ = timed([*AUDIT, "--format", "json"], repo, args.repeat)
-        pr, _ = timed([*AUDIT, "--range", f"HEAD~{PR_COMMITS}..HEAD"], repo, args.repeat)
-        full_work = in_process(repo, "", args.repeat)
-        pr_work = in_process(repo, f"HEAD~{PR_COMMITS}..HEAD", args.repeat)
-        row("git log -p -- .eval_results (peer)", f"{peer:.3f} s")
-        row("evalledger audit, full history (text report)", f"{full:.3f} s")
-        row("evalledger audit, full history (--format json)", f"{full_json:.3f} s")
-        row(f"evalledger audit --range HEAD~{PR_COMMITS}..HEAD", f"{pr:.3f} s")
-        row("full audit / git log -p, wall", f"{full / peer:.2f}", "<= 3", full / peer <= 3)
-        row("full audit / git log -p, CPU (all processes)", f"{full_cpu / peer_cpu:.2f}")
-        row("full audit (json) / git log -p, wall", f"{full_json / peer:.2f}")
-        row("audit work in-process: full history", f"{full_work:.3f} s")
-        row(f"audit work in-process: range of {PR_COMMITS} commits", f"{pr_work:.3f} s")
-        row("PR-range / full, audit work in-process", f"{pr_work / full_work:.3f}", "< 0.05",
-            pr_work / full_work < 0.05)
-        row("PR-range / full, whole CLI incl. interpreter start-up", f"{pr / full:.3f}")
+        pr_range = f"HEAD~{PR_COMMITS}..HEAD"
+        worker = InProcess(repo)
+        measures = {
+            "peer": lambda: run_cli(["git", "log", "-p", "--", ".eval_results"], repo),
+            "full": lambda: run_cli(AUDIT, repo),
+            "full_json": lambda: run_cli([*AUDIT, "--format", "json"], repo),
+            "pr": lambda: run_cli([*AUDIT, "--range", pr_range], repo),
+            "full_work": lambda: (worker(""), 0.0),
+            "pr_work": lambda: (worker(pr_range), 0.0),
+        }
+        names = list(measures)
+        rounds: list[dict[str, tuple[float, float]]] = []
+        for n in range(args.repeat):  # rotating order: no measure always runs first or last
+            order = names[n % len(names):] + names[:n % len(names)]
+            rounds.append({name: measures[name]() for name in order})
+        worker.close()
+
+        def med(name: str, cpu: bool = False) -> float:
+            return median([r[name][1 if cpu else 0] for r in rounds])
+
+        def ratio(a: str, b: str, cpu: bool = False) -> float:  # median of the per-round ratios
+            i = 1 if cpu else 0
+            return median([r[a][i] / r[b][i] for r in rounds])
+
+        row("git log -p -- .eval_results (peer)", f"{med('peer'):.3f} s")
+        row("evalledger audit, full history (text report)", f"{med('full'):.3f} s")
+        row("evalledger audit, full history (--format json)", f"{med('full_json'):.3f} s")
+        row(f"evalledger audit --range {pr_range}", f"{med('pr'):.3f} s")
+        full_ratio = ratio("full", "peer")
+        row("full audit / git log -p, wall", f"{full_ratio:.2f}", "<= 3", full_ratio <= 3)
+        row("full audit / git log -p, CPU (all processes)", f"{ratio('full', 'peer', cpu=True):.2f}")
+        row("full audit (json) / git log -p, wall", f"{ratio('full_json', 'peer'):.2f}")
+        row("audit work in-process: full history", f"{med('full_work'):.3f} s")
+        row(f"audit work in-process: range of {PR_COMMITS} commits", f"{med('pr_work') * 1000:.1f} ms")
+        work_ratio = ratio("pr_work", "full_work")
+        row("PR-range / full, audit work in-process", f"{work_ratio:.3f}", "< 0.05", work_ratio < 0.05)
+        row("PR-range / full, whole CLI incl. interpreter start-up", f"{ratio('pr', 'full'):.3f}")
+        row("PR-range / full, whole CLI, CPU (all processes)", f"{ratio('pr', 'full', cpu=True):.3f}")
         shutil.rmtree(repo)
         # memory: the same 2,000 edits spread over a longer and longer history must not cost more;
         # a prefix of the history (edits growing with it) is shown for scale
