@@ -121,19 +121,40 @@ def _split_range(rev_range: str) -> tuple[str, str] | None:
     return base_rev or "HEAD", head_rev or "HEAD"
 
 
-def _quick_range(repo: str | os.PathLike[str], rev_range: str | None
-                 ) -> tuple[Path, str, str, git.Pending] | None:
-    """The common PR case in few git processes: toplevel, shallowness and both ends in one call,
-    the merge base started (read later, while git walks). None: take the careful path, which
-    also words every error."""
+@dataclass
+class _Quick:
+    """The common PR case started at once: one rev-parse (toplevel, shallowness, both ends and
+    their merge base), the walk and the blob reader, in parallel. Each git process costs a few
+    milliseconds to start, which is most of what a PR-sized audit costs."""
+
+    top: Path
+    head: str
+    merge_base: str
+    stream: git.ChangeStream
+    blobs: git.BlobReader
+
+
+def _quick_range(repo: str | os.PathLike[str], rev_range: str | None) -> _Quick | None:
+    """None: take the careful path (shallow clones, errors, several merge bases, a folder below
+    the work tree root), which also words every error."""
     revs = _split_range(rev_range) if rev_range is not None else None
-    if revs is None:
+    start = Path(repo)
+    # only at the work tree root, where the walk's paths need no :(top) magic (which would turn
+    # off the changed-path Bloom filters)
+    if revs is None or not (start / ".git").exists():
         return None
-    state = git.repo_state_revs(repo, revs)
-    if state is None or state[1]:  # a shallow clone needs the checks of _resolve_range
+    state = git.start_range_state(start, *revs)
+    if state is None:
         return None
-    top, _, (base, head) = state
-    return top, base, head, git.Pending(["merge-base", base, head], top)
+    stream = git.ChangeStream(start, [f"{revs[0]}..{revs[1]}"], WALK_PATHS, oldest_first=False)
+    blobs = git.BlobReader(start)
+    found = git.read_range_state(state)
+    if found is None or found[1] or found[0].resolve() != start.resolve():
+        stream.close()
+        blobs.close()
+        return None  # a shallow clone needs the checks of _resolve_range
+    top, _, _, head, merge_base = found
+    return _Quick(top, head, merge_base, stream, blobs)
 
 
 def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
@@ -142,12 +163,10 @@ def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
               model: str | None = None, deepen: bool = False, write_commit_graph: bool = False,
               label: str = "") -> AuditResult:
     quick = _quick_range(repo, rev_range) if Path(repo).exists() and not write_commit_graph else None
-    pending_base = None
+    blobs_early = None
     if quick is not None:
-        top, base_sha, head, pending_base = quick
-        base = None  # known once the merge base is read, after git has started walking
-        revs = [f"{base_sha}..{head}"]
-    else:
+        top, head, base, stream, blobs_early = quick.top, quick.head, quick.merge_base, quick.stream, quick.blobs
+    if quick is None:
         state = git.repo_state(repo) if Path(repo).exists() else None
         if state is None:
             raise AuditError(f"{repo} is not inside a git repository")
@@ -157,21 +176,14 @@ def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
             return AuditResult([], model=model_id(top, model), range=rev_range)
         if write_commit_graph:
             git.write_commit_graph(top)
-    # git walks while the rest is set up
-    stream = git.ChangeStream(top, revs, WALK_PATHS, oldest_first=False)
-    if pending_base is not None:
-        status, out = pending_base.result()
-        base = out.decode().strip() if status == 0 else None
-        if base is None:
-            stream.close()
-            base, head, revs = _resolve_range(top, rev_range, deepen, False)  # words the error
-            stream = git.ChangeStream(top, revs, WALK_PATHS, oldest_first=False)
+        # git walks while the rest is set up
+        stream = git.ChangeStream(top, revs, WALK_PATHS, oldest_first=False)
     model_name = model_id(top, model)
     policies = _Policies(policy)
     result = AuditResult([], model=model_name, range=rev_range)
     prefix = f"{label}/" if label else ""
     try:
-        with git.BlobReader(top) as blobs:
+        with blobs_early or git.BlobReader(top) as blobs:
             cache = ParseCache(lambda oid: blobs.read(oid).data)
             timeline = Timeline(cache)
             origins: dict[tuple, Origin] = {}
