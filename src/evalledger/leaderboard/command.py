@@ -9,6 +9,9 @@ Exit codes: 0 done (unreachable repos and rejected results are reported, not fat
 ``--strict`` when some repo was unreachable or some result rejected, 2 bad usage or input
 (registry line, eval.yaml, detached HEAD, no permission, pushes exhausted).
 
+An unreachable repo keeps its rows from the previous tables, marked ``stale`` (``carry.py``);
+``--drop-unreachable`` leaves them out instead (the behaviour before stale rows).
+
 ``--format json`` prints the result document the Action reads (see ``result_document``).
 """
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 from evalledger import git
 from evalledger.cli import UsageError
 from evalledger.finding import ERROR, Finding
-from evalledger.leaderboard import fetch, publish, sources as sources_mod, write
+from evalledger.leaderboard import carry, fetch, publish, sources as sources_mod, write
 from evalledger.leaderboard.collect import collect, lint_function
 from evalledger.leaderboard.select import CandidateTable, select
 from evalledger.policy import BenchmarkPolicy, load_policy
@@ -67,6 +70,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--audit", action="store_true",
                         help="audit each model repo's result history and mark rows with findings "
                              "(fetches history)")
+    parser.add_argument("--drop-unreachable", action="store_true",
+                        help="leave out the rows of model repos that cannot be fetched (default: keep "
+                             "their rows from the previous tables, marked stale)")
     parser.add_argument("--strict", action="store_true",
                         help="exit 1 when a repo was unreachable or a result was rejected")
     parser.add_argument("--format", choices=("auto", "text", "json", "github"), default="auto")
@@ -163,6 +169,11 @@ class Run:
         # too, and regenerating from stale snapshots could overwrite a fresher leaderboard
         for snapshot in fetch.fetch_all(inputs.sources, self.options, max(1, args.jobs)):
             self.snapshots[snapshot.source.identity] = snapshot
+        out_dir = self._repo_relative(args.output_dir)
+        ext = "parquet" if args.output_format == "parquet" else "csv"
+        previous = write.read_table(self.root / out_dir / f"leaderboard.{ext}")
+        previous_candidates = write.read_table(self.root / out_dir / f"candidates.{ext}")
+        carried = None
         table = CandidateTable()
         rejected: list[dict[str, Any]] = []
         unreachable = []
@@ -170,8 +181,16 @@ class Run:
         for source in inputs.sources:
             snapshot = self.snapshots[source.identity]
             if snapshot.error is not None:
+                kept = []
+                if not args.drop_unreachable:
+                    if carried is None:
+                        carried = carry.Previous(previous_candidates if previous_candidates is not None
+                                                 else carry.load_previous(self.root, out_dir, ext))
+                    kept = carried.rows_for(source, args.include_pull_requests)
+                    for row in kept:
+                        table.add(**row)
                 unreachable.append({"model": source.model, "url": source.url, "ref": source.ref,
-                                    "where": source.where, "message": snapshot.error})
+                                    "where": source.where, "message": snapshot.error, "kept": len(kept)})
                 continue
             got = collect(snapshot, benchmark_id=inputs.benchmark_id, task_ids=inputs.task_ids,
                           policy=inputs.policy, spec=inputs.spec, lint=self.lint)
@@ -184,11 +203,8 @@ class Run:
         if args.audit:
             flags, flagged = self._audit(inputs)
         tables = write.build_tables(selection, flags, flagged, directions)
-        out_dir = self._repo_relative(args.output_dir)
+        stale = [{c: getattr(row, c) for c in STALE_FIELDS} for row in tables.leaderboard if row.stale]
         card_path = None if args.no_card else self._repo_relative(args.card)
-        ext = "parquet" if args.output_format == "parquet" else "csv"
-        previous = write.read_table(self.root / out_dir / f"leaderboard.{ext}")
-        previous_candidates = write.read_table(self.root / out_dir / f"candidates.{ext}")
         card_text = None
         if card_path:
             try:
@@ -197,7 +213,8 @@ class Run:
                 card_text = None
             except (OSError, UnicodeDecodeError) as exc:
                 raise UsageError(f"cannot read the dataset card {card_path}: {exc}") from exc
-        summary = {"sources": len(inputs.sources), "conflicts": selection.conflicts}
+        summary = {"sources": len(inputs.sources), "conflicts": selection.conflicts, "stale": len(stale),
+                   "drop_unreachable": args.drop_unreachable}
         try:
             output = write.render(tables, output_dir=out_dir, fmt=args.output_format, card_path=card_path,
                                   card_text=card_text, summary=summary)
@@ -214,6 +231,7 @@ class Run:
             "sources": len(inputs.sources),
             "fetched": len(inputs.sources) - len(unreachable),
             "unreachable": unreachable,
+            "stale": stale,
             "lint_rejected": {"files": sum(1 for r in rejected if "task" not in r),
                               "entries": ineligible},
             "rejected": rejected,
@@ -322,12 +340,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+STALE_FIELDS = ("benchmark", "task", "setup", "model", "model_repo", "ref", "commit", "rank", "value")
+
+
 def _relative(path: Path, git_root: Path) -> str:
     return str(path.parent.resolve().relative_to(git_root.resolve()) / path.name)
 
 
 RESULT_KEYS = ("changed", "committed", "pushed", "commit", "push_attempts", "error", "benchmark", "rows",
-               "candidates", "conflicts", "sources", "fetched", "unreachable", "lint_rejected", "rejected",
+               "candidates", "conflicts", "sources", "fetched", "unreachable", "stale", "lint_rejected", "rejected",
                "files", "written", "changes", "top", "flags", "warnings")
 
 
@@ -344,7 +365,11 @@ def result_document(result: dict[str, Any]) -> dict[str, Any]:
         benchmark       str    the dataset.id aggregated
         rows, candidates, conflicts   int   leaderboard rows, candidate rows, keys in conflict
         sources, fetched              int   model repos listed, model repos read
-        unreachable     [{model, url, ref, where, message}]   skipped repos (where: registry file:line)
+        unreachable     [{model, url, ref, where, message, kept}]   repos that could not be fetched
+                        (where: registry file:line; kept: their candidate rows carried over from the
+                        previous tables, 0 with --drop-unreachable or when none were there)
+        stale           [{benchmark, task, setup, model, model_repo, ref, commit, rank, value}]
+                        leaderboard rows kept from unreachable repos (`stale` column true)
         lint_rejected   {files, entries}   unreadable files; entries kept as ineligible candidates
         rejected        [{model, model_repo, ref, file, line, rule, message, task?}]
         files           [str]  the tables and card this run produces (repo-relative)
@@ -367,8 +392,9 @@ def emit(result: dict[str, Any], fmt: str, stream) -> None:
         return
     if fmt == "github":
         for item in result.get("unreachable", [])[:10]:
+            kept = f" (kept {item['kept']} rows from the previous tables, marked stale)" if item.get("kept") else ""
             stream.write(f"::warning title=model repo unreachable::{_escape(item['url'])}: "
-                         f"{_escape(item['message'])}\n")
+                         f"{_escape(item['message'])}{kept}\n")
         for item in result.get("rejected", [])[:10]:
             stream.write(f"::warning title=result rejected ({item['rule']})::{_escape(item['model'])} "
                          f"{_escape(item['file'])}:{item['line']}: {_escape(item['message'])}\n")
@@ -376,7 +402,9 @@ def emit(result: dict[str, Any], fmt: str, stream) -> None:
         stream.write(f"{item['path']}:{item['line']}: warning {item['rule']} {item['message']}\n")
     if fmt == "text":
         for item in result.get("unreachable", []):
-            stream.write(f"{item['where'] or item['url']}: warning unreachable {item['url']}: {item['message']}\n")
+            kept = f" (kept {item['kept']} rows from the previous tables, marked stale)" if item.get("kept") else ""
+            stream.write(f"{item['where'] or item['url']}: warning unreachable {item['url']}: "
+                         f"{item['message']}{kept}\n")
         for item in result.get("rejected", []):
             stream.write(f"{item['model']}:{item['file']}:{item['line']}: ineligible {item['rule']} "
                          f"{item['message']}\n")
@@ -385,7 +413,8 @@ def emit(result: dict[str, Any], fmt: str, stream) -> None:
         f"leaderboard: {result.get('rows', 0)} rows, {result.get('candidates', 0)} candidates, "
         f"{result.get('conflicts', 0)} conflicts from {result.get('fetched', 0)}/{result.get('sources', 0)} "
         f"model repos; {len(changes.get('new', []))} new, {len(changes.get('moved', []))} moved, "
-        f"{len(changes.get('removed', []))} removed, {len(changes.get('new_conflicts', []))} new conflicts\n")
+        f"{len(changes.get('removed', []))} removed, {len(changes.get('new_conflicts', []))} new conflicts"
+        + (f", {len(result['stale'])} stale" if result.get("stale") else "") + "\n")
     if result.get("written"):
         stream.write("wrote " + ", ".join(result["written"]) + "\n")
     else:

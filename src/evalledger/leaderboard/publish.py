@@ -119,8 +119,15 @@ def message(summary: dict) -> str:
                        ("new conflicts", "new_conflicts")):
         if changes.get(key):
             parts.append(f"{len(changes[key])} {label}")
+    stale = summary.get("stale") or []
+    if stale:
+        parts.append(f"{len(stale)} stale")
     subject = "Update leaderboard: " + ", ".join(parts)
     body = [f"Sources: {summary.get('sources', 0)} model repos, {len(summary.get('unreachable', []))} "
             f"unreachable; {summary.get('candidates', 0)} candidates, "
             f"{summary.get('conflicts', 0)} conflicts."]
+    if stale:
+        repos = sorted({row["model_repo"] for row in stale})
+        body.append(f"Kept from the previous run, marked stale (repo could not be fetched): "
+                    f"{len(stale)} rows of {', '.join(repos)}.")
     return subject + "\n\n" + "\n".join(body) + "\n"

@@ -16,6 +16,10 @@ criticised for. A newer, lower score replaces an older, higher one.
 Rows of the same key whose eligible values differ are a **conflict**; every candidate, selected or
 not, and the conflict mark stay in the candidates table.
 
+A **stale** candidate (carried over from the previous tables because its model repo could not be
+fetched this run, see ``carry.py``) competes exactly as it did when it was last read: an outage
+must not change who wins, only say that the row could not be re-checked.
+
 Memory: a million candidates are held column-wise (``array``/``bytearray`` for numbers and flags,
 interned strings for the repeated text columns), not as a million objects; the only per-key
 structure is one dict from key to group number. See ``benchmarks/aggregate_select.py``.
@@ -50,6 +54,7 @@ class CandidateTable:
         self.entry = array("i")
         self.verified = bytearray()
         self.community = bytearray()
+        self.stale = bytearray()
 
     def __len__(self) -> int:
         return len(self.value)
@@ -58,7 +63,7 @@ class CandidateTable:
             commit_time: int, repo: str, ref: str, file: str, line: int, entry: int,
             verified: bool = False, community: bool = False, date: str | None = None,
             source_url: str | None = None, source_name: str | None = None,
-            ineligible: str | None = None) -> None:
+            ineligible: str | None = None, stale: bool = False) -> None:
         intern = sys.intern
         self.model.append(intern(model))
         self.benchmark.append(intern(benchmark))
@@ -78,6 +83,7 @@ class CandidateTable:
         self.entry.append(entry)
         self.verified.append(1 if verified else 0)
         self.community.append(1 if community else 0)
+        self.stale.append(1 if stale else 0)
 
     def add_record(self, record: ScoreRecord) -> None:
         extra = record.extra or {}
