@@ -181,12 +181,12 @@ def test_carried_rows_belong_to_the_source_by_url_model_and_ref():
 
     previous = Previous([row("HEAD"), row("v1", value="2.5"), row("refs/pr/2", community="true"),
                          row("HEAD", model="org/other"), row("HEAD", value="not a number"),
-                         row("HEAD", eligible="false", selection_reason="ineligible:unknown-task")])
+                         row("HEAD", eligible="false", selection_reason="ineligible:task-id-unknown")])
     default = ModelSource(url="https://h.co/org/m", location="x", model="org/m")
     pinned = ModelSource(url="https://h.co/org/m", location="x", model="org/m", ref="v1")
     got = previous.rows_for(default, include_pull_requests=False)
     assert [(r["ref"], r["value"], r["ineligible"]) for r in got] == [("HEAD", 1.5, None),
-                                                                      ("HEAD", 1.5, "unknown-task")]
+                                                                      ("HEAD", 1.5, "task-id-unknown")]
     assert all(r["stale"] and r["commit_time"] == 1_767_312_000 and r["entry"] == 3 for r in got)
     assert [r["value"] for r in previous.rows_for(pinned, include_pull_requests=False)] == [2.5]
     assert [r["ref"] for r in previous.rows_for(pinned, include_pull_requests=True)] == ["v1", "refs/pr/2"]

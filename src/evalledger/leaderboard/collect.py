@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from evalledger.finding import ERROR, Finding
-from evalledger.formats.results import ResultEntry, read_entries
+from evalledger.formats.results import ResultEntry, is_number, read_entries
 from evalledger.leaderboard.fetch import Snapshot
 from evalledger.policy import BenchmarkPolicy
 from evalledger.records import ScoreRecord
@@ -51,7 +51,7 @@ def _fallback_lint(data: bytes, path: str, *, spec: Any = None, policy: Any = No
         return [], [exc.to_finding(path)]
     findings = [f for f in doc.problems]
     if doc.root is None or doc.root.kind != "seq":
-        findings.append(Finding(path, 1, 1, "results-not-a-list", ERROR, "results file is not a list"))
+        findings.append(Finding(path, 1, 1, "results-not-list", ERROR, "results file is not a list"))
     return read_entries(doc.root), findings
 
 
@@ -113,11 +113,17 @@ def _entry_error(entry: ResultEntry, errors: list[Finding],
 
 
 def _policy_error(entry: ResultEntry, task_ids: frozenset[str] | None, policy: BenchmarkPolicy) -> str | None:
-    """What must hold for a leaderboard row even when lint is configured leniently."""
-    if entry.value is None or not math.isfinite(entry.value):
+    """What must hold for a leaderboard row even when lint is configured leniently.
+
+    The same checks as lint's rules of these ids (documented in the rule catalogue), repeated
+    here so no configuration of lint lets such an entry onto the board."""
+    if entry.value is None or not math.isfinite(entry.value):  # read_entries gives None for NaN/inf
+        raw = entry.node.get("value")
+        if raw is not None and is_number(raw.value) and not math.isfinite(raw.value):
+            return "value-not-finite"
         return "value-not-number"
     if task_ids is not None and entry.task_id not in task_ids:
-        return "unknown-task"
+        return "task-id-unknown"
     low, high = policy.for_task(str(entry.task_id)).bounds()
     if (low is not None and entry.value < low) or (high is not None and entry.value > high):
         return "value-out-of-bounds"
@@ -137,7 +143,8 @@ def _rejection(model: str, url: str, ref: str, path: str, finding: Finding | Non
 
 
 def _message(rule: str) -> str:
-    return {"value-not-number": "value is not a finite number",
-            "unknown-task": "task_id is not a task of this benchmark's eval.yaml",
+    return {"value-not-number": "value is not a number",
+            "value-not-finite": "value is NaN or infinite",
+            "task-id-unknown": "task_id is not a task of this benchmark's eval.yaml",
             "value-out-of-bounds": "value is outside the bounds the benchmark policy declares",
             }.get(rule, rule)

