@@ -190,3 +190,24 @@ def test_carried_rows_belong_to_the_source_by_url_model_and_ref():
     assert all(r["stale"] and r["commit_time"] == 1_767_312_000 and r["entry"] == 3 for r in got)
     assert [r["value"] for r in previous.rows_for(pinned, include_pull_requests=False)] == [2.5]
     assert [r["ref"] for r in previous.rows_for(pinned, include_pull_requests=True)] == ["v1", "refs/pr/2"]
+
+
+def test_audit_flags_of_an_unreachable_repo_are_kept_with_its_rows(tmp_path, capsys):
+    world = World(tmp_path)
+    world.model("clean", {".eval_results/r.yaml": entry("alpha", 60.0)})
+    world.model("edited", {".eval_results/r.yaml": entry("alpha", 61.0, token="tok.en.sig")})
+    world.model("edited", {".eval_results/r.yaml": entry("alpha", 79.0)}, message="bump")
+    world.registry([f"{world.url('clean')} - org/clean", f"{world.url('edited')} - org/edited"])
+    assert aggregate(world, "--audit", capsys=capsys)[0] == 0
+    first = {rel: (world.bench.path / rel).read_bytes() for rel in (*TABLES, "leaderboard/flags.csv")}
+    marks = rows_by_model(world.bench.path / TABLES[0])["org/edited"]["flags"]
+    assert marks
+    _move(world, "edited")
+    code, doc = aggregate(world, "--audit", capsys=capsys)
+    assert code == 0 and doc["unreachable"][0]["kept"] == 1
+    board = rows_by_model(world.bench.path / TABLES[0])
+    assert board["org/edited"]["flags"] == marks and board["org/edited"]["stale"] == "true"
+    assert (world.bench.path / "leaderboard/flags.csv").read_bytes() == first["leaderboard/flags.csv"]
+    _move(world, "edited", back=True)
+    assert aggregate(world, "--audit", capsys=capsys)[0] == 0
+    assert {rel: (world.bench.path / rel).read_bytes() for rel in first} == first

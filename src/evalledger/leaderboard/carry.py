@@ -13,6 +13,7 @@ written as given), and ``ref`` the registry ref (``HEAD`` by default); open pull
 removed from the registry, or whose model id changed, carries nothing: only sources listed now and
 unreachable now are carried, so stale rows last until the repo can be fetched again or is removed.
 There is no expiry by age: it would make the output depend on the clock, not on the inputs.
+With ``--audit``, the repo's rows of the previous flags table and its marks are kept the same way.
 
 The candidates table has every column a candidate needs except the entry's position in its file;
 the line stands in for it (entries of one file are in line order), so a carried row sorts and wins
@@ -89,3 +90,33 @@ def _candidate(row: dict[str, str], community: bool) -> dict[str, Any] | None:
         "date": row.get("date") or None, "source_url": row.get("source_url") or None,
         "source_name": row.get("source_name") or None, "ineligible": ineligible, "stale": True,
     }
+
+
+def previous_flags(root: Path, out_dir: str, ext: str) -> list[dict[str, str]]:
+    """The flags table on disk (``--audit``), this run's format first."""
+    for suffix in (ext, "parquet" if ext == "csv" else "csv"):
+        path = root / out_dir / f"flags.{suffix}"
+        if path.is_file():
+            return read_table(path) or []
+    return []
+
+
+def carry_flags(rows: list[dict[str, str]], stale: Iterable[ModelSource], benchmark_id: str,
+                flags: list[dict[str, Any]], flagged: dict[tuple[str, str, str, str], list[str]]) -> None:
+    """Keep the audit findings of unreachable repos too (their history cannot be read either), and
+    their marks on the carried rows: an outage must not make a flagged row look clean."""
+    models = {source.url: source.model for source in stale}
+    for row in rows:
+        model = models.get(row.get("model_repo") or "")
+        if model is None:
+            continue
+        item: dict[str, Any] = {key: (value if value != "" else None) for key, value in row.items()}
+        line = item.get("line")
+        item["line"] = int(line) if isinstance(line, str) and line.isdigit() else None
+        flags.append(item)
+        if item.get("benchmark") == benchmark_id and item.get("task") is not None:
+            key = (model, benchmark_id, str(item["task"]), item.get("setup") or "")
+            marks = flagged.setdefault(key, [])
+            if item.get("rule") and item["rule"] not in marks:
+                marks.append(item["rule"])
+                marks.sort()

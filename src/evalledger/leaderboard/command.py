@@ -202,6 +202,10 @@ class Run:
         flags = flagged = None
         if args.audit:
             flags, flagged = self._audit(inputs)
+            stale_sources = [s for s in inputs.sources if self.snapshots[s.identity].error is not None]
+            if stale_sources and not args.drop_unreachable:
+                carry.carry_flags(carry.previous_flags(self.root, out_dir, ext), stale_sources,
+                                  inputs.benchmark_id, flags, flagged)
         tables = write.build_tables(selection, flags, flagged, directions)
         stale = [{c: getattr(row, c) for c in STALE_FIELDS} for row in tables.leaderboard if row.stale]
         card_path = None if args.no_card else self._repo_relative(args.card)
