@@ -125,3 +125,79 @@ def test_batched_blame_matches_one_blame_per_line(tmp_path_factory, edits):
     assert status == 0
     batched = git.parse_blame(out)
     assert batched == {line: git.blame_line(repo.path, head, "f.yaml", line) for line in wanted}
+
+
+CARD = """---
+model-index:
+- name: m
+  results:
+  - task: {{type: text-generation}}
+    dataset: {{type: openai/gsm8k, name: GSM8K}}
+    metrics:
+    - type: exact_match
+      value: {value}
+---
+# m
+"""
+
+
+def combined_audit(path, monkeypatch):
+    """The whole history from one walk of both paths (what the split walk must equal)."""
+    class Combined:
+        def __init__(self, top, revs):
+            self.stream = git.ChangeStream(top, revs, engine.WALK_PATHS, oldest_first=False)
+
+        def commits(self, cache, blobs):
+            return engine._read_ahead(self.stream, cache, blobs)
+
+        def close(self):
+            self.stream.close()
+
+    with monkeypatch.context() as m:
+        m.setattr(engine, "_Walk", Combined)
+        return engine.run_audit(path, model="org/m")
+
+
+# a commit script on two branches: (branch, edits results?, edits README?, merge the other branch first?)
+dag_steps = st.lists(st.tuples(st.sampled_from(["main", "side"]), st.booleans(), st.booleans(), st.booleans()),
+                     min_size=2, max_size=8)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(dag_steps)
+def test_split_walk_matches_one_walk_of_both_paths(tmp_path_factory, monkeypatch, script):
+    """Whole-history audits walk .eval_results and README.md in two git processes (Bloom filters
+    serve one path each); with branches, merges and README-only commits the result is the same."""
+    repo = GitRepo.init(tmp_path_factory.mktemp("s") / "m")
+    repo.write(".eval_results/a.yaml", entry("x/one", 40.0, "https://e.org/0", False))
+    repo.write("README.md", CARD.format(value=20.0))
+    repo.commit("start")
+    repo.git("branch", "side")
+    current = "main"
+    for n, (branch, results, readme, merge) in enumerate(script):
+        if branch != current:
+            repo.git("checkout", "-q", branch)
+            current = branch
+        if merge:
+            repo.git("merge", "-q", "--no-edit", "-X", "theirs", "main" if branch == "side" else "side")
+        if results:
+            repo.write(f".eval_results/{branch}.yaml", entry(f"x/{branch}", 40.0 + n, "https://e.org/0", n % 2 == 0))
+        if readme:
+            repo.write("README.md", CARD.format(value=20.0 + n))
+        if results or readme:
+            repo.commit(f"step {n}", author=("alice", "bob")[n % 2])
+    assert summary(engine.run_audit(repo.path, model="org/m")) == summary(combined_audit(repo.path, monkeypatch))
+
+
+def test_split_walk_falls_back_for_a_readme_only_commit(tmp_path, monkeypatch):
+    repo = GitRepo.init(tmp_path / "m")
+    repo.write(".eval_results/a.yaml", entry("x/one", 40.0, "https://e.org/0", False))
+    repo.write("README.md", CARD.format(value=20.0))
+    repo.commit("start", author="alice")
+    repo.write("README.md", CARD.format(value=30.0))
+    raised = repo.commit("card only", author="bob")
+    repo.write(".eval_results/a.yaml", entry("x/one", 45.0, "https://e.org/0", False))
+    repo.commit("results only", author="bob")
+    result = engine.run_audit(repo.path, model="org/m")
+    assert ("value-raised", "README.md", raised) in {(f.rule, f.path, f.commit) for f in result.findings}
+    assert summary(result) == summary(combined_audit(repo.path, monkeypatch))

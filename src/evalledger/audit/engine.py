@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -17,7 +18,7 @@ from evalledger.audit.context import EventContext, Origin
 from evalledger.audit.rules import EVENT_MODULES, edits, retraction, verify
 from evalledger.audit.rules.copies import Claim
 from evalledger.audit.rules.published import PublishedRow, check_rows
-from evalledger.audit.sources import WALK_PATHS, Entry, is_tracked
+from evalledger.audit.sources import README, RESULTS_DIR, WALK_PATHS, Entry, is_tracked
 from evalledger.audit.timeline import DELETED, EDITED, FILE_INVALID, RESTORED, Event, ParseCache, Timeline
 from evalledger.finding import Finding
 from evalledger.policy import BenchmarkPolicy
@@ -177,7 +178,7 @@ def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
         if write_commit_graph:
             git.write_commit_graph(top)
         # git walks while the rest is set up
-        stream = git.ChangeStream(top, revs, WALK_PATHS, oldest_first=False)
+        stream = _Walk(top, revs) if base is None else git.ChangeStream(top, revs, WALK_PATHS, oldest_first=False)
     model_name = model_id(top, model)
     policies = _Policies(policy)
     result = AuditResult([], model=model_name, range=rev_range)
@@ -204,7 +205,8 @@ def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
                 return Origin(*found) if found else None
 
             applied = []
-            for commit in _read_ahead(stream, cache, blobs):
+            walked = stream.commits(cache, blobs) if isinstance(stream, _Walk) else _read_ahead(stream, cache, blobs)
+            for commit in walked:
                 if not commit.changes:
                     continue
                 events, problems = timeline.apply(commit.changes)
@@ -301,6 +303,53 @@ def _finish(result: AuditResult, published_commits, top: Path, head: str, model_
         result.findings = [_prefixed(f, prefix) for f in result.findings]
     result.findings.sort()
     return result
+
+
+class _Walk:
+    """The whole history of the result files, as two walks run at once: one of ``.eval_results``
+    and one of README.md. git (before 2.41 or so) uses the changed-path Bloom filters for a single
+    path only; with both paths in one walk it diffs every commit's tree, which takes about twice
+    as long. Both walks list commits in the order of the same revision walk, so the README.md
+    changes are merged into the commits of the first; a commit that changes README.md alone
+    (rare: a model-index edit without a results edit) sends the audit to the combined walk."""
+
+    def __init__(self, top: Path, revs: list[str]) -> None:
+        self.top, self.revs = top, revs
+        self.results = git.ChangeStream(top, revs, (RESULTS_DIR,), oldest_first=False)
+        self.readme = git.ChangeStream(top, revs, (README,), oldest_first=False)
+        self.combined: git.ChangeStream | None = None
+
+    def commits(self, cache: ParseCache, blobs: git.BlobReader) -> list[git.CommitChanges]:
+        readme: list[git.CommitChanges] = []
+        failed: list[BaseException] = []
+
+        def read() -> None:
+            try:
+                readme.extend(c for c in self.readme if c.changes)
+            except BaseException as exc:  # re-raised in the caller's thread
+                failed.append(exc)
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        try:
+            commits = _read_ahead(self.results, cache, blobs)
+        finally:
+            reader.join()
+        if failed:
+            raise failed[0]
+        position = {commit.sha: i for i, commit in enumerate(commits)}
+        if any(commit.sha not in position for commit in readme):
+            self.combined = git.ChangeStream(self.top, self.revs, WALK_PATHS, oldest_first=False)
+            return _read_ahead(self.combined, cache, blobs)
+        for commit in readme:  # README.md sorts after .eval_results/, as in the combined walk
+            i = position[commit.sha]
+            commits[i] = dataclasses.replace(commits[i], changes=commits[i].changes + commit.changes)
+        return commits
+
+    def close(self) -> None:
+        for stream in (self.results, self.readme, self.combined):
+            if stream is not None:
+                stream.close()
 
 
 def _read_ahead(newest_first: Iterable[git.CommitChanges], cache: ParseCache, blobs: git.BlobReader,
