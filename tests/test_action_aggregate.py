@@ -76,6 +76,7 @@ def test_unreachable_model_repo_is_annotated_and_skipped(tmp_path):
     code, outputs, summary, log = runner(tmp_path, fx, commit="false")
     assert code == 0 and outputs["rows"] == "3" and outputs["committed"] == "false"
     assert "::warning title=evalledger%3A model repo unreachable::file://" in log
-    assert "**Unreachable model repos (skipped)** (1)" in summary and "| gone/model |" in summary
+    assert "**Unreachable model repos (last known rows kept, marked stale)** (1)" in summary
+    assert "| gone/model |" in summary and "| 0 |" in summary  # never read before: nothing to keep
     code, _, _, log = runner(tmp_path, fx, commit="false", strict="true")
     assert code == 1 and "evalledger aggregate failed (exit 1)" in log

@@ -228,7 +228,8 @@ def test_summary_shows_changes_conflicts_and_top_rows():
     assert "| acme/alpha | main (tools) | 2 → 1 | 60.5 |" in text
     assert "Changed values" not in text and "Removed entries" not in text
     assert "| acme/alpha | diamond | 69.0, 71.0 |" in text
-    assert "**Unreachable model repos (skipped)** (1)" in text and "| gone/x | file:///gone.git | repository not found |" in text
+    assert "**Unreachable model repos (last known rows kept, marked stale)** (1)" in text
+    assert "| gone/x | file:///gone.git | 0 | repository not found |" in text
     assert "#### Idavidrein/gpqa · diamond" in text and "#### Idavidrein/gpqa · main" in text
     assert "| 1 | acme/alpha | 71.0 | ✓ |  | ⚠ |" in text
     # untrusted model names cannot break the table or inject HTML

@@ -365,8 +365,10 @@ def aggregate_summary(result: Mapping[str, Any]) -> str:
         out += ["Nothing changed since the last run: no file was touched and no commit was made.", ""]
 
     problems = [
-        *_section("Unreachable model repos (skipped)", ("Model", "Repo", "Message"),
-                  [(u.get("model"), u.get("url"), u.get("message")) for u in _items(result.get("unreachable"))]),
+        *_section("Unreachable model repos (last known rows kept, marked stale)",
+                  ("Model", "Repo", "Rows kept", "Message"),
+                  [(u.get("model"), u.get("url"), u.get("kept", 0), u.get("message"))
+                   for u in _items(result.get("unreachable"))]),
         *_section("Rejected results (failed lint, not on the board)", ("Model", "File", "Rule", "Message"),
                   [(r.get("model"), f"{r.get('file')}:{r.get('line')}", r.get("rule"), r.get("message"))
                    for r in _items(result.get("rejected"))]),
