@@ -371,35 +371,6 @@ class Pending:
         return self._proc.returncode, out
 
 
-def start_range_state(path: str | os.PathLike[str], base: str, head: str) -> Pending | None:
-    """Work tree root, shallowness, both ends of ``base..head`` and their merge base, from one
-    git process (``rev-parse A...B`` lists the merge base as ``^<id>``); read it with
-    ``read_range_state``. None for revisions that look like options (never passed to git)."""
-    if not base or not head or base.startswith("-") or head.startswith("-"):
-        return None
-    start = Path(path)
-    if not start.is_dir():
-        return None
-    return Pending(["rev-parse", "--show-toplevel", "--is-shallow-repository",
-                    f"{base}^{{commit}}...{head}^{{commit}}"], start)
-
-
-def read_range_state(pending: Pending) -> tuple[Path, bool, str, str, str] | None:
-    """(work tree root, is shallow, base, head, merge base); None when git failed or the ends
-    have no single merge base (the caller asks step by step, for a precise message)."""
-    status, raw = pending.result()
-    if status != 0:
-        return None
-    out = [line.strip() for line in raw.decode("utf-8", "replace").split("\n") if line.strip()]
-    if len(out) != 5 or not out[4].startswith("^"):
-        return None
-    head, base, merge_base = out[2], out[3], out[4][1:]
-    for sha in (head, base, merge_base):
-        if len(sha) not in (40, 64) or not all(c in "0123456789abcdef" for c in sha):
-            return None
-    return Path(out[0]), out[1] == "true", base, head, merge_base
-
-
 def tree_files(blobs: "BlobReader", rev: str, paths: Sequence[str]) -> dict[str, str] | None:
     """``ls_tree(repo, rev, paths)`` read through an open ``cat-file --batch`` (no new process):
     path -> blob id of the files under ``paths`` at ``rev``, in ls-tree's order. None for
