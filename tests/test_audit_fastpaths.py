@@ -1,6 +1,7 @@
-"""The audit's fast paths give what the careful paths give: the PR path (one rev-parse, the merge
-base read while git walks, the base tree read through cat-file, blames batched per file) against
-the step-by-step path, on real git histories."""
+"""The audit's fast paths give what the careful paths give, on real git histories: the PR path
+(ends resolved through cat-file, the merge base confirmed from the range's own walk, the base tree
+read through cat-file, blames batched per file) against the step-by-step path, and the split
+whole-history walk against one walk of both paths."""
 from __future__ import annotations
 
 import os
@@ -61,7 +62,13 @@ def test_pr_path_matches_the_careful_path_on_generated_histories(tmp_path_factor
                 repo.remove(f".eval_results/{f}.yaml")
         shas.append(repo.commit(f"step {n}", author=author))
     base = shas[draw.draw(st.integers(0, len(shas) - 2))]
-    fast = engine.run_audit(repo.path, rev_range=f"{base}..HEAD", model="org/m")
+    # the quick path is taken (and confirmed: _NotQuick would propagate) on a linear history
+    probe = engine._quick_range(repo.path, f"{base}..HEAD")
+    assert probe is not None
+    probe.stream.close()
+    probe.blobs.close()
+    fast = engine._run_audit(repo.path, rev_range=f"{base}..HEAD", policy=None, published_commits=None,
+                             model="org/m", deepen=False, write_commit_graph=False, label="", quick_ok=True)
     assert summary(fast) == summary(slow_audit(repo.path, f"{base}..HEAD", monkeypatch))
 
 

@@ -11,7 +11,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from evalledger import git
 from evalledger.audit.context import EventContext, Origin
@@ -124,38 +124,59 @@ def _split_range(rev_range: str) -> tuple[str, str] | None:
 
 @dataclass
 class _Quick:
-    """The common PR case started at once: one rev-parse (toplevel, shallowness, both ends and
-    their merge base), the walk and the blob reader, in parallel. Each git process costs a few
-    milliseconds to start, which is most of what a PR-sized audit costs."""
+    """The common PR case in the fewest git processes (each costs a few milliseconds to start,
+    which is most of what a PR-sized audit costs): the walk of the range and the blob reader,
+    started at once. Both ends are resolved through the blob reader; the walk is not
+    path-limited (a range is short) so it lists every commit with its real parents, and the
+    base is the merge base when it is a parent of a commit of the range (checked after the walk;
+    otherwise the audit starts again on the careful path)."""
 
     top: Path
     head: str
     merge_base: str
     stream: git.ChangeStream
     blobs: git.BlobReader
+    seen: set = field(default_factory=set)
+    parents: set = field(default_factory=set)
+
+    def commits(self) -> Iterator[git.CommitChanges]:
+        """The walk, with only the result files' changes kept."""
+        for commit in self.stream:
+            self.seen.add(commit.sha)
+            self.parents.update(commit.parents)
+            changes = tuple(c for c in commit.changes if _walked(c.path))
+            yield commit if len(changes) == len(commit.changes) else dataclasses.replace(commit, changes=changes)
+
+    def confirmed(self) -> bool:
+        return self.merge_base in self.parents and self.merge_base not in self.seen
+
+
+class _NotQuick(Exception):
+    pass
+
+
+def _walked(path: str) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in WALK_PATHS)
 
 
 def _quick_range(repo: str | os.PathLike[str], rev_range: str | None) -> _Quick | None:
-    """None: take the careful path (shallow clones, errors, several merge bases, a folder below
-    the work tree root), which also words every error."""
+    """None: take the careful path (shallow clones, errors, unusual layouts), which also words
+    every error."""
     revs = _split_range(rev_range) if rev_range is not None else None
     start = Path(repo)
-    # only at the work tree root, where the walk's paths need no :(top) magic (which would turn
-    # off the changed-path Bloom filters)
-    if revs is None or not (start / ".git").exists():
+    dot = start / ".git"
+    if revs is None or any(not r or r.startswith("-") for r in revs) or not (dot / "HEAD").is_file() \
+            or (dot / "shallow").exists() or any(v in os.environ for v in ("GIT_DIR", "GIT_WORK_TREE")):
         return None
-    state = git.start_range_state(start, *revs)
-    if state is None:
-        return None
-    stream = git.ChangeStream(start, [f"{revs[0]}..{revs[1]}"], WALK_PATHS, oldest_first=False)
+    stream = git.ChangeStream(start, [f"{revs[0]}..{revs[1]}"], (), oldest_first=False)
     blobs = git.BlobReader(start)
-    found = git.read_range_state(state)
-    if found is None or found[1] or found[0].resolve() != start.resolve():
+    ends = [blobs.read_typed(f"{rev}^{{commit}}") for rev in revs]
+    if any(kind != "commit" for kind, _, _ in ends):
         stream.close()
         blobs.close()
-        return None  # a shallow clone needs the checks of _resolve_range
-    top, _, _, head, merge_base = found
-    return _Quick(top, head, merge_base, stream, blobs)
+        return None
+    (_, base, _), (_, head, _) = ends
+    return _Quick(start.resolve(), head, base, stream, blobs)
 
 
 def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
@@ -163,7 +184,20 @@ def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
               published_commits: Iterable[str] | Mapping[str, Mapping] | Iterable[PublishedRow] | None = None,
               model: str | None = None, deepen: bool = False, write_commit_graph: bool = False,
               label: str = "") -> AuditResult:
-    quick = _quick_range(repo, rev_range) if Path(repo).exists() and not write_commit_graph else None
+    args = dict(rev_range=rev_range, policy=policy, published_commits=published_commits, model=model,
+                deepen=deepen, write_commit_graph=write_commit_graph, label=label)
+    try:
+        return _run_audit(repo, quick_ok=True, **args)
+    except _NotQuick:
+        return _run_audit(repo, quick_ok=False, **args)
+
+
+def _run_audit(repo: str | os.PathLike[str], *, rev_range: str | None,
+               policy: BenchmarkPolicy | Mapping[str, BenchmarkPolicy] | None,
+               published_commits: Iterable[str] | Mapping[str, Mapping] | Iterable[PublishedRow] | None,
+               model: str | None, deepen: bool, write_commit_graph: bool, label: str,
+               quick_ok: bool) -> AuditResult:
+    quick = _quick_range(repo, rev_range) if quick_ok and Path(repo).exists() and not write_commit_graph else None
     blobs_early = None
     if quick is not None:
         top, head, base, stream, blobs_early = quick.top, quick.head, quick.merge_base, quick.stream, quick.blobs
@@ -205,7 +239,14 @@ def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
                 return Origin(*found) if found else None
 
             applied = []
-            walked = stream.commits(cache, blobs) if isinstance(stream, _Walk) else _read_ahead(stream, cache, blobs)
+            if isinstance(stream, _Walk):
+                walked = stream.commits(cache, blobs)
+            elif quick is not None:
+                walked = _read_ahead(quick.commits(), cache, blobs)
+                if not quick.confirmed():
+                    raise _NotQuick
+            else:
+                walked = _read_ahead(stream, cache, blobs)
             for commit in walked:
                 if not commit.changes:
                     continue
