@@ -250,8 +250,7 @@ class BlobParser:
                 target[key] = dict(target[key])
                 target = target[key]
             value = text.decode()
-            tag = _resolve_plain_tag(value)
-            target[keys[-1]] = value if tag == "str" else _construct_scalar(tag, value, None)
+            target[keys[-1]] = _plain_value(value)
         entry = old_entries[0]
         found = _entry_from(data, path, entry.line, entry.value_line, chunk)
         if found:
@@ -296,9 +295,7 @@ class BlobParser:
                 if not value.isprintable():
                     return None
                 pos = match.end()
-                tag = _resolve_plain_tag(value)
-                if tag != "str":
-                    value = _construct_scalar(tag, value, None)
+                value = _plain_value(value)
             if not text.startswith(gap, pos):
                 return None
             pos += len(gap)
@@ -398,6 +395,25 @@ def _leaves(item: yaml.MappingNode) -> dict[int, tuple[tuple, int, bytes]]:
 
 
 _tag_resolver = yaml.resolver.Resolver()
+
+
+_PLAIN_VALUES: dict[str, Any] = {}
+
+
+def _plain_value(text: str) -> Any:
+    """A plain scalar's value, resolved and constructed as the loader does; memoised (values,
+    dates and URLs recur from version to version) and bounded. The values are immutable."""
+    try:
+        return _PLAIN_VALUES[text]
+    except KeyError:
+        pass
+    tag = _resolve_plain_tag(text)
+    value = text if tag == "str" else _construct_scalar(tag, text, None)
+    if len(_PLAIN_VALUES) >= 8192:
+        _PLAIN_VALUES.clear()
+    if not isinstance(value, (list, dict, set)):  # never share a mutable value
+        _PLAIN_VALUES[text] = value
+    return value
 
 
 def _resolve_plain_tag(value: str) -> str:
