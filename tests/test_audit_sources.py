@@ -254,3 +254,43 @@ def test_flow_patch_path_is_taken_for_a_value_and_source_edit():
     assert calls == []
     assert [(e.value, e.source_url) for e in result.entries] == [(22.5, "https://e.org/2"), (0.43, None)]
     assert same_entries(result, sources.parse_blob(".eval_results/x.yaml", second.encode()))
+
+
+@settings(max_examples=150, deadline=None)
+@given(entries_st, st.lists(st.tuples(st.sampled_from(["drop", "move", "insert", "swap"]), st.integers(0, 9),
+                                      st.booleans()), min_size=1, max_size=6), st.booleans())
+def test_items_moved_between_lines_and_files_parse_the_same(entries, script, flow):
+    """Items reused at another line or in another file (an item above was added or removed, an
+    entry moved to another file) give what parsing each version from scratch gives."""
+    import yaml
+
+    from evalledger.audit.sources import BlobParser
+
+    def text(items):
+        if flow:
+            return flow_file(items).encode()
+        return yaml.safe_dump(items, default_flow_style=False, sort_keys=False).encode() if items else b""
+
+    files = {".eval_results/a.yaml": list(entries), ".eval_results/b.yaml": list(reversed(entries))}
+    parser = BlobParser()
+    for path, items in files.items():
+        parser.parse(path, text(items))
+    for op, n, to_b in script:
+        src, dst = (".eval_results/a.yaml", ".eval_results/b.yaml") if to_b else \
+            (".eval_results/b.yaml", ".eval_results/a.yaml")
+        items = files[src]
+        if not items:
+            continue
+        item = items[n % len(items)]
+        if op == "drop":
+            items.remove(item)
+        elif op == "move":
+            items.remove(item)
+            files[dst].insert(n % (len(files[dst]) + 1), item)
+        elif op == "insert":
+            items.insert(0, {"dataset": {"id": "new/one", "task_id": "t"}, "value": n})
+        else:
+            items.reverse()
+        for path in (src, dst):
+            data = text(files[path])
+            assert same_entries(parser.parse(path, data), parse_blob(path, data))

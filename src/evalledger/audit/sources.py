@@ -5,6 +5,7 @@ number of entries, not the length of history.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections import OrderedDict
@@ -161,6 +162,8 @@ class BlobParser:
         # the last item seen at each (path, line): its text, data, entries and plain one-line leaves,
         # so an edit that only rewrites such leaves is applied to the data without parsing
         self._at: dict[tuple[str, int], tuple[bytes, dict, tuple[Entry, ...], dict]] = {}
+        # the last place each item text was seen, and its entries there
+        self._last: dict[bytes, tuple[str, int, tuple[Entry, ...]]] = {}
 
     def parse(self, path: str, data: bytes) -> Parsed:
         if path == README:
@@ -193,7 +196,9 @@ class BlobParser:
             if found is not None:
                 cache.move_to_end(key)
             else:
-                found = self._patched(path, line, chunk)
+                found = self._moved_item(path, line, chunk)
+                if found is None:
+                    found = self._patched(path, line, chunk)
                 if found is None:
                     composed = _compose(chunk, checked=True)
                     if not isinstance(composed, yaml.SequenceNode) or len(composed.value) != 1 \
@@ -215,9 +220,28 @@ class BlobParser:
                 cache[key] = found
                 if len(cache) > self._size:
                     cache.popitem(last=False)
+                if len(self._last) > self._size:
+                    self._last.clear()
+                self._last[chunk] = (path, line, found)
             entries.extend(found)
             line += chunk.count(b"\n")
         return tuple(entries)
+
+    def _moved_item(self, path: str, line: int, chunk: bytes) -> tuple[Entry, ...] | None:
+        """An item whose text was seen elsewhere (another line: an item above it was added or
+        removed; another file: the entry was moved): its entries, shifted. A parsed item's
+        entries depend on its position only through path, line and value line."""
+        seen = self._last.get(chunk)
+        if seen is None:
+            return None
+        old_path, old_line, old_entries = seen
+        shift = line - old_line
+        found = tuple(dataclasses.replace(e, path=path, line=e.line + shift, value_line=e.value_line + shift)
+                      for e in old_entries)
+        previous = self._at.get((old_path, old_line))
+        if previous is not None and previous[0] == chunk:
+            self._at[(path, line)] = (chunk, previous[1], found, previous[3])
+        return found
 
     def _patched(self, path: str, line: int, chunk: bytes) -> tuple[Entry, ...] | None:
         """The item at (path, line) with only plain one-line scalars rewritten: the previous data
