@@ -1,0 +1,115 @@
+"""Hostile input is refused no slower than parsing a valid file of the same size.
+
+Issue 2 asks that an alias bomb, 10,000-deep nesting, a 50 MB file, binary or non-UTF-8 bytes and
+``!!python/object`` tags get a clear problem "no slower than parsing a valid file of the same size":
+aliases, depth and size must be bounded *before* parsing runs away. For each hostile input this
+lints it in-process (``lint_results_bytes``: decoding, loading, every per-file rule) and compares
+with the peer, ``yaml.load(..., Loader=yaml.CSafeLoader)`` on a *valid* results file padded to the
+same byte size. Each side is timed over enough repetitions to take ~0.2 s, median of --rounds
+rounds run in alternating order. Prints a table; exits 1 when a ratio exceeds 1.
+
+    python benchmarks/hostile_input.py            # all cases, 5 rounds (the peer's parse of a
+                                                  # valid 50 MB file takes about a minute a round)
+    python benchmarks/hostile_input.py --rounds 3
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from typing import Callable
+
+import yaml
+
+from evalledger.lint.api import lint_results_bytes
+
+PATH = ".eval_results/hostile.yaml"
+ENTRY = (b"- dataset:\n    id: Idavidrein/gpqa\n    task_id: diamond\n  value: 71.0\n"
+         b"  source:\n    url: https://huggingface.co/org/model\n    name: Model Card\n")
+
+
+LOADER_RULES = {"yaml-alias-limit", "yaml-depth-limit", "file-too-large", "binary-file", "not-utf8",
+                "yaml-unsafe-tag", "yaml-syntax"}
+
+
+def valid_file_of_size(size: int) -> bytes:
+    """A valid results file of exactly ``size`` bytes: whole entries, then a comment as padding."""
+    body = ENTRY * max(1, size // len(ENTRY))
+    body = body[: max(len(ENTRY), size - 2)] if len(body) > size else body
+    while not body.endswith(b"\n"):
+        body = body[:-1]
+    padding = size - len(body)
+    if padding >= 2:
+        body += b"#" + b"x" * (padding - 2) + b"\n"
+    return body
+
+
+def alias_bomb() -> bytes:
+    lines = [b"a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for level in range(1, 10):
+        refs = b", ".join([b"*a%d" % (level - 1)] * 10)
+        lines.append(b"a%d: &a%d [%s]" % (level, level, refs))
+    return b"\n".join(lines) + b"\n"
+
+
+CASES: dict[str, Callable[[], bytes]] = {
+    "alias bomb (10^10 nodes)": alias_bomb,
+    "10,000-deep flow nesting": lambda: b"[" * 10_000 + b"]" * 10_000 + b"\n",
+    "10,000-deep block nesting": lambda: b"- " * 10_000 + b"x\n",
+    "50 MB file": lambda: ENTRY * (50 * 1024 * 1024 // len(ENTRY)),
+    "binary (NUL bytes)": lambda: b"\x00\x01\x02" * 20_000,
+    "non-UTF-8": lambda: ENTRY * 500 + b"- caf\xe9\n",
+    "!!python/object tags": lambda: b"- !!python/object/apply:os.system ['echo pwned']\n" * 1_000,
+}
+
+
+def _time(action: Callable[[], object], budget: float = 0.2) -> float:
+    """Seconds per call, repeating until ``budget`` seconds have passed (at least once)."""
+    calls, start = 0, time.perf_counter()
+    while True:
+        action()
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= budget:
+            return elapsed / calls
+
+
+def _peer(data: bytes) -> Callable[[], object]:
+    return lambda: yaml.load(data, Loader=yaml.CSafeLoader)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args(argv)
+    rows, missed = [], False
+    for name, make in CASES.items():
+        hostile = make()
+        valid = valid_file_of_size(len(hostile))
+        assert yaml.load(valid, Loader=yaml.CSafeLoader), "the peer input must be valid YAML"
+        entries, findings = lint_results_bytes(hostile, PATH)
+        # the input-level problem (the loader's), not the shape rules that follow from it
+        loader_rules = [f.rule for f in findings if f.rule in LOADER_RULES]
+        rule = loader_rules[0] if loader_rules else "(no finding!)"
+        ratios, ours, theirs = [], [], []
+        for round_ in range(args.rounds):
+            pair = [("ours", lambda: lint_results_bytes(hostile, PATH)), ("peer", _peer(valid))]
+            if round_ % 2:
+                pair.reverse()
+            timed = {label: _time(action) for label, action in pair}
+            ours.append(timed["ours"])
+            theirs.append(timed["peer"])
+            ratios.append(timed["ours"] / timed["peer"])
+        ratio = statistics.median(ratios)
+        missed |= ratio > 1.0 or not loader_rules
+        rows.append((name, f"{len(hostile):,}", rule, statistics.median(ours), statistics.median(theirs), ratio))
+    print(f"{'input':<28} {'bytes':>12}  {'finding':<18} {'lint':>10} {'parse valid':>12} {'ratio':>7}")
+    for name, size, rule, ours, theirs, ratio in rows:
+        print(f"{name:<28} {size:>12}  {rule:<18} {ours * 1e3:>8.3f}ms {theirs * 1e3:>10.3f}ms {ratio:>7.4f}")
+    print("target: every ratio <= 1 (lint of hostile input no slower than parsing valid input of its size)")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
