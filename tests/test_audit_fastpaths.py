@@ -151,7 +151,7 @@ model-index:
 def combined_audit(path, monkeypatch):
     """The whole history from one walk of both paths (what the split walk must equal)."""
     class Combined:
-        def __init__(self, top, revs):
+        def __init__(self, top, revs, early=None):
             self.stream = git.ChangeStream(top, revs, engine.WALK_PATHS, oldest_first=False)
 
         def commits(self, cache, blobs):
@@ -208,3 +208,23 @@ def test_split_walk_falls_back_for_a_readme_only_commit(tmp_path, monkeypatch):
     result = engine.run_audit(repo.path, model="org/m")
     assert ("value-raised", "README.md", raised) in {(f.rule, f.path, f.commit) for f in result.findings}
     assert summary(result) == summary(combined_audit(repo.path, monkeypatch))
+
+
+def test_early_walk_gives_what_the_engine_walk_gives(tmp_path):
+    from evalledger.audit import early, sources
+
+    assert early.PATHS == sources.WALK_PATHS
+    repo = GitRepo.init(tmp_path / "m")
+    repo.write(".eval_results/a.yaml", entry("x/one", 40.0, "https://e.org/0", False))
+    repo.write("README.md", CARD.format(value=20.0))
+    repo.commit("start", author="alice")
+    repo.write(".eval_results/a.yaml", entry("x/one", 45.0, "https://e.org/0", True))
+    repo.write("README.md", CARD.format(value=30.0))
+    repo.commit("both", author="bob")
+    walk = early.start(str(repo.path), None, False)
+    assert walk is not None and early.start(str(repo.path), "HEAD~1..HEAD", False) is None
+    try:
+        with_early = engine.run_audit(repo.path, model="org/m", early=walk)
+    finally:
+        walk.close()
+    assert with_early.findings and summary(with_early) == summary(engine.run_audit(repo.path, model="org/m"))

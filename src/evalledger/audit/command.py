@@ -81,12 +81,6 @@ def _load_policies(specs: list[str]):
 
 
 def run(args: argparse.Namespace) -> int:
-    from evalledger.audit.engine import AuditError, run_audit
-    from evalledger.audit.published import LeaderboardError, read_leaderboard
-    from evalledger.audit.registry import RULES
-    from evalledger.audit.rules import copies
-    from evalledger.report import Report, render, resolve_format
-
     repos = args.repos or ["."]
     for repo in repos:
         if not Path(repo).is_dir():
@@ -94,9 +88,28 @@ def run(args: argparse.Namespace) -> int:
     rev_range = args.rev_range
     if args.pre_commit and rev_range is None:
         rev_range = _pre_commit_range(repos[0])
+    from evalledger.audit import early
+
+    # git walks the history while Python imports the rest
+    walk = early.start(repos[0], rev_range, args.write_commit_graph) if len(repos) == 1 else None
+    try:
+        return _run(args, repos, rev_range, walk)
+    finally:
+        if walk is not None:
+            walk.close()
+
+
+def _run(args: argparse.Namespace, repos: list[str], rev_range: str | None, walk) -> int:
+    from evalledger.audit.engine import AuditError, run_audit
+    from evalledger.audit.registry import RULES
+    from evalledger.audit.rules import copies
+    from evalledger.report import Report, render, resolve_format
+
     policies = _load_policies(args.benchmark)
     rows = []
     if args.leaderboard:
+        from evalledger.audit.published import LeaderboardError, read_leaderboard  # csv, json: only here
+
         try:
             rows = read_leaderboard(args.leaderboard)
         except LeaderboardError as exc:
@@ -109,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
             result = run_audit(repo, rev_range=rev_range, policy=policies, model=args.model
                                if len(repos) == 1 else None, deepen=args.deepen,
                                write_commit_graph=args.write_commit_graph,
-                               label=repo.rstrip("/") if len(repos) > 1 else "")
+                               label=repo.rstrip("/") if len(repos) > 1 else "", early=walk)
         except AuditError as exc:
             raise UsageError(str(exc)) from None
         findings.extend(result.findings)

@@ -183,9 +183,11 @@ def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
               policy: BenchmarkPolicy | Mapping[str, BenchmarkPolicy] | None = None,
               published_commits: Iterable[str] | Mapping[str, Mapping] | Iterable[PublishedRow] | None = None,
               model: str | None = None, deepen: bool = False, write_commit_graph: bool = False,
-              label: str = "") -> AuditResult:
+              label: str = "", early: Any = None) -> AuditResult:
+    """``early``: an ``evalledger.audit.early.EarlyWalk`` of this repo's whole history, started
+    before the imports; used when it fits what is audited (else ignored; the caller closes it)."""
     args = dict(rev_range=rev_range, policy=policy, published_commits=published_commits, model=model,
-                deepen=deepen, write_commit_graph=write_commit_graph, label=label)
+                deepen=deepen, write_commit_graph=write_commit_graph, label=label, early=early)
     try:
         return _run_audit(repo, quick_ok=True, **args)
     except _NotQuick:
@@ -196,7 +198,7 @@ def _run_audit(repo: str | os.PathLike[str], *, rev_range: str | None,
                policy: BenchmarkPolicy | Mapping[str, BenchmarkPolicy] | None,
                published_commits: Iterable[str] | Mapping[str, Mapping] | Iterable[PublishedRow] | None,
                model: str | None, deepen: bool, write_commit_graph: bool, label: str,
-               quick_ok: bool) -> AuditResult:
+               quick_ok: bool, early: Any = None) -> AuditResult:
     quick = _quick_range(repo, rev_range) if quick_ok and Path(repo).exists() and not write_commit_graph else None
     blobs_early = None
     if quick is not None:
@@ -212,7 +214,11 @@ def _run_audit(repo: str | os.PathLike[str], *, rev_range: str | None,
         if write_commit_graph:
             git.write_commit_graph(top)
         # git walks while the rest is set up
-        stream = _Walk(top, revs) if base is None else git.ChangeStream(top, revs, WALK_PATHS, oldest_first=False)
+        if base is None:
+            fits = early is not None and not shallow and not write_commit_graph and early.root == top.resolve()
+            stream = _Walk(top, revs, early if fits else None)
+        else:
+            stream = git.ChangeStream(top, revs, WALK_PATHS, oldest_first=False)
     model_name = model_id(top, model)
     policies = _Policies(policy)
     result = AuditResult([], model=model_name, range=rev_range)
@@ -354,10 +360,13 @@ class _Walk:
     changes are merged into the commits of the first; a commit that changes README.md alone
     (rare: a model-index edit without a results edit) sends the audit to the combined walk."""
 
-    def __init__(self, top: Path, revs: list[str]) -> None:
+    def __init__(self, top: Path, revs: list[str], early: Any = None) -> None:
         self.top, self.revs = top, revs
-        self.results = git.ChangeStream(top, revs, (RESULTS_DIR,), oldest_first=False)
-        self.readme = git.ChangeStream(top, revs, (README,), oldest_first=False)
+        if early is not None:  # started before the imports, on HEAD (which revs resolve)
+            self.results, self.readme = early.results, early.readme
+        else:
+            self.results = git.ChangeStream(top, revs, (RESULTS_DIR,), oldest_first=False)
+            self.readme = git.ChangeStream(top, revs, (README,), oldest_first=False)
         self.combined: git.ChangeStream | None = None
 
     def commits(self, cache: ParseCache, blobs: git.BlobReader) -> list[git.CommitChanges]:
