@@ -298,8 +298,8 @@ def _blame_base_entries(top: Path, base: str, applied: list, base_files: dict[st
                 known.add(old.key)
             if new is not None and (old is None or old.value != new.value or old.key in known):
                 known.add(new.key)
-    started = []
-    for path, lines in wanted.items():
+    asked = []
+    for path, lines in wanted.items():  # all reads first: a started blame would slow them
         oid = base_files.get(path)
         data = blobs.read(oid).data if oid else None
         if not data:
@@ -307,7 +307,8 @@ def _blame_base_entries(top: Path, base: str, applied: list, base_files: dict[st
         count = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
         lines = {line for line in lines if 1 <= line <= count}  # git blame refuses the whole batch
         if lines:
-            started.append((path, lines, git.blame_lines(top, base, path, sorted(lines))))
+            asked.append((path, lines))
+    started = [(path, lines, git.blame_lines(top, base, path, sorted(lines))) for path, lines in asked]
     found: dict[tuple[str, int], tuple[str, str, str] | None] = {}
     for path, lines, pending in started:
         status, out = pending.result()
