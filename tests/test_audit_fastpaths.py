@@ -228,3 +228,17 @@ def test_early_walk_gives_what_the_engine_walk_gives(tmp_path):
     finally:
         walk.close()
     assert with_early.findings and summary(with_early) == summary(engine.run_audit(repo.path, model="org/m"))
+
+
+def test_git_binary_is_what_a_path_search_finds(tmp_path, monkeypatch):
+    import shutil
+
+    assert git.git_binary() == shutil.which("git")
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "git").write_text("#!/bin/sh\nexit 0\n")
+    (fake / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}{os.pathsep}{os.environ['PATH']}")
+    assert git.git_binary() == str(fake / "git")  # a new PATH is searched again
+    monkeypatch.setenv("PATH", f"relative{os.pathsep}{os.environ['PATH']}")
+    assert git.git_binary() == "git"  # relative entries: left to the exec search
