@@ -36,6 +36,7 @@ import re
 import sys
 from typing import Annotated, Any, Literal, Optional, Union
 
+from evalledger.dates import DATE_PATTERN  # shared with lint, so schema and lint agree on dates
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -61,14 +62,6 @@ DATASET_ID_PATTERN = (r"^(?![\s\S]*--)(?![\s\S]*\.\.)(?![\s\S]*\.git" + END + ")
                       + _PART + "/" + _PART + END)
 # "Dataset revision hash": a full commit SHA (FORMATS.md §1.2)
 REVISION_PATTERN = r"^[0-9a-f]{40}" + END
-# ISO-8601 date (a real calendar day) or date-time, as the Hub docs write them
-_DAY = (r"(?!0000)(?:[0-9]{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
-        r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
-        r"|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)")
-_HOUR = r"(?:[01][0-9]|2[0-3])"
-_TIME = (r"[Tt ]" + _HOUR + r"(?::?[0-5][0-9](?::?[0-5][0-9](?:[.,][0-9]+)?)?)?"
-         r"(?:[Zz]|[+-]" + _HOUR + r"(?::?[0-5][0-9])?)?")
-DATE_PATTERN = "^" + _DAY + "(?:" + _TIME + ")?" + END
 # inspect_ai HFEpochReducer (\d as Python and Rust read it: any decimal digit)
 EPOCH_REDUCER_PATTERN = r"^(?:pass_at_\d+|at_least_\d+|max|mode|median|mean)" + END
 # a string inspect_ai's lax int parsing reads as a whole number >= 1

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 
+from evalledger.dates import parse_date
 from evalledger.finding import ERROR, WARNING
 from evalledger.lint.context import Context, describe
 from evalledger.rules import Rule
@@ -63,20 +64,8 @@ GRACE = datetime.timedelta(days=1)
 
 
 def parse_iso(text: str) -> datetime.date | None:
-    """A date from an ISO-8601 date or datetime string, or None."""
-    text = text.strip()
-    if len(text) < 10 or text[4:5] != "-" or text[7:8] != "-":
-        return None
-    try:
-        if len(text) == 10:
-            return datetime.date.fromisoformat(text)
-        if text[10] not in "Tt ":
-            return None
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        return datetime.datetime.fromisoformat(text).date()
-    except ValueError:
-        return None
+    """A date from an ISO-8601 date or datetime string (exactly as the JSON Schema pattern), or None."""
+    return parse_date(text)
 
 
 def check_date(node: Node, ctx: Context, today: datetime.date) -> None:
