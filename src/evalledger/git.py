@@ -159,8 +159,12 @@ class BlobReader:
             stdin.write(payload)
             stdin.flush()
 
-        writer = threading.Thread(target=feed, daemon=True)
-        writer.start()
+        # a small request fits in the pipe whatever git is doing: no thread needed
+        writer = threading.Thread(target=feed, daemon=True) if len(payload) > 16384 else None
+        if writer is None:
+            feed()
+        else:
+            writer.start()
         out = []
         stdout = self._proc.stdout
         for spec in specs:
@@ -172,7 +176,8 @@ class BlobReader:
             data = stdout.read(int(size))
             stdout.read(1)
             out.append(Blob(oid, data))
-        writer.join()
+        if writer is not None:
+            writer.join()
         return out
 
     def close(self) -> None:
