@@ -170,12 +170,12 @@ def _quick_range(repo: str | os.PathLike[str], rev_range: str | None) -> _Quick 
         return None
     stream = git.ChangeStream(start, [f"{revs[0]}..{revs[1]}"], (), oldest_first=False)
     blobs = git.BlobReader(start)
-    ends = [blobs.read_typed(f"{rev}^{{commit}}") for rev in revs]
-    if any(kind != "commit" for kind, _, _ in ends):
+    ends = blobs.read_batch([f"{rev}^{{commit}}" for rev in revs])  # one round trip
+    if any(end.data is None for end in ends):
         stream.close()
         blobs.close()
         return None
-    (_, base, _), (_, head, _) = ends
+    base, head = ends[0].oid, ends[1].oid
     return _Quick(start.resolve(), head, base, stream, blobs)
 
 
