@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from evalledger.audit.sources import Entry
 from evalledger.audit.timeline import Event
+from evalledger.dates import parse_datetime
 from evalledger.finding import INFO, Finding
 from evalledger.git import CommitChanges
 from evalledger.policy import BenchmarkPolicy, TaskPolicy, infer_unit
@@ -76,18 +77,7 @@ def fmt(value: float | None) -> str:
 
 def parse_date(text: str | None) -> datetime.datetime | None:
     """An entry's ISO-8601 date as an aware datetime (dates at midnight UTC); None if unparsable."""
-    if not text:
-        return None
-    try:
-        if len(text) == 10:
-            day = datetime.date.fromisoformat(text)
-            return datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone.utc)
-        stamp = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=datetime.timezone.utc)
-    return stamp
+    return parse_datetime(text) if text else None
 
 
 def is_number(value: Any) -> bool:
