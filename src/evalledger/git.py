@@ -49,12 +49,21 @@ def git_binary() -> str:
     return _GIT[1]
 
 
+_ENV: tuple[dict | None, dict[str, str]] = (None, {})
+
+
 def git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(_BASE_ENV)
+    """The environment git runs with (callers must not modify it). Built once per value of the
+    process environment, not copied for every git process: a PR-sized audit starts several."""
+    global _ENV
+    raw = getattr(os.environ, "_data", None)  # os.environ's own store: comparing it is cheap
+    if raw is None or _ENV[0] != raw:
+        env = dict(os.environ)
+        env.update(_BASE_ENV)
+        _ENV = (dict(raw) if raw is not None else None, env)
     if extra:
-        env.update(extra)
-    return env
+        return {**_ENV[1], **extra}
+    return _ENV[1]
 
 
 def run(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, *, input: bytes | None = None,
