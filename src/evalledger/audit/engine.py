@@ -235,10 +235,13 @@ def _run_audit(repo: str | os.PathLike[str], *, rev_range: str | None,
                 timeline.load(base_files)
             files = set()
             blamed: dict[tuple[str, int], tuple[str, str, str] | None] = {}
+            running: list = []  # base blames started, read on the first question (judging runs meanwhile)
 
             def blame(entry: Entry) -> Origin | None:
                 if base is None:
                     return None
+                if running:
+                    blamed.update(running.pop())
                 where = (entry.path, entry.value_line)
                 found = blamed[where] if where in blamed else git.blame_line(top, base, entry.path,
                                                                               entry.value_line)
@@ -265,9 +268,11 @@ def _run_audit(repo: str | os.PathLike[str], *, rev_range: str | None,
                 else:  # a range: judged once all of it is read, so its blames run together
                     applied.append((commit, events, problems))
             if applied:
-                blamed.update(_blame_base_entries(top, base, applied, base_files, blobs))
+                running.append(_blame_base_entries(top, base, applied, base_files, blobs))
                 for item in applied:
                     _judge_commit(item, result, files, model_name, policies, origins, blame)
+                if running:  # no rule asked: the processes are still read to the end
+                    dict(running.pop())
             result.files = len(files)
             for entry in timeline.entries():
                 if entry.value is not None:
@@ -280,12 +285,13 @@ def _run_audit(repo: str | os.PathLike[str], *, rev_range: str | None,
     return _finish(result, published_commits, top, head, model_name, prefix)
 
 
-def _blame_base_entries(top: Path, base: str, applied: list, base_files: dict[str, str],
-                        blobs: git.BlobReader) -> dict[tuple[str, int], tuple[str, str, str] | None]:
+def _blame_base_entries(top: Path, base: str, applied: list, base_files: dict[str, str], blobs: git.BlobReader
+                        ) -> Mapping[tuple[str, int], tuple[str, str, str] | None]:
     """Who wrote, before the range, the values the range changes: the lines ``_judge`` would blame
     one by one (found by replaying which keys get an origin inside the range), asked with one
     ``git blame`` per file, the files' blames running at once. A line a batch does not answer is
-    left out and blamed on demand as before."""
+    left out and blamed on demand as before. Returns once the blames are started: they are read on
+    the first look into the mapping, so judging runs while git blames."""
     wanted: dict[str, set[int]] = {}
     known: set[tuple] = set()
     for _, events, _ in applied:
@@ -308,17 +314,40 @@ def _blame_base_entries(top: Path, base: str, applied: list, base_files: dict[st
         lines = {line for line in lines if 1 <= line <= count}  # git blame refuses the whole batch
         if lines:
             asked.append((path, lines))
-    started = [(path, lines, git.blame_lines(top, base, path, sorted(lines))) for path, lines in asked]
-    found: dict[tuple[str, int], tuple[str, str, str] | None] = {}
-    for path, lines, pending in started:
-        status, out = pending.result()
-        if status != 0:
-            continue
-        by_line = git.parse_blame(out)
-        for line in lines:
-            if line in by_line:
-                found[(path, line)] = by_line[line]
-    return found
+    return _BaseBlames([(path, lines, git.blame_lines(top, base, path, sorted(lines)))
+                        for path, lines in asked])
+
+
+class _BaseBlames(Mapping):
+    """(path, line) -> (commit, author name, author email), of blames started at once and read
+    on first use."""
+
+    def __init__(self, started: list) -> None:
+        self._started = started
+        self._found: dict[tuple[str, int], tuple[str, str, str] | None] | None = None
+
+    def _read(self) -> dict[tuple[str, int], tuple[str, str, str] | None]:
+        if self._found is None:
+            found: dict[tuple[str, int], tuple[str, str, str] | None] = {}
+            for path, lines, pending in self._started:
+                status, out = pending.result()
+                if status != 0:
+                    continue
+                by_line = git.parse_blame(out)
+                for line in lines:
+                    if line in by_line:
+                        found[(path, line)] = by_line[line]
+            self._found = found
+        return self._found
+
+    def __getitem__(self, key: tuple[str, int]) -> tuple[str, str, str] | None:
+        return self._read()[key]
+
+    def __iter__(self) -> Iterator[tuple[str, int]]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
 
 
 def _judge_commit(item: tuple, result: AuditResult, files: set, model_name: str, policies: _Policies,
