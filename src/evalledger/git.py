@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 # never let a user's git config or hooks change what we read or write
 _BASE_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
@@ -406,6 +407,38 @@ class Pending:
         """(exit status, stdout)."""
         out, _ = self._proc.communicate()
         return self._proc.returncode, out
+
+
+def start_together(starts: Sequence[Callable[[], Any]]) -> list[Any]:
+    """Call the ``starts`` (each starts a git process: ``Pending``, ``BlobReader``,
+    ``ChangeStream``) at once, the first in this thread and the others in threads of their own.
+    Starting a process means waiting a millisecond or two for its exec (the GIL is released
+    meanwhile); started one after another, a PR-sized audit waits for each in turn. If a start
+    fails, the processes that did start are closed and the first error is raised."""
+    if len(starts) < 2:
+        return [start() for start in starts]
+    results: list[Any] = [None] * len(starts)
+    errors: list[BaseException] = []
+
+    def call(i: int) -> None:
+        try:
+            results[i] = starts[i]()
+        except BaseException as exc:  # re-raised in the caller's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=call, args=(i,), daemon=True) for i in range(1, len(starts))]
+    for thread in threads:
+        thread.start()
+    call(0)
+    for thread in threads:
+        thread.join()
+    if errors:
+        for started in results:
+            close = getattr(started, "close", None) or getattr(started, "result", None)
+            if close is not None:
+                close()
+        raise errors[0]
+    return results
 
 
 def tree_files(blobs: "BlobReader", rev: str, paths: Sequence[str]) -> dict[str, str] | None:

@@ -168,8 +168,9 @@ def _quick_range(repo: str | os.PathLike[str], rev_range: str | None) -> _Quick 
     if revs is None or any(not r or r.startswith("-") for r in revs) or not (dot / "HEAD").is_file() \
             or (dot / "shallow").exists() or any(v in os.environ for v in ("GIT_DIR", "GIT_WORK_TREE")):
         return None
-    stream = git.ChangeStream(start, [f"{revs[0]}..{revs[1]}"], (), oldest_first=False)
-    blobs = git.BlobReader(start)
+    stream, blobs = git.start_together([
+        lambda: git.ChangeStream(start, [f"{revs[0]}..{revs[1]}"], (), oldest_first=False),
+        lambda: git.BlobReader(start)])
     ends = blobs.read_batch([f"{rev}^{{commit}}" for rev in revs])  # one round trip
     if any(end.data is None for end in ends):
         stream.close()
@@ -314,8 +315,9 @@ def _blame_base_entries(top: Path, base: str, applied: list, base_files: dict[st
         lines = {line for line in lines if 1 <= line <= count}  # git blame refuses the whole batch
         if lines:
             asked.append((path, lines))
-    return _BaseBlames([(path, lines, git.blame_lines(top, base, path, sorted(lines)))
-                        for path, lines in asked])
+    started = git.start_together([lambda path=path, lines=lines: git.blame_lines(top, base, path, sorted(lines))
+                                  for path, lines in asked])
+    return _BaseBlames([(path, lines, pending) for (path, lines), pending in zip(asked, started)])
 
 
 class _BaseBlames(Mapping):
