@@ -98,6 +98,18 @@ def test_output_file_and_formats(tmp_path, capsys):
     assert main(["audit", str(repo.path), "--output", str(tmp_path / "nodir" / "x.md")]) == 2
 
 
+def test_one_run_writes_markdown_and_json(tmp_path, capsys):
+    repo = model_repo(tmp_path / "m")
+    out, data = tmp_path / "report.md", tmp_path / "findings.json"
+    assert main(["audit", str(repo.path), "--format", "markdown", "--output", str(out),
+                 "--json-output", str(data)]) == 1
+    assert out.read_text().startswith("### Eval-results audit: 1 error, 1 warning")
+    findings = json.loads(data.read_text())["findings"]
+    assert sorted(f["rule"] for f in findings) == ["value-changed-without-evidence", "value-raised"]
+    assert main(["audit", str(repo.path), "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["findings"] == findings
+
+
 def test_pre_commit_mode_uses_pre_push_refs(tmp_path, capsys, monkeypatch):
     repo = model_repo(tmp_path / "m", values=(0.41, 0.47))
     repo.write(".eval_results/gpqa.yaml", ENTRY.format(value=0.46, url="https://example.org/run9"))

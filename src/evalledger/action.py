@@ -559,15 +559,19 @@ def run_audit(inputs: Inputs, workdir: str, environ: Mapping[str, str], log: Tex
     common = [".", *([f"--range={rng}"] if rng else []), "--fail-on=never",
               *([f"--benchmark={inputs.benchmark}"] if inputs.benchmark else []),
               *(["--deepen"] if inputs.deepen else [])]
-    code, stdout = run_evalledger(["audit", *common, "--format=json"], workdir, environ, log)
-    if code != 0:
+    # one audit run writes both the Markdown report and the JSON the outputs are counted from
+    full = report.with_name(report.name + ".full")
+    findings_json = report.with_name(report.name + ".json")
+    code, _ = run_evalledger(["audit", *common, "--format=markdown", f"--output={full}",
+                              f"--json-output={findings_json}"], workdir, environ, log)
+    if code != 0 or not findings_json.is_file():
         log.write(annotation("error", f"evalledger audit failed (exit {code}); see the messages above",
                              title="evalledger") + "\n")
-        return code if code != EXIT_FINDINGS else EXIT_USAGE
-    doc = _json_doc(stdout, "evalledger audit")
-    full = report.with_name(report.name + ".full")
-    code, _ = run_evalledger(["audit", *common, "--format=markdown", f"--output={full}"], workdir, environ, log)
-    markdown = full.read_text(encoding="utf-8") if code == 0 and full.is_file() else ""
+        full.unlink(missing_ok=True)
+        return code if code not in (EXIT_OK, EXIT_FINDINGS) else EXIT_USAGE
+    doc = _json_doc(findings_json.read_text(encoding="utf-8"), "evalledger audit")
+    findings_json.unlink()
+    markdown = full.read_text(encoding="utf-8") if full.is_file() else ""
     full.unlink(missing_ok=True)
     counts = audit_counts(doc)
     if not markdown:

@@ -27,6 +27,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         choices=("text", "json", "github", "sarif", "markdown", "auto"),
                         help="output format (auto: github under GitHub Actions, else text)")
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument("--json-output", metavar="FILE",
+                        help="also write the JSON report to FILE, so one run serves a human report and"
+                        " a machine (the Action uses it)")
     parser.add_argument("--fail-on", choices=FAIL_ON, default="error",
                         help="exit 1 when a finding at or above this severity exists (default: error)")
     parser.add_argument("--benchmark", action="append", default=[], metavar="[ID=]PATH",
@@ -152,6 +155,8 @@ def _run(args: argparse.Namespace, repos: list[str], rev_range: str | None, walk
                     extra={"commits": commits, "range": rev_range})
     fmt = resolve_format(args.format)
     _write(report, fmt, args.output)
+    if args.json_output:
+        _write(report, "json", args.json_output, announce=False)
     return _exit_code(findings, args.fail_on)
 
 
@@ -186,7 +191,7 @@ def _exit_code(findings: list[Finding], fail_on: str) -> int:
     return 1 if any(SEVERITY_RANK[f.severity] >= level for f in findings) else 0
 
 
-def _write(report, fmt: str, output: str | None) -> None:
+def _write(report, fmt: str, output: str | None, announce: bool = True) -> None:
     from evalledger.report import render
 
     if output is None:
@@ -206,6 +211,8 @@ def _write(report, fmt: str, output: str | None) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
+    if not announce:
+        return
     counts = {}
     for f in report.findings:
         counts[f.severity] = counts.get(f.severity, 0) + 1
