@@ -142,3 +142,18 @@ def test_csv_cells_are_canonical():
     data = write.csv_bytes(_tables().leaderboard, write.LEADERBOARD_COLUMNS).decode().splitlines()
     assert data[0].startswith("benchmark,task,setup,rank,model,value,verified")
     assert data[1].split(",")[:8] == ["b", "t", "", "1", "org/b", "0.7", "false", "false"]
+
+
+def test_push_failures_are_classified_by_what_git_says():
+    from evalledger.leaderboard.publish import classify
+
+    # a lost race on the ref lock names object ids; digits inside them are not an HTTP status
+    race = ("remote: error: cannot lock ref 'refs/heads/main': is at 9b403e1c7a2f but expected 5d1e6a0b\n"
+            "!\tHEAD:refs/heads/main\t[remote rejected] (failed to update ref)\nDone\n")
+    assert classify(race) == "race"
+    assert classify("! [rejected]        HEAD -> main (fetch first)") == "race"
+    assert classify("remote: Permission to org/bench.git denied to github-actions[bot].\n"
+                    "fatal: unable to access 'https://github.com/org/bench/': The requested URL returned error: 403") == "permission"
+    assert classify("fatal: ... returned error: 403") == "permission"
+    assert classify("! [remote rejected] main -> main (protected branch hook declined)") == "permission"
+    assert classify("fatal: repository 'file:///gone.git' does not exist") == "other"

@@ -12,6 +12,7 @@ HEAD, no such remote, no write permission, a local branch that has diverged from
 from __future__ import annotations
 
 import random
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +23,11 @@ from evalledger import git
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
 
-_PERMISSION = ("permission to", "permission denied", "403", "authentication failed",
+_PERMISSION = ("permission to", "permission denied", "authentication failed",
                "could not read username", "access denied", "not allowed to push",
                "protected branch", "write access to repository not granted", "insufficient permission")
+# HTTP 403 as a status, not three digits inside an object id ("cannot lock ref ... is at 9b403e...")
+_HTTP_403 = re.compile(r"(?<![0-9a-z])403(?![0-9a-z])")
 _RACE = ("[rejected]", "fetch first", "non-fast-forward", "cannot lock ref", "failed to update ref",
          "stale info", "incorrect old value", "! [remote rejected]")
 
@@ -61,7 +64,7 @@ def preflight(root: Path, *, push: bool, remote: str, branch: str | None) -> Tar
 def classify(stderr: str) -> str:
     """'permission', 'race' (someone pushed first: regenerate and retry) or 'other'."""
     text = stderr.lower()
-    if any(word in text for word in _PERMISSION):
+    if any(word in text for word in _PERMISSION) or _HTTP_403.search(text):
         return "permission"
     if any(word in text for word in _RACE):
         return "race"
