@@ -202,10 +202,20 @@ _plain_cache: dict[str, tuple[str, Any]] = {}
 _PLAIN_CACHE_MAX = 8192
 
 
+def plain_scalar(raw: str) -> tuple[str, Any]:
+    """(tag, value) of a plain scalar, resolved and constructed exactly as SafeLoader does; memoised.
+
+    The audit reads thousands of versions of the same files and patches values without a parse;
+    it uses this too, so both agree on every scalar.
+    """
+    resolved = _plain_cache.get(raw)
+    return resolved if resolved is not None else _resolve_and_construct(raw)
+
+
 def _resolve_and_construct(raw: str) -> tuple[str, Any]:
     tag = _resolve_plain(raw)
     resolved = (tag, raw if tag == STR else _construct_scalar(tag, raw, None))
-    if len(raw) <= 64 and tag != "binary":
+    if len(raw) <= 256 and tag != "binary":  # short texts recur (keys, values, dates, URLs)
         if len(_plain_cache) >= _PLAIN_CACHE_MAX:
             _plain_cache.clear()
         _plain_cache[raw] = resolved

@@ -19,7 +19,8 @@ import yaml.resolver
 
 from evalledger.formats.results import RESULTS_DIR, is_number, read_entries
 from evalledger.records import setup_key
-from evalledger.yamlsource import DEFAULT_LIMITS, YAML_TAG, Node, YamlLoadError, _construct_scalar, load
+from evalledger.yamlsource import (DEFAULT_LIMITS, YAML_TAG, Node, YamlLoadError, _construct_scalar, load,
+                                   plain_scalar)
 
 README = "README.md"
 WALK_PATHS = (RESULTS_DIR, README)
@@ -418,31 +419,9 @@ def _leaves(item: yaml.MappingNode) -> dict[int, tuple[tuple, int, bytes]]:
     return leaves
 
 
-_tag_resolver = yaml.resolver.Resolver()
-
-
-_PLAIN_VALUES: dict[str, Any] = {}
-
-
 def _plain_value(text: str) -> Any:
-    """A plain scalar's value, resolved and constructed as the loader does; memoised (values,
-    dates and URLs recur from version to version) and bounded. The values are immutable."""
-    try:
-        return _PLAIN_VALUES[text]
-    except KeyError:
-        pass
-    tag = _resolve_plain_tag(text)
-    value = text if tag == "str" else _construct_scalar(tag, text, None)
-    if len(_PLAIN_VALUES) >= 8192:
-        _PLAIN_VALUES.clear()
-    if not isinstance(value, (list, dict, set)):  # never share a mutable value
-        _PLAIN_VALUES[text] = value
-    return value
-
-
-def _resolve_plain_tag(value: str) -> str:
-    tag = _tag_resolver.resolve(yaml.ScalarNode, value, (True, False))
-    return tag[len(YAML_TAG):] if tag.startswith(YAML_TAG) else "str"
+    """A plain scalar's value, resolved and constructed as the loader does (memoised there)."""
+    return plain_scalar(text)[1]
 
 
 def _parse_readme(data: bytes) -> Parsed:
