@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-CORPUS = REPO_ROOT.parent / "shared" / "corpus"
+CORPUS = REPO_ROOT / "tests" / "corpus"  # real public files, each with its `# source:` line
 
 
 @pytest.fixture(autouse=True)
@@ -28,5 +28,5 @@ def _git_identity(monkeypatch, tmp_path_factory):
 @pytest.fixture
 def corpus() -> Path:
     if not CORPUS.is_dir():
-        pytest.fail(f"the shared corpus is missing at {CORPUS}; tests need ../shared beside the checkout")
+        pytest.fail(f"the test corpus is missing at {CORPUS}")
     return CORPUS

@@ -22,7 +22,7 @@ from evalledger.formats import models, schema
 from evalledger.lint.api import lint_model_index_bytes, lint_results_bytes, lint_spec_bytes
 from evalledger.yamlsource import YamlLoadError, load
 
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parent / "corpus"
 KIND_BY_FOLDER = {"eval_results": "results", "eval_spec": "spec", "model_index": "model-index"}
 TODAY = datetime.date(2026, 8, 1)
 
