@@ -169,7 +169,7 @@ def test_scale_checks_use_the_policy_unit_when_declared(tmp_path, monkeypatch):
     (tmp_path / ".eval_results/r.yaml").write_text(
         "- dataset: {id: org/bench, task_id: main}\n  value: 0.5\n")
     run = lint_paths(["."], benchmark=["bench"], today=TODAY)
-    assert [(f.rule, f.severity) for f in run.findings] == [("value-unit-mismatch", "warning")]
+    assert [(f.rule, f.severity) for f in run.findings] == [("value-unit-mismatch", "error")]
     (tmp_path / ".eval_results/r.yaml").write_text(
         "- dataset: {id: org/bench, task_id: main}\n  value: 100.5\n")
     run = lint_paths(["."], benchmark=["bench"], today=TODAY)

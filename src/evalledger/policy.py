@@ -46,6 +46,20 @@ class TaskPolicy:
             return 0.0, 100.0
         return None, None
 
+    def unit_mismatch(self, value: float) -> str | None:
+        """The unit ``value`` reads as when it cannot be a score in the declared unit, else None.
+
+        The one definition lint (``value-unit-mismatch``) and aggregate (ineligible) share. A
+        declared fraction cannot exceed 1, so a value in (1, 100] is a percent (above 100 it is
+        out of bounds); a declared percent reads a value in (0, 1] as a fraction: a fraction typed
+        by mistake is far more common than a real score below 1%, and a task that has such scores
+        declares ``unit: points`` with ``min: 0, max: 100`` instead."""
+        if self.unit == "fraction" and 1.0 < value <= 100.0:
+            return "percent"
+        if self.unit == "percent" and 0.0 < value <= 1.0:
+            return "fraction"
+        return None
+
 
 @dataclass(frozen=True)
 class AuditPolicy:

@@ -124,7 +124,10 @@ def _policy_error(entry: ResultEntry, task_ids: frozenset[str] | None, policy: B
         return "value-not-number"
     if task_ids is not None and entry.task_id not in task_ids:
         return "task-id-unknown"
-    low, high = policy.for_task(str(entry.task_id)).bounds()
+    task_policy = policy.for_task(str(entry.task_id))
+    if task_policy.unit_mismatch(entry.value):
+        return "value-unit-mismatch"
+    low, high = task_policy.bounds()
     if (low is not None and entry.value < low) or (high is not None and entry.value > high):
         return "value-out-of-bounds"
     return None
@@ -147,4 +150,5 @@ def _message(rule: str) -> str:
             "value-not-finite": "value is NaN or infinite",
             "task-id-unknown": "task_id is not a task of this benchmark's eval.yaml",
             "value-out-of-bounds": "value is outside the bounds the benchmark policy declares",
+            "value-unit-mismatch": "value does not fit the unit the benchmark policy declares",
             }.get(rule, rule)

@@ -53,11 +53,15 @@ Fixed:
 
 VALUE_UNIT_MISMATCH = Rule("value-unit-mismatch", ERROR, "a value does not fit the unit the benchmark's policy declares", """\
 Flags a value that does not fit the unit declared for its task in the benchmark's
-`.evalledger.yaml` (`unit: fraction` and a value above 1; `unit: percent` and a value at most 1,
-reported as a warning since a score below 1% is possible).
+`.evalledger.yaml`: `unit: fraction` and a value in (1, 100], which reads as a percent;
+`unit: percent` and a value in (0, 1], which reads as a fraction. Such an entry is an error in
+lint and ineligible in `aggregate` (it stays in the candidates table as
+`ineligible:value-unit-mismatch`, never on the leaderboard). A task whose real scores can fall
+below 1% declares `unit: points` with `min: 0, max: 100` instead of `unit: percent`.
 
 Why it matters: a percent score on a fraction leaderboard outranks every correct entry by a
-factor of 100; a fraction on a percent leaderboard sinks to the bottom.
+factor of 100; a fraction on a percent leaderboard ranks below every correct entry although it
+may be the best score.
 
 Bad (policy `tasks: {diamond: {unit: fraction}}`):
 ```yaml
@@ -120,19 +124,17 @@ def check_entry(entry: ResultEntry, spec: Spec, ctx: Context) -> None:
     task_policy = policy.for_task(entry.task_id)
     value_node = entry.node.get("value")
     value = entry.value
-    unit = task_policy.unit
-    if unit in SCALES:
-        seen = infer_unit(value)
-        if unit == "fraction" and value > 1.0 and seen == "percent":
-            ctx.report(VALUE_UNIT_MISMATCH, value_node, f"value {value:g} looks like a percent, but"
-                       f" task {entry.task_id!r} is scored as a fraction ({policy.path or 'policy'});"
-                       f" write {value / 100:g}")
-            return
-        if unit == "percent" and 0.0 < value <= 1.0:
-            ctx.report(VALUE_UNIT_MISMATCH, value_node, f"value {value:g} looks like a fraction, but"
-                       f" task {entry.task_id!r} is scored in percent ({policy.path or 'policy'});"
-                       f" write {value * 100:g} unless the score really is below 1%", WARNING)
-            return
+    seen = task_policy.unit_mismatch(value)
+    if seen == "percent":
+        ctx.report(VALUE_UNIT_MISMATCH, value_node, f"value {value:g} looks like a percent, but"
+                   f" task {entry.task_id!r} is scored as a fraction ({policy.path or 'policy'});"
+                   f" write {value / 100:g}")
+        return
+    if seen == "fraction":
+        ctx.report(VALUE_UNIT_MISMATCH, value_node, f"value {value:g} looks like a fraction, but"
+                   f" task {entry.task_id!r} is scored in percent ({policy.path or 'policy'});"
+                   f" write {value * 100:g}")
+        return
     low, high = task_policy.bounds()
     if (low is not None and value < low) or (high is not None and value > high):
         shown = f"[{'-inf' if low is None else f'{low:g}'}, {'inf' if high is None else f'{high:g}'}]"
