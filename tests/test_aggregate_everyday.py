@@ -63,3 +63,109 @@ def test_lint_and_aggregate_agree_on_the_unit_rule(tmp_path, capsys):
                   lint=_fallback_lint)
     # 0.0 is a valid percent (and fraction); beta is declared in points, where 0.5 is fine
     assert [r.extra.get("ineligible") for r in got.records] == ["value-unit-mismatch", None, None]
+
+
+# -- a typo'd benchmark id or an emptied registry never commits the removal of the board ------------
+
+def _board_state(world: World) -> dict[str, tuple[bytes, int]]:
+    """Every file of the benchmark work tree outside .git: content and mtime (nothing touched)."""
+    return {str(p.relative_to(world.bench.path)): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(world.bench.path.rglob("*")) if p.is_file() and ".git" not in p.parts}
+
+
+def _five_models(world: World) -> None:
+    for i, value in enumerate((61.0, 62.5, 70.0, 55.25, 48.0)):
+        world.model(f"m{i}", {".eval_results/r.yaml": entry("alpha", value)})
+    world.registry([f"{world.url(f'm{i}')} - org/m{i}" for i in range(5)], commit=True)
+
+
+def test_typo_in_benchmark_id_says_which_ids_were_seen_and_writes_nothing(tmp_path, capsys):
+    world = World(tmp_path)
+    _five_models(world)
+    code, doc = aggregate(world, "--commit", capsys=capsys)
+    assert code == 0 and doc["rows"] == 5 and doc["committed"]
+    head, before = world.bench.head(), _board_state(world)
+    code, doc = aggregate(world, "--benchmark-id", "acme/benchh", "--commit", capsys=capsys)
+    assert code == 2 and doc == {}
+    message = world.stderr
+    assert "no result carries dataset.id 'acme/benchh' (did you mean 'acme/bench'?)" in message
+    assert "'acme/bench' (5)" in message and "Nothing was written" in message
+    assert "Traceback" not in message
+    assert world.bench.head() == head and _board_state(world) == before
+    assert world.bench.git("status", "--porcelain") == ""
+
+
+def test_a_run_that_would_empty_the_board_stops_unless_allowed(tmp_path, capsys):
+    world = World(tmp_path)
+    _five_models(world)
+    assert aggregate(world, "--commit", capsys=capsys)[0] == 0
+    head, before = world.bench.head(), _board_state(world)
+    world.registry(["# emptied by mistake"])  # uncommitted: the next run sees no model repos
+    code, doc = aggregate(world, "--commit", capsys=capsys)
+    assert code == 2 and doc == {}
+    assert "would remove 5 of the 5 rows of leaderboard/leaderboard.csv" in world.stderr
+    assert "--allow-removal" in world.stderr and "Traceback" not in world.stderr
+    assert world.bench.head() == head
+    after = _board_state(world)
+    assert {k: v for k, v in after.items() if k != "models.txt"} == \
+        {k: v for k, v in before.items() if k != "models.txt"}
+    # removing fewer than every row is not stopped by default
+    world.registry([f"{world.url(f'm{i}')} - org/m{i}" for i in range(1, 5)])
+    code, doc = aggregate(world, capsys=capsys)
+    assert code == 0 and doc["rows"] == 4 and len(doc["changes"]["removed"]) == 1
+    world.registry([])
+    code, doc = aggregate(world, "--allow-removal", capsys=capsys)
+    assert code == 0 and doc["rows"] == 0 and len(doc["changes"]["removed"]) == 4
+
+
+def test_max_removed_share_sets_how_much_one_run_may_remove(tmp_path, capsys):
+    world = World(tmp_path)
+    _five_models(world)
+    assert aggregate(world, capsys=capsys)[0] == 0
+    world.registry([f"{world.url(f'm{i}')} - org/m{i}" for i in range(2, 5)])  # drops 2 of 5 rows
+    code, _ = aggregate(world, "--max-removed-share", "0.3", capsys=capsys)
+    assert code == 2
+    assert "would remove 2 of the 5 rows" in world.stderr
+    assert "more than --max-removed-share 0.3 of them" in world.stderr
+    code, doc = aggregate(world, "--max-removed-share", "0.4", capsys=capsys)
+    assert code == 0 and doc["rows"] == 3  # 2 of 5 is not more than 0.4
+    for bad in ("1.5", "-0.1", "nan", "x"):
+        assert aggregate(world, "--max-removed-share", bad, capsys=capsys)[0] == 2
+        assert "--max-removed-share: must be a number from 0 to 1" in world.stderr
+
+
+def test_the_action_passes_the_removal_guard_through(tmp_path):
+    from evalledger import action
+    from test_action_aggregate import make_fixture, runner
+    from test_action_unit import env
+
+    inputs = action.read_inputs(env(models="m", max_removed_share="0.25", allow_removal="true", commit="false"))
+    assert action.aggregate_argv(inputs) == ["aggregate", "--format=json", "--models=m",
+                                             "--max-removed-share=0.25", "--allow-removal"]
+    for bad in ("1.5", "-1", "x", "0.5.1"):
+        try:
+            action.read_inputs(env(models="m", max_removed_share=bad))
+        except action.InputError as exc:
+            assert "must be a number from 0 to 1" in str(exc) or "must not start with '-'" in str(exc)
+        else:
+            raise AssertionError(f"max-removed-share {bad!r} accepted")
+    fx = make_fixture.make_aggregate(tmp_path / "fx")
+    code, outputs, _summary, log = runner(tmp_path, fx)
+    assert code == 0 and outputs["pushed"] == "true", log
+    origin_head = git_head(fx["origin"])
+    registry = tmp_path / "fx/bench" / fx["models"]
+    lines = registry.read_text().splitlines()
+    assert "acme/alpha-7b" in lines[1] and "bolt/beta-13b" in lines[2]
+    registry.write_text(lines[0] + "\n" + lines[2] + "\n")  # alpha-7b's two rows go
+    code, outputs, _summary, log = runner(tmp_path, fx, max_removed_share="0.5")
+    assert code == 2 and outputs["committed"] == "false"
+    assert "would remove 2 of the 3 rows" in log and "evalledger aggregate failed (exit 2)" in log
+    assert git_head(fx["origin"]) == origin_head
+    code, outputs, _summary, log = runner(tmp_path, fx, allow_removal="true")
+    assert code == 0 and outputs["pushed"] == "true" and outputs["rows"] == "1", log
+
+
+def git_head(path: str) -> str:
+    from gitutil import git
+
+    return git(path, "rev-parse", "main").strip()

@@ -85,6 +85,13 @@ def _int(name: str, value: str, low: int, high: int) -> int:
     return number
 
 
+def _share(name: str, value: str) -> str:
+    text = value.strip()
+    if not re.fullmatch(r"(0|1)(\.0*)?|0?\.[0-9]+", text):
+        raise InputError(f"input {name!r} must be a number from 0 to 1 (got {value!r})")
+    return text
+
+
 def _choice(name: str, value: str, choices: Sequence[str]) -> str:
     value = value.strip()
     if value not in choices:
@@ -120,6 +127,8 @@ class Inputs:
     dry_run: bool = False
     audit_history: bool = False
     strict: bool = False
+    max_removed_share: str = ""
+    allow_removal: bool = False
     # audit
     base: str = ""
     head: str = ""
@@ -150,9 +159,11 @@ def read_inputs(environ: Mapping[str, str]) -> Inputs:
     if (v := raw("output-format")) is not None:
         values["output_format"] = _choice("output-format", v, ("csv", "parquet"))
     for name in ("include-pull-requests", "commit", "push", "dry-run", "summary", "deepen", "audit-history",
-                 "strict"):
+                 "strict", "allow-removal"):
         if (v := raw(name)) is not None:
             values[name.replace("-", "_")] = _bool(name, v)
+    if (v := raw("max-removed-share")) is not None:
+        values["max_removed_share"] = _share("max-removed-share", v)
     if (v := raw("push-attempts")) is not None:
         values["push_attempts"] = _int("push-attempts", v, 1, 10)
     if (v := raw("annotations")) is not None:
@@ -271,6 +282,10 @@ def aggregate_argv(inputs: Inputs) -> list[str]:
         argv.append("--audit")
     if inputs.strict:
         argv.append("--strict")
+    if inputs.max_removed_share:
+        argv.append(f"--max-removed-share={inputs.max_removed_share}")
+    if inputs.allow_removal:
+        argv.append("--allow-removal")
     if inputs.commit and not inputs.dry_run:
         argv += ["--commit", f"--bot-name={inputs.commit_user_name}", f"--bot-email={inputs.commit_user_email}"]
         if inputs.branch:

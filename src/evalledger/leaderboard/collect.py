@@ -30,6 +30,7 @@ class Collected:
     records: list[ScoreRecord] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)  # files/entries lint rejected
     ineligible: int = 0
+    dataset_ids: dict[str, int] = field(default_factory=dict)  # every dataset.id read -> entries
 
 
 def lint_function() -> LintFunction:
@@ -66,6 +67,9 @@ def collect(snapshot: Snapshot, *, benchmark_id: str, task_ids: frozenset[str] |
             entries, findings = lint(data, path, spec=spec, policy=policy)
             errors = sorted(f for f in findings if f.severity == ERROR)
             mine = [e for e in entries if e.dataset_id == benchmark_id]
+            for e in entries:
+                if e.dataset_id is not None:
+                    out.dataset_ids[e.dataset_id] = out.dataset_ids.get(e.dataset_id, 0) + 1
             if not entries and errors:
                 # nothing readable: the file as a whole is rejected (it may or may not be ours)
                 out.rejected.append(_rejection(source.model, source.url, ref.ref, path, errors[0]))

@@ -7,7 +7,10 @@ committed under a bot identity and pushed, regenerating on a rejected push.
 
 Exit codes: 0 done (unreachable repos and rejected results are reported, not fatal), 1 with
 ``--strict`` when some repo was unreachable or some result rejected, 2 bad usage or input
-(registry line, eval.yaml, detached HEAD, no permission, pushes exhausted).
+(registry line, eval.yaml, detached HEAD, no permission, pushes exhausted), results read of which
+none carries the benchmark id (a typo), or a run that would remove more rows than the removal
+guard allows (every row by default; ``--max-removed-share``, ``--allow-removal``). Both stop
+before anything is written.
 
 An unreachable repo keeps its rows from the previous tables, marked ``stale`` (``carry.py``);
 ``--drop-unreachable`` leaves them out instead (the behaviour before stale rows).
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import sys
@@ -75,7 +79,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "their rows from the previous tables, marked stale)")
     parser.add_argument("--strict", action="store_true",
                         help="exit 1 when a repo was unreachable or a result was rejected")
+    parser.add_argument("--max-removed-share", type=_share, metavar="SHARE",
+                        help="stop (exit 2, nothing written or committed) when this run would remove "
+                             "more than SHARE (0 to 1) of the committed leaderboard's rows (default: "
+                             "stop only when it would remove every row)")
+    parser.add_argument("--allow-removal", action="store_true",
+                        help="let this run remove any number of leaderboard rows, even all of them "
+                             "(turns the removal guard off)")
     parser.add_argument("--format", choices=("auto", "text", "json", "github"), default="auto")
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 1.0:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1 (a share of the rows), got {text!r}")
+    return value
 
 
 @dataclass
@@ -139,6 +160,44 @@ def read_inputs(args: argparse.Namespace, root: Path) -> Inputs:
                   [f for f in problems if f.severity != ERROR])
 
 
+def _no_result_carries(benchmark_id: str, read: dict[str, int], explicit: bool) -> str:
+    """A typo'd benchmark id reads as "every model dropped its scores": say so instead."""
+    from evalledger.lint.context import did_you_mean
+
+    ids = sorted(read, key=lambda i: (-read[i], i))
+    shown = ", ".join(f"{_quoted(i)} ({read[i]})" for i in ids[:5])
+    if len(ids) > 5:
+        shown += f" and {len(ids) - 5} more"
+    where = "check --benchmark-id" if explicit else "pass --benchmark-id ORG/NAME"
+    return (f"no result carries dataset.id {_quoted(benchmark_id)}"
+            f"{did_you_mean(benchmark_id, ids[:1000])}; the {sum(read.values())} results read carry "
+            f"{shown}. Nothing was written: {where} (the Hub dataset id results carry in "
+            "`dataset.id`)")
+
+
+def _quoted(text: str, limit: int = 80) -> str:
+    """Text from a model repo, one line, bounded, control characters escaped."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _check_removal(total: int, removed: list[dict[str, Any]], share: float | None, table: str) -> None:
+    """Stop a run that would remove more rows than the guard allows, before anything is written."""
+    if not total or not removed:
+        return
+    if share is None and len(removed) < total:
+        return
+    if share is not None and len(removed) <= share * total:
+        return
+    sample = ", ".join(f"{row['model']} ({row['task']})" for row in removed[:3])
+    more = f" and {len(removed) - 3} more" if len(removed) > 3 else ""
+    limit = (f"more than --max-removed-share {share:g} of them" if share is not None
+             else "every row (a typo in --benchmark-id or the registry looks like this)")
+    raise UsageError(
+        f"this run would remove {len(removed)} of the {total} rows of {table}: {sample}{more}. That is "
+        f"{limit}, so nothing was written or committed; if the removal is intended, run again with "
+        "--allow-removal")
+
+
 def _benchmark_from_remote(root: Path) -> str | None:
     try:
         url = git.remote_url(root, "origin")
@@ -178,6 +237,8 @@ class Run:
         rejected: list[dict[str, Any]] = []
         unreachable = []
         ineligible = 0
+        read: dict[str, int] = {}  # dataset.id -> entries, over the repos read this run
+        matched = 0
         for source in inputs.sources:
             snapshot = self.snapshots[source.identity]
             if snapshot.error is not None:
@@ -197,6 +258,11 @@ class Run:
             table.extend(got.records)
             rejected += got.rejected
             ineligible += got.ineligible
+            matched += len(got.records)
+            for dataset_id, count in got.dataset_ids.items():
+                read[dataset_id] = read.get(dataset_id, 0) + count
+        if not matched and read:
+            raise UsageError(_no_result_carries(inputs.benchmark_id, read, args.benchmark_id is not None))
         selection = select(table, inputs.policy)
         directions = {task: inputs.policy.for_task(task).direction for task in (inputs.task_ids or ())}
         flags = flagged = None
@@ -208,6 +274,10 @@ class Run:
                                   inputs.benchmark_id, flags, flagged)
         tables = write.build_tables(selection, flags, flagged, directions)
         stale = [{c: getattr(row, c) for c in STALE_FIELDS} for row in tables.leaderboard if row.stale]
+        changes = write.changes(previous, previous_candidates, tables)
+        if not args.allow_removal:
+            _check_removal(len(previous or ()), changes["removed"], args.max_removed_share,
+                           f"{out_dir}/leaderboard.{ext}" if out_dir else f"leaderboard.{ext}")
         card_path = None if args.no_card else self._repo_relative(args.card)
         card_text = None
         if card_path:
@@ -239,7 +309,7 @@ class Run:
             "lint_rejected": {"files": sum(1 for r in rejected if "task" not in r),
                               "entries": ineligible},
             "rejected": rejected,
-            "changes": write.changes(previous, previous_candidates, tables),
+            "changes": changes,
             "top": write.top_rows(tables),
             "flags": len(flags) if flags is not None else None,
             "warnings": [{"path": f.path, "line": f.line, "rule": f.rule, "message": f.message}
