@@ -6,7 +6,7 @@ import io
 from evalledger.cli import main
 from evalledger.finding import Finding
 from evalledger.report import Report, render
-from evalledger.report.markdown import escape
+from evalledger.escape import markdown as escape
 from gitutil import GitRepo
 
 ENTRY = """\

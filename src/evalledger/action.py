@@ -12,6 +12,8 @@ module validates those values (a value that looks like a command-line flag is re
   escaped so a model name containing ``\\n::error::`` cannot issue a workflow command; the
   subcommand's own log output runs inside ``::stop-commands::`` for the same reason.
 
+All escaping (Markdown, workflow commands, outputs) is ``evalledger.escape``'s.
+
 Audit mode (``pull_request`` workflows) needs no write token: it writes the Markdown report to the
 job summary and to a file (plus ``pr-number.txt``) that a separate ``workflow_run`` job, which
 never checks out PR code, can post as a comment. See examples/workflows/.
@@ -32,7 +34,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence, TextIO
 
 from evalledger import __version__
-from evalledger.report.github import escape_data, escape_property
+from evalledger.escape import log_line, markdown as md, output_block, workflow_command
 
 ENV_PREFIX = "EVALLEDGER_INPUT_"
 SUMMARY_LIMIT = 512 * 1024  # bytes; GitHub rejects a step summary over 1 MiB
@@ -198,15 +200,9 @@ def read_inputs(environ: Mapping[str, str]) -> Inputs:
 
 def set_outputs(path: str | os.PathLike[str], values: Mapping[str, Any]) -> None:
     """Append outputs in the heredoc form; a random delimiter cannot occur in any value."""
+    blocks = [output_block(name, _output_text(value)) for name, value in values.items()]
     with open(path, "a", encoding="utf-8") as out:
-        for name, value in values.items():
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name):
-                raise ValueError(f"bad output name {name!r}")
-            text = _output_text(value)
-            delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
-            while delimiter in text:  # pragma: no cover - 128 random bits
-                delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
-            out.write(f"{name}<<{delimiter}\n{text}\n{delimiter}\n")
+        out.write("".join(blocks))
 
 
 def _output_text(value: Any) -> str:
@@ -219,23 +215,7 @@ def _output_text(value: Any) -> str:
 
 def annotation(level: str, message: str, *, title: str = "", file: str = "", line: int | None = None) -> str:
     """One workflow command; every piece of untrusted text escaped."""
-    props = []
-    if file:
-        props.append(f"file={escape_property(file)}")
-        if line:
-            props.append(f"line={int(line)}")
-    if title:
-        props.append(f"title={escape_property(title)}")
-    head = f"::{level} {','.join(props)}" if props else f"::{level}"
-    return f"{head}::{escape_data(message)}"
-
-
-def md(value: Any) -> str:
-    """Untrusted text made safe for one Markdown table cell (no HTML, no pipes, one line)."""
-    text = "" if value is None else str(value)
-    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return " ".join(text.split())
+    return workflow_command(level, message, file=file, line=int(line) if file and line else None, title=title)
 
 
 def cap_text(text: str, limit_bytes: int, note: str) -> str:
@@ -513,8 +493,8 @@ def run_evalledger(argv: Sequence[str], cwd: str, env: Mapping[str, str], log: T
     try:
         proc = subprocess.run([sys.executable, "-m", "evalledger", *argv], cwd=cwd, env=dict(env),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        if proc.stderr:
-            log.write(proc.stderr if proc.stderr.endswith("\n") else proc.stderr + "\n")
+        for line in proc.stderr.splitlines():
+            log.write(log_line(line) + "\n")
     finally:
         log.write(f"::{token}::\n")
         log.flush()
@@ -591,7 +571,7 @@ def run_audit(inputs: Inputs, workdir: str, environ: Mapping[str, str], log: Tex
     counts = audit_counts(doc)
     if not markdown:
         markdown = f"### evalledger audit: {counts['findings']} findings\n"
-    scope = f"`{md(rng)}`" if rng else "the whole history"
+    scope = f"`{rng}`" if rng else "the whole history"  # checked by _rev: no backtick, no space
     body = f"{COMMENT_MARKER}\n{markdown.rstrip()}\n\n<sub>evalledger audit of {scope}</sub>\n"
     report.write_text(cap_text(body, COMMENT_LIMIT, "_Report truncated; the full list is in the job summary "
                                "and the workflow log._"), encoding="utf-8")

@@ -80,8 +80,10 @@ def run_command(name: str, argv: Sequence[str], prog: str | None = None) -> int:
         return EXIT_USAGE if exc.code else EXIT_OK
     try:
         return int(module.run(args))
-    except UsageError as exc:
-        sys.stderr.write(f"{parser.prog}: error: {exc}\n")
+    except UsageError as exc:  # the message may quote a model repo's paths or text
+        from evalledger.escape import terminal
+
+        sys.stderr.write(f"{parser.prog}: error: {terminal(exc, newlines=True)}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
@@ -91,9 +93,11 @@ def run_command(name: str, argv: Sequence[str], prog: str | None = None) -> int:
     except Exception as exc:  # a bug in evalledger, not in the user's files
         import traceback
 
+        from evalledger.escape import terminal
+
         last = traceback.extract_tb(exc.__traceback__)[-1]
         sys.stderr.write(
-            f"evalledger {__version__}: internal error in {parser.prog}: {type(exc).__name__}: {exc} "
+            f"evalledger {__version__}: internal error in {parser.prog}: {type(exc).__name__}: {terminal(exc)} "
             f"(at {last.filename.rsplit('/', 1)[-1]}:{last.lineno}). This is a bug; please report it "
             "with the command you ran.\n")
         return EXIT_INTERNAL

@@ -31,6 +31,7 @@ from typing import Any
 
 from evalledger import git
 from evalledger.cli import UsageError
+from evalledger.escape import log_line, terminal, workflow_command
 from evalledger.finding import ERROR, Finding
 from evalledger.leaderboard import carry, fetch, publish, sources as sources_mod, write
 from evalledger.leaderboard.collect import collect, lint_function
@@ -407,7 +408,7 @@ def run(args: argparse.Namespace) -> int:
                    "push_attempts": attempts if args.push else 0, "error": error})
     emit(result, fmt, sys.stdout)
     if error:
-        sys.stderr.write(f"evalledger aggregate: error: {error}\n")
+        sys.stderr.write(f"evalledger aggregate: error: {terminal(error, newlines=True)}\n")
         return 2
     if args.strict and (result.get("unreachable") or result.get("rejected")):
         return 1
@@ -464,24 +465,25 @@ def emit(result: dict[str, Any], fmt: str, stream) -> None:
         json.dump(result_document(result), stream, indent=2)
         stream.write("\n")
         return
+    # model ids, file names, messages and git's errors are the model repos' text: escaped
     if fmt == "github":
         for item in result.get("unreachable", [])[:10]:
             kept = f" (kept {item['kept']} rows from the previous tables, marked stale)" if item.get("kept") else ""
-            stream.write(f"::warning title=model repo unreachable (model-repo-unreachable)::{_escape(item['url'])}: "
-                         f"{_escape(item['message'])}{kept}\n")
+            stream.write(workflow_command("warning", f"{item['url']}: {item['message']}{kept}",
+                                          title="model repo unreachable (model-repo-unreachable)") + "\n")
         for item in result.get("rejected", [])[:10]:
-            stream.write(f"::warning title=result rejected ({item['rule']})::{_escape(item['model'])} "
-                         f"{_escape(item['file'])}:{item['line']}: {_escape(item['message'])}\n")
+            stream.write(workflow_command("warning", f"{item['model']} {item['file']}:{item['line']}: {item['message']}",
+                                          title=f"result rejected ({item['rule']})") + "\n")
     for item in result.get("warnings", []):
-        stream.write(f"{item['path']}:{item['line']}: warning {item['rule']} {item['message']}\n")
+        stream.write(log_line(f"{item['path']}:{item['line']}: warning {item['rule']} {item['message']}") + "\n")
     if fmt == "text":
         for item in result.get("unreachable", []):
             kept = f" (kept {item['kept']} rows from the previous tables, marked stale)" if item.get("kept") else ""
-            stream.write(f"{item['where'] or item['url']}: warning model-repo-unreachable {item['url']}: "
-                         f"{item['message']}{kept}\n")
+            stream.write(terminal(f"{item['where'] or item['url']}: warning model-repo-unreachable {item['url']}: "
+                                  f"{item['message']}{kept}") + "\n")
         for item in result.get("rejected", []):
-            stream.write(f"{item['model']}:{item['file']}:{item['line']}: ineligible {item['rule']} "
-                         f"{item['message']}\n")
+            stream.write(terminal(f"{item['model']}:{item['file']}:{item['line']}: ineligible {item['rule']} "
+                                  f"{item['message']}") + "\n")
     changes = result.get("changes") or {}
     stream.write(
         f"leaderboard: {result.get('rows', 0)} rows, {result.get('candidates', 0)} candidates, "
@@ -490,12 +492,8 @@ def emit(result: dict[str, Any], fmt: str, stream) -> None:
         f"{len(changes.get('removed', []))} removed, {len(changes.get('new_conflicts', []))} new conflicts"
         + (f", {len(result['stale'])} stale" if result.get("stale") else "") + "\n")
     if result.get("written"):
-        stream.write("wrote " + ", ".join(result["written"]) + "\n")
+        stream.write(log_line("wrote " + ", ".join(result["written"])) + "\n")
     else:
         stream.write("no change\n")
     if result.get("commit"):
         stream.write(f"committed {result['commit']}" + (" and pushed" if result.get("pushed") else "") + "\n")
-
-
-def _escape(text: str) -> str:
-    return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from evalledger.escape import markdown
 from evalledger.leaderboard.select import Selection
 
 LEADERBOARD_COLUMNS = ("benchmark", "task", "setup", "rank", "model", "value", "verified", "community",
@@ -295,7 +296,7 @@ def _replace_section(body: str, section: str) -> str:
 
 
 def _md(value: Any) -> str:
-    return cell(value).replace("|", "\\|").replace("\n", " ")
+    return markdown(cell(value))
 
 
 STALE_KEPT = (
@@ -322,7 +323,7 @@ def _section(tables: Tables, summary: dict[str, Any], top: int = 10) -> str:
         boards.setdefault((row.benchmark, row.task, row.setup), []).append(row)
     for (bench, task, setup), rows in sorted(boards.items()):
         direction = tables.directions.get(task, "higher")
-        title = f"### {task}" + (f" ({setup})" if setup else "")
+        title = f"### {_md(task)}" + (f" ({_md(setup)})" if setup else "")
         lines += [title, "", f"`{bench}`, {direction} is better.", "",
                   "| rank | model | value | verified | community | conflict | stale |",
                   "|---:|---|---:|:-:|:-:|:-:|:-:|"]

@@ -57,6 +57,8 @@ def describe(node: Any) -> str:
 
 
 def _shown(node: Any) -> str:
+    from evalledger.escape import terminal
+
     value = node.value
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return terminal(text if len(text) <= 40 else text[:37] + "...")

@@ -14,20 +14,12 @@ from typing import Any, Sequence, TextIO
 
 import yaml
 
+from evalledger.escape import markdown as escape, terminal
 from evalledger.finding import ERROR, INFO, WARNING, Finding
 from evalledger.report import Report
 
 ICON = {ERROR: "❌ error", WARNING: "⚠️ warning", INFO: "ℹ️ info"}
 MAX_DIFFS = 50  # a job summary holds 1 MiB; keep a pathological history from exceeding it
-_ESCAPE = re.compile(r"([\\`*_\[\]|~])")
-
-
-def escape(text: Any) -> str:
-    """Inline Markdown from untrusted text: one line, no markup, no HTML, no mentions."""
-    value = " ".join(str(text).split())
-    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    value = _ESCAPE.sub(r"\\\1", value)
-    return value.replace("@", "@\u200b")
 
 
 def _count(n: int, word: str) -> str:
@@ -91,7 +83,8 @@ def semantic_diff(f: Finding) -> list[str]:
     body = list(difflib.unified_diff(before, after, lineterm="", n=max(len(before), len(after))))[2:]
     if not body:
         body = [" " + line for line in after]
-    body = [line for line in body if not line.startswith("@@")]
+    # inside the fence nothing is markup, but bidi overrides and escapes would still mislead a reader
+    body = [terminal(line) for line in body if not line.startswith("@@")]
     title = " · ".join(escape(x) for x in (ev.get("benchmark"), ev.get("task")) if x)
     where = f"{escape(f.path)}:{f.line}"
     commit = f" at `{f.commit[:7]}`" if f.commit else ""
