@@ -225,3 +225,135 @@ def test_invalid_policy_is_reported(tmp_path, capsys, monkeypatch):
     assert code == 1
     assert out == ("bench/.evalledger.yaml:1:1: error policy-invalid tasks.main.unit must be one of"
                    " fraction, percent, points\n")
+
+
+# --- what the directory walk may read -----------------------------------------------------------
+
+def _lint_process(cwd, *argv, unprivileged=False):
+    """`evalledger lint` in a child process with a deadline: a hang fails the test instead of
+    hanging the suite. ``unprivileged``: without root's right to read any file (so a chmod 000
+    directory is unreadable even when the tests run as root)."""
+    import shutil
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "evalledger", "lint", *argv]
+    if unprivileged and os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        assert setpriv, "running as root and setpriv (util-linux) is missing: cannot drop CAP_DAC_OVERRIDE"
+        drop = "-dac_override,-dac_read_search"
+        command = [setpriv, f"--inh-caps={drop}", f"--bounding-set={drop}", *command]
+    proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=30)
+    assert "Traceback" not in proc.stdout + proc.stderr
+    return proc
+
+
+def test_symlinked_directory_out_of_the_repo_is_reported_not_followed(repo, capsys, tmp_path):
+    outside = tmp_path / "elsewhere"
+    (outside / "nested").mkdir(parents=True)
+    (outside / "secret.yaml").write_text(BAD)
+    (outside / "nested" / "secret.yaml").write_text(BAD)
+    os.symlink(outside, repo.path / ".eval_results")
+    code, out, _ = _lint(capsys, ".")
+    assert (code, out) == (2, f".eval_results:1:1: error symlink-outside-repo symlinked directory points"
+                              f" outside the repository ({outside}); not read: commit the files themselves\n")
+    os.unlink(repo.path / ".eval_results")
+    repo.write(".eval_results/a.yaml", GOOD)
+    os.symlink(outside / "nested", repo.path / ".eval_results/more")
+    os.symlink(outside, repo.path / "models")  # any folder the walk would enter
+    code, out, _ = _lint(capsys, "--format", "json", ".")
+    doc = json.loads(out)
+    assert code == 2 and doc["files"] == 1
+    assert [(p["path"], p["rule"]) for p in doc["problems"]] == [
+        (".eval_results/more", "symlink-outside-repo"), ("models", "symlink-outside-repo")]
+    assert "secret" not in out
+
+
+def test_symlinked_directory_inside_the_repo_is_walked_once_without_looping(repo, capsys):
+    repo.write("data/results/a.yaml", BAD)
+    os.symlink("data/results", repo.path / ".eval_results")
+    os.symlink("..", repo.path / "data/results/loop")  # back up to data/: would recurse forever
+    os.symlink(".", repo.path / "data/results/self")
+    code, out, _ = _lint(capsys, "--format", "json", ".")
+    doc = json.loads(out)
+    assert code == 1 and doc["files"] == 1
+    assert [(p["path"], p["rule"]) for p in doc["problems"]] == [(".eval_results/a.yaml", "missing-field")]
+
+
+def test_fifo_is_reported_and_never_opened(repo):
+    (repo.path / ".eval_results").mkdir()
+    os.mkfifo(repo.path / ".eval_results/pipe.yaml")
+    os.symlink("pipe.yaml", repo.path / ".eval_results/link.yaml")  # an in-repo link to the FIFO
+    repo.write(".eval_results/a.yaml", GOOD)
+    for argv in ([".eval_results/pipe.yaml"], [".eval_results/link.yaml"], ["."]):
+        proc = _lint_process(repo.path, *argv)  # the old walk opened the FIFO and blocked forever
+        assert proc.returncode == 2, (argv, proc.stdout, proc.stderr)
+        assert ": error unreadable-file a FIFO (named pipe), not a regular file; not read" in proc.stdout
+    assert proc.stdout.count("unreadable-file") == 2  # `.`: the FIFO and the link to it, a.yaml linted
+
+
+def test_socket_is_reported_and_never_opened(repo, tmp_path):
+    import socket
+
+    (repo.path / ".eval_results").mkdir()
+    cwd = os.getcwd()
+    os.chdir(repo.path / ".eval_results")  # AF_UNIX paths are short: bind by relative name
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        server.bind("sock.yaml")
+        os.chdir(cwd)
+        proc = _lint_process(repo.path, ".")
+    finally:
+        os.chdir(cwd)
+        server.close()
+    assert proc.returncode == 2
+    assert proc.stdout == ".eval_results/sock.yaml:1:1: error unreadable-file a socket, not a regular file; not read\n"
+
+
+def test_readme_is_capped_like_result_files_before_reading(repo, capsys):
+    line = b"| a table row of a long model card |\n"
+    repo.write("README.md", b"---\nlicense: mit\n---\n# card\n".ljust(32, b"\n")
+               + line * (3 * 1024 * 1024 // len(line)))
+    assert _lint(capsys, "README.md")[:2] == (
+        1, "README.md:1:1: error file-too-large file is 3,145,735 bytes, over the 2,097,152 byte"
+           " limit for a model card (set --max-file-size to raise it)\n")
+    assert _lint(capsys, "--max-file-size", "4M", "README.md")[:2] == (0, "")
+
+
+def test_unreadable_directory_is_reported_exit_2(repo):
+    repo.write(".eval_results/a.yaml", GOOD)
+    repo.write(".eval_results/sub/b.yaml", BAD)
+    locked = repo.path / ".eval_results/sub"
+    locked.chmod(0)
+    try:
+        proc = _lint_process(repo.path, "--format", "json", ".", unprivileged=True)
+    finally:
+        locked.chmod(0o755)
+    doc = json.loads(proc.stdout)
+    assert proc.returncode == 2, proc.stdout
+    assert doc["problems"] == [{"path": ".eval_results/sub", "line": 1, "column": 1, "severity": "error",
+                                "rule": "unreadable-file", "message": "cannot read directory: Permission denied"}]
+    assert doc["files"] == 1
+
+
+def test_no_files_found_is_said_and_json_stays_valid(repo, capsys):
+    repo.write("notes.txt", "nothing to lint\n")
+    code, out, err = _lint(capsys, "--format", "json", ".")
+    assert (code, json.loads(out)) == (0, {"problems": [], "files": 0})
+    assert err == ("evalledger lint: note: no eval files found in . (looked for .eval_results/**/*.yaml,"
+                   " eval.yaml and README.md)\n")
+
+
+@pytest.mark.parametrize("folder", [".eval-results", "eval_results", ".eval_result", ".Eval_Results"])
+def test_misnamed_results_folder_is_named(repo, capsys, folder):
+    repo.write(f"{folder}/gpqa.yaml", GOOD)
+    repo.write("README.md", "# a model card without metadata\n")  # found and clean: not silence
+    code, out, err = _lint(capsys, ".")
+    assert (code, out) == (0, "")
+    assert err == (f"evalledger lint: note: {folder}/ holds YAML files but is not .eval_results/, the"
+                   " only folder the Hub reads results from: rename it to .eval_results/\n")
+    code, out, err = _lint(capsys, folder)  # the misspelt folder given by name
+    assert (code, out) == (0, "")
+    assert "no eval files found" in err and f"{folder}/ holds YAML files" in err
+    repo.write(".eval_results/gpqa.yaml", GOOD)  # the real one exists too: nothing to say
+    assert _lint(capsys, ".") == (0, "", "")

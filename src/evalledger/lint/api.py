@@ -31,6 +31,7 @@ class LintRun:
     findings: list[Finding]
     files: int
     entries: dict[str, list[ResultEntry]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # said on stderr: nothing found, a near miss
 
     @property
     def unreadable(self) -> bool:
@@ -151,14 +152,20 @@ def _read(path: str, limits: Limits) -> tuple[bytes | None, Finding | None]:
     from evalledger.lint.rules.input import FILE_TOO_LARGE
 
     try:
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > limits.max_bytes and not path.lower().endswith(".md"):
+        # O_NONBLOCK: a FIFO swapped in after the walk looked must not block the open
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as handle:
+            info = os.fstat(fd)
+            what = lint_files.special_file(info.st_mode)
+            if what:
+                return None, lint_files.special_problem(path, what)
+            if info.st_size > limits.max_bytes:
                 # refused before reading: a 50 MB file costs one stat, not a parse
+                which = "a model card" if path.lower().endswith(".md") else "a YAML file"
                 return None, Finding(path, 1, 1, FILE_TOO_LARGE.id, ERROR,
-                                     f"file is {size:,} bytes, over the {limits.max_bytes:,} byte"
-                                     " limit for a YAML file (set --max-file-size to raise it)")
-            return handle.read(), None
+                                     f"file is {info.st_size:,} bytes, over the {limits.max_bytes:,} byte"
+                                     f" limit for {which} (set --max-file-size to raise it)")
+            return handle.read(limits.max_bytes + 1), None
     except OSError as exc:
         return None, Finding(path, 1, 1, UNREADABLE_FILE.id, ERROR,
                              f"cannot read file: {exc.strerror or exc}")
@@ -188,9 +195,12 @@ def lint_paths(paths: Iterable[str], *, kind: str | None = None,
             findings.extend(problems)
     if kind == "auto":
         kind = None
-    targets, problems = lint_files.discover(list(paths), kind)
+    paths = list(paths)
+    near_misses: list[str] = []
+    targets, problems = lint_files.discover(paths, kind, near_misses)
     findings.extend(problems)
     run = LintRun(findings, 0)
+    run.notes = _notes(paths, kind, targets, problems, near_misses)
     results_files: list[tuple[str, str, list[ResultEntry]]] = []
     for target in targets:
         data, problem = _read(target.path, limits)
@@ -229,6 +239,24 @@ def lint_paths(paths: Iterable[str], *, kind: str | None = None,
     findings.extend(cross_file_findings(results_files, specs))
     findings.sort()
     return run
+
+
+def _notes(paths: list[str], kind: str | None, targets: list[lint_files.Target],
+           problems: list[Finding], near_misses: list[str]) -> list[str]:
+    """What a silent exit 0 would hide: no file found at all, or results in a misnamed folder."""
+    from evalledger.formats.results import RESULTS_DIR
+    from evalledger.lint.rules.input import PATH_NOT_FOUND
+
+    notes = []
+    if not targets and not any(p.rule == PATH_NOT_FOUND.id for p in problems):
+        looked = (f"{RESULTS_DIR}/**/*.yaml, eval.yaml and README.md" if kind is None
+                  else f"{kind} files (*.yaml" + (", *.md)" if kind == lint_files.MODEL_INDEX else ")"))
+        notes.append(f"no eval files found in {', '.join(paths)} (looked for {looked})")
+    if not any(t.kind == lint_files.RESULTS for t in targets):
+        for folder in near_misses:
+            notes.append(f"{folder} holds YAML files but is not {RESULTS_DIR}/, the only folder the"
+                         f" Hub reads results from: rename it to {RESULTS_DIR}/")
+    return notes
 
 
 def _check_results_path(path: str, findings: list[Finding]) -> None:

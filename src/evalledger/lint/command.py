@@ -82,6 +82,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.no_warnings:
         findings = [f for f in findings if f.severity == ERROR]
     render(Report("lint", findings, result.files, RULES), resolve_format(args.format), sys.stdout)
+    for note in result.notes:  # on stderr: JSON and SARIF on stdout stay one valid document
+        sys.stderr.write(f"evalledger lint: note: {note}\n")
     if result.unreadable:
         return 2
     if any(f.severity == ERROR for f in findings):

@@ -1,8 +1,9 @@
 """Which files to lint, as what kind, and whether they may be read at all.
 
 Directories are searched for `.eval_results/**/*.y*ml` (results), `eval.y*ml` (benchmark specs)
-and `README.md` (model-index front matter). A symlink is followed only when its target stays
-inside the repository (the nearest parent holding `.git`, else the directory given).
+and `README.md` (model-index front matter). A symlink, to a file or a directory, is followed only
+when its target stays inside the repository (the nearest parent holding `.git`, else the directory
+given); special files (FIFOs, sockets, devices) are reported, never opened.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from evalledger.finding import ERROR, Finding
 from evalledger.formats.model_index import front_matter  # noqa: F401 (re-exported)
 from evalledger.formats.results import RESULTS_DIR
 from evalledger.formats.spec import SPEC_FILE_NAMES
-from evalledger.lint.rules.input import PATH_NOT_FOUND, SYMLINK_OUTSIDE_REPO
+from evalledger.lint.rules.input import PATH_NOT_FOUND, SYMLINK_OUTSIDE_REPO, UNREADABLE_FILE
 
 RESULTS, SPEC, MODEL_INDEX = "results", "spec", "model-index"
 KINDS = (RESULTS, SPEC, MODEL_INDEX)
@@ -99,10 +100,93 @@ def _outside(path: str, root: str) -> bool:
     return not (target == real_root or target.startswith(real_root.rstrip(os.sep) + os.sep))
 
 
-def discover(paths: list[str], kind: str | None) -> tuple[list[Target], list[Finding]]:
-    """Files to lint (sorted, each once) and path-level problems."""
+def containment_root(path: str) -> str:
+    """What nothing reached from ``path`` may leave: the repository holding it (the nearest parent
+    with `.git`, found lexically, so a link to elsewhere does not move it), else ``path`` itself."""
+    return _repo_root(path) or os.path.abspath(path)
+
+
+def is_outside(path: str, root: str) -> bool:
+    """``path``, links resolved, is neither ``root`` nor below it."""
+    return _outside(path, root)
+
+
+_SPECIAL = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+            (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def special_file(mode: int) -> str | None:
+    """What a mode is when it is neither a regular file, a directory nor a symlink (never opened:
+    reading a FIFO blocks forever, a device never ends)."""
+    for test, what in _SPECIAL:
+        if test(mode):
+            return what
+    return None
+
+
+def special_problem(path: str, what: str) -> Finding:
+    return Finding(path, 1, 1, UNREADABLE_FILE.id, ERROR, f"{what}, not a regular file; not read")
+
+
+def _near_miss(name: str) -> bool:
+    """`.eval-results`, `eval_results`, `.eval_result`, `.Eval_Results`: meant as .eval_results/."""
+    return name != RESULTS_DIR and re.sub(r"[^a-z]", "", name.lower()) in _NEAR_NAMES
+
+
+_NEAR_NAMES = {"evalresults", "evalresult", "evalsresults", "evaluationresults"}
+
+
+def _holds_yaml(directory: str, depth: int = 0) -> bool:
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.name.lower().endswith(YAML_SUFFIXES):
+                    return True
+                if depth < 1 and entry.is_dir(follow_symlinks=False) and _holds_yaml(entry.path, depth + 1):
+                    return True
+    except OSError:
+        pass
+    return False
+
+
+def _wanted(found: str, kind: str | None) -> str | None:
+    """The kind a walked file is linted as, or None to leave it alone."""
+    found_kind = kind_of(found)
+    if kind is None:
+        return found_kind
+    # an explicit kind takes every YAML (and, for model-index, Markdown) file
+    name = os.path.basename(found).lower()
+    wanted = YAML_SUFFIXES + ((".md",) if kind == MODEL_INDEX else ())
+    if found_kind == kind or (name.endswith(wanted) and not name.startswith(".") and found_kind is None):
+        return kind
+    return None
+
+
+def discover(paths: list[str], kind: str | None, near_misses: list[str] | None = None
+             ) -> tuple[list[Target], list[Finding]]:
+    """Files to lint (sorted, each once) and path-level problems.
+
+    Nothing outside the repository is read: a symlink (to a file or a directory) whose target
+    leaves it is reported instead. Special files (FIFOs, sockets, devices) are reported and never
+    opened. ``near_misses`` collects folders that look meant as `.eval_results/` and hold YAML."""
     targets: dict[str, Target] = {}
     problems: list[Finding] = []
+
+    def walk(top: str, root: str) -> None:
+        if near_misses is not None and _near_miss(os.path.basename(os.path.normpath(top))) \
+                and _holds_yaml(top):
+            near_misses.append(top.rstrip("/" + os.sep) + "/")
+        for found, mode, linked in _walk(top, root, problems, near_misses):
+            found_kind = _wanted(found, kind)
+            if found_kind is None:
+                continue
+            if linked and _outside(found, root):
+                problems.append(_symlink_problem(found))
+            elif mode is not None and special_file(mode):
+                problems.append(special_problem(found, special_file(mode) or ""))
+            else:
+                targets.setdefault(found, Target(found, found_kind))
+
     for arg in paths:
         try:
             mode = os.lstat(arg).st_mode
@@ -113,51 +197,94 @@ def discover(paths: list[str], kind: str | None) -> tuple[list[Target], list[Fin
             targets.setdefault(arg, Target(arg, kind or kind_of(arg)))
             continue
         if stat.S_ISDIR(mode):
-            root = _repo_root(arg) or os.path.abspath(arg)
-            for found in _walk(arg):
-                found_kind = kind_of(found)
-                if kind is not None:
-                    # an explicit kind takes every YAML (and, for model-index, Markdown) file
-                    name = os.path.basename(found).lower()
-                    wanted = YAML_SUFFIXES + ((".md",) if kind == MODEL_INDEX else ())
-                    if found_kind == kind or (name.endswith(wanted) and not name.startswith(".")
-                                              and found_kind is None):
-                        found_kind = kind
-                    else:
-                        continue
-                elif found_kind is None:
-                    continue
-                if os.path.islink(found) and _outside(found, root):
-                    problems.append(_symlink_problem(found))
-                    continue
-                targets.setdefault(found, Target(found, found_kind))
+            walk(arg, _repo_root(arg) or os.path.abspath(arg))
             continue
-        root = _repo_root(os.path.dirname(os.path.abspath(arg))) or os.path.dirname(os.path.abspath(arg))
-        if os.path.islink(arg) and _outside(arg, root):
-            problems.append(_symlink_problem(arg))
-            continue
-        if os.path.isdir(arg):  # a symlink to a directory inside the repo
-            sub, more = discover([os.path.join(arg, name) for name in sorted(os.listdir(arg))], kind)
-            for target in sub:
-                if target.kind is not None:
-                    targets.setdefault(target.path, target)
-            problems.extend(p for p in more if p.rule != PATH_NOT_FOUND.id)
+        parent = os.path.dirname(os.path.abspath(arg))
+        root = _repo_root(parent) or parent
+        if stat.S_ISLNK(mode):
+            if _outside(arg, root):
+                problems.append(_symlink_problem(arg))
+                continue
+            try:
+                mode = os.stat(arg).st_mode
+            except OSError:  # a dangling link: reading it reports the error
+                mode = stat.S_IFREG
+            if stat.S_ISDIR(mode):  # a symlink to a directory inside the repo
+                walk(arg, root)
+                continue
+        what = special_file(mode)
+        if what:
+            problems.append(special_problem(arg, what))
             continue
         targets.setdefault(arg, Target(arg, kind or kind_of(arg)))
     return sorted(targets.values(), key=lambda t: t.path), problems
 
 
-def _symlink_problem(path: str) -> Finding:
+def _symlink_problem(path: str, directory: bool = False) -> Finding:
+    what, fix = ("symlinked directory", "the files themselves") if directory else ("symlink", "the file itself")
     return Finding(path, 1, 1, SYMLINK_OUTSIDE_REPO.id, ERROR,
-                   f"symlink points outside the repository ({os.readlink(path)}); not read:"
-                   " commit the file itself")
+                   f"{what} points outside the repository ({os.readlink(path)}); not read: commit {fix}")
 
 
-def _walk(top: str):
-    for directory, dirs, files in os.walk(top):
+def _skip_dir(name: str, in_results: bool) -> bool:
+    return name in _SKIP_DIRS or (name.startswith(".") and name != RESULTS_DIR and not in_results)
+
+
+def _walk(top: str, root: str, problems: list[Finding], near_misses: list[str] | None):
+    """(path, mode or None when unknown, is a symlink) of the files below ``top``, sorted by
+    directory. Symlinked directories are followed only when they stay inside ``root`` (and do not
+    loop back to a directory being walked); one leaving it is reported. An unreadable directory is
+    reported, not skipped."""
+    pending: list[tuple[str, tuple[str, ...]]] = [(top, (os.path.realpath(top),))]
+    while pending:
+        directory, reals = pending.pop()
+        shown_dir = directory[2:] if directory.startswith("./") else directory
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(Finding(shown_dir, 1, 1, UNREADABLE_FILE.id, ERROR,
+                                    f"cannot read directory: {exc.strerror or exc}"))
+            continue
         in_results = f"/{RESULTS_DIR}" in "/" + directory.replace(os.sep, "/")
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and
-                         (not d.startswith(".") or d == RESULTS_DIR or in_results))
-        for name in sorted(files):
-            path = os.path.join(directory, name)
-            yield path[2:] if path.startswith("./") else path  # `lint .` shows plain relative paths
+        subdirs = []
+        for entry in entries:
+            path = os.path.join(directory, entry.name)
+            shown = path[2:] if path.startswith("./") else path  # `lint .` shows plain relative paths
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if near_misses is not None and _near_miss(entry.name) and _holds_yaml(path):
+                        near_misses.append(shown + "/")
+                    if not _skip_dir(entry.name, in_results):
+                        subdirs.append((path, reals + (reals[-1] + os.sep + entry.name,)))
+                    continue
+                if entry.is_file(follow_symlinks=False):
+                    yield shown, stat.S_IFREG, False
+                    continue
+                if not entry.is_symlink():
+                    yield shown, entry.stat(follow_symlinks=False).st_mode, False
+                    continue
+                try:
+                    mode: int | None = os.stat(path).st_mode
+                except OSError:
+                    mode = None  # dangling: reading it reports why
+                if mode is None or not stat.S_ISDIR(mode):
+                    yield shown, mode, True
+                    continue
+            except OSError as exc:  # vanished or unreadable while listing
+                problems.append(Finding(shown, 1, 1, UNREADABLE_FILE.id, ERROR,
+                                        f"cannot read: {exc.strerror or exc}"))
+                continue
+            # a symlinked directory
+            if near_misses is not None and _near_miss(entry.name) and _holds_yaml(path):
+                near_misses.append(shown + "/")
+            if _skip_dir(entry.name, in_results):
+                continue
+            if _outside(path, root):
+                problems.append(_symlink_problem(shown, directory=True))
+                continue
+            real = os.path.realpath(path)
+            if any(r == real or r.startswith(real.rstrip(os.sep) + os.sep) for r in reals):
+                continue  # loops back to a directory being walked: its files are read there
+            subdirs.append((path, reals + (real,)))
+        pending.extend(reversed(subdirs))

@@ -106,12 +106,14 @@ Bad:
 Fixed: one list holding both entries (or one file per benchmark).""")
 
 FILE_TOO_LARGE = Rule("file-too-large", ERROR, "the file exceeds the size limit (--max-file-size)", """\
-Flags a file larger than the limit (2 MiB by default; `--max-file-size` raises it), before parsing.
+Flags a file larger than the limit (2 MiB by default; `--max-file-size` raises it), before reading
+it: result files, benchmark specs and model cards (`README.md`) alike.
 
-Why it matters: a result file is a few hundred bytes. A huge one is a mistake (a log or a dataset
-committed into `.eval_results/`) or an attack on the tools that read it.
+Why it matters: a result file is a few hundred bytes, a model card a few dozen kilobytes. A huge
+one is a mistake (a log or a dataset committed into `.eval_results/`) or an attack on the tools
+that read it.
 
-Bad: a 50 MB `.eval_results/traces.yaml`.
+Bad: a 50 MB `.eval_results/traces.yaml`; a 600 MB `README.md`.
 Fixed: keep traces elsewhere and link them with `source.url`.""")
 
 BINARY_FILE = Rule("binary-file", ERROR, "the file is binary (contains NUL bytes)", """\
@@ -140,24 +142,26 @@ Why it matters: a typo in a hook's `files` or a CI script would otherwise lint n
 Bad: `evalledger lint .eval_result/`
 Fixed: `evalledger lint .eval_results/`""")
 
-UNREADABLE_FILE = Rule("unreadable-file", ERROR, "a file cannot be read (permissions, I/O error)", """\
-Flags a file that exists but cannot be read (exit code 2).
+UNREADABLE_FILE = Rule("unreadable-file", ERROR, "a file or folder cannot be read (permissions, I/O error, not a regular file)", """\
+Flags a file that exists but cannot be read, a folder that cannot be listed, and a special file
+(a FIFO, socket or device) where a file was expected (exit code 2). Special files are never
+opened: reading a FIFO would wait forever.
 
 Why it matters: a check that silently skips what it cannot read reports "clean" for files it never
 saw.
 
-Bad: `chmod 000 .eval_results/gpqa.yaml`
-Fixed: make the file readable.""")
+Bad: `chmod 000 .eval_results/gpqa.yaml`; `mkfifo .eval_results/gpqa.yaml`
+Fixed: make the file readable; commit a regular file.""")
 
 SYMLINK_OUTSIDE_REPO = Rule("symlink-outside-repo", ERROR, "a symlink points outside the repository", """\
-Flags a symlink whose target lies outside the repository being checked (exit code 2); the target
-is not read.
+Flags a symlink, to a file or to a folder, whose target lies outside the repository being checked
+(exit code 2); the target is not read. Symlinks that stay inside the repository are followed.
 
 Why it matters: the Hub stores the link, not the target, so what the hook checked is not what is
 published; and following links out of a checkout lets a crafted repo make the linter read any
 file on the machine.
 
-Bad: `.eval_results/gpqa.yaml -> /home/me/scores/gpqa.yaml`
+Bad: `.eval_results/gpqa.yaml -> /home/me/scores/gpqa.yaml`; `.eval_results -> /home/me/scores`
 Fixed: commit the file itself.""")
 
 POLICY_INVALID = Rule("policy-invalid", ERROR, "a benchmark policy file (.evalledger.yaml) is malformed", """\
