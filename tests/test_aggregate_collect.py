@@ -114,6 +114,49 @@ def test_models_dir_submissions(tmp_path, capsys):
     assert board["org/b"]["commit"] == world.bench.head()
 
 
+def test_models_dir_symlinks_never_lead_out_of_the_repo(tmp_path, capsys):
+    import os
+
+    world = World(tmp_path)
+    outside = tmp_path / "elsewhere"
+    for name in ("evil", "org/evil", "results-only"):
+        (outside / name / ".eval_results").mkdir(parents=True)
+        (outside / name / ".eval_results" / "r.yaml").write_text(entry("alpha", 99.9))
+    (outside / "loose").mkdir()
+    (outside / "loose" / "r.yaml").write_text(entry("alpha", 98.8))
+    world.bench.write("submissions/good/.eval_results/r.yaml", entry("alpha", 55.0))
+    world.bench.write("data/inside/.eval_results/r.yaml", entry("alpha", 60.0))
+    subs = world.bench.path / "submissions"
+    os.symlink(outside / "evil", subs / "evil")  # a submission folder leading out
+    (subs / "org").mkdir()
+    os.symlink(outside / "org" / "evil", subs / "org" / "evil")  # one level down
+    (subs / "linked").mkdir()
+    os.symlink(outside / "results-only" / ".eval_results", subs / "linked" / ".eval_results")
+    os.symlink(outside / "loose", subs / "good" / ".eval_results" / "more")  # inside .eval_results
+    os.symlink("../data/inside", subs / "moved")  # stays in the repo: followed
+    world.bench.commit("submissions")
+    code, doc = main_dir(world, capsys)
+    assert code == 0, doc
+    board = rows_by_model(world.bench.path / "leaderboard/leaderboard.csv")
+    assert {model: row["value"] for model, row in board.items()} == {"good": "55.0", "moved": "60.0"}
+    bench = world.bench.path.as_posix()
+    assert sorted((w["path"].replace(bench + "/", ""), w["rule"]) for w in doc["warnings"]) == [
+        ("submissions/evil", "symlink-outside-repo"), ("submissions/linked/.eval_results", "symlink-outside-repo"),
+        ("submissions/org/evil", "symlink-outside-repo")]
+    assert all("not read" in w["message"] for w in doc["warnings"])
+
+    # the --models-dir folder itself a link out of the repo: reported, nothing read from it
+    os.symlink(outside, world.bench.path / "linked-subs")
+    from evalledger.cli import main
+    import json
+
+    code = main(["aggregate", "--repo", str(world.bench.path), "--models-dir", str(world.bench.path / "linked-subs"),
+                 "--benchmark-id", "acme/bench", "--format", "json", "--cache-dir", str(world.tmp / "cache")])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0 and doc["rows"] == 0 and doc["sources"] == 0
+    assert [w["rule"] for w in doc["warnings"]] == ["symlink-outside-repo"]
+
+
 def main_dir(world: World, capsys):
     import json
 

@@ -153,7 +153,9 @@ def read_inputs(args: argparse.Namespace, root: Path) -> Inputs:
             shown = path.resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
             shown = directory
-        found += sources_mod.scan_models_dir(path, shown)
+        submissions, skipped = sources_mod.scan_models_dir(path, shown)
+        found += submissions
+        problems += skipped
     _fail(problems)
     if not args.models and not args.models_dir:
         raise UsageError("nothing to aggregate: give --models FILE and/or --models-dir DIR")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import stat
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -182,13 +183,23 @@ def _walk(reader: git.BlobReader, tree: str, prefix: str, out: list[tuple[str, s
 
 
 def read_folder(source: ModelSource, bench_root: Path | None) -> Snapshot:
-    """A submission folder inside the benchmark repo: files as on disk, commit from git when tracked."""
+    """A submission folder inside the benchmark repo: files as on disk, commit from git when tracked.
+
+    Regular files only: a symlink below ``.eval_results`` (to a file or a folder) is neither read
+    nor entered, and a FIFO or device is never opened. ``.eval_results`` itself may be a link
+    only within the repository (``scan_models_dir`` reports one that leads out; checked again here)."""
+    from evalledger.lint.files import containment_root, is_outside
+
     folder = Path(source.location)
     files = []
     results = folder / RESULTS_DIR
-    for path in sorted(results.rglob("*")):
-        if path.is_file() and path.suffix in RESULT_SUFFIXES and not path.is_symlink():
-            files.append((path.relative_to(folder).as_posix(), path.read_bytes()))
+    if results.is_dir() and not is_outside(str(results), containment_root(str(folder))):
+        for directory, dirs, names in os.walk(results):  # followlinks=False: links are not entered
+            for name in names:
+                path = Path(directory, name)
+                if path.suffix in RESULT_SUFFIXES and stat.S_ISREG(path.lstat().st_mode):
+                    files.append((path.relative_to(folder).as_posix(), path.read_bytes()))
+    files.sort()
     commit, when = "", 0
     if bench_root is not None:
         found = git.last_commit(bench_root, str(folder))

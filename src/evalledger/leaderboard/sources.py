@@ -15,6 +15,7 @@ Submission folders (``--models-dir DIR``): every ``DIR/<name>/.eval_results/`` (
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,18 +208,40 @@ def _duplicates(sources: list[ModelSource], shown: str) -> list[Finding]:
     return findings
 
 
-def scan_models_dir(directory: str | Path, shown: str) -> list[ModelSource]:
-    """Submission folders: ``<dir>/<name>/.eval_results`` or ``<dir>/<org>/<name>/.eval_results``."""
+def scan_models_dir(directory: str | Path, shown: str) -> tuple[list[ModelSource], list[Finding]]:
+    """Submission folders: ``<dir>/<name>/.eval_results`` or ``<dir>/<org>/<name>/.eval_results``.
+
+    Nothing outside the repository holding ``directory`` (found lexically: a symlink does not move
+    it) is read: a symlinked folder -- ``<dir>`` itself, a submission, its ``.eval_results`` --
+    whose target leaves it is reported (``symlink-outside-repo``, a warning) and skipped; symlinks
+    that stay inside are followed."""
+    from evalledger.lint.files import containment_root, is_outside
+
     root = Path(directory)
+    limit = containment_root(str(root))
+    findings: list[Finding] = []
+
+    def inside(path: Path) -> bool:
+        if not is_outside(str(path), limit):
+            return True
+        rel = path.relative_to(root).as_posix() if path != root else ""
+        where = f"{shown.rstrip('/')}/{rel}".rstrip("/")
+        target = os.readlink(path) if path.is_symlink() else os.path.realpath(path)
+        findings.append(Finding(where, 1, 1, "symlink-outside-repo", WARNING,
+                                f"symlinked folder points outside the repository ({target}); not read"))
+        return False
+
     found = []
-    for child in sorted(root.iterdir()) if root.is_dir() else []:
-        if not child.is_dir() or child.name.startswith("."):
+    for child in sorted(root.iterdir()) if root.is_dir() and inside(root) else []:
+        if not child.is_dir() or child.name.startswith(".") or not inside(child):
             continue
         if (child / RESULTS_DIR).is_dir():
-            found.append(child)
+            if inside(child / RESULTS_DIR):
+                found.append(child)
             continue
         for grandchild in sorted(child.iterdir()):
-            if grandchild.is_dir() and (grandchild / RESULTS_DIR).is_dir():
+            if grandchild.is_dir() and (grandchild / RESULTS_DIR).is_dir() and inside(grandchild) \
+                    and inside(grandchild / RESULTS_DIR):
                 found.append(grandchild)
     sources = []
     for folder in found:
@@ -226,7 +249,7 @@ def scan_models_dir(directory: str | Path, shown: str) -> list[ModelSource]:
         url = f"{shown.rstrip('/')}/{model}"
         sources.append(ModelSource(url=url, location=str(folder.resolve()), model=model, kind="dir",
                                    where=url))
-    return sources
+    return sources, findings
 
 
 def unique(sources: list[ModelSource]) -> list[ModelSource]:
