@@ -151,9 +151,11 @@ def test_models_dir_symlinks_never_lead_out_of_the_repo(tmp_path, capsys):
     import json
 
     code = main(["aggregate", "--repo", str(world.bench.path), "--models-dir", str(world.bench.path / "linked-subs"),
-                 "--benchmark-id", "acme/bench", "--format", "json", "--cache-dir", str(world.tmp / "cache")])
-    doc = json.loads(capsys.readouterr().out)
-    assert code == 0 and doc["rows"] == 0 and doc["sources"] == 0
+                 "--benchmark-id", "acme/bench", "--format", "json", "--cache-dir", str(world.tmp / "cache"),
+                 "--allow-removal"])
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    assert code == 0 and doc["rows"] == 0 and doc["sources"] == 0, captured.err
     assert [w["rule"] for w in doc["warnings"]] == ["symlink-outside-repo"]
 
 
