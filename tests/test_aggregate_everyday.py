@@ -169,3 +169,108 @@ def git_head(path: str) -> str:
     from gitutil import git
 
     return git(path, "rev-parse", "main").strip()
+
+
+# -- progress on stderr: in place on a terminal, plain lines in logs, never in stdout ----------------
+
+PROGRESS_LINE = re.compile(r"fetching model repos: (\d+)% \((\d+)/(\d+)\)(, (\d+) unreachable)? \[\d+s\]")
+
+
+def _run_on_a_pty(argv: list[str], cwd) -> tuple[int, str, str]:
+    """Run the CLI with stderr on a real terminal (a pty) and stdout on a pipe."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    import threading
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "evalledger", *argv], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=slave, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # EIO: the child closed its end
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    with proc.stdout:
+        out = proc.stdout.read()
+    code = proc.wait(timeout=120)
+    reader.join(timeout=30)
+    os.close(master)
+    return code, out.decode(), b"".join(chunks).decode()
+
+
+def test_progress_is_redrawn_in_place_on_a_terminal_and_stdout_stays_json(tmp_path):
+    world = World(tmp_path)
+    for i in range(3):
+        world.model(f"m{i}", {".eval_results/r.yaml": entry("alpha", 50.0 + i)})
+    world.registry([f"{world.url(f'm{i}')} - org/m{i}" for i in range(3)] + [f"{tmp_path / 'gone'} - org/gone"])
+    argv = ["aggregate", "--models", "models.txt", "--benchmark-id", "acme/bench", "--cache-dir",
+            str(tmp_path / "cache"), "--format", "json", "--jobs", "2"]
+    code, out, err = _run_on_a_pty(argv, world.bench.path)
+    assert code == 0, err
+    assert json.loads(out)["fetched"] == 3  # stdout is the JSON document and nothing else
+    assert err.startswith("\rfetching model repos: 0% (0/4)\x1b[K")
+    frames = [f.replace("\x1b[K", "") for f in err.rstrip("\r\n").split("\r") if f]
+    assert frames[-1] == "fetching model repos: 100% (4/4), 1 unreachable"
+    assert err.endswith("\n") and err.count("\n") == 1  # one line, rewritten in place, ended once
+    code, out, err = _run_on_a_pty([*argv, "--no-progress"], world.bench.path)
+    assert code == 0 and json.loads(out)["rows"] == 3 and "fetching" not in err
+
+
+def test_progress_in_a_log_is_a_plain_line_every_few_dozen_repos(tmp_path, capsys):
+    world = World(tmp_path)
+    for i in range(30):
+        world.bench.write(f"submissions/org/m{i:02}/.eval_results/r.yaml", entry("alpha", 40.0 + i))
+    world.bench.commit("thirty submissions")
+    code = main(["aggregate", "--repo", str(world.bench.path), "--models-dir", str(world.bench.path / "submissions"),
+                 "--benchmark-id", "acme/bench", "--format", "json", "--cache-dir", str(tmp_path / "cache")])
+    captured = capsys.readouterr()
+    assert code == 0 and json.loads(captured.out)["rows"] == 30  # stdout: pure JSON
+    lines = captured.err.splitlines()
+    assert "\r" not in captured.err and "\x1b" not in captured.err
+    counts = [PROGRESS_LINE.fullmatch(line) for line in lines]
+    assert all(counts), lines
+    done = [int(m.group(2)) for m in counts]
+    assert 25 in done and done[-1] == 30 and len(lines) < 30 // 5  # not a line per repo
+    # a short run in a log stays silent
+    code = main(["aggregate", "--repo", str(world.bench.path), "--models-dir",
+                 str(world.bench.path / "submissions/org/m00"), "--benchmark-id", "acme/bench",
+                 "--cache-dir", str(tmp_path / "cache"), "--allow-removal"])
+    captured = capsys.readouterr()
+    assert code == 0 and captured.err == ""
+
+
+def test_thousands_of_repos_make_about_twenty_log_lines():
+    import io
+
+    from evalledger.leaderboard.progress import Progress
+
+    now = [0.0]
+    stream = io.StringIO()
+    shown = Progress(5000, stream, label="fetching model repos", failed_label="unreachable",
+                     clock=lambda: now[0])
+    for i in range(5000):
+        now[0] += 0.001  # 5 s in all: no line comes from the clock
+        shown.advance(failed=i % 100 == 0)
+    shown.close()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 20 and lines[-1] == "fetching model repos: 100% (5000/5000), 50 unreachable [5s]"
+    slow = io.StringIO()
+    shown = Progress(40, slow, label="fetching model repos", clock=lambda: now[0])
+    for _ in range(3):
+        now[0] += 11.0  # a slow repo: a line every 10 s shows the run is alive
+        shown.advance()
+    shown.close()
+    assert [line.split(" [")[0] for line in slow.getvalue().splitlines()] == [
+        f"fetching model repos: {n * 100 // 40}% ({n}/40)" for n in (1, 2, 3)]

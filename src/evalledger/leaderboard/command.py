@@ -35,6 +35,7 @@ from evalledger.escape import log_line, terminal, workflow_command
 from evalledger.finding import ERROR, Finding
 from evalledger.leaderboard import carry, fetch, publish, sources as sources_mod, write
 from evalledger.leaderboard.collect import collect, lint_function
+from evalledger.leaderboard.progress import Progress
 from evalledger.leaderboard.select import CandidateTable, select
 from evalledger.policy import BenchmarkPolicy, load_policy
 
@@ -87,6 +88,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-removal", action="store_true",
                         help="let this run remove any number of leaderboard rows, even all of them "
                              "(turns the removal guard off)")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="do not report progress on stderr (default: on a terminal a line updated in "
+                             "place, otherwise a plain line every few dozen repos or 10 seconds)")
     parser.add_argument("--format", choices=("auto", "text", "json", "github"), default="auto")
 
 
@@ -229,8 +233,13 @@ class Run:
         self._check_shallow(inputs)
         # fetched again on every attempt: after a rejected push the model repos may have moved
         # too, and regenerating from stale snapshots could overwrite a fresher leaderboard
-        for snapshot in fetch.fetch_all(inputs.sources, self.options, max(1, args.jobs)):
-            self.snapshots[snapshot.source.identity] = snapshot
+        shown = self._progress(len(inputs.sources), "fetching model repos", "unreachable")
+        try:
+            for snapshot in fetch.fetch_all(inputs.sources, self.options, max(1, args.jobs),
+                                            lambda s: shown.advance(s.error is not None)):
+                self.snapshots[snapshot.source.identity] = snapshot
+        finally:
+            shown.close()
         out_dir = self._repo_relative(args.output_dir)
         ext = "parquet" if args.output_format == "parquet" else "csv"
         previous = write.read_table(self.root / out_dir / f"leaderboard.{ext}")
@@ -319,6 +328,10 @@ class Run:
                          for f in inputs.warnings],
         }
 
+    def _progress(self, total: int, label: str, failed_label: str) -> Progress:
+        return Progress(total, sys.stderr, label=label, failed_label=failed_label,
+                        enabled=not self.args.no_progress)
+
     def _check_shallow(self, inputs: Inputs) -> None:
         """Submission folders take their commit from the benchmark repo's history; in a shallow
         clone the oldest commit seems to add every file, so a folder untouched since would get the
@@ -350,8 +363,12 @@ class Run:
     def _audit(self, inputs: Inputs) -> tuple[list[dict[str, Any]], dict[tuple[str, str, str, str], list[str]]]:
         from evalledger.leaderboard.flags import audit_sources
 
-        return audit_sources([self.snapshots[s.identity] for s in inputs.sources], self.options,
-                             inputs.policy, inputs.benchmark_id)
+        shown = self._progress(len(inputs.sources), "auditing model repo histories", "not audited")
+        try:
+            return audit_sources([self.snapshots[s.identity] for s in inputs.sources], self.options,
+                                 inputs.policy, inputs.benchmark_id, progress=shown.advance)
+        finally:
+            shown.close()
 
 
 def run(args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ import hashlib
 import os
 import stat
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -75,17 +75,21 @@ def cache_path(cache_dir: Path, source: ModelSource) -> Path:
 
 def fetch_all(sources: Sequence[ModelSource], options: FetchOptions, jobs: int,
               progress: Callable[[Snapshot], None] | None = None) -> list[Snapshot]:
-    """Snapshots in the order of ``sources``; threads run ``fetch_one`` (the map of the map/reduce)."""
+    """Snapshots in the order of ``sources``; threads run ``fetch_one`` (the map of the map/reduce).
+    ``progress`` is called in this thread with each snapshot as soon as it is done."""
     options.cache_dir.mkdir(parents=True, exist_ok=True)
+    report = progress or (lambda snapshot: None)
     if jobs <= 1 or len(sources) <= 1:
-        results = [fetch_one(source, options) for source in sources]
-    else:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(lambda s: fetch_one(s, options), sources))
-    if progress:
-        for snapshot in results:
-            progress(snapshot)
-    return results
+        results = []
+        for source in sources:
+            results.append(fetch_one(source, options))
+            report(results[-1])
+        return results
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(fetch_one, source, options) for source in sources]
+        for future in as_completed(futures):
+            report(future.result())
+    return [future.result() for future in futures]
 
 
 def fetch_one(source: ModelSource, options: FetchOptions) -> Snapshot:

@@ -10,8 +10,8 @@ Submission folders (``--models-dir``) live in the benchmark repo, whose own audi
 from __future__ import annotations
 
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any, Callable, Sequence
 
 from evalledger import git
 from evalledger.formats.results import RESULTS_DIR
@@ -41,10 +41,15 @@ def audit_one(snapshot: Snapshot, options: FetchOptions, policy: BenchmarkPolicy
 
 
 def audit_sources(snapshots: Sequence[Snapshot], options: FetchOptions, policy: BenchmarkPolicy,
-                  benchmark_id: str, jobs: int = 4
+                  benchmark_id: str, jobs: int = 4, progress: Callable[[bool], None] | None = None
                   ) -> tuple[list[dict[str, Any]], dict[tuple[str, str, str, str], list[str]]]:
+    """``progress(failed)`` is called in this thread as each repo's audit is done."""
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        results = list(pool.map(lambda s: audit_one(s, options, policy), snapshots))
+        futures = [pool.submit(audit_one, s, options, policy) for s in snapshots]
+        for future in as_completed(futures):
+            if progress:
+                progress(future.result()[1] is not None)
+        results = [future.result() for future in futures]
     rows: list[dict[str, Any]] = []
     flagged: dict[tuple[str, str, str, str], list[str]] = {}
     for snapshot, (findings, error) in zip(snapshots, results):
