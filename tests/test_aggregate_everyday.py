@@ -95,6 +95,18 @@ def test_typo_in_benchmark_id_says_which_ids_were_seen_and_writes_nothing(tmp_pa
     assert world.bench.git("status", "--porcelain") == ""
 
 
+
+def test_ids_read_from_model_repos_are_shown_escaped_and_bounded(tmp_path, capsys):
+    world = World(tmp_path)
+    hostile = "evil/\\e]0;owned\\a" + "x" * 200
+    world.model("m", {".eval_results/r.yaml": entry("alpha", 50.0, bench=f'"{hostile}"')})
+    world.registry([f"{world.url('m')} - org/m"])
+    code, _ = aggregate(world, capsys=capsys)
+    assert code == 2 and "no result carries dataset.id 'acme/bench'" in world.stderr
+    assert "\x1b" not in world.stderr and "\x07" not in world.stderr
+    assert "'evil/\\x1b]0;owned\\x07xxx" in world.stderr and "x" * 100 not in world.stderr
+
+
 def test_a_run_that_would_empty_the_board_stops_unless_allowed(tmp_path, capsys):
     world = World(tmp_path)
     _five_models(world)

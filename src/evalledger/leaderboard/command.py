@@ -31,7 +31,7 @@ from typing import Any
 
 from evalledger import git
 from evalledger.cli import UsageError
-from evalledger.escape import log_line, terminal, workflow_command
+from evalledger.escape import log_line, shorten, terminal, workflow_command
 from evalledger.finding import ERROR, Finding
 from evalledger.leaderboard import carry, fetch, publish, sources as sources_mod, write
 from evalledger.leaderboard.collect import collect, lint_function
@@ -183,8 +183,8 @@ def _no_result_carries(benchmark_id: str, read: dict[str, int], explicit: bool) 
 
 
 def _quoted(text: str, limit: int = 80) -> str:
-    """Text from a model repo, one line, bounded, control characters escaped."""
-    return repr(text if len(text) <= limit else text[:limit] + "...")
+    """Text from a model repo, quoted, bounded, control characters shown as escapes."""
+    return f"'{terminal(shorten(text, limit))}'"
 
 
 def _check_removal(total: int, removed: list[dict[str, Any]], share: float | None, table: str) -> None:
