@@ -286,3 +286,32 @@ def test_thousands_of_repos_make_about_twenty_log_lines():
     shown.close()
     assert [line.split(" [")[0] for line in slow.getvalue().splitlines()] == [
         f"fetching model repos: {n * 100 // 40}% ({n}/40)" for n in (1, 2, 3)]
+
+
+def test_the_action_log_shows_progress_while_the_run_is_still_going(tmp_path):
+    """The Action passes stderr through as it comes: the 25/30 line reaches the log before the run
+    has written its tables (a buffered pass-through would show every line only at the end)."""
+    import os
+
+    from evalledger import action
+
+    world = World(tmp_path)
+    for i in range(30):
+        world.bench.write(f"submissions/org/m{i:02}/.eval_results/r.yaml", entry("alpha", 40.0 + i))
+    world.bench.commit("thirty submissions")
+    board = world.bench.path / "leaderboard/leaderboard.csv"
+    seen: list[tuple[str, bool]] = []
+
+    class Log:
+        def write(self, text: str) -> None:
+            seen.append((text, board.exists()))
+
+        def flush(self) -> None:
+            pass
+
+    code, out = action.run_evalledger(
+        ["aggregate", "--models-dir=submissions", "--benchmark-id=acme/bench", "--format=json",
+         f"--cache-dir={tmp_path / 'cache'}"], str(world.bench.path), dict(os.environ), Log())
+    assert code == 0 and json.loads(out)["rows"] == 30 and board.exists()
+    progress = [(text, written) for text, written in seen if "fetching model repos" in text]
+    assert progress and "(25/30)" in progress[0][0] and progress[0][1] is False, seen

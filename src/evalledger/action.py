@@ -29,6 +29,7 @@ import re
 import secrets
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence, TextIO
@@ -485,20 +486,26 @@ def audit_failed(counts: Mapping[str, int], fail_on: str) -> bool:
 # -- running ----------------------------------------------------------------------------------
 
 def run_evalledger(argv: Sequence[str], cwd: str, env: Mapping[str, str], log: TextIO) -> tuple[int, str]:
-    """Run ``python -m evalledger ARGV``; stdout is returned, stderr goes to the log with workflow
-    commands switched off (it quotes other people's files and repo names)."""
+    """Run ``python -m evalledger ARGV``; stdout is returned, stderr goes to the log as it comes
+    (progress of a long run shows live) with workflow commands switched off (it quotes other
+    people's files and repo names)."""
     token = secrets.token_hex(16)
     log.write(f"::stop-commands::{token}\n")
     log.flush()
     try:
-        proc = subprocess.run([sys.executable, "-m", "evalledger", *argv], cwd=cwd, env=dict(env),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for line in proc.stderr.splitlines():
-            log.write(log_line(line) + "\n")
+        with subprocess.Popen([sys.executable, "-m", "evalledger", *argv], cwd=cwd, env=dict(env),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+            out: list[str] = []
+            reader = threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True)
+            reader.start()
+            for line in proc.stderr:
+                log.write(log_line(line.rstrip("\n")) + "\n")
+                log.flush()
+            reader.join()
     finally:
         log.write(f"::{token}::\n")
         log.flush()
-    return proc.returncode, proc.stdout
+    return proc.returncode, "".join(out)
 
 
 def _json_doc(text: str, what: str) -> dict[str, Any]:
