@@ -18,3 +18,38 @@ def test_first_command_prints_the_output_shown(capsys, monkeypatch):
     code = main(command.group(1).split())
     assert code == 1  # "exits 1"
     assert capsys.readouterr().out == shown.group(1)
+
+
+def test_the_files_shown_before_any_mistake_are_valid(tmp_path, capsys):
+    """README's complete `.eval_results` file and `eval.yaml` pass lint --strict, checked together
+    (task ids against the spec) under the example benchmark's policy (GPQA scores in percent)."""
+    section = README.split("## The files", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    results = next(b for b in blocks if b.startswith("# .eval_results/gpqa.yaml"))
+    spec = next(b for b in blocks if b.startswith("# eval.yaml"))
+    assert "value:" in results and "verifyToken:" in results and "source:" in results and "notes:" in results
+    bench = tmp_path / "benchmarks/Idavidrein/gpqa"
+    bench.mkdir(parents=True)
+    (bench / "eval.yaml").write_text(spec)
+    (bench / ".evalledger.yaml").write_bytes(
+        (ROOT / "examples/benchmark/Idavidrein/gpqa/.evalledger.yaml").read_bytes())
+    (tmp_path / "model/.eval_results").mkdir(parents=True)
+    (tmp_path / "model/.eval_results/gpqa.yaml").write_text(results)
+    code = main(["lint", "--strict", "--benchmark", str(tmp_path / "benchmarks"), str(tmp_path / "model"),
+                 str(bench / "eval.yaml")])
+    assert (code, capsys.readouterr().out) == (0, "")
+
+
+def test_pins_and_changelog():
+    from evalledger import __version__
+
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## (.+)$", changelog, re.M)
+    assert headings[0] == "Unreleased"
+    assert any(h.split()[0] == __version__ for h in headings[1:]), f"CHANGELOG.md has no {__version__} entry"
+    # no pin to a tag that was never made: a rev is a placeholder or a tag the changelog records
+    tags = {f"v{h.split()[0]}" for h in headings[1:] if "not tagged" not in h}
+    for rev in re.findall(r"^\s+rev: (.+)$", README, re.M):
+        assert rev.startswith("<") or rev in tags, f"README pins rev {rev!r}, which is no release tag"
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'dynamic = ["version"]' in pyproject and 'version = {attr = "evalledger.__version__"}' in pyproject

@@ -11,7 +11,7 @@ import argparse
 import importlib
 import os
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
 from evalledger import __version__
 
@@ -68,12 +68,18 @@ def _formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.HelpFormatter(prog, width=max(width - 2, 40))
 
 
-def run_command(name: str, argv: Sequence[str], prog: str | None = None) -> int:
+def build_parser(name: str, prog: str | None = None) -> tuple[Any, argparse.ArgumentParser]:
+    """The subcommand's module and its argument parser (imports only that module)."""
     module_name, doc = COMMANDS[name]
     module = importlib.import_module(module_name)
     parser = argparse.ArgumentParser(prog=prog or f"evalledger {name}", description=doc,
                                      formatter_class=_formatter)
     module.configure(parser)
+    return module, parser
+
+
+def run_command(name: str, argv: Sequence[str], prog: str | None = None) -> int:
+    module, parser = build_parser(name, prog)
     try:
         args = parser.parse_args(list(argv))
     except SystemExit as exc:  # argparse already printed the usage message

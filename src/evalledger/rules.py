@@ -53,7 +53,9 @@ def render_markdown(rules: dict[str, Rule]) -> str:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("text", "markdown"), default="text")
+    parser.add_argument("--format", choices=("text", "markdown"), default="text",
+                        help="text: one rule a line (id, command, severity, summary); markdown: the "
+                             "catalogue with docs, as docs/rules.md (default: text)")
 
 
 def run(args: argparse.Namespace) -> int:

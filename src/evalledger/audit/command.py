@@ -25,7 +25,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="audit only the commits a PR adds (default: the whole history)")
     parser.add_argument("--format", default="auto",
                         choices=("text", "json", "github", "sarif", "markdown", "auto"),
-                        help="output format (auto: github under GitHub Actions, else text)")
+                        help="output format; auto: github under GitHub Actions, else text (default: auto)")
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
     parser.add_argument("--json-output", metavar="FILE",
                         help="also write the JSON report to FILE, so one run serves a human report and"

@@ -44,35 +44,43 @@ _HF_DATASET = re.compile(r"huggingface\.co/datasets/([^/]+/[^/]+?)(?:\.git)?/?$"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--repo", default=".", help="the benchmark repo (default: current directory)")
+    parser.add_argument("--repo", default=".", metavar="DIR", help="the benchmark repo (default: current directory)")
     parser.add_argument("--models", action="append", default=[], metavar="FILE",
                         help="registry of model repos: `URL-or-path [ref] [model-id]` per line, or a YAML "
                              "list of {url, ref, model} (repeatable)")
     parser.add_argument("--models-dir", action="append", default=[], metavar="DIR",
                         help="folder of submissions, each `<name>/.eval_results/` (repeatable)")
-    parser.add_argument("--benchmark-id", help="the dataset.id results must carry (default: from the "
+    parser.add_argument("--benchmark-id", metavar="ORG/NAME", help="the dataset.id results must carry (default: from the "
                                                "Hub remote URL)")
     parser.add_argument("--include-pull-requests", action="store_true",
                         help="also read open PR refs (refs/pull/*/head, refs/pr/*) as community rows")
-    parser.add_argument("--jobs", type=int, default=min(16, 4 * (os.cpu_count() or 1)),
-                        help="model repos fetched in parallel")
-    parser.add_argument("--cache-dir", help="where fetched repos are kept between runs "
+    parser.add_argument("--jobs", type=int, metavar="N", default=min(16, 4 * (os.cpu_count() or 1)),
+                        help="model repos fetched in parallel (default: 4 per CPU, at most 16; here "
+                             "%(default)s)")
+    parser.add_argument("--cache-dir", metavar="DIR", help="where fetched repos are kept between runs "
                                             "(default: $XDG_CACHE_HOME/evalledger/repos)")
-    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per git fetch")
-    parser.add_argument("--output-dir", default="leaderboard", help="folder of the tables, in the repo")
+    parser.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS", help="seconds one git fetch or push may take before it is stopped "
+                                                                      "(default: %(default)g)")
+    parser.add_argument("--output-dir", default="leaderboard", metavar="DIR", help="folder of the tables, relative to the "
+                                                                              "benchmark repo (default: %(default)s)")
     parser.add_argument("--output-format", choices=("csv", "parquet"), default="csv",
                         help="table format: csv (diffable, default) or parquet (needs pyarrow)")
-    parser.add_argument("--card", default="README.md",
+    parser.add_argument("--card", default="README.md", metavar="PATH",
                         help="dataset card whose `configs:` lists the tables (default README.md)")
     parser.add_argument("--no-card", action="store_true", help="do not touch a dataset card")
     parser.add_argument("--commit", action="store_true", help="commit changed files (bot identity)")
     parser.add_argument("--push", action="store_true", help="commit and push; regenerate on a rejected push")
-    parser.add_argument("--remote", default="origin")
-    parser.add_argument("--branch", help="branch to commit to (default: the checked-out branch)")
-    parser.add_argument("--push-attempts", type=int, default=3)
-    parser.add_argument("--push-backoff", type=float, default=2.0, help="seconds before the 1st retry")
-    parser.add_argument("--bot-name", default=publish.BOT_NAME)
-    parser.add_argument("--bot-email", default=publish.BOT_EMAIL)
+    parser.add_argument("--remote", default="origin", metavar="NAME", help="remote to push to (default: %(default)s)")
+    parser.add_argument("--branch", metavar="BRANCH", help="branch to commit to (default: the checked-out branch)")
+    parser.add_argument("--push-attempts", type=int, default=3, metavar="N",
+                        help="pushes to try; a rejected push is fetched, regenerated and tried again "
+                             "(default: %(default)s)")
+    parser.add_argument("--push-backoff", type=float, default=2.0, metavar="SECONDS", help="seconds before the 1st retry, doubling "
+                                                                                  "for each next one, ±50%% jitter (default: %(default)g)")
+    parser.add_argument("--bot-name", default=publish.BOT_NAME, metavar="NAME",
+                        help="author and committer name of the leaderboard commit (default: %(default)s)")
+    parser.add_argument("--bot-email", default=publish.BOT_EMAIL, metavar="EMAIL",
+                        help="author and committer email of the leaderboard commit (default: %(default)s)")
     parser.add_argument("--audit", action="store_true",
                         help="audit each model repo's result history and mark rows with findings "
                              "(fetches history)")
@@ -91,7 +99,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true",
                         help="do not report progress on stderr (default: on a terminal a line updated in "
                              "place, otherwise a plain line every few dozen repos or 10 seconds)")
-    parser.add_argument("--format", choices=("auto", "text", "json", "github"), default="auto")
+    parser.add_argument("--format", choices=("auto", "text", "json", "github"), default="auto",
+                        help="text; json: the result document (what the Action reads); github: workflow "
+                             "annotations; auto: github under GitHub Actions, else text (default: auto)")
 
 
 def _share(text: str) -> float:
