@@ -140,6 +140,9 @@ class Inputs:
     report_path: str = ""
     benchmark: str = ""
     deepen: bool = False
+    # aggregate: a Hugging Face token for gated/private model repos (from a secret); given to
+    # evalledger as HF_TOKEN in its environment, never as an argument, never shown
+    hf_token: str = dataclasses.field(default="", repr=False)
     # both
     summary: bool = True
     annotations: int = 10
@@ -189,6 +192,12 @@ def read_inputs(environ: Mapping[str, str]) -> Inputs:
         values["range"] = rng
     if (v := raw("fail-on")) is not None:
         values["fail_on"] = _choice("fail-on", v, ("error", "warning", "never"))
+    if (v := raw("hf-token")) is not None:
+        token = v.strip()
+        if any(ord(c) < 33 or ord(c) > 126 for c in token):  # the value is a secret: never quoted
+            raise InputError("input 'hf-token' must be one word of printable ASCII (a Hugging Face "
+                             "access token); the value is not shown")
+        values["hf_token"] = token
     inputs = dataclasses.replace(Inputs(), **values)
     if inputs.range and (inputs.base or inputs.head):
         raise InputError("give either 'range' or 'base'/'head', not both")
@@ -524,8 +533,17 @@ def _append(path: str | None, text: str) -> None:
             out.write(text)
 
 
+def child_env(inputs: Inputs, environ: Mapping[str, str]) -> dict[str, str]:
+    """evalledger's environment: the step's, with the ``hf-token`` input moved to ``HF_TOKEN``
+    (the variable aggregate reads; a token is never an argument, which ``ps`` would show)."""
+    env = {k: v for k, v in environ.items() if k != ENV_PREFIX + "HF_TOKEN"}
+    if inputs.hf_token:
+        env["HF_TOKEN"] = inputs.hf_token
+    return env
+
+
 def run_aggregate(inputs: Inputs, workdir: str, environ: Mapping[str, str], log: TextIO) -> int:
-    code, stdout = run_evalledger(aggregate_argv(inputs), workdir, environ, log)
+    code, stdout = run_evalledger(aggregate_argv(inputs), workdir, child_env(inputs, environ), log)
     result: dict[str, Any] = {}
     if stdout.strip():
         try:
@@ -565,7 +583,7 @@ def run_audit(inputs: Inputs, workdir: str, environ: Mapping[str, str], log: Tex
     full = report.with_name(report.name + ".full")
     findings_json = report.with_name(report.name + ".json")
     code, _ = run_evalledger(["audit", *common, "--format=markdown", f"--output={full}",
-                              f"--json-output={findings_json}"], workdir, environ, log)
+                              f"--json-output={findings_json}"], workdir, child_env(inputs, environ), log)
     if code != 0 or not findings_json.is_file():
         log.write(annotation("error", f"evalledger audit failed (exit {code}); see the messages above",
                              title="evalledger") + "\n")

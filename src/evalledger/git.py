@@ -12,7 +12,7 @@ import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 # never let a user's git config or hooks change what we read or write
 _BASE_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
@@ -50,21 +50,32 @@ def git_binary() -> str:
     return _GIT[1]
 
 
-_ENV: tuple[dict | None, dict[str, str]] = (None, {})
-
-
-def git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment git runs with (callers must not modify it). Built once per value of the
-    process environment, not copied for every git process: a PR-sized audit starts several."""
-    global _ENV
-    raw = getattr(os.environ, "_data", None)  # os.environ's own store: comparing it is cheap
-    if raw is None or _ENV[0] != raw:
-        env = dict(os.environ)
-        env.update(_BASE_ENV)
-        _ENV = (dict(raw) if raw is not None else None, env)
+def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment git runs with: the process environment (read afresh, so a variable set
+    or removed since is seen), our fixed settings, then ``extra``. Copying the environment costs
+    microseconds; starting git costs a millisecond."""
+    env = os.environ.copy()
+    env.update(_BASE_ENV)
     if extra:
-        return {**_ENV[1], **extra}
-    return _ENV[1]
+        env.update(extra)
+    return env
+
+
+def config_env(pairs: Sequence[tuple[str, str]], environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Git configuration as environment variables (``GIT_CONFIG_COUNT``, ``GIT_CONFIG_KEY_<n>``,
+    ``GIT_CONFIG_VALUE_<n>``, git >= 2.31), appended after any the environment already sets:
+    unlike ``-c`` it is not on the command line (which ``ps`` shows to every user), and unlike a
+    repository's config it is written nowhere. For secrets (an auth header)."""
+    env = os.environ if environ is None else environ
+    try:
+        start = max(int(env.get("GIT_CONFIG_COUNT", "0")), 0)
+    except ValueError:
+        start = 0
+    out = {"GIT_CONFIG_COUNT": str(start + len(pairs))}
+    for i, (key, value) in enumerate(pairs, start=start):
+        out[f"GIT_CONFIG_KEY_{i}"] = key
+        out[f"GIT_CONFIG_VALUE_{i}"] = value
+    return out
 
 
 def run(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, *, input: bytes | None = None,
@@ -545,19 +556,20 @@ def _config_quote(value: str) -> str:
 
 
 def fetch_shallow(repo: str | os.PathLike[str], url: str, refspecs: Sequence[str], *,
-                  prune: bool = False, timeout: float | None = None) -> None:
-    """Depth-1, blob-less fetch of ``refspecs`` from ``origin`` (its url is ``url``)."""
+                  prune: bool = False, timeout: float | None = None, env: Mapping[str, str] | None = None) -> None:
+    """Depth-1, blob-less fetch of ``refspecs`` from ``origin`` (its url is ``url``). ``env``:
+    extra environment for git (credentials as ``config_env``, never arguments)."""
     args = ["fetch", "--quiet", "--no-tags", "--depth=1", "--filter=blob:none", "--no-write-fetch-head",
             "--recurse-submodules=no", "--force"]
     if prune:
         args.append("--prune")
     if is_local_url(url):
         args.append(f"--upload-pack={_LOCAL_UPLOAD_PACK}")
-    run([*args, "origin", *refspecs], repo, timeout=timeout, env=_ALLOWED)
+    run([*args, "origin", *refspecs], repo, timeout=timeout, env={**_ALLOWED, **(env or {})})
 
 
 def fetch_objects(repo: str | os.PathLike[str], url: str, oids: Sequence[str], *,
-                  timeout: float | None = None) -> None:
+                  timeout: float | None = None, env: Mapping[str, str] | None = None) -> None:
     """Fetch objects by id in ONE request (what git's lazy fetch does for one object at a time).
     Objects already present are not transferred again."""
     if not oids:
@@ -567,7 +579,7 @@ def fetch_objects(repo: str | os.PathLike[str], url: str, oids: Sequence[str], *
     if is_local_url(url):
         args.append(f"--upload-pack={_LOCAL_UPLOAD_PACK}")
     run([*args, "origin"], repo, input="".join(f"{oid}\n" for oid in oids).encode(), timeout=timeout,
-        env=_ALLOWED)
+        env={**_ALLOWED, **(env or {})})
 
 
 def list_refs(repo: str | os.PathLike[str], patterns: Sequence[str]) -> list[tuple[str, str]]:
@@ -653,18 +665,19 @@ def last_commit(repo: str | os.PathLike[str], path: str) -> tuple[str, int] | No
 
 
 def clone_history(path: str | os.PathLike[str], url: str, commit: str, paths: Sequence[str], *,
-                  timeout: float | None = None) -> None:
+                  timeout: float | None = None, env: Mapping[str, str] | None = None) -> None:
     """A blob-less clone with full history at ``commit`` (no work tree files), plus the blobs of
     ``paths`` across that history fetched in one request: what a history audit of a remote model
     repo reads, without its weights."""
     upload = [f"--upload-pack={_LOCAL_UPLOAD_PACK}"] if is_local_url(url) else []
+    network = {**_ALLOWED, **(env or {})}
     if not (Path(path) / ".git").is_dir():
         run(["clone", "--quiet", "--no-checkout", "--filter=blob:none", *upload, url, str(path)],
-            timeout=timeout, env=_ALLOWED)
+            timeout=timeout, env=network)
     run(["fetch", "--quiet", "--no-tags", "--filter=blob:none", *upload, "origin", commit], path,
-        timeout=timeout, env=_ALLOWED)
+        timeout=timeout, env=network)
     run(["reset", "--quiet", "--soft", commit], path)
     out = run_text(["log", "--format=", "--raw", "--no-abbrev", "--no-renames", commit, "--", *paths], path)
     oids = sorted({line.split()[3] for line in out.splitlines()
                    if line.startswith(":") and line.split()[3] != ZERO_OID})
-    fetch_objects(path, url, oids, timeout=timeout)
+    fetch_objects(path, url, oids, timeout=timeout, env=env)

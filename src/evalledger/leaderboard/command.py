@@ -33,7 +33,7 @@ from evalledger import git
 from evalledger.cli import UsageError
 from evalledger.escape import log_line, shorten, terminal, workflow_command
 from evalledger.finding import ERROR, Finding
-from evalledger.leaderboard import carry, fetch, publish, sources as sources_mod, write
+from evalledger.leaderboard import auth, carry, fetch, publish, sources as sources_mod, write
 from evalledger.leaderboard.collect import collect, lint_function
 from evalledger.leaderboard.progress import Progress
 from evalledger.leaderboard.select import CandidateTable, select
@@ -61,6 +61,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                                             "(default: $XDG_CACHE_HOME/evalledger/repos)")
     parser.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS", help="seconds one git fetch or push may take before it is stopped "
                                                                       "(default: %(default)g)")
+    parser.add_argument("--token-env", metavar="NAME",
+                        help="environment variable holding a Hugging Face access token for gated or "
+                             "private model repos; sent only to the Hub (https://huggingface.co or "
+                             "$HF_ENDPOINT), through git's environment (default: HF_TOKEN when set)")
     parser.add_argument("--output-dir", default="leaderboard", metavar="DIR", help="folder of the tables, relative to the "
                                                                               "benchmark repo (default: %(default)s)")
     parser.add_argument("--output-format", choices=("csv", "parquet"), default="csv",
@@ -227,14 +231,16 @@ def _benchmark_from_remote(root: Path) -> str | None:
 class Run:
     """One aggregation; ``generate`` may run again after a rejected push."""
 
-    def __init__(self, args: argparse.Namespace, root: Path, git_root: Path | None) -> None:
+    def __init__(self, args: argparse.Namespace, root: Path, git_root: Path | None,
+                 hub: auth.HubAuth | None = None) -> None:
         self.args = args
         self.root = root
         self.git_root = git_root
         self.snapshots: dict[tuple[str, str, str, str], fetch.Snapshot] = {}
         self.options = fetch.FetchOptions(
             cache_dir=Path(args.cache_dir) if args.cache_dir else fetch.default_cache_dir(),
-            include_pull_requests=args.include_pull_requests, timeout=args.timeout, bench_root=git_root)
+            include_pull_requests=args.include_pull_requests, timeout=args.timeout, bench_root=git_root,
+            auth=hub)
         self.lint = lint_function()
 
     def generate(self) -> dict[str, Any]:
@@ -390,6 +396,10 @@ def run(args: argparse.Namespace) -> int:
     root = Path(args.repo)
     if not root.is_dir():
         raise UsageError(f"--repo {args.repo}: not a directory")
+    try:
+        hub = auth.HubAuth.from_environ(args.token_env)
+    except auth.AuthError as exc:
+        raise UsageError(str(exc)) from None
     git_root = git.toplevel(root)
     commit = args.commit or args.push
     if commit and git_root is None:
@@ -400,7 +410,7 @@ def run(args: argparse.Namespace) -> int:
             target = publish.preflight(git_root, push=args.push, remote=args.remote, branch=args.branch)
         except publish.PublishError as exc:
             raise UsageError(str(exc)) from exc
-    aggregation = Run(args, root, git_root)
+    aggregation = Run(args, root, git_root, hub)
     result: dict[str, Any] = {}
     committed_sha = None
     pushed = False

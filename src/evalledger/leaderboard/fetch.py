@@ -29,6 +29,7 @@ from typing import Callable, Iterator, Sequence
 
 from evalledger import git
 from evalledger.formats.results import RESULTS_DIR
+from evalledger.leaderboard.auth import HubAuth
 from evalledger.leaderboard.sources import ModelSource
 
 HEAD_REF = "refs/evalledger/head"
@@ -60,6 +61,7 @@ class FetchOptions:
     include_pull_requests: bool = False
     timeout: float = 300.0
     bench_root: Path | None = None  # for submission folders: where commits are looked up
+    auth: HubAuth | None = None  # the Hub token (sent to the Hub's repos only), for gated repos
     stats: dict[str, int] = field(default_factory=dict)
 
 
@@ -98,7 +100,8 @@ def fetch_one(source: ModelSource, options: FetchOptions) -> Snapshot:
             return read_folder(source, options.bench_root)
         return _fetch_git(source, options)
     except git.GitError as exc:
-        return Snapshot(source, error=_short(exc.stderr) or str(exc))
+        message = _short(exc.stderr) or str(exc)
+        return Snapshot(source, error=options.auth.explain(message, source.location) if options.auth else message)
     except subprocess.TimeoutExpired:
         return Snapshot(source, error=f"timed out after {options.timeout:g}s")
     except OSError as exc:
@@ -123,7 +126,8 @@ def _fetch_git(source: ModelSource, options: FetchOptions) -> Snapshot:
         refspecs = [f"+{source.ref or 'HEAD'}:{HEAD_REF}"]
         if options.include_pull_requests:
             refspecs += [f"+{remote}:{local}" for remote, local in PULL_PREFIXES]
-        git.fetch_shallow(repo, source.location, refspecs, prune=True, timeout=options.timeout)
+        env = options.auth.git_env(source.location) if options.auth else None
+        git.fetch_shallow(repo, source.location, refspecs, prune=True, timeout=options.timeout, env=env)
         if options.include_pull_requests:
             refs = git.list_refs(repo, [HEAD_REF, "refs/evalledger/pull/", "refs/evalledger/pr/"])
         else:  # cat-file resolves the one ref itself: no for-each-ref process
@@ -141,7 +145,7 @@ def _fetch_git(source: ModelSource, options: FetchOptions) -> Snapshot:
             commits = sorted({commit for _, commit, *_ in listed})
             if not set(commits) <= known:  # a warm run on unchanged tips skips the round trip
                 wanted = sorted({oid for *_, blobs in listed for _path, oid in blobs})
-                git.fetch_objects(repo, source.location, wanted, timeout=options.timeout)
+                git.fetch_objects(repo, source.location, wanted, timeout=options.timeout, env=env)
             for name, commit, when, blobs in listed:
                 files = []
                 for path, oid in blobs:

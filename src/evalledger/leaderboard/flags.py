@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any, Callable, Sequence
 
 from evalledger import git
-from evalledger.formats.results import RESULTS_DIR
 from evalledger.leaderboard.fetch import FetchOptions, Snapshot, cache_path
 from evalledger.policy import BenchmarkPolicy
 
@@ -23,6 +22,7 @@ def audit_one(snapshot: Snapshot, options: FetchOptions, policy: BenchmarkPolicy
               ) -> tuple[list[Any], str | None]:
     """(findings, error) for one model repo."""
     from evalledger.audit.api import audit_repository
+    from evalledger.audit.sources import WALK_PATHS
 
     source = snapshot.source
     merged = [r for r in snapshot.refs if not r.community]
@@ -30,10 +30,15 @@ def audit_one(snapshot: Snapshot, options: FetchOptions, policy: BenchmarkPolicy
         return [], None
     path = cache_path(options.cache_dir, source).with_suffix(".history")
     try:
-        git.clone_history(path, source.location, merged[0].commit, [RESULTS_DIR], timeout=options.timeout)
+        env = options.auth.git_env(source.location) if options.auth else None
+        # every blob the audit reads is fetched here, in one request: a lazy fetch from inside the
+        # audit's own git processes would go without the token (and one request per blob)
+        git.clone_history(path, source.location, merged[0].commit, list(WALK_PATHS), timeout=options.timeout,
+                          env=env)
         return audit_repository(path, policy=policy, model=source.model), None
     except git.GitError as exc:
-        return [], exc.stderr or str(exc)
+        message = exc.stderr or str(exc)
+        return [], options.auth.explain(message, source.location) if options.auth else message
     except subprocess.TimeoutExpired:
         return [], f"timed out after {options.timeout:g}s"
     except Exception as exc:  # the audit's own errors (AuditError) must not sink the leaderboard

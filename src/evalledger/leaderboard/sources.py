@@ -22,6 +22,7 @@ from pathlib import Path
 
 from evalledger.finding import ERROR, WARNING, Finding
 from evalledger.formats.results import RESULTS_DIR
+from evalledger.leaderboard.auth import url_credentials
 
 _SCHEMES = ("https://", "http://", "ssh://", "git://", "file://")
 _SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -63,6 +64,13 @@ def model_id_from_url(url: str) -> str:
 
 
 def _check_url(url: str) -> str | None:
+    """Why ``url`` cannot be used, or None. Messages never quote a URL that carries credentials."""
+    secret, shown = url_credentials(url)
+    if secret:
+        return (f"credentials in URL {shown}: a registry URL is written to the tables, the JSON "
+                "result and the job summary; remove them, and put a Hugging Face token in HF_TOKEN "
+                "(or the variable --token-env names; it is sent only to the Hub) or use a git "
+                "credential helper for other hosts")
     if url.startswith("-"):
         return "a repo URL must not start with '-'"
     if "::" in url or url.startswith("ext:") or url.startswith("fd:"):
@@ -83,8 +91,15 @@ def _check_ref(ref: str) -> str | None:
 
 
 def _make(url: str, ref: str | None, model: str | None, base: Path, where: str,
-          path: str, line: int, findings: list[Finding]) -> ModelSource | None:
-    problem = _check_url(url) or (_check_ref(ref) if ref else None)
+          path: str, line: int, findings: list[Finding], url_at: tuple[int, int] | None = None
+          ) -> ModelSource | None:
+    """A source, or None with a finding at ``path:line`` (a URL's own problem at ``url_at``, its
+    line and column, when known)."""
+    problem = _check_url(url)
+    if problem:
+        findings.append(Finding(path, *(url_at or (line, 1)), "registry-invalid", ERROR, problem))
+        return None
+    problem = _check_ref(ref) if ref else None
     if model is not None and not _MODEL_ID.match(model):
         problem = problem or f"model id {model!r} must not contain spaces"
     if problem:
@@ -114,7 +129,8 @@ def parse_registry_text(text: str, path: str, base: Path) -> tuple[list[ModelSou
         url = fields[0]
         ref = fields[1] if len(fields) > 1 and fields[1] != "-" else None
         model = fields[2] if len(fields) > 2 else None
-        source = _make(url, ref, model, base, f"{path}:{number}", path, number, findings)
+        column = len(raw) - len(raw.lstrip()) + 1
+        source = _make(url, ref, model, base, f"{path}:{number}", path, number, findings, (number, column))
         if source:
             sources.append(source)
     return sources, findings
@@ -136,10 +152,12 @@ def parse_registry_yaml(data: bytes, path: str, base: Path) -> tuple[list[ModelS
                                        "a YAML registry must be a list of {url, ref, model}")]
     sources = []
     for item in root.value:
+        url_at = item
         if item.kind == "scalar" and isinstance(item.value, str):
             fields = {"url": item.value}
         elif item.kind == "map":
             fields = {}
+            url_at = item.get("path") or item.get("url") or item  # `path` wins, as below
             for key in ("url", "path", "ref", "model"):
                 node = item.get(key)
                 if node is None:
@@ -169,7 +187,7 @@ def parse_registry_yaml(data: bytes, path: str, base: Path) -> tuple[list[ModelS
                                     "registry entry without `url`"))
             continue
         source = _make(fields["url"], fields.get("ref"), fields.get("model"), base,
-                       f"{path}:{item.line}", path, item.line, findings)
+                       f"{path}:{item.line}", path, item.line, findings, (url_at.line, url_at.column))
         if source:
             sources.append(source)
     return sources, findings

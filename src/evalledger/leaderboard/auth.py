@@ -1,0 +1,151 @@
+"""Credentials for reading model repos: a token from the environment, never from the registry.
+
+Many of the most-evaluated models on the Hugging Face Hub are gated or private; reading them needs
+an access token. The token comes from an environment variable (``HF_TOKEN`` by default,
+``aggregate --token-env NAME`` for another) and reaches git only as configuration in git's own
+environment (``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n``): an
+``http.<endpoint>/.extraHeader`` of ``Authorization: Bearer <token>``, scoped to the Hub's URL
+(``https://huggingface.co`` or ``$HF_ENDPOINT``). It is never on a command line (``ps`` shows
+those), never in a cache's ``config``, never in a message; the git processes of other hosts do
+not receive it at all, so git's own credential helpers keep answering for them.
+
+A registry URL with userinfo (``https://user:token@host/...``) is refused where it is written
+(``registry-invalid``) without echoing it: everything a registry says ends up in the tables, the
+JSON result, the job summary and the cache's git config.
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import Mapping
+
+from evalledger import git
+
+DEFAULT_TOKEN_ENV = "HF_TOKEN"
+DEFAULT_ENDPOINT = "https://huggingface.co"
+ENDPOINT_ENV = "HF_ENDPOINT"
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%-]+)(:[0-9]*)?$")
+# what git prints when the host wanted credentials it did not get (401) or refused them (403)
+_NEEDS_AUTH = re.compile(r"returned error: 401|could not read (Username|Password)|terminal prompts disabled"
+                         r"|Authentication failed|HTTP Basic: Access denied")
+_FORBIDDEN = re.compile(r"returned error: 403")
+
+
+class AuthError(ValueError):
+    """The token variable or the endpoint cannot be used (a usage error; the message is safe to show)."""
+
+
+def url_credentials(url: str) -> tuple[bool, str]:
+    """(whether ``url`` carries credentials or an unparseable host that may hide them, the URL as
+    it may be shown). Userinfo of http(s), git and file URLs is refused whole (a token alone,
+    ``https://TOKEN@host``, is a credential too); ssh keeps a user name (``ssh://git@host``,
+    ``git@host:org/repo``) but not a password."""
+    scheme, sep, rest = url.partition("://")
+    if sep:
+        kind = scheme.lower()
+        end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+        authority, tail = rest[:end], rest[end:]
+        userinfo, at, hostport = authority.rpartition("@")
+        hidden = f"{scheme}://<not shown>"
+        if kind != "file" and not _HOST_PORT.match(hostport):
+            return True, hidden  # "user:pass/word@host" splits at the "/": show none of it
+        if at:
+            if kind == "ssh" and ":" not in userinfo:
+                return False, url
+            return True, f"{scheme}://***@{hostport}" + ("" if "@" in tail else tail)
+        if "@" in tail and kind != "ssh":  # a git URL path has no "@"; a misplaced secret may
+            return True, hidden
+        return False, url
+    head = url.split("/", 1)[0]
+    if ":" in head and "@" in head:  # scp-like [user@]host:path
+        userinfo, _, hostpath = url.partition("@")
+        if ":" in userinfo:
+            return True, f"***@{hostpath}"
+    return False, url
+
+
+def endpoint(environ: Mapping[str, str]) -> str:
+    """The Hub's base URL, normalised (``scheme://host[:port][/path]``, no trailing slash)."""
+    raw = (environ.get(ENDPOINT_ENV) or "").strip() or DEFAULT_ENDPOINT
+    secret, _shown = url_credentials(raw)
+    scheme, sep, rest = raw.partition("://")
+    if secret:
+        raise AuthError(f"{ENDPOINT_ENV} must not contain credentials (put the token in the token variable)")
+    if not sep or scheme.lower() not in ("http", "https") or not rest or rest.startswith("/") \
+            or any(c in raw for c in "?#\n\r\0 "):
+        raise AuthError(f"{ENDPOINT_ENV} must be an http(s) URL such as {DEFAULT_ENDPOINT} (got {raw!r})")
+    host, slash, path = rest.partition("/")
+    return f"{scheme.lower()}://{host.lower()}" + (f"/{path.strip('/')}" if path.strip("/") else "")
+
+
+class HubAuth:
+    """The token (if any) and where it may be sent. ``repr`` never shows the token."""
+
+    def __init__(self, variable: str, token: str | None, base: str) -> None:
+        self.variable = variable
+        self._token = token
+        self.endpoint = base
+
+    def __repr__(self) -> str:
+        return f"HubAuth(variable={self.variable!r}, token={'set' if self._token else 'unset'}, " \
+               f"endpoint={self.endpoint!r})"
+
+    @classmethod
+    def from_environ(cls, variable: str | None = None, environ: Mapping[str, str] | None = None) -> "HubAuth":
+        """Read the token from ``variable`` (default ``HF_TOKEN``). An explicitly named variable
+        must be set; the default one may be absent (public repos need no token)."""
+        env = os.environ if environ is None else environ
+        name = variable or DEFAULT_TOKEN_ENV
+        if not _ENV_NAME.match(name):
+            raise AuthError(f"--token-env {name!r} is not an environment variable name")
+        token = env.get(name, "").strip() or None
+        if token is None and variable:
+            raise AuthError(f"--token-env {name}: the variable is not set (or empty)")
+        if token is not None and (any(ord(c) < 33 or ord(c) > 126 for c in token)):
+            raise AuthError(f"the token in {name} contains spaces or control characters "
+                            "(a Hugging Face token is one word of printable ASCII)")
+        return cls(name, token, endpoint(env))
+
+    @property
+    def has_token(self) -> bool:
+        return self._token is not None
+
+    def applies_to(self, url: str) -> bool:
+        """Whether ``url`` is on the Hub endpoint: same scheme, host and port, path below it."""
+        scheme, sep, rest = url.partition("://")
+        if not sep:
+            return False
+        host, _, path = rest.partition("/")
+        if "@" in host:
+            return False
+        normal = f"{scheme.lower()}://{host.lower()}/{path}"
+        return normal.startswith(self.endpoint + "/")
+
+    def git_env(self, url: str) -> dict[str, str]:
+        """Environment for the git processes that read ``url``: the bearer header as git config,
+        scoped to the endpoint; nothing for other hosts or without a token."""
+        if self._token is None or not self.applies_to(url):
+            return {}
+        return git.config_env([(f"http.{self.endpoint}/.extraHeader", f"Authorization: Bearer {self._token}")])
+
+    def scrub(self, text: str) -> str:
+        """``text`` with the token replaced (a host may echo a header back in its error page)."""
+        return text.replace(self._token, "***") if self._token else text
+
+    def explain(self, message: str, url: str) -> str:
+        """An unreachable repo's message, plus what to do when the host asked for credentials."""
+        message = self.scrub(message)
+        needs, forbidden = bool(_NEEDS_AUTH.search(message)), bool(_FORBIDDEN.search(message))
+        if not (needs or forbidden):
+            return message
+        status = "HTTP 403" if forbidden and not needs else "HTTP 401"
+        if not self.applies_to(url):
+            return (f"{message} ({status}: the host needs credentials; {self.variable} is sent only to "
+                    f"{self.endpoint}, so configure a git credential helper for this host)")
+        if self._token is None:
+            return (f"{message} ({status}: a token is needed to read this repo -- gated or private; "
+                    f"set {self.variable} to a Hugging Face access token with read access)")
+        return (f"{message} ({status}: the token in {self.variable} was not accepted for this repo; "
+                "check it has read access and, for a gated model, that its terms were accepted on the Hub)")
