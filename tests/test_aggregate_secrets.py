@@ -13,6 +13,7 @@ import io
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,9 @@ from githttp import GitHttpServer
 from test_aggregate_support import BENCH_ID, World, entry, read_csv
 
 from evalledger import git
+
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
 
 
 def _token() -> str:
@@ -388,3 +392,61 @@ def test_the_bearer_header_is_scoped_to_the_hub_and_passed_as_git_config_env(mon
     assert not mirror.applies_to("https://mirror.example:8443/hubx/org/m")
     assert not mirror.applies_to("https://huggingface.co/org/m")
     assert HubAuth.from_environ(None, {}).git_env("https://huggingface.co/org/m") == {}
+
+
+@pytest.mark.slow
+def test_example_workflow_under_act_reads_a_gated_repo_with_the_hf_token_secret(tmp_path):
+    """examples/workflows/leaderboard.yml as a user runs it (act, host mode), with the repository
+    secret HF_TOKEN: action.yml passes `hf-token` through env to action.py, which gives it to
+    evalledger as HF_TOKEN; the gated Hub repo's rows are committed, and no git process (children
+    included) had the token in its argv."""
+    import re
+
+    from test_action_act import SETUP_PYTHON, act_binary, make_fixture, workspace
+
+    from gitutil import git as run_git
+
+    token = _token()
+    ws = workspace(tmp_path / "evalledger")
+    fx = make_fixture.make_aggregate(tmp_path / "fx")
+    bench = Path(fx["bench"])
+    trace = tmp_path / "trace2"
+    trace.mkdir()
+    with GitHttpServer(tmp_path / "hub", bearer=token, gated={"gated-org/gated-model"}) as hub:
+        hub.add_repo("gated-org/gated-model", next((tmp_path / "fx" / "models").glob("acme__*.git")))
+        registry = bench / fx["models"]
+        registry.write_text(registry.read_text() + f"{hub.url('gated-org/gated-model')} - gated-org/gated-model\n")
+        (bench / ".github" / "workflows").mkdir(parents=True)
+        example = ROOT_DIR / "examples" / "workflows" / "leaderboard.yml"
+        shutil.copy(example, bench / ".github" / "workflows")
+        run_git(bench, "add", "-A")
+        run_git(bench, "commit", "-q", "-m", "gated model and the leaderboard workflow")
+        run_git(bench, "push", "-q", "origin", "main")
+        text = example.read_text()
+        uses = re.search(r"uses: (evalledger/evalledger@\S+)", text).group(1)
+        cache = re.search(r"uses: (actions/cache@\S+)", text).group(1)
+        proc = subprocess.run(
+            [act_binary(), "workflow_dispatch", "-W", ".github/workflows/leaderboard.yml",
+             "-P", "ubuntu-latest=-self-hosted", "--action-offline-mode",
+             "--local-repository", f"{SETUP_PYTHON}={ws / 'tests' / 'fixtures' / 'stub-setup-python'}",
+             "--local-repository", f"{uses}={ws}",
+             "--local-repository", f"{cache}={ws / 'tests' / 'fixtures' / 'stub-cache'}",
+             "--env", f"EVALLEDGER_STUB_PYTHON={sys.executable}", "--env", "EVALLEDGER_ACTION_REUSE_PYTHON=true",
+             "--env", f"HF_ENDPOINT={hub.base}", "--env", f"GIT_TRACE2_EVENT={trace}",
+             "--secret", "HF_TOKEN"],
+            cwd=bench, env={**os.environ, "NO_COLOR": "1", "HF_TOKEN": token}, capture_output=True, text=True,
+            timeout=300)
+        requests = list(hub.requests)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-6000:]
+    assert "rows=5 conflicts=0" in log  # 3 rows of the file:// repos + 2 of the gated one
+    board = run_git(Path(fx["origin"]), "show", "main:leaderboard/leaderboard.csv")
+    assert "gated-org/gated-model" in board
+    assert requests and {r.authorization for r in requests} == {f"Bearer {token}"}
+    assert token not in log
+    assert not objects_containing(Path(fx["origin"]), token)
+    assert files_containing(Path(os.environ["HOME"]) / ".cache", token) == []
+    argvs = [json.loads(line)["argv"] for p in trace.iterdir() for line in p.read_text().splitlines()
+             if '"event":"start"' in line]
+    assert any(a[0].endswith("remote-http") for a in argvs)
+    assert [a for a in argvs if any(token in part for part in a)] == []

