@@ -157,6 +157,24 @@ def test_default_install_path_under_act(tmp_path):
     assert read_env(selftest / "audit" / "audit.env")["OUT_ERRORS"] == "1"
 
 
+def run_example_leaderboard(ws: Path, bench: Path, *act_args: str,
+                            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """act runs .github/workflows/leaderboard.yml (the example, copied) in ``bench``, with the
+    published action name mapped to the workspace ``ws``; ``act_args``: more act options."""
+    text = (ROOT / "examples" / "workflows" / "leaderboard.yml").read_text()
+    uses = re.search(r"uses: (evalledger/evalledger@\S+)", text).group(1)
+    cache = re.search(r"uses: (actions/cache@\S+)", text).group(1)
+    return subprocess.run(
+        [act_binary(), "workflow_dispatch", "-W", ".github/workflows/leaderboard.yml",
+         "-P", "ubuntu-latest=-self-hosted", "--action-offline-mode",
+         "--local-repository", f"{SETUP_PYTHON}={ws / 'tests' / 'fixtures' / 'stub-setup-python'}",
+         "--local-repository", f"{uses}={ws}",
+         "--local-repository", f"{cache}={ws / 'tests' / 'fixtures' / 'stub-cache'}",
+         "--env", f"EVALLEDGER_STUB_PYTHON={sys.executable}", "--env", "EVALLEDGER_ACTION_REUSE_PYTHON=true",
+         *act_args],
+        cwd=bench, env={**os.environ, "NO_COLOR": "1", **(env or {})}, capture_output=True, text=True, timeout=300)
+
+
 def test_example_leaderboard_workflow_as_a_user_runs_it(tmp_path):
     """examples/workflows/leaderboard.yml, copied into a benchmark repo exactly as the README says,
     run by act with the published action name mapped to this checkout."""
@@ -169,17 +187,7 @@ def test_example_leaderboard_workflow_as_a_user_runs_it(tmp_path):
     git(bench, "commit", "-q", "-m", "leaderboard workflow")
     git(bench, "push", "-q", "origin", "main")
     before = git(bench, "rev-parse", "HEAD").strip()
-    text = (ROOT / "examples" / "workflows" / "leaderboard.yml").read_text()
-    uses = re.search(r"uses: (evalledger/evalledger@\S+)", text)
-    cache = re.search(r"uses: (actions/cache@\S+)", text).group(1)
-    proc = subprocess.run(
-        [act_binary(), "workflow_dispatch", "-W", ".github/workflows/leaderboard.yml",
-         "-P", "ubuntu-latest=-self-hosted", "--action-offline-mode",
-         "--local-repository", f"{SETUP_PYTHON}={ws / 'tests' / 'fixtures' / 'stub-setup-python'}",
-         "--local-repository", f"{uses.group(1)}={ws}",
-         "--local-repository", f"{cache}={ws / 'tests' / 'fixtures' / 'stub-cache'}",
-         "--env", f"EVALLEDGER_STUB_PYTHON={sys.executable}", "--env", "EVALLEDGER_ACTION_REUSE_PYTHON=true"],
-        cwd=bench, env={**os.environ, "NO_COLOR": "1"}, capture_output=True, text=True, timeout=300)
+    proc = run_example_leaderboard(ws, bench)
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-6000:]
     head = git(fx["origin"], "rev-parse", "refs/heads/main").strip()

@@ -400,9 +400,7 @@ def test_example_workflow_under_act_reads_a_gated_repo_with_the_hf_token_secret(
     secret HF_TOKEN: action.yml passes `hf-token` through env to action.py, which gives it to
     evalledger as HF_TOKEN; the gated Hub repo's rows are committed, and no git process (children
     included) had the token in its argv."""
-    import re
-
-    from test_action_act import SETUP_PYTHON, act_binary, make_fixture, workspace
+    from test_action_act import make_fixture, run_example_leaderboard, workspace
 
     from gitutil import git as run_git
 
@@ -422,20 +420,9 @@ def test_example_workflow_under_act_reads_a_gated_repo_with_the_hf_token_secret(
         run_git(bench, "add", "-A")
         run_git(bench, "commit", "-q", "-m", "gated model and the leaderboard workflow")
         run_git(bench, "push", "-q", "origin", "main")
-        text = example.read_text()
-        uses = re.search(r"uses: (evalledger/evalledger@\S+)", text).group(1)
-        cache = re.search(r"uses: (actions/cache@\S+)", text).group(1)
-        proc = subprocess.run(
-            [act_binary(), "workflow_dispatch", "-W", ".github/workflows/leaderboard.yml",
-             "-P", "ubuntu-latest=-self-hosted", "--action-offline-mode",
-             "--local-repository", f"{SETUP_PYTHON}={ws / 'tests' / 'fixtures' / 'stub-setup-python'}",
-             "--local-repository", f"{uses}={ws}",
-             "--local-repository", f"{cache}={ws / 'tests' / 'fixtures' / 'stub-cache'}",
-             "--env", f"EVALLEDGER_STUB_PYTHON={sys.executable}", "--env", "EVALLEDGER_ACTION_REUSE_PYTHON=true",
-             "--env", f"HF_ENDPOINT={hub.base}", "--env", f"GIT_TRACE2_EVENT={trace}",
-             "--secret", "HF_TOKEN"],
-            cwd=bench, env={**os.environ, "NO_COLOR": "1", "HF_TOKEN": token}, capture_output=True, text=True,
-            timeout=300)
+        proc = run_example_leaderboard(ws, bench, "--env", f"HF_ENDPOINT={hub.base}",
+                                       "--env", f"GIT_TRACE2_EVENT={trace}", "--secret", "HF_TOKEN",
+                                       env={"HF_TOKEN": token})
         requests = list(hub.requests)
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-6000:]
@@ -450,3 +437,21 @@ def test_example_workflow_under_act_reads_a_gated_repo_with_the_hf_token_secret(
              if '"event":"start"' in line]
     assert any(a[0].endswith("remote-http") for a in argvs)
     assert [a for a in argvs if any(token in part for part in a)] == []
+
+
+def test_action_hf_token_is_an_env_variable_of_evalledger_never_an_argument_nor_shown():
+    from test_action_unit import env
+
+    from evalledger import action
+
+    token = _token()
+    inputs = action.read_inputs(env(models="models.txt", hf_token=f"  {token}\n"))
+    assert inputs.hf_token == token and token not in repr(inputs)
+    assert all(token not in arg for arg in action.aggregate_argv(inputs))
+    child = action.child_env(inputs, {**env(hf_token=token), "PATH": "/bin", "HF_TOKEN": "from-the-job"})
+    assert child == {"PATH": "/bin", "HF_TOKEN": token}  # the input wins; its own variable is not passed on
+    assert action.child_env(action.Inputs(models="m"), {"HF_TOKEN": "from-the-job"}) == {"HF_TOKEN": "from-the-job"}
+    for bad in (f"{token} x", f"{token}\rX-Injected: 1"):
+        with pytest.raises(action.InputError) as caught:
+            action.read_inputs(env(models="models.txt", hf_token=bad))
+        assert "hf-token" in str(caught.value) and token not in str(caught.value)
