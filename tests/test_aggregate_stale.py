@@ -63,7 +63,7 @@ def test_outage_keeps_rows_marked_then_recovery_restores_the_same_bytes(tmp_path
     stale = [r for r in candidates if r["stale"] == "true"]
     assert {(r["value"], r["selected"], r["selection_reason"]) for r in stale} == {
         ("80.0", "true", "newest"), ("2.0", "true", "only-candidate"),
-        ("150.0", "true", "ineligible:value-out-of-bounds")}
+        ("150.0", "false", "ineligible:value-out-of-bounds")}  # not on the board: not selected
     # a-old (reachable) still loses to the stale newer row, as before the outage
     assert [r["selection_reason"] for r in candidates if r["model_repo"] == world.url("a-old")] == ["lost:newest"]
     # committed: the rows are still in the benchmark repo, with the mark; nothing was removed

@@ -387,14 +387,30 @@ def aggregate_summary(result: Mapping[str, Any]) -> str:
                            str(row.get("setup") or "")), []).append(row)
     if boards:
         out += ["### Top rows per task", ""]
+        audited = isinstance(result.get("flags"), int)
+        if audited:
+            files = [f for f in result.get("files") or [] if isinstance(f, str)]
+            table = next((f for f in files if f.rsplit("/", 1)[-1].startswith("flags.")), "the flags table")
+            out += [f"⚑ marks a row whose model repo's history has audit findings for the entry (rule ids "
+                    f"shown); every finding, with its commit and message, is in {md(table)}.", ""]
         for (benchmark, task, setup), rows in list(boards.items())[:LIST_LIMIT]:
             out += [f"#### {' · '.join(md(x) for x in (benchmark, task, setup) if x)}", ""]
-            out += _table(("#", "Model", "Value", "Verified", "Community", "Conflict"),
+            header = ("#", "Model", "Value", "Verified", "Community", "Conflict") + (("Flags",) if audited else ())
+            out += _table(header,
                           [(r.get("rank"), r.get("model"), r.get("value"), "✓" if _yes(r.get("verified")) else "",
-                            "✓" if _yes(r.get("community")) else "", "⚠" if _yes(r.get("conflict")) else "")
+                            "✓" if _yes(r.get("community")) else "", "⚠" if _yes(r.get("conflict")) else "",
+                            *((_flags(r.get("flags")),) if audited else ()))
                            for r in rows[:TOP_ROWS]]) + [""]
         out += _more(len(boards), min(len(boards), LIST_LIMIT))
+        board = aggregate_outputs(result)["leaderboard-path"]
+        if board and _count(result.get("rows")) > sum(min(len(r), TOP_ROWS) for r in list(boards.values())[:LIST_LIMIT]):
+            out += [f"Every row is in {md(board)}.", ""]
     return "\n".join(out) + "\n"
+
+
+def _flags(value: Any) -> str:
+    rules = [str(v) for v in value if isinstance(v, str)] if isinstance(value, list) else []
+    return "⚑ " + ", ".join(rules) if rules else ""
 
 
 def aggregate_annotations(result: Mapping[str, Any], limit: int) -> list[str]:

@@ -142,19 +142,19 @@ def output_block(name: str, value: Any) -> str:
 
 # --- CSV -----------------------------------------------------------------------------------------
 
-_FORMULA_START = frozenset("=+-@\t\r'")
+FORMULA_START = frozenset("=+-@\t\r'")  # a cell starting so is escaped (a quick test for callers)
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
 def csv_cell(text: str) -> str:
     """A text cell no spreadsheet evaluates as a formula; ``csv_text`` reverses it."""
-    if text and text[0] in _FORMULA_START and not _PLAIN_NUMBER.match(text):
+    if text and text[0] in FORMULA_START and not _PLAIN_NUMBER.match(text):
         return "'" + text
     return text
 
 
 def csv_text(cell: str) -> str:
     """The text ``csv_cell`` was given."""
-    if len(cell) > 1 and cell[0] == "'" and cell[1] in _FORMULA_START:
+    if len(cell) > 1 and cell[0] == "'" and cell[1] in FORMULA_START:
         return cell[1:]
     return cell

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from evalledger.audit.rules.published import PublishedRow
+from evalledger.escape import csv_text
 
 ALIASES = {
     "model": ("model", "model_id", "modelId", "repo", "repo_id"),
@@ -46,8 +47,8 @@ def read_leaderboard(path: str | Path) -> list[PublishedRow]:
             raw_rows.append((number, item))
     else:
         reader = csv.DictReader(io.StringIO(text))
-        for item in reader:
-            raw_rows.append((reader.line_num, dict(item)))
+        for item in reader:  # text cells as aggregate wrote them: a formula-like cell has a leading '
+            raw_rows.append((reader.line_num, {k: csv_text(v) if isinstance(v, str) else v for k, v in item.items()}))
     rows = []
     columns_seen = False
     for number, item in raw_rows:

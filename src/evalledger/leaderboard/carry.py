@@ -71,7 +71,7 @@ def load_previous(root: Path, out_dir: str, ext: str) -> list[dict[str, str]] | 
 def _candidate(row: dict[str, str], community: bool) -> dict[str, Any] | None:
     """One table row back as a candidate; None for a row we did not write (hand-edited, broken)."""
     try:
-        value = float(row["value"])
+        value = float(row["value"] or "nan")  # empty: not a number (its text in value_raw)
         line = int(row["line"])
         when = row.get("commit_time") or ""
         commit_time = calendar.timegm(time.strptime(when, "%Y-%m-%dT%H:%M:%SZ")) if when else 0
@@ -89,6 +89,7 @@ def _candidate(row: dict[str, str], community: bool) -> dict[str, Any] | None:
         "verified": row.get("verified") == "true", "community": community,
         "date": row.get("date") or None, "source_url": row.get("source_url") or None,
         "source_name": row.get("source_name") or None, "ineligible": ineligible, "stale": True,
+        "value_raw": row.get("value_raw") or None,
     }
 
 

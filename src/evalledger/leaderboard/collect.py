@@ -79,6 +79,8 @@ def collect(snapshot: Snapshot, *, benchmark_id: str, task_ids: frozenset[str] |
                 rule = _entry_error(entry, errors, spans)
                 rule = rule or _policy_error(entry, task_ids, policy)
                 extra = {"repo": source.url, "entry": entry.index}
+                if entry.value is None:
+                    extra["value_raw"] = _raw_value(entry)
                 if rule:
                     extra["ineligible"] = rule
                     out.ineligible += 1
@@ -89,6 +91,26 @@ def collect(snapshot: Snapshot, *, benchmark_id: str, task_ids: frozenset[str] |
                     source.model, path, commit=ref.commit or None, commit_time=ref.commit_time,
                     community=ref.community, ref=ref.ref, extra=extra))
     return out
+
+
+RAW_VALUE_LIMIT = 200  # characters of a value that is not a number kept in the candidates table
+
+
+def _raw_value(entry: ResultEntry) -> str:
+    """A value that is not a number as written (``74%``), so the candidates table shows it."""
+    node = entry.node.get("value")
+    if node is None:
+        return ""
+    if node.kind != "scalar":
+        return "(a mapping)" if node.kind == "map" else "(a list)"
+    value = node.value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    else:
+        text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return text if len(text) <= RAW_VALUE_LIMIT else text[:RAW_VALUE_LIMIT - 1] + "…"
 
 
 def _spans(entries: list[ResultEntry]) -> list[tuple[int, int, ResultEntry]]:

@@ -491,8 +491,10 @@ def result_document(result: dict[str, Any]) -> dict[str, Any]:
         changes         {first_run, new, removed, moved, value_changed, new_conflicts}: since the
                         tables on disk; rows {benchmark, task, setup, model, rank, value} plus
                         old_rank / old_value; new_conflicts rows carry values: [float]
-        top             [{benchmark, task, setup, rank, model, value, verified, community, conflict}]
-                        the first 10 rows of every (benchmark, task, setup) board
+        top             [{benchmark, task, setup, rank, model, value, verified, community, conflict,
+                        stale, flags}] the first 10 rows of the (benchmark, task, setup) boards the
+                        card shows (at most 20: each task's default setup, then the largest);
+                        flags: the audit rule ids marking the row (--audit), else []
         flags           int|null  rows in the flags table (--audit)
         warnings        [{path, line, rule, message}]  registry warnings (duplicates)
     """

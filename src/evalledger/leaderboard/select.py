@@ -43,7 +43,7 @@ class CandidateTable:
     """Candidates, column-wise. ``add_record`` appends one ScoreRecord."""
 
     TEXT = ("model", "benchmark", "task", "setup", "commit", "repo", "ref", "file")
-    OPTIONAL = ("date", "source_url", "source_name", "ineligible")
+    OPTIONAL = ("date", "source_url", "source_name", "ineligible", "value_raw")
 
     def __init__(self) -> None:
         for name in self.TEXT + self.OPTIONAL:
@@ -63,7 +63,7 @@ class CandidateTable:
             commit_time: int, repo: str, ref: str, file: str, line: int, entry: int,
             verified: bool = False, community: bool = False, date: str | None = None,
             source_url: str | None = None, source_name: str | None = None,
-            ineligible: str | None = None, stale: bool = False) -> None:
+            ineligible: str | None = None, stale: bool = False, value_raw: str | None = None) -> None:
         intern = sys.intern
         self.model.append(intern(model))
         self.benchmark.append(intern(benchmark))
@@ -77,6 +77,7 @@ class CandidateTable:
         self.source_url.append(source_url)
         self.source_name.append(source_name)
         self.ineligible.append(ineligible or "")
+        self.value_raw.append(value_raw)  # the entry's value as written, when it is not a number
         self.value.append(value)
         self.commit_time.append(commit_time)
         self.line.append(line)
@@ -92,7 +93,8 @@ class CandidateTable:
                  repo=str(extra.get("repo", "")), ref=record.ref or "", file=record.file,
                  line=record.line, entry=int(extra.get("entry", 0)), verified=record.verified,
                  community=record.community, date=record.date, source_url=record.source_url,
-                 source_name=record.source_name, ineligible=extra.get("ineligible"))
+                 source_name=record.source_name, ineligible=extra.get("ineligible"),
+                 value_raw=extra.get("value_raw"))
 
     def extend(self, records: Iterable[ScoreRecord]) -> None:
         for record in records:

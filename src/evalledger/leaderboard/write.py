@@ -20,6 +20,12 @@ could not be fetched this run (``carry.py``); ``read_table`` reads them back.
 
 The card is the repo's ``README.md``: only its ``configs:`` entries named ``leaderboard*`` and the
 part between the ``evalledger:leaderboard`` markers are ours; everything else is kept byte for byte.
+Our part is found by the markers as whole lines, from the first begin line to the last end line, and
+every text from a model repo in it is escaped (``evalledger.escape.markdown``: no ``<``, so no
+``<!--``), so no model id or ``notes`` can forge a marker, and a card once grown by a forged marker
+heals on the next run. It is bounded whatever the inputs: at most ``CARD_BOARDS`` (task, setup)
+boards, ``CARD_ROWS`` rows each and ``CARD_TEXT`` characters of any one text, then "… more" with
+the table that holds the rest.
 """
 from __future__ import annotations
 
@@ -33,13 +39,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from evalledger.escape import markdown
+from evalledger.escape import FORMULA_START, csv_cell, csv_text, markdown
 from evalledger.leaderboard.select import Selection
 
 LEADERBOARD_COLUMNS = ("benchmark", "task", "setup", "rank", "model", "value", "verified", "community",
                        "stale", "date", "source_url", "source_name", "model_repo", "ref", "commit",
                        "commit_time", "file", "line", "selection_reason", "candidates", "conflict")
-CANDIDATE_COLUMNS = ("benchmark", "task", "setup", "model", "value", "selected", "eligible",
+CANDIDATE_COLUMNS = ("benchmark", "task", "setup", "model", "value", "value_raw", "selected", "eligible",
                      "selection_reason", "conflict", "verified", "community", "stale", "date", "source_url",
                      "source_name", "model_repo", "ref", "commit", "commit_time", "file", "line")
 FLAG_COLUMNS = ("rule", "severity", "model", "benchmark", "task", "setup", "model_repo", "commit",
@@ -51,6 +57,9 @@ CONFIG_PREFIX = "leaderboard"
 SPLIT = "latest"  # a split name must match ^\w+(\.\w+)*$
 BEGIN = "<!-- evalledger:leaderboard:begin -->"
 END = "<!-- evalledger:leaderboard:end -->"
+CARD_BOARDS = 20  # (benchmark, task, setup) boards shown in the card; the rest are in the tables
+CARD_ROWS = 10  # rows shown per board
+CARD_TEXT = 80  # characters of one model id, task or setup shown in the card
 
 
 LeaderboardRow = namedtuple("LeaderboardRow", LEADERBOARD_COLUMNS)
@@ -112,16 +121,20 @@ def _build_tables(selection: Selection, flags: list[dict[str, Any]] | None,
         else:
             leaderboard.append(LeaderboardRow(*item))
     leaderboard.sort(key=lambda r: (r.benchmark, r.task, r.setup, r.rank, r.model))
-    winner, group = selection.winner, selection.group
+    winner, group, ranked = selection.winner, selection.group, selection.rank
     order = sorted(range(len(t)), key=lambda r: (
         t.benchmark[r], t.task[r], t.setup[r], t.model[r], winner[group[r]] != r, t.repo[r], t.ref[r],
         t.commit[r], t.file[r], t.entry[r], t.line[r]))
     candidates = []
     for row in order:
         g = group[row]
+        value = t.value[row]
+        # selected: exactly the rows of the leaderboard (an ineligible key's best is not on it); a
+        # value that is not a number is empty, its text in value_raw (never "nan")
         candidates.append(CandidateRow(
-            t.benchmark[row], t.task[row], t.setup[row], t.model[row], t.value[row], winner[g] == row,
-            not t.ineligible[row], selection.reason[row], bool(selection.conflict[g]), bool(t.verified[row]),
+            t.benchmark[row], t.task[row], t.setup[row], t.model[row], value if value == value else None,
+            t.value_raw[row], row in ranked, not t.ineligible[row], selection.reason[row],
+            bool(selection.conflict[g]), bool(t.verified[row]),
             bool(t.community[row]), bool(t.stale[row]), t.date[row], t.source_url[row], t.source_name[row], t.repo[row],
             t.ref[row], t.commit[row], when(t.commit_time[row]), t.file[row], t.line[row]))
     del order
@@ -153,12 +166,20 @@ def csv_bytes(rows: Sequence[Any], columns: Sequence[str]) -> bytes:
 
     The csv module already writes None as empty, ints with ``str`` and floats with ``repr``; only
     booleans need spelling, so a row is copied once and its boolean cells patched (several times
-    faster than formatting a million rows cell by cell)."""
+    faster than formatting a million rows cell by cell).
+
+    Text cells are the model repos' text: one a spreadsheet would run as a formula gets a leading
+    ``'`` (``escape.csv_cell``; ``read_table`` takes it off again), and a row with a CR in a text
+    cell is written fully quoted (with ``\\n`` line ends the csv module leaves a lone CR unquoted,
+    and a reader would split the row there)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    quoted = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(columns)
     flags = [i for i, c in enumerate(columns) if c in BOOL_COLUMNS]
     floats = [i for i, c in enumerate(columns) if c in FLOAT_COLUMNS]
+    texts = [i for i, c in enumerate(columns) if c not in BOOL_COLUMNS and c not in FLOAT_COLUMNS
+             and c not in INT_COLUMNS]
     for row in _tuples(rows, columns):
         cells = list(row)
         for i in flags:
@@ -166,7 +187,15 @@ def csv_bytes(rows: Sequence[Any], columns: Sequence[str]) -> bytes:
         for i in floats:
             if cells[i] is not None and not isinstance(cells[i], float):
                 cells[i] = float(cells[i])
-        writer.writerow(cells)
+        crlf = False
+        for i in texts:
+            text = cells[i]
+            if text and isinstance(text, str):
+                if text[0] in FORMULA_START:
+                    cells[i] = csv_cell(text)
+                if "\r" in text:
+                    crlf = True
+        (quoted if crlf else writer).writerow(cells)
     return buffer.getvalue().encode("utf-8")
 
 
@@ -202,7 +231,8 @@ def read_table(path: Path) -> list[dict[str, str]] | None:
 
             return [{k: cell(v) for k, v in row.items()} for row in pq.read_table(path).to_pylist()]
         with open(path, newline="", encoding="utf-8") as handle:
-            return list(csv.DictReader(handle))
+            return [{k: csv_text(v) if v and isinstance(v, str) else v for k, v in row.items()}
+                    for row in csv.DictReader(handle)]
     except Exception:  # a broken previous file is simply not compared against
         return None
 
@@ -257,7 +287,8 @@ def card(existing: str | None, configs: list[dict[str, Any]], tables: Tables, su
         data = False
     if not isinstance(data, dict):
         data = {} if front is None or data is None else None  # None: not a mapping, not ours to fix
-    section = _section(tables, summary)
+    paths = {c["config_name"]: c["data_files"][0]["path"] for c in configs}
+    section = _section(tables, summary, paths)
     if data is None:  # front matter that is not a mapping: leave the card alone, say so in it
         return _replace_section(existing or "", section)
     theirs = [c for c in data.get("configs") or [] if not (isinstance(c, dict) and
@@ -285,18 +316,23 @@ def _split_front_matter(text: str) -> tuple[str | None, str]:
 
 
 def _replace_section(body: str, section: str) -> str:
+    """``body`` with our section between the first begin line and the last end line replaced (or
+    appended). Markers count only as whole lines: text inside a line (a heading from an older
+    version that did not escape ``notes``) is never a marker."""
     block = f"{BEGIN}\n{section}{END}\n"
-    start, stop = body.find(BEGIN), body.find(END)
-    if start >= 0 and stop > start:
-        tail = body[stop + len(END):]
-        return body[:start] + block + tail.lstrip("\n")
+    lines = body.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.strip() == BEGIN), None)
+    stop = next((i for i in range(len(lines) - 1, -1, -1) if lines[i].strip() == END), None)
+    if start is not None and stop is not None and stop > start:
+        tail = "".join(lines[stop + 1:])
+        return "".join(lines[:start]) + block + tail.lstrip("\n")
     if body and not body.endswith("\n"):
         body += "\n"
     return body + ("\n" if body.strip() else "") + block
 
 
-def _md(value: Any) -> str:
-    return markdown(cell(value))
+def _md(value: Any, limit: int | None = CARD_TEXT) -> str:
+    return markdown(cell(value), limit)
 
 
 STALE_KEPT = (
@@ -310,30 +346,47 @@ STALE_DROPPED = (
     "fetched are left out until it can be fetched again (`stale` is never set).")
 
 
-def _section(tables: Tables, summary: dict[str, Any], top: int = 10) -> str:
+def _section(tables: Tables, summary: dict[str, Any], paths: dict[str, str] | None = None) -> str:
+    paths = paths or {}
+    board_file = _md(paths.get(CONFIG_PREFIX, f"{CONFIG_PREFIX}.csv"), None)
+    flags_file = _md(paths.get(f"{CONFIG_PREFIX}_flags", f"{CONFIG_PREFIX}_flags.csv"), None)
+    audited = tables.flags is not None
     stale = summary.get("stale", 0)
     kept = f" Rows kept from model repos that could not be fetched in this run (`stale`): {stale}." if stale else ""
+    flagged = sum(1 for row in tables.leaderboard if getattr(row, "flags", "")) if audited else 0
+    marked = (f" Rows whose model repo's history has audit findings for the entry (`flags`): {flagged}; "
+              f"each finding is in {flags_file} (config `leaderboard_flags`)." if audited else "")
     lines = ["## Leaderboard", "",
              f"{len(tables.leaderboard)} rows from {summary.get('sources', 0)} model repos; "
              f"{len(tables.candidates)} candidates; rows whose candidates disagree on the value: "
-             f"{summary.get('conflicts', 0)}.{kept} Generated by `evalledger aggregate`; do not edit the "
+             f"{summary.get('conflicts', 0)}.{kept}{marked} Generated by `evalledger aggregate`; do not edit the "
              "tables by hand.", ""]
-    boards: dict[tuple[str, str, str], list[Any]] = {}
-    for row in tables.leaderboard:
-        boards.setdefault((row.benchmark, row.task, row.setup), []).append(row)
-    for (bench, task, setup), rows in sorted(boards.items()):
+    boards = _boards(tables)
+    shown = _shown_boards(boards)
+    header = "| rank | model | value | verified | community | conflict | stale |" + (" flags |" if audited else "")
+    for bench, task, setup in shown:
+        rows = boards[(bench, task, setup)]
         direction = tables.directions.get(task, "higher")
         title = f"### {_md(task)}" + (f" ({_md(setup)})" if setup else "")
-        lines += [title, "", f"`{bench}`, {direction} is better.", "",
-                  "| rank | model | value | verified | community | conflict | stale |",
-                  "|---:|---|---:|:-:|:-:|:-:|:-:|"]
-        for row in rows[:top]:
-            lines.append(f"| {row.rank} | {_md(row.model)} | {_md(row.value)} | "
-                         f"{'yes' if row.verified else ''} | {'yes' if row.community else ''} | "
-                         f"{'yes' if row.conflict else ''} | {'yes' if row.stale else ''} |")
-        if len(rows) > top:
-            lines.append(f"\n{len(rows) - top} more rows in the `leaderboard` config.")
+        lines += [title, "", f"{_md(bench)}, {direction} is better.", "", header,
+                  "|---:|---|---:|:-:|:-:|:-:|:-:|" + ("---|" if audited else "")]
+        for row in rows[:CARD_ROWS]:
+            line = (f"| {row.rank} | {_md(row.model)} | {_md(row.value)} | "
+                    f"{'yes' if row.verified else ''} | {'yes' if row.community else ''} | "
+                    f"{'yes' if row.conflict else ''} | {'yes' if row.stale else ''} |")
+            if audited:
+                rules = getattr(row, "flags", "").split()
+                line += f" {'⚑ ' + _md(', '.join(rules)) if rules else ''} |"
+            lines.append(line)
+        if len(rows) > CARD_ROWS:
+            lines.append(f"\n{len(rows) - CARD_ROWS} more rows of this board are in {board_file} "
+                         "(config `leaderboard`).")
         lines.append("")
+    if len(boards) > len(shown):
+        hidden = len(boards) - len(shown)
+        rows_hidden = sum(len(boards[b]) for b in boards) - sum(len(boards[b]) for b in shown)
+        lines += [f"…and {hidden} more (task, setup) boards with {rows_hidden} rows: every row is in "
+                  f"{board_file} (config `leaderboard`).", ""]
     lines += [
         "### How one score is chosen", "",
         "One row per (model, benchmark, task, setup); `setup` is the entry's normalised `notes` (plus "
@@ -349,6 +402,21 @@ def _section(tables: Tables, summary: dict[str, Any], top: int = 10) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _boards(tables: Tables) -> dict[tuple[str, str, str], list[Any]]:
+    """Leaderboard rows per (benchmark, task, setup), in rank order."""
+    boards: dict[tuple[str, str, str], list[Any]] = {}
+    for row in tables.leaderboard:
+        boards.setdefault((row.benchmark, row.task, row.setup), []).append(row)
+    return boards
+
+
+def _shown_boards(boards: dict[tuple[str, str, str], list[Any]]) -> list[tuple[str, str, str]]:
+    """The boards the card and the job summary show, in (benchmark, task, setup) order: every
+    task's default setup first, then the boards with the most rows, so a flood of one-row setups
+    (distinct ``notes``) cannot push the real boards out."""
+    return sorted(sorted(boards, key=lambda b: (b[2] != "", -len(boards[b]), b))[:CARD_BOARDS])
 
 
 def write_files(root: Path, output: Output) -> list[str]:
@@ -435,16 +503,16 @@ def _float(text: Any) -> float | None:
         return None
 
 
-def top_rows(tables: Tables, top: int = 10) -> list[dict[str, Any]]:
-    """The first rows of every task board, for job summaries."""
+def top_rows(tables: Tables, top: int = CARD_ROWS) -> list[dict[str, Any]]:
+    """The first rows of the boards the card shows, for job summaries."""
     out: list[dict[str, Any]] = []
-    seen: dict[tuple[str, str, str], int] = {}
-    for row in tables.leaderboard:
-        board = (row.benchmark, row.task, row.setup)
-        seen[board] = seen.get(board, 0) + 1
-        if seen[board] <= top:
-            out.append({c: getattr(row, c) for c in ("benchmark", "task", "setup", "rank", "model", "value",
-                                                     "verified", "community", "conflict", "stale")})
+    boards = _boards(tables)
+    for board in _shown_boards(boards):
+        for row in boards[board][:top]:
+            item = {c: getattr(row, c) for c in ("benchmark", "task", "setup", "rank", "model", "value",
+                                                 "verified", "community", "conflict", "stale")}
+            item["flags"] = getattr(row, "flags", "").split()  # audit rule ids (--audit)
+            out.append(item)
     return out
 
 
