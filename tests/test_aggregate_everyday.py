@@ -315,3 +315,13 @@ def test_the_action_log_shows_progress_while_the_run_is_still_going(tmp_path):
     assert code == 0 and json.loads(out)["rows"] == 30 and board.exists()
     progress = [(text, written) for text, written in seen if "fetching model repos" in text]
     assert progress and "(25/30)" in progress[0][0] and progress[0][1] is False, seen
+
+
+def test_each_rejected_entry_quotes_its_own_finding(tmp_path, capsys):
+    world = World(tmp_path)
+    world.model("b", {".eval_results/r.yaml": entry("alpha", 0.58) + entry("alpha", 0.61, notes="cot")})
+    world.registry([f"{world.url('b')} - org/b"])
+    code, doc = aggregate(world, capsys=capsys)
+    assert code == 0, world.stderr
+    got = [(r["line"], r["rule"], r["message"].split(" looks")[0]) for r in doc["rejected"]]
+    assert got == [(1, "value-unit-mismatch", "value 0.58"), (9, "value-unit-mismatch", "value 0.61")]

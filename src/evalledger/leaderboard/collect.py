@@ -84,7 +84,8 @@ def collect(snapshot: Snapshot, *, benchmark_id: str, task_ids: frozenset[str] |
                 if rule:
                     extra["ineligible"] = rule
                     out.ineligible += 1
-                    finding = next((f for f in errors if f.rule == rule), None)
+                    finding = next((f for f in errors  # this entry's own finding, not a neighbour's
+                                    if f.rule == rule and _entry_error(entry, [f], spans)), None)
                     out.rejected.append(_rejection(source.model, source.url, ref.ref, path, finding,
                                                    line=entry.line, rule=rule, entry=entry))
                 out.records.append(entry.to_record(
