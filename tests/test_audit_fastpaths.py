@@ -62,13 +62,13 @@ def test_pr_path_matches_the_careful_path_on_generated_histories(tmp_path_factor
                 repo.remove(f".eval_results/{f}.yaml")
         shas.append(repo.commit(f"step {n}", author=author))
     base = shas[draw.draw(st.integers(0, len(shas) - 2))]
-    # the quick path is taken (and confirmed: _NotQuick would propagate) on a linear history
+    # the quick path is taken and confirmed (its read gives the commits) on a linear history
     probe = engine._quick_range(repo.path, f"{base}..HEAD")
     assert probe is not None
-    probe.stream.close()
-    probe.blobs.close()
-    fast = engine._run_audit(repo.path, rev_range=f"{base}..HEAD", policy=None, published_commits=None,
-                             model="org/m", deepen=False, write_commit_graph=False, label="", quick_ok=True)
+    commits, _ = engine._read(probe)
+    probe.close()
+    assert commits is not None and len(commits) == len(shas) - 1 - shas.index(base)
+    fast = engine.run_audit(repo.path, rev_range=f"{base}..HEAD", model="org/m")
     assert summary(fast) == summary(slow_audit(repo.path, f"{base}..HEAD", monkeypatch))
 
 
@@ -154,7 +154,7 @@ def combined_audit(path, monkeypatch):
         def __init__(self, top, revs, early=None):
             self.stream = git.ChangeStream(top, revs, engine.WALK_PATHS, oldest_first=False)
 
-        def commits(self, cache, blobs):
+        def read(self, cache, blobs):
             return engine._read_ahead(self.stream, cache, blobs)
 
         def close(self):

@@ -21,6 +21,7 @@ class Origin:
     commit: str
     name: str
     email: str
+    value: Any = None  # the value written, when the walk saw it (None: found by git blame)
 
 
 @dataclass
@@ -56,6 +57,12 @@ class EventContext:
             evidence["moved_from"] = event.old.path
         evidence.update(extra)
         line = at.value_line if at is event.new else at.line
+        if event.new is None or at is not event.new and at.path != event.new.path:
+            # the entry is gone: its line is one of the file as it was, not as it is
+            message += f" (line {line} of {at.path} as it was before {self.commit.sha[:10]})"
+        if len(self.commit.parents) > 1:
+            message += "; made in the merge itself (no parent has it)"
+            evidence["merge"] = {"parents": list(self.commit.parents)}
         return Finding(at.path, line, 1, rule.id, severity, message,
                        commit=self.commit.sha,
                        old=event.old.value if event.old is not None else None,

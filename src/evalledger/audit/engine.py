@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from evalledger import git
+from evalledger import git, revrange
 from evalledger.audit.context import EventContext, Origin
 from evalledger.audit.rules import EVENT_MODULES, edits, retraction, verify
 from evalledger.audit.rules.copies import Claim
 from evalledger.audit.rules.published import PublishedRow, check_rows
 from evalledger.audit.sources import README, RESULTS_DIR, WALK_PATHS, Entry, is_tracked
-from evalledger.audit.timeline import DELETED, EDITED, FILE_INVALID, RESTORED, Event, ParseCache, Timeline
+from evalledger.audit.timeline import (ADDED, DELETED, EDITED, FILE_INVALID, RESTORED, Event, FileProblem, ParseCache,
+                                       Timeline, same)
 from evalledger.finding import Finding
 from evalledger.policy import BenchmarkPolicy
 
@@ -60,6 +61,13 @@ class _Policies:
         return self.by_benchmark.get(benchmark, self.default)
 
 
+def _parse_range(rev_range: str) -> revrange.RevRange:
+    try:
+        return revrange.parse(rev_range)
+    except revrange.RangeError as exc:
+        raise AuditError(f"--range {exc}") from None
+
+
 def _resolve_range(repo: Path, rev_range: str | None, deepen: bool, shallow: bool
                    ) -> tuple[str | None, str | None, list[str]]:
     """(merge base or None for full history, head sha, revs for git log)."""
@@ -70,13 +78,8 @@ def _resolve_range(repo: Path, rev_range: str | None, deepen: bool, shallow: boo
         if shallow:
             _deepen_or_fail(repo, deepen, "the whole history was asked for")
         return None, head, [head]
-    if "..." in rev_range:
-        base_rev, head_rev = rev_range.split("...", 1)
-    elif ".." in rev_range:
-        base_rev, head_rev = rev_range.split("..", 1)
-    else:
-        raise AuditError(f"--range {rev_range!r} is not of the form BASE..HEAD")
-    base_rev, head_rev = base_rev or "HEAD", head_rev or "HEAD"
+    ends = _parse_range(rev_range)
+    base_rev, head_rev = ends.base, ends.head
     for attempt in (0, 1):
         base, head = git.rev_parse(repo, base_rev), git.rev_parse(repo, head_rev)
         if head is None:
@@ -112,14 +115,29 @@ def _deepen_or_fail(repo: Path, deepen: bool, why: str) -> None:
         raise AuditError(f"{repo} is a shallow clone and {why}; --deepen failed: {exc.stderr or exc}") from None
 
 
-def _split_range(rev_range: str) -> tuple[str, str] | None:
-    if "..." in rev_range:
-        base_rev, head_rev = rev_range.split("...", 1)
-    elif ".." in rev_range:
-        base_rev, head_rev = rev_range.split("..", 1)
-    else:
-        return None
-    return base_rev or "HEAD", head_rev or "HEAD"
+@dataclass
+class _History:
+    """What one audit reads, started: the work tree root, the head, the base (None: the whole
+    history), the walk of the commits in between and the blob reader."""
+
+    top: Path
+    head: str | None  # None: a repository without commits
+    base: str | None
+    walk: Any = None  # _Quick, _Walk or git.ChangeStream
+    blobs: git.BlobReader | None = None
+
+    def read(self, cache: ParseCache) -> list[git.CommitChanges] | None:
+        """The walked commits, oldest first, their new blobs parsed; None when the quick path's
+        guess of the base was wrong."""
+        assert self.blobs is not None
+        if isinstance(self.walk, (_Walk, _Quick)):
+            return self.walk.read(cache, self.blobs)
+        return _read_ahead(self.walk, cache, self.blobs)
+
+    def close(self) -> None:
+        for part in (self.walk, self.blobs):
+            if part is not None:
+                part.close()
 
 
 @dataclass
@@ -131,11 +149,8 @@ class _Quick:
     base is the merge base when it is a parent of a commit of the range (checked after the walk;
     otherwise the audit starts again on the careful path)."""
 
-    top: Path
-    head: str
-    merge_base: str
     stream: git.ChangeStream
-    blobs: git.BlobReader
+    merge_base: str
     seen: set = field(default_factory=set)
     parents: set = field(default_factory=set)
 
@@ -147,37 +162,78 @@ class _Quick:
             changes = tuple(c for c in commit.changes if _walked(c.path))
             yield commit if len(changes) == len(commit.changes) else dataclasses.replace(commit, changes=changes)
 
-    def confirmed(self) -> bool:
-        return self.merge_base in self.parents and self.merge_base not in self.seen
+    def read(self, cache: ParseCache, blobs: git.BlobReader) -> list[git.CommitChanges] | None:
+        commits = _read_ahead(self.commits(), cache, blobs)
+        return commits if self.merge_base in self.parents and self.merge_base not in self.seen else None
 
-
-class _NotQuick(Exception):
-    pass
+    def close(self) -> None:
+        self.stream.close()
 
 
 def _walked(path: str) -> bool:
     return any(path == p or path.startswith(p + "/") for p in WALK_PATHS)
 
 
-def _quick_range(repo: str | os.PathLike[str], rev_range: str | None) -> _Quick | None:
+def _quick_range(repo: str | os.PathLike[str], rev_range: str | None) -> _History | None:
     """None: take the careful path (shallow clones, errors, unusual layouts), which also words
     every error."""
-    revs = _split_range(rev_range) if rev_range is not None else None
+    try:
+        ends = revrange.parse(rev_range) if rev_range is not None else None
+    except revrange.RangeError:
+        ends = None
     start = Path(repo)
     dot = start / ".git"
-    if revs is None or any(not r or r.startswith("-") for r in revs) or not (dot / "HEAD").is_file() \
+    if ends is None or any(r.startswith("-") for r in (ends.base, ends.head)) or not (dot / "HEAD").is_file() \
             or (dot / "shallow").exists() or any(v in os.environ for v in ("GIT_DIR", "GIT_WORK_TREE")):
         return None
     stream, blobs = git.start_together([
-        lambda: git.ChangeStream(start, [f"{revs[0]}..{revs[1]}"], (), oldest_first=False),
+        lambda: git.ChangeStream(start, [f"{ends.base}..{ends.head}"], (), oldest_first=False),
         lambda: git.BlobReader(start)])
-    ends = blobs.read_batch([f"{rev}^{{commit}}" for rev in revs])  # one round trip
-    if any(end.data is None for end in ends):
+    found = blobs.read_batch([f"{rev}^{{commit}}" for rev in (ends.base, ends.head)])  # one round trip
+    if any(end.data is None for end in found):
         stream.close()
         blobs.close()
         return None
-    base, head = ends[0].oid, ends[1].oid
-    return _Quick(start.resolve(), head, base, stream, blobs)
+    base, head = found[0].oid, found[1].oid
+    return _History(start.resolve(), head, base, _Quick(stream, base), blobs)
+
+
+def _careful(repo: str | os.PathLike[str], rev_range: str | None, deepen: bool, write_commit_graph: bool,
+             early: Any) -> _History:
+    """Every check made and worded (not a repository, bad range, shallow clone); git walks while
+    the caller sets up."""
+    state = git.repo_state(repo) if Path(repo).exists() else None
+    if state is None:
+        raise AuditError(f"{repo} is not inside a git repository")
+    top, shallow = state
+    base, head, revs = _resolve_range(top, rev_range, deepen, shallow)
+    if head is None:
+        return _History(top, None, None)
+    if write_commit_graph:
+        git.write_commit_graph(top)
+    if base is None:
+        fits = early is not None and not shallow and not write_commit_graph and early.root == top.resolve()
+        walk: Any = _Walk(top, revs, early if fits else None)
+    else:
+        walk = git.ChangeStream(top, revs, WALK_PATHS, oldest_first=False)
+    history = _History(top, head, base, walk)
+    try:
+        history.blobs = git.BlobReader(top)
+    except BaseException:
+        history.close()
+        raise
+    return history
+
+
+def _read(history: _History) -> tuple[list[git.CommitChanges] | None, ParseCache]:
+    assert history.blobs is not None
+    blobs = history.blobs
+    cache = ParseCache(lambda oid: blobs.read(oid).data)
+    try:
+        return history.read(cache), cache
+    except BaseException:
+        history.close()
+        raise
 
 
 def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
@@ -187,103 +243,218 @@ def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
               label: str = "", early: Any = None) -> AuditResult:
     """``early``: an ``evalledger.audit.early.EarlyWalk`` of this repo's whole history, started
     before the imports; used when it fits what is audited (else ignored; the caller closes it)."""
-    args = dict(rev_range=rev_range, policy=policy, published_commits=published_commits, model=model,
-                deepen=deepen, write_commit_graph=write_commit_graph, label=label, early=early)
+    history = _quick_range(repo, rev_range) if not write_commit_graph and Path(repo).exists() else None
+    commits = None
+    if history is not None:
+        commits, cache = _read(history)
+        if commits is None:  # the base is not where the range starts: the careful path finds it
+            history.close()
+    if commits is None:
+        history = _careful(repo, rev_range, deepen, write_commit_graph, early)
+        if history.head is None:  # a repository without commits has no history to audit
+            return AuditResult([], model=model_id(history.top, model), range=rev_range)
+        commits, cache = _read(history)
+    assert history is not None and commits is not None and history.head is not None
+    model_name = model_id(history.top, model)
     try:
-        return _run_audit(repo, quick_ok=True, **args)
-    except _NotQuick:
-        return _run_audit(repo, quick_ok=False, **args)
-
-
-def _run_audit(repo: str | os.PathLike[str], *, rev_range: str | None,
-               policy: BenchmarkPolicy | Mapping[str, BenchmarkPolicy] | None,
-               published_commits: Iterable[str] | Mapping[str, Mapping] | Iterable[PublishedRow] | None,
-               model: str | None, deepen: bool, write_commit_graph: bool, label: str,
-               quick_ok: bool, early: Any = None) -> AuditResult:
-    quick = _quick_range(repo, rev_range) if quick_ok and Path(repo).exists() and not write_commit_graph else None
-    blobs_early = None
-    if quick is not None:
-        top, head, base, stream, blobs_early = quick.top, quick.head, quick.merge_base, quick.stream, quick.blobs
-    if quick is None:
-        state = git.repo_state(repo) if Path(repo).exists() else None
-        if state is None:
-            raise AuditError(f"{repo} is not inside a git repository")
-        top, shallow = state
-        base, head, revs = _resolve_range(top, rev_range, deepen, shallow)
-        if head is None:  # a repository without commits has no history to audit
-            return AuditResult([], model=model_id(top, model), range=rev_range)
-        if write_commit_graph:
-            git.write_commit_graph(top)
-        # git walks while the rest is set up
-        if base is None:
-            fits = early is not None and not shallow and not write_commit_graph and early.root == top.resolve()
-            stream = _Walk(top, revs, early if fits else None)
-        else:
-            stream = git.ChangeStream(top, revs, WALK_PATHS, oldest_first=False)
-    model_name = model_id(top, model)
-    policies = _Policies(policy)
-    result = AuditResult([], model=model_name, range=rev_range)
-    prefix = f"{label}/" if label else ""
-    try:
-        with blobs_early or git.BlobReader(top) as blobs:
-            cache = ParseCache(lambda oid: blobs.read(oid).data)
-            timeline = Timeline(cache)
-            origins: dict[tuple, Origin] = {}
-            base_files: dict[str, str] = {}
-            if base is not None:
-                listed = git.tree_files(blobs, base, WALK_PATHS)
-                base_files = git.ls_tree(top, base, WALK_PATHS) if listed is None else listed
-                timeline.load(base_files)
-            files = set()
-            blamed: dict[tuple[str, int], tuple[str, str, str] | None] = {}
-            running: list = []  # base blames started, read on the first question (judging runs meanwhile)
-
-            def blame(entry: Entry) -> Origin | None:
-                if base is None:
-                    return None
-                if running:
-                    blamed.update(running.pop())
-                where = (entry.path, entry.value_line)
-                found = blamed[where] if where in blamed else git.blame_line(top, base, entry.path,
-                                                                              entry.value_line)
-                return Origin(*found) if found else None
-
-            applied = []
-            if isinstance(stream, _Walk):
-                walked = stream.commits(cache, blobs)
-            elif quick is not None:
-                walked = _read_ahead(quick.commits(), cache, blobs)
-                if not quick.confirmed():
-                    raise _NotQuick
-            else:
-                walked = _read_ahead(stream, cache, blobs)
-            for commit in walked:
-                if not commit.changes:
-                    continue
-                events, problems = timeline.apply(commit.changes)
-                if not events and not problems:
-                    continue
-                if base is None:  # whole history: judged as it is read, nothing is held
-                    _judge_commit((commit, events, problems), result, files, model_name, policies,
-                                  origins, blame)
-                else:  # a range: judged once all of it is read, so its blames run together
-                    applied.append((commit, events, problems))
-            if applied:
-                running.append(_blame_base_entries(top, base, applied, base_files, blobs))
-                for item in applied:
-                    _judge_commit(item, result, files, model_name, policies, origins, blame)
-                if running:  # no rule asked: the processes are still read to the end
-                    dict(running.pop())
-            result.files = len(files)
-            for entry in timeline.entries():
-                if entry.value is not None:
-                    origin = origins.get(entry.key)
-                    result.claims.append(Claim(model_name, entry.benchmark, entry.task, entry.setup,
-                                               entry.value, prefix + entry.path, entry.value_line,
-                                               origin.commit if origin else None))
+        result = _audit(history, commits, cache, model_name, _Policies(policy), rev_range, label)
     finally:
-        stream.close()
-    return _finish(result, published_commits, top, head, model_name, prefix)
+        history.close()
+    return _finish(result, published_commits, history.top, history.head, model_name,
+                   f"{label}/" if label else "")
+
+
+def _audit(history: _History, commits: list[git.CommitChanges], cache: ParseCache, model_name: str,
+           policies: _Policies, rev_range: str | None, label: str) -> AuditResult:
+    """Replay the walked commits on the timeline and judge each one's events."""
+    assert history.blobs is not None
+    result = AuditResult([], model=model_name, range=rev_range)
+    timeline = Timeline(cache)
+    base_files: dict[str, str] = {}
+    if history.base is not None:
+        base_files = _files(history, history.base)
+        timeline.load(base_files)
+    judge = _Judge(result, model_name, policies, _Blame(history.top, history.base))
+    merges = _Merges(history, timeline)
+    applied = []
+    for commit in commits:
+        item = merges.apply(commit) if len(commit.parents) > 1 else _apply(commit, timeline)
+        if item is None:
+            continue
+        if history.base is None:  # whole history: judged in order, nothing is held
+            judge(item)
+        else:  # a range: judged once all of it is read, so its blames run together
+            applied.append(item)
+    if applied:
+        judge.blame.start(_blame_base_entries(history.top, history.base, applied, base_files, history.blobs))
+        for item in applied:
+            judge(item)
+        judge.blame.finish()
+    result.files = len(judge.files)
+    prefix = f"{label}/" if label else ""
+    for entry in timeline.entries():
+        if entry.value is not None:
+            origin = judge.origins.get(entry.key)
+            result.claims.append(Claim(model_name, entry.benchmark, entry.task, entry.setup,
+                                       entry.value, prefix + entry.path, entry.value_line,
+                                       origin.commit if origin else None))
+    return result
+
+
+def _files(history: _History, rev: str) -> dict[str, str]:
+    """path -> blob id of the walked paths at ``rev``, through the open blob reader."""
+    assert history.blobs is not None
+    listed = git.tree_files(history.blobs, rev, WALK_PATHS)
+    return git.ls_tree(history.top, rev, WALK_PATHS) if listed is None else listed
+
+
+@dataclass
+class _Applied:
+    """One commit replayed: the events and unreadable files it is judged for, and the events a
+    merge takes from a side whose own commits are judged for them (``carried``)."""
+
+    commit: git.CommitChanges
+    events: list[Event]
+    problems: list[FileProblem]
+    carried: list[Event] = field(default_factory=list)
+
+
+def _apply(commit: git.CommitChanges, timeline: Timeline) -> _Applied | None:
+    if not commit.changes:
+        return None
+    events, problems = timeline.apply(commit.changes)
+    return _Applied(commit, events, problems) if events or problems else None
+
+
+class _Merges:
+    """A merge is compared with its first parent: that is what it brings into the branch. An
+    event a side parent explains is not judged again at the merge: the side's value is the
+    merge's, and the side changed it since the merge base (a three-way merge takes it). The
+    side's own commits are in the walk (whole history, or a range: the commits HEAD has and the
+    base has not), where they were judged one by one with their authors; a side already in the
+    base (a PR's "update branch" merge of main) is history the range does not own. What no side
+    explains (an "evil merge": a value edited while resolving, or a side's change undone) is
+    judged at the merge, as an edit of the first parent's entry."""
+
+    def __init__(self, history: _History, timeline: Timeline) -> None:
+        self.history = history
+        self.timeline = timeline
+
+    def apply(self, commit: git.CommitChanges) -> _Applied | None:
+        first_parent, *others = commit.parents
+        merged, first = _files(self.history, commit.sha), _files(self.history, first_parent)
+        paths = sorted(p for p in set(first) | set(merged) if first.get(p) != merged.get(p))
+        changes = tuple(git.Change("A" if first.get(p) is None else "D" if merged.get(p) is None else "M",
+                                   p, first.get(p), merged.get(p)) for p in paths)
+        events, problems = self.timeline.apply(changes) if changes else ([], [])
+        self.timeline.sync(merged)
+        if not events and not problems:
+            return None
+        sides = [_Side(self.history, self.timeline, first_parent, parent) for parent in others]
+        at_merge = self.timeline.keyed(merged)
+        own, carried = [], []
+        for event in events:
+            if any(side.explains(event, at_merge) for side in sides):
+                carried.append(event)
+            else:
+                own.append(_against_clean_merge(event, sides))
+        problems = [p for p in problems if not any(side.explains_file(p.path, merged.get(p.path)) for side in sides)]
+        return _Applied(dataclasses.replace(commit, changes=changes), own, problems, carried)
+
+
+def _against_clean_merge(event: Event, sides: list[_Side]) -> Event:
+    """A merge's own edit, judged against what a clean merge would hold: the first parent's entry,
+    or a side's where only the side changed it (so a source the side updated does not pass for
+    the merge's own evidence)."""
+    entry = event.new or event.old
+    assert entry is not None
+    clean = next((side.entries[entry.key] for side in sides if side.changed(entry.key)), None)
+    if clean is None or (event.old is not None and event.old.key != entry.key):
+        return event
+    if event.new is None:
+        return dataclasses.replace(event, old=clean)
+    return Event(EDITED if event.kind == ADDED else event.kind, clean, event.new)
+
+
+class _Side:
+    """A merge's side parent and its merge base with the first parent, as entries by key."""
+
+    def __init__(self, history: _History, timeline: Timeline, first_parent: str, parent: str) -> None:
+        self.files = _files(history, parent)
+        fork = git.merge_base(history.top, first_parent, parent)
+        self.fork_files = _files(history, fork) if fork else {}
+        self.entries = timeline.keyed(self.files)
+        self.fork = timeline.keyed(self.fork_files)
+
+    def changed(self, key: tuple) -> bool:
+        """The side holds the key, changed since the merge base."""
+        return key in self.entries and not same(self.entries[key], self.fork.get(key))
+
+    def explains(self, event: Event, at_merge: dict[tuple, Entry]) -> bool:
+        keys = {e.key for e in (event.old, event.new) if e is not None}
+        return all(same(at_merge.get(k), self.entries.get(k)) and not same(self.entries.get(k), self.fork.get(k))
+                   for k in keys)
+
+    def explains_file(self, path: str, oid: str | None) -> bool:
+        return oid == self.files.get(path) and oid != self.fork_files.get(path)
+
+
+class _Blame:
+    """Who wrote, before the range, a value the range changes (for the whole history there is no
+    before: every value's writer is seen on the way). Lines blamed in one batch per file
+    (``start``), the rest one by one."""
+
+    def __init__(self, top: Path, base: str | None) -> None:
+        self.top, self.base = top, base
+        self.batch: Mapping[tuple[str, int], tuple[str, str, str] | None] | None = None
+
+    def start(self, batch: Mapping[tuple[str, int], tuple[str, str, str] | None]) -> None:
+        self.batch = batch
+
+    def __call__(self, entry: Entry) -> Origin | None:
+        if self.base is None:
+            return None
+        where = (entry.path, entry.value_line)
+        if self.batch is not None and where in self.batch:
+            found = self.batch[where]
+        else:
+            found = git.blame_line(self.top, self.base, entry.path, entry.value_line)
+        return Origin(*found) if found else None
+
+    def finish(self) -> None:
+        if self.batch is not None:  # no rule asked: the processes are still read to the end
+            len(self.batch)
+
+
+class _Judge:
+    """Judges replayed commits into one result, remembering who wrote each value."""
+
+    def __init__(self, result: AuditResult, model_name: str, policies: _Policies, blame: _Blame) -> None:
+        self.result, self.model_name, self.policies, self.blame = result, model_name, policies, blame
+        self.origins: dict[tuple, Origin] = {}
+        self.files: set[str] = set()
+
+    def __call__(self, item: _Applied) -> None:
+        for event in item.carried:
+            _carry(event, self.origins)
+        if not item.events and not item.problems:
+            return
+        commit, result = item.commit, self.result
+        result.commits += 1
+        self.files.update(c.path for c in commit.changes)
+        for event in item.events:
+            result.findings.extend(_judge(event, commit, self.model_name, self.policies, self.origins, self.blame))
+            _remember(event, commit, self.origins)
+        for problem in item.problems:
+            vanished = [e.old for e in item.events if e.kind == DELETED and e.reason == FILE_INVALID
+                        and e.old is not None and e.old.path == problem.path]
+            if not vanished:
+                result.findings.append(Finding(
+                    problem.path, problem.line, 1, retraction.RESULTS_FILE_INVALID.id,
+                    retraction.RESULTS_FILE_INVALID.severity,
+                    f"{problem.path} is not a valid results file: {problem.message}",
+                    commit=commit.sha, evidence={"model": self.model_name}))
+            result.findings.extend(_judge_stray(problem, vanished, commit, self.model_name, self.policies))
 
 
 def _blame_base_entries(top: Path, base: str, applied: list, base_files: dict[str, str], blobs: git.BlobReader
@@ -295,8 +466,8 @@ def _blame_base_entries(top: Path, base: str, applied: list, base_files: dict[st
     the first look into the mapping, so judging runs while git blames."""
     wanted: dict[str, set[int]] = {}
     known: set[tuple] = set()
-    for _, events, _ in applied:
-        for event in events:
+    for item in applied:
+        for event in item.events:
             old, new = event.old, event.new
             if event.kind in (EDITED, RESTORED) and old is not None and new is not None \
                     and old.value is not None and new.value is not None and old.value != new.value \
@@ -352,26 +523,6 @@ class _BaseBlames(Mapping):
         return len(self._read())
 
 
-def _judge_commit(item: tuple, result: AuditResult, files: set, model_name: str, policies: _Policies,
-                  origins: dict[tuple, Origin], blame) -> None:
-    commit, events, problems = item
-    result.commits += 1
-    files.update(c.path for c in commit.changes)
-    for event in events:
-        result.findings.extend(_judge(event, commit, model_name, policies, origins, blame))
-        _remember(event, commit, origins)
-    for problem in problems:
-        vanished = [e.old for e in events if e.kind == DELETED and e.reason == FILE_INVALID
-                    and e.old is not None and e.old.path == problem.path]
-        if not vanished:
-            result.findings.append(Finding(
-                problem.path, problem.line, 1, retraction.RESULTS_FILE_INVALID.id,
-                retraction.RESULTS_FILE_INVALID.severity,
-                f"{problem.path} is not a valid results file: {problem.message}",
-                commit=commit.sha, evidence={"model": model_name}))
-        result.findings.extend(_judge_stray(problem, vanished, commit, model_name, policies))
-
-
 def _finish(result: AuditResult, published_commits, top: Path, head: str, model_name: str,
             prefix: str) -> AuditResult:
     if published_commits is not None:
@@ -401,13 +552,13 @@ class _Walk:
             self.readme = git.ChangeStream(top, revs, (README,), oldest_first=False)
         self.combined: git.ChangeStream | None = None
 
-    def commits(self, cache: ParseCache, blobs: git.BlobReader) -> list[git.CommitChanges]:
+    def read(self, cache: ParseCache, blobs: git.BlobReader) -> list[git.CommitChanges]:
         readme: list[git.CommitChanges] = []
         failed: list[BaseException] = []
 
         def read() -> None:
-            try:
-                readme.extend(c for c in self.readme if c.changes)
+            try:  # a merge lists no changes: it is listed because it differs from a parent
+                readme.extend(c for c in self.readme if c.changes or len(c.parents) > 1)
             except BaseException as exc:  # re-raised in the caller's thread
                 failed.append(exc)
 
@@ -425,7 +576,8 @@ class _Walk:
             return _read_ahead(self.combined, cache, blobs)
         for commit in readme:  # README.md sorts after .eval_results/, as in the combined walk
             i = position[commit.sha]
-            commits[i] = dataclasses.replace(commits[i], changes=commits[i].changes + commit.changes)
+            if commit.changes:
+                commits[i] = dataclasses.replace(commits[i], changes=commits[i].changes + commit.changes)
         return commits
 
     def close(self) -> None:
@@ -507,9 +659,17 @@ def _remember(event: Event, commit: git.CommitChanges, origins: dict[tuple, Orig
     if event.new is None:
         return
     if event.old is None or event.old.value != event.new.value:
-        origins[event.new.key] = Origin(commit.sha, commit.author_name, commit.author_email)
+        origins[event.new.key] = Origin(commit.sha, commit.author_name, commit.author_email, event.new.value)
     elif event.old.key != event.new.key and event.old.key in origins:
         origins[event.new.key] = origins[event.old.key]
+
+
+def _carry(event: Event, origins: dict[tuple, Origin]) -> None:
+    """A value a merge takes from a side: its writer is the side commit the walk remembered;
+    if the walk saw another value there (the side is history before the range), it is unknown."""
+    new = event.new
+    if new is not None and new.key in origins and origins[new.key].value != new.value:
+        del origins[new.key]
 
 
 def _published_rows(published: Any) -> list[PublishedRow]:

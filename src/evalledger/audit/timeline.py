@@ -3,6 +3,11 @@
 An entry's identity is its key, not its file or position: moving an entry to another file,
 reordering a list or reformatting YAML produce no event. What a commit does to the entries is
 reduced to events (added, edited, deleted, restored) that the rules judge.
+
+A commit's events compare its files with its parent's (the blob ids ``git log --raw`` names), not
+with the last commit applied: on a history with branches the walk interleaves the lines, and an
+edit on one line is not a change of what the other line held. A merge is compared with its first
+parent (see ``evalledger.audit.engine`` for which of its events are judged).
 """
 from __future__ import annotations
 
@@ -84,6 +89,7 @@ class Timeline:
     def __init__(self, cache: ParseCache) -> None:
         self.cache = cache
         self.files: dict[str, dict[tuple, Entry]] = {}
+        self.oids: dict[str, str] = {}  # the blob each tracked path holds (readable or not)
         self.tombstones: dict[tuple, Entry] = {}
 
     def load(self, files: dict[str, str]) -> None:
@@ -91,6 +97,32 @@ class Timeline:
         for path, oid in files.items():
             if is_tracked(path):
                 self.files[path] = _by_key(self.cache.get(path, oid).entries)
+                self.oids[path] = oid
+
+    def sync(self, files: dict[str, str]) -> None:
+        """Make the live state the tracked files of one commit, without events (after a merge,
+        whose lines the walk may have applied in any order)."""
+        tracked = {path: oid for path, oid in files.items() if is_tracked(path)}
+        for path in [p for p in self.oids if p not in tracked]:
+            del self.oids[path]
+            self.files.pop(path, None)
+        for path, oid in tracked.items():
+            if self.oids.get(path) != oid:
+                self.oids[path] = oid
+                parsed = self.cache.get(path, oid)
+                if parsed.problem is None:
+                    self.files[path] = _by_key(parsed.entries)
+                else:
+                    self.files.pop(path, None)
+
+    def keyed(self, files: dict[str, str]) -> dict[tuple, Entry]:
+        """The entries of one commit's tracked files by key (the first of a duplicated key)."""
+        out: dict[tuple, Entry] = {}
+        for path, oid in files.items():
+            if is_tracked(path):
+                for entry in self.cache.get(path, oid).entries:
+                    out.setdefault(entry.key, entry)
+        return out
 
     def live(self, key: tuple) -> Entry | None:
         for entries in self.files.values():
@@ -113,7 +145,11 @@ class Timeline:
             if not is_tracked(change.path):
                 continue
             touched.append(change.path)
-            before = self.files.pop(change.path, {})
+            before = self._before(change)
+            if change.new_oid is None:
+                self.oids.pop(change.path, None)
+            else:
+                self.oids[change.path] = change.new_oid
             for key, entry in before.items():
                 old.setdefault(key, entry)
             if change.new_oid is None:
@@ -158,6 +194,16 @@ class Timeline:
                 events.append(Event(ADDED, None, new[key]))
         return events, problems
 
+    def _before(self, change) -> dict[tuple, Entry]:
+        """The file as the commit's parent held it. On a linear history that is the live state;
+        after a commit of another line of history it is the blob git names as the old side."""
+        live = self.files.pop(change.path, {})
+        if change.old_oid == self.oids.get(change.path):
+            return live
+        if change.old_oid is None:
+            return {}
+        return _by_key(self.cache.get(change.path, change.old_oid).entries)
+
 
 def _by_key(entries: Iterable[Entry]) -> dict[tuple, Entry]:
     out: dict[tuple, Entry] = {}
@@ -179,6 +225,13 @@ def _pair_by_task(gone: list[tuple], came: list[tuple]) -> dict[tuple, tuple]:
         if len(keys) == 1 and len(others) == 1:
             pairs[keys[0]] = others[0]
     return pairs
+
+
+def same(a: Entry | None, b: Entry | None) -> bool:
+    """The same entry, or both absent (position and file do not count)."""
+    if a is None or b is None:
+        return a is b
+    return not _differs(a, b)
 
 
 def _differs(a: Entry, b: Entry) -> bool:
