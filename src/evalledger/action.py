@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence, TextIO
 
-from evalledger import __version__
+from evalledger import __version__, revrange
 from evalledger.escape import log_line, markdown as md, output_block, workflow_command
 
 ENV_PREFIX = "EVALLEDGER_INPUT_"
@@ -184,10 +184,11 @@ def read_inputs(environ: Mapping[str, str]) -> Inputs:
             values[name] = _rev(name, v)
     if (v := raw("range")) is not None:
         rng = _text("range", v.strip())
-        left, sep, right = rng.partition("...") if "..." in rng else rng.partition("..")
-        if not sep or not left or not right:
-            raise InputError(f"input 'range' must look like BASE..HEAD (got {rng!r})")
-        for side in (left, right):
+        try:
+            ends = revrange.parse(rng, empty_side=None)
+        except revrange.RangeError:
+            raise InputError(f"input 'range' must look like BASE..HEAD (got {rng!r})") from None
+        for side in (ends.base, ends.head):
             _rev("range", side)
         values["range"] = rng
     if (v := raw("fail-on")) is not None:
@@ -454,7 +455,7 @@ def audit_range(inputs: Inputs, environ: Mapping[str, str]) -> str | None:
             base = before
     if not base:
         return None
-    return f"{_rev('base', base)}..{_rev('head', head) or 'HEAD'}"
+    return revrange.join(_rev("base", base), _rev("head", head) or "HEAD")
 
 
 def _event(environ: Mapping[str, str]) -> dict[str, Any]:

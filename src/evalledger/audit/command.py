@@ -49,16 +49,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _pre_commit_range(repo: str) -> str | None:
-    from evalledger import git
+    from evalledger import git, revrange
 
     source, target = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
     if source and target:
         if source.strip("0") == "":
             return None  # pushing a new root: the whole history is new
-        return f"{source}..{target}"
+        return revrange.join(source, target)
     for upstream in ("@{upstream}", "origin/HEAD"):
         if git.rev_parse(repo, upstream) is not None:
-            return f"{upstream}..HEAD"
+            return revrange.join(upstream, "HEAD")
     return None
 
 
@@ -138,6 +138,8 @@ def _run(args: argparse.Namespace, repos: list[str], rev_range: str | None, walk
             mine = [r for r in rows if _row_matches(r.fields.get("model"), result.model, repo)]
             if len(repos) == 1 and not mine and not any(r.fields.get("model") for r in rows):
                 mine = rows
+            if not mine:
+                sys.stderr.write(_no_rows_hint(args.leaderboard, rows, result.model, repo, args.model))
             findings.extend(published_check(repo, mine, result.model))
     if len(repos) > 1 or rows:
         audit_policy = _audit_policy(policies)
@@ -158,6 +160,30 @@ def _run(args: argparse.Namespace, repos: list[str], rev_range: str | None, walk
     if args.json_output:
         _write(report, "json", args.json_output, announce=False)
     return _exit_code(findings, args.fail_on)
+
+
+def _no_rows_hint(board: str, rows, model: str, repo: str, given: str | None) -> str:
+    """No row of the leaderboard is this repo's: its published commits went unchecked. Say
+    which id was looked for, where it came from, and what to pass."""
+    from evalledger import git
+    from evalledger.escape import terminal
+
+    if given:
+        why = "given by --model"
+    elif git.remote_url(repo):
+        why = "from the origin remote's URL"
+    else:
+        why = "from the folder name; no origin remote"
+    listed = sorted({str(r.fields["model"]) for r in rows if r.fields.get("model")})
+    name = model.rsplit("/", 1)[-1]
+    likely = [m for m in listed if m.rsplit("/", 1)[-1] == name]
+    if likely:
+        hint = f"pass --model {' or --model '.join(terminal(m) for m in likely[:3])}"
+    else:
+        shown = ", ".join(terminal(m) for m in listed[:5]) + (", ..." if len(listed) > 5 else "")
+        hint = f"pass --model with the id the leaderboard uses (it lists {len(listed)}: {shown})"
+    return (f"evalledger audit: {terminal(board)} has no row for model '{terminal(model)}' ({why}), so no "
+            f"published commit of {terminal(repo)} was checked; {hint}\n")
 
 
 def _row_matches(row_model, model: str, repo: str) -> bool:
@@ -192,7 +218,7 @@ def _exit_code(findings: list[Finding], fail_on: str) -> int:
 
 
 def _write(report, fmt: str, output: str | None, announce: bool = True) -> None:
-    from evalledger.report import render
+    from evalledger.report import counted, render
 
     if output is None:
         render(report, fmt, sys.stdout)
@@ -216,5 +242,5 @@ def _write(report, fmt: str, output: str | None, announce: bool = True) -> None:
     counts = {}
     for f in report.findings:
         counts[f.severity] = counts.get(f.severity, 0) + 1
-    summary = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info") if s in counts) or "no findings"
+    summary = ", ".join(counted(counts[s], s) for s in ("error", "warning", "info") if s in counts) or "no findings"
     sys.stderr.write(f"evalledger audit: {summary}; report written to {output}\n")

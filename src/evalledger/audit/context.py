@@ -70,8 +70,16 @@ class EventContext:
 
 
 def label(entry: Entry) -> str:
+    """``benchmark · task (notes @revision)``, the notes as the file writes them (the setup key
+    that identifies the entry folds their case and spaces)."""
     text = f"{entry.benchmark} · {entry.task}"
-    return f"{text} ({entry.setup})" if entry.setup else text
+    parts = []
+    if isinstance(entry.notes, str) and entry.notes.strip():
+        parts.append(" ".join(entry.notes.split()))
+    if isinstance(entry.revision, str) and entry.revision.strip():
+        parts.append("@" + entry.revision.strip())
+    setup = " ".join(parts) or entry.setup
+    return f"{text} ({setup})" if setup else text
 
 
 def fmt(value: float | None) -> str:

@@ -95,7 +95,7 @@ def _resolve_range(repo: Path, rev_range: str | None, deepen: bool, shallow: boo
             f"the merge base of {base_rev} and {head_rev} is beyond this shallow clone's depth"
         _deepen_or_fail(repo, deepen, missing)
         shallow = False
-    revs = [f"{base}..{head}"]
+    revs = [revrange.join(base, head)]
     if shallow:
         cut = git.shallow_commits(repo)
         if cut and cut & set(git.rev_list(repo, revs)):
@@ -187,7 +187,7 @@ def _quick_range(repo: str | os.PathLike[str], rev_range: str | None) -> _Histor
             or (dot / "shallow").exists() or any(v in os.environ for v in ("GIT_DIR", "GIT_WORK_TREE")):
         return None
     stream, blobs = git.start_together([
-        lambda: git.ChangeStream(start, [f"{ends.base}..{ends.head}"], (), oldest_first=False),
+        lambda: git.ChangeStream(start, [revrange.join(ends.base, ends.head)], (), oldest_first=False),
         lambda: git.BlobReader(start)])
     found = blobs.read_batch([f"{rev}^{{commit}}" for rev in (ends.base, ends.head)])  # one round trip
     if any(end.data is None for end in found):

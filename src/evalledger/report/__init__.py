@@ -26,6 +26,12 @@ class Report:
     extra: dict[str, Any] = field(default_factory=dict)  # command-specific context (audit diffs…)
 
 
+def counted(n: int, word: str) -> str:
+    """``1 error``, ``2 warnings``, ``3 info`` (a mass noun), ``2 info findings``."""
+    plural = "" if n == 1 or word == "info" else "s"
+    return f"{n} {word}{plural}"
+
+
 def resolve_format(name: str, environ: Mapping[str, str] | None = None) -> str:
     env = os.environ if environ is None else environ
     if name == "auto":

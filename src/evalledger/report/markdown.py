@@ -16,15 +16,10 @@ import yaml
 
 from evalledger.escape import markdown as escape, terminal
 from evalledger.finding import ERROR, INFO, WARNING, Finding
-from evalledger.report import Report
+from evalledger.report import Report, counted as _count
 
 ICON = {ERROR: "❌ error", WARNING: "⚠️ warning", INFO: "ℹ️ info"}
 MAX_DIFFS = 50  # a job summary holds 1 MiB; keep a pathological history from exceeding it
-
-
-def _count(n: int, word: str) -> str:
-    plural = "" if n == 1 or word == INFO else "s"
-    return f"{n} {word}{plural}"
 
 
 def _short_range(text: str) -> str:
