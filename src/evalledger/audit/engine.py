@@ -377,26 +377,35 @@ def _against_clean_merge(event: Event, sides: list[_Side]) -> Event:
 
 
 class _Side:
-    """A merge's side parent and its merge base with the first parent, as entries by key."""
+    """A merge's side parent, and its merge base with the first parent (one ``git merge-base``,
+    run only when the side holds what the merge holds), as entries by key."""
 
     def __init__(self, history: _History, timeline: Timeline, first_parent: str, parent: str) -> None:
+        self.history, self.timeline, self.first_parent, self.parent = history, timeline, first_parent, parent
         self.files = _files(history, parent)
-        fork = git.merge_base(history.top, first_parent, parent)
-        self.fork_files = _files(history, fork) if fork else {}
         self.entries = timeline.keyed(self.files)
-        self.fork = timeline.keyed(self.fork_files)
+        self._fork: tuple[dict[str, str], dict[tuple, Entry]] | None = None
+
+    def _at_fork(self) -> tuple[dict[str, str], dict[tuple, Entry]]:
+        if self._fork is None:
+            fork = git.merge_base(self.history.top, self.first_parent, self.parent)
+            files = _files(self.history, fork) if fork else {}
+            self._fork = (files, self.timeline.keyed(files))
+        return self._fork
 
     def changed(self, key: tuple) -> bool:
         """The side holds the key, changed since the merge base."""
-        return key in self.entries and not same(self.entries[key], self.fork.get(key))
+        return key in self.entries and not same(self.entries[key], self._at_fork()[1].get(key))
 
     def explains(self, event: Event, at_merge: dict[tuple, Entry]) -> bool:
         keys = {e.key for e in (event.old, event.new) if e is not None}
-        return all(same(at_merge.get(k), self.entries.get(k)) and not same(self.entries.get(k), self.fork.get(k))
-                   for k in keys)
+        if not all(same(at_merge.get(k), self.entries.get(k)) for k in keys):
+            return False
+        fork = self._at_fork()[1]
+        return all(not same(self.entries.get(k), fork.get(k)) for k in keys)
 
     def explains_file(self, path: str, oid: str | None) -> bool:
-        return oid == self.files.get(path) and oid != self.fork_files.get(path)
+        return oid == self.files.get(path) and oid != self._at_fork()[0].get(path)
 
 
 class _Blame:
