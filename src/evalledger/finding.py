@@ -27,6 +27,9 @@ class Finding:
     old: Any = field(default=None, compare=False)
     new: Any = field(default=None, compare=False)
     evidence: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    # lint only: a safe, mechanical text edit that removes the problem (``evalledger.lint.fix.Edit``),
+    # applied by `lint --fix`; never rendered
+    fix: Any = field(default=None, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITY_RANK:

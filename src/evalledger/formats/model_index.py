@@ -12,6 +12,14 @@ from typing import Any
 from evalledger.yamlsource import Node
 
 MODEL_INDEX_KEY = "model-index"
+BASE_MODEL_KEY = "base_model"
+# the keys of each level, as huggingface_hub's EvalResult and the Hub's modelcard.md define them
+MODEL_KEYS = ("name", "results")
+RESULT_KEYS = ("task", "dataset", "metrics", "source")
+TASK_KEYS = ("type", "name")
+DATASET_KEYS = ("type", "name", "config", "split", "revision", "args")
+METRIC_KEYS = ("type", "value", "name", "config", "args", "verified", "verifyToken")
+SOURCE_KEYS = ("url", "name")
 _CLOSING = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
 
 
@@ -82,3 +90,13 @@ def _field(node: Node | None, key: str) -> Any:
 
 def _plain(node: Node | None) -> Any:
     return node.to_python() if node is not None else None
+
+
+def base_models(root: Node | None) -> tuple[str, ...]:
+    """The repo ids a card's `base_model` names (a string or a list of strings)."""
+    node = root.get(BASE_MODEL_KEY) if root is not None and root.kind == "map" else None
+    if node is None:
+        return ()
+    items = node.value if node.kind == "seq" else [node]
+    return tuple(item.value.strip() for item in items
+                 if item.kind == "scalar" and isinstance(item.value, str) and "/" in item.value)

@@ -361,8 +361,9 @@ SpecFile = Annotated[
 
 
 # --- README.md front matter: legacy model-index ---------------------------------------------
-# Exactly what huggingface_hub's model_index_to_eval_results reads (a KeyError there is an
-# error here); it checks no types, so neither do these models beyond the containers.
+# What huggingface_hub's model_index_to_eval_results reads (a KeyError there is an error here);
+# it checks no types, and neither do these models beyond the containers, except a metric's
+# `value`: a finite number, as in a results entry (lint: value-not-number and friends).
 
 class ModelIndexTask(_Open):
     type: Annotated[Any, Field(description="Task id (pipeline tag), e.g. text-generation.")]
@@ -380,7 +381,7 @@ class ModelIndexDataset(_Open):
 
 class ModelIndexMetric(_Open):
     type: Annotated[Any, Field(description="Metric id, e.g. accuracy.")]
-    value: Annotated[Any, Field(description="Metric value; a number or text such as '20.0 ± 1.2'.")]
+    value: Annotated[Score, Field(description="Metric value: a finite number.")]
     name: Any = None
     config: Any = None
     args: Any = None

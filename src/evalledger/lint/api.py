@@ -68,7 +68,23 @@ def check_results_root(root: Node | None, path: str, *, specs: Sequence[Spec] = 
             spec = benchmark_rules.spec_for(entry.dataset_id, specs)
             if spec is not None:
                 benchmark_rules.check_entry(entry, spec, ctx)
+                _keep_percent_fix_for_percent(entry, spec, ctx)
     return entries, ctx.findings
+
+
+def _keep_percent_fix_for_percent(entry: ResultEntry, spec: Spec, ctx: Context) -> None:
+    """`"85%"` -> `85` is a fix only where the task's unit is percent or undeclared: on a
+    fraction task it might mean 0.85, so it stays a finding without a fix."""
+    policy = spec.policy
+    if policy is None or policy.for_task(entry.task_id or "").unit in (None, "percent"):
+        return
+    node = entry.node.get("value")
+    if node is None or node.kind != "scalar" or not str(node.value).strip().endswith("%"):
+        return
+    import dataclasses
+
+    ctx.findings[:] = [dataclasses.replace(f, fix=None) if (f.line, f.column) == (node.line, node.column)
+                       and f.fix is not None else f for f in ctx.findings]
 
 
 def lint_results_bytes(data: bytes, path: str, *, spec: Spec | Sequence[Spec] | None = None,
@@ -237,6 +253,7 @@ def lint_paths(paths: Iterable[str], *, kind: str | None = None,
             run.entries[target.path] = entries
             results_files.append((target.path, lint_files.repo_key(target.path), entries))
     findings.extend(cross_file_findings(results_files, specs))
+    findings.extend(base_model_findings(results_files, limits))
     findings.sort()
     return run
 
@@ -257,6 +274,48 @@ def _notes(paths: list[str], kind: str | None, targets: list[lint_files.Target],
             notes.append(f"{folder} holds YAML files but is not {RESULTS_DIR}/, the only folder the"
                          f" Hub reads results from: rename it to {RESULTS_DIR}/")
     return notes
+
+
+def base_model_findings(results_files: Sequence[tuple[str, str, Sequence[ResultEntry]]],
+                        limits: Limits = DEFAULT_LIMITS) -> list[Finding]:
+    """Entries whose source is the base model that the repo's README.md declares (read only when
+    some entry has a source url, once per repo)."""
+    cards: dict[str, tuple[str, ...]] = {}
+    found: list[Finding] = []
+    for path, repo, entries in results_files:
+        with_url = [e for e in entries if e.source and isinstance(e.source.get("url"), str)]
+        if not with_url or f"/{lint_files.RESULTS_DIR}/" not in "/" + path.replace(os.sep, "/"):
+            continue
+        if repo not in cards:
+            cards[repo] = _card_base_models(os.path.join(repo, "README.md"), limits)
+        if not cards[repo]:
+            continue
+        from evalledger.lint.rules.model_index import check_base_model_source
+
+        ctx = Context(path)
+        for entry in with_url:
+            source = entry.node.get("source")
+            check_base_model_source(source.get("url") if source is not None else None, cards[repo],
+                                    ctx, "source.url")
+        found.extend(ctx.findings)
+    return found
+
+
+def _card_base_models(readme: str, limits: Limits) -> tuple[str, ...]:
+    from evalledger.formats.model_index import base_models
+    from evalledger.yamlsource import decode
+
+    if os.path.islink(readme):
+        return ()  # a link may lead out of the repository: not read
+    try:
+        with open(readme, "rb") as handle:
+            data = handle.read(limits.max_bytes + 1)
+        found = front_matter(decode(data)) if len(data) <= limits.max_bytes else None
+        if found is None:
+            return ()
+        return base_models(load(found[0], readme, limits=limits).root)
+    except (OSError, YamlLoadError):
+        return ()  # the card's own problems are check-model-index's to report
 
 
 def _check_results_path(path: str, findings: list[Finding]) -> None:

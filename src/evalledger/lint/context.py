@@ -19,10 +19,11 @@ class Context:
         self.path = path
         self.findings: list[Finding] = []
 
-    def report(self, rule: Rule, where: Any, message: str, severity: str | None = None) -> None:
+    def report(self, rule: Rule, where: Any, message: str, severity: str | None = None,
+               fix: Any = None) -> None:
         line, column = (where.line, where.column) if hasattr(where, "line") else where
         self.findings.append(Finding(self.path, line, column, rule.id, severity or rule.severity,
-                                     message))
+                                     message, fix=fix))
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:

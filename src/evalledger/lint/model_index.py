@@ -1,11 +1,32 @@
-"""Checks of legacy `model-index` metadata (FORMATS.md §3), exactly where huggingface_hub's
-``model_index_to_eval_results`` needs a field (KeyError/TypeError there = an error here)."""
+"""Checks of legacy `model-index` metadata (FORMATS.md §3) at the standard of result files.
+
+Structure exactly where huggingface_hub's ``model_index_to_eval_results`` needs a field
+(KeyError/TypeError there = an error here); then what huggingface_hub accepts without a word but
+no leaderboard can use: a value that is not a finite number (the same rules, ids and severities
+as a results entry's `value`), unknown keys at every level, a self-set `verified: true`, an empty
+`results: []`, and a result whose source is the base model's.
+"""
 from __future__ import annotations
 
+from evalledger.formats.model_index import (
+    DATASET_KEYS,
+    METRIC_KEYS,
+    MODEL_KEYS,
+    RESULT_KEYS,
+    SOURCE_KEYS,
+    TASK_KEYS,
+    base_models,
+)
 from evalledger.lint.context import Context, describe
+from evalledger.lint.rules import keys, shape, source, value
 from evalledger.lint.rules import model_index as rules
-from evalledger.lint.rules import shape, source
 from evalledger.yamlsource import Node
+
+CAMEL = "did you mean 'verifyToken'? the key is camelCase"
+METRIC_MOVED = {"verify_token": CAMEL, "verifytoken": CAMEL, "score": "did you mean 'value'?",
+                "metric": "did you mean 'type'? (the metric id)"}
+DATASET_MOVED = {"id": "did you mean 'type'? (in model-index the dataset id is `dataset.type`)"}
+RESULT_MOVED = {"metric": "did you mean 'metrics'? (a list of {type, value})"}
 
 
 def check_card(root: Node | None, ctx: Context) -> None:
@@ -24,8 +45,9 @@ def check_card(root: Node | None, ctx: Context) -> None:
         ctx.report(rules.MODEL_INDEX_NOT_LIST, index if index.kind != "scalar" else root.key_node("model-index"),
                    f"`model-index` must be a non-empty list of {{name, results}}, got {got}{hint}")
         return
+    bases = base_models(root)
     for i, model in enumerate(index.value):
-        _check_model(model, f"model-index[{i}]", ctx)
+        _check_model(model, f"model-index[{i}]", ctx, bases)
 
 
 def _text(node: Node) -> bool:
@@ -46,42 +68,70 @@ def _required(parent: Node, key: str, where: str, ctx: Context, kind: str | None
     return node
 
 
-def _check_model(model: Node, where: str, ctx: Context) -> None:
+def _keys(node: Node, known: tuple[str, ...], where: str, ctx: Context,
+          moved: dict[str, str] | None = None) -> None:
+    if any(k not in known for k in node.value):
+        keys.check_keys(node, known, ctx, where, moved)
+
+
+def _check_model(model: Node, where: str, ctx: Context, bases: tuple[str, ...] = ()) -> None:
     if model.kind != "map":
         ctx.report(shape.WRONG_TYPE, model, f"`{where}` must be a mapping with `name` and `results`,"
                    f" got {describe(model)}")
         return
+    _keys(model, MODEL_KEYS, where, ctx)
     _required(model, "name", where, ctx)
     results = _required(model, "results", where, ctx, "seq")
     if results is None:
         return
+    if not results.value:
+        ctx.report(shape.RESULTS_EMPTY, results, f"`{where}.results` is empty: the card claims"
+                   " scores it does not give; add the results or remove `model-index`")
     for i, result in enumerate(results.value):
         here = f"{where}.results[{i}]"
         if result.kind != "map":
             ctx.report(shape.WRONG_TYPE, result, f"`{here}` must be a mapping (task, dataset, metrics),"
                        f" got {describe(result)}")
             continue
+        _keys(result, RESULT_KEYS, here, ctx, RESULT_MOVED)
         task = _required(result, "task", here, ctx, "map")
         if task is not None:
+            _keys(task, TASK_KEYS, f"{here}.task", ctx)
             _required(task, "type", f"{here}.task", ctx)
         dataset = _required(result, "dataset", here, ctx, "map")
         if dataset is not None:
+            _keys(dataset, DATASET_KEYS, f"{here}.dataset", ctx, DATASET_MOVED)
             _required(dataset, "type", f"{here}.dataset", ctx)
             _required(dataset, "name", f"{here}.dataset", ctx)
         metrics = _required(result, "metrics", here, ctx, "seq")
         if metrics is not None:
             for j, metric in enumerate(metrics.value):
-                there = f"{here}.metrics[{j}]"
-                if metric.kind != "map":
-                    ctx.report(shape.WRONG_TYPE, metric, f"`{there}` must be a mapping (type, value),"
-                               f" got {describe(metric)}")
-                    continue
-                _required(metric, "type", there, ctx)
-                _required(metric, "value", there, ctx)
+                _check_metric(metric, f"{here}.metrics[{j}]", ctx)
         src = result.get("source")
         if src is not None and not (src.kind == "scalar" and src.value is None):
             if src.kind != "map":
                 ctx.report(shape.WRONG_TYPE, src, f"`{here}.source` must be a mapping with `url`,"
                            f" got {describe(src)}")
             else:
-                source.check_source_url(src, ctx, f"{here}.source")
+                _keys(src, SOURCE_KEYS, f"{here}.source", ctx)
+                if source.check_source_url(src, ctx, f"{here}.source"):
+                    rules.check_base_model_source(src.get("url"), bases, ctx, f"{here}.source.url")
+
+
+def _check_metric(metric: Node, where: str, ctx: Context) -> None:
+    if metric.kind != "map":
+        ctx.report(shape.WRONG_TYPE, metric, f"`{where}` must be a mapping (type, value),"
+                   f" got {describe(metric)}")
+        return
+    _keys(metric, METRIC_KEYS, where, ctx, METRIC_MOVED)
+    _required(metric, "type", where, ctx)
+    node = _required(metric, "value", where, ctx)
+    if node is not None:
+        value.check_value(node, ctx, f"{where}.value")
+    verified = metric.get("verified")
+    token = metric.get("verifyToken")
+    if verified is not None and verified.kind == "scalar" and verified.value is True and (
+            token is None or (token.kind == "scalar" and token.value in (None, ""))):
+        ctx.report(rules.VERIFIED_WITHOUT_TOKEN, verified, f"`{where}.verified` is true without a"
+                   " `verifyToken`: the Hub computes `verified` from the evaluator's token, so a"
+                   " self-set `true` proves nothing; remove it")

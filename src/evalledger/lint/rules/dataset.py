@@ -97,12 +97,22 @@ def check_dataset_id(node: Node, ctx: Context) -> None:
         if stripped.startswith(prefix):
             stripped = stripped[len(prefix):]
             break
+    fix = None
     if stripped != text and is_repo_id(stripped):
         hint = f"; write {stripped!r}"
     elif "/" not in text:
-        hint = "; add the namespace (e.g. 'openai/gsm8k')"
+        from evalledger.formats.legacy_datasets import namespaced
+
+        known = namespaced(text)
+        if known is not None:
+            from evalledger.lint.fix import Edit, rename
+
+            hint = f"; the Hub moved this dataset to {known!r}: write that"
+            fix = Edit(node.line, node.column, rename(text, known), f"write {known}")
+        else:
+            hint = "; add the namespace (e.g. 'openai/gsm8k')"
     ctx.report(DATASET_ID_FORMAT, node, f"`dataset.id` {text!r} is not a Hub dataset id"
-               f" (namespace/name){hint}")
+               f" (namespace/name){hint}", fix=fix)
 
 
 def check_revision(node: Node, ctx: Context) -> None:

@@ -72,8 +72,11 @@ def check_date(node: Node, ctx: Context, today: datetime.date) -> None:
     value = node.value
     if node.kind == "scalar" and isinstance(value, datetime.date):
         day = value.date() if isinstance(value, datetime.datetime) else value
+        from evalledger.lint.fix import Edit, quote_date
+
         ctx.report(DATE_UNQUOTED, node, f"`date` is unquoted, so YAML reads a date object, not a"
-                   f" string; quote it: '{node_text(value)}'")
+                   f" string; quote it: '{node_text(value)}'",
+                   fix=Edit(node.line, node.column, quote_date(value, parse_iso), "quote the date"))
     elif node.kind == "scalar" and isinstance(value, str):
         day = parse_iso(value)
         if day is None:

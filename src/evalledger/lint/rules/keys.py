@@ -49,5 +49,45 @@ def check_keys(mapping: Node, known: Iterable[str], ctx: Context, where: str,
         else:
             hint = did_you_mean(name, known)
         label = f"`{where}.{name}`" if where else f"`{name}`"
+        fix = None
+        target = typo_of(name, known) if isinstance(key, str) else None
+        if moved and name in moved and f"'{target}'" not in moved[name]:
+            target = None  # the key belongs somewhere else: moving it is not a mechanical fix
+        if target is not None and target not in mapping.value:
+            from evalledger.lint.fix import Edit, rename
+
+            node = mapping.key_node(key)
+            fix = Edit(node.line, node.column, rename(name, target), f"rename to {target}")
         ctx.report(UNKNOWN_KEY, mapping.key_node(key), f"unknown key {label} is ignored by the"
-                   f" Hub{hint}")
+                   f" Hub{hint}", fix=fix)
+
+
+def typo_of(name: str, known: Iterable[str]) -> str | None:
+    """The one known key ``name`` is an unambiguous misspelling of, or None.
+
+    Unambiguous: equal to exactly one known key once case, `_` and `-` are ignored
+    (`verify_token` -> `verifyToken`), or one edit (a letter added, dropped, changed or two swapped)
+    from exactly one known key of six or more letters (`veriefied` -> `verified`).
+    """
+    squashed = name.replace("_", "").replace("-", "").lower()
+    same = [k for k in known if k.replace("_", "").replace("-", "").lower() == squashed]
+    if len(same) == 1:
+        return same[0]
+    if same:
+        return None
+    close = [k for k in known if len(k) >= 6 and _one_edit(name, k)]
+    return close[0] if len(close) == 1 else None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long[i]:
+        i += 1
+    return short[i:] == long[i + 1:]

@@ -1,7 +1,7 @@
 """Rules specific to legacy `model-index` metadata in README.md front matter."""
 from __future__ import annotations
 
-from evalledger.finding import ERROR
+from evalledger.finding import ERROR, WARNING
 from evalledger.rules import Rule
 
 MODEL_INDEX_NOT_LIST = Rule("model-index-not-list", ERROR, "`model-index` is not a non-empty list of models", """\
@@ -26,3 +26,90 @@ model-index:
 ```""")
 
 RULES = [MODEL_INDEX_NOT_LIST]
+
+VERIFIED_WITHOUT_TOKEN = Rule("verified-without-token", WARNING, "a metric says `verified: true` but has no `verifyToken`", """\
+Flags a `model-index` metric that sets `verified: true` itself, without the `verifyToken` that
+Hugging Face's evaluator adds to a result it ran.
+
+Why it matters: `verified` is computed by the Hub from the token ("Automatically computed, do
+not set"); an author's own `true` proves nothing, yet tools reading the card as written show it
+as verified. A copied card keeps the `true` and drops the token.
+
+Bad:
+```yaml
+    metrics:
+    - type: rouge
+      value: 41.2808
+      verified: true
+```
+Fixed:
+```yaml
+    metrics:
+    - type: rouge
+      value: 41.2808
+```""")
+
+BASE_MODEL_RESULT = Rule("base-model-result", WARNING, "a result's source is the base model's page or leaderboard entry", """\
+Flags a result whose `source.url` points at the model the card names as its `base_model`: the
+base model's Hub page, its Open LLM Leaderboard details, or a leaderboard query for it
+(`?query=org/base-model`). Checked in `model-index` results and, when the repo's README.md
+declares a `base_model`, in `.eval_results` entries.
+
+Why it matters: the score was measured on the base model, not on this one. Quantized and
+fine-tuned derivatives often carry their base model's results unchanged, so a 4-bit quant shows
+the full-precision model's scores as its own.
+
+Bad (`base_model: Qwen/Qwen2.5-7B-Instruct`):
+```yaml
+    source:
+      url: https://huggingface.co/spaces/open-llm-leaderboard/open_llm_leaderboard?query=Qwen/Qwen2.5-7B-Instruct
+```
+Fixed: remove the result, or measure this model and link to that run.""")
+
+RULES += [VERIFIED_WITHOUT_TOKEN, BASE_MODEL_RESULT]
+
+_HUB_HOSTS = ("huggingface.co", "www.huggingface.co", "hf.co")
+_NOT_A_REPO = {"spaces", "datasets", "docs", "papers", "blog", "api", "models", "organizations",
+               "collections", "settings", "join", "login", "pricing", "tasks", "learn", "posts"}
+
+
+def measured_on(url: str, bases: tuple[str, ...]) -> str | None:
+    """Which of ``bases`` (repo ids) the url is about: its Hub page, its Open LLM Leaderboard
+    details dataset, or a leaderboard query for it; None when it is about none of them."""
+    from urllib.parse import parse_qsl, unquote, urlsplit
+
+    wanted = {base.lower(): base for base in bases}
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if host in _HUB_HOSTS:
+        segments = [unquote(s) for s in parts.path.split("/") if s]
+        if segments[:1] == ["models"] or segments[:2] == ["api", "models"]:
+            segments = segments[1:] if segments[0] == "models" else segments[2:]
+        if len(segments) >= 2 and segments[0] not in _NOT_A_REPO:
+            found = wanted.get(f"{segments[0]}/{segments[1]}".lower())
+            if found:
+                return found
+        if len(segments) >= 3 and segments[0] == "datasets" and segments[2].startswith("details_"):
+            found = wanted.get(segments[2][len("details_"):].replace("__", "/", 1).lower())
+            if found:
+                return found
+    for text in (parts.query, parts.fragment):
+        for _, value in parse_qsl(text):
+            for candidate in value.replace(",", " ").split():
+                found = wanted.get(candidate.strip().lower())
+                if found:
+                    return found
+    return None
+
+
+def check_base_model_source(url_node, bases: tuple[str, ...], ctx, where: str) -> None:
+    """Report a source url about the base model (``url_node``: the url's scalar node)."""
+    if not bases or url_node is None or url_node.kind != "scalar" or not isinstance(url_node.value, str):
+        return
+    base = measured_on(url_node.value, bases)
+    if base is not None:
+        ctx.report(BASE_MODEL_RESULT, url_node, f"`{where}` points at {base}, the card's base_model:"
+                   f" the score was measured on {base}, not on this model")

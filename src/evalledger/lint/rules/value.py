@@ -69,10 +69,67 @@ RULES = [VALUE_NOT_NUMBER, VALUE_BOOLEAN, VALUE_NOT_FINITE]
 
 _EXPONENT_NO_DOT = re.compile(r"^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$")
 _NUMBER_TEXT = re.compile(r"^\s*[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\s*$")
+_DECIMAL_COMMA = re.compile(r"^([-+]?)([0-9]+),([0-9]+)$")
+PERCENT, QUOTED, COMMA, EXPONENT = "percent", "quoted", "comma", "exponent"
+
+
+def decimal_comma(text: str) -> tuple[str, bool] | None:
+    """('0.912', True) for '0,912': the number with a point, and whether the comma can only be a
+    decimal comma ('1,234' may be a thousands separator: False). None when it is not such text."""
+    match = _DECIMAL_COMMA.match(text.strip())
+    if match is None:
+        return None
+    sign, whole, fraction = match.groups()
+    certain = not (len(fraction) == 3 and whole.lstrip("0") != "" and len(whole) <= 3)
+    return f"{sign}{whole}.{fraction}", certain
+
+
+def plain_number(text: str) -> tuple[str, str] | None:
+    """(kind, plain text) when ``text`` is a number written so YAML reads a string: quoted, with
+    '%', with a decimal comma, or with an exponent but no dot. The plain text reads as the same
+    number; None when there is no single such number."""
+    stripped = text.strip()
+    kind = QUOTED
+    if stripped.endswith("%"):
+        kind, stripped = PERCENT, stripped[:-1].strip()
+    comma = decimal_comma(stripped)
+    if comma is not None:
+        if not comma[1]:
+            return None
+        return (kind if kind == PERCENT else COMMA), comma[0]
+    if _EXPONENT_NO_DOT.match(stripped):
+        mantissa, _, exponent = stripped.replace("E", "e").partition("e")
+        return (kind if kind == PERCENT else EXPONENT), f"{mantissa.replace('_', '')}.0e{exponent}"
+    if _NUMBER_TEXT.match(stripped):
+        if stripped.startswith("."):
+            stripped = "0" + stripped
+        elif stripped[:2] in ("-.", "+."):
+            stripped = stripped[0] + "0" + stripped[1:]
+        if stripped.endswith("."):
+            stripped += "0"
+        mantissa, marker, exponent = stripped.replace("E", "e").partition("e")
+        if marker and "." not in mantissa:
+            stripped = f"{mantissa}.0e{exponent}"
+        return kind, stripped
+    return None
+
+
+def _plain_text(text: str) -> str | None:
+    found = plain_number(text)
+    return found[1] if found is not None else None
+
+
+def _number_fix(node: Node, new_text: str, summary: str):
+    from evalledger.lint.fix import Edit, number
+
+    return Edit(node.line, node.column, number(node.value, _plain_text), summary)
 
 
 def check_value(node: Node, ctx: Context, field: str = "value") -> None:
     value = node.value
+    if node.kind == "map":
+        ctx.report(VALUE_NOT_NUMBER, node, f"`{field}` must be a number, got a mapping{_mapping_hint(node)}")
+        return
     if node.kind != "scalar":
         ctx.report(VALUE_NOT_NUMBER, node, f"`{field}` must be a number, got {describe(node)}")
         return
@@ -92,15 +149,40 @@ def check_value(node: Node, ctx: Context, field: str = "value") -> None:
         ctx.report(VALUE_NOT_NUMBER, node, f"`{field}` is empty (null); write the score as a number")
         return
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    if not node.quoted and _EXPONENT_NO_DOT.match(text):
-        mantissa, _, exponent = text.replace("E", "e").partition("e")
+    found = plain_number(text) if isinstance(value, str) else None
+    comma = decimal_comma(text.strip().rstrip("%").strip()) if isinstance(value, str) else None
+    if found is not None and found[0] == EXPONENT and not node.quoted:
         ctx.report(VALUE_NOT_NUMBER, node, f"`{field}: {text}` is read as a string (YAML 1.1 floats"
-                   f" need a dot); write {mantissa.replace('_', '')}.0e{exponent}")
-    elif _NUMBER_TEXT.match(text):
-        ctx.report(VALUE_NOT_NUMBER, node, f"`{field}` is the string {text!r}, not a number; remove"
-                   " the quotes")
-    elif text.strip().endswith("%") and _NUMBER_TEXT.match(text.strip()[:-1]):
+                   f" need a dot); write {found[1]}", fix=_number_fix(node, found[1], f"write {found[1]}"))
+    elif found is not None and found[0] == COMMA:
+        ctx.report(VALUE_NOT_NUMBER, node, f"`{field}` is the string {text!r} (a decimal comma); write"
+                   f" {found[1]}", fix=_number_fix(node, found[1], f"write {found[1]}"))
+    elif comma is not None and not comma[1]:
+        whole = text.strip().rstrip("%").strip().replace(",", "")
+        ctx.report(VALUE_NOT_NUMBER, node, f"`{field}` is the string {text!r}: a decimal comma"
+                   f" ({comma[0]}) or a thousands separator ({whole})? write the number with a point")
+    elif found is not None and found[0] == PERCENT:
         ctx.report(VALUE_NOT_NUMBER, node, f"`{field}` is the string {text!r}; write the number"
-                   f" without '%' ({text.strip()[:-1].strip()})")
+                   f" without '%' ({found[1]})", fix=_number_fix(node, found[1], f"write {found[1]}"))
+    elif found is not None:
+        ctx.report(VALUE_NOT_NUMBER, node, f"`{field}` is the string {text!r}, not a number; remove"
+                   " the quotes", fix=_number_fix(node, found[1], f"write {found[1]}"))
     else:
         ctx.report(VALUE_NOT_NUMBER, node, f"`{field}` must be a number, got {describe(node)}")
+
+
+def _mapping_hint(node: Node) -> str:
+    """Why a value became a mapping: an unfilled template or several numbers in one value."""
+    items = node.value
+    if len(items) == 1:
+        (key, child), = items.items()
+        if child.kind == "scalar" and child.value is None:
+            return (f" (`{{{key}}}` is a template placeholder that was never filled in: YAML reads"
+                    " `{...}` as a mapping; write the score)")
+    numbers = [k for k, child in items.items() if child.kind == "scalar"
+               and isinstance(child.value, (int, float)) and not isinstance(child.value, bool)]
+    if len(numbers) > 1:
+        shown = ", ".join(str(k) for k in numbers[:4]) + (", ..." if len(numbers) > 4 else "")
+        return (f" of {len(numbers)} numbers ({shown}); a value holds one number: report each as its"
+                " own metric (or entry)")
+    return ""
