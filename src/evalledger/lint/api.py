@@ -32,6 +32,7 @@ class LintRun:
     files: int
     entries: dict[str, list[ResultEntry]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # said on stderr: nothing found, a near miss
+    kinds: dict[str, str | None] = field(default_factory=dict)  # what each file was linted as
 
     @property
     def unreadable(self) -> bool:
@@ -225,6 +226,7 @@ def lint_paths(paths: Iterable[str], *, kind: str | None = None,
             findings.append(problem)
             continue
         target_kind = target.kind
+        run.kinds[target.path] = target_kind
         if target_kind == lint_files.MODEL_INDEX:
             findings.extend(lint_model_index_bytes(data, target.path, limits=limits))
             continue
@@ -234,6 +236,7 @@ def lint_paths(paths: Iterable[str], *, kind: str | None = None,
             continue
         if target_kind is None:
             target_kind = _sniff(doc.root, target.path)
+        run.kinds[target.path] = target_kind
         if target_kind == lint_files.SPEC:
             from evalledger.lint.spec import check_spec
 

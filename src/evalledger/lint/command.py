@@ -44,6 +44,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--no-warnings", action="store_true", help="report errors only")
     group.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
+    fixing = parser.add_mutually_exclusive_group()
+    fixing.add_argument("--fix", action="store_true",
+                        help="apply safe, mechanical fixes in place (comments and layout kept),"
+                        " then report what is left")
+    fixing.add_argument("--diff", action="store_true",
+                        help="print the fixes --fix would make as a unified diff; write nothing"
+                        " (exit 1 when there are any)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,9 +80,16 @@ def _run(args: argparse.Namespace) -> int:
     if args.max_file_size is not None:
         limits = Limits(max_bytes=args.max_file_size, max_depth=DEFAULT_LIMITS.max_depth,
                         max_alias_nodes=DEFAULT_LIMITS.max_alias_nodes)
+    kind = None if args.kind == "auto" else args.kind
     try:
-        result = lint_paths(args.paths or ["."], kind=None if args.kind == "auto" else args.kind,
-                            benchmark=args.benchmark, limits=limits)
+        result = lint_paths(args.paths or ["."], kind=kind, benchmark=args.benchmark, limits=limits)
+        if args.fix or args.diff:
+            changes = _fix(result, args, limits)
+            if args.diff:
+                return 1 if changes else (2 if result.unreadable else 0)
+            if changes:  # report what is left, as it now is on disk
+                result = lint_paths(args.paths or ["."], kind=kind, benchmark=args.benchmark,
+                                    limits=limits)
     except BenchmarkError as exc:
         raise UsageError(str(exc)) from None
     findings = result.findings
@@ -91,3 +105,22 @@ def _run(args: argparse.Namespace) -> int:
     if args.strict and any(f.severity == WARNING for f in findings):
         return 1
     return 0
+
+
+def _fix(result, args: argparse.Namespace, limits) -> int:
+    """--fix / --diff: the fixed files, written or shown; returns how many files change."""
+    from evalledger.lint.benchmark import resolve
+    from evalledger.lint.fix import fix_run, unified_diff, write
+
+    specs = resolve(args.benchmark, limits=limits)[0] if args.benchmark else []
+    changes = fix_run(result.findings, result.kinds, specs, limits)
+    for change in changes:
+        if args.diff:
+            sys.stdout.write(unified_diff(change))
+        else:
+            write(change)
+    if args.fix and changes:
+        count = sum(change.applied for change in changes)
+        sys.stderr.write(f"fixed {count} problem{'s' if count != 1 else ''} in {len(changes)}"
+                         f" file{'s' if len(changes) != 1 else ''}\n")
+    return len(changes)

@@ -171,3 +171,101 @@ def _finite(value: Any) -> bool:
         return math.isfinite(value)
     except OverflowError:
         return False
+
+
+# --- running fixes over files -----------------------------------------------------------------
+
+MAX_PASSES = 10  # a fix can make another one possible (ruff loops too); fixed texts converge fast
+
+
+@dataclass
+class FileFix:
+    path: str
+    before: str
+    after: str
+    applied: int
+
+
+def relint(data: bytes, path: str, kind: str | None, specs: list, limits: Any) -> list:
+    """Per-file findings of one file's bytes, as `lint` gives them (fixes attached)."""
+    from evalledger.lint import api, files
+
+    kind = kind or files.kind_of(path)
+    if kind == files.MODEL_INDEX:
+        return api.lint_model_index_bytes(data, path, limits=limits)
+    if kind == files.SPEC:
+        return api.lint_spec_bytes(data, path, limits=limits)[1]
+    if kind is None:
+        try:
+            from evalledger.yamlsource import load
+
+            doc = load(data, path, limits=limits)
+        except Exception:
+            return []
+        kind = api._sniff(doc.root, path)
+        if kind != files.RESULTS:
+            return relint(data, path, kind, specs, limits)
+    return api.lint_results_bytes(data, path, spec=specs or None, limits=limits)[1]
+
+
+def _syntax_errors(findings: list) -> int:
+    return sum(1 for f in findings if f.rule.startswith("yaml-") or f.rule in ("duplicate-key",
+                                                                                "not-utf8", "binary-file"))
+
+
+def fix_file(path: str, text: str, findings: list, kind: str | None, specs: list, limits: Any) -> FileFix:
+    """Apply the findings' fixes to ``text``, pass after pass, until nothing more applies.
+
+    A pass whose result reads worse as YAML (a new syntax or duplicate-key error) is thrown away:
+    a fix must never break the file it repairs.
+    """
+    current, applied = text, 0
+    for _ in range(MAX_PASSES):
+        edits = [f.fix for f in findings if f.fix is not None]
+        if not edits:
+            break
+        candidate, done = apply(current, edits)
+        if not done:
+            break
+        new_findings = relint(candidate.encode("utf-8"), path, kind, specs, limits)
+        if _syntax_errors(new_findings) > _syntax_errors(findings):
+            break
+        current, findings, applied = candidate, new_findings, applied + len(done)
+    return FileFix(path, text, current, applied)
+
+
+def fix_run(findings: list, kinds: dict[str, str | None], specs: list, limits: Any) -> list[FileFix]:
+    """Fixed texts of every file whose findings carry a fix (nothing is written here)."""
+    by_path: dict[str, list] = {}
+    for finding in findings:
+        by_path.setdefault(finding.path, []).append(finding)
+    fixed = []
+    for path, found in sorted(by_path.items()):
+        if not any(f.fix is not None for f in found):
+            continue
+        try:
+            with open(path, "rb") as handle:
+                text = handle.read().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        result = fix_file(path, text, found, kinds.get(path), specs, limits)
+        if result.after != result.before:
+            fixed.append(result)
+    return fixed
+
+
+def unified_diff(change: FileFix) -> str:
+    import difflib
+
+    return "".join(difflib.unified_diff(change.before.splitlines(keepends=True),
+                                        change.after.splitlines(keepends=True),
+                                        f"a/{change.path}", f"b/{change.path}"))
+
+
+def write(change: FileFix) -> None:
+    """Write the fixed text over the file (its link target, for a link inside the repository)."""
+    import os
+
+    from evalledger.atomic import write_bytes
+
+    write_bytes(os.path.realpath(change.path), change.after.encode("utf-8"))
