@@ -1,4 +1,4 @@
-"""One entry point: ``evalledger {lint,aggregate,audit,rules,schema}``.
+"""One entry point: ``evalledger {lint,aggregate,audit,migrate,rules,schema}``.
 
 Each subcommand lives in its own module with ``configure(parser)`` and ``run(args) -> int``;
 only the module of the command being run is imported, so the pre-commit hook path stays lean.
@@ -19,6 +19,7 @@ COMMANDS = {
     "lint": ("evalledger.lint.command", "check result files, benchmark specs and model-index front matter"),
     "aggregate": ("evalledger.leaderboard.command", "rebuild a benchmark's leaderboard from model repos"),
     "audit": ("evalledger.audit.command", "flag suspicious score edits in git history"),
+    "migrate": ("evalledger.migrate.command", "propose .eval_results entries from a model card's model-index"),
     "rules": ("evalledger.rules", "list every rule id with its severity and documentation"),
     "schema": ("evalledger.formats.schema", "print the JSON Schemas of the three file formats"),
 }

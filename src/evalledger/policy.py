@@ -6,6 +6,7 @@ and audit alike::
 
     tasks:
       diamond: {direction: higher, unit: fraction, min: 0, max: 1}
+      arc_challenge: {metric: acc_norm}    # migrate: the model-index metric that is this task's score
     defaults: {direction: higher}          # unit: inferred per value when not declared
     audit:
       raise-threshold: {percent: 2.0, fraction: 0.02, points: 2.0}
@@ -36,6 +37,7 @@ class TaskPolicy:
     unit: str | None = None  # None: inferred from each value
     minimum: float | None = None
     maximum: float | None = None
+    metric: str | None = None  # which legacy model-index metric type is this task's score (migrate)
 
     def bounds(self) -> tuple[float | None, float | None]:
         if self.minimum is not None or self.maximum is not None:
@@ -109,7 +111,11 @@ def _task_policy(data: Any, base: TaskPolicy, where: str, problems: list[str]) -
             problems.append(f"{where}.{key} must be a number")
             value = None
         bounds.append(float(value) if value is not None else None)
-    return TaskPolicy(direction, unit, bounds[0], bounds[1])
+    metric = data.get("metric", base.metric)
+    if metric is not None and not (isinstance(metric, str) and metric.strip()):
+        problems.append(f"{where}.metric must be a metric type (a string), e.g. acc_norm")
+        metric = base.metric
+    return TaskPolicy(direction, unit, bounds[0], bounds[1], metric)
 
 
 def parse_policy(data: Any, path: str | None = None) -> tuple[BenchmarkPolicy, list[str]]:

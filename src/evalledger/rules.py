@@ -16,16 +16,17 @@ class Rule:
     severity: str
     summary: str  # one line: what it flags
     doc: str = ""  # what it flags, why it matters, a bad and a fixed example
-    command: str = "lint"  # "lint", "audit" or "aggregate"
+    command: str = "lint"  # "lint", "audit", "aggregate" or "migrate"
 
 
 def all_rules() -> dict[str, Rule]:
     from evalledger.audit.registry import RULES as AUDIT_RULES
     from evalledger.leaderboard.registry import RULES as AGGREGATE_RULES
     from evalledger.lint.registry import RULES as LINT_RULES
+    from evalledger.migrate.rules import RULES as MIGRATE_RULES
 
     merged = dict(LINT_RULES)
-    for registry in (AUDIT_RULES, AGGREGATE_RULES):
+    for registry in (AUDIT_RULES, AGGREGATE_RULES, MIGRATE_RULES):
         for rule_id, rule in registry.items():
             if rule_id in merged:
                 raise RuntimeError(f"rule id {rule_id} is registered twice")
@@ -33,7 +34,7 @@ def all_rules() -> dict[str, Rule]:
     return dict(sorted(merged.items()))
 
 
-COMMANDS = ("lint", "audit", "aggregate")
+COMMANDS = ("lint", "audit", "aggregate", "migrate")
 
 
 def render_markdown(rules: dict[str, Rule]) -> str:

@@ -46,10 +46,12 @@ class Spec:
     dataset_id: str | None = None
     policy: object | None = None  # evalledger.policy.BenchmarkPolicy
     task_lines: dict[str, int] = field(default_factory=dict, compare=False)
+    # task id -> (config, split) as the task declares them (None when not written)
+    task_data: dict[str, tuple[str | None, str | None]] = field(default_factory=dict, compare=False)
 
     def with_target(self, dataset_id: str | None, policy: object | None = None) -> Spec:
         return Spec(self.path, self.task_ids, self.name, self.framework, dataset_id,
-                    policy if policy is not None else self.policy, self.task_lines)
+                    policy if policy is not None else self.policy, self.task_lines, self.task_data)
 
 
 def is_inspect(root: Node) -> bool:
@@ -74,6 +76,7 @@ def read_spec(root: Node | None, path: str) -> Spec | None:
         return None
     ids: list[str] = []
     lines: dict[str, int] = {}
+    data: dict[str, tuple[str | None, str | None]] = {}
     for task in tasks.value:
         if task.kind != "map":
             continue
@@ -84,12 +87,19 @@ def read_spec(root: Node | None, path: str) -> Spec | None:
             if task_id not in lines:
                 ids.append(task_id)
                 lines[task_id] = node.line
+                data[task_id] = (_text(task.get("config")), _text(task.get("split")))
     name = root.get("name")
     framework = root.get("evaluation_framework")
     return Spec(path, tuple(ids),
                 name.value if name is not None and isinstance(name.value, str) else None,
                 framework.value if framework is not None and isinstance(framework.value, str) else None,
-                task_lines=lines)
+                task_lines=lines, task_data=data)
+
+
+def _text(node: Node | None) -> str | None:
+    if node is None or node.kind != "scalar" or node.value is None or isinstance(node.value, bool):
+        return None
+    return str(node.value)
 
 
 def load_spec(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> tuple[Spec | None, list[Finding]]:
