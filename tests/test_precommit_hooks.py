@@ -242,3 +242,28 @@ def test_installed_hook_blocks_git_commit_until_the_file_is_fixed(hook_repo, tmp
     proc = _run(["git", "commit", "-m", "add gpqa"], repo, env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert len(GitRepo(repo).git("rev-list", "HEAD").split()) == 1
+
+
+@pytest.mark.slow
+def test_hook_with_fix_changes_files_fails_once_then_the_next_commit_passes(hook_repo, tmp_path):
+    # pre-commit's convention for fixers: a hook that changed files fails the commit; the user
+    # stages the fixes and the next commit passes
+    repo_path, sha, env = hook_repo
+    config = (f"repos:\n-   repo: {repo_path}\n    rev: {sha}\n    hooks:\n"
+              "    -   id: check-eval-results\n        args: [--fix]\n"
+              "    -   id: check-model-index\n        args: [--fix]\n")
+    fixable = GOOD_RESULT.replace("date: '2026-02-13'", "date: 2026-02-13  # run date").replace(
+        "value: 85.2", 'value: "85.2%"') + "  verify_token: eyJhbGciOi\n"
+    card = GOOD_CARD.replace("value: 0.9", "value: 0,9")
+    repo = _target(tmp_path, env, {".pre-commit-config.yaml": config, ".eval_results/gpqa.yaml": fixable,
+                                   "README.md": card})
+    assert _run([sys.executable, "-m", "pre_commit", "install"], repo, env).returncode == 0
+    proc = _run(["git", "commit", "-m", "add results"], repo, env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "files were modified by this hook" in output, output
+    assert (repo / ".eval_results" / "gpqa.yaml").read_text() == (
+        GOOD_RESULT.replace("date: '2026-02-13'", "date: '2026-02-13'  # run date") + "  verifyToken: eyJhbGciOi\n")
+    assert "value: 0.9\n" in (repo / "README.md").read_text()
+    _run(["git", "add", "-A"], repo, env)
+    proc = _run(["git", "commit", "-m", "add results"], repo, env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
