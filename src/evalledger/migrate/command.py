@@ -169,8 +169,9 @@ def _inside(path: str, repo: str) -> bool:
 
 def plan_card(path: str, specs: list) -> CardPlan:
     """What migrating one card would write, and what it reports (nothing is written here)."""
-    from evalledger.lint.api import lint_model_index_bytes
     from evalledger.formats.model_index import front_matter
+    from evalledger.lint.context import Context
+    from evalledger.lint.model_index import check_card
     from evalledger.yamlsource import YamlLoadError, decode, load
 
     repo, readme = _locate(path)
@@ -190,8 +191,6 @@ def plan_card(path: str, specs: list) -> CardPlan:
         text = decode(data)
     except YamlLoadError as exc:
         raise MigrateError(f"{readme}:{exc.line}:{exc.column}: {exc.message}") from None
-    findings = lint_model_index_bytes(data, readme)
-    plan.problems.extend(findings)
     found = front_matter(text)
     if found is None:
         return plan
@@ -199,6 +198,9 @@ def plan_card(path: str, specs: list) -> CardPlan:
         doc = load(found[0], readme, line_offset=found[1])
     except YamlLoadError as exc:
         raise MigrateError(f"{readme}:{exc.line}:{exc.column}: {exc.message}") from None
+    ctx = Context(readme)  # the card's lint findings, from the same parse
+    check_card(doc.root, ctx)
+    plan.problems.extend(doc.problems + ctx.findings)
     proposals = propose(doc.root, readme, specs, plan.problems)
     by_file: dict[str, list[Proposal]] = {}
     for proposal in proposals:
