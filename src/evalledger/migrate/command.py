@@ -80,7 +80,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                       help="create or extend .eval_results/<dataset name>.yaml (README.md is untouched)")
     mode.add_argument("--check", action="store_true",
                       help="write nothing, print no diff; exit 1 while something is left to migrate")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text: a diff and path:line:col findings; json: {files, problems} (default: text)")
 
 
 def run(args: argparse.Namespace) -> int:
