@@ -41,6 +41,17 @@ def test_lint_text_output_shows_escapes_from_values_and_paths(tmp_path, monkeypa
     assert len(out.splitlines()) == len([line for line in out.splitlines() if re.match(r"^\.eval_results/", line)])
 
 
+def test_lint_note_about_a_misnamed_folder_shows_escapes(tmp_path, monkeypatch, capsys):
+    repo = GitRepo.init(tmp_path / "model")
+    monkeypatch.chdir(repo.path)
+    repo.write(".eval\x1b]0;\x07_results/a.yaml", RESULT.format(task="diamond", value=71.0, url="a"))
+    code = main(["lint", "."])
+    err = capsys.readouterr().err
+    assert code == 0 and "holds YAML files but is not .eval_results/" in err
+    _lines_are_clean(err)
+    assert ".eval\\x1b]0;\\x07_results/" in err
+
+
 def test_lint_github_output_cannot_issue_commands_from_data(tmp_path, monkeypatch, capsys):
     repo = GitRepo.init(tmp_path / "model")
     monkeypatch.chdir(repo.path)

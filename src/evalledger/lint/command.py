@@ -97,7 +97,9 @@ def _run(args: argparse.Namespace) -> int:
         findings = [f for f in findings if f.severity == ERROR]
     render(Report("lint", findings, result.files, RULES), resolve_format(args.format), sys.stdout)
     for note in result.notes:  # on stderr: JSON and SARIF on stdout stay one valid document
-        sys.stderr.write(f"evalledger lint: note: {note}\n")
+        from evalledger.escape import terminal  # a note names folders of the repo
+
+        sys.stderr.write(f"evalledger lint: note: {terminal(note)}\n")
     if result.unreadable:
         return 2
     if any(f.severity == ERROR for f in findings):
