@@ -5,7 +5,9 @@ one line with its columns in a fixed order, so ``git diff`` and a PR review show
 that moved, in a table GitHub renders and spreadsheets open; JSONL repeats every key on every
 line (about twice the bytes, and noisier diffs) and buys nothing here, since every column is a
 scalar. The Hub dataset viewer reads both. Values are written canonically (``repr`` of floats,
-``true``/``false``, empty for missing, UTC ISO times) so the same inputs give the same bytes.
+``true``/``false``, empty for missing, UTC ISO times) so the same inputs give the same bytes; a
+text cell a spreadsheet would run as a formula gets a leading ``'`` (``escape.csv_cell``, undone by
+``read_table``).
 Parquet (``--output-format parquet``, needs ``pyarrow``) is there for big boards and typed
 columns; it is not diffable, so it is opt-in.
 
@@ -13,6 +15,8 @@ Files (under ``--output-dir``, default ``leaderboard/``):
 
 * ``leaderboard.csv`` -- one row per (model, benchmark, task, setup), ranked per task;
 * ``candidates.csv`` -- every entry read, selected or not, with why (losing, ineligible, conflict);
+  ``selected`` is true exactly for the rows of ``leaderboard.csv``, and a value that is not a number
+  is empty with its text in ``value_raw``;
 * ``flags.csv`` -- with ``--audit``: history findings about the rows' model repos.
 
 ``stale`` (both tables) marks rows carried over from the previous tables because their model repo
