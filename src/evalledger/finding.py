@@ -41,3 +41,12 @@ def worst_severity(findings: list[Finding]) -> str | None:
     if not findings:
         return None
     return max((f.severity for f in findings), key=SEVERITY_RANK.__getitem__)
+
+
+def error_reason(exc: BaseException, limit: int = 200) -> str:
+    """``Type: message`` of an exception, bounded: the reason shown when reading one repo or file
+    failed and the run went on without it."""
+    text = str(exc)
+    if len(text) > limit:
+        text = text[:limit - 3] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

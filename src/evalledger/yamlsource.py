@@ -8,11 +8,13 @@ Here libyaml's C parser produces events and a small iterative builder turns them
 trees. Size is bounded before parsing, depth and alias expansion while building, so hostile input
 stops early with a positioned error. Scalars resolve exactly as PyYAML's SafeLoader resolves them
 (YAML 1.1: ``yes`` is a bool, ``2025-01-15`` a date, ``1e-3`` a string), because that is what the
-Hub's own tooling sees.
+Hub's own tooling sees; the one exception is a number written with more than ``MAX_NUMBER_CHARS``
+characters, which is never converted (a ``LongNumber``, see ``construct_scalar``).
 """
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -214,7 +216,7 @@ def plain_scalar(raw: str) -> tuple[str, Any]:
 
 def _resolve_and_construct(raw: str) -> tuple[str, Any]:
     tag = _resolve_plain(raw)
-    resolved = (tag, raw if tag == STR else _construct_scalar(tag, raw, None))
+    resolved = (tag, raw if tag == STR else construct_scalar(tag, raw, None))
     if len(raw) <= 256 and tag != "binary":  # short texts recur (keys, values, dates, URLs)
         if len(_plain_cache) >= _PLAIN_CACHE_MAX:
             _plain_cache.clear()
@@ -222,7 +224,72 @@ def _resolve_and_construct(raw: str) -> tuple[str, Any]:
     return resolved
 
 
-def _construct_scalar(tag: str, value: str, style: str | None) -> Any:
+# A number's text is bounded before it is converted. Python converts a long decimal text (and
+# prints a long integer) in quadratic time, refuses either past 4,300 digits, and YAML 1.1
+# sexagesimal (`1:59:59`) makes one multiplication per `:` group: a 2 MB value would burn minutes
+# of CPU and then raise. No finite score needs more than a few dozen characters; a float cannot
+# hold an integer of more than 309 digits anyway.
+MAX_NUMBER_CHARS = 1000
+FLOAT_MAX = 1.7976931348623157e308
+
+
+class LongNumber(float):
+    """An int or float written with more than ``MAX_NUMBER_CHARS`` characters: never converted.
+
+    Its value is NaN, so every reader treats it as a number that is not a usable score (lint:
+    ``value-not-finite``); it keeps the YAML type and the length of its text for messages, and
+    shows as ``<an integer of 4,002 characters>``, never as the text itself.
+    """
+
+    tag: str
+    length: int
+
+    def __new__(cls, tag: str, length: int) -> "LongNumber":
+        number = float.__new__(cls, math.nan)
+        number.tag = tag
+        number.length = length
+        return number
+
+    def __repr__(self) -> str:
+        kind = "an integer" if self.tag == INT else "a number"
+        return f"<{kind} of {self.length:,} characters>"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> tuple:
+        return (LongNumber, (self.tag, self.length))
+
+
+# reports dump entries back to YAML (the audit's before/after); SafeDumper knows only exact builtin
+# types, so it is told how to show this one: as its description, never the text
+yaml.SafeDumper.add_representer(
+    LongNumber, lambda dumper, number: dumper.represent_str(repr(number)))
+
+
+def is_number(value: Any) -> bool:
+    """An int or float as YAML reads numbers (a bool is not one), finite or not."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def finite_number(value: Any) -> int | float | None:
+    """``value`` when it is a number a float can hold (what JSON, the Hub and every leaderboard
+    read), else None: NaN, infinities, a LongNumber and integers beyond float range. Never raises
+    (``math.isfinite`` overflows on such an integer)."""
+    if not is_number(value):
+        return None
+    if isinstance(value, int):
+        return value if -FLOAT_MAX <= value <= FLOAT_MAX else None  # exact, never converts
+    return value if math.isfinite(value) else None
+
+
+def construct_scalar(tag: str, value: str, style: str | None = None) -> Any:
+    """The Python value of a scalar of resolved type ``tag`` (short name: ``int``, ``str``...),
+    exactly as SafeLoader constructs it, except that a number longer than ``MAX_NUMBER_CHARS`` is a
+    ``LongNumber`` (checked before any conversion). The one place YAML text becomes a number: the
+    loader, ``plain_scalar`` and the audit's fast paths all call it."""
+    if tag == INT or tag == FLOAT:
+        if len(value) > MAX_NUMBER_CHARS:
+            return LongNumber(tag, len(value))
     construct = SafeConstructor.yaml_constructors.get(YAML_TAG + tag)
     if tag == STR or construct is None:  # merge/value keys stay strings, as in SafeLoader
         return value
@@ -243,6 +310,8 @@ class _Builder:
         self.problems: list[Finding] = []
         self.anchors: dict[str, Node] = {}
         self.alias_nodes = 0
+        # keys each mapping (by id; every node lives as long as the builder) got from `<<` merges
+        self.merged: dict[int, set[Any]] = {}
 
     def _problem(self, rule: str, severity: str, mark: Any, message: str) -> None:
         self.problems.append(Finding(self.path, mark.line + 1 + self.line_offset, mark.column + 1,
@@ -276,7 +345,7 @@ class _Builder:
                 if event.tag is not None and event.tag != "!":
                     short = self._check_tag(event.tag, mark, _SAFE_SCALAR_TAGS)
                     tag = short or STR
-                    value = _construct_scalar(tag, event.value, style) if short else event.value
+                    value = construct_scalar(tag, event.value, style) if short else event.value
                 elif not style and event.implicit[0]:
                     raw = event.value
                     resolved = _plain_cache.get(raw)
@@ -310,6 +379,12 @@ class _Builder:
                 target = self.anchors.get(event.anchor)
                 if target is None:
                     raise YamlLoadError("yaml-syntax", f"found undefined alias {event.anchor!r}",
+                                        mark.line + 1 + lo, mark.column + 1)
+                if target.kind != "scalar" and any(entry[0] is target for entry in stack):
+                    # `&a {x: *a}`: a structure containing itself, which no JSON (and no reader
+                    # walking it) can take; SafeLoader builds it, every consumer then loops
+                    raise YamlLoadError("yaml-alias-limit", f"alias *{event.anchor} refers to a "
+                                        "collection that contains it (a recursive structure)",
                                         mark.line + 1 + lo, mark.column + 1)
                 self.alias_nodes += target.size
                 if self.alias_nodes > self.limits.max_alias_nodes:
@@ -360,10 +435,15 @@ class _Builder:
                     if k not in mapping.value:
                         mapping.value[k] = v
                         mapping.keys[k] = source.keys[k]
+                        self.merged.setdefault(id(mapping), set()).add(k)
             return
         if isinstance(key, (list, dict)):
             raise YamlLoadError("yaml-syntax", "found unhashable key", key_node.line, key_node.column)
-        if key in mapping.value:
+        merged = self.merged.get(id(mapping)) if self.merged else None  # merges are rare
+        if merged and key in merged:
+            # an explicit key overrides a merged one: what merge keys are for, not a duplicate
+            merged.discard(key)
+        elif key in mapping.value:
             first = mapping.keys[key]
             self.problems.append(Finding(
                 self.path, key_node.line, key_node.column, "duplicate-key", ERROR,

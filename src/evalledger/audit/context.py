@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime
-import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -93,7 +92,3 @@ def fmt(value: float | None) -> str:
 def parse_date(text: str | None) -> datetime.datetime | None:
     """An entry's ISO-8601 date as an aware datetime (dates at midnight UTC); None if unparsable."""
     return parse_datetime(text) if text else None
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -6,21 +6,21 @@ number of entries, not the length of history.
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-import yaml.constructor
 import yaml.cyaml
 import yaml.resolver
 
-from evalledger.formats.results import RESULTS_DIR, is_number, read_entries
+from evalledger.finding import error_reason
+from evalledger.formats.model_index import MODEL_INDEX_KEY, MetricResult, load_card, read_metrics
+from evalledger.formats.results import RESULTS_DIR, EntryFields, entry_fields, read_entries
 from evalledger.records import setup_key
-from evalledger.yamlsource import (DEFAULT_LIMITS, YAML_TAG, Node, YamlLoadError, _construct_scalar, load,
-                                   plain_scalar)
+from evalledger.yamlsource import (DEFAULT_LIMITS, YAML_TAG, Node, YamlLoadError, construct_scalar, finite_number,
+                                   load, plain_scalar)
 
 README = "README.md"
 WALK_PATHS = (RESULTS_DIR, README)
@@ -107,8 +107,21 @@ def is_tracked(path: str) -> bool:
 
 
 def parse_blob(path: str, data: bytes) -> Parsed:
-    if path == README:
-        return _parse_readme(data)
+    """What one version of a tracked file says; never raises: a blob that cannot be read is a
+    Parsed with a problem (the audit reports it as results-file-invalid), not a crash."""
+    try:
+        return _readme(data) if path == README else _parse_results(path, data)
+    except Exception as exc:  # noqa: BLE001 - the boundary of one file version (see _unreadable)
+        return _unreadable(exc)
+
+
+def _unreadable(exc: Exception) -> Parsed:
+    """Anything that goes wrong while reading one file version ends there, as that version's
+    problem: one hostile blob must not end the audit of a whole history."""
+    return Parsed((), f"cannot be read: {error_reason(exc)}")
+
+
+def _parse_results(path: str, data: bytes) -> Parsed:
     root = fast_root(data)
     if root is False:
         try:
@@ -118,9 +131,8 @@ def parse_blob(path: str, data: bytes) -> Parsed:
     if root is None:
         return Parsed(())
     if not root.is_seq:
-        stray = ()
-        if root.is_map and root.get("model-index") is not None:
-            stray = _model_index_entries(root.get("model-index"), path)
+        if root.is_map and root.get(MODEL_INDEX_KEY) is not None:
+            stray = _metric_entries(read_metrics(root), path)
             return Parsed((), "top level is a legacy `model-index` mapping, not a list of result entries",
                           root.line, stray)
         return Parsed((), "top level is not a list of result entries", root.line)
@@ -128,17 +140,23 @@ def parse_blob(path: str, data: bytes) -> Parsed:
 
 
 def _entries(root: Node, path: str, line_offset: int) -> tuple[Entry, ...]:
-    entries = []
-    for item in read_entries(root):
-        if item.dataset_id is None or item.task_id is None:
-            continue  # lint reports it; without a key there is no timeline to put it in
-        source = item.source or {}
-        entries.append(Entry(
-            item.dataset_id, item.task_id, setup_key(item.notes, item.revision), item.value, path,
-            item.line + line_offset, item.value_line + line_offset, _str(source.get("url")),
-            _str(source.get("name")), _str(source.get("user")), item.notes, item.revision, item.date,
-            item.verify_token, item.node.to_python()))
-    return tuple(entries)
+    return tuple(entry for item in read_entries(root)
+                 for entry in _entry(item, path, item.line + line_offset, item.value_line + line_offset,
+                                     data=item.data))
+
+
+def _entry(fields: EntryFields | None, path: str, line: int, value_line: int, *, data: Any = None,
+           raw: bytes | None = None) -> tuple[Entry, ...]:
+    """The audit's entry for what ``formats.results.entry_fields`` read (every path comes here:
+    whole files, parsed items and patched items); none without a key (lint reports it: without a
+    key there is no timeline to put it in)."""
+    if fields is None or fields.dataset_id is None or fields.task_id is None:
+        return ()
+    source = fields.source or {}
+    return (Entry(fields.dataset_id, fields.task_id, setup_key(fields.notes, fields.revision), fields.value,
+                  path, line, value_line, _str(source.get("url")), _str(source.get("name")),
+                  _str(source.get("user")), fields.notes, fields.revision, fields.date, fields.verify_token,
+                  data=data, raw=raw),)
 
 
 # --- incremental parsing -------------------------------------------------------------------------
@@ -167,9 +185,13 @@ class BlobParser:
         self._last: dict[bytes, tuple[str, int, tuple[Entry, ...]]] = {}
 
     def parse(self, path: str, data: bytes) -> Parsed:
+        """``parse_blob``, re-using items parsed before; never raises (see ``parse_blob``)."""
         if path == README:
-            return _parse_readme(data)
-        entries = self._by_items(path, data)
+            return parse_blob(path, data)
+        try:
+            entries = self._by_items(path, data)
+        except Exception as exc:  # noqa: BLE001 - the boundary of one file version
+            return _unreadable(exc)
         return parse_blob(path, data) if entries is None else Parsed(entries)
 
     def _by_items(self, path: str, data: bytes) -> tuple[Entry, ...] | None:
@@ -424,74 +446,47 @@ def _plain_value(text: str) -> Any:
     return plain_scalar(text)[1]
 
 
-def _parse_readme(data: bytes) -> Parsed:
-    text = data.decode("utf-8", "replace")
-    if not text.startswith("---"):
-        return Parsed(())
-    lines = text.split("\n")
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
-    if end is None:
-        return Parsed(())
-    front = "\n".join(lines[1:end])
-    if "model-index" not in front:
-        return Parsed(())
+def _readme(data: bytes) -> Parsed:
+    """A README's model-index metrics, read as lint reads them (``formats.model_index``)."""
+    if b"model-index" not in data:
+        return Parsed(())  # most READMEs: nothing to read, no need to decode or parse
     try:
-        doc = load(front, README, line_offset=1)
+        doc = load_card(data, README)
     except YamlLoadError as exc:
-        return Parsed((), f"front matter: {exc.message} ({exc.rule})", exc.line)
-    root = doc.root
-    if root is None or not root.is_map or root.get("model-index") is None:
+        where = "" if exc.rule in ("binary-file", "not-utf8") else "front matter: "
+        return Parsed((), f"{where}{exc.message} ({exc.rule})", exc.line)
+    root = doc.root if doc is not None else None
+    if root is None or not root.is_map or root.get(MODEL_INDEX_KEY) is None:
         return Parsed(())
-    index = root.get("model-index")
+    index = root.get(MODEL_INDEX_KEY)
     if not index.is_seq:
         return Parsed((), "`model-index` is not a list", index.line)
-    return Parsed(_model_index_entries(index, README))
+    return Parsed(_metric_entries(read_metrics(root), README))
 
 
-def _model_index_entries(index: Node, path: str) -> tuple[Entry, ...]:
+def _metric_entries(metrics: list[MetricResult], path: str) -> tuple[Entry, ...]:
     """One entry per metric: key (dataset.type, config:split:metric type, revision)."""
     entries = []
-    models = index.value if index.is_seq else []
-    for model in models:
-        results = model.get("results") if model.is_map else None
-        if results is None or not results.is_seq:
+    for metric in metrics:
+        benchmark = _scalar(metric.dataset_type)
+        if benchmark is None or not isinstance(metric.content["dataset"], dict):
             continue
-        for result in results.value:
-            if not result.is_map:
-                continue
-            dataset = result.get("dataset")
-            metrics = result.get("metrics")
-            if dataset is None or not dataset.is_map or metrics is None or not metrics.is_seq:
-                continue
-            benchmark = _scalar(dataset.get("type"))
-            revision = _scalar(dataset.get("revision"))
-            source = result.get("source")
-            source = source.to_python() if source is not None and source.is_map else {}
-            for metric in metrics.value:
-                if not metric.is_map or benchmark is None:
-                    continue
-                kind = _scalar(metric.get("type"))
-                value_node = metric.get("value")
-                value = value_node.value if value_node is not None and is_number(value_node.value) else None
-                if value is not None and not math.isfinite(value):
-                    value = None
-                task = ":".join(str(x) for x in (_scalar(dataset.get("config")), _scalar(dataset.get("split")),
-                                                 kind) if x)
-                entries.append(Entry(
-                    str(benchmark), task, setup_key(None, revision), value, path, metric.line,
-                    value_node.line if value_node is not None else metric.line,
-                    _str(source.get("url")), _str(source.get("name")), None, None, revision, None,
-                    _scalar(metric.get("verifyToken")),
-                    {"dataset": dataset.to_python(), "task": (result.get("task").to_python()
-                                                              if result.get("task") is not None else None),
-                     "metric": metric.to_python()}))
+        revision = _scalar(metric.dataset_revision)
+        source = metric.source if isinstance(metric.source, dict) else {}
+        task = ":".join(x for x in (_scalar(metric.dataset_config), _scalar(metric.dataset_split),
+                                    _scalar(metric.metric_type)) if x)
+        entries.append(Entry(
+            benchmark, task, setup_key(None, revision), finite_number(metric.value), path, metric.line,
+            metric.value_line, _str(source.get("url")), _str(source.get("name")), None, None, revision,
+            None, _scalar(metric.verify_token), metric.content))
     return tuple(entries)
 
 
-def _scalar(node: Node | None) -> Any:
-    if node is None or node.kind != "scalar" or node.value is None or isinstance(node.value, bool):
+def _scalar(value: Any) -> str | None:
+    """A plain scalar as text (None for null, booleans and collections), as a key part."""
+    if value is None or isinstance(value, (bool, list, dict)):
         return None
-    return node.value if isinstance(node.value, str) else str(node.value)
+    return value if isinstance(value, str) else str(value)
 
 
 def _str(value: Any) -> str | None:
@@ -551,8 +546,10 @@ def fast_root(data: bytes, checked: bool = False) -> Node | None | bool:
     return _convert(composed)
 
 
-class _Loader(yaml.cyaml.CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
-    """CSafeLoader whose implicit-tag resolution is memoised: the same keys, URLs and numbers
+class _Loader(yaml.cyaml.CParser, yaml.resolver.Resolver):
+    """CSafeLoader's parser and composer, without its constructor: it only composes nodes, and
+    every scalar becomes a value through ``yamlsource.construct_scalar`` (``_plain``, ``_convert``),
+    the one bounded conversion. Implicit-tag resolution is memoised: the same keys, URLs and numbers
     recur in every version of a file, and resolution is a pure function of (kind, value,
     implicit) for the safe resolver, which registers no path resolvers."""
 
@@ -560,7 +557,6 @@ class _Loader(yaml.cyaml.CParser, yaml.constructor.SafeConstructor, yaml.resolve
 
     def __init__(self, stream: str) -> None:
         yaml.cyaml.CParser.__init__(self, stream)
-        yaml.constructor.SafeConstructor.__init__(self)
         yaml.resolver.Resolver.__init__(self)
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
@@ -588,7 +584,7 @@ def _plain(node: yaml.Node, depth: int = 0) -> Any:
         raise _Refuse
     if isinstance(node, yaml.ScalarNode):
         tag = node.tag[len(YAML_TAG):]
-        return node.value if tag == "str" else _construct_scalar(tag, node.value, node.style)
+        return node.value if tag == "str" else construct_scalar(tag, node.value, node.style)
     if isinstance(node, yaml.SequenceNode):
         return [_plain(child, depth + 1) for child in node.value]
     if isinstance(node, yaml.MappingNode):
@@ -619,29 +615,7 @@ def _item_entries(item: yaml.Node, path: str, line_offset: int, raw: bytes,
 
 
 def _entry_from(data: dict, path: str, line: int, value_line: int, raw: bytes) -> tuple[Entry, ...]:
-    dataset = data.get("dataset")
-    dataset_id = task_id = revision = None
-    if isinstance(dataset, dict):
-        dataset_id = _str(dataset.get("id"))
-        task = dataset.get("task_id")
-        if task is not None and not isinstance(task, (bool, list, dict)):
-            task_id = str(task)
-        revision = _str(dataset.get("revision"))
-    if dataset_id is None or task_id is None:
-        return ()
-    value = data.get("value")
-    if not is_number(value) or not math.isfinite(value):
-        value = None
-    raw_date = data.get("date")
-    date = None
-    if raw_date is not None and not isinstance(raw_date, (list, dict)):
-        date = raw_date.isoformat() if hasattr(raw_date, "isoformat") else str(raw_date)
-    source = data.get("source")
-    source = source if isinstance(source, dict) else {}
-    notes = _str(data.get("notes"))
-    return (Entry(dataset_id, task_id, setup_key(notes, revision), value, path, line, value_line,
-                  _str(source.get("url")), _str(source.get("name")), _str(source.get("user")), notes,
-                  revision, date, _str(data.get("verifyToken")), raw=raw),)
+    return _entry(entry_fields(data), path, line, value_line, raw=raw)
 
 
 def _convert(composed: yaml.Node) -> Node | bool:
@@ -657,7 +631,7 @@ def _convert(composed: yaml.Node) -> Node | bool:
             return False
         mark = item.start_mark
         if isinstance(item, yaml.ScalarNode):
-            node = Node("scalar", _construct_scalar(tag, item.value, item.style), mark.line + 1,
+            node = Node("scalar", construct_scalar(tag, item.value, item.style), mark.line + 1,
                         mark.column + 1, tag, bool(item.style))
         elif isinstance(item, yaml.SequenceNode):
             node = Node("seq", [None] * len(item.value), mark.line + 1, mark.column + 1)
@@ -669,7 +643,7 @@ def _convert(composed: yaml.Node) -> Node | bool:
             for key, value in item.value:
                 if not isinstance(key, yaml.ScalarNode) or not key.tag.startswith(YAML_TAG):
                     return False
-                key_node = Node("scalar", _construct_scalar(key.tag[len(YAML_TAG):], key.value, key.style),
+                key_node = Node("scalar", construct_scalar(key.tag[len(YAML_TAG):], key.value, key.style),
                                 key.start_mark.line + 1, key.start_mark.column + 1, key.tag[len(YAML_TAG):],
                                 bool(key.style))
                 if isinstance(key_node.value, (list, dict)):

@@ -1,15 +1,16 @@
 """Legacy `model-index` metadata in README.md YAML front matter (FORMATS.md §3).
 
-Reads it; lint rules judge it. ``front_matter`` finds the metadata block the way huggingface_hub
-does, and says on which line it starts, so findings point at the README's own lines.
+Reads it; lint rules judge it, the audit keys its metrics. ``split_front_matter`` finds the
+metadata block the way huggingface_hub does, and says on which line it starts, so findings point at
+the README's own lines.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from evalledger.yamlsource import Node
+from evalledger.yamlsource import DEFAULT_LIMITS, Document, Limits, Node, decode, load
 
 MODEL_INDEX_KEY = "model-index"
 BASE_MODEL_KEY = "base_model"
@@ -23,14 +24,16 @@ SOURCE_KEYS = ("url", "name")
 _CLOSING = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
 
 
-def front_matter(text: str) -> tuple[str, int] | None:
-    """(YAML text, line offset) of a Markdown file's front matter, or None when it has none.
+def split_front_matter(text: str) -> tuple[str, int, int] | None:
+    """(YAML text, line offset, where the body starts) of a Markdown file's front matter, or None
+    when it has none: the one splitter (lint, audit and the leaderboard card all use it).
 
     Same delimiters as huggingface_hub: an opening `---` line (after optional blank space),
-    closed by the next `---` line. The offset is what ``yamlsource.load(line_offset=)`` takes.
+    closed by the next `---` line. The offset is what ``yamlsource.load(line_offset=)`` takes; the
+    body is ``text[body_start:]``, everything after the closing line.
     """
     stripped = text.lstrip()
-    skipped = text[:len(text) - len(stripped)].count("\n")
+    skipped = len(text) - len(stripped)
     first_end = stripped.find("\n")
     if first_end < 0 or stripped[:first_end].strip() != "---":
         return None
@@ -38,12 +41,33 @@ def front_matter(text: str) -> tuple[str, int] | None:
     match = _CLOSING.search(stripped, body_start)
     if match is None:
         return None
-    return stripped[body_start:match.start()], skipped + 1
+    end = match.end() + (1 if stripped.startswith("\n", match.end()) else 0)
+    return stripped[body_start:match.start()], text[:skipped].count("\n") + 1, skipped + end
+
+
+def front_matter(text: str) -> tuple[str, int] | None:
+    """(YAML text, line offset) of a Markdown file's front matter, or None when it has none."""
+    found = split_front_matter(text)
+    return None if found is None else found[:2]
+
+
+def load_card(data: bytes | str, path: str, *, limits: Limits = DEFAULT_LIMITS) -> Document | None:
+    """A model card's metadata, parsed with the README's own line numbers; None when it has none.
+    Raises YamlLoadError for bytes that are not UTF-8 text or metadata that is not YAML."""
+    text = decode(data) if isinstance(data, bytes) else data
+    found = front_matter(text)
+    if found is None:
+        return None
+    yaml_text, offset = found
+    return load(yaml_text, path, limits=limits, line_offset=offset)
 
 
 @dataclass(frozen=True)
 class MetricResult:
-    """One metric of one model-index result, where it was written (fields None when absent)."""
+    """One metric of one model-index result, where it was written (fields None when absent).
+
+    Fields hold the plain data YAML gives (``Node.to_python``); ``content`` is the result's
+    dataset, task and this metric, as shown in an audit's before/after."""
 
     model: Any
     task_type: Any
@@ -51,14 +75,21 @@ class MetricResult:
     dataset_name: Any
     dataset_config: Any
     dataset_split: Any
+    dataset_revision: Any
     metric_type: Any
     value: Any
     verified: Any
+    verify_token: Any
+    source: Any
     line: int
+    value_line: int
+    content: dict[str, Any] = field(compare=False, repr=False)
 
 
 def read_metrics(root: Node | None) -> list[MetricResult]:
-    """Every well-formed metric of the card's model-index (lint reports the malformed ones)."""
+    """Every well-formed metric of the card's model-index (lint reports the malformed ones).
+
+    ``root`` is the card's metadata mapping (or a results file holding a stray model-index)."""
     index = root.get(MODEL_INDEX_KEY) if root is not None and root.kind == "map" else None
     if index is None or index.kind != "seq":
         return []
@@ -74,13 +105,19 @@ def read_metrics(root: Node | None) -> list[MetricResult]:
             task, dataset, metrics = result.get("task"), result.get("dataset"), result.get("metrics")
             if metrics is None or metrics.kind != "seq":
                 continue
+            source = _plain(result.get("source"))
+            dataset_data, task_data = _plain(dataset), _plain(task)
             for metric in metrics.value:
                 if metric.kind != "map":
                     continue
+                value = metric.get("value")
                 found.append(MetricResult(
                     name, _field(task, "type"), _field(dataset, "type"), _field(dataset, "name"),
-                    _field(dataset, "config"), _field(dataset, "split"), _field(metric, "type"),
-                    _field(metric, "value"), _field(metric, "verified"), metric.line))
+                    _field(dataset, "config"), _field(dataset, "split"), _field(dataset, "revision"),
+                    _field(metric, "type"), _plain(value), _field(metric, "verified"),
+                    _field(metric, "verifyToken"), source, metric.line,
+                    value.line if value is not None else metric.line,
+                    {"dataset": dataset_data, "task": task_data, "metric": metric.to_python()}))
     return found
 
 

@@ -6,11 +6,11 @@ imports nothing heavy, because aggregate and audit read thousands of these files
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from evalledger.records import ScoreRecord, setup_key
-from evalledger.yamlsource import Node
+from evalledger.yamlsource import LongNumber, Node, finite_number, is_number  # noqa: F401 (is_number re-exported)
 
 RESULTS_DIR = ".eval_results"
 ENTRY_KEYS = ("dataset", "value", "verifyToken", "date", "source", "notes")
@@ -19,27 +19,66 @@ SOURCE_KEYS = ("url", "name", "user", "org")
 
 
 @dataclass(frozen=True)
-class ResultEntry:
-    """One entry as written, with where it was written. Fields are None when absent or mistyped."""
+class EntryFields:
+    """What one result entry says, read from its plain data. Fields are None when absent or
+    mistyped (lint says why); ``value`` is None unless it is a number a float can hold."""
 
-    index: int
-    line: int
-    column: int
     dataset_id: str | None
     task_id: str | None
-    value: float | None
-    value_line: int
-    notes: str | None
     revision: str | None
+    value: float | None
+    notes: str | None
     date: str | None
     verify_token: str | None
     source: dict[str, Any] | None
-    node: Node
 
     @property
     def key(self) -> tuple[str | None, str | None, str]:
         """(benchmark, task, setup): the identity of an entry inside one model repo."""
         return (self.dataset_id, self.task_id, setup_key(self.notes, self.revision))
+
+
+def entry_fields(data: Any) -> EntryFields | None:
+    """The one reading of an entry (lint, aggregate and audit alike), from the data
+    ``yaml.safe_load`` gives for it (``Node.to_python``, or the audit's fast paths); None when the
+    entry is not a mapping."""
+    fields = _fields(data)
+    return EntryFields(*fields) if fields is not None else None
+
+
+def _fields(data: Any) -> tuple | None:
+    """EntryFields' values in order (a tuple: ResultEntry is built from them without a second object)."""
+    if not isinstance(data, dict):
+        return None
+    dataset = data.get("dataset")
+    dataset_id = task_id = revision = None
+    if isinstance(dataset, dict):
+        dataset_id = _str(dataset.get("id"))
+        task = dataset.get("task_id")
+        # huggingface_hub accepts any scalar task_id (an int is kept as is); compare as text. A
+        # number too long to convert is no id (lint reports its type)
+        if task is not None and not isinstance(task, (bool, list, dict, LongNumber)):
+            task_id = str(task)
+        revision = _str(dataset.get("revision"))
+    raw_date = data.get("date")
+    date = None
+    if raw_date is not None and not isinstance(raw_date, (list, dict)):
+        date = raw_date.isoformat() if hasattr(raw_date, "isoformat") else str(raw_date)
+    source = data.get("source")
+    return (dataset_id, task_id, revision, finite_number(data.get("value")), _str(data.get("notes")), date,
+            _str(data.get("verifyToken")), source if isinstance(source, dict) else None)
+
+
+@dataclass(frozen=True)
+class ResultEntry(EntryFields):
+    """One entry as written, with where it was written, its plain data and its node."""
+
+    index: int
+    line: int
+    column: int
+    value_line: int
+    node: Node = field(compare=False, repr=False)
+    data: dict[str, Any] = field(compare=False, repr=False)
 
     def to_record(self, model: str, file: str, **context: Any) -> ScoreRecord:
         source = self.source or {}
@@ -57,10 +96,6 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def read_entries(root: Node | None) -> list[ResultEntry]:
     """Entries of a results file; empty when the file is not a list (lint says why)."""
     if root is None or not root.is_seq:
@@ -69,43 +104,9 @@ def read_entries(root: Node | None) -> list[ResultEntry]:
     for index, node in enumerate(root.value):
         if not node.is_map:
             continue
-        dataset = node.get("dataset")
-        dataset_id = task_id = revision = None
-        if dataset is not None and dataset.is_map:
-            dataset_id = _scalar_str(dataset.get("id"))
-            task = dataset.get("task_id")
-            # huggingface_hub accepts any scalar task_id (an int is kept as is); compare as text
-            if task is not None and task.kind == "scalar" and task.value is not None \
-                    and not isinstance(task.value, bool):
-                task_id = str(task.value)
-            revision = _scalar_str(dataset.get("revision"))
+        data = node.to_python()
         value_node = node.get("value")
-        value = value_node.value if value_node is not None and is_number(value_node.value) else None
-        if value is not None and not _finite(value):
-            value = None
-        source_node = node.get("source")
-        source = source_node.to_python() if source_node is not None and source_node.is_map else None
-        date_node = node.get("date")
-        date = None
-        if date_node is not None and date_node.kind == "scalar" and date_node.value is not None:
-            raw = date_node.value
-            date = raw.isoformat() if hasattr(raw, "isoformat") else str(raw)
         entries.append(ResultEntry(
-            index=index, line=node.line, column=node.column, dataset_id=dataset_id, task_id=task_id,
-            value=value, value_line=value_node.line if value_node is not None else node.line,
-            notes=_scalar_str(node.get("notes")), revision=revision, date=date,
-            verify_token=_scalar_str(node.get("verifyToken")), source=source, node=node))
+            *_fields(data), index, node.line, node.column,  # type: ignore[misc] - a mapping: a tuple
+            value_node.line if value_node is not None else node.line, node, data))
     return entries
-
-
-def _finite(value: float) -> bool:
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int beyond float range (`value: 1000...0`, 400 digits)
-        return False
-
-
-def _scalar_str(node: Node | None) -> str | None:
-    if node is None or node.kind != "scalar" or not isinstance(node.value, str):
-        return None
-    return node.value

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from evalledger.finding import ERROR, Finding
+from evalledger.finding import ERROR, Finding, error_reason
 from evalledger.formats.results import ResultEntry, is_number, read_entries
 from evalledger.leaderboard.fetch import Snapshot
 from evalledger.policy import BenchmarkPolicy
@@ -64,33 +64,56 @@ def collect(snapshot: Snapshot, *, benchmark_id: str, task_ids: frozenset[str] |
     source = snapshot.source
     for ref in snapshot.refs:
         for path, data in ref.files:
-            entries, findings = lint(data, path, spec=spec, policy=policy)
-            errors = sorted(f for f in findings if f.severity == ERROR)
-            mine = [e for e in entries if e.dataset_id == benchmark_id]
-            for e in entries:
-                if e.dataset_id is not None:
-                    out.dataset_ids[e.dataset_id] = out.dataset_ids.get(e.dataset_id, 0) + 1
-            if not entries and errors:
-                # nothing readable: the file as a whole is rejected (it may or may not be ours)
-                out.rejected.append(_rejection(source.model, source.url, ref.ref, path, errors[0]))
+            try:
+                got = _collect_file(source, ref, path, data, benchmark_id, task_ids, policy, spec, lint)
+            except Exception as exc:  # noqa: BLE001 - the boundary of one file
+                # whatever goes wrong reading one file ends there: the file is rejected with the
+                # reason, and the other files, refs and repos are still read
+                from evalledger.lint.rules.input import UNREADABLE_FILE
+
+                out.rejected.append(_rejection(source.model, source.url, ref.ref, path, Finding(
+                    path, 1, 1, UNREADABLE_FILE.id, ERROR, f"cannot be read: {error_reason(exc)}")))
                 continue
-            spans = _spans(entries)
-            for entry in mine:
-                rule = _entry_error(entry, errors, spans)
-                rule = rule or _policy_error(entry, task_ids, policy)
-                extra = {"repo": source.url, "entry": entry.index}
-                if entry.value is None:
-                    extra["value_raw"] = _raw_value(entry)
-                if rule:
-                    extra["ineligible"] = rule
-                    out.ineligible += 1
-                    finding = next((f for f in errors  # this entry's own finding, not a neighbour's
-                                    if f.rule == rule and _entry_error(entry, [f], spans)), None)
-                    out.rejected.append(_rejection(source.model, source.url, ref.ref, path, finding,
-                                                   line=entry.line, rule=rule, entry=entry))
-                out.records.append(entry.to_record(
-                    source.model, path, commit=ref.commit or None, commit_time=ref.commit_time,
-                    community=ref.community, ref=ref.ref, extra=extra))
+            out.records += got.records
+            out.rejected += got.rejected
+            out.ineligible += got.ineligible
+            for dataset_id, count in got.dataset_ids.items():
+                out.dataset_ids[dataset_id] = out.dataset_ids.get(dataset_id, 0) + count
+    return out
+
+
+def _collect_file(source: Any, ref: Any, path: str, data: bytes, benchmark_id: str,
+                  task_ids: frozenset[str] | None, policy: BenchmarkPolicy, spec: Any, lint: LintFunction
+                  ) -> Collected:
+    """What one file of one ref contributed."""
+    out = Collected()
+    entries, findings = lint(data, path, spec=spec, policy=policy)
+    errors = sorted(f for f in findings if f.severity == ERROR)
+    mine = [e for e in entries if e.dataset_id == benchmark_id]
+    for e in entries:
+        if e.dataset_id is not None:
+            out.dataset_ids[e.dataset_id] = out.dataset_ids.get(e.dataset_id, 0) + 1
+    if not entries and errors:
+        # nothing readable: the file as a whole is rejected (it may or may not be ours)
+        out.rejected.append(_rejection(source.model, source.url, ref.ref, path, errors[0]))
+        return out
+    spans = _spans(entries)
+    for entry in mine:
+        rule = _entry_error(entry, errors, spans)
+        rule = rule or _policy_error(entry, task_ids, policy)
+        extra = {"repo": source.url, "entry": entry.index}
+        if entry.value is None:
+            extra["value_raw"] = _raw_value(entry)
+        if rule:
+            extra["ineligible"] = rule
+            out.ineligible += 1
+            finding = next((f for f in errors  # this entry's own finding, not a neighbour's
+                            if f.rule == rule and _entry_error(entry, [f], spans)), None)
+            out.rejected.append(_rejection(source.model, source.url, ref.ref, path, finding,
+                                           line=entry.line, rule=rule, entry=entry))
+        out.records.append(entry.to_record(
+            source.model, path, commit=ref.commit or None, commit_time=ref.commit_time,
+            community=ref.community, ref=ref.ref, extra=extra))
     return out
 
 
@@ -146,7 +169,7 @@ def _policy_error(entry: ResultEntry, task_ids: frozenset[str] | None, policy: B
     here so no configuration of lint lets such an entry onto the board."""
     if entry.value is None or not math.isfinite(entry.value):  # read_entries gives None for NaN/inf
         raw = entry.node.get("value")
-        if raw is not None and is_number(raw.value) and not math.isfinite(raw.value):
+        if raw is not None and is_number(raw.value):  # a number, yet no value: not a finite one
             return "value-not-finite"
         return "value-not-number"
     if task_ids is not None and entry.task_id not in task_ids:

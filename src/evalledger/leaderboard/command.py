@@ -32,7 +32,7 @@ from typing import Any
 from evalledger import git
 from evalledger.cli import UsageError
 from evalledger.escape import log_line, shorten, terminal, workflow_command
-from evalledger.finding import ERROR, Finding
+from evalledger.finding import ERROR, Finding, error_reason
 from evalledger.leaderboard import auth, carry, fetch, publish, sources as sources_mod, write
 from evalledger.leaderboard.collect import collect, lint_function
 from evalledger.leaderboard.progress import Progress
@@ -269,7 +269,16 @@ class Run:
         matched = 0
         for source in inputs.sources:
             snapshot = self.snapshots[source.identity]
-            if snapshot.error is not None:
+            got = None
+            if snapshot.error is None:
+                try:
+                    got = collect(snapshot, benchmark_id=inputs.benchmark_id, task_ids=inputs.task_ids,
+                                  policy=inputs.policy, spec=inputs.spec, lint=self.lint)
+                except Exception as exc:  # noqa: BLE001 - the boundary of one model repo: it is
+                    # reported (and its last rows kept) as if unreachable; the others go on
+                    snapshot = fetch.Snapshot(source, error=f"cannot be read: {error_reason(exc)}")
+                    self.snapshots[source.identity] = snapshot
+            if got is None:
                 kept = []
                 if not args.drop_unreachable:
                     if carried is None:
@@ -281,8 +290,6 @@ class Run:
                 unreachable.append({"model": source.model, "url": source.url, "ref": source.ref,
                                     "where": source.where, "message": snapshot.error, "kept": len(kept)})
                 continue
-            got = collect(snapshot, benchmark_id=inputs.benchmark_id, task_ids=inputs.task_ids,
-                          policy=inputs.policy, spec=inputs.spec, lint=self.lint)
             table.extend(got.records)
             rejected += got.rejected
             ineligible += got.ineligible

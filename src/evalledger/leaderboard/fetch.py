@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from evalledger import git
+from evalledger.finding import error_reason
 from evalledger.formats.results import RESULTS_DIR
 from evalledger.leaderboard.auth import HubAuth
 from evalledger.leaderboard.sources import ModelSource
@@ -108,6 +109,8 @@ def fetch_one(source: ModelSource, options: FetchOptions) -> Snapshot:
         return Snapshot(source, error=str(exc))
     except (ValueError, IndexError, UnicodeError) as exc:  # a repo git cannot describe sanely
         return Snapshot(source, error=f"unreadable repository data: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - the boundary of one model repo: it is unreachable
+        return Snapshot(source, error=f"cannot be read: {error_reason(exc)}")
 
 
 def _short(stderr: str) -> str:

@@ -309,14 +309,14 @@ def card(existing: str | None, configs: list[dict[str, Any]], tables: Tables, su
 
 
 def _split_front_matter(text: str) -> tuple[str | None, str]:
-    if not text.startswith("---\n"):
+    """(front matter YAML or None, the body after it), split as the Hub and lint split a card."""
+    from evalledger.formats.model_index import split_front_matter
+
+    found = split_front_matter(text)
+    if found is None:
         return None, text
-    end = text.find("\n---\n", 3)
-    if end < 0:
-        if text.endswith("\n---"):
-            return text[4:len(text) - 3], ""
-        return None, text
-    return text[4:end + 1], text[end + 5:]
+    front, _, body_start = found
+    return front, text[body_start:]
 
 
 def _replace_section(body: str, section: str) -> str:

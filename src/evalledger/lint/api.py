@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from evalledger.finding import ERROR, Finding
-from evalledger.formats.model_index import front_matter
+from evalledger.formats.model_index import load_card
 from evalledger.formats.results import ResultEntry, read_entries
 from evalledger.formats.spec import Spec, read_spec
 from evalledger.lint import files as lint_files
@@ -134,20 +134,18 @@ def lint_model_index_bytes(data: bytes, path: str, *, limits: Limits | None = No
 
     limits = limits or DEFAULT_LIMITS
     is_markdown = path.lower().endswith(".md") if markdown is None else markdown
-    offset = 0
     if is_markdown:
         try:
-            from evalledger.yamlsource import decode
-            text = decode(data) if isinstance(data, bytes) else data
+            doc = load_card(data, path, limits=limits)
         except YamlLoadError as exc:
             return [exc.to_finding(path)]
-        found = front_matter(text)
-        if found is None:
+        if doc is None:
             return []  # no metadata block: huggingface_hub treats the card as empty, so do we
-        data, offset = found
-    doc, findings = _load(data, path, limits, offset)
-    if doc is None:
-        return findings
+        findings = list(doc.problems)
+    else:
+        doc, findings = _load(data, path, limits)
+        if doc is None:
+            return findings
     ctx = Context(path)
     check_card(doc.root, ctx)
     findings.extend(ctx.findings)

@@ -8,6 +8,7 @@ from typing import Any, Iterable
 
 from evalledger.finding import Finding
 from evalledger.rules import Rule
+from evalledger.yamlsource import LongNumber
 
 
 class Context:
@@ -61,5 +62,7 @@ def _shown(node: Any) -> str:
     from evalledger.escape import terminal
 
     value = node.value
+    if isinstance(value, LongNumber):
+        return f"written with {value.length:,} characters"
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
     return terminal(text if len(text) <= 40 else text[:37] + "...")

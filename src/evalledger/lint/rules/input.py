@@ -76,10 +76,12 @@ Bad:
 Fixed: a flat list of result entries.""")
 
 YAML_ALIAS_LIMIT = Rule("yaml-alias-limit", ERROR, "aliases expand to too many nodes (an alias bomb)", """\
-Flags YAML aliases (`*name`) that expand to more than 10,000 nodes in total.
+Flags YAML aliases (`*name`) that expand to more than 10,000 nodes in total, and an alias inside
+the collection it names (`&a {x: *a}`: a structure that contains itself).
 
 Why it matters: a few lines of nested aliases ("billion laughs") expand to gigabytes; a reader
-that follows them hangs or runs out of memory. No real result file needs aliases at all.
+that follows them hangs or runs out of memory, and one that walks a recursive structure never
+ends. No real result file needs aliases at all.
 
 Bad:
 ```yaml

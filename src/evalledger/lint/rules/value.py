@@ -8,7 +8,7 @@ import sys
 from evalledger.finding import ERROR
 from evalledger.lint.context import Context, describe
 from evalledger.rules import Rule
-from evalledger.yamlsource import Node
+from evalledger.yamlsource import MAX_NUMBER_CHARS, LongNumber, Node
 
 VALUE_NOT_NUMBER = Rule("value-not-number", ERROR, "`value` is not a number (a string, null, a list…)", """\
 Flags a `value` that YAML does not read as a number: a quoted number (`"71.2"`), a percent sign
@@ -49,10 +49,14 @@ Fixed:
 ```""")
 
 VALUE_NOT_FINITE = Rule("value-not-finite", ERROR, "`value` is NaN or infinite", """\
-Flags `.nan`, `.inf` and `-.inf`.
+Flags `.nan`, `.inf` and `-.inf`, integers beyond the range of a float (more than 309 digits),
+and numbers written with more than 1,000 characters (`0x` and 4,000 hex digits, a YAML 1.1
+sexagesimal `1:59:59:...`), which are refused from their length, before any conversion.
 
 Why it matters: NaN compares false with everything, so sorting places it anywhere (often first);
-an infinite score tops every "higher is better" leaderboard.
+an infinite score tops every "higher is better" leaderboard. Converting a number of thousands of
+digits takes time that grows with the square of its length, and Python refuses integers of more
+than 4,300 digits: such a value would stall or break every tool that reads the file.
 
 Bad:
 ```yaml
@@ -136,6 +140,10 @@ def check_value(node: Node, ctx: Context, field: str = "value") -> None:
     if isinstance(value, bool):
         ctx.report(VALUE_BOOLEAN, node, f"`{field}` is a boolean ({node.value}); write the score as a"
                    " number")
+        return
+    if isinstance(value, LongNumber):
+        ctx.report(VALUE_NOT_FINITE, node, f"`{field}` is a number written with {value.length:,} characters"
+                   f" (more than {MAX_NUMBER_CHARS:,}), not read; a score must be a finite number")
         return
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not math.isfinite(value):
