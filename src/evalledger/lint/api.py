@@ -304,17 +304,14 @@ def base_model_findings(results_files: Sequence[tuple[str, str, Sequence[ResultE
 
 def _card_base_models(readme: str, limits: Limits) -> tuple[str, ...]:
     from evalledger.formats.model_index import base_models
-    from evalledger.yamlsource import decode
 
     if os.path.islink(readme):
         return ()  # a link may lead out of the repository: not read
     try:
         with open(readme, "rb") as handle:
             data = handle.read(limits.max_bytes + 1)
-        found = front_matter(decode(data)) if len(data) <= limits.max_bytes else None
-        if found is None:
-            return ()
-        return base_models(load(found[0], readme, limits=limits).root)
+        doc = load_card(data, readme, limits=limits) if len(data) <= limits.max_bytes else None
+        return base_models(doc.root) if doc is not None else ()
     except (OSError, YamlLoadError):
         return ()  # the card's own problems are check-model-index's to report
 

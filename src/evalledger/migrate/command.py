@@ -22,7 +22,6 @@ convertible; 2: usage or unreadable input.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -170,10 +169,10 @@ def _inside(path: str, repo: str) -> bool:
 
 def plan_card(path: str, specs: list) -> CardPlan:
     """What migrating one card would write, and what it reports (nothing is written here)."""
-    from evalledger.formats.model_index import front_matter
+    from evalledger.formats.model_index import load_card
     from evalledger.lint.context import Context
     from evalledger.lint.model_index import check_card
-    from evalledger.yamlsource import YamlLoadError, decode, load
+    from evalledger.yamlsource import YamlLoadError
 
     repo, readme = _locate(path)
     if not os.path.isfile(readme):
@@ -189,16 +188,11 @@ def plan_card(path: str, specs: list) -> CardPlan:
         raise MigrateError(f"{readme}: over {MAX_CARD_BYTES:,} bytes; not read")
     plan = CardPlan(readme)
     try:
-        text = decode(data)
+        doc = load_card(data, readme)
     except YamlLoadError as exc:
         raise MigrateError(f"{readme}:{exc.line}:{exc.column}: {exc.message}") from None
-    found = front_matter(text)
-    if found is None:
+    if doc is None:
         return plan
-    try:
-        doc = load(found[0], readme, line_offset=found[1])
-    except YamlLoadError as exc:
-        raise MigrateError(f"{readme}:{exc.line}:{exc.column}: {exc.message}") from None
     ctx = Context(readme)  # the card's lint findings, from the same parse
     check_card(doc.root, ctx)
     plan.problems.extend(doc.problems + ctx.findings)
@@ -234,6 +228,7 @@ def propose(root: Any, readme: str, specs: list, problems: list) -> list[Proposa
     from evalledger.lint.rules.dataset import is_repo_id
     from evalledger.lint.rules.model_index import measured_on
     from evalledger.records import setup_key
+    from evalledger.yamlsource import finite_number
 
     index = root.get(MODEL_INDEX_KEY) if root is not None and root.kind == "map" else None
     if index is None or index.kind != "seq":
@@ -309,7 +304,7 @@ def propose(root: Any, readme: str, specs: list, problems: list) -> list[Proposa
                 chosen = matching[0]
             value_node = chosen.get("value")
             value = value_node.value if value_node is not None else None
-            if not _finite_number(value):
+            if finite_number(value) is None:
                 skip(value_node or chosen, "its value is not a finite number (see value-not-number)")
                 continue
             entry: dict[str, Any] = {"dataset": {"id": dataset_type, "task_id": task_id}}
@@ -374,15 +369,6 @@ def _one_per_key(proposals: list[Proposal], readme: str, problems: list) -> list
 
 def _is_sha(text: str) -> bool:
     return len(text) == 40 and all(c in "0123456789abcdef" for c in text)
-
-
-def _finite_number(value: Any) -> bool:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:
-        return False
 
 
 # --- the files ---------------------------------------------------------------------------
