@@ -241,3 +241,18 @@ def test_migrate_is_not_imported_by_the_lint_hook():
             " print(sorted(m for m in sys.modules if m.startswith('evalledger.migrate') or m == 'difflib'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith("[]")
+
+
+def test_paths_and_diffs_are_shown_without_terminal_control_characters(tmp_path, capsys):
+    """A folder name is data too (a model repo's checkout, a submission folder): an OSC title or
+    ANSI sequence in it must not reach the terminal through the diff or the summary lines."""
+    repo = _repo(tmp_path, _card_yaml(CORPUS / "Orion-zhen__Qwen2.5-7B-Instruct-Uncensored__model-index.yaml"),
+                 name="repo\x1b]0;pwned\x07\x1b[8m")
+    code = main(["migrate", str(repo)])
+    out = capsys.readouterr().out
+    assert code == 1 and "+  value: 7.05" in out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "repo\\x1b]0;pwned\\x07" in out
+    assert main(["migrate", "--check", str(repo)]) == 1
+    out = capsys.readouterr().out
+    assert "would write" in out and "\x1b" not in out

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evalledger.finding import Finding
+from evalledger.escape import terminal
 from evalledger.migrate import rules
 
 README = "README.md"
@@ -100,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         for path in args.paths or ["."]:
             plans.append(plan_card(path, specs))
     except MigrateError as exc:
-        sys.stderr.write(f"evalledger migrate: error: {exc}\n")
+        sys.stderr.write(f"evalledger migrate: error: {terminal(exc)}\n")
         return 2
     if args.write:
         for plan in plans:
@@ -127,9 +128,9 @@ def _report(plans: list[CardPlan], args: argparse.Namespace) -> None:
 
     for plan_file in files:
         if args.write:
-            sys.stdout.write(f"wrote {plan_file.path} ({_count(plan_file.entries)})\n")
+            sys.stdout.write(f"wrote {terminal(plan_file.path)} ({_count(plan_file.entries)})\n")
         elif args.check:
-            sys.stdout.write(f"would write {plan_file.path} ({_count(plan_file.entries)})\n")
+            sys.stdout.write(f"would write {terminal(plan_file.path)} ({_count(plan_file.entries)})\n")
         else:
             sys.stdout.write(_diff(plan_file))
     for problem in problems:
@@ -147,8 +148,9 @@ def _diff(plan_file: FilePlan) -> str:
 
     before = (plan_file.before or "").splitlines(keepends=True)
     old = f"a/{plan_file.path}" if plan_file.before is not None else "/dev/null"
-    return "".join(difflib.unified_diff(before, plan_file.after.splitlines(keepends=True), old,
-                                        f"b/{plan_file.path}"))
+    lines = difflib.unified_diff(before, plan_file.after.splitlines(keepends=True), old, f"b/{plan_file.path}")
+    # the card's text is data: each diff line is shown without its control characters
+    return "".join(terminal(line.rstrip("\n")) + "\n" for line in lines)
 
 
 # --- planning ------------------------------------------------------------------------------
