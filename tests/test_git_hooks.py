@@ -190,3 +190,90 @@ def test_pre_commit_reports_a_symlink_out_of_the_repo(model_repo):
     proc = _git(model_repo, "commit", "-m", "link")
     assert proc.returncode == 1, proc.stdout
     assert ".eval_results/gpqa.yaml:1:1: error symlink-outside-repo" in proc.stdout
+
+
+def test_pre_commit_catches_a_duplicate_of_an_entry_already_in_the_repo(model_repo):
+    model_repo.write(".eval_results/gpqa.yaml", GOOD_RESULT)
+    _git(model_repo, "add", "-A")
+    assert _git(model_repo, "commit", "-m", "gpqa").returncode == 0
+    # a second file repeating the committed entry: only the new file is staged, and handed to lint
+    model_repo.write(".eval_results/gpqa_again.yaml", GOOD_RESULT.replace("85.2", "91.0"))
+    _git(model_repo, "add", "-A")
+    proc = _git(model_repo, "commit", "-m", "again")
+    assert proc.returncode == 1, proc.stdout
+    assert re.search(r"^\.eval_results/gpqa_again\.yaml:1:3: error duplicate-entry .*first at"
+                     r" \.eval_results/gpqa\.yaml:1", proc.stdout, re.M), proc.stdout
+    assert "gpqa.yaml:1:3" not in proc.stdout  # reported on the changed file only
+    assert _commits(model_repo) == 2
+
+
+def test_pre_commit_compares_with_what_is_staged_not_with_the_working_tree(model_repo):
+    model_repo.write(".eval_results/new.yaml", GOOD_RESULT)
+    model_repo.write(".eval_results/untracked.yaml", GOOD_RESULT)  # never staged: not in the commit
+    _git(model_repo, "add", ".eval_results/new.yaml")
+    proc = _git(model_repo, "commit", "-m", "new")
+    assert proc.returncode == 0, proc.stdout
+    # the committed (staged) other.yaml counts, not its unstaged edit in the working tree
+    model_repo.write(".eval_results/other.yaml", GOOD_RESULT.replace("diamond", "main"))
+    _git(model_repo, "add", ".eval_results/other.yaml")
+    assert _git(model_repo, "commit", "-m", "other").returncode == 0
+    model_repo.write(".eval_results/other.yaml", GOOD_RESULT.replace("diamond", "extended"))
+    model_repo.write(".eval_results/again.yaml", GOOD_RESULT.replace("diamond", "main"))
+    _git(model_repo, "add", ".eval_results/again.yaml")
+    proc = _git(model_repo, "commit", "-m", "again")
+    assert proc.returncode == 1, proc.stdout
+    assert re.search(r"^\.eval_results/again\.yaml:1:3: error duplicate-entry .*first at \.eval_results/other\.yaml:1",
+                     proc.stdout, re.M), proc.stdout
+
+
+def test_pre_commit_without_evalledger_lets_commits_without_eval_files_through(model_repo):
+    model_repo.write("src/train.py", "print('hi')\n")
+    _git(model_repo, "add", "-A")
+    proc = _git(model_repo, "commit", "-m", "code", path="/usr/bin:/bin")
+    assert proc.returncode == 0, proc.stdout
+    assert _commits(model_repo) == 2
+
+
+MALICIOUS = "import pathlib\npathlib.Path({marker!r}).write_text('the repo ran its own evalledger')\n"
+
+
+@pytest.fixture
+def hostile_repo(tmp_path) -> tuple[GitRepo, Path, str]:
+    """A model repo carrying its own evalledger/ (and yaml/) package, and a PATH whose python3 has
+    the real evalledger but no `evalledger` console script: the hooks' `python3` fallback."""
+    marker = tmp_path / "MARKER"
+    repo = GitRepo.init(tmp_path / "model")
+    for package in ("evalledger", "yaml"):
+        repo.write(f"{package}/__init__.py", MALICIOUS.format(marker=str(marker)))
+        repo.write(f"{package}/__main__.py", MALICIOUS.format(marker=str(marker)))
+    repo.write(".eval_results/gpqa.yaml", GOOD_RESULT)
+    repo.commit("model with a package of its own")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (bin_dir / "python3").chmod(0o755)
+    return repo, marker, f"{bin_dir}{os.pathsep}/usr/bin:/bin"
+
+
+def test_plain_hooks_never_import_the_repositorys_own_evalledger(hostile_repo, tmp_path):
+    repo, marker, path = hostile_repo
+    _install(repo, "pre-commit")
+    _install(repo, "pre-push")
+    repo.write(".eval_results/gpqa.yaml", BAD_RESULT)
+    _git(repo, "add", "-A")
+    proc = _git(repo, "commit", "-m", "bad", path=path)
+    assert not marker.exists(), proc.stdout
+    # the real evalledger ran (from python3's environment) and blocked the commit
+    assert proc.returncode == 1 and ".eval_results/gpqa.yaml:2:5: error missing-field" in proc.stdout, proc.stdout
+
+    repo.write(".eval_results/gpqa.yaml", GOOD_RESULT.replace("85.2", "86.0"))
+    _git(repo, "add", "-A")
+    proc = _git(repo, "commit", "-m", "good", path=path)
+    assert proc.returncode == 0 and not marker.exists(), proc.stdout
+
+    remote = GitRepo.init(tmp_path / "remote.git", bare=True)
+    repo.git("remote", "add", "origin", remote.url)
+    proc = _git(repo, "push", "origin", "main", path=path)
+    assert not marker.exists(), proc.stdout
+    # the real history check ran over the pushed commits (a warning: the push goes through)
+    assert proc.returncode == 0 and " warning value-changed-without-evidence " in proc.stdout, proc.stdout

@@ -187,6 +187,44 @@ def test_scale_tie_keeps_the_first_results_scale(tmp_path):
     assert [(Path(f.path).parent.parent.name, f.rule) for f in run.findings] == [("b", "value-scale-mismatch")]
 
 
+def test_repo_context_sees_the_other_staged_files_and_reports_on_the_given_ones(tmp_path, monkeypatch):
+    """What the results hook needs when handed only the changed files: duplicates and scales
+    against the repo's other result files as staged (in git) or on disk (outside git)."""
+    from gitutil import GitRepo
+
+    def result(value: str, task: str = "main") -> str:
+        return f"- dataset: {{id: org/bench, task_id: {task}}}\n  value: {value}\n"
+
+    repo = GitRepo.init(tmp_path / "mono")
+    monkeypatch.chdir(repo.path)
+    _bench_dir(repo.path, "bench/eval.yaml")
+    model = "models/m/.eval_results"
+    repo.write(f"{model}/a.yaml", result("71.0"))
+    repo.write(f"{model}/b.yaml", result("72.0") + result("72.0"))  # a duplicate in an unchanged file
+    repo.write(f"{model}/c.yaml", result("0.69", "other"))
+    repo.git("add", "-A")
+    repo.write(f"{model}/c.yaml", result("0.69"))  # the scale disagreement exists only on disk
+    repo.write(f"{model}/untracked.yaml", result("0.70"))  # not staged: not in the commit
+    repo.write("models/n/.eval_results/a.yaml", result("71.0"))  # another repo of the monorepo
+    repo.git("add", "models/n")
+    repo.write(f"{model}/new.yaml", result("0.68"))
+    run = lint_paths([f"{model}/new.yaml"], benchmark=["bench"], today=TODAY, repo_context=True)
+    assert [(f.path, f.line, f.rule) for f in run.findings] == [
+        (f"{model}/new.yaml", 1, "duplicate-entry"), (f"{model}/new.yaml", 2, "value-scale-mismatch")]
+    assert "first at models/m/.eval_results/a.yaml:1" in run.findings[0].message
+    assert "3 of 4 results" in run.findings[1].message  # a, b (staged), not c's unstaged edit nor untracked
+    assert run.files == 1
+    # without the option: the given file alone
+    assert lint_paths([f"{model}/new.yaml"], benchmark=["bench"], today=TODAY).findings == []
+    # outside a git work tree: the files on disk
+    import shutil
+
+    shutil.rmtree(repo.path / ".git")
+    run = lint_paths([f"{model}/new.yaml"], benchmark=["bench"], today=TODAY, repo_context=True)
+    assert [(f.line, f.rule) for f in run.findings] == [(1, "duplicate-entry"), (2, "value-scale-mismatch")]
+    assert "3 of 6 results" in run.findings[1].message  # c's edit and untracked.yaml count now
+
+
 def test_lint_hook_imports_nothing_heavy(tmp_path):
     target = tmp_path / "x.yaml"
     target.write_text("- dataset: {id: a/b, task_id: t}\n  value: 1.0\n")

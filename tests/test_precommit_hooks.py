@@ -267,3 +267,37 @@ def test_hook_with_fix_changes_files_fails_once_then_the_next_commit_passes(hook
     _run(["git", "add", "-A"], repo, env)
     proc = _run(["git", "commit", "-m", "add results"], repo, env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_lint_hooks_are_verbose_so_warnings_of_a_passing_hook_are_seen():
+    for hook_id in LINT_HOOKS:
+        assert manifest()[hook_id].get("verbose") is True, hook_id
+
+
+@pytest.mark.slow
+def test_installed_hook_sees_other_files_for_duplicates_and_shows_warnings(hook_repo, tmp_path):
+    repo_path, sha, env = hook_repo
+    config = f"repos:\n-   repo: {repo_path}\n    rev: {sha}\n    hooks:\n    -   id: check-eval-results\n"
+    repo = _target(tmp_path, env, {".pre-commit-config.yaml": config, ".eval_results/gpqa.yaml": GOOD_RESULT})
+    proc = _run([sys.executable, "-m", "pre_commit", "install"], repo, env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert _run(["git", "commit", "-m", "gpqa"], repo, env).returncode == 0
+
+    # pre-commit hands the hook only the new file: the entry it repeats is in gpqa.yaml
+    (repo / ".eval_results" / "gpqa_rerun.yaml").write_text(GOOD_RESULT.replace("85.2", "88.0"))
+    _run(["git", "add", "-A"], repo, env)
+    proc = _run(["git", "commit", "-m", "rerun"], repo, env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output
+    assert re.search(r"^\.eval_results/gpqa_rerun\.yaml:1:3: error duplicate-entry .*first at"
+                     r" \.eval_results/gpqa\.yaml:1", output, re.M), output
+    assert not re.search(r"^\.eval_results/gpqa\.yaml:", output, re.M)  # the unchanged file is not reported
+
+    # a warning does not fail the hook, and its output is shown all the same
+    (repo / ".eval_results" / "gpqa_rerun.yaml").write_text(
+        GOOD_RESULT.replace("diamond", "main").replace("'2026-02-13'", "2026-02-13"))
+    _run(["git", "add", "-A"], repo, env)
+    proc = _run(["git", "commit", "-m", "rerun"], repo, env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    assert re.search(r"^\.eval_results/gpqa_rerun\.yaml:\d+:\d+: warning date-unquoted ", output, re.M), output

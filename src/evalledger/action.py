@@ -18,7 +18,7 @@ Audit mode (``pull_request`` workflows) needs no write token: it writes the Mark
 job summary and to a file (plus ``pr-number.txt``) that a separate ``workflow_run`` job, which
 never checks out PR code, can post as a comment. See examples/workflows/.
 
-Entry point: ``python -m evalledger.action`` -> ``main() -> int``.
+Entry point: ``python -I -m evalledger.action`` -> ``main() -> int`` (-I: not the workspace's evalledger/).
 """
 from __future__ import annotations
 
@@ -512,14 +512,15 @@ def audit_failed(counts: Mapping[str, int], fail_on: str) -> bool:
 # -- running ----------------------------------------------------------------------------------
 
 def run_evalledger(argv: Sequence[str], cwd: str, env: Mapping[str, str], log: TextIO) -> tuple[int, str]:
-    """Run ``python -m evalledger ARGV``; stdout is returned, stderr goes to the log as it comes
+    """Run ``python -I -m evalledger ARGV``; stdout is returned, stderr goes to the log as it comes
     (progress of a long run shows live) with workflow commands switched off (it quotes other
     people's files and repo names)."""
     token = secrets.token_hex(16)
     log.write(f"::stop-commands::{token}\n")
     log.flush()
     try:
-        with subprocess.Popen([sys.executable, "-m", "evalledger", *argv], cwd=cwd, env=dict(env),
+        # -I: cwd is the user's repository; its own evalledger/ (or yaml/) must not be imported
+        with subprocess.Popen([sys.executable, "-I", "-m", "evalledger", *argv], cwd=cwd, env=dict(env),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
             out: list[str] = []
             reader = threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True)

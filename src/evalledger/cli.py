@@ -112,8 +112,9 @@ def run_command(name: str, argv: Sequence[str], prog: str | None = None) -> int:
 
 # console scripts named after the pre-commit hook ids (pre-commit-hooks convention)
 def check_eval_results(argv: Sequence[str] | None = None) -> int:
-    return run_command("lint", ["--kind", "results", *(sys.argv[1:] if argv is None else argv)],
-                       prog="check-eval-results")
+    # the hook is handed the changed files only: duplicates and scales must see the rest (as staged)
+    args = sys.argv[1:] if argv is None else argv
+    return run_command("lint", ["--kind", "results", "--repo-context", *args], prog="check-eval-results")
 
 
 def check_eval_spec(argv: Sequence[str] | None = None) -> int:

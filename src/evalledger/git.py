@@ -350,6 +350,29 @@ def ls_tree(repo: str | os.PathLike[str], rev: str, paths: Sequence[str]) -> dic
     return files
 
 
+def index_blobs(repo: str | os.PathLike[str], paths: Sequence[str], max_bytes: int
+                ) -> list[tuple[str, bytes | None]]:
+    """(path, content) of the regular files under ``paths`` as staged in the index (what the next
+    commit holds; ``GIT_INDEX_FILE`` is honoured), paths relative to ``repo``; content None for a
+    file over ``max_bytes`` (not read). Symlinks, submodules and unmerged entries are left out."""
+    listed = []
+    for item in run(["ls-files", "-s", "-z", "--", *paths], repo).split(b"\0"):
+        if not item:
+            continue
+        meta, path = item.split(b"\t", 1)
+        mode, oid, stage = meta.decode().split()
+        if mode in ("100644", "100755") and stage == "0":
+            listed.append((path.decode("utf-8", "surrogateescape"), oid))
+    if not listed:
+        return []
+    sizes = run(["cat-file", "--batch-check=%(objectsize)"], repo,
+                input="".join(f"{oid}\n" for _, oid in listed).encode()).split()
+    small = [oid for (_, oid), size in zip(listed, sizes) if size.isdigit() and int(size) <= max_bytes]
+    with BlobReader(repo) as reader:
+        data = {blob.oid: blob.data for blob in reader.read_batch(small)}
+    return [(path, data.get(oid)) for path, oid in listed]
+
+
 def merge_base(repo: str | os.PathLike[str], a: str, b: str) -> str | None:
     out = run(["merge-base", a, b], repo, check=False)
     return out.decode().strip() or None

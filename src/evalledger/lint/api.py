@@ -188,11 +188,14 @@ def _read(path: str, limits: Limits) -> tuple[bytes | None, Finding | None]:
 
 def lint_paths(paths: Iterable[str], *, kind: str | None = None,
                benchmark: Sequence[str | Spec] | str | None = None, limits: Limits | None = None,
-               today: datetime.date | None = None) -> LintRun:
+               today: datetime.date | None = None, repo_context: bool = False) -> LintRun:
     """Lint files and directories; ``kind`` forces results/spec/model-index (None: by path).
 
     ``benchmark``: --benchmark arguments (paths, ``ID=PATH``) or Spec objects. Raises
     ``evalledger.lint.benchmark.BenchmarkError`` when an argument names no spec.
+    ``repo_context``: the cross-file rules also see the other result files of the repos the
+    results files belong to (as staged, see ``files.repo_context``), and report only on the files
+    linted: what a hook handed only the changed files needs.
     """
     limits = limits or DEFAULT_LIMITS
     today = today or _today()
@@ -253,10 +256,30 @@ def lint_paths(paths: Iterable[str], *, kind: str | None = None,
             findings.extend(more)
             run.entries[target.path] = entries
             results_files.append((target.path, lint_files.repo_key(target.path), entries))
-    findings.extend(cross_file_findings(results_files, specs))
+    if repo_context and results_files:
+        context = _context_files([path for path, _, _ in results_files], limits)
+        linted = {path for path, _, _ in results_files}
+        # context first: an entry of a linted file that repeats a context entry is the second one
+        findings.extend(f for f in cross_file_findings(context + results_files, specs) if f.path in linted)
+    else:
+        findings.extend(cross_file_findings(results_files, specs))
     findings.extend(base_model_findings(results_files, limits))
     findings.sort()
     return run
+
+
+def _context_files(paths: list[str], limits: Limits) -> list[tuple[str, str, list[ResultEntry]]]:
+    """(path, repo, entries) of the other result files of the repos of ``paths``; a file that
+    cannot be read or parsed adds nothing (its own lint run reports it)."""
+    staged, on_disk = lint_files.repo_context(paths, limits.max_bytes)
+    for path in on_disk:
+        staged.append((path, _read(path, limits)[0]))
+    context = []
+    for path, data in staged:
+        doc = _load(data, path, limits)[0] if data is not None else None
+        if doc is not None:
+            context.append((path, lint_files.repo_key(path), read_entries(doc.root)))
+    return context
 
 
 def _notes(paths: list[str], kind: str | None, targets: list[lint_files.Target],

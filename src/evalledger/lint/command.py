@@ -40,7 +40,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("auto", "text", "json", "github", "sarif"), default="auto",
                         help="output format (default: github under GitHub Actions, else text)")
     parser.add_argument("--max-file-size", type=_size, default=None, metavar="SIZE",
-                        help="largest YAML file to parse (default 2M)")
+                        help="largest file to read (default 2M)")
+    parser.add_argument("--repo-context", action=argparse.BooleanOptionalAction, default=False,
+                        help="cross-file rules (duplicate-entry, value-scale-mismatch) also read the"
+                        " repo's other .eval_results files, as staged in git (else on disk), and"
+                        " report on the given files only (on in check-eval-results)")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--no-warnings", action="store_true", help="report errors only")
     group.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
@@ -82,14 +86,15 @@ def _run(args: argparse.Namespace) -> int:
                         max_alias_nodes=DEFAULT_LIMITS.max_alias_nodes)
     kind = None if args.kind == "auto" else args.kind
     try:
-        result = lint_paths(args.paths or ["."], kind=kind, benchmark=args.benchmark, limits=limits)
+        result = lint_paths(args.paths or ["."], kind=kind, benchmark=args.benchmark, limits=limits,
+                            repo_context=args.repo_context)
         if args.fix or args.diff:
             changes = _fix(result, args, limits)
             if args.diff:
                 return 1 if changes else (2 if result.unreadable else 0)
             if changes:  # report what is left, as it now is on disk
                 result = lint_paths(args.paths or ["."], kind=kind, benchmark=args.benchmark,
-                                    limits=limits)
+                                    limits=limits, repo_context=args.repo_context)
     except BenchmarkError as exc:
         raise UsageError(str(exc)) from None
     findings = result.findings

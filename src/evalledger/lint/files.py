@@ -288,3 +288,43 @@ def _walk(top: str, root: str, problems: list[Finding], near_misses: list[str] |
                 continue  # loops back to a directory being walked: its files are read there
             subdirs.append((path, reals + (real,)))
         pending.extend(reversed(subdirs))
+
+
+def repo_context(paths: list[str], max_bytes: int) -> tuple[list[tuple[str, bytes | None]], list[str]]:
+    """The other result files of the repos ``paths`` (result files) belong to, for the cross-file
+    rules of a hook that is handed only the changed files: ``(staged, on_disk)``.
+
+    In a git work tree they are read as staged (the index: what the commit will hold, not an
+    unstaged edit or an untracked file): ``staged`` holds (path, content; None when over
+    ``max_bytes``). Outside one, ``on_disk`` lists them in the working tree (found by the same walk
+    as directories, so links out of the repo and special files are never read). Paths are shown
+    like ``paths`` (`.eval_results/x.yaml`, or `models/m/.eval_results/x.yaml`)."""
+    given = {os.path.normpath(path) for path in paths}
+    prefixes = []
+    for path in paths:
+        norm = "/" + path.replace(os.sep, "/")
+        marker = f"/{RESULTS_DIR}/"
+        if marker in norm:
+            prefix = norm[1:norm.index(marker) + 1]  # "" or "models/m/"
+            if prefix not in prefixes:
+                prefixes.append(prefix)
+    staged: list[tuple[str, bytes | None]] = []
+    on_disk: list[str] = []
+    for prefix in prefixes:
+        where = prefix or "."
+        if not os.path.isdir(where):
+            continue
+        from evalledger import git
+
+        try:
+            found = git.index_blobs(where, [RESULTS_DIR], max_bytes)
+        except (git.GitError, OSError):  # not a git work tree (or no git): the files on disk
+            folder = os.path.join(prefix, RESULTS_DIR)
+            targets = discover([folder], RESULTS)[0] if os.path.isdir(folder) else []
+            on_disk += [t.path for t in targets if os.path.normpath(t.path) not in given]
+            continue
+        for rel, data in found:
+            path = prefix + rel
+            if path.lower().endswith(YAML_SUFFIXES) and os.path.normpath(path) not in given:
+                staged.append((path, data))
+    return staged, on_disk
