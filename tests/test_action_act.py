@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -60,8 +61,11 @@ def workspace(tmp_path: Path) -> Path:
     return ws
 
 
-def run_act(tmp_path: Path, job: str, *, reuse_python: bool = True) -> tuple[subprocess.CompletedProcess[str], Path]:
+def run_act(tmp_path: Path, job: str, *, reuse_python: bool = True,
+            prepare: Callable[[Path], None] | None = None) -> tuple[subprocess.CompletedProcess[str], Path]:
     ws = workspace(tmp_path)
+    if prepare is not None:
+        prepare(ws)
     selftest = tmp_path / "selftest"
     stub = ws / "tests" / "fixtures" / "stub-setup-python"
     env = {**os.environ, "NO_COLOR": "1"}
@@ -142,6 +146,19 @@ def test_aggregate_mode_under_act_commits_once_then_not_again(tmp_path):
     assert "#### Idavidrein/gpqa · diamond" in summary and "| 1 | acme/alpha-7b | 71.0 |  |  |  |" in summary
     assert "**unchanged** · 3 rows · 0 conflicts" in summary
     assert "Nothing changed since the last run: no file was touched and no commit was made." in summary
+
+
+def test_workspace_packages_never_shadow_the_action_under_act(tmp_path):
+    """The job's workspace (the checked-out repo: with `contents: write` in aggregate mode) carries
+    its own evalledger/, yaml/, pydantic/, venv/ and pip/: none of them may run."""
+    from test_action_steps import plant
+
+    marker = tmp_path / "MARKER"
+    proc, selftest = run_act(tmp_path, "audit", prepare=lambda ws: plant(ws, marker))
+    log = proc.stdout + proc.stderr
+    assert not marker.exists(), marker.read_text()
+    assert proc.returncode == 0 and "Job succeeded" in log, log[-6000:]
+    assert read_env(selftest / "audit" / "audit.env")["OUT_ERRORS"] == "1"
 
 
 def test_default_install_path_under_act(tmp_path):
