@@ -233,9 +233,10 @@ def entry(bench: str, value: float, url: str) -> str:
     return f"- dataset: {{id: {bench}, task_id: t}}\n  value: {value}\n  source: {{url: '{url}'}}\n"
 
 
-# (branch, benchmark, value, new source?, merge the other branch first?, evil edit in that merge?)
+# (branch, benchmark, value (None: delete the entry), new source?, merge the other branch first?,
+#  evil edit in that merge?)
 dag = st.lists(st.tuples(st.sampled_from(["main", "side"]), st.sampled_from(["x/one", "x/two"]),
-                         st.sampled_from([40.0, 41.0, 45.0]), st.booleans(), st.booleans(), st.booleans()),
+                         st.sampled_from([40.0, 41.0, 45.0, None]), st.booleans(), st.booleans(), st.booleans()),
                min_size=2, max_size=8)
 
 
@@ -249,7 +250,8 @@ def test_whole_history_and_ranges_agree_on_histories_with_merges(tmp_path_factor
     state["side"] = {k: list(v) for k, v in state["main"].items()}
 
     def write(branch: str) -> None:
-        repo.write(".eval_results/r.yaml", "".join(entry(b, v, u) for b, (v, u) in sorted(state[branch].items())))
+        repo.write(".eval_results/r.yaml", "".join(entry(b, v, u) for b, (v, u) in sorted(state[branch].items())
+                                                   if v is not None))
 
     write("main")
     root = repo.commit("root", author="alice")
@@ -267,7 +269,7 @@ def test_whole_history_and_ranges_agree_on_histories_with_merges(tmp_path_factor
                 merged[key] = list(item)
             state[branch] = merged
             if evil:
-                state[branch][bench][0] = value + 1.5
+                state[branch][bench][0] = (value or 40.0) + 1.5
             write(branch)
             repo.commit(f"merge {n}", author="mallory")
         item = state[branch][bench]

@@ -20,7 +20,6 @@ class Origin:
     commit: str
     name: str
     email: str
-    value: Any = None  # the value written, when the walk saw it (None: found by git blame)
 
 
 @dataclass
@@ -72,13 +71,14 @@ def label(entry: Entry) -> str:
     """``benchmark · task (notes @revision)``, the notes as the file writes them (the setup key
     that identifies the entry folds their case and spaces)."""
     text = f"{entry.benchmark} · {entry.task}"
+    if not entry.setup:
+        return text
     parts = []
     if isinstance(entry.notes, str) and entry.notes.strip():
         parts.append(" ".join(entry.notes.split()))
     if isinstance(entry.revision, str) and entry.revision.strip():
         parts.append("@" + entry.revision.strip())
-    setup = " ".join(parts) or entry.setup
-    return f"{text} ({setup})" if setup else text
+    return f"{text} ({' '.join(parts) or entry.setup})"
 
 
 def fmt(value: float | None) -> str:

@@ -440,12 +440,13 @@ class _Judge:
 
     def __init__(self, result: AuditResult, model_name: str, policies: _Policies, blame: _Blame) -> None:
         self.result, self.model_name, self.policies, self.blame = result, model_name, policies, blame
-        self.origins: dict[tuple, Origin] = {}
+        self.origins: dict[tuple, Origin] = {}  # who wrote each key's current value
+        self.written: dict[tuple, dict[Any, Origin]] = {}  # who last wrote each value of a key
         self.files: set[str] = set()
 
     def __call__(self, item: _Applied) -> None:
         for event in item.carried:
-            _carry(event, self.origins)
+            _carry(event, self.origins, self.written)
         if not item.events and not item.problems:
             return
         commit, result = item.commit, self.result
@@ -453,7 +454,7 @@ class _Judge:
         self.files.update(c.path for c in commit.changes)
         for event in item.events:
             result.findings.extend(_judge(event, commit, self.model_name, self.policies, self.origins, self.blame))
-            _remember(event, commit, self.origins)
+            _remember(event, commit, self.origins, self.written)
         for problem in item.problems:
             vanished = [e.old for e in item.events if e.kind == DELETED and e.reason == FILE_INVALID
                         and e.old is not None and e.old.path == problem.path]
@@ -664,21 +665,30 @@ def _judge_stray(problem, vanished: list[Entry], commit: git.CommitChanges, mode
     return findings
 
 
-def _remember(event: Event, commit: git.CommitChanges, origins: dict[tuple, Origin]) -> None:
+def _remember(event: Event, commit: git.CommitChanges, origins: dict[tuple, Origin],
+              written: dict[tuple, dict[Any, Origin]]) -> None:
     if event.new is None:
         return
     if event.old is None or event.old.value != event.new.value:
-        origins[event.new.key] = Origin(commit.sha, commit.author_name, commit.author_email, event.new.value)
+        origin = Origin(commit.sha, commit.author_name, commit.author_email)
+        origins[event.new.key] = origin
+        written.setdefault(event.new.key, {})[event.new.value] = origin
     elif event.old.key != event.new.key and event.old.key in origins:
         origins[event.new.key] = origins[event.old.key]
 
 
-def _carry(event: Event, origins: dict[tuple, Origin]) -> None:
-    """A value a merge takes from a side: its writer is the side commit the walk remembered;
-    if the walk saw another value there (the side is history before the range), it is unknown."""
+def _carry(event: Event, origins: dict[tuple, Origin], written: dict[tuple, dict[Any, Origin]]) -> None:
+    """A value a merge takes from a side: its writer is the side commit that wrote it, which the
+    walk saw (the whole history, or a side inside the range); a side the base already has wrote
+    it before the range, where blame finds it."""
     new = event.new
-    if new is not None and new.key in origins and origins[new.key].value != new.value:
-        del origins[new.key]
+    if new is None:
+        return
+    found = written.get(new.key, {}).get(new.value)
+    if found is not None:
+        origins[new.key] = found
+    else:
+        origins.pop(new.key, None)
 
 
 def _published_rows(published: Any) -> list[PublishedRow]:

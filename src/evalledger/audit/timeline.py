@@ -140,30 +140,32 @@ class Timeline:
         new: dict[tuple, Entry] = {}
         reasons: dict[tuple, str] = {}
         problems: list[FileProblem] = []
-        touched = []
+        files, oids = self.files, self.oids
         for change in changes:
-            if not is_tracked(change.path):
+            path, new_oid = change.path, change.new_oid
+            if not is_tracked(path):
                 continue
-            touched.append(change.path)
-            before = self._before(change)
-            if change.new_oid is None:
-                self.oids.pop(change.path, None)
-            else:
-                self.oids[change.path] = change.new_oid
+            # the file as the commit's parent held it: on a linear history the live state; after
+            # a commit of another line of history, the blob git names as the old side
+            before = files.pop(path, {})
+            if change.old_oid != oids.get(path):
+                before = {} if change.old_oid is None else _by_key(self.cache.get(path, change.old_oid).entries)
             for key, entry in before.items():
                 old.setdefault(key, entry)
-            if change.new_oid is None:
+            if new_oid is None:
+                oids.pop(path, None)
                 for key in before:
                     reasons.setdefault(key, FILE_DELETED)
                 continue
-            parsed = self.cache.get(change.path, change.new_oid)
+            oids[path] = new_oid
+            parsed = self.cache.get(path, new_oid)
             if parsed.problem is not None:
-                problems.append(FileProblem(change.path, parsed.line, parsed.problem, parsed.stray))
+                problems.append(FileProblem(path, parsed.line, parsed.problem, parsed.stray))
                 for key in before:
                     reasons.setdefault(key, FILE_INVALID)
                 continue
             after = _by_key(parsed.entries)
-            self.files[change.path] = after
+            files[path] = after
             for key, entry in after.items():
                 new.setdefault(key, entry)
         events: list[Event] = []
@@ -193,16 +195,6 @@ class Timeline:
             else:
                 events.append(Event(ADDED, None, new[key]))
         return events, problems
-
-    def _before(self, change) -> dict[tuple, Entry]:
-        """The file as the commit's parent held it. On a linear history that is the live state;
-        after a commit of another line of history it is the blob git names as the old side."""
-        live = self.files.pop(change.path, {})
-        if change.old_oid == self.oids.get(change.path):
-            return live
-        if change.old_oid is None:
-            return {}
-        return _by_key(self.cache.get(change.path, change.old_oid).entries)
 
 
 def _by_key(entries: Iterable[Entry]) -> dict[tuple, Entry]:
