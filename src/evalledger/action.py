@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence, TextIO
 
 from evalledger import __version__, revrange
+from evalledger.atomic import write_atomic
 from evalledger.escape import log_line, markdown as md, output_block, workflow_command
 
 ENV_PREFIX = "EVALLEDGER_INPUT_"
@@ -616,11 +617,11 @@ def run_audit(inputs: Inputs, workdir: str, environ: Mapping[str, str], log: Tex
         markdown = f"### evalledger audit: {counts['findings']} findings\n"
     scope = f"`{rng}`" if rng else "the whole history"  # checked by _rev: no backtick, no space
     body = f"{COMMENT_MARKER}\n{markdown.rstrip()}\n\n<sub>evalledger audit of {scope}</sub>\n"
-    report.write_text(cap_text(body, COMMENT_LIMIT, "_Report truncated; the full list is in the job summary "
-                               "and the workflow log._"), encoding="utf-8")
+    write_atomic(report, cap_text(body, COMMENT_LIMIT, "_Report truncated; the full list is in the job summary "
+                                  "and the workflow log._"))
     number = pr_number(environ)
     if number:
-        (report.parent / "pr-number.txt").write_text(number + "\n", encoding="utf-8")
+        write_atomic(report.parent / "pr-number.txt", number + "\n")
     outputs = {**counts, "report-path": str(report), "range": rng or "", "pr-number": number}
     if environ.get("GITHUB_OUTPUT"):
         set_outputs(environ["GITHUB_OUTPUT"], outputs)

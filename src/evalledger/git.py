@@ -8,8 +8,12 @@ slower on history walks; see AUDIT.md §3.1).
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import threading
+import time
+import weakref
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
@@ -50,6 +54,21 @@ def git_binary() -> str:
     return _GIT[1]
 
 
+_VERSION: dict[str, tuple[int, ...]] = {}
+
+
+def git_version() -> tuple[int, ...]:
+    """(major, minor, patch) of ``git_binary()``, asked once per binary; (0,) when unreadable."""
+    binary = git_binary()
+    if binary not in _VERSION:
+        try:
+            text = run_text(["version"]).split()[2]
+            _VERSION[binary] = tuple(int(part) for part in text.split(".")[:3] if part.isdigit())
+        except (GitError, OSError, IndexError, ValueError):
+            _VERSION[binary] = (0,)
+    return _VERSION[binary]
+
+
 def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment git runs with: the process environment (read afresh, so a variable set
     or removed since is seen), our fixed settings, then ``extra``. Copying the environment costs
@@ -78,14 +97,165 @@ def config_env(pairs: Sequence[tuple[str, str]], environ: Mapping[str, str] | No
     return out
 
 
+# --- starting git: the one place a git process is created -------------------------------------
+
+_LIVE: "weakref.WeakSet[subprocess.Popen]" = weakref.WeakSet()  # started and not yet reaped
+_LIVE_LOCK = threading.Lock()
+_HELD = threading.local()  # fds the git processes this thread starts inherit (see ``holding``)
+#: how long a git process may take to clean up (remove its lock files) after SIGTERM before the
+#: group is killed
+END_GRACE = 3.0
+
+
+def start(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, *, stdin: Any = subprocess.DEVNULL,
+          stdout: Any = subprocess.PIPE, stderr: Any = subprocess.PIPE,
+          env: Mapping[str, str] | None = None) -> subprocess.Popen:
+    """Start ``git args`` (the binary ``git_binary`` finds, the environment ``git_env`` builds).
+    Every git process evalledger runs starts here.
+
+    Each leads a session (so a process group) of its own: ending it on a timeout (``end_group``)
+    also ends what it started -- git-remote-http, ssh, index-pack, a local upload-pack -- instead
+    of orphaning them. A session rather than only a group: with no controlling terminal a prompt
+    (an ssh passphrase) fails at once, where a background group reading the terminal would stop
+    until the timeout."""
+    if _ENDING:
+        raise GitError(args, -signal.SIGTERM, "interrupted: not starting git")
+    proc = subprocess.Popen([git_binary(), *args], cwd=cwd, stdin=stdin, stdout=stdout, stderr=stderr,
+                            env=git_env(env), pass_fds=tuple(getattr(_HELD, "fds", ())),
+                            start_new_session=True)
+    with _LIVE_LOCK:
+        _LIVE.add(proc)
+        ending = _ENDING
+    if ending:  # end_all ran while this one was starting
+        _signal_group(proc.pid, signal.SIGTERM)
+    return proc
+
+
+def _reaped(proc: subprocess.Popen) -> None:
+    with _LIVE_LOCK:
+        _LIVE.discard(proc)
+
+
+@contextmanager
+def holding(fd: int) -> Iterator[None]:
+    """Git processes this thread starts meanwhile inherit ``fd`` (an open, flock-ed file): the
+    lock is then held until the last of them exits, even if this process dies first, so a lock
+    that can be taken proves that no git process of an earlier run is still at work."""
+    previous = getattr(_HELD, "fds", ())
+    _HELD.fds = (*previous, fd)
+    try:
+        yield
+    finally:
+        _HELD.fds = previous
+
+
+def end_group(proc: subprocess.Popen, grace: float = END_GRACE) -> None:
+    """End ``proc`` and everything in its process group: SIGTERM first (git removes its lock
+    files on it), SIGKILL for whatever is left after ``grace`` seconds; then reap ``proc``.
+
+    The leader is not reaped before the final SIGKILL, so its process group id cannot have been
+    reused by then."""
+    if proc.returncode is None:
+        _signal_group(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        waitid = getattr(os, "waitid", None)  # macOS before Python 3.13 has none
+        while time.monotonic() < deadline:
+            try:  # exited? (WNOWAIT: do not reap it yet)
+                if waitid is None:
+                    proc.wait(max(0.0, deadline - time.monotonic()))
+                    break
+                if waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                    break
+            except (ChildProcessError, subprocess.TimeoutExpired):
+                break
+            time.sleep(0.02)
+        _signal_group(proc.pid, signal.SIGKILL)  # what is left of the group, the leader included
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        if stream is not None:
+            try:
+                stream.close()
+            except OSError:
+                pass
+    proc.wait()
+    _reaped(proc)
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    try:
+        os.killpg(pgid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def end_all() -> None:
+    """SIGTERM every git process group still running, and refuse to start more (``GitError``)
+    until ``ending_on_signals`` exits: the processes are in sessions of their own, so a Ctrl-C
+    or a SIGTERM sent to ours does not reach them."""
+    global _ENDING
+    with _LIVE_LOCK:
+        _ENDING = True
+        running = [proc for proc in _LIVE if proc.returncode is None]
+    for proc in running:
+        _signal_group(proc.pid, signal.SIGTERM)
+
+
+_ENDING = False
+
+
+@contextmanager
+def ending_on_signals() -> Iterator[None]:
+    """While active (in the main thread), SIGINT and SIGTERM first end every running git process
+    (``end_all``: threads waiting on git return at once, and no new git process starts), then
+    raise KeyboardInterrupt, or SystemExit(143), in the main thread."""
+    global _ENDING
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, _frame: object) -> None:
+        end_all()
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise SystemExit(128 + signum)
+
+    previous = {signum: signal.signal(signum, handler) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+        with _LIVE_LOCK:
+            _ENDING = False
+
+
+def communicate(proc: subprocess.Popen, input: bytes | None = None,
+                timeout: float | None = None) -> tuple[bytes, bytes]:
+    """``proc.communicate``; on a timeout or an interruption the process group is ended first."""
+    try:
+        out, err = proc.communicate(input, timeout=timeout)
+    except BaseException:  # TimeoutExpired, KeyboardInterrupt, SystemExit from a signal handler
+        end_group(proc)
+        raise
+    _reaped(proc)
+    return out or b"", err or b""
+
+
+def run_status(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, *, input: bytes | None = None,
+               env: Mapping[str, str] | None = None, timeout: float | None = None) -> tuple[int, bytes, bytes]:
+    """Run ``git args``; (exit status, stdout, stderr). Raises subprocess.TimeoutExpired after
+    ending the process group."""
+    proc = start(args, cwd, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL, env=env)
+    out, err = communicate(proc, input, timeout)
+    return proc.returncode, out, err
+
+
 def run(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, *, input: bytes | None = None,
-        env: dict[str, str] | None = None, check: bool = True, timeout: float | None = None) -> bytes:
+        env: Mapping[str, str] | None = None, check: bool = True, timeout: float | None = None) -> bytes:
     """Run ``git args`` and return stdout; raise GitError on failure when ``check``."""
-    proc = subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True,
-                          env=git_env(env), timeout=timeout)
-    if check and proc.returncode != 0:
-        raise GitError(args, proc.returncode, proc.stderr.decode("utf-8", "replace"))
-    return proc.stdout
+    code, out, err = run_status(args, cwd, input=input, env=env, timeout=timeout)
+    if check and code != 0:
+        raise GitError(args, code, err.decode("utf-8", "replace"))
+    return out
 
 
 def run_text(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, **kwargs) -> str:
@@ -128,37 +298,69 @@ class Blob:
 
 
 class BlobReader:
-    """One ``git cat-file --batch`` process serving many blob reads."""
+    """One ``git cat-file`` process serving many object reads.
 
-    def __init__(self, repo: str | os.PathLike[str]) -> None:
-        self._proc = subprocess.Popen([git_binary(), "cat-file", "--batch"], cwd=repo, stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=git_env())
+    With ``sizes=True`` it also answers ``size`` (an object's size without reading it): through
+    ``cat-file --batch-command`` (git >= 2.36), else through a second ``--batch-check`` process
+    started on the first question."""
+
+    def __init__(self, repo: str | os.PathLike[str], *, sizes: bool = False) -> None:
+        self._repo = repo
+        self._check: subprocess.Popen | None = None
+        commands = sizes and git_version() >= (2, 36)
+        self._prefix = b"contents " if commands else b""
+        self._info = b"info " if commands else None
+        self._proc = start(["cat-file", "--batch-command" if commands else "--batch"], repo,
+                           stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    def _ask(self, spec: str) -> str:
+        assert self._proc.stdin and self._proc.stdout
+        self._proc.stdin.write(self._prefix + spec.encode() + b"\n")
+        self._proc.stdin.flush()
+        return self._proc.stdout.readline().decode().rstrip("\n")
 
     def read(self, spec: str) -> Blob:
         """``spec`` is an object id or ``<rev>:<path>``."""
-        assert self._proc.stdin and self._proc.stdout
-        self._proc.stdin.write(spec.encode() + b"\n")
-        self._proc.stdin.flush()
-        header = self._proc.stdout.readline().decode().rstrip("\n")
+        header = self._ask(spec)
         if header.endswith(" missing") or header.endswith(" ambiguous") or not header:
             return Blob(spec, None)
         oid, _type, size = header.split(" ")
+        assert self._proc.stdout
         data = self._proc.stdout.read(int(size))
         self._proc.stdout.read(1)  # trailing newline
         return Blob(oid, data)
 
     def read_typed(self, spec: str) -> tuple[str | None, str | None, bytes | None]:
         """(object type, object id, content) of any object; (None, None, None) when missing."""
-        assert self._proc.stdin and self._proc.stdout
-        self._proc.stdin.write(spec.encode() + b"\n")
-        self._proc.stdin.flush()
-        header = self._proc.stdout.readline().decode().rstrip("\n")
-        parts = header.split(" ")
+        parts = self._ask(spec).split(" ")
         if len(parts) != 3 or not parts[2].isdigit():
             return None, None, None
+        assert self._proc.stdout
         data = self._proc.stdout.read(int(parts[2]))
         self._proc.stdout.read(1)
         return parts[1], parts[0], data
+
+    def size(self, spec: str) -> int | None:
+        """The size in bytes of an object, read from its header (the content is not read, not
+        even by git); None when it is missing. Needs ``sizes=True``."""
+        if self._info is not None:
+            header = self._ask_info(self._proc, self._info + spec.encode())
+        else:
+            if self._check is None:
+                self._check = start(["cat-file", "--batch-check"], self._repo, stdin=subprocess.PIPE,
+                                    stderr=subprocess.DEVNULL)
+            header = self._ask_info(self._check, spec.encode())
+        parts = header.split(" ")
+        if len(parts) != 3 or not parts[2].isdigit():
+            return None
+        return int(parts[2])
+
+    @staticmethod
+    def _ask_info(proc: subprocess.Popen, line: bytes) -> str:
+        assert proc.stdin and proc.stdout
+        proc.stdin.write(line + b"\n")
+        proc.stdin.flush()
+        return proc.stdout.readline().decode().rstrip("\n")
 
     def read_many(self, specs: Iterable[str]) -> Iterator[Blob]:
         for spec in specs:
@@ -168,12 +370,10 @@ class BlobReader:
         """Many reads in one round trip: a thread writes the requests while we read the answers
         (one request at a time waits on git for every blob; writing them all first could fill
         both pipes and deadlock)."""
-        import threading
-
         assert self._proc.stdin and self._proc.stdout
         if not specs:
             return []
-        payload = "".join(spec + "\n" for spec in specs).encode()
+        payload = b"".join(self._prefix + spec.encode() + b"\n" for spec in specs)
         stdin = self._proc.stdin
 
         def feed() -> None:
@@ -202,11 +402,15 @@ class BlobReader:
         return out
 
     def close(self) -> None:
-        if self._proc.stdin:
-            self._proc.stdin.close()
-        self._proc.wait()
-        if self._proc.stdout:
-            self._proc.stdout.close()
+        for proc in (self._proc, self._check):
+            if proc is None:
+                continue
+            if proc.stdin:
+                proc.stdin.close()
+            proc.wait()
+            if proc.stdout:
+                proc.stdout.close()
+            _reaped(proc)
 
     def __enter__(self) -> "BlobReader":
         return self
@@ -259,9 +463,7 @@ class ChangeStream:
         self.args = ["git", "log", "--raw", "--no-abbrev", "--no-renames", "-z", "--full-history",
                      "--topo-order", *(["--reverse"] if oldest_first else []), f"--format={_LOG_FORMAT}",
                      *revs, "--", *paths]
-        self._proc = subprocess.Popen([git_binary(), *self.args[1:]], cwd=repo, stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE,
-                                      env=git_env())
+        self._proc = start(self.args[1:], repo)
 
     def __iter__(self) -> Iterator[CommitChanges]:
         proc = self._proc
@@ -295,6 +497,7 @@ class ChangeStream:
         if proc.stderr:
             proc.stderr.close()
         proc.wait()
+        _reaped(proc)
 
 
 def iter_changes(repo: str | os.PathLike[str], revs: Sequence[str], paths: Sequence[str],
@@ -379,15 +582,11 @@ def merge_base(repo: str | os.PathLike[str], a: str, b: str) -> str | None:
 
 
 def is_ancestor(repo: str | os.PathLike[str], ancestor: str, descendant: str = "HEAD") -> bool:
-    proc = subprocess.run(["git", "merge-base", "--is-ancestor", ancestor, descendant], cwd=repo,
-                          capture_output=True, env=git_env())
-    return proc.returncode == 0
+    return run_status(["merge-base", "--is-ancestor", ancestor, descendant], repo)[0] == 0
 
 
 def commit_exists(repo: str | os.PathLike[str], sha: str) -> bool:
-    proc = subprocess.run(["git", "cat-file", "-e", f"{sha}^{{commit}}"], cwd=repo,
-                          capture_output=True, env=git_env())
-    return proc.returncode == 0
+    return run_status(["cat-file", "-e", f"{sha}^{{commit}}"], repo)[0] == 0
 
 
 def shallow_commits(repo: str | os.PathLike[str]) -> set[str]:
@@ -434,12 +633,11 @@ class Pending:
     costs a few milliseconds to start; a PR-sized audit is mostly that)."""
 
     def __init__(self, args: Sequence[str], repo: str | os.PathLike[str]) -> None:
-        self._proc = subprocess.Popen([git_binary(), *args], cwd=repo, stdout=subprocess.PIPE,
-                                      stderr=subprocess.DEVNULL, env=git_env())
+        self._proc = start(args, repo, stderr=subprocess.DEVNULL)
 
     def result(self) -> tuple[int, bytes]:
         """(exit status, stdout)."""
-        out, _ = self._proc.communicate()
+        out, _ = communicate(self._proc)
         return self._proc.returncode, out
 
 
@@ -561,17 +759,20 @@ def init_partial_cache(path: str | os.PathLike[str], url: str) -> None:
     bring commits and trees only, and blobs are fetched by id, in one batch, when asked for.
 
     Written as files rather than with ``git init``: a leaderboard creates one per model repo, and
-    that saves one process start per repo on a first run."""
+    that saves one process start per repo on a first run. Each file is written whole
+    (``write_atomic``) and ``config`` last, so an entry with a ``config`` is a complete one."""
+    from evalledger.atomic import write_atomic
+
     root = Path(path)
     for sub in ("objects/info", "objects/pack", "refs/heads", "refs/tags"):
         (root / sub).mkdir(parents=True, exist_ok=True)
-    (root / "HEAD").write_text("ref: refs/heads/main\n")
-    (root / "config").write_text(
-        "[core]\n\trepositoryformatversion = 1\n\tbare = true\n\tfilemode = true\n"
-        "[extensions]\n\tpartialClone = origin\n"
-        "[gc]\n\tauto = 0\n[maintenance]\n\tauto = false\n"
-        f"[remote \"origin\"]\n\turl = {_config_quote(url)}\n\tpromisor = true\n"
-        "\tpartialclonefilter = blob:none\n")
+    write_atomic(root / "HEAD", "ref: refs/heads/main\n")
+    write_atomic(root / "config",
+                 "[core]\n\trepositoryformatversion = 1\n\tbare = true\n\tfilemode = true\n"
+                 "[extensions]\n\tpartialClone = origin\n"
+                 "[gc]\n\tauto = 0\n[maintenance]\n\tauto = false\n"
+                 f"[remote \"origin\"]\n\turl = {_config_quote(url)}\n\tpromisor = true\n"
+                 "\tpartialclonefilter = blob:none\n")
 
 
 def _config_quote(value: str) -> str:
@@ -591,18 +792,56 @@ def fetch_shallow(repo: str | os.PathLike[str], url: str, refspecs: Sequence[str
     run([*args, "origin", *refspecs], repo, timeout=timeout, env={**_ALLOWED, **(env or {})})
 
 
+#: a blob over the result size limit that reaches us anyway (a server without size filters) is
+#: streamed to disk by index-pack / unpack-objects instead of being held whole in memory
+_STREAM_BIG = ("-c", "core.bigFileThreshold=4m")
+
+
 def fetch_objects(repo: str | os.PathLike[str], url: str, oids: Sequence[str], *,
                   timeout: float | None = None, env: Mapping[str, str] | None = None) -> None:
     """Fetch objects by id in ONE request (what git's lazy fetch does for one object at a time).
     Objects already present are not transferred again."""
     if not oids:
         return
-    args = ["-c", "fetch.negotiationAlgorithm=noop", "fetch", "--quiet", "--no-tags",
+    args = ["-c", "fetch.negotiationAlgorithm=noop", *_STREAM_BIG, "fetch", "--quiet", "--no-tags",
             "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "--stdin"]
     if is_local_url(url):
         args.append(f"--upload-pack={_LOCAL_UPLOAD_PACK}")
     run([*args, "origin"], repo, input="".join(f"{oid}\n" for oid in oids).encode(), timeout=timeout,
         env={**_ALLOWED, **(env or {})})
+
+
+def fetch_trees_limited(repo: str | os.PathLike[str], url: str, trees: Sequence[str], max_blob_bytes: int, *,
+                        timeout: float | None = None, env: Mapping[str, str] | None = None) -> None:
+    """Fetch the trees ``trees`` and, under them, every blob of at most ``max_blob_bytes`` in ONE
+    request (``--filter=blob:limit``): larger blobs never leave the server. git applies a size
+    filter only to objects reached from what is asked for, never to objects asked for by id,
+    hence the trees. Needs git >= 2.36 (``--refetch``: we have the trees already, and git would
+    otherwise not ask for them); the caller falls back to ``fetch_objects`` for older git and for
+    servers that refuse the filter."""
+    if not trees:
+        return
+    args = ["-c", "fetch.negotiationAlgorithm=noop", *_STREAM_BIG, "fetch", "--quiet", "--no-tags",
+            "--no-write-fetch-head", "--recurse-submodules=no", "--refetch",
+            f"--filter=blob:limit={max_blob_bytes + 1}", "--stdin"]
+    if is_local_url(url):
+        args.append(f"--upload-pack={_LOCAL_UPLOAD_PACK}")
+    run([*args, "origin"], repo, input="".join(f"{oid}\n" for oid in trees).encode(), timeout=timeout,
+        env={**_ALLOWED, **(env or {})})
+
+
+def missing_objects(repo: str | os.PathLike[str], roots: Sequence[str]) -> set[str]:
+    """Objects reachable from ``roots`` that are not in the repository, found without fetching
+    them (``rev-list --missing=print`` never asks a promisor remote; ``cat-file`` would)."""
+    if not roots:
+        return set()
+    out = run_text(["rev-list", "--objects", "--missing=print", "--no-object-names", *roots], repo)
+    return {line[1:] for line in out.split() if line.startswith("?")}
+
+
+def delete_ref(repo: str | os.PathLike[str], ref: str) -> None:
+    """Delete ``ref`` if it exists."""
+    run(["update-ref", "-d", ref], repo)
 
 
 def list_refs(repo: str | os.PathLike[str], patterns: Sequence[str]) -> list[tuple[str, str]]:
@@ -658,10 +897,9 @@ def commit_paths(repo: str | os.PathLike[str], paths: Sequence[str], message: st
 def push_branch(repo: str | os.PathLike[str], remote: str, branch: str, *,
                 timeout: float | None = None) -> tuple[bool, str]:
     """Push HEAD to ``branch`` without force; (accepted, git's stderr)."""
-    proc = subprocess.run(["git", "push", "--porcelain", remote, f"HEAD:refs/heads/{branch}"], cwd=repo,
-                          capture_output=True, env=git_env(), timeout=timeout)
-    text = (proc.stderr + proc.stdout).decode("utf-8", "replace")
-    return proc.returncode == 0, text
+    code, out, err = run_status(["push", "--porcelain", remote, f"HEAD:refs/heads/{branch}"], repo,
+                                timeout=timeout)
+    return code == 0, (err + out).decode("utf-8", "replace")
 
 
 def fetch_branch(repo: str | os.PathLike[str], remote: str, branch: str, *,

@@ -226,17 +226,14 @@ def _write(report, fmt: str, output: str | None, announce: bool = True) -> None:
     target = Path(output)
     if not target.parent.is_dir():
         raise UsageError(f"--output {output}: directory {target.parent} does not exist")
-    import tempfile
+    import io
 
-    # written beside the target and renamed: a reader never sees half a report
-    fd, tmp = tempfile.mkstemp(prefix=".evalledger-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
-            render(report, fmt, stream)
-        os.replace(tmp, target)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    from evalledger.atomic import write_atomic
+
+    # a reader never sees half a report
+    stream = io.StringIO(newline="\n")
+    render(report, fmt, stream)
+    write_atomic(target, stream.getvalue())
     if not announce:
         return
     counts = {}

@@ -120,10 +120,10 @@ def run(args: argparse.Namespace) -> int:
         if not args.write.is_dir():
             raise UsageError(f"--write {args.write}: not a directory")
         for kind, text in texts.items():
+            from evalledger.atomic import write_atomic
+
             target = args.write / FILE_NAMES[kind]
-            temp = target.with_name(target.name + ".tmp")
-            temp.write_text(text, encoding="utf-8")
-            temp.replace(target)  # never leave a half-written schema behind
+            write_atomic(target, text)  # never leave a half-written schema behind
             sys.stdout.write(f"wrote {target}\n")
         return 0
     if len(kinds) == 1:

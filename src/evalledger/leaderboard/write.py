@@ -427,35 +427,29 @@ def write_files(root: Path, output: Output) -> list[str]:
     """Write the files whose bytes differ and remove obsolete tables; return their paths. Nothing
     is touched otherwise.
 
-    Each file goes to a temporary name and is renamed into place, so a failure never leaves a
-    half-written table.
+    Each file is written whole (``atomic.write_atomic``): a run killed or failing half-way leaves
+    every table and the card either as it was or as it should be, never a prefix; a temporary
+    file such a run left is removed here.
     """
+    from evalledger.atomic import discard_temp, write_atomic
+
     removed = [rel for rel in output.obsolete if (root / rel).is_file()]
     changed = []
     for rel, data in sorted(output.files.items()):
         target = root / rel
+        discard_temp(target)
         try:
             if target.read_bytes() == data:
                 continue
         except OSError:
             pass
         changed.append(rel)
-    staged = []
-    try:
-        for rel in changed:
-            target = root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temp = target.with_name(f".{target.name}.evalledger-tmp")
-            temp.write_bytes(output.files[rel])
-            staged.append((temp, target))
-        for temp, target in staged:
-            os.replace(temp, target)
-        for rel in removed:
-            (root / rel).unlink()
-    finally:
-        for temp, _ in staged:
-            if temp.exists():
-                temp.unlink()
+    for rel in changed:
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, output.files[rel])
+    for rel in removed:
+        (root / rel).unlink()
     return sorted(changed + removed)
 
 

@@ -266,6 +266,6 @@ def write(change: FileFix) -> None:
     """Write the fixed text over the file (its link target, for a link inside the repository)."""
     import os
 
-    from evalledger.atomic import write_bytes
+    from evalledger.atomic import write_atomic
 
-    write_bytes(os.path.realpath(change.path), change.after.encode("utf-8"))
+    write_atomic(os.path.realpath(change.path), change.after.encode("utf-8"))

@@ -438,8 +438,8 @@ def _flow(text: str, root: Any) -> bool:
 
 
 def write_plan(plan: CardPlan) -> None:
-    from evalledger.atomic import write_bytes
+    from evalledger.atomic import write_atomic
 
     for file_plan in plan.files:
         os.makedirs(os.path.dirname(file_plan.path), exist_ok=True)
-        write_bytes(file_plan.path, file_plan.after.encode("utf-8"))
+        write_atomic(file_plan.path, file_plan.after.encode("utf-8"))
