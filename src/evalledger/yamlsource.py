@@ -152,16 +152,28 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
     return line, column
 
 
+def size_error(size: int | None, limits: Limits = DEFAULT_LIMITS) -> YamlLoadError | None:
+    """The error for a file of ``size`` bytes, None within the limit: callers that know a size
+    before reading (a git blob's header) refuse the file without reading it. ``size`` None: over
+    the limit by an amount nobody measured (a server left the blob out of a size-limited fetch)."""
+    if size is None:
+        return YamlLoadError("file-too-large", f"file is over the {limits.max_bytes:,} byte limit for a "
+                             "YAML file (its git server left it out of a fetch limited to that size)")
+    if size <= limits.max_bytes:
+        return None
+    return YamlLoadError("file-too-large", f"file is {size:,} bytes, over the {limits.max_bytes:,}"
+                         " byte limit for a YAML file (set --max-file-size to raise it)")
+
+
 def load(data: bytes | str, path: str = "<string>", *, limits: Limits = DEFAULT_LIMITS,
          line_offset: int = 0) -> Document:
     """Parse one YAML document. Raises YamlLoadError for input that cannot be data at all.
 
     ``line_offset`` shifts reported lines, for YAML embedded in another file (front matter).
     """
-    size = len(data)
-    if size > limits.max_bytes:
-        raise YamlLoadError("file-too-large", f"file is {size:,} bytes, over the {limits.max_bytes:,}"
-                            " byte limit for a YAML file (set --max-file-size to raise it)")
+    too_large = size_error(len(data), limits)
+    if too_large is not None:
+        raise too_large
     text = decode(data) if isinstance(data, bytes) else data
     builder = _Builder(path, limits, line_offset)
     try:

@@ -19,6 +19,7 @@ from evalledger.formats.results import ResultEntry, is_number, read_entries
 from evalledger.leaderboard.fetch import Snapshot
 from evalledger.policy import BenchmarkPolicy
 from evalledger.records import ScoreRecord
+from evalledger.yamlsource import size_error
 
 LintFunction = Callable[..., "tuple[list[ResultEntry], list[Finding]]"]
 
@@ -63,6 +64,10 @@ def collect(snapshot: Snapshot, *, benchmark_id: str, task_ids: frozenset[str] |
     out = Collected()
     source = snapshot.source
     for ref in snapshot.refs:
+        for path, size in ref.too_large:  # never read: refused as lint refuses a file over the limit
+            too_large = size_error(size)
+            if too_large is not None:
+                out.rejected.append(_rejection(source.model, source.url, ref.ref, path, too_large.to_finding(path)))
         for path, data in ref.files:
             try:
                 got = _collect_file(source, ref, path, data, benchmark_id, task_ids, policy, spec, lint)

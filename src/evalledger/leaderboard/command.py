@@ -248,12 +248,20 @@ class Run:
         inputs = read_inputs(args, self.root)
         self._check_shallow(inputs)
         # fetched again on every attempt: after a rejected push the model repos may have moved
-        # too, and regenerating from stale snapshots could overwrite a fresher leaderboard
+        # too, and regenerating from stale snapshots could overwrite a fresher leaderboard. Each
+        # repo is collected as it is read, file by file: about one result file per job in memory;
+        # a repo whose collection fails is reported (its last rows kept) as if unreachable
+        def reduce(snapshot: fetch.Snapshot) -> Any:
+            return collect(snapshot, benchmark_id=inputs.benchmark_id, task_ids=inputs.task_ids,
+                           policy=inputs.policy, spec=inputs.spec, lint=self.lint)
+
+        collected = {}
         shown = self._progress(len(inputs.sources), "fetching model repos", "unreachable")
         try:
-            for snapshot in fetch.fetch_all(inputs.sources, self.options, max(1, args.jobs),
-                                            lambda s: shown.advance(s.error is not None)):
+            for snapshot, got in fetch.fetch_map(inputs.sources, self.options, max(1, args.jobs), reduce,
+                                                 lambda s: shown.advance(s.error is not None)):
                 self.snapshots[snapshot.source.identity] = snapshot
+                collected[snapshot.source.identity] = got
         finally:
             shown.close()
         out_dir = self._repo_relative(args.output_dir)
@@ -269,15 +277,7 @@ class Run:
         matched = 0
         for source in inputs.sources:
             snapshot = self.snapshots[source.identity]
-            got = None
-            if snapshot.error is None:
-                try:
-                    got = collect(snapshot, benchmark_id=inputs.benchmark_id, task_ids=inputs.task_ids,
-                                  policy=inputs.policy, spec=inputs.spec, lint=self.lint)
-                except Exception as exc:  # noqa: BLE001 - the boundary of one model repo: it is
-                    # reported (and its last rows kept) as if unreachable; the others go on
-                    snapshot = fetch.Snapshot(source, error=f"cannot be read: {error_reason(exc)}")
-                    self.snapshots[source.identity] = snapshot
+            got = collected[source.identity] if snapshot.error is None else None
             if got is None:
                 kept = []
                 if not args.drop_unreachable:
@@ -395,6 +395,13 @@ class Run:
 
 
 def run(args: argparse.Namespace) -> int:
+    # git runs in sessions of its own (git.start): a Ctrl-C or a cancelled job's SIGTERM reaches
+    # only us, so we end the git processes (and start no more) before stopping
+    with git.ending_on_signals():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     fmt = args.format
     if fmt == "auto":
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"

@@ -6,36 +6,65 @@ remote (AUDIT.md §3.2):
 1. one fetch: depth 1, ``--filter=blob:none``, of the wanted ref (remote HEAD by default) and, with
    pull requests, ``refs/pull/*/head`` and ``refs/pr/*`` (pruned, so closed HF PRs disappear):
    commits and trees only -- no file contents, no history;
-2. the ``.eval_results`` trees are read locally and exactly their blobs are fetched in ONE request
-   (a sparse checkout would fetch the same blobs but also write a work tree we never read);
-3. blobs are read with one ``cat-file --batch``.
+2. the ``.eval_results`` trees are read locally, and their files are fetched in ONE request, with
+   a size filter (``blob:limit``, git >= 2.36): asking for the ``.eval_results`` trees themselves,
+   because git filters by size only what it reaches from the objects asked for, never those
+   objects. A file over the YAML size limit (``yamlsource.Limits.max_bytes``, 2 MiB) thus never
+   leaves the server. (Older git, or a server that refuses the filter: exactly the result blobs,
+   asked for by id; an over-size one then arrives compressed and index-pack streams it to disk.)
+   A sparse checkout would fetch the same blobs but also write a work tree we never read;
+3. each blob's size is read from its header (``cat-file --batch-command info``) before it is
+   read: an over-size blob (or one the server left out) becomes a ``too_large`` entry, which
+   ``collect`` rejects with lint's ``file-too-large``; the others are read with one ``cat-file``,
+   one at a time, while ``reduce`` (``collect``) consumes them, so a run holds about one result
+   file per job in memory.
 
-A later run re-fetches the refs (only new commits and trees travel) and asks only for blobs it
-does not have yet. A repo that cannot be fetched becomes a ``Snapshot`` with ``error`` set; it
-never stops the others. ``fetch_all`` maps over sources with threads: the work is git processes
-and I/O, so the GIL is not the bottleneck.
+A later run re-fetches the refs (only new commits and trees travel) and asks for files only for
+commits it has not read yet. A repo that cannot be fetched becomes a ``Snapshot`` with ``error``
+set; it never stops the others. ``fetch_map`` maps over sources with threads: the work is git
+processes and I/O, so the GIL is not the bottleneck.
+
+Interrupted runs (a ``--timeout``, a cancelled job, a killed process) must not break the cache:
+
+* each entry is used under an exclusive ``flock`` (``_locked``) that the entry's git processes
+  inherit (``git.holding``): whoever takes the lock knows that no process of an earlier run, nor
+  any git process one left behind, is still at work in the entry, so the lock files and temporary
+  packs found there are debris of dead processes and are removed (``_clear_debris``);
+* files evalledger writes into an entry are written whole (``atomic.write_atomic``);
+* a fetch that times out ends git's whole process group (``git.end_group``);
+* an existing entry git fails on is rebuilt from scratch once, beside it, before the repo is
+  declared unreachable; the old entry is replaced only if the rebuild succeeds.
 """
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import hashlib
 import os
+import shutil
 import stat
 import subprocess
+import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from evalledger import git
+from evalledger.atomic import write_atomic
 from evalledger.finding import error_reason
 from evalledger.formats.results import RESULTS_DIR
 from evalledger.leaderboard.auth import HubAuth
 from evalledger.leaderboard.sources import ModelSource
+from evalledger.yamlsource import DEFAULT_LIMITS
 
 HEAD_REF = "refs/evalledger/head"
 PULL_PREFIXES = (("refs/pull/*/head", "refs/evalledger/pull/*"), ("refs/pr/*", "refs/evalledger/pr/*"))
 RESULT_SUFFIXES = (".yaml", ".yml")
+COMPLETE = "evalledger-complete"  # in an entry: commits whose result blobs are all there
+#: result files larger than this are never read (lint refuses them before parsing anyway)
+MAX_RESULT_BYTES = DEFAULT_LIMITS.max_bytes
 
 
 @dataclass(frozen=True)
@@ -46,7 +75,11 @@ class RefFiles:
     commit: str
     commit_time: int
     community: bool
-    files: tuple[tuple[str, bytes], ...]  # (path in repo, content), sorted by path
+    #: (path in repo, content), sorted by path. Inside ``reduce`` it may be a one-pass iterable
+    #: reading each file as it is reached; after ``fetch_map`` returns it is empty.
+    files: Iterable[tuple[str, bytes]]
+    #: (path, size) of result files over the limit, never read (size None: the server left it out)
+    too_large: tuple[tuple[str, int | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,41 +109,91 @@ def cache_path(cache_dir: Path, source: ModelSource) -> Path:
     return cache_dir / f"{digest}.git"
 
 
-def fetch_all(sources: Sequence[ModelSource], options: FetchOptions, jobs: int,
-              progress: Callable[[Snapshot], None] | None = None) -> list[Snapshot]:
-    """Snapshots in the order of ``sources``; threads run ``fetch_one`` (the map of the map/reduce).
-    ``progress`` is called in this thread with each snapshot as soon as it is done."""
+Reduce = Callable[[Snapshot], Any]
+
+
+def fetch_map(sources: Sequence[ModelSource], options: FetchOptions, jobs: int, reduce: Reduce,
+              progress: Callable[[Snapshot], None] | None = None) -> list[tuple[Snapshot, Any]]:
+    """(snapshot, ``reduce(snapshot)``) per source, in the order of ``sources``: the map of the
+    map/reduce, in ``jobs`` threads. ``reduce`` runs in the thread that fetched the repo, while
+    its files are read one at a time, and is not called for a repo that could not be fetched
+    (its result is None). The snapshots returned carry no file contents. A repo whose ``reduce``
+    raises is reported like one that cannot be fetched ("cannot be read: ..."), the others go
+    on. ``progress`` is called in this thread with each snapshot as soon as it is done."""
     options.cache_dir.mkdir(parents=True, exist_ok=True)
     report = progress or (lambda snapshot: None)
     if jobs <= 1 or len(sources) <= 1:
         results = []
         for source in sources:
-            results.append(fetch_one(source, options))
-            report(results[-1])
+            results.append(fetch_one(source, options, reduce))
+            report(results[-1][0])
         return results
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(fetch_one, source, options) for source in sources]
+        futures = [pool.submit(fetch_one, source, options, reduce) for source in sources]
         for future in as_completed(futures):
-            report(future.result())
+            report(future.result()[0])
     return [future.result() for future in futures]
 
 
-def fetch_one(source: ModelSource, options: FetchOptions) -> Snapshot:
+def fetch_all(sources: Sequence[ModelSource], options: FetchOptions, jobs: int,
+              progress: Callable[[Snapshot], None] | None = None) -> list[Snapshot]:
+    """Snapshots in the order of ``sources``, every result file read into memory (for callers
+    that want the bytes; ``aggregate`` uses ``fetch_map``)."""
+    return [kept if kept is not None else snapshot
+            for snapshot, kept in fetch_map(sources, options, jobs, _materialize, progress)]
+
+
+def _materialize(snapshot: Snapshot) -> Snapshot:
+    return dataclasses.replace(snapshot, refs=tuple(dataclasses.replace(ref, files=tuple(ref.files))
+                                                    for ref in snapshot.refs))
+
+
+class _ReduceFailed(Exception):
+    """``reduce`` raised (its exception is the cause): the repo cannot be read, but it is not a
+    fetch failure (no rebuild of the cache entry)."""
+
+
+class _ReadFailed(Exception):
+    """Reading a file failed inside ``reduce`` (the cause): a fetch failure after all."""
+
+
+def fetch_one(source: ModelSource, options: FetchOptions, reduce: Reduce = _materialize
+              ) -> tuple[Snapshot, Any]:
+    """(snapshot, ``reduce(snapshot)``) of one source; (snapshot with ``error``, None) when it
+    cannot be read."""
     try:
-        if source.kind == "dir":
-            return read_folder(source, options.bench_root)
-        return _fetch_git(source, options)
+        try:
+            if source.kind == "dir":
+                return _reduced(read_folder(source, options.bench_root), reduce)
+            return _fetch_git(source, options, reduce)
+        except _ReadFailed as exc:
+            raise exc.__cause__ from None  # type: ignore[misc]
+    except _ReduceFailed as exc:  # the boundary of one model repo: reported, its last rows kept
+        return Snapshot(source, error=f"cannot be read: {error_reason(exc.__cause__)}"), None
     except git.GitError as exc:
         message = _short(exc.stderr) or str(exc)
-        return Snapshot(source, error=options.auth.explain(message, source.location) if options.auth else message)
+        explained = options.auth.explain(message, source.location) if options.auth else message
+        return Snapshot(source, error=explained), None
     except subprocess.TimeoutExpired:
-        return Snapshot(source, error=f"timed out after {options.timeout:g}s")
+        return Snapshot(source, error=f"timed out after {options.timeout:g}s"), None
     except OSError as exc:
-        return Snapshot(source, error=str(exc))
+        return Snapshot(source, error=str(exc)), None
     except (ValueError, IndexError, UnicodeError) as exc:  # a repo git cannot describe sanely
-        return Snapshot(source, error=f"unreadable repository data: {type(exc).__name__}: {exc}")
+        return Snapshot(source, error=f"unreadable repository data: {type(exc).__name__}: {exc}"), None
     except Exception as exc:  # noqa: BLE001 - the boundary of one model repo: it is unreachable
-        return Snapshot(source, error=f"cannot be read: {error_reason(exc)}")
+        return Snapshot(source, error=f"cannot be read: {error_reason(exc)}"), None
+
+
+def _reduced(snapshot: Snapshot, reduce: Reduce) -> tuple[Snapshot, Any]:
+    """Run ``reduce``; its own exceptions are wrapped so they are not taken for fetch failures."""
+    try:
+        result = reduce(snapshot)
+    except _ReadFailed:
+        raise
+    except Exception as exc:
+        raise _ReduceFailed() from exc
+    empty = tuple(dataclasses.replace(ref, files=()) for ref in snapshot.refs)
+    return dataclasses.replace(snapshot, refs=empty), result
 
 
 def _short(stderr: str) -> str:
@@ -119,67 +202,174 @@ def _short(stderr: str) -> str:
     return " ".join(keep[-2:])
 
 
-def _fetch_git(source: ModelSource, options: FetchOptions) -> Snapshot:
-    repo = cache_path(options.cache_dir, source)
-    with _locked(repo.with_suffix(".lock")):
-        if not (repo / "config").is_file():
-            if repo.exists():  # a half-made cache entry from an interrupted run
-                _remove_tree(repo)
-            git.init_partial_cache(repo, source.location)
-        refspecs = [f"+{source.ref or 'HEAD'}:{HEAD_REF}"]
-        if options.include_pull_requests:
-            refspecs += [f"+{remote}:{local}" for remote, local in PULL_PREFIXES]
-        env = options.auth.git_env(source.location) if options.auth else None
-        git.fetch_shallow(repo, source.location, refspecs, prune=True, timeout=options.timeout, env=env)
-        if options.include_pull_requests:
-            refs = git.list_refs(repo, [HEAD_REF, "refs/evalledger/pull/", "refs/evalledger/pr/"])
-        else:  # cat-file resolves the one ref itself: no for-each-ref process
-            refs = [(HEAD_REF, HEAD_REF)]
-        complete = repo / "evalledger-complete"  # commits whose result blobs are all here
+def _fetch_git(source: ModelSource, options: FetchOptions, reduce: Reduce) -> tuple[Snapshot, Any]:
+    entry = cache_path(options.cache_dir, source)
+    with _locked(entry.with_suffix(".lock"), options.timeout) as lock:
+        if not lock.held:
+            # held for longer than a fetch may take (a git process an earlier run left behind is
+            # still at work in it): read this run from a private entry rather than not at all
+            with tempfile.TemporaryDirectory(dir=options.cache_dir, prefix=f"{entry.stem}.private.") as tmp:
+                return _read_entry(Path(tmp) / "repo.git", source, options, reduce)
+        _clear_debris(entry)
+        existed = entry.exists()
         try:
-            known = set(complete.read_text().split())
-        except OSError:
-            known = set()
-        snapshots = []
-        # one cat-file serves trees, then blobs: after the batch fetch git finds the new objects
-        # when it looks again, and nothing here asks for a blob before it was fetched
-        with git.BlobReader(repo) as reader:
-            listed = [(name, *_result_blobs(reader, spec)) for name, spec in refs]
-            commits = sorted({commit for _, commit, *_ in listed})
-            if not set(commits) <= known:  # a warm run on unchanged tips skips the round trip
-                wanted = sorted({oid for *_, blobs in listed for _path, oid in blobs})
-                git.fetch_objects(repo, source.location, wanted, timeout=options.timeout, env=env)
-            for name, commit, when, blobs in listed:
-                files = []
-                for path, oid in blobs:
-                    blob = reader.read(oid)
-                    if blob.data is None:
-                        raise git.GitError(["cat-file", oid], 1, f"error: blob {oid} of {path} missing")
-                    files.append((path, blob.data))
-                community = name != HEAD_REF
-                shown = source.ref or "HEAD" if not community else "refs/" + name[len("refs/evalledger/"):]
-                if community and shown.startswith("refs/pull/"):
-                    shown += "/head"
-                snapshots.append(RefFiles(shown, commit, when, community, tuple(files)))
-        if not set(commits) <= known:
-            complete.write_text("".join(f"{c}\n" for c in commits))
-    snapshots.sort(key=lambda r: (r.community, r.ref))
-    return Snapshot(source, tuple(snapshots))
+            return _read_entry(entry, source, options, reduce)
+        except (git.GitError, OSError, _ReadFailed):
+            if not existed:
+                raise
+        # once from scratch, beside the entry git failed on: if this fails too, the repo is
+        # unreachable (and the old entry stays for when it is back)
+        fresh = entry.with_name(f"{entry.stem}.fresh.git")
+        _remove_tree(fresh)
+        try:
+            result = _read_entry(fresh, source, options, reduce)
+        except BaseException:
+            _remove_tree(fresh)
+            raise
+        old = entry.with_name(f"{entry.stem}.old.git")
+        _remove_tree(old)
+        os.replace(entry, old)
+        os.replace(fresh, entry)
+        _remove_tree(old)
+        return result
 
 
-def _result_blobs(reader: git.BlobReader, commit: str) -> tuple[str, int, list[tuple[str, str]]]:
-    """(commit, commit time, [(path, blob id)]) of the result files at ``commit``, from trees only."""
-    found = reader.read(commit)
+def _prune_safe(src: str) -> bool:
+    """``fetch --prune`` keeps a ref fetched from ``src`` only when ``src`` is a name the remote
+    advertises as is: a short name (``main``, ``v1.2``) or a commit id is "not on the remote" to
+    it, so the ref would be deleted by every other run."""
+    return src == "HEAD" or src.startswith("refs/")
+
+
+def _read_entry(repo: Path, source: ModelSource, options: FetchOptions, reduce: Reduce
+                ) -> tuple[Snapshot, Any]:
+    if not (repo / "config").is_file():
+        if repo.exists():  # a half-made cache entry from an interrupted run
+            _remove_tree(repo)
+        git.init_partial_cache(repo, source.location)
+    head = source.ref or "HEAD"
+    refspecs = [f"+{head}:{HEAD_REF}"]
+    prune = options.include_pull_requests  # closed pull requests disappear
+    if prune:
+        refspecs += [f"+{remote}:{local}" for remote, local in PULL_PREFIXES]
+        if not _prune_safe(head):
+            git.delete_ref(repo, HEAD_REF)  # fetched anew below, never left pruned
+    env = options.auth.git_env(source.location) if options.auth else None
+    git.fetch_shallow(repo, source.location, refspecs, prune=prune, timeout=options.timeout, env=env)
+    if options.include_pull_requests:
+        refs = git.list_refs(repo, [HEAD_REF, "refs/evalledger/pull/", "refs/evalledger/pr/"])
+    else:  # cat-file resolves the one ref itself: no for-each-ref process
+        refs = [(HEAD_REF, HEAD_REF)]
+    complete = repo / COMPLETE
+    known, omitted = _read_complete(complete)
+    # one cat-file serves trees, sizes, then blobs: after the batch fetch git finds the new objects
+    # when it looks again, and nothing here asks for a blob before it was fetched (a missing blob
+    # would make cat-file fetch it, whatever its size: ``omitted`` ones are never asked for)
+    with git.BlobReader(repo, sizes=True) as reader:
+        listed = [(name, *_result_blobs(reader, spec)) for name, spec in refs]
+        commits = sorted({commit for _, commit, *_ in listed})
+        fresh = not set(commits) <= known
+        if fresh:  # a warm run on unchanged tips skips the round trip
+            new = [(tree, blobs) for _, commit, _, tree, blobs in listed if commit not in known]
+            omitted |= _fetch_blobs(repo, source.location, sorted({tree for tree, _ in new if tree}),
+                                    sorted({oid for _, blobs in new for _, oid in blobs}), options.timeout, env)
+        sizes: dict[str, int | None] = {}
+        for *_, blobs in listed:
+            for path, oid in blobs:
+                if oid in sizes:
+                    continue
+                if oid in omitted:
+                    sizes[oid] = None  # over the limit by an unknown amount: never fetched
+                    continue
+                size = reader.size(oid)
+                if size is None:
+                    raise git.GitError(["cat-file", oid], 1, f"error: blob {oid} of {path} missing")
+                sizes[oid] = size
+        refs_files = []
+        for name, commit, when, _tree, blobs in listed:
+            community = name != HEAD_REF
+            shown = source.ref or "HEAD" if not community else "refs/" + name[len("refs/evalledger/"):]
+            if community and shown.startswith("refs/pull/"):
+                shown += "/head"
+            readable = tuple((path, oid) for path, oid in blobs if not _over(sizes[oid]))
+            too_large = tuple((path, sizes[oid]) for path, oid in blobs if _over(sizes[oid]))
+            refs_files.append(RefFiles(shown, commit, when, community, _BlobFiles(reader, readable), too_large))
+        refs_files.sort(key=lambda r: (r.community, r.ref))
+        result = _reduced(Snapshot(source, tuple(refs_files)), reduce)
+    if fresh:
+        listed_blobs = {oid for *_, blobs in listed for _, oid in blobs}
+        write_atomic(complete, "".join(f"{c}\n" for c in commits)
+                     + "".join(f"-{oid}\n" for oid in sorted(omitted & listed_blobs)))
+    return result
+
+
+def _over(size: int | None) -> bool:
+    return size is None or size > MAX_RESULT_BYTES
+
+
+def _read_complete(path: Path) -> tuple[set[str], set[str]]:
+    """(commits whose result blobs are all here, blobs left out as over the size limit)."""
+    try:
+        lines = path.read_text().split()
+    except OSError:
+        return set(), set()
+    return {line for line in lines if not line.startswith("-")}, {line[1:] for line in lines if line.startswith("-")}
+
+
+def _fetch_blobs(repo: Path, url: str, trees: list[str], blobs: list[str], timeout: float,
+                 env: dict[str, str] | None) -> set[str]:
+    """Fetch the result ``blobs`` (under the ``.eval_results`` ``trees``); return those the server
+    left out as over the size limit. With git >= 2.36 the trees are fetched with a size filter,
+    so an over-size blob is never transferred; a server that refuses the filter, or older git,
+    gets the blobs asked for by id (and over-size ones arrive, compressed, and stay unread)."""
+    if not blobs:
+        return set()
+    if git.git_version() >= (2, 36):
+        try:
+            git.fetch_trees_limited(repo, url, trees, MAX_RESULT_BYTES, timeout=timeout, env=env)
+        except git.GitError:
+            pass  # asked by id below; if the remote is down, that fails too
+        else:
+            missing = git.missing_objects(repo, trees)
+            return {oid for oid in blobs if oid in missing}
+    git.fetch_objects(repo, url, blobs, timeout=timeout, env=env)
+    return set()
+
+
+class _BlobFiles:
+    """(path, content) of result blobs, each read when the iteration reaches it and not kept."""
+
+    def __init__(self, reader: git.BlobReader, blobs: tuple[tuple[str, str], ...]) -> None:
+        self._reader = reader
+        self._blobs = blobs
+
+    def __iter__(self) -> Iterator[tuple[str, bytes]]:
+        for path, oid in self._blobs:
+            try:
+                blob = self._reader.read(oid)
+                if blob.data is None:
+                    raise git.GitError(["cat-file", oid], 1, f"error: blob {oid} of {path} missing")
+            except Exception as exc:
+                raise _ReadFailed() from exc
+            yield path, blob.data
+
+
+def _result_blobs(reader: git.BlobReader, ref: str) -> tuple[str, int, str | None, list[tuple[str, str]]]:
+    """(commit, commit time, ``.eval_results`` tree or None, [(path, blob id)]) of the result files
+    at ``ref`` (a ref or commit id; an annotated tag is peeled to its commit), from trees only."""
+    found = reader.read(f"{ref}^{{commit}}")
     if found.data is None:
-        raise git.GitError(["cat-file", commit], 1, f"error: commit {commit} missing")
+        raise git.GitError(["cat-file", ref], 1, f"error: commit {ref} missing")
     tree, when = git.parse_commit(found.data)
     root = reader.read(tree).data or b""
     blobs: list[tuple[str, str]] = []
+    results_tree = None
     for mode, name, oid in git.parse_tree(root):
         if name == RESULTS_DIR and mode == "40000":
+            results_tree = oid
             _walk(reader, oid, RESULTS_DIR, blobs, depth=0)
     blobs.sort()
-    return found.oid, when, blobs
+    return found.oid, when, results_tree, blobs
 
 
 def _walk(reader: git.BlobReader, tree: str, prefix: str, out: list[tuple[str, str]], depth: int) -> None:
@@ -194,7 +384,8 @@ def _walk(reader: git.BlobReader, tree: str, prefix: str, out: list[tuple[str, s
 
 
 def read_folder(source: ModelSource, bench_root: Path | None) -> Snapshot:
-    """A submission folder inside the benchmark repo: files as on disk, commit from git when tracked.
+    """A submission folder inside the benchmark repo: files as on disk (read when iterated; over
+    the size limit, not at all), commit from git when tracked.
 
     Regular files only: a symlink below ``.eval_results`` (to a file or a folder) is neither read
     nor entered, and a FIFO or device is never opened. ``.eval_results`` itself may be a link
@@ -202,42 +393,110 @@ def read_folder(source: ModelSource, bench_root: Path | None) -> Snapshot:
     from evalledger.lint.files import containment_root, is_outside
 
     folder = Path(source.location)
-    files = []
+    readable: list[tuple[str, Path]] = []
+    too_large: list[tuple[str, int | None]] = []
     results = folder / RESULTS_DIR
     if results.is_dir() and not is_outside(str(results), containment_root(str(folder))):
-        for directory, dirs, names in os.walk(results):  # followlinks=False: links are not entered
+        for directory, _dirs, names in os.walk(results):  # followlinks=False: links are not entered
             for name in names:
                 path = Path(directory, name)
-                if path.suffix in RESULT_SUFFIXES and stat.S_ISREG(path.lstat().st_mode):
-                    files.append((path.relative_to(folder).as_posix(), path.read_bytes()))
-    files.sort()
+                info = path.lstat()
+                if path.suffix not in RESULT_SUFFIXES or not stat.S_ISREG(info.st_mode):
+                    continue
+                rel = path.relative_to(folder).as_posix()
+                if info.st_size > MAX_RESULT_BYTES:
+                    too_large.append((rel, info.st_size))
+                else:
+                    readable.append((rel, path))
+    readable.sort()
+    too_large.sort()
     commit, when = "", 0
     if bench_root is not None:
         found = git.last_commit(bench_root, str(folder))
         if found:
             commit, when = found
-    return Snapshot(source, (RefFiles("HEAD", commit, when, False, tuple(files)),))
+    files = _DiskFiles(tuple(readable))
+    return Snapshot(source, (RefFiles("HEAD", commit, when, False, files, tuple(too_large)),))
+
+
+class _DiskFiles:
+    def __init__(self, files: tuple[tuple[str, Path], ...]) -> None:
+        self._files = files
+
+    def __iter__(self) -> Iterator[tuple[str, bytes]]:
+        for rel, path in self._files:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise _ReadFailed() from exc
+            yield rel, data
 
 
 class _locked:
-    """An exclusive lock on one cache entry: two aggregations sharing a cache take turns on a repo."""
+    """An exclusive lock on one cache entry: two aggregations sharing a cache take turns on a repo.
 
-    def __init__(self, path: Path) -> None:
+    Waits up to ``timeout`` seconds (``held`` is False after that). The git processes started while
+    it is held inherit it (``git.holding``), and it is released by closing, never by ``LOCK_UN``
+    (which would release it for those processes too): it stays taken until the last of them exits.
+    """
+
+    def __init__(self, path: Path, timeout: float) -> None:
         self.path = path
+        self.timeout = timeout
+        self.held = False
 
     def __enter__(self) -> "_locked":
         self.handle = open(self.path, "a+")
-        fcntl.flock(self.handle, fcntl.LOCK_EX)
+        deadline = time.monotonic() + self.timeout
+        pause = 0.01
+        while True:
+            try:
+                fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self.held = True
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
+        if self.held:
+            self._holding = git.holding(self.handle.fileno())
+            self._holding.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        if self.held:
+            self._holding.__exit__(None, None, None)
         self.handle.close()
 
 
-def _remove_tree(path: Path) -> None:
-    import shutil
+def _clear_debris(entry: Path) -> None:
+    """Remove what dead processes left in ``entry``: lock files (``shallow.lock``, ``config.lock``,
+    ``packed-refs.lock``, ``refs/**/*.lock``), temporary packs, our temporary files, and the
+    rebuild directories of an interrupted rebuild. Only called with the entry's lock held, which
+    proves that nobody is at work in it."""
+    for sibling in (entry.with_name(f"{entry.stem}.fresh.git"), entry.with_name(f"{entry.stem}.old.git")):
+        _remove_tree(sibling)
+    if not entry.is_dir():
+        return
+    for child in entry.iterdir():
+        if child.is_file() and (child.name.endswith(".lock") or child.name.endswith(".evalledger-tmp")):
+            child.unlink(missing_ok=True)
+    for folder, _dirs, names in os.walk(entry / "refs"):
+        for name in names:
+            if name.endswith(".lock"):
+                (Path(folder) / name).unlink(missing_ok=True)
+    for sub in ("objects/pack", "objects/info", "objects"):
+        try:
+            names = os.listdir(entry / sub)
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith("tmp_") or name.endswith(".lock"):
+                (entry / sub / name).unlink(missing_ok=True)
 
+
+def _remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
