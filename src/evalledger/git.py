@@ -766,13 +766,13 @@ def init_partial_cache(path: str | os.PathLike[str], url: str) -> None:
     root = Path(path)
     for sub in ("objects/info", "objects/pack", "refs/heads", "refs/tags"):
         (root / sub).mkdir(parents=True, exist_ok=True)
-    write_atomic(root / "HEAD", "ref: refs/heads/main\n")
+    write_atomic(root / "HEAD", "ref: refs/heads/main\n", durable=False)  # a cache: rebuilt if lost
     write_atomic(root / "config",
                  "[core]\n\trepositoryformatversion = 1\n\tbare = true\n\tfilemode = true\n"
                  "[extensions]\n\tpartialClone = origin\n"
                  "[gc]\n\tauto = 0\n[maintenance]\n\tauto = false\n"
                  f"[remote \"origin\"]\n\turl = {_config_quote(url)}\n\tpromisor = true\n"
-                 "\tpartialclonefilter = blob:none\n")
+                 "\tpartialclonefilter = blob:none\n", durable=False)
 
 
 def _config_quote(value: str) -> str:

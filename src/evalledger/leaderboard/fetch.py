@@ -299,7 +299,7 @@ def _read_entry(repo: Path, source: ModelSource, options: FetchOptions, reduce: 
     if fresh:
         listed_blobs = {oid for *_, blobs in listed for _, oid in blobs}
         write_atomic(complete, "".join(f"{c}\n" for c in commits)
-                     + "".join(f"-{oid}\n" for oid in sorted(omitted & listed_blobs)))
+                     + "".join(f"-{oid}\n" for oid in sorted(omitted & listed_blobs)), durable=False)
     return result
 
 
