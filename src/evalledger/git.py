@@ -453,8 +453,9 @@ class ChangeStream:
 
     ``oldest_first`` makes git finish its walk before printing anything; newest first streams
     while git walks (with a commit-graph), so the caller can work in parallel with git.
-    Merge commits carry no changes here (git shows no raw diff for merges without ``-m``); the
-    commits that brought the changes in are listed themselves. Uses the commit-graph's
+    Merge commits carry no changes here (git shows no raw diff for merges without ``-m``): they
+    are listed (with ``--full-history``, when they differ from a parent on ``paths``) with their
+    parents, and the audit reads their trees to judge them. Uses the commit-graph's
     changed-path Bloom filters when the repository has them.
     """
 

@@ -3,6 +3,10 @@
 For ``BASE..HEAD`` (what a PR adds) the state at the merge base is read from the tree at that
 commit (one ``ls-tree`` and the blobs it lists), never by walking older history, so a PR audit
 costs what the PR changed. Findings are reported only for commits inside the range.
+
+Each commit is judged against its own parent; a merge against its first parent, for what no side
+parent explains (``_Merges``), so the whole history and a range report a side branch's edits once,
+at the side's commits, and an edit made inside a merge at the merge.
 """
 from __future__ import annotations
 
