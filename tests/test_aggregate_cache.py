@@ -248,15 +248,17 @@ def test_every_git_process_starts_in_one_place():
 
 
 def test_files_are_written_whole_and_a_killed_writes_temporary_file_is_removed(tmp_path, capsys):
-    from evalledger.atomic import temp_path, write_atomic
-
     world = _warm_world(tmp_path, capsys)
     table = world.bench.path / TABLES[0]
-    debris = temp_path(table)
+    debris = table.with_name(".leaderboard.csv.evalledger-tmp")
     debris.write_bytes(b"benchmark,task,set")  # a write killed before its rename
     code, doc = aggregate(world, "--commit", capsys=capsys)
     assert code == 0 and doc["committed"] is False and not debris.exists()
     assert world.bench.git("status", "--porcelain") == ""
+
+    from evalledger.atomic import temp_path, write_atomic
+
+    assert temp_path(table) == debris
     write_atomic(tmp_path / "x.txt", "one\n")
     assert (tmp_path / "x.txt").read_text() == "one\n" and not temp_path(tmp_path / "x.txt").exists()
     # the cache entry's own files are written the same way
