@@ -15,27 +15,29 @@ before anything is written.
 An unreachable repo keeps its rows from the previous tables, marked ``stale`` (``carry.py``);
 ``--drop-unreachable`` leaves them out instead (the behaviour before stale rows).
 
-``--format json`` prints the result document the Action reads (see ``result_document``).
+The run's result is an ``AggregateResult`` (``result.py``: the one definition of the JSON document
+``--format json`` prints and the Action reads), printed by the reporters of ``evalledger.report``.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from evalledger import git
 from evalledger.cli import UsageError
-from evalledger.escape import log_line, shorten, terminal, workflow_command
-from evalledger.finding import ERROR, Finding, error_reason
+from evalledger.escape import shorten, terminal
+from evalledger.finding import ERROR, Finding
 from evalledger.leaderboard import auth, carry, fetch, publish, sources as sources_mod, write
-from evalledger.leaderboard.collect import collect, lint_function
+from evalledger.leaderboard.collect import Collected, collect, lint_function
 from evalledger.leaderboard.progress import Progress
+from evalledger.leaderboard.result import (ABSENT, AggregateResult, Generated, LintRejected, RegistryWarning,
+                                           Rejected, RowChange, StaleRow, Unreachable)
 from evalledger.leaderboard.select import CandidateTable, select
 from evalledger.policy import BenchmarkPolicy, load_policy
 
@@ -201,7 +203,7 @@ def _quoted(text: str, limit: int = 80) -> str:
     return f"'{terminal(shorten(text, limit))}'"
 
 
-def _check_removal(total: int, removed: list[dict[str, Any]], share: float | None, table: str) -> None:
+def _check_removal(total: int, removed: tuple[RowChange, ...], share: float | None, table: str) -> None:
     """Stop a run that would remove more rows than the guard allows, before anything is written."""
     if not total or not removed:
         return
@@ -209,7 +211,7 @@ def _check_removal(total: int, removed: list[dict[str, Any]], share: float | Non
         return
     if share is not None and len(removed) <= share * total:
         return
-    sample = ", ".join(f"{row['model']} ({row['task']})" for row in removed[:3])
+    sample = ", ".join(f"{row.model} ({row.task})" for row in removed[:3])
     more = f" and {len(removed) - 3} more" if len(removed) > 3 else ""
     limit = (f"more than --max-removed-share {share:g} of them" if share is not None
              else "every row (a typo in --benchmark-id or the registry looks like this)")
@@ -228,6 +230,26 @@ def _benchmark_from_remote(root: Path) -> str | None:
     return match.group(1) if match else None
 
 
+@dataclass
+class Gathered:
+    """The candidates of every model repo of one run, and what could not be read."""
+
+    table: CandidateTable = field(default_factory=CandidateTable)
+    rejected: list[Rejected] = field(default_factory=list)
+    unreachable: list[Unreachable] = field(default_factory=list)
+    ineligible: int = 0
+    read: dict[str, int] = field(default_factory=dict)  # dataset.id -> entries, over the repos read
+    matched: int = 0  # entries of this benchmark
+
+    def add(self, got: Collected) -> None:
+        self.table.extend(got.records)
+        self.rejected += (Rejected(**item) for item in got.rejected)
+        self.ineligible += got.ineligible
+        self.matched += len(got.records)
+        for dataset_id, count in got.dataset_ids.items():
+            self.read[dataset_id] = self.read.get(dataset_id, 0) + count
+
+
 class Run:
     """One aggregation; ``generate`` may run again after a rejected push."""
 
@@ -243,76 +265,91 @@ class Run:
             auth=hub)
         self.lint = lint_function()
 
-    def generate(self) -> dict[str, Any]:
+    def generate(self) -> Generated:
         args = self.args
         inputs = read_inputs(args, self.root)
         self._check_shallow(inputs)
-        # fetched again on every attempt: after a rejected push the model repos may have moved
-        # too, and regenerating from stale snapshots could overwrite a fresher leaderboard. Each
-        # repo is collected as it is read, file by file: about one result file per job in memory;
-        # a repo whose collection fails is reported (its last rows kept) as if unreachable
-        def reduce(snapshot: fetch.Snapshot) -> Any:
+        collected = self._fetch(inputs)
+        out_dir = self._repo_relative(args.output_dir)
+        ext = "parquet" if args.output_format == "parquet" else "csv"
+        previous = write.read_table(self.root / out_dir / f"leaderboard.{ext}")
+        previous_candidates = write.read_table(self.root / out_dir / f"candidates.{ext}")
+        gathered = self._gather(inputs, collected, lambda: carry.Previous(
+            previous_candidates if previous_candidates is not None else carry.load_previous(self.root, out_dir, ext)))
+        if not gathered.matched and gathered.read:
+            raise UsageError(_no_result_carries(inputs.benchmark_id, gathered.read, args.benchmark_id is not None))
+        selection = select(gathered.table, inputs.policy)
+        directions = {task: inputs.policy.for_task(task).direction for task in (inputs.task_ids or ())}
+        flags, flagged = self._audit(inputs, out_dir, ext) if args.audit else (None, None)
+        tables = write.build_tables(selection, flags, flagged, directions)
+        stale = tuple(StaleRow.pick(row) for row in tables.leaderboard if row.stale)
+        changes = write.changes(previous, previous_candidates, tables)
+        if not args.allow_removal:
+            _check_removal(len(previous or ()), changes.removed, args.max_removed_share,
+                           f"{out_dir}/leaderboard.{ext}" if out_dir else f"leaderboard.{ext}")
+        summary = {"sources": len(inputs.sources), "conflicts": selection.conflicts, "stale": len(stale),
+                   "drop_unreachable": args.drop_unreachable}
+        output, written = self._write(tables, out_dir, summary)
+        return Generated(
+            changed=bool(written), benchmark=inputs.benchmark_id, rows=len(tables.leaderboard),
+            candidates=len(tables.candidates), conflicts=selection.conflicts, sources=len(inputs.sources),
+            fetched=len(inputs.sources) - len(gathered.unreachable),
+            unreachable=tuple(sorted(gathered.unreachable, key=lambda u: (u.model, u.url, u.ref or ""))),
+            stale=stale,
+            lint_rejected=LintRejected(files=sum(1 for r in gathered.rejected if r.task is ABSENT),
+                                       entries=gathered.ineligible),
+            rejected=tuple(sorted(gathered.rejected, key=Rejected.sort_key)),
+            files=tuple(sorted(output.files)), written=tuple(written), changes=changes,
+            top=tuple(write.top_rows(tables)), flags=len(flags) if flags is not None else None,
+            warnings=tuple(RegistryWarning(f.path, f.line, f.rule, f.message) for f in inputs.warnings))
+
+    def _fetch(self, inputs: Inputs) -> dict[tuple[str, str, str, str], Collected | None]:
+        """Fetch every model repo into ``snapshots`` and collect it as it is read, file by file
+        (about one result file per job in memory); what each contributes, None for a repo that
+        could not be fetched or read (a repo whose collection fails is reported as unreachable).
+        Fetched again on every attempt: after a rejected push the model repos may have moved too,
+        and regenerating from stale snapshots could overwrite a fresher leaderboard."""
+        def reduce(snapshot: fetch.Snapshot) -> Collected:
             return collect(snapshot, benchmark_id=inputs.benchmark_id, task_ids=inputs.task_ids,
                            policy=inputs.policy, spec=inputs.spec, lint=self.lint)
 
         collected = {}
         shown = self._progress(len(inputs.sources), "fetching model repos", "unreachable")
         try:
-            for snapshot, got in fetch.fetch_map(inputs.sources, self.options, max(1, args.jobs), reduce,
+            for snapshot, got in fetch.fetch_map(inputs.sources, self.options, max(1, self.args.jobs), reduce,
                                                  lambda s: shown.advance(s.error is not None)):
                 self.snapshots[snapshot.source.identity] = snapshot
-                collected[snapshot.source.identity] = got
+                collected[snapshot.source.identity] = got if snapshot.error is None else None
         finally:
             shown.close()
-        out_dir = self._repo_relative(args.output_dir)
-        ext = "parquet" if args.output_format == "parquet" else "csv"
-        previous = write.read_table(self.root / out_dir / f"leaderboard.{ext}")
-        previous_candidates = write.read_table(self.root / out_dir / f"candidates.{ext}")
+        return collected
+
+    def _gather(self, inputs: Inputs, collected: dict[tuple[str, str, str, str], Collected | None],
+                previous: Callable[[], carry.Previous]) -> Gathered:
+        """The candidates of every model repo, in registry order: what was collected from it, or,
+        when it could not be fetched or read, its rows of the previous tables (``previous``, read
+        only then)."""
+        out = Gathered()
         carried = None
-        table = CandidateTable()
-        rejected: list[dict[str, Any]] = []
-        unreachable = []
-        ineligible = 0
-        read: dict[str, int] = {}  # dataset.id -> entries, over the repos read this run
-        matched = 0
         for source in inputs.sources:
-            snapshot = self.snapshots[source.identity]
-            got = collected[source.identity] if snapshot.error is None else None
-            if got is None:
-                kept = []
-                if not args.drop_unreachable:
-                    if carried is None:
-                        carried = carry.Previous(previous_candidates if previous_candidates is not None
-                                                 else carry.load_previous(self.root, out_dir, ext))
-                    kept = carried.rows_for(source, args.include_pull_requests)
-                    for row in kept:
-                        table.add(**row)
-                unreachable.append({"model": source.model, "url": source.url, "ref": source.ref,
-                                    "where": source.where, "message": snapshot.error, "kept": len(kept)})
+            got = collected[source.identity]
+            if got is not None:
+                out.add(got)
                 continue
-            table.extend(got.records)
-            rejected += got.rejected
-            ineligible += got.ineligible
-            matched += len(got.records)
-            for dataset_id, count in got.dataset_ids.items():
-                read[dataset_id] = read.get(dataset_id, 0) + count
-        if not matched and read:
-            raise UsageError(_no_result_carries(inputs.benchmark_id, read, args.benchmark_id is not None))
-        selection = select(table, inputs.policy)
-        directions = {task: inputs.policy.for_task(task).direction for task in (inputs.task_ids or ())}
-        flags = flagged = None
-        if args.audit:
-            flags, flagged = self._audit(inputs)
-            stale_sources = [s for s in inputs.sources if self.snapshots[s.identity].error is not None]
-            if stale_sources and not args.drop_unreachable:
-                carry.carry_flags(carry.previous_flags(self.root, out_dir, ext), stale_sources,
-                                  inputs.benchmark_id, flags, flagged)
-        tables = write.build_tables(selection, flags, flagged, directions)
-        stale = [{c: getattr(row, c) for c in STALE_FIELDS} for row in tables.leaderboard if row.stale]
-        changes = write.changes(previous, previous_candidates, tables)
-        if not args.allow_removal:
-            _check_removal(len(previous or ()), changes["removed"], args.max_removed_share,
-                           f"{out_dir}/leaderboard.{ext}" if out_dir else f"leaderboard.{ext}")
+            kept: list[dict[str, Any]] = []
+            if not self.args.drop_unreachable:
+                carried = carried or previous()
+                kept = carried.rows_for(source, self.args.include_pull_requests)
+                for row in kept:
+                    out.table.add(**row)
+            out.unreachable.append(Unreachable(source.model, source.url, source.ref, source.where,
+                                               self.snapshots[source.identity].error, kept=len(kept)))
+        return out
+
+    def _write(self, tables: write.Tables, out_dir: str, summary: dict[str, Any]) -> tuple[write.Output, list[str]]:
+        """The tables and the card, written where their bytes differ; (what this run produces,
+        the paths written or removed)."""
+        args = self.args
         card_path = None if args.no_card else self._repo_relative(args.card)
         card_text = None
         if card_path:
@@ -322,34 +359,12 @@ class Run:
                 card_text = None
             except (OSError, UnicodeDecodeError) as exc:
                 raise UsageError(f"cannot read the dataset card {card_path}: {exc}") from exc
-        summary = {"sources": len(inputs.sources), "conflicts": selection.conflicts, "stale": len(stale),
-                   "drop_unreachable": args.drop_unreachable}
         try:
             output = write.render(tables, output_dir=out_dir, fmt=args.output_format, card_path=card_path,
                                   card_text=card_text, summary=summary)
         except RuntimeError as exc:
             raise UsageError(str(exc)) from exc
-        written = write.write_files(self.root, output)
-        rejected.sort(key=lambda r: (r["model"], r["model_repo"], r["ref"], r["file"], r["line"], r["rule"]))
-        unreachable.sort(key=lambda u: (u["model"], u["url"], u["ref"] or ""))
-        return {
-            "benchmark": inputs.benchmark_id,
-            "changed": bool(written), "files": sorted(output.files), "written": written,
-            "rows": len(tables.leaderboard), "candidates": len(tables.candidates),
-            "conflicts": selection.conflicts,
-            "sources": len(inputs.sources),
-            "fetched": len(inputs.sources) - len(unreachable),
-            "unreachable": unreachable,
-            "stale": stale,
-            "lint_rejected": {"files": sum(1 for r in rejected if "task" not in r),
-                              "entries": ineligible},
-            "rejected": rejected,
-            "changes": changes,
-            "top": write.top_rows(tables),
-            "flags": len(flags) if flags is not None else None,
-            "warnings": [{"path": f.path, "line": f.line, "rule": f.rule, "message": f.message}
-                         for f in inputs.warnings],
-        }
+        return output, write.write_files(self.root, output)
 
     def _progress(self, total: int, label: str, failed_label: str) -> Progress:
         return Progress(total, sys.stderr, label=label, failed_label=failed_label,
@@ -383,15 +398,23 @@ class Run:
             raise UsageError(f"{path} is outside the benchmark repo")
         return "" if normal == "." else normal
 
-    def _audit(self, inputs: Inputs) -> tuple[list[dict[str, Any]], dict[tuple[str, str, str, str], list[str]]]:
+    def _audit(self, inputs: Inputs, out_dir: str, ext: str
+               ) -> tuple[list[dict[str, Any]], dict[tuple[str, str, str, str], list[str]]]:
+        """``--audit``: the flags table and each row's marks; an unreachable repo keeps its flags
+        and marks of the previous run, as it keeps its rows."""
         from evalledger.leaderboard.flags import audit_sources
 
         shown = self._progress(len(inputs.sources), "auditing model repo histories", "not audited")
         try:
-            return audit_sources([self.snapshots[s.identity] for s in inputs.sources], self.options,
-                                 inputs.policy, inputs.benchmark_id, progress=shown.advance)
+            flags, flagged = audit_sources([self.snapshots[s.identity] for s in inputs.sources], self.options,
+                                           inputs.policy, inputs.benchmark_id, progress=shown.advance)
         finally:
             shown.close()
+        stale_sources = [s for s in inputs.sources if self.snapshots[s.identity].error is not None]
+        if stale_sources and not self.args.drop_unreachable:
+            carry.carry_flags(carry.previous_flags(self.root, out_dir, ext), stale_sources,
+                              inputs.benchmark_id, flags, flagged)
+        return flags, flagged
 
 
 def run(args: argparse.Namespace) -> int:
@@ -402,9 +425,23 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    fmt = args.format
-    if fmt == "auto":
-        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    from evalledger.report import render, resolve_format
+
+    fmt = resolve_format(args.format)
+    root, git_root, hub, target = _prepare(args)
+    result = _generate_and_publish(args, Run(args, root, git_root, hub), target)
+    render(result, fmt, sys.stdout)
+    if result.error:
+        sys.stderr.write(f"evalledger aggregate: error: {terminal(result.error, newlines=True)}\n")
+        return 2
+    if args.strict and (result.board.unreachable or result.board.rejected):
+        return 1
+    return 0
+
+
+def _prepare(args: argparse.Namespace) -> tuple[Path, Path | None, auth.HubAuth | None, publish.Target | None]:
+    """Everything checked before any work: the options, the repo, the token, and what committing
+    (and pushing) needs; (benchmark dir, its git root, Hub auth, commit target or None)."""
     if args.jobs < 1 or args.push_attempts < 1:
         raise UsageError("--jobs and --push-attempts must be at least 1")
     root = Path(args.repo)
@@ -415,17 +452,22 @@ def _run(args: argparse.Namespace) -> int:
     except auth.AuthError as exc:
         raise UsageError(str(exc)) from None
     git_root = git.toplevel(root)
-    commit = args.commit or args.push
-    if commit and git_root is None:
+    if not (args.commit or args.push):
+        return root, git_root, hub, None
+    if git_root is None:
         raise UsageError(f"{root} is not a git repository: --commit/--push need one")
-    target = None
-    if commit:
-        try:
-            target = publish.preflight(git_root, push=args.push, remote=args.remote, branch=args.branch)
-        except publish.PublishError as exc:
-            raise UsageError(str(exc)) from exc
-    aggregation = Run(args, root, git_root, hub)
-    result: dict[str, Any] = {}
+    try:
+        target = publish.preflight(git_root, push=args.push, remote=args.remote, branch=args.branch)
+    except publish.PublishError as exc:
+        raise UsageError(str(exc)) from exc
+    return root, git_root, hub, target
+
+
+def _generate_and_publish(args: argparse.Namespace, aggregation: Run, target: publish.Target | None
+                          ) -> AggregateResult:
+    """Generate, commit and push; a rejected push moves to the remote's tip and generates again,
+    up to --push-attempts times. A git or publishing error ends the run with what was done."""
+    generated = None
     committed_sha = None
     pushed = False
     attempts = 0
@@ -433,14 +475,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         while True:
             attempts += 1
-            result = aggregation.generate()
-            # tables we removed (other format, flags without --audit) are committed as deletions
-            paths = [_relative(root / p, git_root) for p in
-                     sorted(set(result["files"]) | set(result["written"]))] if target else []
-            committed_sha = None
-            if target and publish.needs_commit(target, paths):
-                committed_sha = publish.commit(target, paths, publish.message(result),
-                                               name=args.bot_name, email=args.bot_email)
+            generated = aggregation.generate()
+            committed_sha = _commit(args, aggregation, target, generated)
             if not (args.push and committed_sha):
                 break
             ok, text = publish.push(target, timeout=args.timeout)
@@ -449,7 +485,7 @@ def _run(args: argparse.Namespace) -> int:
                 break
             if attempts >= args.push_attempts:
                 error = (f"push to {args.remote}/{target.branch} failed {attempts} times; last: "
-                         f"{publish._last(text)}")
+                         f"{publish.last_lines(text)}")
                 break
             publish.backoff(attempts, args.push_backoff)
             publish.rebase_onto_remote(target, timeout=args.timeout)
@@ -457,98 +493,22 @@ def _run(args: argparse.Namespace) -> int:
         error = str(exc)
     except git.GitError as exc:
         error = f"git failed: {exc}"
-    result.update({"committed": committed_sha is not None, "commit": committed_sha, "pushed": pushed,
-                   "push_attempts": attempts if args.push else 0, "error": error})
-    emit(result, fmt, sys.stdout)
-    if error:
-        sys.stderr.write(f"evalledger aggregate: error: {terminal(error, newlines=True)}\n")
-        return 2
-    if args.strict and (result.get("unreachable") or result.get("rejected")):
-        return 1
-    return 0
+    return AggregateResult(generated, committed=committed_sha is not None, pushed=pushed, commit=committed_sha,
+                           push_attempts=attempts if args.push else 0, error=error)
 
 
-STALE_FIELDS = ("benchmark", "task", "setup", "model", "model_repo", "ref", "commit", "rank", "value")
+def _commit(args: argparse.Namespace, aggregation: Run, target: publish.Target | None,
+            generated: Generated) -> str | None:
+    """Commit what this generation produced, if anything differs; the commit's sha."""
+    if target is None:
+        return None
+    # tables we removed (other format, flags without --audit) are committed as deletions
+    paths = [_relative(aggregation.root / p, aggregation.git_root)
+             for p in sorted(set(generated.files) | set(generated.written))]
+    if not publish.needs_commit(target, paths):
+        return None
+    return publish.commit(target, paths, publish.message(generated), name=args.bot_name, email=args.bot_email)
 
 
 def _relative(path: Path, git_root: Path) -> str:
     return str(path.parent.resolve().relative_to(git_root.resolve()) / path.name)
-
-
-RESULT_KEYS = ("changed", "committed", "pushed", "commit", "push_attempts", "error", "benchmark", "rows",
-               "candidates", "conflicts", "sources", "fetched", "unreachable", "stale", "lint_rejected", "rejected",
-               "files", "written", "changes", "top", "flags", "warnings")
-
-
-def result_document(result: dict[str, Any]) -> dict[str, Any]:
-    """The JSON result, keys in a fixed order (the Action's contract)::
-
-        changed         bool   a table or the card was written (or removed) this run
-        committed       bool   a commit was made (--commit/--push)
-        pushed          bool   that commit is on the remote (--push)
-        commit          str|null  sha of the commit made
-        push_attempts   int    pushes tried (0 without --push; 2+ means a race was regenerated)
-        error           str|null  why the run failed after doing work (exit 2): permission, diverged
-                               branch, pushes exhausted
-        benchmark       str    the dataset.id aggregated
-        rows, candidates, conflicts   int   leaderboard rows, candidate rows, keys in conflict
-        sources, fetched              int   model repos listed, model repos read
-        unreachable     [{model, url, ref, where, message, kept}]   repos that could not be fetched
-                        (where: registry file:line; kept: their candidate rows carried over from the
-                        previous tables, 0 with --drop-unreachable or when none were there)
-        stale           [{benchmark, task, setup, model, model_repo, ref, commit, rank, value}]
-                        leaderboard rows kept from unreachable repos (`stale` column true)
-        lint_rejected   {files, entries}   unreadable files; entries kept as ineligible candidates
-        rejected        [{model, model_repo, ref, file, line, rule, message, task?}]
-        files           [str]  the tables and card this run produces (repo-relative)
-        written         [str]  the paths actually written or removed this run
-        changes         {first_run, new, removed, moved, value_changed, new_conflicts}: since the
-                        tables on disk; rows {benchmark, task, setup, model, rank, value} plus
-                        old_rank / old_value; new_conflicts rows carry values: [float]
-        top             [{benchmark, task, setup, rank, model, value, verified, community, conflict,
-                        stale, flags}] the first 10 rows of the (benchmark, task, setup) boards the
-                        card shows (at most 20: each task's default setup, then the largest);
-                        flags: the audit rule ids marking the row (--audit), else []
-        flags           int|null  rows in the flags table (--audit)
-        warnings        [{path, line, rule, message}]  registry warnings (duplicates)
-    """
-    return {key: result.get(key) for key in RESULT_KEYS}
-
-
-def emit(result: dict[str, Any], fmt: str, stream) -> None:
-    if fmt == "json":
-        json.dump(result_document(result), stream, indent=2)
-        stream.write("\n")
-        return
-    # model ids, file names, messages and git's errors are the model repos' text: escaped
-    if fmt == "github":
-        for item in result.get("unreachable", [])[:10]:
-            kept = f" (kept {item['kept']} rows from the previous tables, marked stale)" if item.get("kept") else ""
-            stream.write(workflow_command("warning", f"{item['url']}: {item['message']}{kept}",
-                                          title="model repo unreachable (model-repo-unreachable)") + "\n")
-        for item in result.get("rejected", [])[:10]:
-            stream.write(workflow_command("warning", f"{item['model']} {item['file']}:{item['line']}: {item['message']}",
-                                          title=f"result rejected ({item['rule']})") + "\n")
-    for item in result.get("warnings", []):
-        stream.write(log_line(f"{item['path']}:{item['line']}: warning {item['rule']} {item['message']}") + "\n")
-    if fmt == "text":
-        for item in result.get("unreachable", []):
-            kept = f" (kept {item['kept']} rows from the previous tables, marked stale)" if item.get("kept") else ""
-            stream.write(terminal(f"{item['where'] or item['url']}: warning model-repo-unreachable {item['url']}: "
-                                  f"{item['message']}{kept}") + "\n")
-        for item in result.get("rejected", []):
-            stream.write(terminal(f"{item['model']}:{item['file']}:{item['line']}: ineligible {item['rule']} "
-                                  f"{item['message']}") + "\n")
-    changes = result.get("changes") or {}
-    stream.write(
-        f"leaderboard: {result.get('rows', 0)} rows, {result.get('candidates', 0)} candidates, "
-        f"{result.get('conflicts', 0)} conflicts from {result.get('fetched', 0)}/{result.get('sources', 0)} "
-        f"model repos; {len(changes.get('new', []))} new, {len(changes.get('moved', []))} moved, "
-        f"{len(changes.get('removed', []))} removed, {len(changes.get('new_conflicts', []))} new conflicts"
-        + (f", {len(result['stale'])} stale" if result.get("stale") else "") + "\n")
-    if result.get("written"):
-        stream.write(log_line("wrote " + ", ".join(result["written"])) + "\n")
-    else:
-        stream.write("no change\n")
-    if result.get("commit"):
-        stream.write(f"committed {result['commit']}" + (" and pushed" if result.get("pushed") else "") + "\n")

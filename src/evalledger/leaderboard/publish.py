@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Sequence
 
 from evalledger import git
+from evalledger.leaderboard.result import Generated
 
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
@@ -88,7 +89,7 @@ def push(target: Target, timeout: float | None = None) -> tuple[bool, str]:
         raise PublishError(
             f"push to {target.remote}/{target.branch} was refused for lack of write permission "
             "(a workflow needs `permissions: contents: write`, and the repository's workflow "
-            f"permissions must allow it): {_last(text)}")
+            f"permissions must allow it): {last_lines(text)}")
     return False, text
 
 
@@ -109,28 +110,29 @@ def backoff(attempt: int, base: float) -> None:
         time.sleep(base * (2 ** (attempt - 1)) * (0.5 + random.random()))
 
 
-def _last(text: str) -> str:
+def last_lines(text: str) -> str:
+    """The last two lines of git's output, as the reason a push failed."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return " / ".join(lines[-2:]) if lines else "no message from git"
 
 
-def message(summary: dict) -> str:
+def message(generated: Generated) -> str:
     """One-line subject plus the inputs, so `git log` tells what each update did."""
-    changes = summary.get("changes", {})
-    parts = [f"{summary.get('rows', 0)} rows"]
-    for label, key in (("new", "new"), ("moved", "moved"), ("removed", "removed"),
-                       ("new conflicts", "new_conflicts")):
-        if changes.get(key):
-            parts.append(f"{len(changes[key])} {label}")
-    stale = summary.get("stale") or []
+    changes = generated.changes
+    parts = [f"{generated.rows} rows"]
+    for label, rows in (("new", changes.new), ("moved", changes.moved), ("removed", changes.removed),
+                        ("new conflicts", changes.new_conflicts)):
+        if rows:
+            parts.append(f"{len(rows)} {label}")
+    stale = generated.stale
     if stale:
         parts.append(f"{len(stale)} stale")
     subject = "Update leaderboard: " + ", ".join(parts)
-    body = [f"Sources: {summary.get('sources', 0)} model repos, {len(summary.get('unreachable', []))} "
-            f"unreachable; {summary.get('candidates', 0)} candidates, "
-            f"{summary.get('conflicts', 0)} conflicts."]
+    body = [f"Sources: {generated.sources} model repos, {len(generated.unreachable)} "
+            f"unreachable; {generated.candidates} candidates, "
+            f"{generated.conflicts} conflicts."]
     if stale:
-        repos = sorted({row["model_repo"] for row in stale})
+        repos = sorted({row.model_repo for row in stale})
         body.append(f"Kept from the previous run, marked stale (repo could not be fetched): "
                     f"{len(stale)} rows of {', '.join(repos)}.")
     return subject + "\n\n" + "\n".join(body) + "\n"

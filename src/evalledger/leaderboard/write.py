@@ -39,11 +39,12 @@ from collections import namedtuple
 import io
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from evalledger.escape import FORMULA_START, csv_cell, csv_text, markdown
+from evalledger.leaderboard.result import Changes, NewConflict, RowChange, TopRow
 from evalledger.leaderboard.select import Selection
 
 LEADERBOARD_COLUMNS = ("benchmark", "task", "setup", "rank", "model", "value", "verified", "community",
@@ -454,7 +455,7 @@ def write_files(root: Path, output: Output) -> list[str]:
 
 
 def changes(previous: list[dict[str, str]] | None, previous_candidates: list[dict[str, str]] | None,
-            tables: Tables) -> dict[str, Any]:
+            tables: Tables) -> Changes:
     """What changed since the leaderboard on disk: new and removed rows, moved ranks, new conflicts."""
     def key(row: dict[str, str]) -> tuple[str, str, str, str]:
         return (row["benchmark"], row["task"], row["setup"], row["model"])
@@ -464,27 +465,25 @@ def changes(previous: list[dict[str, str]] | None, previous_candidates: list[dic
     added, moved, value_changed = [], [], []
     for k, row in sorted(new_rows.items()):
         before = old.get(k)
-        short = {"benchmark": k[0], "task": k[1], "setup": k[2], "model": k[3], "rank": row.rank,
-                 "value": row.value}
+        short = RowChange(*k, rank=row.rank, value=row.value)
         if before is None:
             added.append(short)
             continue
         if before.get("rank") != cell(row.rank):
-            moved.append({**short, "old_rank": _int(before.get("rank"))})
+            moved.append(replace(short, old_rank=_int(before.get("rank"))))
         if before.get("value") != cell(row.value):
-            value_changed.append({**short, "old_value": _float(before.get("value"))})
-    removed = [{"benchmark": k[0], "task": k[1], "setup": k[2], "model": k[3],
-                "rank": _int(r.get("rank")), "value": _float(r.get("value"))}
+            value_changed.append(replace(short, old_value=_float(before.get("value"))))
+    removed = [RowChange(*k, rank=_int(r.get("rank")), value=_float(r.get("value")))
                for k, r in sorted(old.items()) if k not in new_rows]
     old_conflicts = {key(r) for r in previous_candidates or [] if r.get("conflict") == "true"}
     values: dict[tuple[str, str, str, str], set[float]] = {}
     for row in tables.candidates:
         if row.conflict and row.eligible:
             values.setdefault((row.benchmark, row.task, row.setup, row.model), set()).add(row.value)
-    new_conflicts = [{"benchmark": k[0], "task": k[1], "setup": k[2], "model": k[3], "values": sorted(v)}
+    new_conflicts = [NewConflict(*k, values=tuple(sorted(v)))
                      for k, v in sorted(values.items()) if k not in old_conflicts]
-    return {"first_run": previous is None, "new": added, "removed": removed, "moved": moved,
-            "value_changed": value_changed, "new_conflicts": new_conflicts}
+    return Changes(first_run=previous is None, new=tuple(added), removed=tuple(removed), moved=tuple(moved),
+                   value_changed=tuple(value_changed), new_conflicts=tuple(new_conflicts))
 
 
 def _int(text: Any) -> int | None:
@@ -501,16 +500,14 @@ def _float(text: Any) -> float | None:
         return None
 
 
-def top_rows(tables: Tables, top: int = CARD_ROWS) -> list[dict[str, Any]]:
+def top_rows(tables: Tables, top: int = CARD_ROWS) -> list[TopRow]:
     """The first rows of the boards the card shows, for job summaries."""
-    out: list[dict[str, Any]] = []
+    out: list[TopRow] = []
     boards = _boards(tables)
     for board in _shown_boards(boards):
         for row in boards[board][:top]:
-            item = {c: getattr(row, c) for c in ("benchmark", "task", "setup", "rank", "model", "value",
-                                                 "verified", "community", "conflict", "stale")}
-            item["flags"] = getattr(row, "flags", "").split()  # audit rule ids (--audit)
-            out.append(item)
+            # audit rule ids (--audit)
+            out.append(TopRow.pick(row, flags=tuple(getattr(row, "flags", "").split())))
     return out
 
 

@@ -1,29 +1,65 @@
-"""Reporters: formats of the same Findings, chosen by name.
+"""Reporters: the formats a command's report is printed in, chosen by name.
 
-Every reporter takes the findings of one run plus a little context (which command produced them,
-how many files were checked, the rule registry for docs) and writes text to a stream.
+A report is typed: ``Report`` holds the findings of a ``lint`` or ``audit`` run plus a little
+context (how many files were checked, the rule registry for docs, audit diffs), and
+``evalledger.leaderboard.result.AggregateResult`` is what one ``aggregate`` run did. Each has a
+``kind`` ("lint", "audit", "aggregate"), and a reporter has one method per kind: ``render`` calls
+the reporter of the format, named in ``REPORTER_BY_NAME``, with the method of the report's kind.
 ``auto`` picks ``github`` under GitHub Actions, ``text`` elsewhere.
 """
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence, TextIO
+from typing import Any, Mapping, Sequence, TextIO
 
 from evalledger.finding import Finding
 
-FORMATS = ("text", "json", "github", "sarif", "markdown")
+# format name -> the module whose ``REPORTER`` prints it; imported on demand, so the lint hook
+# only pays for the format it prints
+REPORTER_BY_NAME: dict[str, str] = {
+    "text": "evalledger.report.text",
+    "json": "evalledger.report.json",
+    "github": "evalledger.report.github",
+    "sarif": "evalledger.report.sarif",
+    "markdown": "evalledger.report.markdown",
+}
+FORMATS = tuple(REPORTER_BY_NAME)
 
 
 @dataclass
 class Report:
-    """What a command hands to a reporter."""
+    """The findings of one lint or audit run."""
 
     command: str  # "lint" or "audit"
     findings: Sequence[Finding]
     files: int = 0
     rules: Mapping[str, Any] = field(default_factory=dict)  # rule id -> object with .severity/.summary
     extra: dict[str, Any] = field(default_factory=dict)  # command-specific context (audit diffs…)
+
+    @property
+    def kind(self) -> str:
+        return self.command
+
+
+class Reporter:
+    """One format. ``lint`` and ``audit`` print findings the same way unless a format says
+    otherwise; a format with no view of a kind refuses it."""
+
+    name = ""
+
+    def lint(self, report: Report, stream: TextIO) -> None:
+        self.findings(report, stream)
+
+    def audit(self, report: Report, stream: TextIO) -> None:
+        self.findings(report, stream)
+
+    def findings(self, report: Report, stream: TextIO) -> None:
+        raise ValueError(f"format {self.name!r} cannot print findings")
+
+    def aggregate(self, result: Any, stream: TextIO) -> None:  # an AggregateResult
+        raise ValueError(f"format {self.name!r} cannot print an aggregate result")
 
 
 def counted(n: int, word: str) -> str:
@@ -39,22 +75,14 @@ def resolve_format(name: str, environ: Mapping[str, str] | None = None) -> str:
     return name
 
 
-def render(report: Report, fmt: str, stream: TextIO) -> None:
-    _reporter(fmt)(report, stream)
-
-
-def _reporter(fmt: str) -> Callable[[Report, TextIO], None]:
-    # imported on demand so the lint hook only pays for the format it prints
-    if fmt == "text":
-        from evalledger.report.text import write
-    elif fmt == "json":
-        from evalledger.report.json import write
-    elif fmt == "github":
-        from evalledger.report.github import write
-    elif fmt == "sarif":
-        from evalledger.report.sarif import write
-    elif fmt == "markdown":
-        from evalledger.report.markdown import write
-    else:
+def reporter(fmt: str) -> Reporter:
+    """The reporter of format ``fmt`` (``auto`` resolved first)."""
+    module = REPORTER_BY_NAME.get(fmt)
+    if module is None:
         raise ValueError(f"unknown format {fmt!r}")
-    return write
+    return importlib.import_module(module).REPORTER
+
+
+def render(report: Any, fmt: str, stream: TextIO) -> None:
+    """Print ``report`` (a ``Report`` or an ``AggregateResult``) in format ``fmt``."""
+    getattr(reporter(fmt), report.kind)(report, stream)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TextIO
 
 from evalledger.escape import log_line, workflow_command
-from evalledger.report import Report
-from evalledger.report.text import format_finding
+from evalledger.report import Report, Reporter
+from evalledger.report.text import aggregate_summary, format_finding, kept_note, registry_warnings
 
 ANNOTATIONS_PER_LEVEL = 10
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
@@ -37,3 +37,25 @@ def write(report: Report, stream: TextIO) -> None:
         for f in findings:
             stream.write(log_line(format_finding(f)) + "\n")
         stream.write("::endgroup::\n")
+
+
+class GithubReporter(Reporter):
+    name = "github"
+
+    def findings(self, report: Report, stream: TextIO) -> None:
+        write(report, stream)
+
+    def aggregate(self, result, stream: TextIO) -> None:
+        # model ids, file names, messages and git's errors are the model repos' text: escaped
+        board = result.board
+        for item in board.unreachable[:ANNOTATIONS_PER_LEVEL]:
+            stream.write(workflow_command("warning", f"{item.url}: {item.message}{kept_note(item.kept)}",
+                                          title="model repo unreachable (model-repo-unreachable)") + "\n")
+        for item in board.rejected[:ANNOTATIONS_PER_LEVEL]:
+            stream.write(workflow_command("warning", f"{item.model} {item.file}:{item.line}: {item.message}",
+                                          title=f"result rejected ({item.rule})") + "\n")
+        registry_warnings(result, stream)
+        aggregate_summary(result, stream)
+
+
+REPORTER = GithubReporter()

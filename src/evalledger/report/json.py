@@ -1,11 +1,12 @@
-"""Machine-readable output; the two shapes are the public contract of DESIGN.md."""
+"""Machine-readable output; the shapes are public contracts (DESIGN.md; aggregate's is
+``evalledger.leaderboard.result``)."""
 from __future__ import annotations
 
 import json
 import math
 from typing import Any, TextIO
 
-from evalledger.report import Report
+from evalledger.report import Report, Reporter
 
 
 def _plain(value: Any) -> Any:
@@ -48,14 +49,6 @@ def audit_document(report: Report) -> dict[str, Any]:
     return doc
 
 
-def write(report: Report, stream: TextIO) -> None:
-    if report.command == "audit":
-        _write_audit(audit_document(report), stream)
-        return
-    json.dump(lint_document(report), stream, indent=2, sort_keys=False)
-    stream.write("\n")
-
-
 def _write_audit(doc: dict[str, Any], stream: TextIO) -> None:
     """One finding per line: a history audit can hold thousands of findings with their before/after
     entries, and ``indent`` forces json's pure-Python encoder (several times slower)."""
@@ -67,3 +60,24 @@ def _write_audit(doc: dict[str, Any], stream: TextIO) -> None:
         if key != "findings":
             stream.write(f",\n  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
     stream.write("\n}\n")
+
+
+class JsonReporter(Reporter):
+    name = "json"
+
+    def lint(self, report: Report, stream: TextIO) -> None:
+        _dump(lint_document(report), stream)
+
+    def audit(self, report: Report, stream: TextIO) -> None:
+        _write_audit(audit_document(report), stream)
+
+    def aggregate(self, result, stream: TextIO) -> None:
+        _dump(result.to_json(), stream)
+
+
+def _dump(doc: dict[str, Any], stream: TextIO) -> None:
+    json.dump(doc, stream, indent=2)
+    stream.write("\n")
+
+
+REPORTER = JsonReporter()

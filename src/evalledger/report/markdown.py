@@ -16,7 +16,7 @@ import yaml
 
 from evalledger.escape import markdown as escape, terminal
 from evalledger.finding import ERROR, INFO, WARNING, Finding
-from evalledger.report import Report, counted as _count
+from evalledger.report import Report, Reporter, counted as _count
 
 ICON = {ERROR: "❌ error", WARNING: "⚠️ warning", INFO: "ℹ️ info"}
 MAX_DIFFS = 50  # a job summary holds 1 MiB; keep a pathological history from exceeding it
@@ -146,8 +146,20 @@ def _rank(severity: str) -> int:
     return {ERROR: 2, WARNING: 1, INFO: 0}[severity]
 
 
-def write(report: Report, stream: TextIO) -> None:
-    lines = _audit(report) if report.command == "audit" else _lint(report)
+def _write(lines: list[str], stream: TextIO) -> None:
     stream.write("\n".join(lines))
     if not lines[-1] == "":
         stream.write("\n")
+
+
+class MarkdownReporter(Reporter):
+    name = "markdown"
+
+    def lint(self, report: Report, stream: TextIO) -> None:
+        _write(_lint(report), stream)
+
+    def audit(self, report: Report, stream: TextIO) -> None:
+        _write(_audit(report), stream)
+
+
+REPORTER = MarkdownReporter()

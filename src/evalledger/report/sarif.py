@@ -5,7 +5,7 @@ import json
 from typing import TextIO
 
 from evalledger import __version__
-from evalledger.report import Report
+from evalledger.report import Report, Reporter
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
@@ -49,3 +49,13 @@ def write(report: Report, stream: TextIO) -> None:
     }
     json.dump(doc, stream, indent=2)
     stream.write("\n")
+
+
+class SarifReporter(Reporter):
+    name = "sarif"
+
+    def findings(self, report: Report, stream: TextIO) -> None:
+        write(report, stream)
+
+
+REPORTER = SarifReporter()

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from evalledger.escape import terminal
-from evalledger.report import Report
+from evalledger.escape import log_line, terminal
+from evalledger.report import Report, Reporter
 
 
 def format_finding(f) -> str:
@@ -19,3 +19,51 @@ def format_finding(f) -> str:
 def write(report: Report, stream: TextIO) -> None:
     for finding in sorted(report.findings):
         stream.write(format_finding(finding) + "\n")
+
+
+def kept_note(kept: int) -> str:
+    """What an unreachable repo still has on the board."""
+    return f" (kept {kept} rows from the previous tables, marked stale)" if kept else ""
+
+
+def registry_warnings(result, stream: TextIO) -> None:
+    for item in result.board.warnings:
+        stream.write(log_line(f"{item.path}:{item.line}: warning {item.rule} {item.message}") + "\n")
+
+
+def aggregate_summary(result, stream: TextIO) -> None:
+    """The closing lines of an aggregate run: counts, what was written, the commit."""
+    board = result.board
+    changes = board.changes
+    stream.write(
+        f"leaderboard: {board.rows} rows, {board.candidates} candidates, {board.conflicts} conflicts from "
+        f"{board.fetched}/{board.sources} model repos; {len(changes.new)} new, {len(changes.moved)} moved, "
+        f"{len(changes.removed)} removed, {len(changes.new_conflicts)} new conflicts"
+        + (f", {len(board.stale)} stale" if board.stale else "") + "\n")
+    if board.written:
+        stream.write(log_line("wrote " + ", ".join(board.written)) + "\n")
+    else:
+        stream.write("no change\n")
+    if result.commit:
+        stream.write(f"committed {result.commit}" + (" and pushed" if result.pushed else "") + "\n")
+
+
+class TextReporter(Reporter):
+    name = "text"
+
+    def findings(self, report: Report, stream: TextIO) -> None:
+        write(report, stream)
+
+    def aggregate(self, result, stream: TextIO) -> None:
+        # model ids, file names, messages and git's errors are the model repos' text: escaped
+        registry_warnings(result, stream)
+        for item in result.board.unreachable:
+            stream.write(terminal(f"{item.where or item.url}: warning model-repo-unreachable {item.url}: "
+                                  f"{item.message}{kept_note(item.kept)}") + "\n")
+        for item in result.board.rejected:
+            stream.write(terminal(f"{item.model}:{item.file}:{item.line}: ineligible {item.rule} "
+                                  f"{item.message}") + "\n")
+        aggregate_summary(result, stream)
+
+
+REPORTER = TextReporter()
