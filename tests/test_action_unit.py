@@ -10,6 +10,8 @@ from gitutil import GitRepo
 
 from evalledger import action
 from evalledger.action import InputError, Inputs, read_inputs
+from evalledger.leaderboard.result import (AggregateResult, Changes, Generated, LintRejected, NewConflict, RowChange,
+                                           TopRow, Unreachable)
 
 
 def env(**inputs: str) -> dict[str, str]:
@@ -193,31 +195,34 @@ def test_audit_annotations_worst_first_capped():
 # -- job summary ------------------------------------------------------------------------------
 
 def row(task, rank, model, value, **flags):
-    return {"benchmark": "Idavidrein/gpqa", "task": task, "setup": "", "rank": rank, "model": model, "value": value,
-            "verified": False, "community": False, "conflict": False, **flags}
+    return TopRow(benchmark="Idavidrein/gpqa", task=task, setup="", rank=rank, model=model, value=value,
+                  **{"verified": False, "community": False, "conflict": False, "stale": False, **flags})
 
 
-RESULT = {  # the shape of `evalledger aggregate --format json` (leaderboard/command.py result_document)
-    "changed": True, "committed": True, "pushed": True, "commit": "0123456789abcdef0123456789abcdef01234567",
-    "push_attempts": 1, "error": None, "benchmark": "Idavidrein/gpqa", "rows": 3, "candidates": 4, "conflicts": 1,
-    "sources": 3, "fetched": 2,
-    "unreachable": [{"model": "gone/x", "url": "file:///gone.git", "ref": None, "where": "models.txt:3",
-                     "message": "repository not found"}],
-    "rejected": [], "files": ["README.md", "leaderboard/candidates.csv", "leaderboard/leaderboard.csv"],
-    "changes": {
-        "first_run": False,
-        "new": [{"benchmark": "Idavidrein/gpqa", "task": "diamond", "setup": "", "model": "bolt/beta", "rank": 2,
-                 "value": 65.5}],
-        "moved": [{"benchmark": "Idavidrein/gpqa", "task": "main", "setup": "tools", "model": "acme/alpha",
-                   "rank": 1, "value": 60.5, "old_rank": 2}],
-        "value_changed": [], "removed": [],
-        "new_conflicts": [{"benchmark": "Idavidrein/gpqa", "task": "diamond", "setup": "", "model": "acme/alpha",
-                           "values": [69.0, 71.0]}],
-    },
-    "top": [row("diamond", 1, "acme/alpha", 71.0, verified=True, conflict=True),
-            row("diamond", 2, "bolt/beta|<img src=x>", 65.5, community=True),
-            row("main", 1, "acme/alpha", 60.5)],
-}
+# the document `evalledger aggregate --format json` prints, built from its one definition
+# (evalledger.leaderboard.result), so it cannot drift from what the CLI writes
+RESULT = AggregateResult(
+    Generated(
+        changed=True, benchmark="Idavidrein/gpqa", rows=3, candidates=4, conflicts=1, sources=3, fetched=2,
+        unreachable=(Unreachable(model="gone/x", url="file:///gone.git", ref=None, where="models.txt:3",
+                                 message="repository not found"),),
+        stale=(), lint_rejected=LintRejected(), rejected=(),
+        files=("README.md", "leaderboard/candidates.csv", "leaderboard/leaderboard.csv"),
+        written=("README.md", "leaderboard/candidates.csv", "leaderboard/leaderboard.csv"),
+        changes=Changes(
+            first_run=False,
+            new=(RowChange(benchmark="Idavidrein/gpqa", task="diamond", setup="", model="bolt/beta", rank=2,
+                           value=65.5),),
+            moved=(RowChange(benchmark="Idavidrein/gpqa", task="main", setup="tools", model="acme/alpha", rank=1,
+                             value=60.5, old_rank=2),),
+            new_conflicts=(NewConflict(benchmark="Idavidrein/gpqa", task="diamond", setup="", model="acme/alpha",
+                                       values=(69.0, 71.0)),)),
+        top=(row("diamond", 1, "acme/alpha", 71.0, verified=True, conflict=True),
+             row("diamond", 2, "bolt/beta|<img src=x>", 65.5, community=True),
+             row("main", 1, "acme/alpha", 60.5)),
+        flags=None, warnings=()),
+    committed=True, pushed=True, commit="0123456789abcdef0123456789abcdef01234567", push_attempts=1,
+).to_json()
 
 
 def test_summary_shows_changes_conflicts_and_top_rows():

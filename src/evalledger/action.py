@@ -37,6 +37,7 @@ from typing import Any, Mapping, Sequence, TextIO
 from evalledger import __version__, revrange
 from evalledger.atomic import write_atomic
 from evalledger.escape import log_line, markdown as md, output_block, workflow_command
+from evalledger.leaderboard.result import AggregateResult, Generated, NewConflict, RowChange, TopRow
 
 ENV_PREFIX = "EVALLEDGER_INPUT_"
 SUMMARY_LIMIT = 512 * 1024  # bytes; GitHub rejects a step summary over 1 MiB
@@ -287,41 +288,27 @@ def aggregate_argv(inputs: Inputs) -> list[str]:
     return argv
 
 
-def aggregate_outputs(result: Mapping[str, Any]) -> dict[str, Any]:
-    files = [f for f in result.get("files") or [] if isinstance(f, str)]
-    board = next((f for f in files if f.rsplit("/", 1)[-1].startswith("leaderboard.")), "")
+def _typed(result: AggregateResult | Mapping[str, Any]) -> AggregateResult:
+    """The result as ``aggregate --format json`` printed it, read into its one definition."""
+    return result if isinstance(result, AggregateResult) else AggregateResult.from_json(result)
+
+
+def aggregate_outputs(result: AggregateResult | Mapping[str, Any]) -> dict[str, Any]:
+    result = _typed(result)
+    board = result.board
     return {
-        "changed": bool(result.get("changed")),
-        "committed": bool(result.get("committed")),
-        "pushed": bool(result.get("pushed")),
-        "commit-sha": result.get("commit") or "",
-        "rows": _count(result.get("rows")),
-        "conflicts": _count(result.get("conflicts")),
-        "leaderboard-path": board,
+        "changed": board.changed,
+        "committed": result.committed,
+        "pushed": result.pushed,
+        "commit-sha": result.commit or "",
+        "rows": board.rows,
+        "conflicts": board.conflicts,
+        "leaderboard-path": board.leaderboard_path,
     }
 
 
-def _count(value: Any) -> int:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, (list, tuple)):
-        return len(value)
-    return 0
-
-
-def _items(value: Any) -> list[Mapping[str, Any]]:
-    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
-
-
-def _yes(value: Any) -> bool:
-    return value is True or str(value).lower() == "true"
-
-
-def _task(item: Mapping[str, Any]) -> str:
-    task = str(item.get("task") or "")
-    return f"{task} ({item['setup']})" if item.get("setup") else task
+def _task(item: RowChange | NewConflict) -> str:
+    return f"{item.task} ({item.setup})" if item.setup else item.task
 
 
 def _section(title: str, header: Sequence[str], rows: list[Sequence[Any]]) -> list[str]:
@@ -331,105 +318,112 @@ def _section(title: str, header: Sequence[str], rows: list[Sequence[Any]]) -> li
     return [f"**{title}** ({len(rows)})", "", *_table(header, shown), *_more(len(rows), len(shown)), ""]
 
 
-def aggregate_summary(result: Mapping[str, Any]) -> str:
+def aggregate_summary(result: AggregateResult | Mapping[str, Any]) -> str:
     """Job summary: status, what changed since the last run, conflicts, problems, top rows per task."""
-    out = ["## evalledger leaderboard", ""]
-    parts = [f"**{'updated' if result.get('changed') else 'unchanged'}**",
-             f"{_count(result.get('rows'))} rows", f"{_count(result.get('conflicts'))} conflicts"]
-    if isinstance(result.get("sources"), int):
-        parts.append(f"{result.get('fetched', result['sources'])}/{result['sources']} model repos read")
-    commit = result.get("commit")
-    if result.get("committed") and commit:
-        parts.append(f"commit `{md(str(commit)[:12])}`" + (" pushed" if result.get("pushed") else " (not pushed)"))
-    elif result.get("changed"):
-        parts.append("not committed")
-    out += [" · ".join(parts), ""]
-    if result.get("error"):
-        out += [f"> **Error:** {md(result['error'])}", ""]
-
-    changes = result.get("changes") if isinstance(result.get("changes"), Mapping) else {}
-    sections = [
-        *_section("New entries", ("Model", "Task", "Value", "Rank"),
-                  [(c.get("model"), _task(c), c.get("value"), c.get("rank")) for c in _items(changes.get("new"))]),
-        *_section("Moved ranks", ("Model", "Task", "Rank", "Value"),
-                  [(c.get("model"), _task(c), f"{c.get('old_rank')} → {c.get('rank')}", c.get("value"))
-                   for c in _items(changes.get("moved"))]),
-        *_section("Changed values", ("Model", "Task", "Old → New", "Rank"),
-                  [(c.get("model"), _task(c), f"{c.get('old_value')} → {c.get('value')}", c.get("rank"))
-                   for c in _items(changes.get("value_changed"))]),
-        *_section("Removed entries", ("Model", "Task", "Last value", "Last rank"),
-                  [(c.get("model"), _task(c), c.get("value"), c.get("rank")) for c in _items(changes.get("removed"))]),
-        *_section("New conflicts (sources disagree; the selected value is on the board, every candidate in "
-                  "the candidates table)", ("Model", "Task", "Values"),
-                  [(c.get("model"), _task(c), ", ".join(str(v) for v in c.get("values") or []))
-                   for c in _items(changes.get("new_conflicts"))]),
-    ]
-    if changes.get("first_run"):
-        out += ["First run: every row is new.", ""]
-    if sections:
-        out += ["### What changed since the last run", "", *sections]
-    elif not result.get("changed"):
-        out += ["Nothing changed since the last run: no file was touched and no commit was made.", ""]
-
-    problems = [
-        *_section("Unreachable model repos (last known rows kept, marked stale)",
-                  ("Model", "Repo", "Rows kept", "Message"),
-                  [(u.get("model"), u.get("url"), u.get("kept", 0), u.get("message"))
-                   for u in _items(result.get("unreachable"))]),
-        *_section("Rejected results (failed lint, not on the board)", ("Model", "File", "Rule", "Message"),
-                  [(r.get("model"), f"{r.get('file')}:{r.get('line')}", r.get("rule"), r.get("message"))
-                   for r in _items(result.get("rejected"))]),
-    ]
-    if problems:
-        out += ["### Problems", "", *problems]
-
-    boards: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
-    for row in _items(result.get("top")):
-        boards.setdefault((str(row.get("benchmark") or ""), str(row.get("task") or ""),
-                           str(row.get("setup") or "")), []).append(row)
-    if boards:
-        out += ["### Top rows per task", ""]
-        audited = isinstance(result.get("flags"), int)
-        if audited:
-            files = [f for f in result.get("files") or [] if isinstance(f, str)]
-            table = next((f for f in files if f.rsplit("/", 1)[-1].startswith("flags.")), "the flags table")
-            out += [f"⚑ marks a row whose model repo's history has audit findings for the entry (rule ids "
-                    f"shown); every finding, with its commit and message, is in {md(table)}.", ""]
-        for (benchmark, task, setup), rows in list(boards.items())[:LIST_LIMIT]:
-            out += [f"#### {' · '.join(md(x) for x in (benchmark, task, setup) if x)}", ""]
-            header = ("#", "Model", "Value", "Verified", "Community", "Conflict") + (("Flags",) if audited else ())
-            out += _table(header,
-                          [(r.get("rank"), r.get("model"), r.get("value"), "✓" if _yes(r.get("verified")) else "",
-                            "✓" if _yes(r.get("community")) else "", "⚠" if _yes(r.get("conflict")) else "",
-                            *((_flags(r.get("flags")),) if audited else ()))
-                           for r in rows[:TOP_ROWS]]) + [""]
-        out += _more(len(boards), min(len(boards), LIST_LIMIT))
-        board = aggregate_outputs(result)["leaderboard-path"]
-        if board and _count(result.get("rows")) > sum(min(len(r), TOP_ROWS) for r in list(boards.values())[:LIST_LIMIT]):
-            out += [f"Every row is in {md(board)}.", ""]
+    result = _typed(result)
+    out = ["## evalledger leaderboard", "", _status(result), ""]
+    if result.error:
+        out += [f"> **Error:** {md(result.error)}", ""]
+    out += _changed(result.board)
+    out += _problems(result.board)
+    out += _top(result.board)
     return "\n".join(out) + "\n"
 
 
-def _flags(value: Any) -> str:
-    rules = [str(v) for v in value if isinstance(v, str)] if isinstance(value, list) else []
-    return "⚑ " + ", ".join(rules) if rules else ""
+def _status(result: AggregateResult) -> str:
+    """``**updated** · 3 rows · 1 conflicts · 2/3 model repos read · commit `…` pushed``."""
+    board = result.board
+    parts = [f"**{'updated' if board.changed else 'unchanged'}**", f"{board.rows} rows", f"{board.conflicts} conflicts"]
+    if result.generated is not None:
+        parts.append(f"{board.fetched}/{board.sources} model repos read")
+    if result.committed and result.commit:
+        parts.append(f"commit `{md(result.commit[:12])}`" + (" pushed" if result.pushed else " (not pushed)"))
+    elif board.changed:
+        parts.append("not committed")
+    return " · ".join(parts)
 
 
-def aggregate_annotations(result: Mapping[str, Any], limit: int) -> list[str]:
+def _changed(board: Generated) -> list[str]:
+    """What changed since the last run: one table per kind of change."""
+    changes = board.changes
+    sections = [
+        *_section("New entries", ("Model", "Task", "Value", "Rank"),
+                  [(c.model, _task(c), c.value, c.rank) for c in changes.new]),
+        *_section("Moved ranks", ("Model", "Task", "Rank", "Value"),
+                  [(c.model, _task(c), f"{c.old_rank} → {c.rank}", c.value) for c in changes.moved]),
+        *_section("Changed values", ("Model", "Task", "Old → New", "Rank"),
+                  [(c.model, _task(c), f"{c.old_value} → {c.value}", c.rank) for c in changes.value_changed]),
+        *_section("Removed entries", ("Model", "Task", "Last value", "Last rank"),
+                  [(c.model, _task(c), c.value, c.rank) for c in changes.removed]),
+        *_section("New conflicts (sources disagree; the selected value is on the board, every candidate in "
+                  "the candidates table)", ("Model", "Task", "Values"),
+                  [(c.model, _task(c), ", ".join(str(v) for v in c.values)) for c in changes.new_conflicts]),
+    ]
+    out = ["First run: every row is new.", ""] if changes.first_run else []
+    if sections:
+        return out + ["### What changed since the last run", "", *sections]
+    if not board.changed:
+        return out + ["Nothing changed since the last run: no file was touched and no commit was made.", ""]
+    return out
+
+
+def _problems(board: Generated) -> list[str]:
+    """Unreachable model repos and rejected results."""
+    problems = [
+        *_section("Unreachable model repos (last known rows kept, marked stale)",
+                  ("Model", "Repo", "Rows kept", "Message"),
+                  [(u.model, u.url, u.kept, u.message) for u in board.unreachable]),
+        *_section("Rejected results (failed lint, not on the board)", ("Model", "File", "Rule", "Message"),
+                  [(r.model, f"{r.file}:{r.line}", r.rule, r.message) for r in board.rejected]),
+    ]
+    return ["### Problems", "", *problems] if problems else []
+
+
+def _top(board: Generated) -> list[str]:
+    """The first rows of each (benchmark, task, setup) board, flags marked when audited."""
+    boards: dict[tuple[str, str, str], list[TopRow]] = {}
+    for row in board.top:
+        boards.setdefault((row.benchmark, row.task, row.setup), []).append(row)
+    if not boards:
+        return []
+    out = ["### Top rows per task", ""]
+    audited = board.flags is not None
+    if audited:
+        out += [f"⚑ marks a row whose model repo's history has audit findings for the entry (rule ids "
+                f"shown); every finding, with its commit and message, is in "
+                f"{md(board.flags_path or 'the flags table')}.", ""]
+    header = ("#", "Model", "Value", "Verified", "Community", "Conflict") + (("Flags",) if audited else ())
+    shown = list(boards.items())[:LIST_LIMIT]
+    for (benchmark, task, setup), rows in shown:
+        out += [f"#### {' · '.join(md(x) for x in (benchmark, task, setup) if x)}", ""]
+        out += _table(header, [_top_cells(r, audited) for r in rows[:TOP_ROWS]]) + [""]
+    out += _more(len(boards), len(shown))
+    if board.leaderboard_path and board.rows > sum(min(len(rows), TOP_ROWS) for _, rows in shown):
+        out += [f"Every row is in {md(board.leaderboard_path)}.", ""]
+    return out
+
+
+def _top_cells(row: TopRow, audited: bool) -> tuple[Any, ...]:
+    marks = ("✓" if row.verified else "", "✓" if row.community else "", "⚠" if row.conflict else "")
+    flags = ("⚑ " + ", ".join(row.flags) if row.flags else "",) if audited else ()
+    return (row.rank, row.model, row.value, *marks, *flags)
+
+
+def aggregate_annotations(result: AggregateResult | Mapping[str, Any], limit: int) -> list[str]:
     """Worst first: the error, unreachable repos, rejected results, new conflicts; at most ``limit``."""
-    changes = result.get("changes") if isinstance(result.get("changes"), Mapping) else {}
+    result = _typed(result)
+    board = result.board
     candidates: list[str] = []
-    if result.get("error"):
-        candidates.append(annotation("error", str(result["error"]), title="evalledger aggregate"))
-    for u in _items(result.get("unreachable")):
-        candidates.append(annotation("warning", f"{u.get('url')}: {u.get('message')}",
-                                     title="evalledger: model repo unreachable"))
-    for r in _items(result.get("rejected")):
-        candidates.append(annotation("warning", f"{r.get('model')} {r.get('file')}:{r.get('line')}: {r.get('message')}",
-                                     title=f"evalledger: result rejected ({r.get('rule')})"))
-    for c in _items(changes.get("new_conflicts")):
-        values = ", ".join(str(v) for v in c.get("values") or [])
-        candidates.append(annotation("warning", f"{c.get('model')} · {_task(c)}: sources disagree ({values})",
+    if result.error:
+        candidates.append(annotation("error", result.error, title="evalledger aggregate"))
+    for u in board.unreachable:
+        candidates.append(annotation("warning", f"{u.url}: {u.message}", title="evalledger: model repo unreachable"))
+    for r in board.rejected:
+        candidates.append(annotation("warning", f"{r.model} {r.file}:{r.line}: {r.message}",
+                                     title=f"evalledger: result rejected ({r.rule})"))
+    for c in board.changes.new_conflicts:
+        values = ", ".join(str(v) for v in c.values)
+        candidates.append(annotation("warning", f"{c.model} · {_task(c)}: sources disagree ({values})",
                                      title="evalledger: conflicting results"))
     lines = candidates[:limit]
     if len(candidates) > limit:
@@ -563,17 +557,18 @@ def child_env(inputs: Inputs, environ: Mapping[str, str]) -> dict[str, str]:
 
 def run_aggregate(inputs: Inputs, workdir: str, environ: Mapping[str, str], log: TextIO) -> int:
     code, stdout = run_evalledger(aggregate_argv(inputs), workdir, child_env(inputs, environ), log)
-    result: dict[str, Any] = {}
+    doc: dict[str, Any] = {}
     if stdout.strip():
         try:
-            result = _json_doc(stdout, "evalledger aggregate")
+            doc = _json_doc(stdout, "evalledger aggregate")
         except InputError:
             if code == 0:
                 raise
+    result = AggregateResult.from_json(doc)
     outputs = aggregate_outputs(result)
     if environ.get("GITHUB_OUTPUT"):
         set_outputs(environ["GITHUB_OUTPUT"], outputs)
-    if result and inputs.summary:
+    if doc and inputs.summary:
         _append(environ.get("GITHUB_STEP_SUMMARY"),
                 cap_text(aggregate_summary(result), SUMMARY_LIMIT, "_Summary truncated; see the log._"))
     for line in aggregate_annotations(result, inputs.annotations):
@@ -582,7 +577,7 @@ def run_aggregate(inputs: Inputs, workdir: str, environ: Mapping[str, str], log:
               f"conflicts={outputs['conflicts']} committed={str(outputs['committed']).lower()} "
               f"pushed={str(outputs['pushed']).lower()} commit={outputs['commit-sha'] or '-'}\n")
     if code != 0:
-        if not result.get("error"):
+        if not result.error:
             log.write(annotation("error", f"evalledger aggregate failed (exit {code}); see the messages above",
                                  title="evalledger") + "\n")
         return code

@@ -130,6 +130,13 @@ class Inputs:
     sources: list[sources_mod.ModelSource]
     warnings: list[Finding] = field(default_factory=list)
 
+    def directions(self) -> dict[str, str]:
+        """Each task's direction (higher or lower is better), from the policy."""
+        return {task: self.policy.for_task(task).direction for task in (self.task_ids or ())}
+
+    def registry_warnings(self) -> tuple[RegistryWarning, ...]:
+        return tuple(RegistryWarning(f.path, f.line, f.rule, f.message) for f in self.warnings)
+
 
 def _fail(findings: list[Finding]) -> None:
     errors = [f for f in findings if f.severity == ERROR]
@@ -249,6 +256,43 @@ class Gathered:
         for dataset_id, count in got.dataset_ids.items():
             self.read[dataset_id] = self.read.get(dataset_id, 0) + count
 
+    def sorted_unreachable(self) -> tuple[Unreachable, ...]:
+        return tuple(sorted(self.unreachable, key=lambda u: (u.model, u.url, u.ref or "")))
+
+    def sorted_rejected(self) -> tuple[Rejected, ...]:
+        return tuple(sorted(self.rejected, key=Rejected.sort_key))
+
+    def lint_rejected(self) -> LintRejected:
+        """Files rejected whole (no ``task``), and entries kept as ineligible candidates."""
+        return LintRejected(files=sum(1 for r in self.rejected if r.task is ABSENT), entries=self.ineligible)
+
+
+@dataclass
+class OnDisk:
+    """The tables of the last run, in the folder and format this run writes."""
+
+    root: Path
+    out_dir: str
+    ext: str
+    leaderboard: list[dict[str, str]] | None
+    candidates: list[dict[str, str]] | None
+
+    @classmethod
+    def read(cls, root: Path, out_dir: str, fmt: str) -> "OnDisk":
+        ext = "parquet" if fmt == "parquet" else "csv"
+        return cls(root, out_dir, ext, write.read_table(root / out_dir / f"leaderboard.{ext}"),
+                   write.read_table(root / out_dir / f"candidates.{ext}"))
+
+    @property
+    def leaderboard_name(self) -> str:
+        return f"{self.out_dir}/leaderboard.{self.ext}" if self.out_dir else f"leaderboard.{self.ext}"
+
+    def carried(self) -> carry.Previous:
+        """The candidates unreachable repos keep (the other format's table when this one has none)."""
+        rows = self.candidates if self.candidates is not None else carry.load_previous(self.root, self.out_dir,
+                                                                                          self.ext)
+        return carry.Previous(rows)
+
 
 class Run:
     """One aggregation; ``generate`` may run again after a rejected push."""
@@ -270,38 +314,29 @@ class Run:
         inputs = read_inputs(args, self.root)
         self._check_shallow(inputs)
         collected = self._fetch(inputs)
-        out_dir = self._repo_relative(args.output_dir)
-        ext = "parquet" if args.output_format == "parquet" else "csv"
-        previous = write.read_table(self.root / out_dir / f"leaderboard.{ext}")
-        previous_candidates = write.read_table(self.root / out_dir / f"candidates.{ext}")
-        gathered = self._gather(inputs, collected, lambda: carry.Previous(
-            previous_candidates if previous_candidates is not None else carry.load_previous(self.root, out_dir, ext)))
+        disk = OnDisk.read(self.root, self._repo_relative(args.output_dir), args.output_format)
+        gathered = self._gather(inputs, collected, disk.carried)
         if not gathered.matched and gathered.read:
             raise UsageError(_no_result_carries(inputs.benchmark_id, gathered.read, args.benchmark_id is not None))
         selection = select(gathered.table, inputs.policy)
-        directions = {task: inputs.policy.for_task(task).direction for task in (inputs.task_ids or ())}
-        flags, flagged = self._audit(inputs, out_dir, ext) if args.audit else (None, None)
-        tables = write.build_tables(selection, flags, flagged, directions)
+        flags, flagged = self._audit(inputs, disk) if args.audit else (None, None)
+        tables = write.build_tables(selection, flags, flagged, inputs.directions())
         stale = tuple(StaleRow.pick(row) for row in tables.leaderboard if row.stale)
-        changes = write.changes(previous, previous_candidates, tables)
+        changes = write.changes(disk.leaderboard, disk.candidates, tables)
         if not args.allow_removal:
-            _check_removal(len(previous or ()), changes.removed, args.max_removed_share,
-                           f"{out_dir}/leaderboard.{ext}" if out_dir else f"leaderboard.{ext}")
+            _check_removal(len(disk.leaderboard or ()), changes.removed, args.max_removed_share,
+                           disk.leaderboard_name)
         summary = {"sources": len(inputs.sources), "conflicts": selection.conflicts, "stale": len(stale),
                    "drop_unreachable": args.drop_unreachable}
-        output, written = self._write(tables, out_dir, summary)
+        output, written = self._write(tables, disk.out_dir, summary)
         return Generated(
             changed=bool(written), benchmark=inputs.benchmark_id, rows=len(tables.leaderboard),
             candidates=len(tables.candidates), conflicts=selection.conflicts, sources=len(inputs.sources),
-            fetched=len(inputs.sources) - len(gathered.unreachable),
-            unreachable=tuple(sorted(gathered.unreachable, key=lambda u: (u.model, u.url, u.ref or ""))),
-            stale=stale,
-            lint_rejected=LintRejected(files=sum(1 for r in gathered.rejected if r.task is ABSENT),
-                                       entries=gathered.ineligible),
-            rejected=tuple(sorted(gathered.rejected, key=Rejected.sort_key)),
+            fetched=len(inputs.sources) - len(gathered.unreachable), unreachable=gathered.sorted_unreachable(),
+            stale=stale, lint_rejected=gathered.lint_rejected(), rejected=gathered.sorted_rejected(),
             files=tuple(sorted(output.files)), written=tuple(written), changes=changes,
-            top=tuple(write.top_rows(tables)), flags=len(flags) if flags is not None else None,
-            warnings=tuple(RegistryWarning(f.path, f.line, f.rule, f.message) for f in inputs.warnings))
+            top=tuple(write.top_rows(tables)), flags=None if flags is None else len(flags),
+            warnings=inputs.registry_warnings())
 
     def _fetch(self, inputs: Inputs) -> dict[tuple[str, str, str, str], Collected | None]:
         """Fetch every model repo into ``snapshots`` and collect it as it is read, file by file
@@ -398,7 +433,7 @@ class Run:
             raise UsageError(f"{path} is outside the benchmark repo")
         return "" if normal == "." else normal
 
-    def _audit(self, inputs: Inputs, out_dir: str, ext: str
+    def _audit(self, inputs: Inputs, disk: OnDisk
                ) -> tuple[list[dict[str, Any]], dict[tuple[str, str, str, str], list[str]]]:
         """``--audit``: the flags table and each row's marks; an unreachable repo keeps its flags
         and marks of the previous run, as it keeps its rows."""
@@ -412,7 +447,7 @@ class Run:
             shown.close()
         stale_sources = [s for s in inputs.sources if self.snapshots[s.identity].error is not None]
         if stale_sources and not self.args.drop_unreachable:
-            carry.carry_flags(carry.previous_flags(self.root, out_dir, ext), stale_sources,
+            carry.carry_flags(carry.previous_flags(self.root, disk.out_dir, disk.ext), stale_sources,
                               inputs.benchmark_id, flags, flagged)
         return flags, flagged
 
