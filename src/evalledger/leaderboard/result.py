@@ -5,17 +5,10 @@ the reporters of ``evalledger.report`` print it (``to_json`` is the JSON documen
 field order), and the Action (``evalledger.action``) reads the document back with
 ``AggregateResult.from_json``. The field names are public (workflows read them); never rename one.
 
-The document is flat::
-
-    changed         bool   a table or the card was written (or removed) this run
-    committed       bool   a commit was made (--commit/--push)
-    pushed          bool   that commit is on the remote (--push)
-    commit          str|null  sha of the commit made
-    push_attempts   int    pushes tried (0 without --push; 2+ means a race was regenerated)
-    error           str|null  why the run failed after doing work (exit 2): permission, diverged
-                           branch, pushes exhausted
-    benchmark ... warnings   the ``Generated`` fields below, in their order
-
+The document is flat, one object: ``changed``, then the publishing fields of ``AggregateResult``
+(``committed`` … ``error``), then the rest of the fields of ``Generated`` (``benchmark`` …
+``warnings``); each field's meaning is written beside it below. An optional key (``Rejected.task``,
+``RowChange.old_rank``/``old_value``) is left out, not ``null``, where it does not apply.
 When the run failed before any leaderboard was generated, every ``Generated`` key is ``null``
 (``changed`` too) and ``error`` says why.
 
