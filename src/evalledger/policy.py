@@ -13,6 +13,10 @@ and audit alike::
       copied-value-min-models: 3
       copied-value-min-digits: 3           # significant digits before equal values look copied
       future-date-grace-days: 1
+    lint:                                  # which lint rules run on the repo holding this file
+      select: [ALL]                        # rule ids or prefixes (evalledger.selection)
+      ignore: [framework-unknown]
+      per-file-ignores: {"legacy/*": [unknown-key]}
 
 Without a file the defaults apply: higher is better, unit inferred (a value in [0, 1] reads as a
 fraction, in (1, 100] as percent, otherwise points).
@@ -24,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from evalledger.finding import ERROR, Finding
+from evalledger.selection import RuleConfig, parse_rule_config
 from evalledger.yamlsource import YamlLoadError, load
 
 POLICY_FILE = ".evalledger.yaml"
@@ -78,6 +83,7 @@ class BenchmarkPolicy:
     default: TaskPolicy = field(default_factory=TaskPolicy)
     audit: AuditPolicy = field(default_factory=AuditPolicy)
     path: str | None = None
+    lint: RuleConfig | None = None  # the `lint:` section: rule selection for lint in this repo
 
     def for_task(self, task_id: str) -> TaskPolicy:
         return self.tasks.get(task_id, self.default)
@@ -152,7 +158,11 @@ def parse_policy(data: Any, path: str | None = None) -> tuple[BenchmarkPolicy, l
             if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
                 problems.append(f"audit.{name} must be a whole number")
         audit = AuditPolicy(threshold, _whole(copies, 3), _whole(grace, 1), _whole(digits, 3))
-    return BenchmarkPolicy(tasks, default, audit, path), problems
+    lint = None
+    if "lint" in data:  # read by lint from the repository root (evalledger.selection.read_config)
+        lint, lint_problems = parse_rule_config(data["lint"], "lint")
+        problems += lint_problems
+    return BenchmarkPolicy(tasks, default, audit, path, lint), problems
 
 
 def _whole(value: Any, default: int) -> int:

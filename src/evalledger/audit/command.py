@@ -43,6 +43,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="fetch missing history of a shallow clone instead of failing (network)")
     parser.add_argument("--write-commit-graph", action="store_true",
                         help="write a commit-graph with changed-path Bloom filters first (faster walks)")
+    from evalledger.selection import add_arguments
+
+    add_arguments(parser, config=False)  # no config from the repo under audit: it could turn its audit off
     parser.add_argument("--pre-commit", action="store_true",
                         help="run as the check-eval-history hook: range from PRE_COMMIT_FROM_REF/"
                              "PRE_COMMIT_TO_REF (pre-push), else origin/HEAD..HEAD, else whole history")
@@ -107,7 +110,9 @@ def _run(args: argparse.Namespace, repos: list[str], rev_range: str | None, walk
     from evalledger.audit.registry import RULES
     from evalledger.audit.rules import copies
     from evalledger.report import Report, render, resolve_format
+    from evalledger.selection import RuleSelection, from_arguments
 
+    select, ignore = from_arguments(args, RULES, "audit", sys.stderr)
     policies = _load_policies(args.benchmark)
     rows = []
     if args.leaderboard:
@@ -152,6 +157,7 @@ def _run(args: argparse.Namespace, repos: list[str], rev_range: str | None, walk
         claims = _one_claim_per_model(claims)
         findings.extend(copies.check(claims, audit_policy.copied_value_min_models,
                                      audit_policy.copied_value_min_digits))
+    findings = RuleSelection.of(RULES, select, ignore).filter(findings)
     findings.sort()
     report = Report("audit", findings, files=files, rules=RULES,
                     extra={"commits": commits, "range": rev_range})

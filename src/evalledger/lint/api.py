@@ -20,8 +20,19 @@ from evalledger.lint.context import Context
 from evalledger.lint.results import check_results
 from evalledger.lint.rules import benchmark as benchmark_rules
 from evalledger.lint.rules.duplicates import check_duplicates
+from evalledger.lint.rules import input as input_rules
 from evalledger.lint.rules.input import UNREADABLE_FILE, UNREADABLE_RULES
+from evalledger.lint.rules.suppression import CONFIG_INVALID
 from evalledger.yamlsource import DEFAULT_LIMITS, Document, Limits, Node, YamlLoadError, load
+
+MARK = b"evalledger:"  # evalledger.selection.MARK: a file without it has no suppression comment
+
+
+# a file that could not be read or parsed was not checked at all, and a config that cannot be read
+# is not applied: these are reported whatever --select, --ignore or a suppression comment say
+ALWAYS_REPORTED = UNREADABLE_RULES | {rule.id for rule in (
+    input_rules.FILE_TOO_LARGE, input_rules.BINARY_FILE, input_rules.NOT_UTF8, input_rules.YAML_SYNTAX,
+    input_rules.YAML_DEPTH_LIMIT, input_rules.YAML_ALIAS_LIMIT, CONFIG_INVALID)}
 
 
 @dataclass
@@ -188,7 +199,9 @@ def _read(path: str, limits: Limits) -> tuple[bytes | None, Finding | None]:
 
 def lint_paths(paths: Iterable[str], *, kind: str | None = None,
                benchmark: Sequence[str | Spec] | str | None = None, limits: Limits | None = None,
-               today: datetime.date | None = None, repo_context: bool = False) -> LintRun:
+               today: datetime.date | None = None, repo_context: bool = False,
+               select: Sequence[str] | None = None, ignore: Sequence[str] = (), config: bool = True
+               ) -> LintRun:
     """Lint files and directories; ``kind`` forces results/spec/model-index (None: by path).
 
     ``benchmark``: --benchmark arguments (paths, ``ID=PATH``) or Spec objects. Raises
@@ -196,6 +209,8 @@ def lint_paths(paths: Iterable[str], *, kind: str | None = None,
     ``repo_context``: the cross-file rules also see the other result files of the repos the
     results files belong to (as staged, see ``files.repo_context``), and report only on the files
     linted: what a hook handed only the changed files needs.
+    ``select``/``ignore``: rule ids or prefixes (``evalledger.selection``), over the config of each
+    file's repository (``config=False``: none read); ``# evalledger: ignore[...]`` comments apply.
     """
     limits = limits or DEFAULT_LIMITS
     today = today or _today()
@@ -220,12 +235,18 @@ def lint_paths(paths: Iterable[str], *, kind: str | None = None,
     run = LintRun(findings, 0)
     run.notes = _notes(paths, kind, targets, problems, near_misses)
     results_files: list[tuple[str, str, list[ResultEntry]]] = []
+    suppressions: dict[str, list] = {}
     for target in targets:
         data, problem = _read(target.path, limits)
         run.files += 1
         if problem is not None:
             findings.append(problem)
             continue
+        if MARK in data:  # the one cost of suppression comments for a file without any
+            from evalledger.selection import read_suppressions
+
+            suppressions[target.path] = read_suppressions(
+                data, markdown=target.kind == lint_files.MODEL_INDEX and target.path.lower().endswith(".md"))
         target_kind = target.kind
         run.kinds[target.path] = target_kind
         if target_kind == lint_files.MODEL_INDEX:
@@ -264,7 +285,9 @@ def lint_paths(paths: Iterable[str], *, kind: str | None = None,
     else:
         findings.extend(cross_file_findings(results_files, specs))
     findings.extend(base_model_findings(results_files, limits))
-    findings.sort()
+    run.findings = _selected(findings, suppressions, paths, [t.path for t in targets], select, ignore,
+                             config)
+    run.findings.sort()
     return run
 
 
@@ -280,6 +303,58 @@ def _context_files(paths: list[str], limits: Limits) -> list[tuple[str, str, lis
         if doc is not None:
             context.append((path, lint_files.repo_key(path), read_entries(doc.root)))
     return context
+
+
+def _selected(findings: list[Finding], suppressions: dict[str, list], paths: list[str],
+              checked: Iterable[str], select: Sequence[str] | None, ignore: Sequence[str],
+              config: bool) -> list[Finding]:
+    """The findings the run reports: the selection of each file's repository (its config, then
+    ``select``/``ignore``) and the file's suppression comments."""
+    from evalledger.lint.registry import RULES
+    from evalledger.selection import RuleSelection, apply_suppressions, read_config
+
+    roots: dict[str, str] = {}  # directory -> config root
+    tops: list[str] = []  # folders given on the command line (looked up only outside a repository)
+    selections: dict[str, RuleSelection] = {}
+    problems: list[Finding] = []  # the configs' own
+
+    def selection_for(path: str) -> RuleSelection:
+        directory = os.path.dirname(path) or "."
+        root = roots.get(directory)
+        if root is None:
+            root = roots[directory] = _config_root(directory, paths, tops)
+        found = selections.get(root)
+        if found is None:
+            loaded = read_config(root, RULES) if config else None
+            if loaded is not None:
+                problems.extend(loaded.problems)
+            found = selections[root] = RuleSelection.of(
+                RULES, select, ignore, loaded.config if loaded else None, ALWAYS_REPORTED)
+        return found
+
+    for path in checked:  # a clean run still reads (and checks) the config
+        selection_for(path)
+    if problems:  # a policy file --benchmark also read: its problems once
+        seen = {(os.path.realpath(f.path), f.rule, f.message) for f in findings}
+        problems = [f for f in problems if (os.path.realpath(f.path), f.rule, f.message) not in seen]
+    every = findings + problems
+    kept = [f for f in every if selection_for(f.path).allows(f.rule, f.path)]
+    return apply_suppressions(kept, suppressions, selection_for) if suppressions else kept
+
+
+def _config_root(directory: str, paths: list[str], tops: list[str]) -> str:
+    """Where a file's config lives: its repository's root; outside a repository, the folder given
+    on the command line that holds it, else the current directory."""
+    root = lint_files.repository_root(directory)
+    if root is not None:
+        return root
+    if not tops:
+        tops += [os.path.abspath(p) for p in paths if os.path.isdir(p)] or [""]
+    absolute = os.path.abspath(directory)
+    for top in filter(None, tops):
+        if absolute == top or absolute.startswith(top.rstrip(os.sep) + os.sep):
+            return top
+    return os.getcwd()
 
 
 def _notes(paths: list[str], kind: str | None, targets: list[lint_files.Target],

@@ -45,6 +45,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="cross-file rules (duplicate-entry, value-scale-mismatch) also read the"
                         " repo's other .eval_results files, as staged in git (else on disk), and"
                         " report on the given files only (on in check-eval-results)")
+    from evalledger.selection import add_arguments
+
+    add_arguments(parser)
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--no-warnings", action="store_true", help="report errors only")
     group.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
@@ -84,17 +87,22 @@ def _run(args: argparse.Namespace) -> int:
     if args.max_file_size is not None:
         limits = Limits(max_bytes=args.max_file_size, max_depth=DEFAULT_LIMITS.max_depth,
                         max_alias_nodes=DEFAULT_LIMITS.max_alias_nodes)
+    from evalledger.selection import from_arguments
+
     kind = None if args.kind == "auto" else args.kind
+    select, ignore = from_arguments(args, RULES, "lint", sys.stderr)
     try:
         result = lint_paths(args.paths or ["."], kind=kind, benchmark=args.benchmark, limits=limits,
-                            repo_context=args.repo_context)
+                            repo_context=args.repo_context, select=select,
+                            ignore=ignore)
         if args.fix or args.diff:
             changes = _fix(result, args, limits)
             if args.diff:
                 return 1 if changes else (2 if result.unreadable else 0)
             if changes:  # report what is left, as it now is on disk
                 result = lint_paths(args.paths or ["."], kind=kind, benchmark=args.benchmark,
-                                    limits=limits, repo_context=args.repo_context)
+                                    limits=limits, repo_context=args.repo_context,
+                                    select=select, ignore=ignore)
     except BenchmarkError as exc:
         raise UsageError(str(exc)) from None
     findings = result.findings

@@ -100,6 +100,11 @@ def _outside(path: str, root: str) -> bool:
     return not (target == real_root or target.startswith(real_root.rstrip(os.sep) + os.sep))
 
 
+def repository_root(directory: str) -> str | None:
+    """The nearest folder at or above ``directory`` holding `.git`, or None outside a repository."""
+    return _repo_root(directory)
+
+
 def containment_root(path: str) -> str:
     """What nothing reached from ``path`` may leave: the repository holding it (the nearest parent
     with `.git`, found lexically, so a link to elsewhere does not move it), else ``path`` itself."""

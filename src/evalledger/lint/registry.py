@@ -13,12 +13,13 @@ from evalledger.lint.rules import (
     shape,
     source,
     spec,
+    suppression,
     value,
 )
 from evalledger.rules import Rule
 
 _MODULES = (input, shape, value, dataset, date, source, keys, duplicates, benchmark, spec, inspect,
-            model_index)
+            model_index, suppression)
 
 
 def _build() -> dict[str, Rule]:
