@@ -1,9 +1,11 @@
 """Positive and negative example files per hook (check-jsonschema style), run through the CLI.
 
 Every negative file declares what it must produce (``# expect: RULE LINE:COL``, or an
-``expect.txt`` beside a README.md); the findings must be exactly those. Positive files must pass
-with ``--strict`` (no errors, no warnings). Every lint rule has at least one of each (rules about
-paths and raw bytes are covered in test_lint_input.py).
+``expect.txt`` beside a README.md); the findings must be exactly those. Every positive file
+declares the rules it is a clean example of (``# positive: RULE, ...``, ``<!-- positive: ... -->``
+in Markdown: the file holds what the rule checks, written correctly) and must pass with
+``--strict`` (no errors, no warnings). Every lint rule has at least one of each (rules about
+paths, raw bytes and config files are covered in test_lint_input.py and test_selection.py).
 """
 from __future__ import annotations
 
@@ -22,8 +24,10 @@ BENCHMARKS = EXAMPLES / "benchmarks"
 HOOKS = {"check-eval-results": "results", "check-eval-spec": "spec", "check-model-index": "model-index"}
 # rules whose examples are built in test_lint_input.py (paths, raw bytes, sizes, policy files)
 BUILT_IN_TESTS = {"path-not-found", "unreadable-file", "symlink-outside-repo", "file-too-large",
-                  "binary-file", "not-utf8", "policy-invalid", "yaml-depth-limit", "results-path"}
+                  "binary-file", "not-utf8", "policy-invalid", "yaml-depth-limit", "results-path",
+                  "config-invalid"}
 _EXPECT = re.compile(r"^(?:# expect: )?([a-z0-9-]+) (\d+):(\d+)$")
+_POSITIVE = re.compile(r"^(?:# |<!-- )positive: ([a-z0-9, -]+?)(?: -->)?$")
 
 
 def _cases(kind_dir: str) -> list[Path]:
@@ -74,13 +78,27 @@ def test_negative_example_gives_exactly_its_findings(capsys, hook, path):
         assert _lint(capsys, HOOKS[hook], path, "--strict")[0] == 1
 
 
+def _positive_for(path: Path) -> set[str]:
+    """The rules a positive file declares it is a clean example of."""
+    rules: set[str] = set()
+    for line in path.read_text().splitlines():
+        match = _POSITIVE.match(line.strip())
+        if match:
+            rules |= {rule.strip() for rule in match.group(1).split(",") if rule.strip()}
+    return rules
+
+
 def test_every_lint_rule_has_a_positive_and_a_negative_example():
     negative_rules = set()
     for _hook, path in NEGATIVE:
         negative_rules |= {rule for rule, _, _ in _expected(path)}
-    positive_names = {p.stem for _h, p in POSITIVE} | {p.parent.name for _h, p in POSITIVE}
+    positive_rules = set()
+    for _hook, path in POSITIVE:
+        declared = _positive_for(path)
+        assert declared, f"{path} declares no rule it is a positive example of (# positive: RULE, ...)"
+        assert declared <= set(RULES), f"{path}: not lint rules: {sorted(declared - set(RULES))}"
+        positive_rules |= declared
     missing_negative = set(RULES) - BUILT_IN_TESTS - negative_rules
+    missing_positive = set(RULES) - BUILT_IN_TESTS - positive_rules
     assert not missing_negative, f"rules without a negative example: {sorted(missing_negative)}"
-    # a negative example named after its rule has a fixed twin: the positive files cover them all
-    # (each positive file is clean, and every field a rule checks appears in one of them)
-    assert {"minimal", "full-entry", "inspect", "non-inspect", "README"} <= positive_names
+    assert not missing_positive, f"rules without a positive example: {sorted(missing_positive)}"

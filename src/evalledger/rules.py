@@ -46,11 +46,26 @@ def render_markdown(rules: dict[str, Rule]) -> str:
             if rule.command == command:
                 lines.append(f"| [`{rule.id}`](#{rule.id}) | {rule.severity} | {rule.summary} |")
         lines.append("")
+    lines += _redirects(rules)
     for rule in rules.values():
         lines += [f"### {rule.id}", "", f"*{rule.command}, {rule.severity}*: {rule.summary}", ""]
         if rule.doc:
             lines += [rule.doc.strip(), ""]
     return "\n".join(lines)
+
+
+def _redirects(rules: dict[str, Rule]) -> list[str]:
+    from evalledger.selection import REDIRECTS
+
+    lines = ["## Renamed rule ids", "",
+             "A renamed rule id keeps working: `--select`, `--ignore`, `select`/`ignore`/`per-file-ignores`"
+             " in the config and `# evalledger: ignore[...]` comments read it as its new id.", ""]
+    if not REDIRECTS:
+        return lines + ["No rule id has been renamed.", ""]
+    lines += ["| old id | new id |", "|---|---|"]
+    for old, new in sorted(REDIRECTS.items()):
+        lines.append(f"| `{old}` | [`{new}`](#{new}) |" if new in rules else f"| `{old}` | `{new}` |")
+    return lines + [""]
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

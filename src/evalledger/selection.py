@@ -138,26 +138,31 @@ class RuleSelection:
 
     def __init__(self, known: Collection[str], layers: Sequence[Layer] = (),
                  per_file_ignores: Sequence[tuple[str, tuple[str, ...]]] = (), root: str = ".",
-                 always: Collection[str] = ()) -> None:
+                 always: Collection[str] = (), sticky: Collection[str] = ()) -> None:
         self.known = frozenset(known)
         self.always = frozenset(always)
         self.root = root
         self.per_file_ignores = tuple(per_file_ignores)
         chosen = set(self.known)
+        ever_ignored: set[str] = set()
         for layer in layers:
             ignored = _weights(layer.ignore, self.known, allow_all=False)
+            ever_ignored |= ignored.keys()
             if layer.select is None:
                 chosen -= ignored.keys()
                 continue
             selected = _weights(layer.select, self.known)
             chosen = {rule for rule, weight in selected.items() if weight > ignored.get(rule, -1)}
+        # rules about the selection itself (a misspelt id in `select`) survive any select: only
+        # an ignore turns them off
+        chosen |= (frozenset(sticky) & self.known) - ever_ignored
         self.rules = frozenset(chosen)
         self._by_path: dict[str, frozenset[str]] = {}
 
     @classmethod
     def of(cls, known: Collection[str], select: Sequence[str] | None = None,
            ignore: Sequence[str] = (), config: RuleConfig | None = None,
-           always: Collection[str] = ()) -> RuleSelection:
+           always: Collection[str] = (), sticky: Collection[str] = ()) -> RuleSelection:
         """Config first, then the command line (``select`` None: not given)."""
         layers = []
         if config is not None:
@@ -166,7 +171,7 @@ class RuleSelection:
         layers.append(Layer(tuple(select_list) if select_list is not None else None,
                             tuple(split(ignore))))
         return cls(known, layers, config.per_file_ignores if config else (),
-                   config.root if config else ".", always)
+                   config.root if config else ".", always, sticky)
 
     def allows(self, rule: str, path: str | None = None) -> bool:
         if rule in self.always:
@@ -489,6 +494,11 @@ def apply_suppressions(findings: Sequence[Finding], suppressions: Mapping[str, l
                 named = expand(selector, selection.known, allow_all=False)
                 if not any(selection.allows(rule, path) for rule in named):
                     continue  # not selected in this run
+                if named.keys() <= selection.always:
+                    meta.append(Finding(path, mark.line, column, UNUSED_SUPPRESSION.id, WARNING,
+                                        f"{selector} cannot be suppressed: a file that cannot be read or"
+                                        " parsed is not checked at all, so it is always reported"))
+                    continue
                 where = "in this file" if mark.whole_file else "on this line"
                 hint = "" if mark.whole_file or not mark.alone else (
                     "; a comment applies to the findings of its own line, so write it at the end of"
@@ -501,6 +511,11 @@ def apply_suppressions(findings: Sequence[Finding], suppressions: Mapping[str, l
                 not _suppressed(finding, marks, selection_for(finding.path).known, count=False):
             kept.append(finding)
     return kept
+
+
+def suppressed(finding: Finding, marks: list[Suppression], known: Collection[str]) -> bool:
+    """A comment of ``marks`` suppresses the finding (nothing is counted as used)."""
+    return _suppressed(finding, marks, known, count=False)
 
 
 def _suppressed(finding: Finding, marks: list[Suppression], known: Collection[str],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import os
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from evalledger.finding import ERROR, Finding
 from evalledger.formats.model_index import load_card
@@ -22,7 +22,7 @@ from evalledger.lint.rules import benchmark as benchmark_rules
 from evalledger.lint.rules.duplicates import check_duplicates
 from evalledger.lint.rules import input as input_rules
 from evalledger.lint.rules.input import UNREADABLE_FILE, UNREADABLE_RULES
-from evalledger.lint.rules.suppression import CONFIG_INVALID
+from evalledger.lint.rules.suppression import CONFIG_INVALID, RULE_ID_UNKNOWN, UNUSED_SUPPRESSION
 from evalledger.yamlsource import DEFAULT_LIMITS, Document, Limits, Node, YamlLoadError, load
 
 MARK = b"evalledger:"  # evalledger.selection.MARK: a file without it has no suppression comment
@@ -44,6 +44,8 @@ class LintRun:
     entries: dict[str, list[ResultEntry]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # said on stderr: nothing found, a near miss
     kinds: dict[str, str | None] = field(default_factory=dict)  # what each file was linted as
+    # the run's selection for one file's findings and bytes (--fix picks later passes' with it)
+    keep: Callable[[str, bytes, list[Finding]], list[Finding]] | None = None
 
     @property
     def unreadable(self) -> bool:
@@ -285,8 +287,8 @@ def lint_paths(paths: Iterable[str], *, kind: str | None = None,
     else:
         findings.extend(cross_file_findings(results_files, specs))
     findings.extend(base_model_findings(results_files, limits))
-    run.findings = _selected(findings, suppressions, paths, [t.path for t in targets], select, ignore,
-                             config)
+    run.findings, run.keep = _selected(findings, suppressions, paths, [t.path for t in targets], select,
+                                       ignore, config)
     run.findings.sort()
     return run
 
@@ -307,11 +309,12 @@ def _context_files(paths: list[str], limits: Limits) -> list[tuple[str, str, lis
 
 def _selected(findings: list[Finding], suppressions: dict[str, list], paths: list[str],
               checked: Iterable[str], select: Sequence[str] | None, ignore: Sequence[str],
-              config: bool) -> list[Finding]:
+              config: bool) -> tuple[list[Finding], Callable[[str, bytes, list[Finding]], list[Finding]]]:
     """The findings the run reports: the selection of each file's repository (its config, then
-    ``select``/``ignore``) and the file's suppression comments."""
+    ``select``/``ignore``) and the file's suppression comments; and that choice for one file."""
     from evalledger.lint.registry import RULES
-    from evalledger.selection import RuleSelection, apply_suppressions, read_config
+    from evalledger.selection import (RuleSelection, apply_suppressions, read_config,
+                                      read_suppressions, suppressed)
 
     roots: dict[str, str] = {}  # directory -> config root
     tops: list[str] = []  # folders given on the command line (looked up only outside a repository)
@@ -329,7 +332,8 @@ def _selected(findings: list[Finding], suppressions: dict[str, list], paths: lis
             if loaded is not None:
                 problems.extend(loaded.problems)
             found = selections[root] = RuleSelection.of(
-                RULES, select, ignore, loaded.config if loaded else None, ALWAYS_REPORTED)
+                RULES, select, ignore, loaded.config if loaded else None, ALWAYS_REPORTED,
+                sticky=(UNUSED_SUPPRESSION.id, RULE_ID_UNKNOWN.id))
         return found
 
     for path in checked:  # a clean run still reads (and checks) the config
@@ -339,7 +343,14 @@ def _selected(findings: list[Finding], suppressions: dict[str, list], paths: lis
         problems = [f for f in problems if (os.path.realpath(f.path), f.rule, f.message) not in seen]
     every = findings + problems
     kept = [f for f in every if selection_for(f.path).allows(f.rule, f.path)]
-    return apply_suppressions(kept, suppressions, selection_for) if suppressions else kept
+
+    def keep(path: str, data: bytes, found: list[Finding]) -> list[Finding]:
+        chosen = selection_for(path)
+        marks = read_suppressions(data, markdown=path.lower().endswith(".md")) if MARK in data else []
+        return [f for f in found if chosen.allows(f.rule, f.path) and not (
+            marks and f.rule not in chosen.always and suppressed(f, marks, chosen.known))]
+
+    return (apply_suppressions(kept, suppressions, selection_for) if suppressions else kept), keep
 
 
 def _config_root(directory: str, paths: list[str], tops: list[str]) -> str:

@@ -128,7 +128,7 @@ def _fix(result, args: argparse.Namespace, limits) -> int:
     from evalledger.lint.fix import fix_run, unified_diff, write
 
     specs = resolve(args.benchmark, limits=limits)[0] if args.benchmark else []
-    changes = fix_run(result.findings, result.kinds, specs, limits)
+    changes = fix_run(result.findings, result.kinds, specs, limits, result.keep)
     for change in changes:
         if args.diff:
             sys.stdout.write(unified_diff(change))

@@ -213,13 +213,17 @@ def _syntax_errors(findings: list) -> int:
                                                                                 "not-utf8", "binary-file"))
 
 
-def fix_file(path: str, text: str, findings: list, kind: str | None, specs: list, limits: Any) -> FileFix:
+def fix_file(path: str, text: str, findings: list, kind: str | None, specs: list, limits: Any,
+             keep: Callable[[str, bytes, list], list] | None = None) -> FileFix:
     """Apply the findings' fixes to ``text``, pass after pass, until nothing more applies.
 
     A pass whose result reads worse as YAML (a new syntax or duplicate-key error) is thrown away:
-    a fix must never break the file it repairs.
+    a fix must never break the file it repairs. ``keep`` (the run's rule selection and the file's
+    suppression comments) picks the findings of a later pass that may be fixed; the first pass's
+    ``findings`` are the run's, already picked.
     """
     current, applied = text, 0
+    errors = _syntax_errors(relint(text.encode("utf-8"), path, kind, specs, limits) if keep else findings)
     for _ in range(MAX_PASSES):
         edits = [f.fix for f in findings if f.fix is not None]
         if not edits:
@@ -227,14 +231,19 @@ def fix_file(path: str, text: str, findings: list, kind: str | None, specs: list
         candidate, done = apply(current, edits)
         if not done:
             break
-        new_findings = relint(candidate.encode("utf-8"), path, kind, specs, limits)
-        if _syntax_errors(new_findings) > _syntax_errors(findings):
+        data = candidate.encode("utf-8")
+        new_findings = relint(data, path, kind, specs, limits)
+        new_errors = _syntax_errors(new_findings)
+        if new_errors > errors:
             break
-        current, findings, applied = candidate, new_findings, applied + len(done)
+        if keep is not None:
+            new_findings = keep(path, data, new_findings)
+        current, findings, applied, errors = candidate, new_findings, applied + len(done), new_errors
     return FileFix(path, text, current, applied)
 
 
-def fix_run(findings: list, kinds: dict[str, str | None], specs: list, limits: Any) -> list[FileFix]:
+def fix_run(findings: list, kinds: dict[str, str | None], specs: list, limits: Any,
+            keep: Callable[[str, bytes, list], list] | None = None) -> list[FileFix]:
     """Fixed texts of every file whose findings carry a fix (nothing is written here)."""
     by_path: dict[str, list] = {}
     for finding in findings:
@@ -248,7 +257,7 @@ def fix_run(findings: list, kinds: dict[str, str | None], specs: list, limits: A
                 text = handle.read().decode("utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        result = fix_file(path, text, found, kinds.get(path), specs, limits)
+        result = fix_file(path, text, found, kinds.get(path), specs, limits, keep)
         if result.after != result.before:
             fixed.append(result)
     return fixed
