@@ -2,7 +2,8 @@
 
 The shipped copies (``evalledger/schemas/*.json`` inside the package, for offline use, and
 ``schemas/*.json`` at the top of the repository, for editors and SchemaStore) are this module's
-output; a test regenerates them and fails when either drifts. Only this command imports pydantic.
+output; a test regenerates them and fails when either drifts. Only this command imports pydantic,
+an optional dependency (``pip install 'evalledger[schema]'``): nothing else needs it.
 
     evalledger schema                       # all three, as one JSON object keyed by kind
     evalledger schema --kind results        # one schema
@@ -111,11 +112,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help=f"write {', '.join(FILE_NAMES.values())} into DIR instead of printing")
 
 
+def _require_pydantic() -> None:
+    from evalledger.cli import UsageError
+
+    try:
+        import pydantic  # noqa: F401
+    except ImportError:
+        shipped_dir = resources.files("evalledger").joinpath("schemas")
+        raise UsageError(
+            "evalledger schema generates the schemas from pydantic models, and pydantic is not"
+            " installed: it is an optional dependency, installed with"
+            " `pip install 'evalledger[schema]'`. The generated schemas ship with evalledger,"
+            f" ready to use, in {shipped_dir}") from None
+
+
 def run(args: argparse.Namespace) -> int:
+    from evalledger.cli import UsageError
+
+    _require_pydantic()
     kinds = args.kind or list(FILE_NAMES)
     texts = {kind: render(generate(kind)) for kind in kinds}
     if args.write is not None:
-        from evalledger.cli import UsageError
 
         if not args.write.is_dir():
             raise UsageError(f"--write {args.write}: not a directory")
