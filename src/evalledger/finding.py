@@ -36,13 +36,6 @@ class Finding:
             raise ValueError(f"unknown severity {self.severity!r}")
 
 
-def worst_severity(findings: list[Finding]) -> str | None:
-    """The most severe level among findings, or None when there are none."""
-    if not findings:
-        return None
-    return max((f.severity for f in findings), key=SEVERITY_RANK.__getitem__)
-
-
 def error_reason(exc: BaseException, limit: int = 200) -> str:
     """``Type: message`` of an exception, bounded: the reason shown when reading one repo or file
     failed and the run went on without it."""

@@ -13,7 +13,6 @@ characters, which is never converted (a ``LongNumber``, see ``construct_scalar``
 """
 from __future__ import annotations
 
-import datetime
 import math
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -475,7 +474,3 @@ def iter_nodes(node: Node) -> Iterator[Node]:
             stack.extend(reversed(current.value))
         elif current.kind == "map":
             stack.extend(reversed(list(current.value.values())))
-
-
-def is_date(value: Any) -> bool:
-    return isinstance(value, (datetime.date, datetime.datetime))

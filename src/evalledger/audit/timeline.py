@@ -49,9 +49,6 @@ class ParseCache:
         self._ahead: dict[tuple[str, str], Parsed] = {}
         self._parser = BlobParser()
 
-    def has(self, path: str, oid: str) -> bool:
-        return (path, oid) in self._items
-
     def parse_ahead(self, blobs: list[tuple[str, str, bytes | None]]) -> None:
         """Parse blobs read ahead (while git is still walking); ``get`` takes them when their
         commit is applied."""

@@ -113,9 +113,6 @@ class Selection:
     reason: list[str]  # row -> selection reason
     rank: dict[int, int]  # winning row -> rank within (benchmark, task, setup); eligible winners only
 
-    def selected(self, row: int) -> bool:
-        return self.winner[self.group[row]] == row
-
     @property
     def rows(self) -> list[int]:
         """Winning rows that reach the leaderboard."""

@@ -41,7 +41,7 @@ import os
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from evalledger.escape import FORMULA_START, csv_cell, csv_text, markdown
 from evalledger.leaderboard.result import Changes, NewConflict, RowChange, TopRow
@@ -509,7 +509,3 @@ def top_rows(tables: Tables, top: int = CARD_ROWS) -> list[TopRow]:
             # audit rule ids (--audit)
             out.append(TopRow.pick(row, flags=tuple(getattr(row, "flags", "").split())))
     return out
-
-
-def iter_paths(output: Output) -> Iterable[str]:
-    return sorted(output.files)
