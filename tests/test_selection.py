@@ -349,3 +349,11 @@ def test_audit_select_and_ignore(tmp_path, capsys):
     model.write("pyproject.toml", '[tool.evalledger]\nignore = ["value-raised"]\n')
     code, found, _ = audit()
     assert code == 1 and found == everything
+
+
+def test_an_oversized_pyproject_is_refused_not_read(tmp_path, capsys):
+    root = repo(tmp_path)
+    (root / "pyproject.toml").write_text('[tool.evalledger]\nignore = ["date"]\n' + "#" * (3 * 1024 * 1024))
+    code, found, _ = lint(capsys, str(root))
+    assert ("config-invalid", 1, 1) in found and ("date-unquoted", 3, 9) in found
+    assert code == 1

@@ -328,11 +328,10 @@ def _selected(findings: list[Finding], suppressions: dict[str, list], paths: lis
             root = roots[directory] = _config_root(directory, paths, tops)
         found = selections.get(root)
         if found is None:
-            loaded = read_config(root, RULES) if config else None
-            if loaded is not None:
-                problems.extend(loaded.problems)
+            settings, met = read_config(root, RULES) if config else (None, [])
+            problems.extend(met)
             found = selections[root] = RuleSelection.of(
-                RULES, select, ignore, loaded.config if loaded else None, ALWAYS_REPORTED,
+                RULES, select, ignore, settings, ALWAYS_REPORTED,
                 sticky=(UNUSED_SUPPRESSION.id, RULE_ID_UNKNOWN.id))
         return found
 
