@@ -5,6 +5,7 @@ real files in real (git init'ed) repositories."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -357,3 +358,20 @@ def test_an_oversized_pyproject_is_refused_not_read(tmp_path, capsys):
     code, found, _ = lint(capsys, str(root))
     assert ("config-invalid", 1, 1) in found and ("date-unquoted", 3, 9) in found
     assert code == 1
+
+
+def test_the_readme_examples_do_what_they_say(tmp_path, capsys):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("### Choosing rules", 1)[1].split("\n### ", 1)[0]
+    [yaml_block] = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    [toml_block] = re.findall(r"```toml\n(.*?)```", section, re.S)
+    root = repo(tmp_path, yaml_block)
+    assert lint(capsys, str(root), "--strict")[:2] == (0, [])
+    bare = re.sub(r" *# evalledger: .*", "", yaml_block)
+    assert rules_of(lint(capsys, str(repo(tmp_path, bare)))[1]) == ["legacy-dataset-field", "unknown-key"]
+    (root / "pyproject.toml").write_text(toml_block)
+    old = root / "legacy" / "old.yaml"
+    old.parent.mkdir()
+    old.write_text(bare)
+    assert lint(capsys, str(old), "--kind", "results", "--strict")[:2] == (0, [])
+    assert rules_of(lint(capsys, str(repo(tmp_path, bare)))[1]) == ["legacy-dataset-field", "unknown-key"]
