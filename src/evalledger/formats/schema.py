@@ -133,7 +133,6 @@ def run(args: argparse.Namespace) -> int:
     kinds = args.kind or list(FILE_NAMES)
     texts = {kind: render(generate(kind)) for kind in kinds}
     if args.write is not None:
-
         if not args.write.is_dir():
             raise UsageError(f"--write {args.write}: not a directory")
         for kind, text in texts.items():
