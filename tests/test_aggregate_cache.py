@@ -298,6 +298,7 @@ def test_an_over_size_blob_is_rejected_and_never_fetched_nor_read(tmp_path, caps
     [rejected] = doc["rejected"]
     assert (rejected["file"], rejected["rule"], rejected["line"]) == (".eval_results/huge.yaml", "file-too-large", 1)
     assert "over the 2,097,152 byte limit" in rejected["message"]
+    assert "--max-file-size" not in rejected["message"]  # a lint option: aggregate has none
     huge = world._work["m"].head("HEAD:.eval_results/huge.yaml")
     assert huge not in _objects_in(_entry_of(world, "m"))  # the server never sent it
     # a warm run knows it is over the limit without asking git for it (which would fetch it)

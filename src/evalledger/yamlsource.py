@@ -151,17 +151,22 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
     return line, column
 
 
-def size_error(size: int | None, limits: Limits = DEFAULT_LIMITS) -> YamlLoadError | None:
+RAISE_HINT = "(set --max-file-size to raise it)"  # lint's option; aggregate reads at most this
+
+
+def size_error(size: int | None, limits: Limits = DEFAULT_LIMITS, *, what: str = "a YAML file",
+               hint: str = "") -> YamlLoadError | None:
     """The error for a file of ``size`` bytes, None within the limit: callers that know a size
-    before reading (a git blob's header) refuse the file without reading it. ``size`` None: over
-    the limit by an amount nobody measured (a server left the blob out of a size-limited fetch)."""
+    before reading (a git blob's header, a stat) refuse the file without reading it. ``size`` None:
+    over the limit by an amount nobody measured (a server left the blob out of a size-limited
+    fetch). ``hint`` says how the caller's user raises the limit (lint has --max-file-size)."""
     if size is None:
-        return YamlLoadError("file-too-large", f"file is over the {limits.max_bytes:,} byte limit for a "
-                             "YAML file (its git server left it out of a fetch limited to that size)")
+        return YamlLoadError("file-too-large", f"file is over the {limits.max_bytes:,} byte limit for {what}"
+                             " (its git server left it out of a fetch limited to that size)")
     if size <= limits.max_bytes:
         return None
     return YamlLoadError("file-too-large", f"file is {size:,} bytes, over the {limits.max_bytes:,}"
-                         " byte limit for a YAML file (set --max-file-size to raise it)")
+                         f" byte limit for {what}{' ' + hint if hint else ''}")
 
 
 def load(data: bytes | str, path: str = "<string>", *, limits: Limits = DEFAULT_LIMITS,
@@ -170,7 +175,7 @@ def load(data: bytes | str, path: str = "<string>", *, limits: Limits = DEFAULT_
 
     ``line_offset`` shifts reported lines, for YAML embedded in another file (front matter).
     """
-    too_large = size_error(len(data), limits)
+    too_large = size_error(len(data), limits, hint=RAISE_HINT)
     if too_large is not None:
         raise too_large
     text = decode(data) if isinstance(data, bytes) else data

@@ -23,7 +23,9 @@ from evalledger.lint.rules.duplicates import check_duplicates
 from evalledger.lint.rules import input as input_rules
 from evalledger.lint.rules.input import UNREADABLE_FILE, UNREADABLE_RULES
 from evalledger.lint.rules.suppression import CONFIG_INVALID, RULE_ID_UNKNOWN, UNUSED_SUPPRESSION
-from evalledger.yamlsource import DEFAULT_LIMITS, Document, Limits, Node, YamlLoadError, load
+from evalledger.yamlsource import (
+    DEFAULT_LIMITS, RAISE_HINT, Document, Limits, Node, YamlLoadError, load, size_error,
+)
 
 MARK = b"evalledger:"  # evalledger.selection.MARK: a file without it has no suppression comment
 
@@ -177,8 +179,6 @@ def _sniff(root: Node | None, path: str) -> str:
 
 
 def _read(path: str, limits: Limits) -> tuple[bytes | None, Finding | None]:
-    from evalledger.lint.rules.input import FILE_TOO_LARGE
-
     try:
         # O_NONBLOCK: a FIFO swapped in after the walk looked must not block the open
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -187,12 +187,10 @@ def _read(path: str, limits: Limits) -> tuple[bytes | None, Finding | None]:
             what = lint_files.special_file(info.st_mode)
             if what:
                 return None, lint_files.special_problem(path, what)
-            if info.st_size > limits.max_bytes:
-                # refused before reading: a 50 MB file costs one stat, not a parse
-                which = "a model card" if path.lower().endswith(".md") else "a YAML file"
-                return None, Finding(path, 1, 1, FILE_TOO_LARGE.id, ERROR,
-                                     f"file is {info.st_size:,} bytes, over the {limits.max_bytes:,} byte"
-                                     f" limit for {which} (set --max-file-size to raise it)")
+            which = "a model card" if path.lower().endswith(".md") else "a YAML file"
+            too_large = size_error(info.st_size, limits, what=which, hint=RAISE_HINT)
+            if too_large is not None:  # refused before reading: a 50 MB file costs one stat, not a parse
+                return None, too_large.to_finding(path)
             return handle.read(limits.max_bytes + 1), None
     except OSError as exc:
         return None, Finding(path, 1, 1, UNREADABLE_FILE.id, ERROR,
