@@ -27,7 +27,7 @@ class Finding:
     old: Any = field(default=None, compare=False)
     new: Any = field(default=None, compare=False)
     evidence: dict[str, Any] | None = field(default=None, compare=False, hash=False)
-    # lint only: a safe, mechanical text edit that removes the problem (``evalledger.lint.fix.Edit``),
+    # lint only: a safe, mechanical text edit that removes the problem (``evalledger.lint.edit.Edit``),
     # applied by `lint --fix`; never rendered
     fix: Any = field(default=None, compare=False, hash=False, repr=False)
 

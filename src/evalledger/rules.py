@@ -1,5 +1,8 @@
 """The rule catalogue: every lint, audit and aggregate rule, by its stable id.
 
+It imports the layers' registries; no rule module imports it (the ``Rule`` type is in
+``evalledger.rule``), so the catalogue sits on top of the import graph.
+
 Rule ids are public (users select, ignore and search for them): never rename one. A retired rule
 stays here as a tombstone whose doc names its replacement.
 """
@@ -7,16 +10,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    severity: str
-    summary: str  # one line: what it flags
-    doc: str = ""  # what it flags, why it matters, a bad and a fixed example
-    command: str = "lint"  # "lint", "audit", "aggregate" or "migrate"
+from evalledger.rule import Rule  # the type; each layer defines its own rules with it
 
 
 def all_rules() -> dict[str, Rule]:

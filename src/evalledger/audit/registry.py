@@ -2,6 +2,6 @@
 from __future__ import annotations
 
 from evalledger.audit.rules import MODULES
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 
 RULES: dict[str, Rule] = {rule.id: rule for module in MODULES for rule in module.RULES}

@@ -8,7 +8,7 @@ same checks, so they are documented once, as lint rules. Only what exists becaus
 from __future__ import annotations
 
 from evalledger.finding import ERROR, WARNING
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 
 REGISTRY_INVALID = Rule("registry-invalid", ERROR, "a model registry line or entry cannot be used", """\
 Flags a line of the `--models` registry that is not `URL-or-path [ref] [model-id]` (too many

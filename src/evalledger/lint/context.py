@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from evalledger.finding import Finding
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 from evalledger.yamlsource import LongNumber
 
 

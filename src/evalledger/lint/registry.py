@@ -16,7 +16,7 @@ from evalledger.lint.rules import (
     suppression,
     value,
 )
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 
 _MODULES = (input, shape, value, dataset, date, source, keys, duplicates, benchmark, spec, inspect,
             model_index, suppression)

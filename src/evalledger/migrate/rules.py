@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from evalledger.finding import INFO, WARNING
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 
 NOT_MIGRATED = Rule("not-migrated", WARNING, "a model-index result migrate cannot turn into an `.eval_results` entry", """\
 Flags a `model-index` result (or metric) that `evalledger migrate` leaves where it is, with the

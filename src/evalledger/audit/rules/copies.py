@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from evalledger.finding import WARNING, Finding
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 
 VALUE_COPIED_ACROSS_MODELS = Rule(
     "value-copied-across-models", WARNING,

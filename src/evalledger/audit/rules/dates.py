@@ -7,7 +7,7 @@ from typing import Iterator
 from evalledger.audit.context import EventContext, label, parse_date
 from evalledger.audit.timeline import ADDED, EDITED, RESTORED
 from evalledger.finding import WARNING, Finding
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 
 DATE_MOVED_BACK = Rule(
     "date-moved-back", WARNING, "an entry's date was moved to an earlier day",

@@ -6,7 +6,7 @@ from typing import Iterator
 from evalledger.audit.context import EventContext, fmt, label
 from evalledger.audit.timeline import EDITED, RESTORED
 from evalledger.finding import ERROR, INFO, WARNING, Finding
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 
 VALUE_CHANGED = Rule(
     "value-changed", INFO, "a score changed together with its source, notes or dataset revision",

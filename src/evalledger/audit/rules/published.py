@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
 from evalledger.finding import ERROR, Finding
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 
 PUBLISHED_COMMIT_UNREACHABLE = Rule(
     "published-commit-unreachable", ERROR,

@@ -6,7 +6,7 @@ from typing import Iterator
 from evalledger.audit.context import EventContext, fmt, label
 from evalledger.audit.timeline import DELETED, FILE_DELETED, FILE_INVALID, RESTORED
 from evalledger.finding import INFO, WARNING, Finding
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 
 ENTRY_DELETED = Rule(
     "entry-deleted", WARNING, "a result entry was removed from a results file",

@@ -6,7 +6,7 @@ from typing import Iterator
 from evalledger.audit.context import EventContext, fmt, label
 from evalledger.audit.timeline import EDITED, RESTORED
 from evalledger.finding import ERROR, Finding
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 
 VERIFY_TOKEN_REMOVED = Rule(
     "verify-token-removed", ERROR, "a verifyToken was removed in the commit that changed the value",

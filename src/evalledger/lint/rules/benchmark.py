@@ -9,7 +9,7 @@ from evalledger.formats.results import ResultEntry
 from evalledger.formats.spec import Spec
 from evalledger.lint.context import Context, did_you_mean
 from evalledger.policy import infer_unit
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 
 TASK_ID_UNKNOWN = Rule("task-id-unknown", ERROR, "`dataset.task_id` is not a task of the benchmark's eval.yaml", """\
 Flags a `dataset.task_id` that names no task in the benchmark's `eval.yaml` (checked when the

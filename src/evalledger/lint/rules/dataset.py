@@ -5,7 +5,7 @@ import re
 
 from evalledger.finding import ERROR, WARNING
 from evalledger.lint.context import Context
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 from evalledger.yamlsource import Node
 
 DATASET_ID_FORMAT = Rule("dataset-id-format", ERROR, "`dataset.id` is not a Hub dataset id (namespace/name)", """\
@@ -105,7 +105,7 @@ def check_dataset_id(node: Node, ctx: Context) -> None:
 
         known = namespaced(text)
         if known is not None:
-            from evalledger.lint.fix import Edit, rename
+            from evalledger.lint.edit import Edit, rename
 
             hint = f"; the Hub moved this dataset to {known!r}: write that"
             fix = Edit(node.line, node.column, rename(text, known), f"write {known}")

@@ -6,7 +6,7 @@ import datetime
 from evalledger.dates import parse_date
 from evalledger.finding import ERROR, WARNING
 from evalledger.lint.context import Context, describe
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 from evalledger.yamlsource import Node
 
 DATE_UNQUOTED = Rule("date-unquoted", WARNING, "`date` is unquoted, so YAML turns it into a date object", """\
@@ -72,7 +72,7 @@ def check_date(node: Node, ctx: Context, today: datetime.date) -> None:
     value = node.value
     if node.kind == "scalar" and isinstance(value, datetime.date):
         day = value.date() if isinstance(value, datetime.datetime) else value
-        from evalledger.lint.fix import Edit, quote_date
+        from evalledger.lint.edit import Edit, quote_date
 
         ctx.report(DATE_UNQUOTED, node, f"`date` is unquoted, so YAML reads a date object, not a"
                    f" string; quote it: '{node_text(value)}'",

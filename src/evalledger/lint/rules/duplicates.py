@@ -5,7 +5,7 @@ from typing import Iterable, Sequence
 
 from evalledger.finding import ERROR, Finding
 from evalledger.formats.results import ResultEntry
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 
 DUPLICATE_ENTRY = Rule("duplicate-entry", ERROR, "two entries for one (benchmark, task, notes) in a repo", """\
 Flags an entry with the same `dataset.id`, `dataset.task_id` and `notes` (case and spacing

@@ -6,7 +6,7 @@ here so that every id a user can see is documented.
 from __future__ import annotations
 
 from evalledger.finding import ERROR
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 
 YAML_SYNTAX = Rule("yaml-syntax", ERROR, "the file is not valid YAML", """\
 Flags a YAML syntax error (bad indentation, an unclosed quote or bracket, a tab used for indent),

@@ -10,7 +10,7 @@ import re
 
 from evalledger.finding import ERROR
 from evalledger.lint.context import Context, describe, did_you_mean
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 from evalledger.yamlsource import Node
 
 INSPECT_EXTRA_KEY = Rule("inspect-extra-key", ERROR, "a key inspect_ai's task model forbids", """\

@@ -5,7 +5,7 @@ from typing import Iterable, Mapping
 
 from evalledger.finding import WARNING
 from evalledger.lint.context import Context, did_you_mean
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 from evalledger.yamlsource import Node
 
 UNKNOWN_KEY = Rule("unknown-key", WARNING, "a key the format does not define (often a typo)", """\
@@ -54,7 +54,7 @@ def check_keys(mapping: Node, known: Iterable[str], ctx: Context, where: str,
         if moved and name in moved and f"'{target}'" not in moved[name]:
             target = None  # the key belongs somewhere else: moving it is not a mechanical fix
         if target is not None and target not in mapping.value:
-            from evalledger.lint.fix import Edit, rename
+            from evalledger.lint.edit import Edit, rename
 
             node = mapping.key_node(key)
             fix = Edit(node.line, node.column, rename(name, target), f"rename to {target}")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from evalledger.finding import ERROR, WARNING
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 
 MODEL_INDEX_NOT_LIST = Rule("model-index-not-list", ERROR, "`model-index` is not a non-empty list of models", """\
 Flags a `model-index` that is not a non-empty list of `{name, results}` items — typically a

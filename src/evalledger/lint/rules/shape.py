@@ -6,7 +6,7 @@ Shared by all three file kinds: ``missing-field`` and ``wrong-type`` name the fi
 from __future__ import annotations
 
 from evalledger.finding import ERROR, WARNING
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 
 RESULTS_NOT_LIST = Rule("results-not-list", ERROR, "a results file is not a YAML list of entries", """\
 Flags a `.eval_results/*.yaml` file whose top level is not a list. When the top level is a

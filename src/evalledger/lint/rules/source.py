@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from evalledger.finding import ERROR
 from evalledger.lint.context import Context
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 from evalledger.yamlsource import Node
 
 SOURCE_WITHOUT_URL = Rule("source-without-url", ERROR, "`source` is given without `source.url`", """\

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from evalledger.finding import ERROR, WARNING
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 
 TASK_ID_MISSING = Rule("task-id-missing", ERROR, "an eval.yaml task has no `id`", """\
 Flags a task without an `id`. An error when the file has more than one task (inspect_ai refuses

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from evalledger.finding import ERROR, WARNING
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 
 UNUSED_SUPPRESSION = Rule("unused-suppression", WARNING, "an `# evalledger: ignore[...]` comment that suppresses nothing", """\
 Flags a rule id in a suppression comment that suppressed no finding in this run: on the comment's

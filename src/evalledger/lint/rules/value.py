@@ -7,7 +7,7 @@ import sys
 
 from evalledger.finding import ERROR
 from evalledger.lint.context import Context, describe
-from evalledger.rules import Rule
+from evalledger.rule import Rule
 from evalledger.yamlsource import MAX_NUMBER_CHARS, LongNumber, Node
 
 VALUE_NOT_NUMBER = Rule("value-not-number", ERROR, "`value` is not a number (a string, null, a list…)", """\
@@ -124,7 +124,7 @@ def _plain_text(text: str) -> str | None:
 
 
 def _number_fix(node: Node, new_text: str, summary: str):
-    from evalledger.lint.fix import Edit, number
+    from evalledger.lint.edit import Edit, number
 
     return Edit(node.line, node.column, number(node.value, _plain_text), summary)
 
