@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from evalledger import selection
+from evalledger import selectors
 from evalledger.cli import main
 from evalledger.rules import all_rules, render_markdown
 from gitutil import GitRepo
@@ -291,7 +291,7 @@ def test_a_pyproject_without_the_section_is_not_our_business(tmp_path, capsys):
 # -- redirects ---------------------------------------------------------------------------------
 
 def test_a_renamed_id_keeps_working_everywhere(tmp_path, capsys, monkeypatch):
-    monkeypatch.setitem(selection.REDIRECTS, "date-not-quoted", "date-unquoted")
+    monkeypatch.setitem(selectors.REDIRECTS, "date-not-quoted", "date-unquoted")
     text = ENTRY.replace("date: 2026-01-15", "date: 2026-01-15  # evalledger: ignore[date-not-quoted]")
     code, found, err = lint(capsys, str(repo(tmp_path, text)))
     assert rules_of(found) == ["legacy-dataset-field", "unknown-key"]
@@ -307,7 +307,7 @@ def test_a_renamed_id_keeps_working_everywhere(tmp_path, capsys, monkeypatch):
 
 def test_redirects_point_at_real_rules_and_old_ids_are_not_rules():
     catalogue = all_rules()
-    for old, new in selection.REDIRECTS.items():
+    for old, new in selectors.REDIRECTS.items():
         assert new in catalogue and old not in catalogue
 
 

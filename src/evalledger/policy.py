@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from evalledger.finding import ERROR, Finding
-from evalledger.selection import RuleConfig, parse_rule_config
+from evalledger.selectors import RuleConfig, parse_rule_config
 from evalledger.yamlsource import YamlLoadError, load
 
 POLICY_FILE = ".evalledger.yaml"

@@ -50,7 +50,7 @@ def render_markdown(rules: dict[str, Rule]) -> str:
 
 
 def _redirects(rules: dict[str, Rule]) -> list[str]:
-    from evalledger.selection import REDIRECTS
+    from evalledger.selectors import REDIRECTS
 
     lines = ["## Renamed rule ids", "",
              "A renamed rule id keeps working: `--select`, `--ignore`, `select`/`ignore`/`per-file-ignores`"
