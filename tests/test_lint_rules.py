@@ -225,6 +225,21 @@ def test_repo_context_sees_the_other_staged_files_and_reports_on_the_given_ones(
     assert "3 of 6 results" in run.findings[1].message  # c's edit and untracked.yaml count now
 
 
+def test_staged_context_is_read_from_the_index_bounded_in_size(tmp_path):
+    from gitutil import GitRepo
+
+    from evalledger import git
+
+    repo = GitRepo.init(tmp_path / "m")
+    repo.write(".eval_results/small.yaml", "- a: 1\n")
+    repo.write(".eval_results/big.yaml", "#" * 5000 + "\n")
+    repo.write(".eval_results/given.yaml", "- b: 2\n")
+    repo.git("add", "-A")
+    repo.write(".eval_results/small.yaml", "- changed: on disk only\n")
+    found = git.index_blobs(repo.path, [".eval_results"], 1000, lambda path: not path.endswith("given.yaml"))
+    assert found == [(".eval_results/big.yaml", None), (".eval_results/small.yaml", b"- a: 1\n")]
+
+
 def test_lint_hook_imports_nothing_heavy(tmp_path):
     target = tmp_path / "x.yaml"
     target.write_text("- dataset: {id: a/b, task_id: t}\n  value: 1.0\n")

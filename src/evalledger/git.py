@@ -366,10 +366,11 @@ class BlobReader:
         for spec in specs:
             yield self.read(spec)
 
-    def read_batch(self, specs: Sequence[str]) -> list[Blob]:
+    def read_batch(self, specs: Sequence[str], max_bytes: int | None = None) -> list[Blob]:
         """Many reads in one round trip: a thread writes the requests while we read the answers
         (one request at a time waits on git for every blob; writing them all first could fill
-        both pipes and deadlock)."""
+        both pipes and deadlock). An object over ``max_bytes`` is skipped unread into memory
+        (its Blob has data None)."""
         assert self._proc.stdin and self._proc.stdout
         if not specs:
             return []
@@ -394,6 +395,12 @@ class BlobReader:
                 out.append(Blob(spec, None))
                 continue
             oid, _type, size = header.split(" ")
+            if max_bytes is not None and int(size) > max_bytes:
+                left = int(size) + 1
+                while left > 0:  # drained in bounded chunks, never held whole
+                    left -= len(stdout.read(min(left, 1 << 20)) or b"\0" * left)
+                out.append(Blob(oid, None))
+                continue
             data = stdout.read(int(size))
             stdout.read(1)
             out.append(Blob(oid, data))
@@ -554,27 +561,26 @@ def ls_tree(repo: str | os.PathLike[str], rev: str, paths: Sequence[str]) -> dic
     return files
 
 
-def index_blobs(repo: str | os.PathLike[str], paths: Sequence[str], max_bytes: int
-                ) -> list[tuple[str, bytes | None]]:
+def index_blobs(repo: str | os.PathLike[str], paths: Sequence[str], max_bytes: int,
+                wanted: Callable[[str], bool] = lambda path: True) -> list[tuple[str, bytes | None]]:
     """(path, content) of the regular files under ``paths`` as staged in the index (what the next
-    commit holds; ``GIT_INDEX_FILE`` is honoured), paths relative to ``repo``; content None for a
-    file over ``max_bytes`` (not read). Symlinks, submodules and unmerged entries are left out."""
+    commit holds; ``GIT_INDEX_FILE`` is honoured) for which ``wanted(path)``, paths relative to
+    ``repo``; content None for a file over ``max_bytes`` (not read). Symlinks, submodules and
+    unmerged entries are left out."""
     listed = []
     for item in run(["ls-files", "-s", "-z", "--", *paths], repo).split(b"\0"):
         if not item:
             continue
-        meta, path = item.split(b"\t", 1)
+        meta, raw = item.split(b"\t", 1)
         mode, oid, stage = meta.decode().split()
-        if mode in ("100644", "100755") and stage == "0":
-            listed.append((path.decode("utf-8", "surrogateescape"), oid))
+        path = raw.decode("utf-8", "surrogateescape")
+        if mode in ("100644", "100755") and stage == "0" and wanted(path):
+            listed.append((path, oid))
     if not listed:
         return []
-    sizes = run(["cat-file", "--batch-check=%(objectsize)"], repo,
-                input="".join(f"{oid}\n" for _, oid in listed).encode()).split()
-    small = [oid for (_, oid), size in zip(listed, sizes) if size.isdigit() and int(size) <= max_bytes]
     with BlobReader(repo) as reader:
-        data = {blob.oid: blob.data for blob in reader.read_batch(small)}
-    return [(path, data.get(oid)) for path, oid in listed]
+        blobs = reader.read_batch([oid for _, oid in listed], max_bytes)
+    return [(path, blob.data) for (path, _), blob in zip(listed, blobs)]
 
 
 def merge_base(repo: str | os.PathLike[str], a: str, b: str) -> str | None:

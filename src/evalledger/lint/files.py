@@ -321,15 +321,15 @@ def repo_context(paths: list[str], max_bytes: int) -> tuple[list[tuple[str, byte
             continue
         from evalledger import git
 
+        def wanted(rel: str, prefix: str = prefix) -> bool:
+            return rel.lower().endswith(YAML_SUFFIXES) and os.path.normpath(prefix + rel) not in given
+
         try:
-            found = git.index_blobs(where, [RESULTS_DIR], max_bytes)
+            found = git.index_blobs(where, [RESULTS_DIR], max_bytes, wanted)
         except (git.GitError, OSError):  # not a git work tree (or no git): the files on disk
             folder = os.path.join(prefix, RESULTS_DIR)
             targets = discover([folder], RESULTS)[0] if os.path.isdir(folder) else []
             on_disk += [t.path for t in targets if os.path.normpath(t.path) not in given]
             continue
-        for rel, data in found:
-            path = prefix + rel
-            if path.lower().endswith(YAML_SUFFIXES) and os.path.normpath(path) not in given:
-                staged.append((path, data))
+        staged += [(prefix + rel, data) for rel, data in found]
     return staged, on_disk
