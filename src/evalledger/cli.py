@@ -1,4 +1,4 @@
-"""One entry point: ``evalledger {lint,aggregate,audit,migrate,rules,schema}``.
+"""One entry point: ``evalledger {lint,aggregate,audit,migrate,site,rules,schema}``.
 
 Each subcommand lives in its own module with ``configure(parser)`` and ``run(args) -> int``;
 only the module of the command being run is imported, so the pre-commit hook path stays lean.
@@ -20,6 +20,7 @@ COMMANDS = {
     "aggregate": ("evalledger.leaderboard.command", "rebuild a benchmark's leaderboard from model repos"),
     "audit": ("evalledger.audit.command", "flag suspicious score edits in git history"),
     "migrate": ("evalledger.migrate.command", "propose .eval_results entries from a model card's model-index"),
+    "site": ("evalledger.leaderboard.site", "render the committed leaderboard tables as a static web site"),
     "rules": ("evalledger.rules", "list every rule id with its severity and documentation"),
     "schema": ("evalledger.formats.schema", "print the JSON Schemas of the three file formats"),
 }
