@@ -24,9 +24,9 @@ MODELS = [("acme/atlas-70b", "atlas"), ("acme/atlas-70b", "atlas-mirror"), ("bor
           ("foxtrot/f-2b", "foxtrot"), ("golf/g-1b", "golf")]
 
 
-def build(tmp: Path, capsys=None) -> tuple[World, Path]:
-    """The benchmark repo after two aggregate runs (the second with delta unreachable); returns the
-    world and the benchmark checkout."""
+def build(tmp: Path, capsys=None, *extra: str) -> tuple[World, Path]:
+    """The benchmark repo after two aggregate runs (the second with delta unreachable, and with
+    ``extra`` options); returns the world and the benchmark checkout."""
     world = World(tmp)
     r = ".eval_results/r.yaml"
     world.model("delta", {r: entry("alpha", 30.0) + entry("beta", 9.5)}, when=T0 + 1 * DAY)
@@ -46,8 +46,9 @@ def build(tmp: Path, capsys=None) -> tuple[World, Path]:
     world.model("golf", {"notes.txt": "results come by pull request\n"}, when=T0 + 8 * DAY)
     world.pull_request("golf", 3, {r: entry("alpha", 62.0)}, hf=True)  # only open: a community row
     world.registry([f"{world.url(name)} - {model}" for model, name in MODELS], commit=True)
-    for _ in range(2):
-        code, doc = aggregate(world, "--include-pull-requests", "--audit", "--commit", capsys=capsys)
+    for run in range(2):
+        code, doc = aggregate(world, "--include-pull-requests", "--audit", "--commit", *(extra if run else ()),
+                              capsys=capsys)
         assert code == 0, (doc, world.stderr)
         here, away = world.tmp / "models" / "delta.git", world.tmp / "models" / "delta.moved"
         if here.exists():

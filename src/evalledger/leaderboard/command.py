@@ -74,6 +74,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--card", default="README.md", metavar="PATH",
                         help="dataset card whose `configs:` lists the tables (default README.md)")
     parser.add_argument("--no-card", action="store_true", help="do not touch a dataset card")
+    parser.add_argument("--charts", action="store_true",
+                        help="also draw each task's top-N and state-of-the-art charts as SVG files in "
+                             "<output-dir>/charts/ and embed them in the card (needs matplotlib: "
+                             "pip install 'evalledger[charts]')")
+    parser.add_argument("--site", metavar="DIR",
+                        help="also write the static leaderboard site (as `evalledger site`) to DIR, from "
+                             "the tables of this run; not committed")
     parser.add_argument("--commit", action="store_true", help="commit changed files (bot identity)")
     parser.add_argument("--push", action="store_true", help="commit and push; regenerate on a rejected push")
     parser.add_argument("--remote", default="origin", metavar="NAME", help="remote to push to (default: %(default)s)")
@@ -394,12 +401,27 @@ class Run:
                 card_text = None
             except (OSError, UnicodeDecodeError) as exc:
                 raise UsageError(f"cannot read the dataset card {card_path}: {exc}") from exc
+        drawn = None
+        charts_dir = f"{out_dir}/charts" if out_dir else "charts"
+        if args.charts:
+            from evalledger.leaderboard import charts
+
+            drawn = charts.render(*charts.table_rows(tables), tables.directions, charts_dir)
         try:
             output = write.render(tables, output_dir=out_dir, fmt=args.output_format, card_path=card_path,
-                                  card_text=card_text, summary=summary)
+                                  card_text=card_text, summary=summary, charts=drawn)
         except RuntimeError as exc:
             raise UsageError(str(exc)) from exc
-        return output, write.write_files(self.root, output)
+        if (self.root / charts_dir).is_dir():
+            from evalledger.leaderboard.charts import stale_files
+
+            output.obsolete += stale_files(self.root, charts_dir, output.files)
+        written = write.write_files(self.root, output)
+        if args.site:
+            from evalledger.leaderboard import site
+
+            site.publish(self.root, out_dir, Path(args.site))
+        return output, written
 
     def _progress(self, total: int, label: str, failed_label: str) -> Progress:
         return Progress(total, sys.stderr, label=label, failed_label=failed_label,
@@ -479,6 +501,16 @@ def _prepare(args: argparse.Namespace) -> tuple[Path, Path | None, auth.HubAuth 
     (and pushing) needs; (benchmark dir, its git root, Hub auth, commit target or None)."""
     if args.jobs < 1 or args.push_attempts < 1:
         raise UsageError("--jobs and --push-attempts must be at least 1")
+    if args.site:
+        from evalledger.leaderboard import site
+
+        site.check_output(Path(args.site))  # before anything is fetched or written
+    if args.charts:
+        from evalledger.leaderboard import charts
+
+        if not charts.available():
+            raise UsageError("--charts needs matplotlib: pip install 'evalledger[charts]' (or leave out "
+                             "--charts: the tables and card are written without charts)")
     root = Path(args.repo)
     if not root.is_dir():
         raise UsageError(f"--repo {args.repo}: not a directory")

@@ -95,7 +95,7 @@ def publish(root: Path, tables_dir: str, output: Path, *, top: int = 10) -> tupl
         raise UsageError(f"cannot build the site:\n{shown}")
     tables = _read(root / tables_dir)
     files = build(*tables, policy=policy, top=top)
-    _check_output(output)
+    check_output(output)
     previous = _ours(output)
     files[MARKER] = b"evalledger site: files in this folder are rewritten by `evalledger site`\n"
     result = write_files(output, Output(files, sorted(previous - set(files))))
@@ -120,7 +120,7 @@ def _read(folder: Path) -> tuple[list[dict[str, str]], list[dict[str, str]], lis
     return found[0], found[1], found[2]
 
 
-def _check_output(output: Path) -> None:
+def check_output(output: Path) -> None:
     if output.exists() and not output.is_dir():
         raise UsageError(f"--output {output}: not a directory")
     if output.is_dir() and any(output.iterdir()) and not (output / MARKER).is_file():

@@ -254,7 +254,8 @@ class Output:
 
 
 def render(tables: Tables, *, output_dir: str, fmt: str, card_path: str | None, card_text: str | None,
-           summary: dict[str, Any]) -> Output:
+           summary: dict[str, Any], charts: dict[tuple[str, str, str], list[tuple[str, str, bytes]]] | None = None
+           ) -> Output:
     ext = "parquet" if fmt == "parquet" else "csv"
     encode = parquet_bytes if fmt == "parquet" else csv_bytes
     prefix = output_dir.strip("/")
@@ -275,14 +276,20 @@ def render(tables: Tables, *, output_dir: str, fmt: str, card_path: str | None, 
             for config in configs:
                 for item in config["data_files"]:
                     item["path"] = os.path.relpath(item["path"], card_dir).replace(os.sep, "/")
-        files[card_path] = card(card_text, configs, tables, summary).encode("utf-8")
+        files[card_path] = card(card_text, configs, tables, summary,
+                                _chart_images(charts, os.path.dirname(card_path))).encode("utf-8")
+    for items in (charts or {}).values():
+        for _, path, data in items:
+            files[path] = data
     obsolete = [f"{prefix}/{name}.{other}" if prefix else f"{name}.{other}"
                 for name in ("leaderboard", "candidates", "flags") for other in ("csv", "parquet")]
     return Output(files, [path for path in obsolete if path not in files])
 
 
-def card(existing: str | None, configs: list[dict[str, Any]], tables: Tables, summary: dict[str, Any]) -> str:
-    """``existing`` README with our configs and our section replaced (or added)."""
+def card(existing: str | None, configs: list[dict[str, Any]], tables: Tables, summary: dict[str, Any],
+         images: dict[tuple[str, str, str], list[tuple[str, str]]] | None = None) -> str:
+    """``existing`` README with our configs and our section replaced (or added); ``images``: per
+    board, charts to embed under its table as (alt text, path relative to the card)."""
     import yaml
 
     front, body = _split_front_matter(existing or "")
@@ -293,7 +300,7 @@ def card(existing: str | None, configs: list[dict[str, Any]], tables: Tables, su
     if not isinstance(data, dict):
         data = {} if front is None or data is None else None  # None: not a mapping, not ours to fix
     paths = {c["config_name"]: c["data_files"][0]["path"] for c in configs}
-    section = _section(tables, summary, paths)
+    section = _section(tables, summary, paths, images=images)
     if data is None:  # front matter that is not a mapping: leave the card alone, say so in it
         return _replace_section(existing or "", section)
     theirs = [c for c in data.get("configs") or [] if not (isinstance(c, dict) and
@@ -351,7 +358,20 @@ STALE_DROPPED = (
     "fetched are left out until it can be fetched again (`stale` is never set).")
 
 
-def _section(tables: Tables, summary: dict[str, Any], paths: dict[str, str] | None = None) -> str:
+def _chart_images(charts: dict[tuple[str, str, str], list[tuple[str, str, bytes]]] | None, card_dir: str
+                  ) -> dict[tuple[str, str, str], list[tuple[str, str]]]:
+    """Chart files (``aggregate --charts``) as (alt, path relative to the card's folder) per board."""
+    return {board: [(alt, os.path.relpath(path, card_dir or ".").replace(os.sep, "/")) for alt, path, _ in items]
+            for board, items in (charts or {}).items()}
+
+
+def _chart_lines(images: list[tuple[str, str]] | None) -> list[str]:
+    """Markdown images of one board's charts (alt text escaped; paths are ours)."""
+    return ["", *(f"![{markdown(alt, 200)}]({path})" for alt, path in images or ())] if images else []
+
+
+def _section(tables: Tables, summary: dict[str, Any], paths: dict[str, str] | None = None,
+             images: dict[tuple[str, str, str], list[tuple[str, str]]] | None = None) -> str:
     paths = paths or {}
     board_file = _md(paths.get(CONFIG_PREFIX, f"{CONFIG_PREFIX}.csv"), None)
     flags_file = _md(paths.get(f"{CONFIG_PREFIX}_flags", f"{CONFIG_PREFIX}_flags.csv"), None)
@@ -386,6 +406,7 @@ def _section(tables: Tables, summary: dict[str, Any], paths: dict[str, str] | No
         if len(rows) > CARD_ROWS:
             lines.append(f"\n{len(rows) - CARD_ROWS} more rows of this board are in {board_file} "
                          "(config `leaderboard`).")
+        lines += _chart_lines((images or {}).get((bench, task, setup)))
         lines.append("")
     if len(boards) > len(shown):
         hidden = len(boards) - len(shown)
