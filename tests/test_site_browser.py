@@ -46,7 +46,7 @@ def built(tmp_path_factory):
             mp.setenv(f"GIT_{role}_NAME", "Test Author")
             mp.setenv(f"GIT_{role}_EMAIL", "author@example.com")
         mp.delenv("GITHUB_ACTIONS", raising=False)
-        _, bench = build_scenario(tmp / "world")
+        _, bench = build_scenario(tmp / "world", None, "--charts")
         out = tmp / "site"
         assert site(bench, out) == 0
     return bench, out
@@ -298,3 +298,32 @@ def test_index_and_the_phone_view(built, browser, shots):
     phone.page.screenshot(path=str(shots / "site-phone.png"), full_page=False)
     assert phone.errors() == [] and errors == []
     phone.close()
+
+
+CARD_STYLE = ("body{font:15px/1.5 'DejaVu Sans',sans-serif;max-width:860px;margin:16px auto;padding:0 16px}"
+              "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}"
+              "img{max-width:49%;vertical-align:top}")
+
+
+def test_the_card_shows_its_charts(built, browser, shots):
+    """The card as a reader sees it (Markdown rendered, images loaded from the committed SVGs)."""
+    from markdown_it import MarkdownIt
+
+    bench, _ = built
+    text = (bench / "README.md").read_text()
+    body = MarkdownIt("commonmark").enable("table").render(text.split("---\n", 2)[2])
+    page_path = bench / "card.html"  # beside README.md, so the images' relative paths resolve
+    page_path.write_text(f"<!doctype html><meta charset=utf-8><style>{CARD_STYLE}</style>{body}")
+    page = browser.new_page(viewport={"width": 900, "height": 1000})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(page_path.as_uri())
+    page.wait_for_load_state("load")
+    sizes = page.evaluate("Array.from(document.images).map(i => [i.getAttribute('src'), i.naturalWidth])")
+    assert len(sizes) == 8 and all(width > 100 for _, width in sizes), sizes
+    assert page.locator("h3", has_text=HOSTILE).count() == 1  # the hostile setup, as text in a heading
+    page.locator("h3", has_text="alpha").first.scroll_into_view_if_needed()
+    page.evaluate("document.querySelector('h3').scrollIntoView()")
+    page.screenshot(path=str(shots / "card.png"), full_page=False)
+    assert errors == []
+    page.close()

@@ -130,6 +130,8 @@ def _sota_chart(plt: Any, records: list[trends.Record], title: str, direction: s
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.margins(x=0.06, y=0.18)
+    if len(records) == 1:  # one record: a week around it, not matplotlib's default of years
+        ax.set_xlim(when[0] - datetime.timedelta(days=3), when[0] + datetime.timedelta(days=3))
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
     return _svg(plt, fig)
 
