@@ -56,6 +56,20 @@ EXPECTED = """\
 
 </details>
 
+#### Score history of flagged entries
+
+Idavidrein/gpqa · diamond — org/m
+
+```mermaid
+xychart-beta
+    x-axis ["before", "{raise7} ⚑", "{rerun7}"]
+    y-axis "value" 0.404 --> 0.476
+    bar [0.404, 0.47, 0.404]
+    line [0.41, 0.47, 0.45]
+```
+
+⚑ flagged: `{raise7}` (`value-changed-without-evidence`, `value-raised`, `verify-token-stale`)
+
 Rule docs: `evalledger rules` · exit status follows `--fail-on` (default: error)
 """
 

@@ -125,6 +125,7 @@ def _run(args: argparse.Namespace, repos: list[str], rev_range: str | None, walk
     findings: list[Finding] = []
     claims = []
     commits = files = 0
+    history: dict = {}
     for repo in repos:
         try:
             result = run_audit(repo, rev_range=rev_range, policy=policies, model=args.model
@@ -136,6 +137,7 @@ def _run(args: argparse.Namespace, repos: list[str], rev_range: str | None, walk
         findings.extend(result.findings)
         claims.extend(result.claims)
         commits += result.commits
+        history.update(result.history)
         files += result.files
         if rows:
             from evalledger.audit.engine import published_check
@@ -160,7 +162,7 @@ def _run(args: argparse.Namespace, repos: list[str], rev_range: str | None, walk
     findings = RuleSelection.of(RULES, select, ignore).filter(findings)
     findings.sort()
     report = Report("audit", findings, files=files, rules=RULES,
-                    extra={"commits": commits, "range": rev_range})
+                    extra={"commits": commits, "range": rev_range, "history": history})
     fmt = resolve_format(args.format)
     _write(report, fmt, args.output)
     if args.json_output:

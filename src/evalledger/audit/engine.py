@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
@@ -41,6 +42,9 @@ class AuditResult:
     claims: list[Claim] = field(default_factory=list)  # live entries at HEAD (cross-model checks)
     model: str = ""
     range: str | None = None
+    # (model, benchmark, task, setup) -> the entry's last values, (commit or "" for the state
+    # before the range, value): the score history the Markdown report charts for flagged entries
+    history: dict[tuple, deque] = field(default_factory=dict)
 
 
 def model_id(repo: Path, given: str | None = None) -> str:
@@ -458,6 +462,7 @@ class _Judge:
         self.files.update(c.path for c in commit.changes)
         for event in item.events:
             result.findings.extend(_judge(event, commit, self.model_name, self.policies, self.origins, self.blame))
+            _record_value(result.history, event, commit.sha, self.model_name)
             _remember(event, commit, self.origins, self.written)
         for problem in item.problems:
             vanished = [e.old for e in item.events if e.kind == DELETED and e.reason == FILE_INVALID
@@ -535,6 +540,21 @@ class _BaseBlames(Mapping):
 
     def __len__(self) -> int:
         return len(self._read())
+
+
+HISTORY_POINTS = 40  # per entry: memory follows the entries, not the length of the history
+
+
+def _record_value(history: dict[tuple, deque], event: Event, sha: str, model: str) -> None:
+    new, old = event.new, event.old
+    if new is None or new.value is None or (old is not None and old.value == new.value):
+        return
+    points = history.get((model,) + new.key)
+    if points is None:
+        points = history[(model,) + new.key] = deque(maxlen=HISTORY_POINTS)
+        if old is not None and old.value is not None:
+            points.append(("", old.value))  # the value before the first change seen
+    points.append((sha, new.value))
 
 
 def _finish(result: AuditResult, published_commits, top: Path, head: str, model_name: str,

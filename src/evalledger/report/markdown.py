@@ -9,6 +9,7 @@ comment (no HTML, no table breaking, no @-mentions).
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from typing import Any, Sequence, TextIO
 
@@ -124,8 +125,57 @@ def _audit(report: Report) -> list[str]:
             lines += block + [""]
         if len(diffs) > MAX_DIFFS:
             lines += [f"{len(diffs) - MAX_DIFFS} more diffs not shown; run `evalledger audit` locally.", ""]
+    lines += score_history(shown, report.extra.get("history") or {})
     lines += ["Rule docs: `evalledger rules` · exit status follows `--fail-on` (default: error)", ""]
     return lines
+
+
+MAX_CHARTS = 10
+FLAG = "⚑"
+
+
+def score_history(flagged: Sequence[Finding], history: dict) -> list[str]:
+    """Per flagged entry, its value over the commits of the audited history as a Mermaid
+    ``xychart-beta`` (GitHub draws it in comments), the flagged commits marked with a bar and ``⚑``. The chart
+    holds only numbers and commit ids; names from the audited files stay in the escaped title
+    line above it."""
+    marks: dict[tuple, dict[str, list[str]]] = {}
+    for f in flagged:
+        ev = f.evidence or {}
+        key = (ev.get("model", ""), ev.get("benchmark"), ev.get("task"), ev.get("setup", ""))
+        if f.commit and len(history.get(key) or ()) >= 2:
+            marks.setdefault(key, {}).setdefault(f.commit, []).append(f.rule)
+    if not marks:
+        return []
+    lines = ["#### Score history of flagged entries", ""]
+    for key, commits in list(marks.items())[:MAX_CHARTS]:
+        points = [(sha, value) for sha, value in history[key] if isinstance(value, (int, float))
+                  and not isinstance(value, bool) and math.isfinite(value)]
+        labels = [("before" if not sha else sha[:7]) + (f" {FLAG}" if sha in commits else "") for sha, _ in points]
+        values = [value for _, value in points]
+        low, high = min(values), max(values)
+        pad = (high - low) * 0.1 or 1.0
+        model, bench, task, setup = key
+        title = " · ".join(escape(x) for x in (bench, task) if x) + (f" ({escape(setup)})" if setup else "")
+        lines += [f"{title} — {escape(model)}", "", "```mermaid", "xychart-beta",
+                  "    x-axis [" + ", ".join(f'"{label}"' for label in labels) + "]",
+                  f'    y-axis "value" {_axis(low - pad)} --> {_axis(high + pad)}',
+                  # a bar up to the value at each flagged commit, none elsewhere: the mark
+                  "    bar [" + ", ".join(repr(float(v)) if sha in commits else _axis(low - pad)
+                                        for sha, v in points) + "]",
+                  "    line [" + ", ".join(repr(float(v)) for v in values) + "]", "```", ""]
+        flagged_at = "; ".join(f"`{sha[:7]}` ({', '.join(f'`{r}`' for r in sorted(set(rules)))})"
+                               for sha, rules in commits.items())
+        missing = "" if any(sha in commits for sha, _ in points) else \
+            f" (older than the last {len(points)} changes shown)"
+        lines += [f"{FLAG} flagged: {flagged_at}{missing}", ""]
+    if len(marks) > MAX_CHARTS:
+        lines += [f"{len(marks) - MAX_CHARTS} more flagged entries not charted.", ""]
+    return lines
+
+
+def _axis(value: float) -> str:
+    return f"{value:.6g}"
 
 
 def _lint(report: Report) -> list[str]:
