@@ -23,12 +23,13 @@ version stamp, no absolute paths), so a site rebuilt from the same commit is the
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import json
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import quote
 
 from evalledger.cli import UsageError
@@ -221,19 +222,31 @@ def _candidate(row: dict[str, str]) -> list[Any]:
     return item
 
 
-def _typed(row: dict[str, str], columns: Iterable[str]) -> list[Any]:
-    out: list[Any] = []
-    for name in columns:
-        text = row.get(name)
-        if name in BOOLS:
-            out.append(text == "true")
-        elif name in INTS:
-            out.append(int(text) if text and text.isdigit() else None)
-        elif name == "value":
-            out.append(trends.number(text))
-        else:
-            out.append(_text(text))
-    return out
+def _bool(text: str | None) -> bool:
+    return text == "true"
+
+
+def _int(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() else None
+
+
+def _converter(name: str) -> Any:
+    if name in BOOLS:
+        return _bool
+    if name in INTS:
+        return _int
+    return trends.number if name == "value" else _text
+
+
+_CONVERTERS: dict[tuple[str, ...], list[tuple[str, Any]]] = {}
+
+
+def _typed(row: dict[str, str], columns: tuple[str, ...]) -> list[Any]:
+    plan = _CONVERTERS.get(columns)
+    if plan is None:
+        plan = _CONVERTERS[columns] = [(name, _converter(name)) for name in columns]
+    get = row.get
+    return [convert(get(name)) for name, convert in plan]
 
 
 def _text(text: Any) -> str:
@@ -241,6 +254,7 @@ def _text(text: Any) -> str:
     return value if len(value) <= MAX_TEXT else value[:MAX_TEXT - 1] + "…"
 
 
+@functools.lru_cache(maxsize=4096)
 def repo_link(url: str | None) -> str:
     """The web page of a model repo on huggingface.co or github.com ('' for any other host)."""
     match = _REPO.fullmatch(url or "")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import calendar
 import math
-import time
+import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -49,14 +49,19 @@ def number(text: str | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
+_ISO = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z")
+
+
 def seconds(text: str | None) -> int | None:
-    """``commit_time`` (``%Y-%m-%dT%H:%M:%SZ``) as Unix seconds, None when empty or unreadable."""
-    if not text:
+    """``commit_time`` (``%Y-%m-%dT%H:%M:%SZ``, as the tables write it) as Unix seconds, None when
+    empty or unreadable. (``strptime`` would be most of the site's generation time.)"""
+    match = _ISO.fullmatch(text or "")
+    if not match:
         return None
-    try:
-        return calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ"))
-    except ValueError:
+    parts = tuple(int(x) for x in match.groups())
+    if not (1 <= parts[1] <= 12 and 1 <= parts[2] <= 31 and parts[3] < 24 and parts[4] < 60 and parts[5] < 61):
         return None
+    return calendar.timegm(parts + (0, 0, 0))
 
 
 def better(value: float, best: float, direction: str) -> bool:

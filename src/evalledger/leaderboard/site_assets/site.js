@@ -385,4 +385,5 @@
   boardsNode.addEventListener("keydown", keyNav);
   applyFilters();
   document.documentElement.setAttribute("data-ready", "true");
+  if (window.performance && performance.mark) { performance.mark("evalledger-ready"); }
 })();
