@@ -45,7 +45,7 @@ def tables(rows: int, tasks: int = 20, seed: int = 7):
     for m in range(models):
         name = f"org{m % 97}/model-{m}"
         repo = f"https://huggingface.co/{name}"
-        commit = "%040x" % rng.getrandbits(160)
+        commit = f"{rng.getrandbits(160):040x}"
         when = 1_760_000_000 + rng.randrange(20_000_000)
         for t in range(tasks):
             task = f"task_{t:02d}"
@@ -53,7 +53,7 @@ def tables(rows: int, tasks: int = 20, seed: int = 7):
             for copy in range(copies):
                 community = copy == 1
                 table.add(model=name, benchmark="acme/bench", task=task, setup="", value=round(rng.uniform(10, 95), 2),
-                          commit=commit if not community else "%040x" % rng.getrandbits(160),
+                          commit=commit if not community else f"{rng.getrandbits(160):040x}",
                           commit_time=when + (3600 * copy), repo=repo, ref="refs/pr/1" if community else "HEAD",
                           file=f".eval_results/{task}.yaml", line=1 + copy, entry=copy,
                           verified=rng.random() < 0.05, community=community, date="2026-01-15",
@@ -85,7 +85,7 @@ def interactive(page_path: Path, rounds: int) -> list[float]:
         for _ in range(rounds):
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             errors = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
             page.goto(page_path.as_uri())
             page.wait_for_selector("html[data-ready=true]", timeout=120_000)
             out.append(page.evaluate("performance.getEntriesByName('evalledger-ready')[0].startTime") / 1000)

@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from test_aggregate_support import World, aggregate, entry
-
 from evalledger.cli import main
+from test_aggregate_support import World, aggregate, entry
 
 T0 = 1_767_225_600  # 2026-01-01T00:00:00Z
 DAY = 86_400

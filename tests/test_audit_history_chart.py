@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from gitutil import GitRepo
-
 from evalledger.cli import main
+from gitutil import GitRepo
 
 ENTRY = """\
 - dataset:

@@ -8,10 +8,11 @@ import sys
 from xml.etree import ElementTree
 
 from markdown_it import MarkdownIt
-from site_scenario import HOSTILE, build as build_scenario
-from test_aggregate_support import aggregate
 
 from evalledger.leaderboard import charts
+from site_scenario import HOSTILE
+from site_scenario import build as build_scenario
+from test_aggregate_support import aggregate
 
 ARGS = ("--include-pull-requests", "--audit", "--commit")
 

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from site_scenario import HOSTILE, build as build_scenario, site
-
-from evalledger.leaderboard import site as site_mod, trends
+from evalledger.leaderboard import site as site_mod
+from evalledger.leaderboard import trends
 from evalledger.leaderboard.write import CANDIDATE_COLUMNS, LEADERBOARD_COLUMNS, csv_bytes
+from site_scenario import HOSTILE, site
+from site_scenario import build as build_scenario
 
 
 def _page(out: Path) -> str:
@@ -84,11 +85,11 @@ def test_rows_candidates_and_flags_reach_the_page_as_in_the_tables(built, tmp_pa
     shown = []
     for board in data["boards"]:
         for row, cands, flags in board["rows"]:
-            item = dict(zip(cols["row"], row))
+            item = dict(zip(cols["row"], row, strict=True))
             shown.append((board["task"], board["setup"], item["rank"], item["model"], item["value"]))
             if item["model"] == "acme/atlas-70b" and board["task"] == "alpha" and board["setup"] == "":
-                assert sorted(dict(zip(cols["candidate"], c))["value"] for c in cands) == [69.0, 71.2]
-                assert sorted(dict(zip(cols["flag"], f))["rule"] for f in flags) == [
+                assert sorted(dict(zip(cols["candidate"], c, strict=True))["value"] for c in cands) == [69.0, 71.2]
+                assert sorted(dict(zip(cols["flag"], f, strict=True))["rule"] for f in flags) == [
                     "value-changed-without-evidence", "value-raised", "verify-token-stale"]
                 assert item["conflict"] and item["verified"] and item["flags"]
     assert shown == [(r["task"], r["setup"], int(r["rank"]), r["model"], float(r["value"])) for r in table]
@@ -133,7 +134,7 @@ def test_hostile_links_in_the_tables_stay_text(tmp_path):
     text = _page(tmp_path / "out")
     assert "javascript:" in text  # shown, as text in the data
     data = _data(text)
-    item = dict(zip(data["columns"]["row"], data["boards"][0]["rows"][0][0]))
+    item = dict(zip(data["columns"]["row"], data["boards"][0]["rows"][0][0], strict=True))
     assert (item["source_url"], item["link"], item["repo_link"]) == ("", "", "")
     js = (tmp_path / "out" / "assets" / "site.js").read_text()
     assert "innerHTML" not in js and "insertAdjacentHTML" not in js and "eval(" not in js

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from site_scenario import HOSTILE, build as build_scenario, site
+from site_scenario import HOSTILE, site
+from site_scenario import build as build_scenario
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

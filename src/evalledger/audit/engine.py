@@ -44,7 +44,7 @@ class AuditResult:
     range: str | None = None
     # (model, benchmark, task, setup) -> the entry's last values, (commit or "" for the state
     # before the range, value): the score history the Markdown report charts for flagged entries
-    history: dict[tuple, deque] = field(default_factory=dict)
+    history: dict[tuple[str, ...], deque[tuple[str, float]]] = field(default_factory=dict)
 
 
 def model_id(repo: Path, given: str | None = None) -> str:
@@ -545,7 +545,8 @@ class _BaseBlames(Mapping):
 HISTORY_POINTS = 40  # per entry: memory follows the entries, not the length of the history
 
 
-def _record_value(history: dict[tuple, deque], event: Event, sha: str, model: str) -> None:
+def _record_value(history: dict[tuple[str, ...], deque[tuple[str, float]]], event: Event, sha: str,
+                  model: str) -> None:
     new, old = event.new, event.old
     if new is None or new.value is None or (old is not None and old.value == new.value):
         return

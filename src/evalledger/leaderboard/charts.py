@@ -27,7 +27,7 @@ from evalledger.leaderboard import trends
 CHARTS_DIR = "charts"
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies
 BLUE, SKY, VERMILLION, GREY = "#0072B2", "#56B4E9", "#D55E00", "#555555"
-RC = {
+RC: dict[Any, Any] = {  # typed loosely: matplotlib types its keys as literals
     "svg.hashsalt": "evalledger", "svg.fonttype": "none", "text.parse_math": False,
     "font.family": "DejaVu Sans", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
     "axes.edgecolor": GREY, "axes.labelcolor": "#222222", "xtick.color": "#333333", "ytick.color": "#333333",
@@ -126,9 +126,9 @@ def _sota_chart(plt: Any, records: list[trends.Record], title: str, direction: s
     ax.set_title(f"State of the art: {title} ({direction} is better)", loc="left", fontsize=10)
     import matplotlib.dates as mdates
 
-    locator = mdates.AutoDateLocator(minticks=2, maxticks=6)
+    locator = mdates.AutoDateLocator(minticks=2, maxticks=6)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
     ax.margins(x=0.06, y=0.18)
     if len(records) == 1:  # one record: a week around it, not matplotlib's default of years
         ax.set_xlim(when[0] - datetime.timedelta(days=3), when[0] + datetime.timedelta(days=3))

@@ -148,7 +148,7 @@ def build(leaderboard: list[dict[str, str]], candidates: list[dict[str, str]],
     files: dict[str, bytes] = {}
     for name in ASSETS:
         files[f"assets/{name}"] = resources.files("evalledger.leaderboard").joinpath(
-            "site_assets", name).read_bytes()
+            "site_assets").joinpath(name).read_bytes()
     by_bench: dict[str, list[dict[str, str]]] = {}
     for row in leaderboard:
         by_bench.setdefault(row.get("benchmark") or "", []).append(row)
@@ -184,7 +184,10 @@ def _slug(bench: str, taken: set[str]) -> str:
     return slug
 
 
-def _page_data(bench: str, rows: list[dict[str, str]], cand_by_key, cand_by_board, flags_by_key,
+def _page_data(bench: str, rows: list[dict[str, str]],
+               cand_by_key: dict[tuple[str, str, str, str], list[dict[str, str]]],
+               cand_by_board: dict[trends.Board, list[dict[str, str]]],
+               flags_by_key: dict[tuple[str, str, str, str], list[dict[str, str]]],
                policy: BenchmarkPolicy, top: int, audited: bool) -> dict[str, Any]:
     boards = []
     for (_, task, setup), board_rows in trends.boards(rows).items():

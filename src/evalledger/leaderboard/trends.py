@@ -20,8 +20,8 @@ from __future__ import annotations
 import calendar
 import math
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 Board = tuple[str, str, str]  # (benchmark, task, setup)
 

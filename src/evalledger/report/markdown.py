@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from typing import Any, Sequence, TextIO
+from typing import Any, Mapping, Sequence, TextIO
 
 import yaml
 
@@ -134,12 +134,13 @@ MAX_CHARTS = 10
 FLAG = "⚑"
 
 
-def score_history(flagged: Sequence[Finding], history: dict) -> list[str]:
+def score_history(flagged: Sequence[Finding], history: Mapping[tuple[Any, ...], Sequence[tuple[str, float]]]
+                  ) -> list[str]:
     """Per flagged entry, its value over the commits of the audited history as a Mermaid
-    ``xychart-beta`` (GitHub draws it in comments), the flagged commits marked with a bar and ``⚑``. The chart
-    holds only numbers and commit ids; names from the audited files stay in the escaped title
-    line above it."""
-    marks: dict[tuple, dict[str, list[str]]] = {}
+    ``xychart-beta`` (GitHub draws it in comments), the flagged commits marked with a bar and
+    ``⚑``. The chart holds only numbers and commit ids; names from the audited files stay in the
+    escaped title line above it."""
+    marks: dict[tuple[Any, ...], dict[str, list[str]]] = {}
     for f in flagged:
         ev = f.evidence or {}
         key = (ev.get("model", ""), ev.get("benchmark"), ev.get("task"), ev.get("setup", ""))
