@@ -357,3 +357,11 @@ def test_misnamed_results_folder_is_named(repo, capsys, folder):
     assert "no eval files found" in err and f"{folder}/ holds YAML files" in err
     repo.write(".eval_results/gpqa.yaml", GOOD)  # the real one exists too: nothing to say
     assert _lint(capsys, ".") == (0, "", "")
+
+
+def test_a_fifo_model_card_never_blocks_the_base_model_check(repo):
+    # an entry with a source url makes lint look up the card's base_model in README.md
+    repo.write(".eval_results/a.yaml", GOOD + "  source:\n    url: https://huggingface.co/org/model\n")
+    os.mkfifo(repo.path / "README.md")
+    proc = _lint_process(repo.path, ".eval_results/a.yaml")
+    assert (proc.returncode, proc.stdout) == (0, "")

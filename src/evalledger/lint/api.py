@@ -413,13 +413,14 @@ def _card_base_models(readme: str, limits: Limits) -> tuple[str, ...]:
 
     if os.path.islink(readme):
         return ()  # a link may lead out of the repository: not read
-    try:
-        with open(readme, "rb") as handle:
-            data = handle.read(limits.max_bytes + 1)
-        doc = load_card(data, readme, limits=limits) if len(data) <= limits.max_bytes else None
-        return base_models(doc.root) if doc is not None else ()
-    except (OSError, YamlLoadError):
+    data, problem = _read(readme, limits)  # bounded; a FIFO or device is never opened for reading
+    if data is None or problem is not None:
         return ()  # the card's own problems are check-model-index's to report
+    try:
+        doc = load_card(data, readme, limits=limits)
+        return base_models(doc.root) if doc is not None else ()
+    except YamlLoadError:
+        return ()
 
 
 def _check_results_path(path: str, findings: list[Finding]) -> None:
