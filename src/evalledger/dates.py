@@ -23,12 +23,13 @@ _FIELDS = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[Tt ]([0-9]{2})(?::?([
                      r"(?:[.,]([0-9]+))?)?)?(?:([Zz])|([+-])([0-9]{2})(?::?([0-9]{2}))?)?)?")
 
 
-def parse_datetime(text: str) -> datetime.datetime | None:
-    """An aware datetime (a bare date is midnight UTC, no zone means UTC), or None if not a date."""
-    if not isinstance(text, str) or not _VALID.match(text):
+def parse_datetime(text: object) -> datetime.datetime | None:
+    """An aware datetime (a bare date is midnight UTC, no zone means UTC), or None if not a date
+    (or not a string: YAML may have read anything there)."""
+    fields = _FIELDS.match(text) if isinstance(text, str) and _VALID.match(text) else None
+    if fields is None:
         return None
-    year, month, day, hour, minute, second, fraction, zulu, sign, zone_hours, zone_minutes = \
-        _FIELDS.match(text).groups()
+    year, month, day, hour, minute, second, fraction, _zulu, sign, zone_hours, zone_minutes = fields.groups()
     zone = datetime.timezone.utc
     if sign:
         offset = datetime.timedelta(hours=int(zone_hours), minutes=int(zone_minutes or 0))
@@ -38,7 +39,7 @@ def parse_datetime(text: str) -> datetime.datetime | None:
                              int(second or 0), micro, tzinfo=zone)
 
 
-def parse_date(text: str) -> datetime.date | None:
+def parse_date(text: object) -> datetime.date | None:
     """The calendar day an ISO-8601 date or datetime string names (as written), or None."""
     stamp = parse_datetime(text)
     return stamp.date() if stamp is not None else None

@@ -13,10 +13,11 @@ import subprocess
 import threading
 import time
 import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 # never let a user's git config or hooks change what we read or write
 _BASE_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
@@ -39,7 +40,7 @@ def git_binary() -> str:
     """git as a PATH search finds it, resolved once per PATH value: exec'ing the full path skips
     the failed execs of the search (a fraction of a millisecond per git process; a PR-sized
     audit starts a handful). Falls back to "git" (the search) for relative PATH entries."""
-    global _GIT
+    global _GIT  # noqa: PLW0603 -- one resolved binary per process, replaced when PATH changes
     search = os.environ.get("PATH", os.defpath)
     if _GIT[0] != search:
         found = "git"
@@ -99,7 +100,7 @@ def config_env(pairs: Sequence[tuple[str, str]], environ: Mapping[str, str] | No
 
 # --- starting git: the one place a git process is created -------------------------------------
 
-_LIVE: "weakref.WeakSet[subprocess.Popen]" = weakref.WeakSet()  # started and not yet reaped
+_LIVE: weakref.WeakSet[subprocess.Popen[bytes]] = weakref.WeakSet()  # started and not yet reaped
 _LIVE_LOCK = threading.Lock()
 _HELD = threading.local()  # fds the git processes this thread starts inherit (see ``holding``)
 #: how long a git process may take to clean up (remove its lock files) after SIGTERM before the
@@ -109,7 +110,7 @@ END_GRACE = 3.0
 
 def start(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, *, stdin: Any = subprocess.DEVNULL,
           stdout: Any = subprocess.PIPE, stderr: Any = subprocess.PIPE,
-          env: Mapping[str, str] | None = None) -> subprocess.Popen:
+          env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
     """Start ``git args`` (the binary ``git_binary`` finds, the environment ``git_env`` builds).
     Every git process evalledger runs starts here.
 
@@ -125,13 +126,13 @@ def start(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, *, std
                             start_new_session=True)
     with _LIVE_LOCK:
         _LIVE.add(proc)
-        ending = _ENDING
+        ending = _ending()  # read again: end_all may have run meanwhile
     if ending:  # end_all ran while this one was starting
         _signal_group(proc.pid, signal.SIGTERM)
     return proc
 
 
-def _reaped(proc: subprocess.Popen) -> None:
+def _reaped(proc: subprocess.Popen[bytes]) -> None:
     with _LIVE_LOCK:
         _LIVE.discard(proc)
 
@@ -149,7 +150,7 @@ def holding(fd: int) -> Iterator[None]:
         _HELD.fds = previous
 
 
-def end_group(proc: subprocess.Popen, grace: float = END_GRACE) -> None:
+def end_group(proc: subprocess.Popen[bytes], grace: float = END_GRACE) -> None:
     """End ``proc`` and everything in its process group: SIGTERM first (git removes its lock
     files on it), SIGKILL for whatever is left after ``grace`` seconds; then reap ``proc``.
 
@@ -191,7 +192,7 @@ def end_all() -> None:
     """SIGTERM every git process group still running, and refuse to start more (``GitError``)
     until ``ending_on_signals`` exits: the processes are in sessions of their own, so a Ctrl-C
     or a SIGTERM sent to ours does not reach them."""
-    global _ENDING
+    global _ENDING  # noqa: PLW0603 -- one flag per process, under _LIVE_LOCK
     with _LIVE_LOCK:
         _ENDING = True
         running = [proc for proc in _LIVE if proc.returncode is None]
@@ -202,12 +203,17 @@ def end_all() -> None:
 _ENDING = False
 
 
+def _ending() -> bool:
+    """Whether ``end_all`` ran, read afresh (another thread or a signal handler sets it)."""
+    return _ENDING
+
+
 @contextmanager
 def ending_on_signals() -> Iterator[None]:
     """While active (in the main thread), SIGINT and SIGTERM first end every running git process
     (``end_all``: threads waiting on git return at once, and no new git process starts), then
     raise KeyboardInterrupt, or SystemExit(143), in the main thread."""
-    global _ENDING
+    global _ENDING  # noqa: PLW0603 -- one flag per process, under _LIVE_LOCK
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -228,7 +234,7 @@ def ending_on_signals() -> Iterator[None]:
             _ENDING = False
 
 
-def communicate(proc: subprocess.Popen, input: bytes | None = None,
+def communicate(proc: subprocess.Popen[bytes], input: bytes | None = None,
                 timeout: float | None = None) -> tuple[bytes, bytes]:
     """``proc.communicate``; on a timeout or an interruption the process group is ended first."""
     try:
@@ -258,8 +264,9 @@ def run(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, *, input
     return out
 
 
-def run_text(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, **kwargs) -> str:
-    return run(args, cwd, **kwargs).decode("utf-8", "replace")
+def run_text(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, *, input: bytes | None = None,
+             env: Mapping[str, str] | None = None, check: bool = True, timeout: float | None = None) -> str:
+    return run(args, cwd, input=input, env=env, check=check, timeout=timeout).decode("utf-8", "replace")
 
 
 def toplevel(path: str | os.PathLike[str]) -> Path | None:
@@ -306,7 +313,7 @@ class BlobReader:
 
     def __init__(self, repo: str | os.PathLike[str], *, sizes: bool = False) -> None:
         self._repo = repo
-        self._check: subprocess.Popen | None = None
+        self._check: subprocess.Popen[bytes] | None = None
         commands = sizes and git_version() >= (2, 36)
         self._prefix = b"contents " if commands else b""
         self._info = b"info " if commands else None
@@ -322,7 +329,7 @@ class BlobReader:
     def read(self, spec: str) -> Blob:
         """``spec`` is an object id or ``<rev>:<path>``."""
         header = self._ask(spec)
-        if header.endswith(" missing") or header.endswith(" ambiguous") or not header:
+        if header.endswith((" missing", " ambiguous")) or not header:
             return Blob(spec, None)
         oid, _type, size = header.split(" ")
         assert self._proc.stdout
@@ -330,11 +337,11 @@ class BlobReader:
         self._proc.stdout.read(1)  # trailing newline
         return Blob(oid, data)
 
-    def read_typed(self, spec: str) -> tuple[str | None, str | None, bytes | None]:
-        """(object type, object id, content) of any object; (None, None, None) when missing."""
+    def read_typed(self, spec: str) -> tuple[str, str, bytes] | None:
+        """(object type, object id, content) of any object; None when missing."""
         parts = self._ask(spec).split(" ")
         if len(parts) != 3 or not parts[2].isdigit():
-            return None, None, None
+            return None
         assert self._proc.stdout
         data = self._proc.stdout.read(int(parts[2]))
         self._proc.stdout.read(1)
@@ -356,7 +363,7 @@ class BlobReader:
         return int(parts[2])
 
     @staticmethod
-    def _ask_info(proc: subprocess.Popen, line: bytes) -> str:
+    def _ask_info(proc: subprocess.Popen[bytes], line: bytes) -> str:
         assert proc.stdin and proc.stdout
         proc.stdin.write(line + b"\n")
         proc.stdin.flush()
@@ -391,7 +398,7 @@ class BlobReader:
         stdout = self._proc.stdout
         for spec in specs:
             header = stdout.readline().decode().rstrip("\n")
-            if header.endswith(" missing") or header.endswith(" ambiguous") or not header:
+            if header.endswith((" missing", " ambiguous")) or not header:
                 out.append(Blob(spec, None))
                 continue
             oid, _type, size = header.split(" ")
@@ -419,7 +426,7 @@ class BlobReader:
                 proc.stdout.close()
             _reaped(proc)
 
-    def __enter__(self) -> "BlobReader":
+    def __enter__(self) -> BlobReader:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -580,7 +587,7 @@ def index_blobs(repo: str | os.PathLike[str], paths: Sequence[str], max_bytes: i
         return []
     with BlobReader(repo) as reader:
         blobs = reader.read_batch([oid for _, oid in listed], max_bytes)
-    return [(path, blob.data) for (path, _), blob in zip(listed, blobs)]
+    return [(path, blob.data) for (path, _), blob in zip(listed, blobs, strict=True)]
 
 
 def merge_base(repo: str | os.PathLike[str], a: str, b: str) -> str | None:
@@ -680,30 +687,33 @@ def start_together(starts: Sequence[Callable[[], Any]]) -> list[Any]:
     return results
 
 
-def tree_files(blobs: "BlobReader", rev: str, paths: Sequence[str]) -> dict[str, str] | None:
+def tree_files(blobs: BlobReader, rev: str, paths: Sequence[str]) -> dict[str, str] | None:
     """``ls_tree(repo, rev, paths)`` read through an open ``cat-file --batch`` (no new process):
     path -> blob id of the files under ``paths`` at ``rev``, in ls-tree's order. None for
     repositories whose object ids are not SHA-1 (the caller uses ls_tree)."""
     files: dict[str, str] = {}
     # the root tree lists entries in git's order: a tree sorts as if its name ended in "/"
     for top in sorted(paths, key=lambda p: p + "/"):
-        kind, oid, data = blobs.read_typed(f"{rev}:{top}")
+        found = blobs.read_typed(f"{rev}:{top}")
+        if found is None:
+            continue
+        kind, oid, data = found
         if kind == "blob":
             files[top] = oid
         elif kind == "tree":
-            if len(oid or "") != 40:
+            if len(oid) != 40:
                 return None
-            files.update(_tree_blobs(blobs, top, data or b""))
+            files.update(_tree_blobs(blobs, top, data))
     return files
 
 
-def _tree_blobs(blobs: "BlobReader", prefix: str, tree: bytes) -> dict[str, str]:
+def _tree_blobs(blobs: BlobReader, prefix: str, tree: bytes) -> dict[str, str]:
     files: dict[str, str] = {}
     for mode, name, child in parse_tree(tree):
         full = f"{prefix}/{name}"
         if mode == "40000":
-            _, _, sub = blobs.read_typed(child)
-            files.update(_tree_blobs(blobs, full, sub or b""))
+            sub = blobs.read_typed(child)
+            files.update(_tree_blobs(blobs, full, sub[2] if sub is not None else b""))
         elif mode != "160000":
             files[full] = child
     return files
@@ -732,7 +742,7 @@ def parse_blame(out: bytes) -> dict[int, tuple[str, str, str]]:
             current[0] = item[7:]
         elif current is not None and item.startswith("author-mail "):
             current[1] = item[12:].strip("<>")
-    return {line: (commit, *authors[commit]) for line, commit in lines.items()}
+    return {line: (commit, authors[commit][0], authors[commit][1]) for line, commit in lines.items()}
 
 
 def write_commit_graph(repo: str | os.PathLike[str]) -> None:
@@ -752,7 +762,7 @@ _LOCAL_UPLOAD_PACK = "git -c uploadpack.allowFilter=true -c uploadpack.allowAnyS
 
 
 def is_local_url(url: str) -> bool:
-    return url.startswith("file://") or "://" not in url and not _looks_scp(url)
+    return url.startswith("file://") or ("://" not in url and not _looks_scp(url))
 
 
 def _looks_scp(url: str) -> bool:

@@ -7,9 +7,9 @@ one entry, so a leaderboard can mark the rows it affects.
 from __future__ import annotations
 
 import os
-from typing import Iterable, Mapping
+from collections.abc import Mapping
 
-from evalledger.audit.engine import AuditError
+from evalledger.audit.engine import AuditError, Published
 from evalledger.finding import Finding
 from evalledger.policy import BenchmarkPolicy
 
@@ -18,7 +18,7 @@ __all__ = ["AuditError", "audit_repository"]
 
 def audit_repository(repo: str | os.PathLike[str], *, rev_range: str | None = None,
                      policy: BenchmarkPolicy | Mapping[str, BenchmarkPolicy] | None = None,
-                     published_commits: Iterable[str] | Mapping[str, Mapping] | None = None,
+                     published_commits: Published | None = None,
                      model: str | None = None, deepen: bool = False) -> list[Finding]:
     """Findings for the commits of ``rev_range`` (``BASE..HEAD``) or the whole history.
 

@@ -8,10 +8,19 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evalledger.cli import UsageError
 from evalledger.finding import SEVERITY_RANK, Finding
+
+if TYPE_CHECKING:  # imported where used: git walks the history meanwhile
+    from evalledger.audit.early import EarlyWalk
+    from evalledger.audit.rules.copies import Claim
+    from evalledger.audit.rules.published import PublishedRow
+    from evalledger.policy import AuditPolicy, BenchmarkPolicy
+    from evalledger.report import Report
 
 FAIL_ON = ("error", "warning", "never")
 ZERO = "0" * 40
@@ -65,12 +74,12 @@ def _pre_commit_range(repo: str) -> str | None:
     return None
 
 
-def _load_policies(specs: list[str]):
+def _load_policies(specs: list[str]) -> dict[str, BenchmarkPolicy] | None:
     from evalledger.policy import POLICY_FILE, load_policy
 
     if not specs:
         return None
-    policies = {}
+    policies: dict[str, BenchmarkPolicy] = {}
     for spec in specs:
         benchmark, _, path = spec.rpartition("=") if "=" in spec else ("*", "", spec)
         target = Path(path)
@@ -105,16 +114,16 @@ def run(args: argparse.Namespace) -> int:
             walk.close()
 
 
-def _run(args: argparse.Namespace, repos: list[str], rev_range: str | None, walk) -> int:
+def _run(args: argparse.Namespace, repos: list[str], rev_range: str | None, walk: EarlyWalk | None) -> int:
     from evalledger.audit.engine import AuditError, run_audit
     from evalledger.audit.registry import RULES
     from evalledger.audit.rules import copies
-    from evalledger.report import Report, render, resolve_format
+    from evalledger.report import Report, resolve_format
     from evalledger.selection import RuleSelection, from_arguments
 
     select, ignore = from_arguments(args, RULES, "audit", sys.stderr)
     policies = _load_policies(args.benchmark)
-    rows = []
+    rows: list[PublishedRow] = []
     if args.leaderboard:
         from evalledger.audit.published import LeaderboardError, read_leaderboard  # csv, json: only here
 
@@ -123,7 +132,7 @@ def _run(args: argparse.Namespace, repos: list[str], rev_range: str | None, walk
         except LeaderboardError as exc:
             raise UsageError(str(exc)) from None
     findings: list[Finding] = []
-    claims = []
+    claims: list[Claim] = []
     commits = files = 0
     history: dict = {}
     for repo in repos:
@@ -170,7 +179,7 @@ def _run(args: argparse.Namespace, repos: list[str], rev_range: str | None, walk
     return _exit_code(findings, args.fail_on)
 
 
-def _no_rows_hint(board: str, rows, model: str, repo: str, given: str | None) -> str:
+def _no_rows_hint(board: str, rows: Sequence[PublishedRow], model: str, repo: str, given: str | None) -> str:
     """No row of the leaderboard is this repo's: its published commits went unchecked. Say
     which id was looked for, where it came from, and what to pass."""
     from evalledger import git
@@ -194,13 +203,13 @@ def _no_rows_hint(board: str, rows, model: str, repo: str, given: str | None) ->
             f"published commit of {terminal(repo)} was checked; {hint}\n")
 
 
-def _row_matches(row_model, model: str, repo: str) -> bool:
+def _row_matches(row_model: object, model: str, repo: str) -> bool:
     if not row_model:
         return False
     return str(row_model) == model
 
 
-def _audit_policy(policies):
+def _audit_policy(policies: dict[str, BenchmarkPolicy] | None) -> AuditPolicy:
     from evalledger.policy import AuditPolicy
 
     if policies and "*" in policies:
@@ -210,9 +219,9 @@ def _audit_policy(policies):
     return AuditPolicy()
 
 
-def _one_claim_per_model(claims):
+def _one_claim_per_model(claims: list[Claim]) -> list[Claim]:
     """A repo's own entry and the leaderboard row for it are one claim, not two models agreeing."""
-    seen = {}
+    seen: dict[tuple[str, str, str, str], Claim] = {}
     for claim in claims:
         seen.setdefault((claim.model, claim.benchmark, claim.task, claim.setup), claim)
     return list(seen.values())
@@ -225,7 +234,7 @@ def _exit_code(findings: list[Finding], fail_on: str) -> int:
     return 1 if any(SEVERITY_RANK[f.severity] >= level for f in findings) else 0
 
 
-def _write(report, fmt: str, output: str | None, announce: bool = True) -> None:
+def _write(report: Report, fmt: str, output: str | None, announce: bool = True) -> None:
     from evalledger.report import counted, render
 
     if output is None:
@@ -244,7 +253,7 @@ def _write(report, fmt: str, output: str | None, announce: bool = True) -> None:
     write_atomic(target, stream.getvalue())
     if not announce:
         return
-    counts = {}
+    counts: dict[str, int] = {}
     for f in report.findings:
         counts[f.severity] = counts.get(f.severity, 0) + 1
     summary = ", ".join(counted(counts[s], s) for s in ("error", "warning", "info") if s in counts) or "no findings"

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from evalledger.audit.sources import Entry
 from evalledger.audit.timeline import Event
@@ -32,8 +33,7 @@ class EventContext:
 
     @property
     def task_policy(self) -> TaskPolicy:
-        entry = self.event.new or self.event.old
-        return self.policy.for_task(entry.task)
+        return self.policy.for_task(self.event.entry.task)
 
     def unit(self, value: float) -> str:
         return self.task_policy.unit or infer_unit(abs(value))
@@ -44,7 +44,7 @@ class EventContext:
         at = entry or event.new or event.old
         assert at is not None
         severity = severity or rule.severity
-        evidence = {"model": self.model, "benchmark": at.benchmark, "task": at.task, "setup": at.setup,
+        evidence: dict[str, Any] = {"model": self.model, "benchmark": at.benchmark, "task": at.task, "setup": at.setup,
                     "author": self.commit.author_name}
         if severity != INFO:
             # the entry before and after, for the semantic diff; info findings (the bulk of a long
@@ -55,7 +55,7 @@ class EventContext:
             evidence["moved_from"] = event.old.path
         evidence.update(extra)
         line = at.value_line if at is event.new else at.line
-        if event.new is None or at is not event.new and at.path != event.new.path:
+        if event.new is None or (at is not event.new and at.path != event.new.path):
             # the entry is gone: its line is one of the file as it was, not as it is
             message += f" (line {line} of {at.path} as it was before {self.commit.sha[:10]})"
         if len(self.commit.parents) > 1:

@@ -11,23 +11,43 @@ at the side's commits, and an edit made inside a merge at the merge.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import threading
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 from evalledger import git, revrange
 from evalledger.audit.context import EventContext, Origin
+from evalledger.audit.early import EarlyWalk
 from evalledger.audit.rules import EVENT_MODULES, edits, retraction, verify
 from evalledger.audit.rules.copies import Claim
-from evalledger.audit.rules.published import PublishedRow, check_rows
-from evalledger.audit.sources import README, RESULTS_DIR, WALK_PATHS, Entry, is_tracked
-from evalledger.audit.timeline import (ADDED, DELETED, EDITED, FILE_INVALID, RESTORED, Event, FileProblem, ParseCache,
-                                       Timeline, same)
+from evalledger.audit.rules.published import PUBLISHED_COMMIT_UNREACHABLE, PublishedRow, check_rows
+from evalledger.audit.sources import README, WALK_PATHS, Entry, is_tracked
+from evalledger.audit.timeline import (
+    ADDED,
+    DELETED,
+    EDITED,
+    FILE_INVALID,
+    RESTORED,
+    EntryKey,
+    Event,
+    FileProblem,
+    ParseCache,
+    Timeline,
+    same,
+)
 from evalledger.finding import Finding
+from evalledger.formats.results import RESULTS_DIR
 from evalledger.policy import BenchmarkPolicy
+
+#: leaderboard rows whose commits must still be in the history: commit ids, commit id -> the row's
+#: fields (``path``, ``line``, ``model``, ``benchmark``...), or the rows themselves
+Published = Iterable[str] | Mapping[str, Mapping[str, Any]] | Iterable[PublishedRow]
+Blamed = Mapping[tuple[str, int], tuple[str, str, str] | None]  # (path, line) -> (commit, name, email)
 
 
 class AuditError(Exception):
@@ -62,8 +82,9 @@ def model_id(repo: Path, given: str | None = None) -> str:
 class _Policies:
     def __init__(self, policy: BenchmarkPolicy | Mapping[str, BenchmarkPolicy] | None) -> None:
         self.single = policy if isinstance(policy, BenchmarkPolicy) else None
-        self.by_benchmark = dict(policy) if isinstance(policy, Mapping) else {}
-        self.default = self.by_benchmark.pop("*", None) or self.single or BenchmarkPolicy()
+        self.by_benchmark: dict[str, BenchmarkPolicy] = dict(policy) if isinstance(policy, Mapping) else {}
+        star = self.by_benchmark.pop("*", None)
+        self.default = star or self.single or BenchmarkPolicy()
 
     def __call__(self, benchmark: str) -> BenchmarkPolicy:
         return self.by_benchmark.get(benchmark, self.default)
@@ -103,6 +124,7 @@ def _resolve_range(repo: Path, rev_range: str | None, deepen: bool, shallow: boo
             f"the merge base of {base_rev} and {head_rev} is beyond this shallow clone's depth"
         _deepen_or_fail(repo, deepen, missing)
         shallow = False
+    assert base is not None and head is not None and merge_base is not None  # the loop breaks with all or raises
     revs = [revrange.join(base, head)]
     if shallow:
         cut = git.shallow_commits(repo)
@@ -159,8 +181,8 @@ class _Quick:
 
     stream: git.ChangeStream
     merge_base: str
-    seen: set = field(default_factory=set)
-    parents: set = field(default_factory=set)
+    seen: set[str] = field(default_factory=set)
+    parents: set[str] = field(default_factory=set)
 
     def commits(self) -> Iterator[git.CommitChanges]:
         """The walk, with only the result files' changes kept."""
@@ -207,7 +229,7 @@ def _quick_range(repo: str | os.PathLike[str], rev_range: str | None) -> _Histor
 
 
 def _careful(repo: str | os.PathLike[str], rev_range: str | None, deepen: bool, write_commit_graph: bool,
-             early: Any) -> _History:
+             early: EarlyWalk | None) -> _History:
     """Every check made and worded (not a repository, bad range, shallow clone); git walks while
     the caller sets up."""
     state = git.repo_state(repo) if Path(repo).exists() else None
@@ -246,9 +268,9 @@ def _read(history: _History) -> tuple[list[git.CommitChanges] | None, ParseCache
 
 def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
               policy: BenchmarkPolicy | Mapping[str, BenchmarkPolicy] | None = None,
-              published_commits: Iterable[str] | Mapping[str, Mapping] | Iterable[PublishedRow] | None = None,
+              published_commits: Published | None = None,
               model: str | None = None, deepen: bool = False, write_commit_graph: bool = False,
-              label: str = "", early: Any = None) -> AuditResult:
+              label: str = "", early: EarlyWalk | None = None) -> AuditResult:
     """``early``: an ``evalledger.audit.early.EarlyWalk`` of this repo's whole history, started
     before the imports; used when it fits what is audited (else ignored; the caller closes it)."""
     history = _quick_range(repo, rev_range) if not write_commit_graph and Path(repo).exists() else None
@@ -284,7 +306,7 @@ def _audit(history: _History, commits: list[git.CommitChanges], cache: ParseCach
         timeline.load(base_files)
     judge = _Judge(result, model_name, policies, _Blame(history.top, history.base))
     merges = _Merges(history, timeline)
-    applied = []
+    applied: list[_Applied] = []
     for commit in commits:
         item = merges.apply(commit) if len(commit.parents) > 1 else _apply(commit, timeline)
         if item is None:
@@ -293,7 +315,7 @@ def _audit(history: _History, commits: list[git.CommitChanges], cache: ParseCach
             judge(item)
         else:  # a range: judged once all of it is read, so its blames run together
             applied.append(item)
-    if applied:
+    if applied and history.base is not None:  # (a range: there is a base)
         judge.blame.start(_blame_base_entries(history.top, history.base, applied, base_files, history.blobs))
         for item in applied:
             judge(item)
@@ -360,7 +382,8 @@ class _Merges:
             return None
         sides = [_Side(self.history, self.timeline, first_parent, parent) for parent in others]
         at_merge = self.timeline.keyed(merged)
-        own, carried = [], []
+        own: list[Event] = []
+        carried: list[Event] = []
         for event in events:
             if any(side.explains(event, at_merge) for side in sides):
                 carried.append(event)
@@ -374,8 +397,7 @@ def _against_clean_merge(event: Event, sides: list[_Side]) -> Event:
     """A merge's own edit, judged against what a clean merge would hold: the first parent's entry,
     or a side's where only the side changed it (so a source the side updated does not pass for
     the merge's own evidence)."""
-    entry = event.new or event.old
-    assert entry is not None
+    entry = event.entry
     clean = next((side.entries[entry.key] for side in sides if side.changed(entry.key)), None)
     if clean is None or (event.old is not None and event.old.key != entry.key):
         return event
@@ -392,20 +414,20 @@ class _Side:
         self.history, self.timeline, self.first_parent, self.parent = history, timeline, first_parent, parent
         self.files = _files(history, parent)
         self.entries = timeline.keyed(self.files)
-        self._fork: tuple[dict[str, str], dict[tuple, Entry]] | None = None
+        self._fork: tuple[dict[str, str], dict[EntryKey, Entry]] | None = None
 
-    def _at_fork(self) -> tuple[dict[str, str], dict[tuple, Entry]]:
+    def _at_fork(self) -> tuple[dict[str, str], dict[EntryKey, Entry]]:
         if self._fork is None:
             fork = git.merge_base(self.history.top, self.first_parent, self.parent)
             files = _files(self.history, fork) if fork else {}
             self._fork = (files, self.timeline.keyed(files))
         return self._fork
 
-    def changed(self, key: tuple) -> bool:
+    def changed(self, key: EntryKey) -> bool:
         """The side holds the key, changed since the merge base."""
         return key in self.entries and not same(self.entries[key], self._at_fork()[1].get(key))
 
-    def explains(self, event: Event, at_merge: dict[tuple, Entry]) -> bool:
+    def explains(self, event: Event, at_merge: dict[EntryKey, Entry]) -> bool:
         keys = {e.key for e in (event.old, event.new) if e is not None}
         if not all(same(at_merge.get(k), self.entries.get(k)) for k in keys):
             return False
@@ -423,9 +445,9 @@ class _Blame:
 
     def __init__(self, top: Path, base: str | None) -> None:
         self.top, self.base = top, base
-        self.batch: Mapping[tuple[str, int], tuple[str, str, str] | None] | None = None
+        self.batch: Blamed | None = None
 
-    def start(self, batch: Mapping[tuple[str, int], tuple[str, str, str] | None]) -> None:
+    def start(self, batch: Blamed) -> None:
         self.batch = batch
 
     def __call__(self, entry: Entry) -> Origin | None:
@@ -448,8 +470,8 @@ class _Judge:
 
     def __init__(self, result: AuditResult, model_name: str, policies: _Policies, blame: _Blame) -> None:
         self.result, self.model_name, self.policies, self.blame = result, model_name, policies, blame
-        self.origins: dict[tuple, Origin] = {}  # who wrote each key's current value
-        self.written: dict[tuple, dict[Any, Origin]] = {}  # who last wrote each value of a key
+        self.origins: dict[EntryKey, Origin] = {}  # who wrote each key's current value
+        self.written: dict[EntryKey, dict[float | None, Origin]] = {}  # who last wrote each value of a key
         self.files: set[str] = set()
 
     def __call__(self, item: _Applied) -> None:
@@ -476,15 +498,15 @@ class _Judge:
             result.findings.extend(_judge_stray(problem, vanished, commit, self.model_name, self.policies))
 
 
-def _blame_base_entries(top: Path, base: str, applied: list, base_files: dict[str, str], blobs: git.BlobReader
-                        ) -> Mapping[tuple[str, int], tuple[str, str, str] | None]:
+def _blame_base_entries(top: Path, base: str, applied: list[_Applied], base_files: dict[str, str],
+                        blobs: git.BlobReader) -> Blamed:
     """Who wrote, before the range, the values the range changes: the lines ``_judge`` would blame
     one by one (found by replaying which keys get an origin inside the range), asked with one
     ``git blame`` per file, the files' blames running at once. A line a batch does not answer is
     left out and blamed on demand as before. Returns once the blames are started: they are read on
     the first look into the mapping, so judging runs while git blames."""
     wanted: dict[str, set[int]] = {}
-    known: set[tuple] = set()
+    known: set[EntryKey] = set()
     for item in applied:
         for event in item.events:
             old, new = event.old, event.new
@@ -495,26 +517,26 @@ def _blame_base_entries(top: Path, base: str, applied: list, base_files: dict[st
                 known.add(old.key)
             if new is not None and (old is None or old.value != new.value or old.key in known):
                 known.add(new.key)
-    asked = []
+    asked: list[tuple[str, set[int]]] = []
     for path, lines in wanted.items():  # all reads first: a started blame would slow them
         oid = base_files.get(path)
         data = blobs.read(oid).data if oid else None
         if not data:
             continue
         count = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-        lines = {line for line in lines if 1 <= line <= count}  # git blame refuses the whole batch
-        if lines:
-            asked.append((path, lines))
-    started = git.start_together([lambda path=path, lines=lines: git.blame_lines(top, base, path, sorted(lines))
+        present = {line for line in lines if 1 <= line <= count}  # git blame refuses the whole batch
+        if present:
+            asked.append((path, present))
+    started = git.start_together([functools.partial(git.blame_lines, top, base, path, sorted(lines))
                                   for path, lines in asked])
-    return _BaseBlames([(path, lines, pending) for (path, lines), pending in zip(asked, started)])
+    return _BaseBlames([(path, lines, pending) for (path, lines), pending in zip(asked, started, strict=True)])
 
 
-class _BaseBlames(Mapping):
+class _BaseBlames(Mapping[tuple[str, int], tuple[str, str, str] | None]):
     """(path, line) -> (commit, author name, author email), of blames started at once and read
     on first use."""
 
-    def __init__(self, started: list) -> None:
+    def __init__(self, started: list[tuple[str, set[int], git.Pending]]) -> None:
         self._started = started
         self._found: dict[tuple[str, int], tuple[str, str, str] | None] | None = None
 
@@ -558,7 +580,7 @@ def _record_value(history: dict[tuple[str, ...], deque[tuple[str, float]]], even
     points.append((sha, new.value))
 
 
-def _finish(result: AuditResult, published_commits, top: Path, head: str, model_name: str,
+def _finish(result: AuditResult, published_commits: Published | None, top: Path, head: str, model_name: str,
             prefix: str) -> AuditResult:
     if published_commits is not None:
         rows = _published_rows(published_commits)
@@ -578,7 +600,7 @@ class _Walk:
     changes are merged into the commits of the first; a commit that changes README.md alone
     (rare: a model-index edit without a results edit) sends the audit to the combined walk."""
 
-    def __init__(self, top: Path, revs: list[str], early: Any = None) -> None:
+    def __init__(self, top: Path, revs: list[str], early: EarlyWalk | None = None) -> None:
         self.top, self.revs = top, revs
         if early is not None:  # started before the imports, on HEAD (which revs resolve)
             self.results, self.readme = early.results, early.readme
@@ -636,7 +658,7 @@ def _read_ahead(newest_first: Iterable[git.CommitChanges], cache: ParseCache, bl
         wanted = list(dict.fromkeys((c.path, c.new_oid) for commit in batch for c in commit.changes
                                     if c.new_oid and is_tracked(c.path) and not cache.is_ahead(c.path, c.new_oid)))
         read = blobs.read_batch([oid for _, oid in wanted])
-        cache.parse_ahead([(path, oid, blob.data) for (path, oid), blob in zip(wanted, read)])
+        cache.parse_ahead([(path, oid, blob.data) for (path, oid), blob in zip(wanted, read, strict=True)])
         commits.extend(batch)
 
     for commit in newest_first:
@@ -651,9 +673,8 @@ def _read_ahead(newest_first: Iterable[git.CommitChanges], cache: ParseCache, bl
 
 
 def _judge(event: Event, commit: git.CommitChanges, model: str, policies: _Policies,
-           origins: dict[tuple, Origin], blame) -> list[Finding]:
-    entry = event.new or event.old
-    assert entry is not None
+           origins: dict[EntryKey, Origin], blame: Callable[[Entry], Origin | None]) -> list[Finding]:
+    entry = event.entry
     old = event.old
 
     def origin() -> Origin | None:
@@ -673,7 +694,7 @@ def _judge(event: Event, commit: git.CommitChanges, model: str, policies: _Polic
     return findings
 
 
-def _judge_stray(problem, vanished: list[Entry], commit: git.CommitChanges, model: str,
+def _judge_stray(problem: FileProblem, vanished: list[Entry], commit: git.CommitChanges, model: str,
                  policies: _Policies) -> list[Finding]:
     """A results file replaced by a legacy model-index: compare what it now says with what it held."""
     findings: list[Finding] = []
@@ -690,8 +711,8 @@ def _judge_stray(problem, vanished: list[Entry], commit: git.CommitChanges, mode
     return findings
 
 
-def _remember(event: Event, commit: git.CommitChanges, origins: dict[tuple, Origin],
-              written: dict[tuple, dict[Any, Origin]]) -> None:
+def _remember(event: Event, commit: git.CommitChanges, origins: dict[EntryKey, Origin],
+              written: dict[EntryKey, dict[float | None, Origin]]) -> None:
     if event.new is None:
         return
     if event.old is None or event.old.value != event.new.value:
@@ -702,7 +723,8 @@ def _remember(event: Event, commit: git.CommitChanges, origins: dict[tuple, Orig
         origins[event.new.key] = origins[event.old.key]
 
 
-def _carry(event: Event, origins: dict[tuple, Origin], written: dict[tuple, dict[Any, Origin]]) -> None:
+def _carry(event: Event, origins: dict[EntryKey, Origin], written: dict[EntryKey, dict[float | None, Origin]]
+           ) -> None:
     """A value a merge takes from a side: its writer is the side commit that wrote it, which the
     walk saw (the whole history, or a side inside the range); a side the base already has wrote
     it before the range, where blame finds it."""
@@ -716,8 +738,8 @@ def _carry(event: Event, origins: dict[tuple, Origin], written: dict[tuple, dict
         origins.pop(new.key, None)
 
 
-def _published_rows(published: Any) -> list[PublishedRow]:
-    rows = []
+def _published_rows(published: Published) -> list[PublishedRow]:
+    rows: list[PublishedRow] = []
     if isinstance(published, Mapping):
         for sha, fields in published.items():
             rows.append(PublishedRow(sha, str(fields.get("path", "leaderboard")), int(fields.get("line", 1)),
@@ -729,7 +751,7 @@ def _published_rows(published: Any) -> list[PublishedRow]:
 
 
 def _prefixed(f: Finding, prefix: str) -> Finding:
-    if f.path.startswith(prefix) or f.rule == "published-commit-unreachable":
+    if f.path.startswith(prefix) or f.rule == PUBLISHED_COMMIT_UNREACHABLE.id:
         return f
     return Finding(prefix + f.path, f.line, f.column, f.rule, f.severity, f.message, commit=f.commit,
                    old=f.old, new=f.new, evidence=f.evidence)

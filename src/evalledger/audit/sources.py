@@ -19,8 +19,16 @@ from evalledger.finding import error_reason
 from evalledger.formats.model_index import MODEL_INDEX_KEY, MetricResult, load_card, read_metrics
 from evalledger.formats.results import RESULTS_DIR, EntryFields, entry_fields, read_entries
 from evalledger.records import setup_key
-from evalledger.yamlsource import (DEFAULT_LIMITS, YAML_TAG, Node, YamlLoadError, construct_scalar, finite_number,
-                                   load, plain_scalar)
+from evalledger.yamlsource import (
+    DEFAULT_LIMITS,
+    YAML_TAG,
+    Node,
+    YamlLoadError,
+    construct_scalar,
+    finite_number,
+    load,
+    plain_scalar,
+)
 
 README = "README.md"
 WALK_PATHS = (RESULTS_DIR, README)
@@ -111,7 +119,7 @@ def parse_blob(path: str, data: bytes) -> Parsed:
     Parsed with a problem (the audit reports it as results-file-invalid), not a crash."""
     try:
         return _readme(data) if path == README else _parse_results(path, data)
-    except Exception as exc:  # noqa: BLE001 - the boundary of one file version (see _unreadable)
+    except Exception as exc:
         return _unreadable(exc)
 
 
@@ -190,7 +198,7 @@ class BlobParser:
             return parse_blob(path, data)
         try:
             entries = self._by_items(path, data)
-        except Exception as exc:  # noqa: BLE001 - the boundary of one file version
+        except Exception as exc:
             return _unreadable(exc)
         return parse_blob(path, data) if entries is None else Parsed(entries)
 
@@ -514,7 +522,7 @@ def _refused(data: bytes) -> bool:
     return _FAST_REFUSE_TOKENS.search(data) is not None
 
 
-def _compose(data: bytes, checked: bool = False) -> yaml.Node | None | bool:
+def _compose(data: bytes, checked: bool = False) -> yaml.Node | bool | None:
     if len(data) > _FAST_MAX_BYTES or data.count(b"[") + data.count(b"{") > _FAST_MAX_FLOW \
             or b"\x00" in data or (not checked and _refused(data)):
         return False
@@ -536,7 +544,7 @@ def _compose(data: bytes, checked: bool = False) -> yaml.Node | None | bool:
     return composed
 
 
-def fast_root(data: bytes, checked: bool = False) -> Node | None | bool:
+def fast_root(data: bytes, checked: bool = False) -> Node | bool | None:
     """The document root as yamlsource Nodes, None for an empty document, False: use the full loader.
 
     ``checked``: the caller already refused the markers on the whole file this text comes from."""

@@ -12,10 +12,13 @@ parent (see ``evalledger.audit.engine`` for which of its events are judged).
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from evalledger.audit.sources import BlobParser, Entry, Parsed, is_tracked
+from evalledger.git import Change
+
+EntryKey = tuple[str, str, str]  # ``Entry.key``: (benchmark, task, setup)
 
 ADDED, EDITED, DELETED, RESTORED = "added", "edited", "deleted", "restored"
 # why an entry is gone: removed from a file that remains, file deleted, or file no longer readable
@@ -29,6 +32,14 @@ class Event:
     new: Entry | None
     reason: str = ""  # for DELETED: REMOVED / FILE_DELETED / FILE_INVALID
     duplicate: bool = False  # the key lives on in another file
+
+    @property
+    def entry(self) -> Entry:
+        """The entry as the event leaves it, or as it was when the event removed it."""
+        entry = self.new or self.old
+        if entry is None:
+            raise ValueError("an event has an entry before or after it")
+        return entry
 
 
 @dataclass(frozen=True)
@@ -85,9 +96,9 @@ class Timeline:
 
     def __init__(self, cache: ParseCache) -> None:
         self.cache = cache
-        self.files: dict[str, dict[tuple, Entry]] = {}
+        self.files: dict[str, dict[EntryKey, Entry]] = {}
         self.oids: dict[str, str] = {}  # the blob each tracked path holds (readable or not)
-        self.tombstones: dict[tuple, Entry] = {}
+        self.tombstones: dict[EntryKey, Entry] = {}
 
     def load(self, files: dict[str, str]) -> None:
         """Initial state: the tracked files at the base commit."""
@@ -112,16 +123,16 @@ class Timeline:
                 else:
                     self.files.pop(path, None)
 
-    def keyed(self, files: dict[str, str]) -> dict[tuple, Entry]:
+    def keyed(self, files: dict[str, str]) -> dict[EntryKey, Entry]:
         """The entries of one commit's tracked files by key (the first of a duplicated key)."""
-        out: dict[tuple, Entry] = {}
+        out: dict[EntryKey, Entry] = {}
         for path, oid in files.items():
             if is_tracked(path):
                 for entry in self.cache.get(path, oid).entries:
                     out.setdefault(entry.key, entry)
         return out
 
-    def live(self, key: tuple) -> Entry | None:
+    def live(self, key: EntryKey) -> Entry | None:
         for entries in self.files.values():
             if key in entries:
                 return entries[key]
@@ -131,11 +142,11 @@ class Timeline:
         for entries in self.files.values():
             yield from entries.values()
 
-    def apply(self, changes: Iterable) -> tuple[list[Event], list[FileProblem]]:
+    def apply(self, changes: Iterable[Change]) -> tuple[list[Event], list[FileProblem]]:
         """Apply one commit's changed files; return its events and files that became unreadable."""
-        old: dict[tuple, Entry] = {}
-        new: dict[tuple, Entry] = {}
-        reasons: dict[tuple, str] = {}
+        old: dict[EntryKey, Entry] = {}
+        new: dict[EntryKey, Entry] = {}
+        reasons: dict[EntryKey, str] = {}
         problems: list[FileProblem] = []
         files, oids = self.files, self.oids
         for change in changes:
@@ -165,6 +176,12 @@ class Timeline:
             files[path] = after
             for key, entry in after.items():
                 new.setdefault(key, entry)
+        return self._events(old, new, reasons), problems
+
+    def _events(self, old: dict[EntryKey, Entry], new: dict[EntryKey, Entry], reasons: dict[EntryKey, str]
+                ) -> list[Event]:
+        """What one commit did to the entries: ``old`` and ``new`` by key, as its changed files
+        held them before and after; ``reasons`` why a file's entries are gone."""
         events: list[Event] = []
         gone = [key for key in old if key not in new]
         came = [key for key in new if key not in old]
@@ -174,15 +191,15 @@ class Timeline:
         for old_key, new_key in pairs.items():
             events.append(Event(EDITED, old[old_key], new[new_key]))
         paired_new = set(pairs.values())
-        for key in old:
+        for key, entry in old.items():
             if key in new:
-                if _differs(old[key], new[key]):
-                    events.append(Event(EDITED, old[key], new[key]))
+                if _differs(entry, new[key]):
+                    events.append(Event(EDITED, entry, new[key]))
             elif key not in pairs:
                 duplicate = self.live(key) is not None
-                events.append(Event(DELETED, old[key], None, reasons.get(key, REMOVED), duplicate))
+                events.append(Event(DELETED, entry, None, reasons.get(key, REMOVED), duplicate))
                 if not duplicate:
-                    self.tombstones[key] = old[key]
+                    self.tombstones[key] = entry
         for key in came:
             if key in paired_new:
                 continue
@@ -191,24 +208,24 @@ class Timeline:
                 events.append(Event(RESTORED, tomb, new[key]))
             else:
                 events.append(Event(ADDED, None, new[key]))
-        return events, problems
+        return events
 
 
-def _by_key(entries: Iterable[Entry]) -> dict[tuple, Entry]:
-    out: dict[tuple, Entry] = {}
+def _by_key(entries: Iterable[Entry]) -> dict[EntryKey, Entry]:
+    out: dict[EntryKey, Entry] = {}
     for entry in entries:
         out.setdefault(entry.key, entry)  # a duplicate key is lint's finding; the first one counts
     return out
 
 
-def _pair_by_task(gone: list[tuple], came: list[tuple]) -> dict[tuple, tuple]:
-    by_task_gone: dict[tuple, list[tuple]] = {}
-    by_task_came: dict[tuple, list[tuple]] = {}
+def _pair_by_task(gone: list[EntryKey], came: list[EntryKey]) -> dict[EntryKey, EntryKey]:
+    by_task_gone: dict[tuple[str, str], list[EntryKey]] = {}
+    by_task_came: dict[tuple[str, str], list[EntryKey]] = {}
     for key in gone:
         by_task_gone.setdefault(key[:2], []).append(key)
     for key in came:
         by_task_came.setdefault(key[:2], []).append(key)
-    pairs = {}
+    pairs: dict[EntryKey, EntryKey] = {}
     for task, keys in by_task_gone.items():
         others = by_task_came.get(task, [])
         if len(keys) == 1 and len(others) == 1:

@@ -1,8 +1,8 @@
 """The same precise value on the same task for several models: copied, not measured."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 from evalledger.finding import WARNING, Finding
 from evalledger.rule import Rule
@@ -45,12 +45,12 @@ def significant_digits(value: float) -> int:
 
 
 def check(claims: Iterable[Claim], min_models: int, min_digits: int) -> Iterator[Finding]:
-    groups: dict[tuple, list[Claim]] = {}
+    groups: dict[tuple[str, str, str, float], list[Claim]] = {}
     for claim in claims:
         if significant_digits(claim.value) < min_digits:
             continue
         groups.setdefault((claim.benchmark, claim.task, claim.setup, float(claim.value)), []).append(claim)
-    for (benchmark, task, setup, value), group in groups.items():
+    for (benchmark, task, setup, _value), group in groups.items():
         models = sorted({c.model for c in group})
         if len(models) < min_models:
             continue

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Iterator
+from collections.abc import Iterator
 
 from evalledger.audit.context import EventContext, label, parse_date
 from evalledger.audit.timeline import ADDED, EDITED, RESTORED
@@ -41,14 +41,15 @@ def check(ctx: EventContext) -> Iterator[Finding]:
     if event.kind not in (ADDED, EDITED, RESTORED) or new is None:
         return
     grace = datetime.timedelta(days=ctx.policy.audit.future_date_grace_days)
+    old = event.old
     new_date = parse_date(new.date)
-    old_date = parse_date(event.old.date) if event.old is not None else None
+    old_date = parse_date(old.date) if old is not None else None
     if new_date is None:
         return
-    if old_date is not None and new_date < old_date - grace:
-        yield ctx.finding(DATE_MOVED_BACK, f"{label(new)} date moved back {event.old.date} → {new.date}",
-                          old_date=event.old.date, new_date=new.date)
-    if event.old is None or new.date != event.old.date:
+    if old is not None and old_date is not None and new_date < old_date - grace:
+        yield ctx.finding(DATE_MOVED_BACK, f"{label(new)} date moved back {old.date} → {new.date}",
+                          old_date=old.date, new_date=new.date)
+    if old is None or new.date != old.date:
         committed = datetime.datetime.fromtimestamp(ctx.commit.time, datetime.timezone.utc)
         if new_date > committed + grace:
             yield ctx.finding(DATE_IN_FUTURE, f"{label(new)} date {new.date} is after the commit "

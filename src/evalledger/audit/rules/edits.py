@@ -1,7 +1,7 @@
 """Score edits: a value that changed, how far, in which direction, with what evidence, by whom."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from evalledger.audit.context import EventContext, fmt, label
 from evalledger.audit.timeline import EDITED, RESTORED

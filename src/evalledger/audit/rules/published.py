@@ -1,8 +1,9 @@
 """History rewritten after a leaderboard published a commit of it."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from evalledger.finding import ERROR, Finding
 from evalledger.rule import Rule

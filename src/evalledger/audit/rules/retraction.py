@@ -1,7 +1,7 @@
 """Scores that disappear: an entry removed, a results file deleted or made unreadable, and back."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from evalledger.audit.context import EventContext, fmt, label
 from evalledger.audit.timeline import DELETED, FILE_DELETED, FILE_INVALID, RESTORED

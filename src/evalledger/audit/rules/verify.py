@@ -1,7 +1,7 @@
 """verifyToken and value must change together: a token signs one value."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from evalledger.audit.context import EventContext, fmt, label
 from evalledger.audit.timeline import EDITED, RESTORED
