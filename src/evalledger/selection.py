@@ -32,7 +32,9 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any
 
 from evalledger.finding import ERROR, WARNING, Finding
 from evalledger.selectors import (  # the grammar; what is selected is decided here
@@ -208,10 +210,10 @@ def _read_pyproject(root: str, known: Collection[str], problems: list[Finding]) 
     if data is None or b"evalledger" not in data:
         return None
     shown = _shown(root, PYPROJECT)
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
+    else:
+        import tomli as tomllib
     from evalledger.lint.rules.suppression import CONFIG_INVALID
 
     if len(data) > MAX_CONFIG_BYTES:

@@ -61,7 +61,7 @@ class RuleConfig:
         self.per_file_ignores = per_file_ignores
         self.root = root
 
-    def _key(self) -> tuple:
+    def _key(self) -> tuple[tuple[str, ...] | None, tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...], str]:
         return (self.select, self.ignore, self.per_file_ignores, self.root)
 
     def __eq__(self, other: object) -> bool:

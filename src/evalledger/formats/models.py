@@ -34,9 +34,8 @@ import datetime
 import math
 import re
 import sys
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal
 
-from evalledger.dates import DATE_PATTERN  # shared with lint, so schema and lint agree on dates
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -50,6 +49,8 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+
+from evalledger.dates import DATE_PATTERN  # shared with lint, so schema and lint agree on dates
 
 END = r"(?![\s\S])"  # end of text in ECMA-262, Python re and pydantic's python-re engine alike
 FLOAT_MAX = sys.float_info.max
@@ -181,7 +182,7 @@ Score = Annotated[float, BeforeValidator(_finite), WithJsonSchema(FINITE_NUMBER_
 Text = Annotated[str, Field(min_length=1)]
 Present = Annotated[Any, BeforeValidator(_present), WithJsonSchema(PRESENT_SCHEMA)]
 Epochs = Annotated[int, BeforeValidator(_epochs), Field(ge=1), WithJsonSchema(EPOCHS_SCHEMA)]
-LaxBool = Annotated[Optional[bool], BeforeValidator(_lax_bool), WithJsonSchema(LAX_BOOL_SCHEMA)]
+LaxBool = Annotated[bool | None, BeforeValidator(_lax_bool), WithJsonSchema(LAX_BOOL_SCHEMA)]
 DateText = Annotated[str, Field(pattern=DATE_PATTERN), BeforeValidator(_date)]
 
 
@@ -193,7 +194,7 @@ class ResultDataset(_Open):
     id: Annotated[str, Field(pattern=DATASET_ID_PATTERN,
                              description="Hub dataset repo id of the benchmark, `namespace/name`.")]
     task_id: Annotated[Text, Field(description="A `tasks[].id` of the benchmark's eval.yaml.")]
-    revision: Annotated[Optional[Annotated[str, Field(pattern=REVISION_PATTERN)]],
+    revision: Annotated[Annotated[str, Field(pattern=REVISION_PATTERN)] | None,
                         Field(description="Dataset revision evaluated: a full 40-hex commit SHA.")] = None
 
 
@@ -201,9 +202,9 @@ class ResultSource(_Open):
     """Attribution: where the score can be checked."""
 
     url: Annotated[Text, Field(description="Link to the evidence (required when `source` is given).")]
-    name: Optional[str] = None
-    user: Optional[str] = None
-    org: Optional[str] = None
+    name: str | None = None
+    user: str | None = None
+    org: str | None = None
 
 
 class ResultEntry(_Open):
@@ -221,10 +222,11 @@ class ResultEntry(_Open):
 
     dataset: ResultDataset
     value: Score
-    verifyToken: Annotated[str, Field(description="Proof that the evaluation ran on HF Jobs.")] = None
-    date: Annotated[Optional[DateText], Field(description="When the evaluation ran: ISO-8601, quoted.")] = None
-    source: Optional[ResultSource] = None
-    notes: Annotated[str, Field(description="Evaluation setup, e.g. 'tools'.")] = None
+    # absent is fine, null is not: the default sits in Field (the field's type stays str)
+    verifyToken: Annotated[str, Field(default=None, description="Proof that the evaluation ran on HF Jobs.")]
+    date: Annotated[DateText | None, Field(description="When the evaluation ran: ISO-8601, quoted.")] = None
+    source: ResultSource | None = None
+    notes: Annotated[str, Field(default=None, description="Evaluation setup, e.g. 'tools'.")]
 
 
 class ResultsFile(RootModel[list[ResultEntry]]):
@@ -244,9 +246,9 @@ def _ids_when_several(tasks: list[Any]) -> None:
 class BenchmarkTask(_Open):
     """A task (sub-leaderboard) of a benchmark run by a harness other than Inspect AI."""
 
-    id: Annotated[Optional[str], Field(description="The `task_id` result entries reference.")] = None
-    config: Optional[str] = None
-    split: Optional[str] = None
+    id: Annotated[str | None, Field(description="The `task_id` result entries reference.")] = None
+    config: str | None = None
+    split: str | None = None
 
 
 class InspectFieldSpec(_Closed):
@@ -254,15 +256,15 @@ class InspectFieldSpec(_Closed):
 
     input: str = "input"
     target: str = "target"
-    choices: Union[str, list[str], None] = None
-    input_image: Optional[str] = None
-    metadata: Optional[list[str]] = None
+    choices: str | list[str] | None = None
+    input_image: str | None = None
+    metadata: list[str] | None = None
     id: str = "id"
     sandbox: str = "sandbox"
     files: str = "files"
     setup: str = "setup"
-    checkpoint: Optional[str] = "checkpoint"
-    description: Optional[str] = None
+    checkpoint: str | None = "checkpoint"
+    description: str | None = None
 
 
 class _Step(BaseModel):
@@ -290,13 +292,13 @@ class InspectScorer(_Step):
 class InspectTask(_Closed):
     """inspect_ai HFTask."""
 
-    id: Annotated[Optional[str], Field(description="The `task_id` result entries reference.")] = None
+    id: Annotated[str | None, Field(description="The `task_id` result entries reference.")] = None
     config: str = "default"
     split: str = "test"
     field_spec: InspectFieldSpec
     shuffle_choices: LaxBool = None
     epochs: Epochs = 1
-    epoch_reducer: Optional[Annotated[str, Field(pattern=EPOCH_REDUCER_PATTERN)]] = None
+    epoch_reducer: Annotated[str, Field(pattern=EPOCH_REDUCER_PATTERN)] | None = None
     solvers: Annotated[list[InspectSolver], Field(min_length=1)]
     scorers: Annotated[list[InspectScorer], Field(min_length=1)]
 
@@ -306,12 +308,12 @@ class BenchmarkSpec(_Open):
 
     name: Text
     description: Text
-    evaluation_framework: Annotated[Optional[str], Field(
+    evaluation_framework: Annotated[str | None, Field(
         description="Harness id (huggingface.js EVALUATION_FRAMEWORKS), e.g. inspect-ai.")] = None
     tasks: Annotated[list[BenchmarkTask], Field(min_length=1)]
 
     @model_validator(mode="after")
-    def _task_ids(self) -> "BenchmarkSpec":
+    def _task_ids(self) -> BenchmarkSpec:
         _ids_when_several(self.tasks)
         return self
 
@@ -321,11 +323,11 @@ class InspectBenchmarkSpec(_Open):
 
     name: Text
     description: Text
-    evaluation_framework: Optional[Literal["inspect-ai"]] = None
+    evaluation_framework: Literal["inspect-ai"] | None = None
     tasks: Annotated[list[InspectTask], Field(min_length=1)]
 
     @model_validator(mode="after")
-    def _task_ids(self) -> "InspectBenchmarkSpec":
+    def _task_ids(self) -> InspectBenchmarkSpec:
         _ids_when_several(self.tasks)
         return self
 
@@ -355,7 +357,7 @@ SPEC_IS_INSPECT_SCHEMA = {
 }
 
 SpecFile = Annotated[
-    Union[Annotated[InspectBenchmarkSpec, Tag(INSPECT_AI)], Annotated[BenchmarkSpec, Tag("other")]],
+    Annotated[InspectBenchmarkSpec, Tag(INSPECT_AI)] | Annotated[BenchmarkSpec, Tag("other")],
     Discriminator(spec_variant),
 ]
 
@@ -398,7 +400,7 @@ class ModelIndexResult(_Open):
     task: ModelIndexTask
     dataset: ModelIndexDataset
     metrics: list[ModelIndexMetric]
-    source: Optional[ModelIndexSource] = None
+    source: ModelIndexSource | None = None
 
 
 class ModelIndexModel(_Open):
@@ -409,7 +411,7 @@ class ModelIndexModel(_Open):
 class ModelCardData(_Open):
     """README.md front matter; only `model-index` is modelled, every other key is free."""
 
-    model_index: Annotated[list[ModelIndexModel], Field(alias="model-index", min_length=1)] = None
+    model_index: Annotated[list[ModelIndexModel], Field(default=None, alias="model-index", min_length=1)]
 
 
 # --- one door for callers -------------------------------------------------------------------
@@ -421,7 +423,8 @@ _ADAPTERS: dict[str, TypeAdapter[Any]] = {}
 def adapter(kind: str) -> TypeAdapter[Any]:
     """The validator of one file kind, built once per process."""
     if kind not in _ADAPTERS:
-        target = {"results": ResultsFile, "spec": SpecFile, "model-index": Optional[ModelCardData]}[kind]
+        targets: dict[str, Any] = {"results": ResultsFile, "spec": SpecFile, "model-index": ModelCardData | None}
+        target = targets[kind]
         _ADAPTERS[kind] = TypeAdapter(target)
     return _ADAPTERS[kind]
 

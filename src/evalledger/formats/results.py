@@ -46,7 +46,12 @@ def entry_fields(data: Any) -> EntryFields | None:
     return EntryFields(*fields) if fields is not None else None
 
 
-def _fields(data: Any) -> tuple | None:
+# EntryFields' values in order: dataset_id, task_id, revision, value, notes, date, verify_token, source
+_Fields = tuple[str | None, str | None, str | None, float | None, str | None, str | None, str | None,
+                dict[str, Any] | None]
+
+
+def _fields(data: Any) -> _Fields | None:
     """EntryFields' values in order (a tuple: ResultEntry is built from them without a second object)."""
     if not isinstance(data, dict):
         return None
@@ -105,8 +110,11 @@ def read_entries(root: Node | None) -> list[ResultEntry]:
         if not node.is_map:
             continue
         data = node.to_python()
+        fields = _fields(data)
+        if fields is None:  # a mapping node reads as a dict: never
+            continue
         value_node = node.get("value")
         entries.append(ResultEntry(
-            *_fields(data), index, node.line, node.column,  # type: ignore[misc] - a mapping: a tuple
+            *fields, index, node.line, node.column,
             value_node.line if value_node is not None else node.line, node, data))
     return entries

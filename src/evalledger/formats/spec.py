@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evalledger.finding import ERROR, Finding
 from evalledger.yamlsource import DEFAULT_LIMITS, Limits, Node, YamlLoadError, load
+
+if TYPE_CHECKING:  # a spec carries the policy beside it; reading a spec needs no policy code
+    from evalledger.policy import BenchmarkPolicy
 
 SPEC_FILE_NAMES = ("eval.yaml", "eval.yml")
 SPEC_KEYS = ("name", "description", "evaluation_framework", "tasks")
@@ -44,12 +48,12 @@ class Spec:
     name: str | None = None
     framework: str | None = None
     dataset_id: str | None = None
-    policy: object | None = None  # evalledger.policy.BenchmarkPolicy
+    policy: BenchmarkPolicy | None = None
     task_lines: dict[str, int] = field(default_factory=dict, compare=False)
     # task id -> (config, split) as the task declares them (None when not written)
     task_data: dict[str, tuple[str | None, str | None]] = field(default_factory=dict, compare=False)
 
-    def with_target(self, dataset_id: str | None, policy: object | None = None) -> Spec:
+    def with_target(self, dataset_id: str | None, policy: BenchmarkPolicy | None = None) -> Spec:
         return Spec(self.path, self.task_ids, self.name, self.framework, dataset_id,
                     policy if policy is not None else self.policy, self.task_lines, self.task_data)
 
@@ -59,7 +63,7 @@ def is_inspect(root: Node) -> bool:
     framework whose tasks carry Inspect fields (files written "for compatibility with inspect-ai")."""
     framework = root.get("evaluation_framework")
     if framework is not None and framework.kind == "scalar" and framework.value is not None:
-        return framework.value == INSPECT_FRAMEWORK
+        return bool(framework.value == INSPECT_FRAMEWORK)
     tasks = root.get("tasks")
     if tasks is None or tasks.kind != "seq":
         return False

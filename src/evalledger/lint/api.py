@@ -8,24 +8,36 @@ from __future__ import annotations
 
 import datetime
 import os
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from evalledger.finding import ERROR, Finding
 from evalledger.formats.model_index import load_card
-from evalledger.formats.results import ResultEntry, read_entries
+from evalledger.formats.results import RESULTS_DIR, ResultEntry, read_entries
 from evalledger.formats.spec import Spec, read_spec
 from evalledger.lint import files as lint_files
 from evalledger.lint.context import Context
 from evalledger.lint.results import check_results
 from evalledger.lint.rules import benchmark as benchmark_rules
-from evalledger.lint.rules.duplicates import check_duplicates
 from evalledger.lint.rules import input as input_rules
+from evalledger.lint.rules.duplicates import check_duplicates
 from evalledger.lint.rules.input import UNREADABLE_FILE, UNREADABLE_RULES
 from evalledger.lint.rules.suppression import CONFIG_INVALID, RULE_ID_UNKNOWN, UNUSED_SUPPRESSION
+from evalledger.policy import BenchmarkPolicy
 from evalledger.yamlsource import (
-    DEFAULT_LIMITS, RAISE_HINT, Document, Limits, Node, YamlLoadError, load, size_error,
+    DEFAULT_LIMITS,
+    RAISE_HINT,
+    Document,
+    Limits,
+    Node,
+    YamlLoadError,
+    load,
+    size_error,
 )
+
+if TYPE_CHECKING:  # imported when a file has a suppression comment
+    from evalledger.selection import Suppression
 
 MARK = b"evalledger:"  # evalledger.selection.MARK: a file without it has no suppression comment
 
@@ -104,7 +116,7 @@ def _keep_percent_fix_for_percent(entry: ResultEntry, spec: Spec, ctx: Context) 
 
 
 def lint_results_bytes(data: bytes, path: str, *, spec: Spec | Sequence[Spec] | None = None,
-                       policy: object | None = None, limits: Limits | None = None,
+                       policy: BenchmarkPolicy | None = None, limits: Limits | None = None,
                        today: datetime.date | None = None
                        ) -> tuple[list[ResultEntry], list[Finding]]:
     """Entries and findings of one `.eval_results` file's bytes (per-file rules only).
@@ -178,7 +190,8 @@ def _sniff(root: Node | None, path: str) -> str:
     return lint_files.RESULTS
 
 
-def _read(path: str, limits: Limits) -> tuple[bytes | None, Finding | None]:
+def _read(path: str, limits: Limits) -> bytes | Finding:
+    """The file's bytes, or the finding that says why they are not read."""
     try:
         # O_NONBLOCK: a FIFO swapped in after the walk looked must not block the open
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -186,15 +199,14 @@ def _read(path: str, limits: Limits) -> tuple[bytes | None, Finding | None]:
             info = os.fstat(fd)
             what = lint_files.special_file(info.st_mode)
             if what:
-                return None, lint_files.special_problem(path, what)
+                return lint_files.special_problem(path, what)
             which = "a model card" if path.lower().endswith(".md") else "a YAML file"
             too_large = size_error(info.st_size, limits, what=which, hint=RAISE_HINT)
             if too_large is not None:  # refused before reading: a 50 MB file costs one stat, not a parse
-                return None, too_large.to_finding(path)
-            return handle.read(limits.max_bytes + 1), None
+                return too_large.to_finding(path)
+            return handle.read(limits.max_bytes + 1)
     except OSError as exc:
-        return None, Finding(path, 1, 1, UNREADABLE_FILE.id, ERROR,
-                             f"cannot read file: {exc.strerror or exc}")
+        return Finding(path, 1, 1, UNREADABLE_FILE.id, ERROR, f"cannot read file: {exc.strerror or exc}")
 
 
 def lint_paths(paths: Iterable[str], *, kind: str | None = None,
@@ -235,12 +247,12 @@ def lint_paths(paths: Iterable[str], *, kind: str | None = None,
     run = LintRun(findings, 0)
     run.notes = _notes(paths, kind, targets, problems, near_misses)
     results_files: list[tuple[str, str, list[ResultEntry]]] = []
-    suppressions: dict[str, list] = {}
+    suppressions: dict[str, list[Suppression]] = {}
     for target in targets:
-        data, problem = _read(target.path, limits)
+        data = _read(target.path, limits)
         run.files += 1
-        if problem is not None:
-            findings.append(problem)
+        if isinstance(data, Finding):
+            findings.append(data)
             continue
         if MARK in data:  # the one cost of suppression comments for a file without any
             from evalledger.selection import read_suppressions
@@ -296,7 +308,8 @@ def _context_files(paths: list[str], limits: Limits) -> list[tuple[str, str, lis
     cannot be read or parsed adds nothing (its own lint run reports it)."""
     staged, on_disk = lint_files.repo_context(paths, limits.max_bytes)
     for path in on_disk:
-        staged.append((path, _read(path, limits)[0]))
+        read = _read(path, limits)
+        staged.append((path, read if isinstance(read, bytes) else None))
     context = []
     for path, data in staged:
         doc = _load(data, path, limits)[0] if data is not None else None
@@ -305,14 +318,13 @@ def _context_files(paths: list[str], limits: Limits) -> list[tuple[str, str, lis
     return context
 
 
-def _selected(findings: list[Finding], suppressions: dict[str, list], paths: list[str],
+def _selected(findings: list[Finding], suppressions: dict[str, list[Suppression]], paths: list[str],
               checked: Iterable[str], select: Sequence[str] | None, ignore: Sequence[str],
               config: bool) -> tuple[list[Finding], Callable[[str, bytes, list[Finding]], list[Finding]]]:
     """The findings the run reports: the selection of each file's repository (its config, then
     ``select``/``ignore``) and the file's suppression comments; and that choice for one file."""
     from evalledger.lint.registry import RULES
-    from evalledger.selection import (RuleSelection, apply_suppressions, read_config,
-                                      read_suppressions, suppressed)
+    from evalledger.selection import RuleSelection, apply_suppressions, read_config, read_suppressions, suppressed
 
     roots: dict[str, str] = {}  # directory -> config root
     tops: list[str] = []  # folders given on the command line (looked up only outside a repository)
@@ -368,7 +380,6 @@ def _config_root(directory: str, paths: list[str], tops: list[str]) -> str:
 def _notes(paths: list[str], kind: str | None, targets: list[lint_files.Target],
            problems: list[Finding], near_misses: list[str]) -> list[str]:
     """What a silent exit 0 would hide: no file found at all, or results in a misnamed folder."""
-    from evalledger.formats.results import RESULTS_DIR
     from evalledger.lint.rules.input import PATH_NOT_FOUND
 
     notes = []
@@ -391,7 +402,7 @@ def base_model_findings(results_files: Sequence[tuple[str, str, Sequence[ResultE
     found: list[Finding] = []
     for path, repo, entries in results_files:
         with_url = [e for e in entries if e.source and isinstance(e.source.get("url"), str)]
-        if not with_url or f"/{lint_files.RESULTS_DIR}/" not in "/" + path.replace(os.sep, "/"):
+        if not with_url or f"/{RESULTS_DIR}/" not in "/" + path.replace(os.sep, "/"):
             continue
         if repo not in cards:
             cards[repo] = _card_base_models(os.path.join(repo, "README.md"), limits)
@@ -424,7 +435,6 @@ def _card_base_models(readme: str, limits: Limits) -> tuple[str, ...]:
 
 
 def _check_results_path(path: str, findings: list[Finding]) -> None:
-    from evalledger.formats.results import RESULTS_DIR
     from evalledger.lint.rules.shape import RESULTS_PATH
 
     norm = path.replace(os.sep, "/")

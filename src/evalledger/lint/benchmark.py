@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from evalledger.finding import Finding
 from evalledger.formats.spec import SPEC_FILE_NAMES, Spec, load_spec
 from evalledger.lint.rules.dataset import is_repo_id
-from evalledger.policy import POLICY_FILE, load_policy, parse_policy
+from evalledger.lint.rules.input import POLICY_INVALID
+from evalledger.policy import POLICY_FILE, BenchmarkPolicy, load_policy, parse_policy
 from evalledger.yamlsource import DEFAULT_LIMITS, Limits
 
 _FLAT_SPEC = re.compile(r"^(?P<org>[^_/][^/]*?)__(?P<name>[^/]+?)__eval[^/]*\.ya?ml$")
@@ -38,7 +39,7 @@ def _is_spec_name(name: str) -> bool:
 
 def _candidates(folder: str) -> list[tuple[str, str | None]]:
     """(spec path, dataset id or None) for every spec below a folder."""
-    found = []
+    found: list[tuple[str, str | None]] = []
     for directory, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
@@ -54,7 +55,8 @@ def _candidates(folder: str) -> list[tuple[str, str | None]]:
     return found
 
 
-def _policy_for(path: str):
+def _policy_for(path: str) -> tuple[BenchmarkPolicy | None, list[Finding]]:
+    """The policy beside a spec (and its problems); None when there is none."""
     directory, name = os.path.split(path)
     flat = _FLAT_SPEC.match(name)
     if flat:
@@ -67,7 +69,8 @@ def _policy_for(path: str):
             except (OSError, YamlLoadError):
                 return None, []
             policy, problems = parse_policy(doc.root.to_python() if doc.root else None, policy_path)
-            return policy, [Finding(policy_path, 1, 1, "policy-invalid", "error", m) for m in problems]
+            return policy, [Finding(policy_path, 1, 1, POLICY_INVALID.id, POLICY_INVALID.severity, m)
+                            for m in problems]
         return None, []
     if os.path.isfile(os.path.join(directory or ".", POLICY_FILE)):
         return load_policy(directory or ".")

@@ -4,7 +4,8 @@ Kept tiny on purpose: the lint hook runs it for every file of every commit.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from evalledger.finding import Finding
 from evalledger.rule import Rule

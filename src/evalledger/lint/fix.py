@@ -4,10 +4,17 @@ Used only by `lint --fix` / `--diff`; the lint hook pays for none of it unless a
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from evalledger.lint.edit import apply
+from evalledger.finding import Finding
+from evalledger.formats.spec import Spec
+from evalledger.lint.edit import Edit, apply
+from evalledger.lint.rules.input import BINARY_FILE, DUPLICATE_KEY, NOT_UTF8
+from evalledger.yamlsource import Limits
+
+#: the run's rule selection and a file's suppression comments: (path, bytes, findings) -> the kept
+Keep = Callable[[str, bytes, list[Finding]], list[Finding]]
 
 # --- running fixes over files -----------------------------------------------------------------
 
@@ -22,7 +29,7 @@ class FileFix:
     applied: int
 
 
-def relint(data: bytes, path: str, kind: str | None, specs: list, limits: Any) -> list:
+def relint(data: bytes, path: str, kind: str | None, specs: list[Spec], limits: Limits) -> list[Finding]:
     """Per-file findings of one file's bytes, as `lint` gives them (fixes attached)."""
     from evalledger.lint import api, files
 
@@ -44,13 +51,15 @@ def relint(data: bytes, path: str, kind: str | None, specs: list, limits: Any) -
     return api.lint_results_bytes(data, path, spec=specs or None, limits=limits)[1]
 
 
-def _syntax_errors(findings: list) -> int:
-    return sum(1 for f in findings if f.rule.startswith("yaml-") or f.rule in ("duplicate-key",
-                                                                                "not-utf8", "binary-file"))
+_SYNTAX = (DUPLICATE_KEY.id, NOT_UTF8.id, BINARY_FILE.id)  # and every yaml-* rule
 
 
-def fix_file(path: str, text: str, findings: list, kind: str | None, specs: list, limits: Any,
-             keep: Callable[[str, bytes, list], list] | None = None) -> FileFix:
+def _syntax_errors(findings: list[Finding]) -> int:
+    return sum(1 for f in findings if f.rule.startswith("yaml-") or f.rule in _SYNTAX)
+
+
+def fix_file(path: str, text: str, findings: list[Finding], kind: str | None, specs: list[Spec],
+             limits: Limits, keep: Keep | None = None) -> FileFix:
     """Apply the findings' fixes to ``text``, pass after pass, until nothing more applies.
 
     A pass whose result reads worse as YAML (a new syntax or duplicate-key error) is thrown away:
@@ -61,7 +70,7 @@ def fix_file(path: str, text: str, findings: list, kind: str | None, specs: list
     current, applied = text, 0
     errors = _syntax_errors(relint(text.encode("utf-8"), path, kind, specs, limits) if keep else findings)
     for _ in range(MAX_PASSES):
-        edits = [f.fix for f in findings if f.fix is not None]
+        edits: list[Edit] = [f.fix for f in findings if f.fix is not None]
         if not edits:
             break
         candidate, done = apply(current, edits)
@@ -78,10 +87,10 @@ def fix_file(path: str, text: str, findings: list, kind: str | None, specs: list
     return FileFix(path, text, current, applied)
 
 
-def fix_run(findings: list, kinds: dict[str, str | None], specs: list, limits: Any,
-            keep: Callable[[str, bytes, list], list] | None = None) -> list[FileFix]:
+def fix_run(findings: list[Finding], kinds: dict[str, str | None], specs: list[Spec], limits: Limits,
+            keep: Keep | None = None) -> list[FileFix]:
     """Fixed texts of every file whose findings carry a fix (nothing is written here)."""
-    by_path: dict[str, list] = {}
+    by_path: dict[str, list[Finding]] = {}
     for finding in findings:
         by_path.setdefault(finding.path, []).append(finding)
     fixed = []

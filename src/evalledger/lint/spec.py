@@ -33,13 +33,7 @@ def check_spec(root: Node | None, ctx: Context) -> None:
         return
     if any(k not in SPEC_KEYS for k in root.value):
         keys.check_keys(root, SPEC_KEYS, ctx, "", TOP_MOVED)
-    for key in ("name", "description"):
-        node = root.get(key)
-        if node is None or (node.kind == "scalar" and node.value in (None, "")):
-            ctx.report(shape.MISSING_FIELD, node or root, f"eval.yaml has no `{key}`"
-                       f" ({'the display name' if key == 'name' else 'what the benchmark measures'})")
-        elif not (node.kind == "scalar" and isinstance(node.value, str)):
-            ctx.report(shape.WRONG_TYPE, node, f"`{key}` must be a string, got {describe(node)}")
+    _check_name_and_description(root, ctx)
     _check_framework(root, ctx)
     tasks = root.get("tasks")
     if tasks is None:
@@ -62,18 +56,32 @@ def check_spec(root: Node | None, ctx: Context) -> None:
                        f" got {describe(task)}")
             continue
         _check_task_id(task, where, several, seen, ctx)
-        for key in ("config", "split"):
-            node = task.get(key)
-            if node is not None and node.kind == "scalar" and node.value is None:
-                continue  # null: inspect says more below; the Hub uses its default
-            if node is not None and not (node.kind == "scalar" and isinstance(node.value, str)):
-                quote = "; quote it" if node.kind == "scalar" else ""
-                ctx.report(shape.WRONG_TYPE, node, f"`{where}.{key}` must be a string, got"
-                           f" {describe(node)}{quote}")
+        _check_config_and_split(task, where, ctx)
         if inspect_rules:
             inspect.check_task(task, where, ctx)
         elif any(k not in INSPECT_TASK_KEYS for k in task.value):
             keys.check_keys(task, INSPECT_TASK_KEYS, ctx, where)
+
+
+def _check_name_and_description(root: Node, ctx: Context) -> None:
+    for key in ("name", "description"):
+        node = root.get(key)
+        if node is None or (node.kind == "scalar" and node.value in (None, "")):
+            ctx.report(shape.MISSING_FIELD, node or root, f"eval.yaml has no `{key}`"
+                       f" ({'the display name' if key == 'name' else 'what the benchmark measures'})")
+        elif not (node.kind == "scalar" and isinstance(node.value, str)):
+            ctx.report(shape.WRONG_TYPE, node, f"`{key}` must be a string, got {describe(node)}")
+
+
+def _check_config_and_split(task: Node, where: str, ctx: Context) -> None:
+    for key in ("config", "split"):
+        node = task.get(key)
+        if node is not None and node.kind == "scalar" and node.value is None:
+            continue  # null: inspect says more below; the Hub uses its default
+        if node is not None and not (node.kind == "scalar" and isinstance(node.value, str)):
+            quote = "; quote it" if node.kind == "scalar" else ""
+            ctx.report(shape.WRONG_TYPE, node, f"`{where}.{key}` must be a string, got"
+                       f" {describe(node)}{quote}")
 
 
 def _check_framework(root: Node, ctx: Context) -> None:

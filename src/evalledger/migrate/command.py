@@ -25,11 +25,17 @@ import argparse
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from evalledger.finding import Finding
 from evalledger.escape import terminal
+from evalledger.finding import Finding
 from evalledger.migrate import rules
+
+if TYPE_CHECKING:  # imported where used: `migrate --help` needs none of it
+    from evalledger.formats.results import ResultEntry
+    from evalledger.formats.spec import Spec
+    from evalledger.rule import Rule
+    from evalledger.yamlsource import Node
 
 README = "README.md"
 MAX_CARD_BYTES = 16 * 1024 * 1024  # the front matter itself is bounded by the YAML limits
@@ -88,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     from evalledger.cli import UsageError
     from evalledger.lint.benchmark import BenchmarkError, resolve
 
-    specs: list = []
+    specs: list[Spec] = []
     if args.benchmark:
         try:
             specs, problems = resolve(args.benchmark)
@@ -139,7 +145,7 @@ def _report(plans: list[CardPlan], args: argparse.Namespace) -> None:
         sys.stderr.write("evalledger migrate: nothing left to migrate\n")
 
 
-def _count(entries: list) -> str:
+def _count(entries: list[dict[str, Any]]) -> str:
     return f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}"
 
 
@@ -169,7 +175,7 @@ def _inside(path: str, repo: str) -> bool:
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def plan_card(path: str, specs: list) -> CardPlan:
+def plan_card(path: str, specs: list[Spec]) -> CardPlan:
     """What migrating one card would write, and what it reports (nothing is written here)."""
     from evalledger.formats.model_index import load_card
     from evalledger.lint.context import Context
@@ -210,11 +216,11 @@ def plan_card(path: str, specs: list) -> CardPlan:
     return plan
 
 
-def _report_at(problems: list, rule, where: Any, readme: str, message: str) -> None:
+def _report_at(problems: list[Finding], rule: Rule, where: Node, readme: str, message: str) -> None:
     problems.append(Finding(readme, where.line, where.column, rule.id, rule.severity, message))
 
 
-def _text(node: Any) -> str | None:
+def _text(node: Node | None) -> str | None:
     if node is None or node.kind != "scalar" or node.value is None or isinstance(node.value, bool):
         return None
     value = node.value
@@ -222,18 +228,12 @@ def _text(node: Any) -> str | None:
     return text if text.strip() else None
 
 
-def propose(root: Any, readme: str, specs: list, problems: list) -> list[Proposal]:
+def propose(root: Node | None, readme: str, specs: list[Spec], problems: list[Finding]) -> list[Proposal]:
     """The entries a card's model-index gives, one per (dataset, task, setup); the rest reported."""
-    from evalledger.formats.legacy_datasets import namespaced
     from evalledger.formats.model_index import MODEL_INDEX_KEY, base_models
-    from evalledger.lint.rules.benchmark import spec_for
-    from evalledger.lint.rules.dataset import is_repo_id
-    from evalledger.lint.rules.model_index import measured_on
-    from evalledger.records import setup_key
-    from evalledger.yamlsource import finite_number
 
     index = root.get(MODEL_INDEX_KEY) if root is not None and root.kind == "map" else None
-    if index is None or index.kind != "seq":
+    if root is None or index is None or index.kind != "seq":
         return []
     bases = base_models(root)
     proposals: list[Proposal] = []
@@ -243,97 +243,106 @@ def propose(root: Any, readme: str, specs: list, problems: list) -> list[Proposa
             continue
         for j, result in enumerate(results.value):
             where = f"model-index[{i}].results[{j}]"
-
-            def skip(node: Any, why: str) -> None:
-                _report_at(problems, rules.NOT_MIGRATED, node, readme, f"`{where}` not migrated: {why}")
-
-            dataset = result.get("dataset") if result.kind == "map" else None
-            metrics = result.get("metrics") if result.kind == "map" else None
-            if dataset is None or dataset.kind != "map" or metrics is None or metrics.kind != "seq":
-                skip(result, "it has no `dataset` mapping or no `metrics` list (see lint)")
-                continue
-            dataset_type = _text(dataset.get("type"))
-            if dataset_type is None:
-                skip(dataset, "`dataset.type` is missing")
-                continue
-            dataset_type = dataset_type.strip()
-            if not is_repo_id(dataset_type):
-                known = namespaced(dataset_type)
-                hint = (f"; the Hub moved it to {known!r}: write `type: {known}` in {README}" if known
-                        else "; write the benchmark's Hub dataset id (namespace/name) there")
-                skip(dataset.get("type"), f"`dataset.type` {dataset_type!r} is not a namespaced Hub"
-                     f" dataset id{hint}")
-                continue
-            config, split = _text(dataset.get("config")), _text(dataset.get("split"))
-            revision = _text(dataset.get("revision"))
-            if revision is not None and not _is_sha(revision):
-                skip(dataset.get("revision"), f"`dataset.revision` {revision!r} is not a full 40-hex"
-                     " commit SHA, which `.eval_results` requires")
-                continue
-            source = result.get("source")
-            url = _text(source.get("url")) if source is not None and source.kind == "map" else None
-            if url and bases and measured_on(url, bases):
-                skip(source.get("url"), f"its source is {measured_on(url, bases)}, the card's"
-                     " base_model: the score was measured on that model, not on this one")
-                continue
-            spec = spec_for(dataset_type, specs) if specs else None
-            task_id = _task_for(spec, config, split)
-            if isinstance(task_id, Exception):
-                skip(dataset, str(task_id))
-                continue
-            guessed = spec is None
-            if guessed:
-                task_id = config or "default"
-            offered = [m for m in metrics.value if m.kind == "map" and _text(m.get("type"))]
-            if not offered:
-                skip(metrics, "it has no metric with a `type`")
-                continue
-            chosen = offered[0] if len(offered) == 1 else None
-            if chosen is None:
-                policy = spec.policy if spec is not None else None
-                wanted = policy.for_task(task_id).metric if policy is not None else None
-                types = [_text(m.get("type")) for m in offered]
-                if wanted is None:
-                    skip(metrics, f"it offers {len(offered)} metrics ({', '.join(types)}) and an entry"
-                         f" holds one; set `metric:` for task {task_id!r} in the benchmark's"
-                         " .evalledger.yaml (with --benchmark)")
-                    continue
-                matching = [m for m in offered if _text(m.get("type")) == wanted]
-                if len(matching) != 1:
-                    skip(metrics, f"the policy's metric {wanted!r} is offered {len(matching)} times"
-                         f" (types: {', '.join(types)}); an entry holds exactly one")
-                    continue
-                chosen = matching[0]
-            value_node = chosen.get("value")
-            value = value_node.value if value_node is not None else None
-            if finite_number(value) is None:
-                skip(value_node or chosen, "its value is not a finite number (see value-not-number)")
-                continue
-            entry: dict[str, Any] = {"dataset": {"id": dataset_type, "task_id": task_id}}
-            if revision is not None:
-                entry["dataset"]["revision"] = revision
-            entry["value"] = value
-            token = _text(chosen.get("verifyToken"))
-            if token is not None:
-                entry["verifyToken"] = token
-            if url:
-                entry["source"] = {"url": url}
-                name = _text(source.get("name"))
-                if name is not None:
-                    entry["source"]["name"] = name
-            note = None
-            if guessed:
-                note = Finding(readme, dataset.line, dataset.column, rules.TASK_ID_GUESSED.id,
-                               rules.TASK_ID_GUESSED.severity,
-                               f"`{where}`: task_id {task_id!r} taken from"
-                               f" {'`dataset.config`' if config else 'nothing (default)'}: no --benchmark"
-                               f" for {dataset_type}; check it against the benchmark's eval.yaml")
-            proposals.append(Proposal(entry, (dataset_type, task_id, setup_key(None, revision)),
-                                      value_node.line, value_node.column, note))
+            found = _propose_one(result, where, bases, specs, readme)
+            if isinstance(found, Proposal):
+                proposals.append(found)
+            else:
+                node, why = found
+                _report_at(problems, rules.NOT_MIGRATED, node if node is not None else result, readme,
+                           f"`{where}` not migrated: {why}")
     return _one_per_key(proposals, readme, problems)
 
 
-def _task_for(spec: Any, config: str | None, split: str | None) -> str | Exception | None:
+def _propose_one(result: Node, where: str, bases: tuple[str, ...], specs: list[Spec], readme: str
+                 ) -> Proposal | tuple[Node | None, str]:
+    """One model-index result as the entry it gives, or (the node to report at, why) it gives none."""
+    from evalledger.formats.legacy_datasets import namespaced
+    from evalledger.lint.rules.benchmark import spec_for
+    from evalledger.lint.rules.dataset import is_repo_id
+    from evalledger.lint.rules.model_index import measured_on
+    from evalledger.records import setup_key
+    from evalledger.yamlsource import finite_number
+
+    dataset = result.get("dataset") if result.kind == "map" else None
+    metrics = result.get("metrics") if result.kind == "map" else None
+    if dataset is None or dataset.kind != "map" or metrics is None or metrics.kind != "seq":
+        return result, "it has no `dataset` mapping or no `metrics` list (see lint)"
+    dataset_type = _text(dataset.get("type"))
+    if dataset_type is None:
+        return dataset, "`dataset.type` is missing"
+    dataset_type = dataset_type.strip()
+    if not is_repo_id(dataset_type):
+        known = namespaced(dataset_type)
+        hint = (f"; the Hub moved it to {known!r}: write `type: {known}` in {README}" if known
+                else "; write the benchmark's Hub dataset id (namespace/name) there")
+        return dataset.get("type"), f"`dataset.type` {dataset_type!r} is not a namespaced Hub dataset id{hint}"
+    config, split = _text(dataset.get("config")), _text(dataset.get("split"))
+    revision = _text(dataset.get("revision"))
+    if revision is not None and not _is_sha(revision):
+        return dataset.get("revision"), (f"`dataset.revision` {revision!r} is not a full 40-hex commit SHA,"
+                                         " which `.eval_results` requires")
+    source = result.get("source")
+    source = source if source is not None and source.kind == "map" else None
+    url = _text(source.get("url")) if source is not None else None
+    if url and source is not None and bases and measured_on(url, bases):
+        return source.get("url"), (f"its source is {measured_on(url, bases)}, the card's base_model: the"
+                                   " score was measured on that model, not on this one")
+    spec = spec_for(dataset_type, specs) if specs else None
+    task = _task_for(spec, config, split)
+    if isinstance(task, Exception):
+        return dataset, str(task)
+    guessed = task is None  # no spec: the task id is a guess
+    task_id = (config or "default") if task is None else task
+    chosen = _choose_metric(metrics, spec, task_id)
+    if isinstance(chosen, str):
+        return metrics, chosen
+    value_node = chosen.get("value")
+    if value_node is None or finite_number(value_node.value) is None:
+        return value_node or chosen, "its value is not a finite number (see value-not-number)"
+    entry: dict[str, Any] = {"dataset": {"id": dataset_type, "task_id": task_id}}
+    if revision is not None:
+        entry["dataset"]["revision"] = revision
+    entry["value"] = value_node.value
+    token = _text(chosen.get("verifyToken"))
+    if token is not None:
+        entry["verifyToken"] = token
+    if url and source is not None:
+        entry["source"] = {"url": url}
+        name = _text(source.get("name"))
+        if name is not None:
+            entry["source"]["name"] = name
+    note = None
+    if guessed:
+        note = Finding(readme, dataset.line, dataset.column, rules.TASK_ID_GUESSED.id,
+                       rules.TASK_ID_GUESSED.severity,
+                       f"`{where}`: task_id {task_id!r} taken from"
+                       f" {'`dataset.config`' if config else 'nothing (default)'}: no --benchmark"
+                       f" for {dataset_type}; check it against the benchmark's eval.yaml")
+    return Proposal(entry, (dataset_type, task_id, setup_key(None, revision)), value_node.line, value_node.column,
+                    note)
+
+
+def _choose_metric(metrics: Node, spec: Spec | None, task_id: str) -> Node | str:
+    """The metric an entry is made of (an entry holds one), or why none can be chosen."""
+    offered: list[Node] = [m for m in metrics.value if m.kind == "map" and _text(m.get("type"))]
+    if not offered:
+        return "it has no metric with a `type`"
+    if len(offered) == 1:
+        return offered[0]
+    policy = spec.policy if spec is not None else None
+    wanted = policy.for_task(task_id).metric if policy is not None else None
+    types = [_text(m.get("type")) or "" for m in offered]
+    if wanted is None:
+        return (f"it offers {len(offered)} metrics ({', '.join(types)}) and an entry holds one; set `metric:`"
+                f" for task {task_id!r} in the benchmark's .evalledger.yaml (with --benchmark)")
+    matching = [m for m in offered if _text(m.get("type")) == wanted]
+    if len(matching) != 1:
+        return (f"the policy's metric {wanted!r} is offered {len(matching)} times (types: {', '.join(types)});"
+                " an entry holds exactly one")
+    return matching[0]
+
+
+def _task_for(spec: Spec | None, config: str | None, split: str | None) -> str | Exception | None:
     """The eval.yaml task whose config/split the result names (None without a spec)."""
     if spec is None:
         return None
@@ -348,7 +357,7 @@ def _task_for(spec: Any, config: str | None, split: str | None) -> str | Excepti
     return ValueError(f"several tasks of {spec.path} have {wanted}: {', '.join(matches)}")
 
 
-def _one_per_key(proposals: list[Proposal], readme: str, problems: list) -> list[Proposal]:
+def _one_per_key(proposals: list[Proposal], readme: str, problems: list[Finding]) -> list[Proposal]:
     groups: dict[tuple[str, str, str], list[Proposal]] = {}
     for proposal in proposals:
         groups.setdefault(proposal.key, []).append(proposal)
@@ -383,7 +392,8 @@ def render(entries: list[dict[str, Any]]) -> str:
                           width=float("inf"))
 
 
-def _extend(target: str, repo: str, group: list[Proposal], readme: str, problems: list) -> FilePlan | None:
+def _extend(target: str, repo: str, group: list[Proposal], readme: str, problems: list[Finding]
+            ) -> FilePlan | None:
     from evalledger.formats.results import read_entries
     from evalledger.yamlsource import YamlLoadError, load
 
@@ -393,7 +403,7 @@ def _extend(target: str, repo: str, group: list[Proposal], readme: str, problems
     if os.path.exists(folder) and not _inside(folder, repo):
         raise MigrateError(f"{folder}: outside the repository; not written")
     before = None
-    existing: dict[tuple, Any] = {}
+    existing: dict[tuple[str | None, str | None, str], ResultEntry | Proposal] = {}
     if os.path.exists(target):
         try:
             with open(target, "rb") as handle:
@@ -414,7 +424,7 @@ def _extend(target: str, repo: str, group: list[Proposal], readme: str, problems
             new.append(proposal.entry)
             existing[proposal.key] = proposal
             continue
-        old_value = old.value if hasattr(old, "value") and not isinstance(old, Proposal) else old.entry["value"]
+        old_value = old.entry["value"] if isinstance(old, Proposal) else old.value
         if old_value is not None and old_value == proposal.entry["value"]:
             continue  # already migrated: an equal entry is skipped
         shown = f"{os.path.relpath(target)}:{old.line}" if not isinstance(old, Proposal) else "this card"
@@ -431,7 +441,7 @@ def _extend(target: str, repo: str, group: list[Proposal], readme: str, problems
     return FilePlan(target, before, prefix + render(new), new)
 
 
-def _flow(text: str, root: Any) -> bool:
+def _flow(text: str, root: Node) -> bool:
     lines = text.splitlines()
     line = lines[root.line - 1] if 0 < root.line <= len(lines) else ""
     return line[root.column - 1:root.column] == "["

@@ -2,7 +2,7 @@
 ``--benchmark``, and the other results for the same task in the paths being linted."""
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from evalledger.finding import ERROR, WARNING, Finding
 from evalledger.formats.results import ResultEntry
@@ -30,7 +30,8 @@ Fixed:
   value: 63.3
 ```""")
 
-VALUE_SCALE_MISMATCH = Rule("value-scale-mismatch", WARNING, "a value's scale (fraction vs percent) differs from the other results for the task", """\
+VALUE_SCALE_MISMATCH = Rule("value-scale-mismatch", WARNING,
+                            "a value's scale (fraction vs percent) differs from the other results for the task", """\
 Flags a value whose scale — a fraction in [0, 1] or a percent in (1, 100] — disagrees with the
 majority of the other results for the same benchmark task in the paths being linted (checked with
 `--benchmark`, when the benchmark's policy declares no unit). A warning: a genuinely tiny percent
@@ -51,7 +52,8 @@ Fixed:
   value: 27.67
 ```""")
 
-VALUE_UNIT_MISMATCH = Rule("value-unit-mismatch", ERROR, "a value does not fit the unit the benchmark's policy declares", """\
+VALUE_UNIT_MISMATCH = Rule("value-unit-mismatch", ERROR,
+                           "a value does not fit the unit the benchmark's policy declares", """\
 Flags a value that does not fit the unit declared for its task in the benchmark's
 `.evalledger.yaml`: `unit: fraction` and a value in (1, 100], which reads as a percent;
 `unit: percent` and a value in (0, 1], which reads as a fraction. Such an entry is an error in
@@ -74,7 +76,8 @@ Fixed:
   value: 0.71
 ```""")
 
-VALUE_OUT_OF_BOUNDS = Rule("value-out-of-bounds", ERROR, "a value lies outside the bounds the benchmark's policy declares", """\
+VALUE_OUT_OF_BOUNDS = Rule("value-out-of-bounds", ERROR,
+                           "a value lies outside the bounds the benchmark's policy declares", """\
 Flags a value below the task's declared `min` or above its `max` in the benchmark's
 `.evalledger.yaml` (or outside [0, 1] / [0, 100] for a declared fraction / percent unit).
 
@@ -110,14 +113,17 @@ def spec_for(dataset_id: str | None, specs: Sequence[Spec]) -> Spec | None:
 
 def check_entry(entry: ResultEntry, spec: Spec, ctx: Context) -> None:
     """Task id against the spec, value against the policy (per file)."""
-    task_node = entry.node.get("dataset").get("task_id") if entry.task_id is not None else None
+    task_id = entry.task_id
+    dataset_node = entry.node.get("dataset") if task_id is not None else None
+    task_node = dataset_node.get("task_id") if dataset_node is not None else None
     # a task_id YAML did not read as a string is wrong-type already; one finding is enough
-    if task_node is not None and isinstance(task_node.value, str) and entry.task_id not in spec.task_ids:
+    if task_id is not None and task_node is not None and isinstance(task_node.value, str) \
+            and task_id not in spec.task_ids:
         bench = spec.dataset_id or spec.name or spec.path
         defined = ", ".join(spec.task_ids) or "none"
-        ctx.report(TASK_ID_UNKNOWN, task_node or entry.node,
-                   f"task_id {entry.task_id!r} is not a task of {bench} (defined: {defined})"
-                   f"{did_you_mean(entry.task_id, spec.task_ids)}")
+        ctx.report(TASK_ID_UNKNOWN, task_node,
+                   f"task_id {task_id!r} is not a task of {bench} (defined: {defined})"
+                   f"{did_you_mean(task_id, spec.task_ids)}")
     policy = spec.policy
     if policy is None or entry.value is None or entry.task_id is None:
         return
@@ -145,26 +151,28 @@ def check_entry(entry: ResultEntry, spec: Spec, ctx: Context) -> None:
 def check_scales(groups: dict[tuple[str, str], list[tuple[str, ResultEntry]]]) -> Iterable[Finding]:
     """Across files: per (benchmark, task), flag values whose scale is in the minority."""
     for (benchmark, task), members in sorted(groups.items()):
-        by_scale: dict[str, list[tuple[str, ResultEntry]]] = {}
+        by_scale: dict[str, list[tuple[str, ResultEntry, float]]] = {}
         for path, entry in members:
+            if entry.value is None:  # grouped are entries with a value
+                continue
             scale = infer_unit(entry.value)
             if scale in SCALES and entry.value != 0:
-                by_scale.setdefault(scale, []).append((path, entry))
+                by_scale.setdefault(scale, []).append((path, entry, entry.value))
         if len(by_scale) < 2:
             continue
         counts = {scale: len(items) for scale, items in by_scale.items()}
         if counts["fraction"] == counts["percent"]:
             # a tie: keep the scale of the first result in path order
-            first = min((p, e.value_line, s) for s, items in by_scale.items() for p, e in items)
+            first = min((p, e.value_line, s) for s, items in by_scale.items() for p, e, _ in items)
             majority = first[2]
         else:
             majority = max(counts, key=counts.__getitem__)
         minority = "percent" if majority == "fraction" else "fraction"
-        for path, entry in by_scale[minority]:
-            node = entry.node.get("value")
-            hint = f"{entry.value * 100:g}" if minority == "fraction" else f"{entry.value / 100:g}"
+        for path, entry, value in by_scale[minority]:
+            node = entry.node.get("value") or entry.node
+            hint = f"{value * 100:g}" if minority == "fraction" else f"{value / 100:g}"
             yield Finding(path, node.line, node.column, VALUE_SCALE_MISMATCH.id,
                           VALUE_SCALE_MISMATCH.severity,
-                          f"value {entry.value:g} reads as a {minority}, but {counts[majority]} of"
+                          f"value {value:g} reads as a {minority}, but {counts[majority]} of"
                           f" {counts[majority] + counts[minority]} results for {benchmark}"
                           f" task {task!r} are {majority}s; write {hint} if it is the same metric")

@@ -50,7 +50,8 @@ Fixed:
   value: 71.0
 ```""")
 
-LEGACY_DATASET_FIELD = Rule("legacy-dataset-field", WARNING, "`dataset.config`/`dataset.split` from the pre-2026 format", """\
+LEGACY_DATASET_FIELD = Rule("legacy-dataset-field", WARNING,
+                            "`dataset.config`/`dataset.split` from the pre-2026 format", """\
 Flags `dataset.config` and `dataset.split`, from the first (December 2025) version of the
 format. The message gives the migration: the benchmark's `eval.yaml` now defines config and split
 per task, and the entry names the task with `dataset.task_id`.

@@ -70,6 +70,7 @@ def parse_iso(text: str) -> datetime.date | None:
 
 def check_date(node: Node, ctx: Context, today: datetime.date) -> None:
     value = node.value
+    day: datetime.date | None
     if node.kind == "scalar" and isinstance(value, datetime.date):
         day = value.date() if isinstance(value, datetime.datetime) else value
         from evalledger.lint.edit import Edit, quote_date

@@ -1,7 +1,7 @@
 """Duplicate entries: two results for one (benchmark, task, setup) in one model repo."""
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from evalledger.finding import ERROR, Finding
 from evalledger.formats.results import ResultEntry
@@ -32,7 +32,7 @@ RULES = [DUPLICATE_ENTRY]
 
 def check_duplicates(files: Sequence[tuple[str, str, Sequence[ResultEntry]]]) -> Iterable[Finding]:
     """``files``: (path, repo, entries). Entries of different repos never collide."""
-    seen: dict[tuple, tuple[str, int]] = {}
+    seen: dict[tuple[str, tuple[str | None, str | None, str]], tuple[str, int]] = {}
     for path, repo, entries in files:
         for entry in entries:
             if entry.dataset_id is None or entry.task_id is None:

@@ -144,7 +144,8 @@ Why it matters: a typo in a hook's `files` or a CI script would otherwise lint n
 Bad: `evalledger lint .eval_result/`
 Fixed: `evalledger lint .eval_results/`""")
 
-UNREADABLE_FILE = Rule("unreadable-file", ERROR, "a file or folder cannot be read (permissions, I/O error, not a regular file)", """\
+UNREADABLE_FILE = Rule("unreadable-file", ERROR,
+                       "a file or folder cannot be read (permissions, I/O error, not a regular file)", """\
 Flags a file that exists but cannot be read, a folder that cannot be listed, and a special file
 (a FIFO, socket or device) where a file was expected (exit code 2). Special files are never
 opened: reading a FIFO would wait forever.

@@ -43,7 +43,8 @@ tasks:
     scorers: [{name: model_graded_fact}]
 ```""")
 
-INSPECT_MISSING_FIELD = Rule("inspect-missing-field", ERROR, "an Inspect AI task lacks field_spec, solvers or scorers (or one is empty)", """\
+INSPECT_MISSING_FIELD = Rule("inspect-missing-field", ERROR,
+                             "an Inspect AI task lacks field_spec, solvers or scorers (or one is empty)", """\
 Flags an Inspect AI task without `field_spec`, `solvers` or `scorers`, an empty `solvers`/
 `scorers` list (inspect requires at least one), or a solver/scorer without `name`.
 
@@ -88,7 +89,8 @@ Fixed:
       target: answer
 ```""")
 
-INSPECT_UNKNOWN_SOLVER = Rule("inspect-unknown-solver", ERROR, "a solver name inspect_ai's eval.yaml support does not know", """\
+INSPECT_UNKNOWN_SOLVER = Rule("inspect-unknown-solver", ERROR,
+                              "a solver name inspect_ai's eval.yaml support does not know", """\
 Flags a solver `name` outside the set inspect_ai accepts in `eval.yaml`: `prompt_template`,
 `system_message`, `user_message`, `chain_of_thought`, `use_tools`, `generate`, `self_critique`,
 `multiple_choice`.
@@ -106,7 +108,8 @@ Fixed:
       - name: multiple_choice
 ```""")
 
-INSPECT_UNKNOWN_SCORER = Rule("inspect-unknown-scorer", ERROR, "a scorer name inspect_ai's eval.yaml support does not know", """\
+INSPECT_UNKNOWN_SCORER = Rule("inspect-unknown-scorer", ERROR,
+                              "a scorer name inspect_ai's eval.yaml support does not know", """\
 Flags a scorer `name` outside the set inspect_ai accepts in `eval.yaml`: `includes`, `match`,
 `pattern`, `answer`, `exact`, `f1`, `model_graded_qa`, `model_graded_fact`, `choice`, `math`.
 
@@ -140,7 +143,8 @@ Fixed:
     epochs: 1
 ```""")
 
-INSPECT_EPOCH_REDUCER = Rule("inspect-epoch-reducer", ERROR, "`epoch_reducer` is not max, mode, median, mean, pass_at_N or at_least_N", """\
+INSPECT_EPOCH_REDUCER = Rule("inspect-epoch-reducer", ERROR,
+                             "`epoch_reducer` is not max, mode, median, mean, pass_at_N or at_least_N", """\
 Flags an `epoch_reducer` that does not match inspect_ai's pattern
 `^(pass_at_\\d+|at_least_\\d+|max|mode|median|mean)$` (`majority`, `average`, `pass_at_`).
 
@@ -227,37 +231,41 @@ def _check_field_spec(task: Node, where: str, ctx: Context) -> None:
         ctx.report(INSPECT_WRONG_TYPE, spec, f"`{where}.field_spec` must be a mapping, got {describe(spec)}")
         return
     for key, node in spec.value.items():
-        label = f"{where}.field_spec.{key}"
-        if key not in FIELD_SPEC_KEYS:
-            ctx.report(INSPECT_EXTRA_KEY, spec.key_node(key), f"`{label}` is not a field_spec field;"
-                       f" inspect_ai rejects it{did_you_mean(str(key), FIELD_SPEC_KEYS)}")
-        elif key in FIELD_SPEC_STR:
-            if not _is_str(node):
-                quote = "; quote it" if node.kind == "scalar" and node.value is not None else ""
-                ctx.report(INSPECT_WRONG_TYPE, node, f"`{label}` must be a string (a column name"
-                           f"{' or literal:<value>' if key == 'target' else ''}), got"
-                           f" {describe(node)}{quote}")
-        elif key in FIELD_SPEC_OPTIONAL_STR:
-            if not _is_str(node) and not (node.kind == "scalar" and node.value is None):
-                ctx.report(INSPECT_WRONG_TYPE, node, f"`{label}` must be a string, got {describe(node)}")
-        elif key == "choices":
-            if node.kind == "seq":
-                bad = [item for item in node.value if not _is_str(item)]
-                if bad:
-                    ctx.report(INSPECT_WRONG_TYPE, bad[0], f"`{label}` items must be column names"
-                               f" (strings), got {describe(bad[0])}")
-            elif not _is_str(node) and not (node.kind == "scalar" and node.value is None):
-                ctx.report(INSPECT_WRONG_TYPE, node, f"`{label}` must be a column name or a list of"
-                           f" column names, got {describe(node)}")
-        elif key == "metadata":
-            if node.kind == "seq":
-                bad = [item for item in node.value if not _is_str(item)]
-                if bad:
-                    ctx.report(INSPECT_WRONG_TYPE, bad[0], f"`{label}` items must be column names"
-                               f" (strings), got {describe(bad[0])}")
-            elif not (node.kind == "scalar" and node.value is None):
-                ctx.report(INSPECT_WRONG_TYPE, node, f"`{label}` must be a list of column names,"
-                           f" got {describe(node)}")
+        _check_field_spec_item(spec, key, node, f"{where}.field_spec.{key}", ctx)
+
+
+def _check_field_spec_item(spec: Node, key: str, node: Node, label: str, ctx: Context) -> None:
+    """One ``field_spec`` field (``spec.value[key]``, shown as ``label``)."""
+    if key not in FIELD_SPEC_KEYS:
+        ctx.report(INSPECT_EXTRA_KEY, spec.key_node(key), f"`{label}` is not a field_spec field;"
+                   f" inspect_ai rejects it{did_you_mean(str(key), FIELD_SPEC_KEYS)}")
+    elif key in FIELD_SPEC_STR:
+        if not _is_str(node):
+            quote = "; quote it" if node.kind == "scalar" and node.value is not None else ""
+            ctx.report(INSPECT_WRONG_TYPE, node, f"`{label}` must be a string (a column name"
+                       f"{' or literal:<value>' if key == 'target' else ''}), got"
+                       f" {describe(node)}{quote}")
+    elif key in FIELD_SPEC_OPTIONAL_STR:
+        if not _is_str(node) and not (node.kind == "scalar" and node.value is None):
+            ctx.report(INSPECT_WRONG_TYPE, node, f"`{label}` must be a string, got {describe(node)}")
+    elif key == "choices":
+        if node.kind == "seq":
+            bad = [item for item in node.value if not _is_str(item)]
+            if bad:
+                ctx.report(INSPECT_WRONG_TYPE, bad[0], f"`{label}` items must be column names"
+                           f" (strings), got {describe(bad[0])}")
+        elif not _is_str(node) and not (node.kind == "scalar" and node.value is None):
+            ctx.report(INSPECT_WRONG_TYPE, node, f"`{label}` must be a column name or a list of"
+                       f" column names, got {describe(node)}")
+    elif key == "metadata":
+        if node.kind == "seq":
+            bad = [item for item in node.value if not _is_str(item)]
+            if bad:
+                ctx.report(INSPECT_WRONG_TYPE, bad[0], f"`{label}` items must be column names"
+                           f" (strings), got {describe(bad[0])}")
+        elif not (node.kind == "scalar" and node.value is None):
+            ctx.report(INSPECT_WRONG_TYPE, node, f"`{label}` must be a list of column names,"
+                       f" got {describe(node)}")
 
 
 def _check_shuffle(node: Node | None, where: str, ctx: Context) -> None:

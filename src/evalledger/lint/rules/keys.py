@@ -1,7 +1,7 @@
 """Unknown keys: silently ignored by the Hub, so a typo silently loses a field."""
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from evalledger.finding import WARNING
 from evalledger.lint.context import Context, did_you_mean

@@ -1,8 +1,14 @@
 """Rules specific to legacy `model-index` metadata in README.md front matter."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from evalledger.finding import ERROR, WARNING
 from evalledger.rule import Rule
+
+if TYPE_CHECKING:
+    from evalledger.lint.context import Context
+    from evalledger.yamlsource import Node
 
 MODEL_INDEX_NOT_LIST = Rule("model-index-not-list", ERROR, "`model-index` is not a non-empty list of models", """\
 Flags a `model-index` that is not a non-empty list of `{name, results}` items — typically a
@@ -27,7 +33,8 @@ model-index:
 
 RULES = [MODEL_INDEX_NOT_LIST]
 
-VERIFIED_WITHOUT_TOKEN = Rule("verified-without-token", WARNING, "a metric says `verified: true` but has no `verifyToken`", """\
+VERIFIED_WITHOUT_TOKEN = Rule("verified-without-token", WARNING,
+                              "a metric says `verified: true` but has no `verifyToken`", """\
 Flags a `model-index` metric that sets `verified: true` itself, without the `verifyToken` that
 Hugging Face's evaluator adds to a result it ran.
 
@@ -49,7 +56,8 @@ Fixed:
       value: 41.2808
 ```""")
 
-BASE_MODEL_RESULT = Rule("base-model-result", WARNING, "a result's source is the base model's page or leaderboard entry", """\
+BASE_MODEL_RESULT = Rule("base-model-result", WARNING,
+                         "a result's source is the base model's page or leaderboard entry", """\
 Flags a result whose `source.url` points at the model the card names as its `base_model`: the
 base model's Hub page, its Open LLM Leaderboard details, or a leaderboard query for it
 (`?query=org/base-model`). Checked in `model-index` results and, when the repo's README.md
@@ -105,7 +113,7 @@ def measured_on(url: str, bases: tuple[str, ...]) -> str | None:
     return None
 
 
-def check_base_model_source(url_node, bases: tuple[str, ...], ctx, where: str) -> None:
+def check_base_model_source(url_node: Node | None, bases: tuple[str, ...], ctx: Context, where: str) -> None:
     """Report a source url about the base model (``url_node``: the url's scalar node)."""
     if not bases or url_node is None or url_node.kind != "scalar" or not isinstance(url_node.value, str):
         return

@@ -4,7 +4,8 @@ from __future__ import annotations
 from evalledger.finding import ERROR, WARNING
 from evalledger.rule import Rule
 
-UNUSED_SUPPRESSION = Rule("unused-suppression", WARNING, "an `# evalledger: ignore[...]` comment that suppresses nothing", """\
+UNUSED_SUPPRESSION = Rule("unused-suppression", WARNING,
+                          "an `# evalledger: ignore[...]` comment that suppresses nothing", """\
 Flags a rule id in a suppression comment that suppressed no finding in this run: on the comment's
 line (a comment at the end of a line), or in the file (a comment alone on a line before the
 file's first content, or the front matter's in a README.md). Also flags a malformed comment
@@ -28,7 +29,8 @@ Fixed:
   value: 71.0
 ```""")
 
-RULE_ID_UNKNOWN = Rule("rule-id-unknown", WARNING, "a suppression comment or the config names a rule id that does not exist", """\
+RULE_ID_UNKNOWN = Rule("rule-id-unknown", WARNING,
+                       "a suppression comment or the config names a rule id that does not exist", """\
 Flags a rule id (or prefix) in an `# evalledger: ignore[...]` comment, or in `select`, `ignore` or
 `per-file-ignores` of `[tool.evalledger]` in `pyproject.toml` or of the `lint:` section of
 `.evalledger.yaml`, that names no rule of any evalledger command, with a "did you mean". A rule

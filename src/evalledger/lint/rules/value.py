@@ -4,11 +4,15 @@ from __future__ import annotations
 import math
 import re
 import sys
+from typing import TYPE_CHECKING
 
 from evalledger.finding import ERROR
 from evalledger.lint.context import Context, describe
 from evalledger.rule import Rule
 from evalledger.yamlsource import MAX_NUMBER_CHARS, LongNumber, Node
+
+if TYPE_CHECKING:  # imported when a fix is built: the hook pays for it only on a finding
+    from evalledger.lint.edit import Edit
 
 VALUE_NOT_NUMBER = Rule("value-not-number", ERROR, "`value` is not a number (a string, null, a list…)", """\
 Flags a `value` that YAML does not read as a number: a quoted number (`"71.2"`), a percent sign
@@ -123,7 +127,7 @@ def _plain_text(text: str) -> str | None:
     return found[1] if found is not None else None
 
 
-def _number_fix(node: Node, new_text: str, summary: str):
+def _number_fix(node: Node, new_text: str, summary: str) -> Edit:
     from evalledger.lint.edit import Edit, number
 
     return Edit(node.line, node.column, number(node.value, _plain_text), summary)
