@@ -424,8 +424,8 @@ def _card_base_models(readme: str, limits: Limits) -> tuple[str, ...]:
 
     if os.path.islink(readme):
         return ()  # a link may lead out of the repository: not read
-    data, problem = _read(readme, limits)  # bounded; a FIFO or device is never opened for reading
-    if data is None or problem is not None:
+    data = _read(readme, limits)  # bounded; a FIFO or device is never opened for reading
+    if isinstance(data, Finding):
         return ()  # the card's own problems are check-model-index's to report
     try:
         doc = load_card(data, readme, limits=limits)
