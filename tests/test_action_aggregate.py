@@ -80,3 +80,27 @@ def test_unreachable_model_repo_is_annotated_and_skipped(tmp_path):
     assert "| gone/model |" in summary and "| 0 |" in summary  # never read before: nothing to keep
     code, _, _, log = runner(tmp_path, fx, commit="false", strict="true")
     assert code == 1 and "evalledger aggregate failed (exit 1)" in log
+
+
+def test_charts_and_site_dir_inputs(tmp_path):
+    """`charts` and `site-dir` reach the real aggregate: a folder that is no site is refused before
+    anything is fetched or written; then the card embeds the SVG charts and the site is written,
+    outside the commit."""
+    fx = make_fixture.make_aggregate(tmp_path / "fx")
+    bench = Path(fx["bench"])
+    (bench / "taken").mkdir()
+    (bench / "taken" / "notes.txt").write_text("not a site\n")
+    code, outputs, summary, log = runner(tmp_path, fx, site_dir="taken")
+    assert code == 2 and "taken" in log, log
+    assert not (bench / "leaderboard").exists() and outputs["committed"] == "false"
+    site = tmp_path / "site"
+    code, outputs, summary, log = runner(tmp_path, fx, charts="true", site_dir=str(site))
+    assert code == 0 and outputs["committed"] == "true", log
+    charts = sorted(p.name for p in (bench / "leaderboard" / "charts").iterdir())
+    assert charts and all(name.endswith(".svg") for name in charts)
+    card = git(fx["origin"], "show", "main:README.md")
+    assert all(f"charts/{name}" in card for name in charts)
+    committed = git(fx["origin"], "ls-tree", "-r", "--name-only", "main").split()
+    assert {f"leaderboard/charts/{name}" for name in charts} <= set(committed)
+    assert (site / "index.html").is_file() and "acme/alpha-7b" in "".join(
+        p.read_text() for p in site.rglob("*.html"))

@@ -141,3 +141,32 @@ def test_action_outputs_are_the_ones_action_py_writes():
     written = set(action.aggregate_outputs({})) | set(action.AUDIT_OUTPUTS)
     assert set(outputs) <= written
     assert {"changed", "committed", "commit-sha", "rows", "conflicts", "findings", "report-path"} <= set(outputs)
+
+
+FAKE_PYTHON = """#!/bin/sh
+# stands in for python in the install step: `-I -m venv DIR` makes DIR/bin/python (this script),
+# anything else (the pip install) is written to $CALLS
+if [ "$3" = venv ]; then mkdir -p "$4/bin" && cp "$0" "$4/bin/python" && exit 0; fi
+printf '%s\\n' "$*" >> "$CALLS"
+"""
+
+
+@pytest.mark.parametrize("value", sorted(action._TRUE | action._FALSE) + ["", " TRUE ", "Yes", "False"])
+def test_install_step_adds_the_charts_extra_exactly_when_action_py_reads_true(tmp_path, value):
+    """The install step's own shell decides whether to install the `charts` extra (evalledger is not
+    installed yet); it must agree with action.py's reading of the same input."""
+    step = next(s for s in load(ACTION)["runs"]["steps"] if s.get("id") == "install")
+    assert step["env"]["EVALLEDGER_INPUT_CHARTS"] == "${{ inputs.charts }}"
+    fake = tmp_path / "python"
+    fake.write_text(FAKE_PYTHON)
+    fake.chmod(0o755)
+    calls = tmp_path / "calls"
+    environ = {"PATH": "/usr/bin:/bin", "EVALLEDGER_BASE_PYTHON": str(fake), "EVALLEDGER_VENV": str(tmp_path / "venv"),
+               "GITHUB_ACTION_PATH": "/actions/evalledger", "GITHUB_OUTPUT": str(tmp_path / "output"),
+               "CALLS": str(calls), "EVALLEDGER_INPUT_CHARTS": value}
+    proc = subprocess.run(["bash", "-c", step["run"]], env=environ, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    wanted = action.read_inputs({action.ENV_PREFIX + "MODELS": "m", action.ENV_PREFIX + "CHARTS": value}).charts
+    spec = "/actions/evalledger[charts]" if wanted else "/actions/evalledger"
+    assert calls.read_text().splitlines() == [
+        f"-I -m pip install --quiet --disable-pip-version-check {spec}"]

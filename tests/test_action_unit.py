@@ -61,7 +61,7 @@ def test_empty_values_mean_default():
 @pytest.mark.parametrize("name,value", [
     ("models", "--exec=evil"), ("models_dir", "-x"), ("output_dir", "--output-dir=/etc"),
     ("branch", "--force"), ("base", "--all"), ("head", "-n1"), ("benchmark_id", "--upload-pack=x"),
-    ("cache_dir", "--cache-dir=/"), ("benchmark", "-b"),
+    ("cache_dir", "--cache-dir=/"), ("benchmark", "-b"), ("site_dir", "--output=/etc"),
     ("working_directory", "-C/tmp"), ("report_path", "--output=/etc/passwd"),
 ])
 def test_flag_looking_values_are_refused(name, value):
@@ -84,6 +84,8 @@ def test_flag_looking_values_are_refused(name, value):
     ("range", "HEAD", "must look like BASE..HEAD"),
     ("range", "a..$(id)", "not a commit or ref name"),
     ("models", "a\nb", "single line"),
+    ("charts", "svg", "must be true or false"),
+    ("site_dir", "_site\n--push", "single line"),
 ])
 def test_invalid_values_name_the_input(name, value, message):
     with pytest.raises(InputError, match=re.escape(message)):
@@ -122,6 +124,16 @@ def test_aggregate_argv_never_lets_a_value_become_a_flag():
         "aggregate", "--format=json", "--models=m"]
     assert action.aggregate_argv(read_inputs(env(models="m", push="false"))) == [
         "aggregate", "--format=json", "--models=m", "--commit", *bot]
+
+
+def test_charts_and_site_dir_reach_aggregate_as_its_options():
+    inputs = read_inputs(env(models="m", charts="true", site_dir="public site", dry_run="true"))
+    assert (inputs.charts, inputs.site_dir) == (True, "public site")
+    assert action.aggregate_argv(inputs) == ["aggregate", "--format=json", "--models=m", "--charts",
+                                             "--site=public site"]
+    # both off by default: the Action needs no matplotlib and writes no site
+    assert action.aggregate_argv(read_inputs(env(models="m", charts="", site_dir="", dry_run="true"))) == [
+        "aggregate", "--format=json", "--models=m"]
 
 
 # -- GITHUB_OUTPUT ----------------------------------------------------------------------------

@@ -53,3 +53,13 @@ def test_pins_and_changelog():
         assert rev.startswith("<") or rev in tags, f"README pins rev {rev!r}, which is no release tag"
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert 'dynamic = ["version"]' in pyproject and 'version = {attr = "evalledger.__version__"}' in pyproject
+
+
+def test_action_inputs_table_lists_every_input_of_action_yml():
+    import yaml
+
+    section = README.split("\n### Inputs\n", 1)[1].split("\n### ", 1)[0]
+    cells = re.findall(r"^\| (`[^|]+`) \|", section, re.M)
+    named = {name for cell in cells for name in re.findall(r"`([a-z-]+)`", cell)}
+    inputs = set(yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))["inputs"])
+    assert named == inputs, f"README's Inputs table: missing {sorted(inputs - named)}, unknown {sorted(named - inputs)}"

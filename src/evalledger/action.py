@@ -123,6 +123,8 @@ class Inputs:
     include_pull_requests: bool = False
     output_format: str = ""
     output_dir: str = ""
+    charts: bool = False
+    site_dir: str = ""
     commit: bool = True
     push: bool = True
     push_attempts: int = 3
@@ -161,13 +163,13 @@ def read_inputs(environ: Mapping[str, str]) -> Inputs:
     if (v := raw("mode")) is not None:
         values["mode"] = _choice("mode", v, ("aggregate", "audit"))
     for name in ("working-directory", "models", "models-dir", "benchmark-id", "cache-dir", "output-dir",
-                 "commit-user-name", "commit-user-email", "report-path", "benchmark"):
+                 "site-dir", "commit-user-name", "commit-user-email", "report-path", "benchmark"):
         if (v := raw(name)) is not None:
             values[name.replace("-", "_")] = _text(name, v.strip())
     if (v := raw("output-format")) is not None:
         values["output_format"] = _choice("output-format", v, ("csv", "parquet"))
     for name in ("include-pull-requests", "commit", "push", "dry-run", "summary", "deepen", "audit-history",
-                 "strict", "allow-removal"):
+                 "strict", "allow-removal", "charts"):
         if (v := raw(name)) is not None:
             values[name.replace("-", "_")] = _bool(name, v)
     if (v := raw("max-removed-share")) is not None:
@@ -271,6 +273,10 @@ def aggregate_argv(inputs: Inputs) -> list[str]:
         argv.append(f"--output-format={inputs.output_format}")
     if inputs.output_dir:
         argv.append(f"--output-dir={inputs.output_dir}")
+    if inputs.charts:
+        argv.append("--charts")
+    if inputs.site_dir:
+        argv.append(f"--site={inputs.site_dir}")
     if inputs.audit_history:
         argv.append("--audit")
     if inputs.strict:
