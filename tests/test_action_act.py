@@ -132,6 +132,9 @@ def test_aggregate_mode_under_act_commits_once_then_not_again(tmp_path):
     # the second run found nothing to do: no new commit on the origin
     assert (second["OUT_CHANGED"], second["OUT_COMMITTED"], second.get("OUT_COMMIT_SHA", "")) == ("false", "false", "")
     assert git(origin, "rev-list", "--count", "refs/heads/main").strip() == "2"
+    # its site-dir got the static site, outside the repo and the commit
+    site = selftest / "aggregate" / "site"
+    assert (site / "index.html").is_file() and "acme/alpha-7b" in "".join(p.read_text() for p in site.rglob("*.html"))
     assert git(origin, "log", "-1", "--format=%an <%ae>", head).strip() == \
         "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>"
     board = git(origin, "show", f"{head}:leaderboard/leaderboard.csv")
