@@ -63,3 +63,41 @@ def test_action_inputs_table_lists_every_input_of_action_yml():
     named = {name for cell in cells for name in re.findall(r"`([a-z-]+)`", cell)}
     inputs = set(yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))["inputs"])
     assert named == inputs, f"README's Inputs table: missing {sorted(inputs - named)}, unknown {sorted(named - inputs)}"
+
+
+def layout_entries() -> dict[str, str]:
+    """README's "Project layout" block as {path: why}: one entry per line, two spaces of indent per
+    level under the folder above (a name ending in `/`), the reason after two or more spaces."""
+    section = README.split("\n## Project layout\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```text\n(.*?)```", section, re.S)
+    assert block, "README: the Project layout section has no ```text block"
+    entries: dict[str, str] = {}
+    parents: list[str] = []
+    for number, line in enumerate(block.group(1).splitlines(), 1):
+        match = re.fullmatch(r"( *)(\S+)(?: {2,}(\S.*))?", line)
+        assert match, f"layout line {number} is not `NAME  why it exists`: {line!r}"
+        indent, name, why = match.groups()
+        depth = len(indent) // 2
+        assert len(indent) % 2 == 0 and depth <= len(parents), f"layout line {number}: indent {line!r}"
+        assert why, f"layout line {number}: {name} does not say why it exists"
+        parents = parents[:depth]
+        path = "".join(parents) + name
+        assert path not in entries, f"layout line {number}: {path} is listed twice"
+        entries[path] = why
+        if name.endswith("/"):
+            parents.append(name)
+    return entries
+
+
+def test_project_layout_matches_the_tree():
+    """Every module and folder under src/evalledger/ is in the layout (an `__init__.py` may be),
+    and everything the layout names exists."""
+    entries = layout_entries()
+    package = ROOT / "src" / "evalledger"
+    tree = {"src/evalledger/" + p.relative_to(package).as_posix() + ("/" if p.is_dir() else "")
+            for p in package.rglob("*") if "__pycache__" not in p.parts
+            and (p.is_dir() or (p.suffix == ".py" and p.name != "__init__.py"))}
+    missing = sorted(tree - set(entries))
+    assert not missing, f"README's Project layout does not list {missing}: add one line each saying why it exists"
+    gone = sorted(p for p in entries if not (ROOT / p).exists() or p.endswith("/") != (ROOT / p).is_dir())
+    assert not gone, f"README's Project layout lists {gone}, which do not exist (or are not that kind)"
