@@ -256,35 +256,26 @@ def _more(total: int, shown: int) -> list[str]:
 
 # -- aggregate --------------------------------------------------------------------------------
 
+# Inputs field -> aggregate option, in argv order: a true switch is passed as ``--opt``, a
+# non-empty value as ``--opt=value``
+AGGREGATE_OPTIONS = (
+    ("models", "--models"), ("models_dir", "--models-dir"), ("benchmark_id", "--benchmark-id"),
+    ("cache_dir", "--cache-dir"), ("include_pull_requests", "--include-pull-requests"),
+    ("output_format", "--output-format"), ("output_dir", "--output-dir"), ("charts", "--charts"),
+    ("site_dir", "--site"), ("audit_history", "--audit"), ("strict", "--strict"),
+    ("max_removed_share", "--max-removed-share"), ("allow_removal", "--allow-removal"),
+)
+
+
 def aggregate_argv(inputs: Inputs) -> list[str]:
     """``evalledger aggregate`` arguments; every value in ``--opt=value`` form (never a flag)."""
     argv = ["aggregate", "--format=json"]
-    if inputs.models:
-        argv.append(f"--models={inputs.models}")
-    if inputs.models_dir:
-        argv.append(f"--models-dir={inputs.models_dir}")
-    if inputs.benchmark_id:
-        argv.append(f"--benchmark-id={inputs.benchmark_id}")
-    if inputs.cache_dir:
-        argv.append(f"--cache-dir={inputs.cache_dir}")
-    if inputs.include_pull_requests:
-        argv.append("--include-pull-requests")
-    if inputs.output_format:
-        argv.append(f"--output-format={inputs.output_format}")
-    if inputs.output_dir:
-        argv.append(f"--output-dir={inputs.output_dir}")
-    if inputs.charts:
-        argv.append("--charts")
-    if inputs.site_dir:
-        argv.append(f"--site={inputs.site_dir}")
-    if inputs.audit_history:
-        argv.append("--audit")
-    if inputs.strict:
-        argv.append("--strict")
-    if inputs.max_removed_share:
-        argv.append(f"--max-removed-share={inputs.max_removed_share}")
-    if inputs.allow_removal:
-        argv.append("--allow-removal")
+    for field, option in AGGREGATE_OPTIONS:
+        value = getattr(inputs, field)
+        if value is True:
+            argv.append(option)
+        elif value and not isinstance(value, bool):
+            argv.append(f"{option}={value}")
     if inputs.commit and not inputs.dry_run:
         argv += ["--commit", f"--bot-name={inputs.commit_user_name}", f"--bot-email={inputs.commit_user_email}"]
         if inputs.branch:
