@@ -17,6 +17,8 @@ import pytest
 from site_scenario import HOSTILE, site
 from site_scenario import build as build_scenario
 
+pytestmark = pytest.mark.slow  # a real Chromium per module: the quick loop (-m "not slow") leaves it to CI
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
