@@ -33,8 +33,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from evalledger.leaderboard.fetch import FetchOptions, cache_bytes, fetch_all  # noqa: E402
-from evalledger.leaderboard.sources import ModelSource  # noqa: E402
+from evalledger.leaderboard.fetch import FetchOptions, cache_bytes, fetch_all
+from evalledger.leaderboard.sources import ModelSource
 
 TASKS = ["diamond", "hle", "mmlu_pro", "gsm8k", "aime", "swe_bench", "ifeval", "math", "arc", "mmmu"]
 

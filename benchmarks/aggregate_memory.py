@@ -149,7 +149,8 @@ def main() -> int:
             rejected = sorted((r["file"], r["rule"]) for r in doc["rejected"])
             wanted = sorted((f".eval_results/huge-{n}.yaml", "file-too-large") for n in range(args.blobs))
             if rejected != wanted or doc["rows"] != 1 or doc["unreachable"]:
-                problems.append(f"wrong result: rows={doc['rows']} rejected={rejected} unreachable={doc['unreachable']}")
+                problems.append(f"wrong result: rows={doc['rows']} rejected={rejected} "
+                                f"unreachable={doc['unreachable']}")
 
         peer = measured(["git", "clone", "-q", "--filter=blob:none", model.as_uri(), str(work / "clone")], work, env)
         if peer["code"] != 0:

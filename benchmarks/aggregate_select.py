@@ -41,7 +41,7 @@ def candidates(rows: int, seed: int = 11):
     while produced < rows:
         name = f"org{model % 997}/model-{model}"
         repos = [f"https://huggingface.co/{name}"] + ([f"https://github.com/{name}"] if model % 7 == 0 else [])
-        commits = {repo: "%040x" % rng.getrandbits(160) for repo in repos}
+        commits = {repo: f"{rng.getrandbits(160):040x}" for repo in repos}
         times = {repo: 1_760_000_000 + rng.randrange(10_000_000) for repo in repos}
         for task in TASKS:
             copies = 2 if rng.random() < 0.3 else 1
@@ -54,7 +54,7 @@ def candidates(rows: int, seed: int = 11):
                 yield {
                     "model": name, "benchmark": "acme/bench", "task": task, "setup": setup,
                     "value": round(rng.uniform(10, 95), 2),
-                    "commit": commits[repo] if not community else "%040x" % rng.getrandbits(160),
+                    "commit": commits[repo] if not community else f"{rng.getrandbits(160):040x}",
                     "commit_time": times[repo] + (3600 if community else 0), "repo": repo,
                     "ref": "refs/pr/1" if community else "HEAD", "file": f".eval_results/{task}.yaml",
                     "line": 1, "entry": 0, "verified": rng.random() < 0.05, "community": community,

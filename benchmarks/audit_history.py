@@ -21,7 +21,6 @@ the whole-CLI ratio is printed beside it. Prints a table and exits 1 when a targ
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import resource
 import shutil

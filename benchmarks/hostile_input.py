@@ -25,10 +25,11 @@ not reported.
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import yaml
 
@@ -200,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         rule = loader_rules[0] if loader_rules else "(no finding!)"
         ratios, ours, theirs = [], [], []
         for round_ in range(args.rounds):
-            pair = [("ours", lambda: lint_results_bytes(hostile, PATH)), ("peer", _peer(valid))]
+            pair = [("ours", functools.partial(lint_results_bytes, hostile, PATH)), ("peer", _peer(valid))]
             if round_ % 2:
                 pair.reverse()
             timed = {label: _time(action) for label, action in pair}

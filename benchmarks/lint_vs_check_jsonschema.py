@@ -31,8 +31,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = REPO_ROOT / "src" / "evalledger" / "schemas" / "eval-results.schema.json"
@@ -150,7 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         names = generate(root, args.files)
         model = root / "model"  # a model repo as a hook sees it: a few result files, committed
         one = generate(model, MODEL_FILES)[:1]
-        for git_args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "r"]):
+        for git_args in (["init", "-q"], ["add", "-A"],
+                         ["-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "r"]):
             subprocess.run(["git", *git_args], cwd=model, check=True, capture_output=True)
         # warm the OS file cache and write byte-code caches once; a cold start = a fresh interpreter
         timed([ours, *one], model, "warm-up")
@@ -169,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("cold start, 1 file: ours / check-jsonschema", cold_ratio, "<= 0.4", cold_ratio <= 0.4,
          median_ratio(cold, "ours", "theirs", 1 - gate),
          f"{median_time(cold, 'ours') * 1000:.0f} ms vs {median_time(cold, 'theirs') * 1000:.0f} ms"),
-        (f"cold start, 1 file: ours / ours --no-repo-context", context_ratio, "<= 1.3", context_ratio <= 1.3,
+        ("cold start, 1 file: ours / ours --no-repo-context", context_ratio, "<= 1.3", context_ratio <= 1.3,
          median_ratio(cold, "ours", "alone", 1 - gate),
          f"{median_time(cold, 'ours') * 1000:.0f} ms vs {median_time(cold, 'alone') * 1000:.0f} ms"),
         (f"{len(names)} files: our throughput / check-jsonschema's", throughput, ">= 5", throughput >= 5,

@@ -79,7 +79,7 @@ class GitHttpServer:
 
     # -- lifecycle --------------------------------------------------------------------------
 
-    def start(self) -> "GitHttpServer":
+    def start(self) -> GitHttpServer:
         server = self
 
         class Handler(_Handler):
@@ -97,7 +97,7 @@ class GitHttpServer:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> "GitHttpServer":
+    def __enter__(self) -> GitHttpServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -29,7 +29,7 @@ class GitRepo:
         self._tick = 0
 
     @classmethod
-    def init(cls, path: Path, *, bare: bool = False, branch: str = "main") -> "GitRepo":
+    def init(cls, path: Path, *, bare: bool = False, branch: str = "main") -> GitRepo:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         git(path, "init", "-q", f"--initial-branch={branch}", *(["--bare"] if bare else []))
@@ -38,7 +38,7 @@ class GitRepo:
         return cls(path)
 
     @classmethod
-    def clone(cls, url: str, path: Path, *args: str) -> "GitRepo":
+    def clone(cls, url: str, path: Path, *args: str) -> GitRepo:
         git(Path(path).parent, "clone", "-q", *args, url, str(path))
         return cls(Path(path))
 

@@ -8,10 +8,9 @@ import json
 import os
 from pathlib import Path
 
+from evalledger import action
 from gitutil import git
 from test_action_unit import env, parse_github_output
-
-from evalledger import action
 
 _spec = importlib.util.spec_from_file_location(
     "make_fixture", Path(__file__).parent / "fixtures" / "selftest" / "make_fixture.py")

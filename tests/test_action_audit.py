@@ -5,10 +5,9 @@ from __future__ import annotations
 import io
 import json
 
+from evalledger import action
 from gitutil import GitRepo
 from test_action_unit import env, parse_github_output
-
-from evalledger import action
 
 ENTRY = """- dataset:
     id: Idavidrein/gpqa

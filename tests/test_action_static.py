@@ -68,7 +68,8 @@ def test_zizmor_offline_is_clean():
     for path in [ACTION, *WORKFLOWS, *EXAMPLES]:
         for line in path.read_text().splitlines():
             if "zizmor: ignore[" in line:
-                assert re.search(r"zizmor: ignore\[[a-z-]+\] \S.{10,}", line), f"{path.name}: unexplained ignore: {line}"
+                assert re.search(r"zizmor: ignore\[[a-z-]+\] \S.{10,}", line), \
+                    f"{path.name}: unexplained ignore: {line}"
 
 
 def test_schemastore_schemas():
@@ -90,7 +91,7 @@ def uses_refs(doc: dict) -> list[str]:
 def test_every_remote_action_is_pinned_by_full_sha():
     for path in [ACTION, *WORKFLOWS, *EXAMPLES]:
         for ref in uses_refs(load(path)):
-            if ref.startswith("./") or ref.startswith("evalledger/evalledger@"):
+            if ref.startswith(("./", "evalledger/evalledger@")):
                 continue
             assert re.fullmatch(r"[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}", ref), f"{path.name}: {ref}"
 

@@ -6,12 +6,20 @@ import json
 import re
 
 import pytest
-from gitutil import GitRepo
 
 from evalledger import action
 from evalledger.action import InputError, Inputs, read_inputs
-from evalledger.leaderboard.result import (AggregateResult, Changes, Generated, LintRejected, NewConflict, RowChange,
-                                           TopRow, Unreachable)
+from evalledger.leaderboard.result import (
+    AggregateResult,
+    Changes,
+    Generated,
+    LintRejected,
+    NewConflict,
+    RowChange,
+    TopRow,
+    Unreachable,
+)
+from gitutil import GitRepo
 
 
 def env(**inputs: str) -> dict[str, str]:
@@ -114,9 +122,10 @@ def test_aggregate_argv_never_lets_a_value_become_a_flag():
                              commit_user_name="Leaderboard Bot", commit_user_email="bot@example.com"))
     argv = action.aggregate_argv(inputs)
     assert argv == ["aggregate", "--format=json", "--models=models list.txt", "--models-dir=subs",
-                    "--benchmark-id=org/bench", "--cache-dir=/tmp/c", "--include-pull-requests", "--output-format=parquet",
-                    "--output-dir=data", "--audit", "--strict", "--commit", "--bot-name=Leaderboard Bot",
-                    "--bot-email=bot@example.com", "--branch=leaderboard", "--push", "--push-attempts=4"]
+                    "--benchmark-id=org/bench", "--cache-dir=/tmp/c", "--include-pull-requests",
+                    "--output-format=parquet", "--output-dir=data", "--audit", "--strict", "--commit",
+                    "--bot-name=Leaderboard Bot", "--bot-email=bot@example.com", "--branch=leaderboard", "--push",
+                    "--push-attempts=4"]
     assert all(a.startswith("--") and (a.count("=") >= 1 or a in {"--include-pull-requests", "--audit", "--strict",
                                                                    "--commit", "--push"}) for a in argv[1:])
     bot = ["--bot-name=github-actions[bot]", "--bot-email=41898282+github-actions[bot]@users.noreply.github.com"]
@@ -179,7 +188,8 @@ def conflict(i: int, model: str = "org/m") -> dict:
 
 
 def test_aggregate_annotations_are_capped_worst_first_and_escaped():
-    result = {"error": "push to origin/main failed 3 times", "changes": {"new_conflicts": [conflict(i) for i in range(30)]},
+    result = {"error": "push to origin/main failed 3 times",
+              "changes": {"new_conflicts": [conflict(i) for i in range(30)]},
               "unreachable": [{"model": EVIL, "url": "file:///gone.git", "message": "fatal: not found"}]}
     lines = action.aggregate_annotations(result, limit=10)
     assert [line.split(" ", 1)[0] for line in lines] == ["::error"] + ["::warning"] * 9 + ["::notice::22"]
@@ -310,7 +320,8 @@ def test_fail_on():
 
 def test_main_reports_bad_input_as_one_error_line(tmp_path):
     log = io.StringIO()
-    code = action.main([], {**env(mode="aggregate", models="--upload-pack=evil"), "GITHUB_WORKSPACE": str(tmp_path)}, log)
+    code = action.main([], {**env(mode="aggregate", models="--upload-pack=evil"), "GITHUB_WORKSPACE": str(tmp_path)},
+                       log)
     assert code == 2
     assert log.getvalue() == ("::error title=evalledger::input 'models' must not start with '-' "
                               "(got '--upload-pack=evil'): flags cannot be passed through inputs\n")

@@ -15,12 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from gitutil import GitRepo
-from test_aggregate_support import World, aggregate, entry, read_csv, rows_by_model
-
 from evalledger import git
 from evalledger.leaderboard import fetch
 from evalledger.leaderboard.sources import ModelSource
+from gitutil import GitRepo
+from test_aggregate_support import World, aggregate, entry, read_csv, rows_by_model
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "evalledger"
 TABLES = ("leaderboard/leaderboard.csv", "leaderboard/candidates.csv", "README.md")
@@ -239,9 +238,7 @@ def test_every_git_process_starts_in_one_place():
             if getattr(node.func.value, "id", None) != "subprocess":
                 continue
             where = f"{path.relative_to(SRC)}:{node.lineno}"
-            if path.name == "git.py":
-                offenders.append(where)
-            elif "git" in ast.unparse(node.args[0] if node.args else node):
+            if path.name == "git.py" or "git" in ast.unparse(node.args[0] if node.args else node):
                 offenders.append(where)
     starts = [o for o in offenders if o.startswith("git.py")]
     assert len(starts) == 1 and len(offenders) == 1, offenders

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from markdown_it import MarkdownIt
 
-from test_aggregate_support import BENCH_ID, World, aggregate, entry, read_csv
 from evalledger import action
 from evalledger.leaderboard import write
+from test_aggregate_support import BENCH_ID, World, aggregate, entry, read_csv
 
 BEGIN, END = write.BEGIN, write.END
 FORGED_NOTES = "<img src=x onerror=alert(1)> <!-- evalledger:leaderboard:end --> @admin [x](https://evil.example)"

@@ -147,8 +147,9 @@ def test_models_dir_symlinks_never_lead_out_of_the_repo(tmp_path, capsys):
 
     # the --models-dir folder itself a link out of the repo: reported, nothing read from it
     os.symlink(outside, world.bench.path / "linked-subs")
-    from evalledger.cli import main
     import json
+
+    from evalledger.cli import main
 
     code = main(["aggregate", "--repo", str(world.bench.path), "--models-dir", str(world.bench.path / "linked-subs"),
                  "--benchmark-id", "acme/bench", "--format", "json", "--cache-dir", str(world.tmp / "cache"),
@@ -184,8 +185,9 @@ def test_yaml_registry(tmp_path, capsys):
     world = World(tmp_path)
     world.model("y", {".eval_results/r.yaml": entry("alpha", 42.0)})
     (world.bench.path / "models.yaml").write_text(f"- url: {world.url('y')}\n  model: org/y\n  ref: main\n")
-    from evalledger.cli import main
     import json
+
+    from evalledger.cli import main
 
     code = main(["aggregate", "--repo", str(world.bench.path), "--models", str(world.bench.path / "models.yaml"),
                  "--benchmark-id", "acme/bench", "--format", "json", "--cache-dir", str(tmp_path / "c")])

@@ -13,10 +13,10 @@ import shutil
 
 import pytest
 
-from test_aggregate_support import World, aggregate, entry
 from evalledger import report
 from evalledger.leaderboard.result import ABSENT, AggregateResult, Generated, Rejected
 from evalledger.report import REPORTER_BY_NAME, Report, render
+from test_aggregate_support import World, aggregate, entry
 
 KEYS = ["changed", "committed", "pushed", "commit", "push_attempts", "error", "benchmark", "rows", "candidates",
         "conflicts", "sources", "fetched", "unreachable", "stale", "lint_rejected", "rejected", "files", "written",

@@ -13,9 +13,7 @@ from evalledger.leaderboard.fetch import RefFiles, Snapshot
 from evalledger.leaderboard.sources import ModelSource
 from evalledger.policy import parse_policy
 from evalledger.rules import all_rules
-
-from test_aggregate_support import POLICY, World, aggregate, entry, read_csv, rows_by_model
-
+from test_aggregate_support import POLICY, World, aggregate, entry, rows_by_model
 
 # -- a declared unit is enforced (value-unit-mismatch: one id, one severity, one behaviour) ----------
 

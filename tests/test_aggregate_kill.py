@@ -31,9 +31,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from test_aggregate_support import BENCH_ID, World, entry
-
 from evalledger.leaderboard.write import CANDIDATE_COLUMNS, LEADERBOARD_COLUMNS
+from test_aggregate_support import BENCH_ID, World, entry
 
 MODELS = 5
 ROUNDS = 20
@@ -119,7 +118,8 @@ def _check_whole(world: World, rev: str | None) -> None:
     for rel, columns in TABLES.items():
         data = (world.bench.git("show", f"{rev}:{rel}").encode() if rev else (world.bench.path / rel).read_bytes())
         _parse_table(data, columns, f"{rev or 'work tree'}:{rel}")
-    card = world.bench.git("show", f"{rev}:README.md").encode() if rev else (world.bench.path / "README.md").read_bytes()
+    card = (world.bench.git("show", f"{rev}:README.md").encode() if rev
+            else (world.bench.path / "README.md").read_bytes())
     _parse_card(card, f"{rev or 'work tree'}:README.md")
 
 

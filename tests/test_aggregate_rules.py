@@ -14,7 +14,6 @@ from evalledger.leaderboard.registry import RULES
 from evalledger.leaderboard.sources import ModelSource
 from evalledger.policy import parse_policy
 from evalledger.rules import all_rules, render_markdown
-
 from test_aggregate_support import POLICY, World, aggregate, entry
 
 
@@ -33,7 +32,7 @@ def test_catalogue_lists_aggregate_rules(capsys):
     assert "## aggregate" in render_markdown(all_rules())
     assert main(["rules"]) == 0
     listed = {line.split()[0]: line.split()[1] for line in capsys.readouterr().out.splitlines()}
-    assert {rule_id: listed[rule_id] for rule_id in RULES} == {rule_id: "aggregate" for rule_id in RULES}
+    assert {rule_id: listed[rule_id] for rule_id in RULES} == dict.fromkeys(RULES, "aggregate")
 
 
 def test_selection_guards_report_lint_rule_ids():

@@ -19,11 +19,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from githttp import GitHttpServer
-from test_aggregate_support import BENCH_ID, World, entry, read_csv
 
 from evalledger import git
-
+from githttp import GitHttpServer
+from test_aggregate_support import BENCH_ID, World, entry, read_csv
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
 
@@ -276,9 +275,8 @@ def test_registry_credentials_never_reach_the_cache_config(scene):
 
 
 def test_registry_credentials_never_reach_the_job_summary(scene, tmp_path):
-    from test_action_unit import env
-
     from evalledger import action
+    from test_action_unit import env
 
     s = scene()
     url = s.other.url("gone/model").replace("://", f"://me:{s.token}@")  # listed as unreachable before
@@ -299,9 +297,8 @@ def test_registry_credentials_never_reach_the_job_summary(scene, tmp_path):
 # -- the Action: hf-token input -> HF_TOKEN in evalledger's environment ----------------------------
 
 def test_action_hf_token_input_reads_the_gated_repo_and_is_never_shown(scene, tmp_path):
-    from test_action_unit import env, parse_github_output
-
     from evalledger import action
+    from test_action_unit import env, parse_github_output
 
     s = scene()
     summary, output = tmp_path / "summary.md", tmp_path / "output"
@@ -324,9 +321,8 @@ def test_action_hf_token_input_reads_the_gated_repo_and_is_never_shown(scene, tm
 
 
 def test_action_without_hf_token_reports_the_gated_repo_as_needing_one(scene, tmp_path):
-    from test_action_unit import env
-
     from evalledger import action
+    from test_action_unit import env
 
     s = scene()
     summary = tmp_path / "summary.md"
@@ -400,9 +396,8 @@ def test_example_workflow_under_act_reads_a_gated_repo_with_the_hf_token_secret(
     secret HF_TOKEN: action.yml passes `hf-token` through env to action.py, which gives it to
     evalledger as HF_TOKEN; the gated Hub repo's rows are committed, and no git process (children
     included) had the token in its argv."""
-    from test_action_act import make_fixture, run_example_leaderboard, workspace
-
     from gitutil import git as run_git
+    from test_action_act import make_fixture, run_example_leaderboard, workspace
 
     token = _token()
     ws = workspace(tmp_path / "evalledger")
@@ -440,9 +435,8 @@ def test_example_workflow_under_act_reads_a_gated_repo_with_the_hf_token_secret(
 
 
 def test_action_hf_token_is_an_env_variable_of_evalledger_never_an_argument_nor_shown():
-    from test_action_unit import env
-
     from evalledger import action
+    from test_action_unit import env
 
     token = _token()
     inputs = action.read_inputs(env(models="models.txt", hf_token=f"  {token}\n"))

@@ -9,9 +9,8 @@ import io
 import json
 from pathlib import Path
 
-from gitutil import GitRepo, git
-
 from evalledger.cli import main
+from gitutil import GitRepo, git
 
 BENCH_ID = "acme/bench"
 EVAL_YAML = """name: Bench
@@ -129,4 +128,4 @@ def rows_by_model(path: Path, task: str | None = None) -> dict[str, dict[str, st
     return {r["model"]: r for r in read_csv(path) if task is None or r["task"] == task}
 
 
-__all__ = ["World", "entry", "aggregate", "read_csv", "rows_by_model", "BENCH_ID", "git"]
+__all__ = ["BENCH_ID", "World", "aggregate", "entry", "git", "read_csv", "rows_by_model"]

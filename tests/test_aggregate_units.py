@@ -153,7 +153,15 @@ def test_push_failures_are_classified_by_what_git_says():
     assert classify(race) == "race"
     assert classify("! [rejected]        HEAD -> main (fetch first)") == "race"
     assert classify("remote: Permission to org/bench.git denied to github-actions[bot].\n"
-                    "fatal: unable to access 'https://github.com/org/bench/': The requested URL returned error: 403") == "permission"
+                    "fatal: unable to access 'https://github.com/org/bench/': "
+                    "The requested URL returned error: 403") == "permission"
     assert classify("fatal: ... returned error: 403") == "permission"
     assert classify("! [remote rejected] main -> main (protected branch hook declined)") == "permission"
     assert classify("fatal: repository 'file:///gone.git' does not exist") == "other"
+
+
+def test_a_flagged_leaderboard_row_is_a_leaderboard_row_with_flags_last():
+    # the two row types list their columns separately (each is a typed NamedTuple): keep them equal
+    assert write.FlaggedLeaderboardRow._fields == write.LeaderboardRow._fields + ("flags",)
+    assert write.LeaderboardRow._fields == write.LEADERBOARD_COLUMNS
+    assert write.CandidateRow._fields == write.CANDIDATE_COLUMNS

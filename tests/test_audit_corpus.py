@@ -6,7 +6,6 @@ import json
 from evalledger.cli import main
 from gitutil import GitRepo
 
-
 MARCH_20_2026 = 1_773_964_800  # the real edits happened in March 2026 (dates in the files)
 
 

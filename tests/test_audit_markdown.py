@@ -4,9 +4,9 @@ from __future__ import annotations
 import io
 
 from evalledger.cli import main
+from evalledger.escape import markdown as escape
 from evalledger.finding import Finding
 from evalledger.report import Report, render
-from evalledger.escape import markdown as escape
 from gitutil import GitRepo
 
 ENTRY = """\

@@ -34,7 +34,7 @@ def test_a_deleted_entry_points_at_the_version_that_held_it(tmp_path, capsys):
     repo = GitRepo.init(tmp_path / "m")
     repo.write(".eval_results/gsm8k.yaml", TWO)
     repo.commit("add")
-    repo.write(".eval_results/gsm8k.yaml", TWO.split("- dataset: {")[0])
+    repo.write(".eval_results/gsm8k.yaml", TWO.split("- dataset: {", maxsplit=1)[0])
     dropped = repo.commit("drop the tools entry")
     assert len((repo.path / ".eval_results/gsm8k.yaml").read_text().splitlines()) == 6
     code, out, _ = run(repo, "--format", "json", capsys=capsys)

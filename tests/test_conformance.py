@@ -217,7 +217,8 @@ TASK_CASES = [
     ("E legacy keys", {"name": "SimpleQA", "subset": "default", "splits": "test"}),
     *[(f"E shuffle {v!r}", {"shuffle_choices": v}) for v in ("yes", "YES", "off", 1, 0.0, 2, "maybe", None)],
     ("E config null", {"config": None}), ("E split int", {"split": 1}),
-    ("E choices list of ints", {"field_spec": {"choices": [1, 2]}}), ("E metadata str", {"field_spec": {"metadata": "m"}}),
+    ("E choices list of ints", {"field_spec": {"choices": [1, 2]}}),
+    ("E metadata str", {"field_spec": {"metadata": "m"}}),
 ]
 
 

@@ -9,7 +9,8 @@ import io
 import re
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from evalledger import escape
@@ -99,7 +100,7 @@ def test_markdown_renders_as_the_same_plain_text_in_a_table_cell(text):
 
 def test_markdown_in_a_heading_keeps_the_whole_title():
     title = f"### task ({escape.markdown('setup ###')})"
-    heading = [t for t in _inline_tokens(title) if t.type == "inline"][0]
+    heading = next(t for t in _inline_tokens(title) if t.type == "inline")
     assert heading.content.endswith("\\#\\#\\#)")
     assert "".join(t.content for t in heading.children) == "task (setup ###)"
 

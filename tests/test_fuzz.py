@@ -150,7 +150,7 @@ def _mutate(doc: Any, draw) -> Any:
         wrapper = draw(st.sampled_from(["list", "model-index", "data", "tasks", "value"]))
         return _set(doc, path, [node] if wrapper == "list" else {wrapper: node})
     if operation == "unwrap" and isinstance(node, (dict, list)) and node:
-        inner = list(node.values())[0] if isinstance(node, dict) else node[0]
+        inner = next(iter(node.values())) if isinstance(node, dict) else node[0]
         return _set(doc, path, inner)
     if operation == "duplicate" and isinstance(node, list) and node:
         node.append(copy.deepcopy(node[draw(st.integers(0, len(node) - 1))]))

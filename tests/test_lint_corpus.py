@@ -94,15 +94,15 @@ def test_legacy_simpleqa_spec_fails_inspect_rules(here, capsys):
     path = "eval_spec/OpenEvals__SimpleQA__eval@discussion2.yaml"
     assert main(["lint", "--kind", "spec", "--no-warnings", path]) == 1
     assert capsys.readouterr().out.splitlines() == [
-        f"{path}:15:5: error inspect-extra-key `tasks[0].name` is not an Inspect AI task field;"
+        (f"{path}:15:5: error inspect-extra-key `tasks[0].name` is not an Inspect AI task field;"
         " inspect_ai rejects the task (extra inputs are not permitted) (did you mean 'id'? `name` is"
-        " from the legacy schema)",
-        f"{path}:16:5: error inspect-extra-key `tasks[0].subset` is not an Inspect AI task field;"
+        " from the legacy schema)"),
+        (f"{path}:16:5: error inspect-extra-key `tasks[0].subset` is not an Inspect AI task field;"
         " inspect_ai rejects the task (extra inputs are not permitted) (did you mean 'config'?"
-        " `subset` is from the legacy schema)",
-        f"{path}:17:5: error inspect-extra-key `tasks[0].splits` is not an Inspect AI task field;"
+        " `subset` is from the legacy schema)"),
+        (f"{path}:17:5: error inspect-extra-key `tasks[0].splits` is not an Inspect AI task field;"
         " inspect_ai rejects the task (extra inputs are not permitted) (did you mean 'split'?"
-        " `splits` is from the legacy schema)",
+        " `splits` is from the legacy schema)"),
     ]
 
 

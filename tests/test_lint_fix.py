@@ -151,7 +151,7 @@ def test_fix_property_over_corpus_mutants(tmp_path_factory, source, seed):
     assert path.read_bytes() == once
     # every value is the same number, and comments and the other lines are untouched
     fixed = once.decode()
-    assert [v for v in _values(fixed)] == pytest.approx(numbers) if numbers else True
+    assert list(_values(fixed)) == pytest.approx(numbers) if numbers else True
     assert all(math.isfinite(v) for v in _values(fixed))
     assert [line for line in fixed.splitlines() if line.lstrip().startswith("#")] == \
         [line for line in original.splitlines() if line.lstrip().startswith("#")]

@@ -32,20 +32,20 @@ def _lint(capsys, *argv):
 def test_binary_file(repo, capsys):
     repo.write(".eval_results/a.yaml", b"- dataset:\n  \x00\x01\x02")
     assert _lint(capsys, ".eval_results/a.yaml")[:2] == (
-        1, ".eval_results/a.yaml:2:3: error binary-file file looks binary (NUL byte); expected UTF-8"
-           " YAML text\n")
+        1, (".eval_results/a.yaml:2:3: error binary-file file looks binary (NUL byte); expected UTF-8"
+           " YAML text\n"))
 
 
 def test_not_utf8(repo, capsys):
     repo.write(".eval_results/a.yaml", GOOD.encode() + b"  notes: r\xe9sum\xe9\n")
     assert _lint(capsys, ".eval_results/a.yaml")[:2] == (
-        1, ".eval_results/a.yaml:5:11: error not-utf8 file is not valid UTF-8 (byte 0xe9 at offset"
-           " 80); save it as UTF-8\n")
+        1, (".eval_results/a.yaml:5:11: error not-utf8 file is not valid UTF-8 (byte 0xe9 at offset"
+           " 80); save it as UTF-8\n"))
 
 
 def test_alias_bomb_is_refused_early(repo, capsys):
     lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
-    for prev, name in zip("abcdefgh", "bcdefghi"):
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
         lines.append(f"{name}: &{name} [{', '.join([f'*{prev}'] * 10)}]")
     repo.write(".eval_results/bomb.yaml", "\n".join(lines) + "\n")
     code, out, _ = _lint(capsys, ".eval_results/bomb.yaml")
@@ -72,8 +72,8 @@ def test_fifty_megabyte_file_is_refused_without_parsing(repo, capsys):
         handle.write(GOOD.encode())
         handle.truncate(50 * 1024 * 1024)
     assert _lint(capsys, ".eval_results/huge.yaml")[:2] == (
-        1, ".eval_results/huge.yaml:1:1: error file-too-large file is 52,428,800 bytes, over the"
-           " 2,097,152 byte limit for a YAML file (set --max-file-size to raise it)\n")
+        1, (".eval_results/huge.yaml:1:1: error file-too-large file is 52,428,800 bytes, over the"
+           " 2,097,152 byte limit for a YAML file (set --max-file-size to raise it)\n"))
 
 
 def test_max_file_size_option(repo, capsys):
@@ -119,8 +119,8 @@ def test_dangling_link_is_unreadable_exit_2(repo, capsys):
     (repo.path / ".eval_results").mkdir()
     os.symlink("gone.yaml", repo.path / ".eval_results/a.yaml")
     assert _lint(capsys, ".eval_results/a.yaml")[:2] == (
-        2, ".eval_results/a.yaml:1:1: error unreadable-file cannot read file: No such file or"
-           " directory\n")
+        2, (".eval_results/a.yaml:1:1: error unreadable-file cannot read file: No such file or"
+           " directory\n"))
 
 
 def test_missing_path_exit_2(repo, capsys):
@@ -154,17 +154,17 @@ def test_default_path_is_the_current_directory(repo, capsys):
     code, out, _ = _lint(capsys)
     assert code == 1
     assert out.splitlines() == [
-        ".eval_results/sub/a.yaml:1:1: warning results-path results file in a sub-folder of"
-        " .eval_results/; the Hub documents only .eval_results/*.yaml: move it up",
-        ".eval_results/sub/a.yaml:2:5: error missing-field `dataset.task_id` is missing: the id of"
-        " the benchmark task (from its eval.yaml) this score belongs to"]
+        (".eval_results/sub/a.yaml:1:1: warning results-path results file in a sub-folder of"
+        " .eval_results/; the Hub documents only .eval_results/*.yaml: move it up"),
+        (".eval_results/sub/a.yaml:2:5: error missing-field `dataset.task_id` is missing: the id of"
+        " the benchmark task (from its eval.yaml) this score belongs to")]
 
 
 def test_results_path_rule(repo, capsys):
     repo.write(".eval_results/a.yml", GOOD)
     assert _lint(capsys, ".")[:2] == (
-        0, ".eval_results/a.yml:1:1: warning results-path results file named *.yml; the Hub"
-           " documents .eval_results/*.yaml: rename it\n")
+        0, (".eval_results/a.yml:1:1: warning results-path results file named *.yml; the Hub"
+           " documents .eval_results/*.yaml: rename it\n"))
     (repo.path / ".eval_results/a.yml").rename(repo.path / ".eval_results/a.yaml")
     assert _lint(capsys, "--strict", ".")[:2] == (0, "")
 
@@ -255,8 +255,8 @@ def test_symlinked_directory_out_of_the_repo_is_reported_not_followed(repo, caps
     (outside / "nested" / "secret.yaml").write_text(BAD)
     os.symlink(outside, repo.path / ".eval_results")
     code, out, _ = _lint(capsys, ".")
-    assert (code, out) == (2, f".eval_results:1:1: error symlink-outside-repo symlinked directory points"
-                              f" outside the repository ({outside}); not read: commit the files themselves\n")
+    assert (code, out) == (2, (f".eval_results:1:1: error symlink-outside-repo symlinked directory points"
+                              f" outside the repository ({outside}); not read: commit the files themselves\n"))
     os.unlink(repo.path / ".eval_results")
     repo.write(".eval_results/a.yaml", GOOD)
     os.symlink(outside / "nested", repo.path / ".eval_results/more")
@@ -315,8 +315,8 @@ def test_readme_is_capped_like_result_files_before_reading(repo, capsys):
     repo.write("README.md", b"---\nlicense: mit\n---\n# card\n".ljust(32, b"\n")
                + line * (3 * 1024 * 1024 // len(line)))
     assert _lint(capsys, "README.md")[:2] == (
-        1, "README.md:1:1: error file-too-large file is 3,145,735 bytes, over the 2,097,152 byte"
-           " limit for a model card (set --max-file-size to raise it)\n")
+        1, ("README.md:1:1: error file-too-large file is 3,145,735 bytes, over the 2,097,152 byte"
+           " limit for a model card (set --max-file-size to raise it)\n"))
     assert _lint(capsys, "--max-file-size", "4M", "README.md")[:2] == (0, "")
 
 

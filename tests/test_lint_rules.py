@@ -90,8 +90,8 @@ def test_revision_hints():
     assert _messages(entry % "abc1234") == [
         "`dataset.revision` 'abc1234' is not a full 40-hex commit SHA; write the full 40-character SHA"]
     assert _messages(entry % "5503434") == [
-        "`dataset.revision` 5503434 is not a full 40-hex commit SHA; quote it (YAML read digits as a"
-        " number)"]
+        ("`dataset.revision` 5503434 is not a full 40-hex commit SHA; quote it (YAML read digits as a"
+        " number)")]
     assert _rules(entry % ("A" * 40)) == [("revision-format", 1, 44)]
 
 
@@ -226,9 +226,8 @@ def test_repo_context_sees_the_other_staged_files_and_reports_on_the_given_ones(
 
 
 def test_staged_context_is_read_from_the_index_bounded_in_size(tmp_path):
-    from gitutil import GitRepo
-
     from evalledger import git
+    from gitutil import GitRepo
 
     repo = GitRepo.init(tmp_path / "m")
     repo.write(".eval_results/small.yaml", "- a: 1\n")

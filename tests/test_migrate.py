@@ -173,9 +173,12 @@ def test_no_task_matching_the_config_is_reported_not_guessed(tmp_path, capsys):
 
 def test_existing_entries_are_never_overwritten_and_the_file_is_extended(tmp_path, capsys):
     card = ("model-index:\n- name: m\n  results:\n"
-            "  - task: {type: t}\n    dataset: {type: cais/hle, name: HLE, config: hle}\n    metrics:\n    - {type: acc, value: 20.9}\n"
-            "  - task: {type: t}\n    dataset: {type: cais/hle, name: HLE, config: other}\n    metrics:\n    - {type: acc, value: 5.0}\n"
-            "  - task: {type: t}\n    dataset: {type: cais/hle, name: HLE, config: third}\n    metrics:\n    - {type: acc, value: 7}\n")
+            "  - task: {type: t}\n    dataset: {type: cais/hle, name: HLE, config: hle}\n"
+            "    metrics:\n    - {type: acc, value: 20.9}\n"
+            "  - task: {type: t}\n    dataset: {type: cais/hle, name: HLE, config: other}\n"
+            "    metrics:\n    - {type: acc, value: 5.0}\n"
+            "  - task: {type: t}\n    dataset: {type: cais/hle, name: HLE, config: third}\n"
+            "    metrics:\n    - {type: acc, value: 7}\n")
     repo = _repo(tmp_path, card)
     (repo / ".eval_results").mkdir()
     existing = ("# kept as written\n- dataset: {id: cais/hle, task_id: hle}\n  value: 20.9\n  date: '2026-01-02'\n"
@@ -184,7 +187,8 @@ def test_existing_entries_are_never_overwritten_and_the_file_is_extended(tmp_pat
     code, out = _migrate(capsys, "--write", str(repo))
     assert code == 1  # the differing entry stays a conflict until resolved
     after = (repo / ".eval_results" / "hle.yaml").read_text()
-    assert after.startswith(existing) and after[len(existing):] == "- dataset:\n    id: cais/hle\n    task_id: third\n  value: 7\n"
+    assert after.startswith(existing)
+    assert after[len(existing):] == "- dataset:\n    id: cais/hle\n    task_id: third\n  value: 7\n"
     [conflict] = [p for p in out["problems"] if p["rule"] == "migrate-conflict"]
     assert "with value 4.0 is already in" in conflict["message"] and "5.0 is not written over it" in conflict["message"]
     before = _snapshot(repo)
@@ -194,7 +198,8 @@ def test_existing_entries_are_never_overwritten_and_the_file_is_extended(tmp_pat
 
 def test_results_measured_on_the_base_model_are_not_migrated(tmp_path, capsys):
     repo = _repo(tmp_path, "base_model: org/base\nmodel-index:\n- name: m\n  results:\n  - task: {type: t}\n"
-                           "    dataset: {type: Idavidrein/gpqa, name: G}\n    metrics:\n    - {type: acc, value: 41.2}\n"
+                           "    dataset: {type: Idavidrein/gpqa, name: G}\n"
+                           "    metrics:\n    - {type: acc, value: 41.2}\n"
                            "    source: {url: 'https://huggingface.co/spaces/x/lb?query=org/base'}\n")
     code, out = _migrate(capsys, "--write", str(repo))
     assert code == 1 and out["files"] == [] and not (repo / ".eval_results").exists()

@@ -66,7 +66,7 @@ def test_schema_command_prints_one_kind_byte_for_byte(capsys):
 
 def test_schema_command_writes_files(tmp_path, capsys):
     assert main(["schema", "--write", str(tmp_path)]) == 0
-    for kind, name in schema.FILE_NAMES.items():
+    for name in schema.FILE_NAMES.values():
         assert (tmp_path / name).read_text(encoding="utf-8") == (PACKAGE_SCHEMAS / name).read_text(encoding="utf-8")
     assert not list(tmp_path.glob("*.tmp"))
     assert "wrote" in capsys.readouterr().out

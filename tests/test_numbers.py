@@ -11,8 +11,6 @@ import math
 
 import pytest
 import yaml
-from gitutil import GitRepo
-from test_aggregate_support import World, aggregate, entry, read_csv
 
 from evalledger.audit import sources
 from evalledger.cli import main
@@ -23,8 +21,9 @@ from evalledger.leaderboard.fetch import RefFiles, Snapshot
 from evalledger.leaderboard.sources import ModelSource
 from evalledger.lint.api import lint_results_bytes
 from evalledger.policy import BenchmarkPolicy
-from evalledger.yamlsource import (MAX_NUMBER_CHARS, LongNumber, construct_scalar, finite_number, load,
-                                   plain_scalar)
+from evalledger.yamlsource import MAX_NUMBER_CHARS, LongNumber, construct_scalar, finite_number, load, plain_scalar
+from gitutil import GitRepo
+from test_aggregate_support import World, aggregate, entry, read_csv
 
 HEX = "0x" + "f" * 4000                  # constructs as an int, then cannot be printed (> 4,300 digits)
 SEXAGESIMAL = "1" + ":59" * 3000         # YAML 1.1 base 60: one bignum multiplication per group

@@ -30,7 +30,7 @@ def test_ranges_read(text, base, head, symmetric):
 
 @pytest.mark.parametrize("text", ["HEAD", "", "a..b..c", "a...b..c", "main"])
 def test_not_ranges(text):
-    with pytest.raises(revrange.RangeError, match="BASE..HEAD"):
+    with pytest.raises(revrange.RangeError, match=r"BASE\.\.HEAD"):
         revrange.parse(text)
 
 

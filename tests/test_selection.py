@@ -171,7 +171,7 @@ def test_unused_and_malformed_suppressions_are_warnings(tmp_path, capsys):
     capsys.readouterr()
     # a comment naming a rule this run does not select is not called unused
     code, found, _ = lint(capsys, str(repo(tmp_path, text)), "--ignore", "value")
-    assert [f for f in found if f[0] == "unused-suppression"][0] == ("unused-suppression", 6, 1)
+    assert next(f for f in found if f[0] == "unused-suppression") == ("unused-suppression", 6, 1)
     # and the warning itself can be ignored, or suppressed
     code, found, _ = lint(capsys, str(repo(tmp_path, text)), "--ignore", "unused-suppression")
     assert "unused-suppression" not in rules_of(found)

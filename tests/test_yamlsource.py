@@ -54,8 +54,8 @@ def test_unsafe_tag_is_reported_and_never_constructed():
 @pytest.mark.parametrize("data, rule", [
     (b"[" * 10_000 + b"]" * 10_000, "yaml-depth-limit"),
     (b"- " * 10_000 + b"x\n", "yaml-depth-limit"),
-    (b"a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
-     b"d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n", "yaml-alias-limit"),
+    ((b"a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+     b"d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"), "yaml-alias-limit"),
     (b"\x00\x01binary", "binary-file"),
     (b"a: caf\xe9\n", "not-utf8"),
     (b"a: [1\n", "yaml-syntax"),

@@ -23,6 +23,7 @@ Entry point: ``python -I -m evalledger.action`` -> ``main() -> int`` (-I: not th
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import re
@@ -30,13 +31,15 @@ import secrets
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence, TextIO
+from typing import Any, TextIO
 
 from evalledger import __version__, revrange
 from evalledger.atomic import write_atomic
-from evalledger.escape import log_line, markdown as md, output_block, workflow_command
+from evalledger.escape import log_line, output_block, workflow_command
+from evalledger.escape import markdown as md
 from evalledger.leaderboard.result import AggregateResult, Generated, NewConflict, RowChange, TopRow
 
 ENV_PREFIX = "EVALLEDGER_INPUT_"
@@ -152,57 +155,65 @@ class Inputs:
     annotations: int = 10
 
 
+def _branch(name: str, value: str) -> str:
+    branch = _text(name, value.strip())
+    if not _BRANCH.match(branch) or ".." in branch or branch.endswith((".lock", "/")):
+        raise InputError(f"input 'branch' is not a valid branch name (got {branch!r})")
+    return branch
+
+
+def _range(name: str, value: str) -> str:
+    rng = _text(name, value.strip())
+    try:
+        ends = revrange.parse(rng, empty_side=None)
+    except revrange.RangeError:
+        raise InputError(f"input 'range' must look like BASE..HEAD (got {rng!r})") from None
+    for side in (ends.base, ends.head):
+        _rev(name, side)
+    return rng
+
+
+def _token(name: str, value: str) -> str:
+    token = value.strip()
+    if any(ord(c) < 33 or ord(c) > 126 for c in token):  # the value is a secret: never quoted
+        raise InputError("input 'hf-token' must be one word of printable ASCII (a Hugging Face "
+                         "access token); the value is not shown")
+    return token
+
+
+def _stripped_text(name: str, value: str) -> str:
+    return _text(name, value.strip())
+
+
+# each input and how its text is read, in the order they are checked (the first bad one is reported)
+_INPUTS: tuple[tuple[str, Callable[[str, str], Any]], ...] = (
+    ("mode", functools.partial(_choice, choices=("aggregate", "audit"))),
+    *((name, _stripped_text) for name in (
+        "working-directory", "models", "models-dir", "benchmark-id", "cache-dir", "output-dir", "site-dir",
+        "commit-user-name", "commit-user-email", "report-path", "benchmark")),
+    ("output-format", functools.partial(_choice, choices=("csv", "parquet"))),
+    *((name, _bool) for name in (
+        "include-pull-requests", "commit", "push", "dry-run", "summary", "deepen", "audit-history", "strict",
+        "allow-removal", "charts")),
+    ("max-removed-share", _share),
+    ("push-attempts", functools.partial(_int, low=1, high=10)),
+    ("annotations", functools.partial(_int, low=0, high=ANNOTATION_LIMIT)),
+    ("branch", _branch),
+    ("base", _rev),
+    ("head", _rev),
+    ("range", _range),
+    ("fail-on", functools.partial(_choice, choices=("error", "warning", "never"))),
+    ("hf-token", _token),
+)
+
+
 def read_inputs(environ: Mapping[str, str]) -> Inputs:
     """Inputs from ``EVALLEDGER_INPUT_*``; unset or empty means the default."""
-
-    def raw(name: str) -> str | None:
-        value = environ.get(ENV_PREFIX + name.upper().replace("-", "_"), "")
-        return value if value.strip() != "" else None
-
     values: dict[str, Any] = {}
-    if (v := raw("mode")) is not None:
-        values["mode"] = _choice("mode", v, ("aggregate", "audit"))
-    for name in ("working-directory", "models", "models-dir", "benchmark-id", "cache-dir", "output-dir",
-                 "site-dir", "commit-user-name", "commit-user-email", "report-path", "benchmark"):
-        if (v := raw(name)) is not None:
-            values[name.replace("-", "_")] = _text(name, v.strip())
-    if (v := raw("output-format")) is not None:
-        values["output_format"] = _choice("output-format", v, ("csv", "parquet"))
-    for name in ("include-pull-requests", "commit", "push", "dry-run", "summary", "deepen", "audit-history",
-                 "strict", "allow-removal", "charts"):
-        if (v := raw(name)) is not None:
-            values[name.replace("-", "_")] = _bool(name, v)
-    if (v := raw("max-removed-share")) is not None:
-        values["max_removed_share"] = _share("max-removed-share", v)
-    if (v := raw("push-attempts")) is not None:
-        values["push_attempts"] = _int("push-attempts", v, 1, 10)
-    if (v := raw("annotations")) is not None:
-        values["annotations"] = _int("annotations", v, 0, ANNOTATION_LIMIT)
-    if (v := raw("branch")) is not None:
-        branch = _text("branch", v.strip())
-        if not _BRANCH.match(branch) or ".." in branch or branch.endswith((".lock", "/")):
-            raise InputError(f"input 'branch' is not a valid branch name (got {branch!r})")
-        values["branch"] = branch
-    for name in ("base", "head"):
-        if (v := raw(name)) is not None:
-            values[name] = _rev(name, v)
-    if (v := raw("range")) is not None:
-        rng = _text("range", v.strip())
-        try:
-            ends = revrange.parse(rng, empty_side=None)
-        except revrange.RangeError:
-            raise InputError(f"input 'range' must look like BASE..HEAD (got {rng!r})") from None
-        for side in (ends.base, ends.head):
-            _rev("range", side)
-        values["range"] = rng
-    if (v := raw("fail-on")) is not None:
-        values["fail_on"] = _choice("fail-on", v, ("error", "warning", "never"))
-    if (v := raw("hf-token")) is not None:
-        token = v.strip()
-        if any(ord(c) < 33 or ord(c) > 126 for c in token):  # the value is a secret: never quoted
-            raise InputError("input 'hf-token' must be one word of printable ASCII (a Hugging Face "
-                             "access token); the value is not shown")
-        values["hf_token"] = token
+    for name, read in _INPUTS:
+        value = environ.get(ENV_PREFIX + name.upper().replace("-", "_"), "")
+        if value.strip() != "":
+            values[name.replace("-", "_")] = read(name, value)
     inputs = dataclasses.replace(Inputs(), **values)
     if inputs.range and (inputs.base or inputs.head):
         raise InputError("give either 'range' or 'base'/'head', not both")
@@ -386,9 +397,9 @@ def _top(board: Generated) -> list[str]:
     out = ["### Top rows per task", ""]
     audited = board.flags is not None
     if audited:
-        out += [f"⚑ marks a row whose model repo's history has audit findings for the entry (rule ids "
+        out += [(f"⚑ marks a row whose model repo's history has audit findings for the entry (rule ids "
                 f"shown); every finding, with its commit and message, is in "
-                f"{md(board.flags_path or 'the flags table')}.", ""]
+                f"{md(board.flags_path or 'the flags table')}."), ""]
     header = ("#", "Model", "Value", "Verified", "Community", "Conflict") + (("Flags",) if audited else ())
     shown = list(boards.items())[:LIST_LIMIT]
     for (benchmark, task, setup), rows in shown:
@@ -514,10 +525,12 @@ def run_evalledger(argv: Sequence[str], cwd: str, env: Mapping[str, str], log: T
         # -I: cwd is the user's repository; its own evalledger/ (or yaml/) must not be imported
         with subprocess.Popen([sys.executable, "-I", "-m", "evalledger", *argv], cwd=cwd, env=dict(env),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+            stdout, stderr = proc.stdout, proc.stderr
+            assert stdout is not None and stderr is not None  # both PIPE
             out: list[str] = []
-            reader = threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True)
+            reader = threading.Thread(target=lambda: out.append(stdout.read()), daemon=True)
             reader.start()
-            for line in proc.stderr:
+            for line in stderr:
                 log.write(log_line(line.rstrip("\n")) + "\n")
                 log.flush()
             reader.join()

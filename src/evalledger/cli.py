@@ -11,7 +11,8 @@ import argparse
 import importlib
 import os
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from evalledger import __version__
 
@@ -60,11 +61,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_command(name, rest)
 
 
+def _terminal_width() -> int:
+    stdout = sys.__stdout__
+    if stdout is None:  # no stdout at all (pythonw, a closed descriptor)
+        raise OSError("no terminal")
+    return os.get_terminal_size(stdout.fileno()).columns
+
+
 def _formatter(prog: str) -> argparse.HelpFormatter:
     # argparse would import shutil (and bz2, lzma) on every run just to size help text; a hook
     # starts a fresh process per commit, so size it here and only from the environment
     try:
-        width = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(sys.__stdout__.fileno()).columns
+        width = int(os.environ.get("COLUMNS", "")) or _terminal_width()
     except (ValueError, OSError, AttributeError):
         width = 80
     return argparse.HelpFormatter(prog, width=max(width - 2, 40))

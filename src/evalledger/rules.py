@@ -53,8 +53,8 @@ def _redirects(rules: dict[str, Rule]) -> list[str]:
     from evalledger.selectors import REDIRECTS
 
     lines = ["## Renamed rule ids", "",
-             "A renamed rule id keeps working: `--select`, `--ignore`, `select`/`ignore`/`per-file-ignores`"
-             " in the config and `# evalledger: ignore[...]` comments read it as its new id.", ""]
+             ("A renamed rule id keeps working: `--select`, `--ignore`, `select`/`ignore`/`per-file-ignores`"
+             " in the config and `# evalledger: ignore[...]` comments read it as its new id."), ""]
     if not REDIRECTS:
         return lines + ["No rule id has been renamed.", ""]
     lines += ["| old id | new id |", "|---|---|"]

@@ -14,8 +14,10 @@ characters, which is never converted (a ``LongNumber``, see ``construct_scalar``
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
@@ -33,11 +35,12 @@ from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
 try:  # libyaml is in every PyYAML wheel; the pure parser is a slower fallback, never a failure
-    from yaml.cyaml import CParser as _Parser
+    from yaml._yaml import CParser as _Parser  # what yaml.cyaml.CParser is (the stubs do not re-export it)
 except ImportError:  # pragma: no cover - depends on the PyYAML build
+    # the same parsing interface (get_event, dispose), another class
     from yaml.loader import SafeLoader as _Parser  # type: ignore[assignment]
 
-from evalledger.finding import ERROR, WARNING, Finding
+from evalledger.finding import ERROR, Finding
 
 YAML_TAG = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL, TIMESTAMP = "str", "int", "float", "bool", "null", "timestamp"
@@ -198,7 +201,8 @@ def load(data: bytes | str, path: str = "<string>", *, limits: Limits = DEFAULT_
         raise YamlLoadError("yaml-depth-limit", "nesting too deep", 1 + line_offset, 1) from None
 
 
-_resolvers = Resolver.yaml_implicit_resolvers
+# first character of a plain scalar -> (tag, pattern) in PyYAML's order
+_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = Resolver.yaml_implicit_resolvers
 _constructor = SafeConstructor()
 
 
@@ -260,7 +264,7 @@ class LongNumber(float):
     tag: str
     length: int
 
-    def __new__(cls, tag: str, length: int) -> "LongNumber":
+    def __new__(cls, tag: str, length: int) -> LongNumber:
         number = float.__new__(cls, math.nan)
         number.tag = tag
         number.length = length
@@ -272,7 +276,7 @@ class LongNumber(float):
 
     __str__ = __repr__
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type[LongNumber], tuple[str, int]]:
         return (LongNumber, (self.tag, self.length))
 
 
@@ -303,9 +307,8 @@ def construct_scalar(tag: str, value: str, style: str | None = None) -> Any:
     exactly as SafeLoader constructs it, except that a number longer than ``MAX_NUMBER_CHARS`` is a
     ``LongNumber`` (checked before any conversion). The one place YAML text becomes a number: the
     loader, ``plain_scalar`` and the audit's fast paths all call it."""
-    if tag == INT or tag == FLOAT:
-        if len(value) > MAX_NUMBER_CHARS:
-            return LongNumber(tag, len(value))
+    if tag in (INT, FLOAT) and len(value) > MAX_NUMBER_CHARS:
+        return LongNumber(tag, len(value))
     construct = SafeConstructor.yaml_constructors.get(YAML_TAG + tag)
     if tag == STR or construct is None:  # merge/value keys stay strings, as in SafeLoader
         return value
@@ -345,7 +348,8 @@ class _Builder:
                       "loaders (the Hub's included) refuse it")
         return None
 
-    def build(self, parser: Any) -> Document:
+    # one loop over every YAML event of every file read: kept flat on purpose (no call per event)
+    def build(self, parser: Any) -> Document:  # noqa: C901
         roots: list[Node] = []
         # stack entries: [node, pending_key_node_or_None]
         stack: list[list[Any]] = []
@@ -447,6 +451,7 @@ class _Builder:
                 if source.kind != "map":
                     raise YamlLoadError("yaml-syntax", "merge key '<<' needs a mapping",
                                         value.line, value.column)
+                assert mapping.keys is not None and source.keys is not None  # maps have key nodes
                 for k, v in source.value.items():
                     if k not in mapping.value:
                         mapping.value[k] = v
@@ -456,17 +461,19 @@ class _Builder:
         if isinstance(key, (list, dict)):
             raise YamlLoadError("yaml-syntax", "found unhashable key", key_node.line, key_node.column)
         merged = self.merged.get(id(mapping)) if self.merged else None  # merges are rare
+        keys = mapping.keys
+        assert keys is not None  # a map has its key nodes
         if merged and key in merged:
             # an explicit key overrides a merged one: what merge keys are for, not a duplicate
             merged.discard(key)
         elif key in mapping.value:
-            first = mapping.keys[key]
+            first = keys[key]
             self.problems.append(Finding(
                 self.path, key_node.line, key_node.column, "duplicate-key", ERROR,
                 f"duplicate key {key!r} (first at line {first.line}); YAML keeps only this last one,"
                 " silently dropping the first"))
         mapping.value[key] = value
-        mapping.keys[key] = key_node
+        keys[key] = key_node
 
 
 def iter_nodes(node: Node) -> Iterator[Node]:

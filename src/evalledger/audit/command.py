@@ -16,6 +16,8 @@ from evalledger.cli import UsageError
 from evalledger.finding import SEVERITY_RANK, Finding
 
 if TYPE_CHECKING:  # imported where used: git walks the history meanwhile
+    from collections import deque
+
     from evalledger.audit.early import EarlyWalk
     from evalledger.audit.rules.copies import Claim
     from evalledger.audit.rules.published import PublishedRow
@@ -134,7 +136,7 @@ def _run(args: argparse.Namespace, repos: list[str], rev_range: str | None, walk
     findings: list[Finding] = []
     claims: list[Claim] = []
     commits = files = 0
-    history: dict = {}
+    history: dict[tuple[str, ...], deque[tuple[str, float]]] = {}  # (model, *entry key) -> its values
     for repo in repos:
         try:
             result = run_audit(repo, rev_range=rev_range, policy=policies, model=args.model

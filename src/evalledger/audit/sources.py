@@ -9,11 +9,11 @@ import dataclasses
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import yaml
-import yaml.cyaml
 import yaml.resolver
+from yaml._yaml import CParser  # yaml.cyaml.CParser (the stubs do not re-export it from there)
 
 from evalledger.finding import error_reason
 from evalledger.formats.model_index import MODEL_INDEX_KEY, MetricResult, load_card, read_metrics
@@ -32,6 +32,10 @@ from evalledger.yamlsource import (
 
 README = "README.md"
 WALK_PATHS = (RESULTS_DIR, README)
+
+KeyPath = tuple[str, ...]  # keys from an item's top mapping down to a value
+BlockLeaves = dict[int, tuple[KeyPath, int, bytes]]  # line in the item -> (key path, key column, key)
+FlowShape = tuple[tuple[str, ...], tuple[tuple[KeyPath, str], ...]]  # (gaps, (key path, quote) of each value)
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ class Entry:
         return (self.benchmark, self.task, self.setup)
 
     @property
-    def evidence(self) -> tuple:
+    def evidence(self) -> tuple[str | None, str | None, str | None, str | None]:
         """What justifies a value: a changed one of these explains a changed score."""
         return (self.source_url, self.source_name, self.notes, self.revision)
 
@@ -188,7 +192,7 @@ class BlobParser:
         self._items: OrderedDict[tuple[str, int, bytes], tuple[Entry, ...]] = OrderedDict()
         # the last item seen at each (path, line): its text, data, entries and plain one-line leaves,
         # so an edit that only rewrites such leaves is applied to the data without parsing
-        self._at: dict[tuple[str, int], tuple[bytes, dict, tuple[Entry, ...], dict]] = {}
+        self._at: dict[tuple[str, int], tuple[bytes, dict[str, Any], tuple[Entry, ...], BlockLeaves | FlowShape]] = {}
         # the last place each item text was seen, and its entries there
         self._last: dict[bytes, tuple[str, int, tuple[Entry, ...]]] = {}
 
@@ -220,7 +224,7 @@ class BlobParser:
         line = 1 + head.count(b"\n")
         ends = starts[1:] + [len(data)]
         cache = self._items
-        for start, end in zip(starts, ends):
+        for start, end in zip(starts, ends, strict=True):
             chunk = data[start:end]
             key = (path, line, chunk)
             found = cache.get(key)
@@ -231,23 +235,9 @@ class BlobParser:
                 if found is None:
                     found = self._patched(path, line, chunk)
                 if found is None:
-                    composed = _compose(chunk, checked=True)
-                    if not isinstance(composed, yaml.SequenceNode) or len(composed.value) != 1 \
-                            or composed.tag != YAML_TAG + "seq":
-                        return None
-                    item = composed.value[0]
-                    try:
-                        item_data = _plain(item) if isinstance(item, yaml.MappingNode) else None
-                        found = _item_entries(item, path, line - 1, chunk, item_data)
-                    except _Refuse:
-                        return None
-                    if found and item_data is not None:
-                        _remember_content(chunk, item_data)
-                        if len(self._at) > self._size:
-                            self._at.clear()
-                        shape = _flow_template(item, chunk) if item.flow_style else _leaves(item)
-                        if shape is not None:
-                            self._at[(path, line)] = (chunk, item_data, found, shape)
+                    found = self._parsed_item(path, line, chunk)
+                if found is None:
+                    return None
                 cache[key] = found
                 if len(cache) > self._size:
                     cache.popitem(last=False)
@@ -257,6 +247,28 @@ class BlobParser:
             entries.extend(found)
             line += chunk.count(b"\n")
         return tuple(entries)
+
+    def _parsed_item(self, path: str, line: int, chunk: bytes) -> tuple[Entry, ...] | None:
+        """An item parsed on its own (and remembered for patching); None when it must not be:
+        the whole file then goes to the full loader."""
+        composed = _compose(chunk, checked=True)
+        if not isinstance(composed, yaml.SequenceNode) or len(composed.value) != 1 \
+                or composed.tag != YAML_TAG + "seq":
+            return None
+        item = composed.value[0]
+        try:
+            item_data = _plain(item) if isinstance(item, yaml.MappingNode) else None
+            found = _item_entries(item, path, line - 1, chunk, item_data)
+        except _Refuse:
+            return None
+        if found and item_data is not None:
+            _remember_content(chunk, item_data)
+            if len(self._at) > self._size:
+                self._at.clear()
+            shape = _flow_template(item, chunk) if item.flow_style else _leaves(item)
+            if shape is not None:
+                self._at[(path, line)] = (chunk, item_data, found, shape)
+        return found
 
     def _moved_item(self, path: str, line: int, chunk: bytes) -> tuple[Entry, ...] | None:
         """An item whose text was seen elsewhere (another line: an item above it was added or
@@ -282,12 +294,12 @@ class BlobParser:
             return None
         old_chunk, old_data, old_entries, leaves = previous
         if isinstance(leaves, tuple):
-            return self._patched_flow(path, line, chunk, previous)
+            return self._patched_flow(path, line, chunk, old_data, old_entries, leaves)
         old_lines, new_lines = old_chunk.split(b"\n"), chunk.split(b"\n")
         if len(old_lines) != len(new_lines):
             return None
         data = dict(old_data)
-        for number, (before, after) in enumerate(zip(old_lines, new_lines)):
+        for number, (before, after) in enumerate(zip(old_lines, new_lines, strict=True)):
             if before == after:
                 continue
             leaf = leaves.get(number)
@@ -314,12 +326,13 @@ class BlobParser:
         return found
 
 
-    def _patched_flow(self, path: str, line: int, chunk: bytes, previous: tuple) -> tuple[Entry, ...] | None:
+    def _patched_flow(self, path: str, line: int, chunk: bytes, old_data: dict[str, Any],
+                      old_entries: tuple[Entry, ...], shape: FlowShape) -> tuple[Entry, ...] | None:
         """A flow-style item (``- {dataset: {id: a, task_id: b}, value: 1, ...}``) with only scalar
         texts rewritten: everything between the scalars (keys, braces, commas, spacing, comments)
         must be byte-identical, and each new scalar must be one the loader reads the same way in
         that place (plain without indicators, or quoted without escapes). Else: None (full parse)."""
-        _, old_data, old_entries, (gaps, leaves) = previous
+        gaps, leaves = shape
         if len(chunk) > _FAST_MAX_BYTES:
             return None
         try:
@@ -330,27 +343,12 @@ class BlobParser:
             return None
         pos = len(gaps[0])
         data = dict(old_data)
-        copied: set[tuple] = set()
-        for (keys, style), gap in zip(leaves, gaps[1:]):
-            if style:
-                if not text.startswith(style, pos):
-                    return None
-                end = text.find(style, pos + 1)
-                if end < 0:
-                    return None
-                value: Any = text[pos + 1:end]
-                if not value.isprintable() or (style == '"' and "\\" in value):
-                    return None
-                pos = end + 1
-            else:
-                match = _FLOW_PLAIN.match(text, pos)
-                if match is None:
-                    return None
-                value = match.group()
-                if not value.isprintable():
-                    return None
-                pos = match.end()
-                value = _plain_value(value)
+        copied: set[KeyPath] = set()
+        for (keys, style), gap in zip(leaves, gaps[1:], strict=True):
+            scalar = _flow_scalar(text, pos, style)
+            if scalar is None:
+                return None
+            value, pos = scalar
             if not text.startswith(gap, pos):
                 return None
             pos += len(gap)
@@ -371,20 +369,39 @@ class BlobParser:
         return found
 
 
+def _flow_scalar(text: str, pos: int, style: str) -> tuple[Any, int] | None:
+    """The value of the scalar at ``pos`` of a flow item and where it ends, when the loader reads
+    it the same way there (``style``: its quote, or "" for plain); else None."""
+    if style:
+        if not text.startswith(style, pos):
+            return None
+        end = text.find(style, pos + 1)
+        if end < 0:
+            return None
+        quoted = text[pos + 1:end]
+        if not quoted.isprintable() or (style == '"' and "\\" in quoted):
+            return None
+        return quoted, end + 1
+    match = _FLOW_PLAIN.match(text, pos)
+    if match is None or not match.group().isprintable():
+        return None
+    return _plain_value(match.group()), match.end()
+
+
 # a plain scalar in a flow mapping, as one token: no indicator first ('-' only before a digit), no
 # flow indicators, ':', '#' or quotes anywhere, single spaces inside, none at either end
 _FLOW_PLAIN = re.compile(r"(?:[^\s\-?:,\[\]{}#&*!|>'\"%@`]|-(?=[0-9.]))[^\s,\[\]{}#:'\"]*(?: [^\s,\[\]{}#:'\"]+)*")
 
 
-def _flow_template(item: yaml.MappingNode, chunk: bytes) -> tuple[tuple[str, ...], tuple] | None:
+def _flow_template(item: yaml.MappingNode, chunk: bytes) -> FlowShape | None:
     """A one-line flow mapping cut into the text between its scalar values (gaps) and the values'
     (key path, quote style); None for anything else (sequences, non-plain keys, duplicate keys,
     multi-line scalars)."""
     if item.start_mark.line != item.end_mark.line:
         return None
     text = chunk.decode("utf-8")
-    spans: list[tuple[int, int, tuple, str]] = []
-    work: list[tuple[yaml.MappingNode, tuple]] = [(item, ())]
+    spans: list[tuple[int, int, KeyPath, str]] = []
+    work: list[tuple[yaml.MappingNode, KeyPath]] = [(item, ())]
     str_tag = YAML_TAG + "str"
     while work:
         node, keys = work.pop()
@@ -410,7 +427,9 @@ def _flow_template(item: yaml.MappingNode, chunk: bytes) -> tuple[tuple[str, ...
             else:
                 return None
     spans.sort()
-    gaps, leaves, pos = [], [], 0
+    gaps: list[str] = []
+    leaves: list[tuple[KeyPath, str]] = []
+    pos = 0
     for start, end, keys, style in spans:
         gaps.append(text[pos:start])
         leaves.append((keys, style))
@@ -424,11 +443,11 @@ def _flow_template(item: yaml.MappingNode, chunk: bytes) -> tuple[tuple[str, ...
 _SIMPLE_PAIR = re.compile(rb"^(- )?( *)([A-Za-z_][A-Za-z0-9_]*): ([^ #'\"&*!|>{}\[\],%@`][^#]*?) *$")
 
 
-def _leaves(item: yaml.MappingNode) -> dict[int, tuple[tuple, int, bytes]]:
+def _leaves(item: yaml.MappingNode) -> BlockLeaves:
     """Line (in the item's text) -> (key path, key column, key) of each plain one-line scalar
     written as `key: value` in a block mapping; mappings with a duplicate key are left out."""
-    leaves: dict[int, tuple[tuple, int, bytes]] = {}
-    work: list[tuple[yaml.MappingNode, tuple]] = [(item, ())]
+    leaves: BlockLeaves = {}
+    work: list[tuple[yaml.MappingNode, KeyPath]] = [(item, ())]
     str_tag = YAML_TAG + "str"
     while work:
         node, keys = work.pop()
@@ -464,9 +483,9 @@ def _readme(data: bytes) -> Parsed:
         where = "" if exc.rule in ("binary-file", "not-utf8") else "front matter: "
         return Parsed((), f"{where}{exc.message} ({exc.rule})", exc.line)
     root = doc.root if doc is not None else None
-    if root is None or not root.is_map or root.get(MODEL_INDEX_KEY) is None:
+    index = root.get(MODEL_INDEX_KEY) if root is not None and root.is_map else None
+    if root is None or index is None:
         return Parsed(())
-    index = root.get(MODEL_INDEX_KEY)
     if not index.is_seq:
         return Parsed((), "`model-index` is not a list", index.line)
     return Parsed(_metric_entries(read_metrics(root), README))
@@ -474,7 +493,7 @@ def _readme(data: bytes) -> Parsed:
 
 def _metric_entries(metrics: list[MetricResult], path: str) -> tuple[Entry, ...]:
     """One entry per metric: key (dataset.type, config:split:metric type, revision)."""
-    entries = []
+    entries: list[Entry] = []
     for metric in metrics:
         benchmark = _scalar(metric.dataset_type)
         if benchmark is None or not isinstance(metric.content["dataset"], dict):
@@ -522,7 +541,7 @@ def _refused(data: bytes) -> bool:
     return _FAST_REFUSE_TOKENS.search(data) is not None
 
 
-def _compose(data: bytes, checked: bool = False) -> yaml.Node | bool | None:
+def _compose(data: bytes, checked: bool = False) -> yaml.Node | Literal[False] | None:
     if len(data) > _FAST_MAX_BYTES or data.count(b"[") + data.count(b"{") > _FAST_MAX_FLOW \
             or b"\x00" in data or (not checked and _refused(data)):
         return False
@@ -544,7 +563,7 @@ def _compose(data: bytes, checked: bool = False) -> yaml.Node | bool | None:
     return composed
 
 
-def fast_root(data: bytes, checked: bool = False) -> Node | bool | None:
+def fast_root(data: bytes, checked: bool = False) -> Node | Literal[False] | None:
     """The document root as yamlsource Nodes, None for an empty document, False: use the full loader.
 
     ``checked``: the caller already refused the markers on the whole file this text comes from."""
@@ -554,29 +573,35 @@ def fast_root(data: bytes, checked: bool = False) -> Node | bool | None:
     return _convert(composed)
 
 
-class _Loader(yaml.cyaml.CParser, yaml.resolver.Resolver):
+class _Loader(CParser, yaml.resolver.Resolver):
     """CSafeLoader's parser and composer, without its constructor: it only composes nodes, and
     every scalar becomes a value through ``yamlsource.construct_scalar`` (``_plain``, ``_convert``),
     the one bounded conversion. Implicit-tag resolution is memoised: the same keys, URLs and numbers
     recur in every version of a file, and resolution is a pure function of (kind, value,
     implicit) for the safe resolver, which registers no path resolvers."""
 
-    _memo: dict[tuple, str] = {}
+    _memo: ClassVar[dict[tuple[Any, Any], str]] = {}  # shared by every loader: the resolver is pure
 
     def __init__(self, stream: str) -> None:
-        yaml.cyaml.CParser.__init__(self, stream)
+        CParser.__init__(self, stream)
         yaml.resolver.Resolver.__init__(self)
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
         if kind is not yaml.ScalarNode or len(value) > 24:  # long text (URLs) rarely repeats
-            return yaml.resolver.Resolver.resolve(self, kind, value, implicit)
+            return _resolve(self, kind, value, implicit)
         key = (value, implicit)
         tag = self._memo.get(key)
         if tag is None:
             if len(self._memo) > 8192:
                 self._memo.clear()
-            tag = self._memo[key] = yaml.resolver.Resolver.resolve(self, kind, value, implicit)
+            tag = self._memo[key] = _resolve(self, kind, value, implicit)
         return tag
+
+
+def _resolve(resolver: yaml.resolver.Resolver, kind: type, value: Any, implicit: Any) -> str:
+    """PyYAML's own resolution (``Resolver.resolve``, which types-PyYAML leaves unannotated)."""
+    tag: str = yaml.resolver.Resolver.resolve(resolver, kind, value, implicit)  # type: ignore[no-untyped-call]
+    return tag
 
 
 class _Refuse(Exception):
@@ -596,7 +621,7 @@ def _plain(node: yaml.Node, depth: int = 0) -> Any:
     if isinstance(node, yaml.SequenceNode):
         return [_plain(child, depth + 1) for child in node.value]
     if isinstance(node, yaml.MappingNode):
-        out = {}
+        out: dict[Any, Any] = {}
         for key, value in node.value:
             if not isinstance(key, yaml.ScalarNode):
                 raise _Refuse
@@ -622,11 +647,11 @@ def _item_entries(item: yaml.Node, path: str, line_offset: int, raw: bytes,
     return _entry_from(data, path, line, value_line, raw)
 
 
-def _entry_from(data: dict, path: str, line: int, value_line: int, raw: bytes) -> tuple[Entry, ...]:
+def _entry_from(data: dict[str, Any], path: str, line: int, value_line: int, raw: bytes) -> tuple[Entry, ...]:
     return _entry(entry_fields(data), path, line, value_line, raw=raw)
 
 
-def _convert(composed: yaml.Node) -> Node | bool:
+def _convert(composed: yaml.Node) -> Node | Literal[False] | None:
     """Composed nodes -> yamlsource Nodes, iteratively; False on anything the fast path refuses."""
     root: Node | None = None
     work: list[tuple[yaml.Node, Node | None, Any, int]] = [(composed, None, None, 0)]
@@ -668,5 +693,6 @@ def _convert(composed: yaml.Node) -> Node | bool:
             parent.value[slot] = node
         else:
             parent.value[slot.value] = node  # document order: a duplicate key keeps the last value
+            assert parent.keys is not None  # a map has its key nodes
             parent.keys[slot.value] = slot
     return root

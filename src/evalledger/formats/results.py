@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evalledger.records import ScoreRecord, setup_key
-from evalledger.yamlsource import LongNumber, Node, finite_number, is_number  # noqa: F401 (is_number re-exported)
+from evalledger.yamlsource import LongNumber, Node, finite_number
 
 RESULTS_DIR = ".eval_results"
 ENTRY_KEYS = ("dataset", "value", "verifyToken", "date", "source", "notes")

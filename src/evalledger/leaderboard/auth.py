@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 from evalledger import git
 
@@ -93,7 +93,7 @@ class HubAuth:
                f"endpoint={self.endpoint!r})"
 
     @classmethod
-    def from_environ(cls, variable: str | None = None, environ: Mapping[str, str] | None = None) -> "HubAuth":
+    def from_environ(cls, variable: str | None = None, environ: Mapping[str, str] | None = None) -> HubAuth:
         """Read the token from ``variable`` (default ``HF_TOKEN``). An explicitly named variable
         must be set; the default one may be absent (public repos need no token)."""
         env = os.environ if environ is None else environ

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import calendar
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from evalledger.leaderboard.sources import ModelSource
 from evalledger.leaderboard.write import read_table

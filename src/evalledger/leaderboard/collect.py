@@ -11,15 +11,16 @@ of entries at all has no candidates; it is reported as rejected with the rule th
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from evalledger.finding import ERROR, Finding, error_reason
-from evalledger.formats.results import ResultEntry, is_number, read_entries
+from evalledger.formats.results import ResultEntry, read_entries
 from evalledger.leaderboard.fetch import Snapshot
 from evalledger.policy import BenchmarkPolicy
 from evalledger.records import ScoreRecord
-from evalledger.yamlsource import size_error
+from evalledger.yamlsource import is_number, size_error
 
 LintFunction = Callable[..., "tuple[list[ResultEntry], list[Finding]]"]
 
@@ -51,7 +52,7 @@ def _fallback_lint(data: bytes, path: str, *, spec: Any = None, policy: Any = No
         doc = load(data, path)
     except YamlLoadError as exc:
         return [], [exc.to_finding(path)]
-    findings = [f for f in doc.problems]
+    findings = list(doc.problems)
     if doc.root is None or doc.root.kind != "seq":
         findings.append(Finding(path, 1, 1, "results-not-list", ERROR, "results file is not a list"))
     return read_entries(doc.root), findings
@@ -71,7 +72,7 @@ def collect(snapshot: Snapshot, *, benchmark_id: str, task_ids: frozenset[str] |
         for path, data in ref.files:
             try:
                 got = _collect_file(source, ref, path, data, benchmark_id, task_ids, policy, spec, lint)
-            except Exception as exc:  # noqa: BLE001 - the boundary of one file
+            except Exception as exc:
                 # whatever goes wrong reading one file ends there: the file is rejected with the
                 # reason, and the other files, refs and repos are still read
                 from evalledger.lint.rules.input import UNREADABLE_FILE

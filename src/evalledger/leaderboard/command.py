@@ -25,19 +25,30 @@ import math
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from evalledger import git
 from evalledger.cli import UsageError
 from evalledger.escape import shorten, terminal
 from evalledger.finding import ERROR, Finding
-from evalledger.leaderboard import auth, carry, fetch, publish, sources as sources_mod, write
+from evalledger.leaderboard import auth, carry, fetch, publish, write
+from evalledger.leaderboard import sources as sources_mod
 from evalledger.leaderboard.collect import Collected, collect, lint_function
 from evalledger.leaderboard.progress import Progress
-from evalledger.leaderboard.result import (ABSENT, AggregateResult, Generated, LintRejected, RegistryWarning,
-                                           Rejected, RowChange, StaleRow, Unreachable)
+from evalledger.leaderboard.result import (
+    ABSENT,
+    AggregateResult,
+    Generated,
+    LintRejected,
+    RegistryWarning,
+    Rejected,
+    RowChange,
+    StaleRow,
+    Unreachable,
+)
 from evalledger.leaderboard.select import CandidateTable, select
 from evalledger.policy import BenchmarkPolicy, load_policy
 
@@ -52,23 +63,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "list of {url, ref, model} (repeatable)")
     parser.add_argument("--models-dir", action="append", default=[], metavar="DIR",
                         help="folder of submissions, each `<name>/.eval_results/` (repeatable)")
-    parser.add_argument("--benchmark-id", metavar="ORG/NAME", help="the dataset.id results must carry (default: from the "
-                                               "Hub remote URL)")
+    parser.add_argument("--benchmark-id", metavar="ORG/NAME",
+                        help="the dataset.id results must carry (default: from the Hub remote URL)")
     parser.add_argument("--include-pull-requests", action="store_true",
                         help="also read open PR refs (refs/pull/*/head, refs/pr/*) as community rows")
     parser.add_argument("--jobs", type=int, metavar="N", default=min(16, 4 * (os.cpu_count() or 1)),
                         help="model repos fetched in parallel (default: 4 per CPU, at most 16; here "
                              "%(default)s)")
-    parser.add_argument("--cache-dir", metavar="DIR", help="where fetched repos are kept between runs "
-                                            "(default: $XDG_CACHE_HOME/evalledger/repos)")
-    parser.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS", help="seconds one git fetch or push may take before it is stopped "
-                                                                      "(default: %(default)g)")
+    parser.add_argument("--cache-dir", metavar="DIR",
+                        help="where fetched repos are kept between runs (default: $XDG_CACHE_HOME/evalledger/repos)")
+    parser.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
+                        help="seconds one git fetch or push may take before it is stopped (default: %(default)g)")
     parser.add_argument("--token-env", metavar="NAME",
                         help="environment variable holding a Hugging Face access token for gated or "
                              "private model repos; sent only to the Hub (https://huggingface.co or "
                              "$HF_ENDPOINT), through git's environment (default: HF_TOKEN when set)")
-    parser.add_argument("--output-dir", default="leaderboard", metavar="DIR", help="folder of the tables, relative to the "
-                                                                              "benchmark repo (default: %(default)s)")
+    parser.add_argument("--output-dir", default="leaderboard", metavar="DIR",
+                        help="folder of the tables, relative to the benchmark repo (default: %(default)s)")
     parser.add_argument("--output-format", choices=("csv", "parquet"), default="csv",
                         help="table format: csv (diffable, default) or parquet (needs pyarrow)")
     parser.add_argument("--card", default="README.md", metavar="PATH",
@@ -88,8 +99,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--push-attempts", type=int, default=3, metavar="N",
                         help="pushes to try; a rejected push is fetched, regenerated and tried again "
                              "(default: %(default)s)")
-    parser.add_argument("--push-backoff", type=float, default=2.0, metavar="SECONDS", help="seconds before the 1st retry, doubling "
-                                                                                  "for each next one, ±50%% jitter (default: %(default)g)")
+    parser.add_argument("--push-backoff", type=float, default=2.0, metavar="SECONDS",
+                        help="seconds before the 1st retry, doubling for each next one, ±50%% jitter "
+                             "(default: %(default)g)")
     parser.add_argument("--bot-name", default=publish.BOT_NAME, metavar="NAME",
                         help="author and committer name of the leaderboard commit (default: %(default)s)")
     parser.add_argument("--bot-email", default=publish.BOT_EMAIL, metavar="EMAIL",
@@ -285,7 +297,7 @@ class OnDisk:
     candidates: list[dict[str, str]] | None
 
     @classmethod
-    def read(cls, root: Path, out_dir: str, fmt: str) -> "OnDisk":
+    def read(cls, root: Path, out_dir: str, fmt: str) -> OnDisk:
         ext = "parquet" if fmt == "parquet" else "csv"
         return cls(root, out_dir, ext, write.read_table(root / out_dir / f"leaderboard.{ext}"),
                    write.read_table(root / out_dir / f"candidates.{ext}"))
@@ -385,7 +397,7 @@ class Run:
                 for row in kept:
                     out.table.add(**row)
             out.unreachable.append(Unreachable(source.model, source.url, source.ref, source.where,
-                                               self.snapshots[source.identity].error, kept=len(kept)))
+                                               self.snapshots[source.identity].error or "", kept=len(kept)))
         return out
 
     def _write(self, tables: write.Tables, out_dir: str, summary: dict[str, Any]) -> tuple[write.Output, list[str]]:
@@ -544,7 +556,7 @@ def _generate_and_publish(args: argparse.Namespace, aggregation: Run, target: pu
             attempts += 1
             generated = aggregation.generate()
             committed_sha = _commit(args, aggregation, target, generated)
-            if not (args.push and committed_sha):
+            if target is None or not (args.push and committed_sha):  # (no target: nothing committed)
                 break
             ok, text = publish.push(target, timeout=args.timeout)
             if ok:
@@ -567,7 +579,7 @@ def _generate_and_publish(args: argparse.Namespace, aggregation: Run, target: pu
 def _commit(args: argparse.Namespace, aggregation: Run, target: publish.Target | None,
             generated: Generated) -> str | None:
     """Commit what this generation produced, if anything differs; the commit's sha."""
-    if target is None:
+    if target is None or aggregation.git_root is None:  # (a target is in a git root)
         return None
     # tables we removed (other format, flags without --audit) are committed as deletions
     paths = [_relative(aggregation.root / p, aggregation.git_root)

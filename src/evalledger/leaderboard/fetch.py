@@ -46,10 +46,11 @@ import stat
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from evalledger import git
 from evalledger.atomic import write_atomic
@@ -167,9 +168,9 @@ def fetch_one(source: ModelSource, options: FetchOptions, reduce: Reduce = _mate
                 return _reduced(read_folder(source, options.bench_root), reduce)
             return _fetch_git(source, options, reduce)
         except _ReadFailed as exc:
-            raise exc.__cause__ from None  # type: ignore[misc]
+            raise (exc.__cause__ or exc) from None  # (always raised from the read's error)
     except _ReduceFailed as exc:  # the boundary of one model repo: reported, its last rows kept
-        return Snapshot(source, error=f"cannot be read: {error_reason(exc.__cause__)}"), None
+        return Snapshot(source, error=f"cannot be read: {error_reason(exc.__cause__ or exc)}"), None
     except git.GitError as exc:
         message = _short(exc.stderr) or str(exc)
         explained = options.auth.explain(message, source.location) if options.auth else message
@@ -180,7 +181,7 @@ def fetch_one(source: ModelSource, options: FetchOptions, reduce: Reduce = _mate
         return Snapshot(source, error=str(exc)), None
     except (ValueError, IndexError, UnicodeError) as exc:  # a repo git cannot describe sanely
         return Snapshot(source, error=f"unreadable repository data: {type(exc).__name__}: {exc}"), None
-    except Exception as exc:  # noqa: BLE001 - the boundary of one model repo: it is unreachable
+    except Exception as exc:
         return Snapshot(source, error=f"cannot be read: {error_reason(exc)}"), None
 
 
@@ -445,7 +446,7 @@ class _locked:
         self.timeout = timeout
         self.held = False
 
-    def __enter__(self) -> "_locked":
+    def __enter__(self) -> _locked:
         self.handle = open(self.path, "a+")
         deadline = time.monotonic() + self.timeout
         pause = 0.01

@@ -10,8 +10,9 @@ Submission folders (``--models-dir``) live in the benchmark repo, whose own audi
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from evalledger import git
 from evalledger.leaderboard.fetch import FetchOptions, Snapshot, cache_path
@@ -57,7 +58,7 @@ def audit_sources(snapshots: Sequence[Snapshot], options: FetchOptions, policy: 
         results = [future.result() for future in futures]
     rows: list[dict[str, Any]] = []
     flagged: dict[tuple[str, str, str, str], list[str]] = {}
-    for snapshot, (findings, error) in zip(snapshots, results):
+    for snapshot, (findings, error) in zip(snapshots, results, strict=True):
         source = snapshot.source
         if error:
             rows.append({"rule": "audit-unavailable", "severity": "warning", "model": source.model,

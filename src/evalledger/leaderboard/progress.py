@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Callable, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
 PLAIN_LINES = 20  # lines a whole run writes to a log, at most (plus slow-run lines)
 PLAIN_MIN_STEP = 25  # repos between two log lines, at least

@@ -14,9 +14,9 @@ from __future__ import annotations
 import random
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from evalledger import git
 from evalledger.leaderboard.result import Generated
@@ -128,9 +128,9 @@ def message(generated: Generated) -> str:
     if stale:
         parts.append(f"{len(stale)} stale")
     subject = "Update leaderboard: " + ", ".join(parts)
-    body = [f"Sources: {generated.sources} model repos, {len(generated.unreachable)} "
+    body = [(f"Sources: {generated.sources} model repos, {len(generated.unreachable)} "
             f"unreachable; {generated.candidates} candidates, "
-            f"{generated.conflicts} conflicts."]
+            f"{generated.conflicts} conflicts.")]
     if stale:
         repos = sorted({row.model_repo for row in stale})
         body.append(f"Kept from the previous run, marked stale (repo could not be fetched): "

@@ -19,11 +19,11 @@ an object is left out.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, Union
+from typing import Any, ClassVar, TypeVar, Union
 
 
 class _Absent:
@@ -31,7 +31,7 @@ class _Absent:
 
     _instance = None
 
-    def __new__(cls) -> "_Absent":
+    def __new__(cls) -> _Absent:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
@@ -46,31 +46,36 @@ class _Absent:
 ABSENT: Any = _Absent()
 
 
+_Record = TypeVar("_Record", bound="JsonRecord")
+
+
 class JsonRecord:
     """A frozen dataclass that is one JSON object: ``to_json`` writes its fields in order (an
     ``ABSENT`` field is left out), ``from_json`` reads them back by the same names and types."""
 
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]  # every subclass is a dataclass
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+        for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if value is not ABSENT:
                 out[f.name] = _to_json(value)
         return out
 
     @classmethod
-    def pick(cls, obj: Any, **values: Any) -> Any:
+    def pick(cls: type[_Record], obj: Any, **values: Any) -> _Record:
         """The record of the attributes of ``obj`` (a table row) of the same names; ``values``
         given here instead."""
         return cls(**{f.name: values[f.name] if f.name in values else getattr(obj, f.name)
-                      for f in dataclasses.fields(cls)})  # type: ignore[arg-type]
+                      for f in dataclasses.fields(cls)})
 
     @classmethod
-    def from_json(cls, doc: Any) -> Any:
+    def from_json(cls: type[_Record], doc: Any) -> _Record:
         doc = doc if isinstance(doc, Mapping) else {}
         hints = _hints(cls)
         values = {}
-        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        for f in dataclasses.fields(cls):
             if f.default is ABSENT and f.name not in doc:
                 values[f.name] = ABSENT
             else:
@@ -86,12 +91,18 @@ def _to_json(value: Any) -> Any:
     return value
 
 
-@functools.lru_cache(maxsize=None)
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
 def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+    """The field types of a record class, resolved once per class."""
+    found = _HINTS.get(cls)
+    if found is None:
+        found = _HINTS[cls] = typing.get_type_hints(cls)
+    return found
 
 
-def _default(f: dataclasses.Field, tp: Any) -> Any:
+def _default(f: dataclasses.Field[Any], tp: Any) -> Any:
     if f.default is not dataclasses.MISSING and f.default is not ABSENT:
         return f.default
     return _zero(tp)
@@ -320,7 +331,7 @@ class AggregateResult(JsonRecord):
         return {"changed": generated.pop("changed"), **outcome, **generated}
 
     @classmethod
-    def from_json(cls, doc: Any) -> "AggregateResult":
+    def from_json(cls, doc: Any) -> AggregateResult:
         doc = doc if isinstance(doc, Mapping) else {}
         generated = None
         if any(doc.get(key) is not None for key in _GENERATED_KEYS):

@@ -29,8 +29,8 @@ from __future__ import annotations
 import math
 import sys
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from evalledger.policy import BenchmarkPolicy
 from evalledger.records import ScoreRecord
@@ -42,12 +42,20 @@ CRITERIA = ("eligible", "verified", "merged", "newest", "tie-break-commit", "tie
 class CandidateTable:
     """Candidates, column-wise. ``add_record`` appends one ScoreRecord."""
 
-    TEXT = ("model", "benchmark", "task", "setup", "commit", "repo", "ref", "file")
-    OPTIONAL = ("date", "source_url", "source_name", "ineligible", "value_raw")
-
     def __init__(self) -> None:
-        for name in self.TEXT + self.OPTIONAL:
-            setattr(self, name, [])
+        self.model: list[str] = []
+        self.benchmark: list[str] = []
+        self.task: list[str] = []
+        self.setup: list[str] = []
+        self.commit: list[str] = []
+        self.repo: list[str] = []
+        self.ref: list[str] = []
+        self.file: list[str] = []
+        self.date: list[str | None] = []
+        self.source_url: list[str | None] = []
+        self.source_name: list[str | None] = []
+        self.ineligible: list[str] = []  # "" when eligible
+        self.value_raw: list[str | None] = []
         self.value = array("d")
         self.commit_time = array("q")
         self.line = array("i")
@@ -106,9 +114,9 @@ class Selection:
     """The reduce's result, aligned with the table's rows (per row) and groups (per key)."""
 
     table: CandidateTable
-    group: array  # row -> key group
-    winner: array  # group -> row
-    count: array  # group -> number of candidates
+    group: array[int]  # row -> key group
+    winner: array[int]  # group -> row
+    count: array[int]  # group -> number of candidates
     conflict: bytearray  # group -> eligible candidates disagree on the value
     reason: list[str]  # row -> selection reason
     rank: dict[int, int]  # winning row -> rank within (benchmark, task, setup); eligible winners only
@@ -182,7 +190,7 @@ def select(table: CandidateTable, policy: BenchmarkPolicy | None = None) -> Sele
     return Selection(table, group, winner, count, conflict, reason, rank)
 
 
-def _reasons(table: CandidateTable, group: array, winner: array, count: array) -> list[str]:
+def _reasons(table: CandidateTable, group: array[int], winner: array[int], count: array[int]) -> list[str]:
     """Losers: the criterion they lost on; winners: the closest call among their losers."""
     reason = [""] * len(table)
     decided = array("b", [-1]) * len(winner)
@@ -197,8 +205,7 @@ def _reasons(table: CandidateTable, group: array, winner: array, count: array) -
         else:
             criterion = _compare(table, best, row)[1]
             reason[row] = "lost:" + CRITERIA[criterion]
-        if criterion > decided[g]:
-            decided[g] = criterion
+        decided[g] = max(decided[g], criterion)
     for g, best in enumerate(winner):
         if table.ineligible[best]:
             reason[best] = "ineligible:" + table.ineligible[best]
@@ -209,7 +216,7 @@ def _reasons(table: CandidateTable, group: array, winner: array, count: array) -
     return reason
 
 
-def _ranks(table: CandidateTable, winner: array, policy: BenchmarkPolicy) -> dict[int, int]:
+def _ranks(table: CandidateTable, winner: array[int], policy: BenchmarkPolicy) -> dict[int, int]:
     """Competition rank ("1, 2, 2, 4") per (benchmark, task, setup), in the task's direction."""
     boards: dict[tuple[str, str, str], list[int]] = {}
     for row in winner:

@@ -23,6 +23,8 @@ from pathlib import Path
 from evalledger.finding import ERROR, WARNING, Finding
 from evalledger.formats.results import RESULTS_DIR
 from evalledger.leaderboard.auth import url_credentials
+from evalledger.leaderboard.registry import REGISTRY_DUPLICATE, REGISTRY_INVALID
+from evalledger.lint.rules.input import SYMLINK_OUTSIDE_REPO
 
 _SCHEMES = ("https://", "http://", "ssh://", "git://", "file://")
 _SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -73,7 +75,7 @@ def _check_url(url: str) -> str | None:
                 "credential helper for other hosts")
     if url.startswith("-"):
         return "a repo URL must not start with '-'"
-    if "::" in url or url.startswith("ext:") or url.startswith("fd:"):
+    if "::" in url or url.startswith(("ext:", "fd:")):
         return "remote helpers (ext::, fd::, <transport>::) are not allowed in a registry"
     if "://" in url and not url.startswith(_SCHEMES):
         return f"unsupported URL scheme in {url!r} (use https, ssh, git, file or a path)"
@@ -97,15 +99,15 @@ def _make(url: str, ref: str | None, model: str | None, base: Path, where: str,
     line and column, when known)."""
     problem = _check_url(url)
     if problem:
-        findings.append(Finding(path, *(url_at or (line, 1)), "registry-invalid", ERROR, problem))
+        findings.append(Finding(path, *(url_at or (line, 1)), REGISTRY_INVALID.id, ERROR, problem))
         return None
     problem = _check_ref(ref) if ref else None
     if model is not None and not _MODEL_ID.match(model):
         problem = problem or f"model id {model!r} must not contain spaces"
     if problem:
-        findings.append(Finding(path, line, 1, "registry-invalid", ERROR, problem))
+        findings.append(Finding(path, line, 1, REGISTRY_INVALID.id, ERROR, problem))
         return None
-    if "://" in url or ":" in url.split("/", 1)[0] and not Path(url).exists():
+    if "://" in url or (":" in url.split("/", 1)[0] and not Path(url).exists()):
         location = url
     else:
         location = str((base / url).resolve())
@@ -122,7 +124,7 @@ def parse_registry_text(text: str, path: str, base: Path) -> tuple[list[ModelSou
             continue
         fields = line.split()
         if len(fields) > 3:
-            findings.append(Finding(path, number, 1, "registry-invalid", ERROR,
+            findings.append(Finding(path, number, 1, REGISTRY_INVALID.id, ERROR,
                                     "expected `URL-or-path [ref] [model-id]`, found "
                                     f"{len(fields)} fields"))
             continue
@@ -143,12 +145,12 @@ def parse_registry_yaml(data: bytes, path: str, base: Path) -> tuple[list[ModelS
         doc = load(data, path)
     except YamlLoadError as exc:
         return [], [exc.to_finding(path)]
-    findings = [f for f in doc.problems]
+    findings = list(doc.problems)
     root = doc.root
     if root is None:
         return [], findings
     if root.kind != "seq":
-        return [], findings + [Finding(path, root.line, root.column, "registry-invalid", ERROR,
+        return [], findings + [Finding(path, root.line, root.column, REGISTRY_INVALID.id, ERROR,
                                        "a YAML registry must be a list of {url, ref, model}")]
     sources = []
     for item in root.value:
@@ -164,7 +166,7 @@ def parse_registry_yaml(data: bytes, path: str, base: Path) -> tuple[list[ModelS
                     continue
                 if node.kind != "scalar" or not isinstance(node.value, (str, int)) \
                         or isinstance(node.value, bool):
-                    findings.append(Finding(path, node.line, node.column, "registry-invalid", ERROR,
+                    findings.append(Finding(path, node.line, node.column, REGISTRY_INVALID.id, ERROR,
                                             f"`{key}` must be a string"))
                     fields = {}
                     break
@@ -172,18 +174,18 @@ def parse_registry_yaml(data: bytes, path: str, base: Path) -> tuple[list[ModelS
             else:
                 unknown = sorted(set(item.value) - {"url", "path", "ref", "model"})
                 if unknown:
-                    findings.append(Finding(path, item.line, item.column, "registry-invalid", ERROR,
+                    findings.append(Finding(path, item.line, item.column, REGISTRY_INVALID.id, ERROR,
                                             f"unknown key(s) {', '.join(map(str, unknown))} "
                                             "(expected url, ref, model)"))
                     continue
             if not fields:
                 continue
         else:
-            findings.append(Finding(path, item.line, item.column, "registry-invalid", ERROR,
+            findings.append(Finding(path, item.line, item.column, REGISTRY_INVALID.id, ERROR,
                                     "each registry entry must be a URL or a {url, ref, model} mapping"))
             continue
         if "url" not in fields:
-            findings.append(Finding(path, item.line, item.column, "registry-invalid", ERROR,
+            findings.append(Finding(path, item.line, item.column, REGISTRY_INVALID.id, ERROR,
                                     "registry entry without `url`"))
             continue
         source = _make(fields["url"], fields.get("ref"), fields.get("model"), base,
@@ -200,7 +202,7 @@ def load_registry(path: str | Path, shown: str | None = None) -> tuple[list[Mode
     try:
         data = file.read_bytes()
     except OSError as exc:
-        return [], [Finding(shown, 1, 1, "registry-invalid", ERROR,
+        return [], [Finding(shown, 1, 1, REGISTRY_INVALID.id, ERROR,
                             f"cannot read model registry: {exc.strerror or exc}")]
     base = file.resolve().parent
     if file.suffix in (".yaml", ".yml"):
@@ -209,7 +211,7 @@ def load_registry(path: str | Path, shown: str | None = None) -> tuple[list[Mode
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            return [], [Finding(shown, 1, 1, "registry-invalid", ERROR, "registry is not UTF-8 text")]
+            return [], [Finding(shown, 1, 1, REGISTRY_INVALID.id, ERROR, "registry is not UTF-8 text")]
         sources, findings = parse_registry_text(text, shown, base)
     return sources, findings + _duplicates(sources, shown)
 
@@ -221,7 +223,7 @@ def _duplicates(sources: list[ModelSource], shown: str) -> list[Finding]:
         first = seen.setdefault(source.identity, source)
         if first is not source:
             line = int(source.where.rsplit(":", 1)[1])
-            findings.append(Finding(shown, line, 1, "registry-duplicate", WARNING,
+            findings.append(Finding(shown, line, 1, REGISTRY_DUPLICATE.id, WARNING,
                                     f"{source.url} is already listed at {first.where}; read once"))
     return findings
 
@@ -245,7 +247,7 @@ def scan_models_dir(directory: str | Path, shown: str) -> tuple[list[ModelSource
         rel = path.relative_to(root).as_posix() if path != root else ""
         where = f"{shown.rstrip('/')}/{rel}".rstrip("/")
         target = os.readlink(path) if path.is_symlink() else os.path.realpath(path)
-        findings.append(Finding(where, 1, 1, "symlink-outside-repo", WARNING,
+        findings.append(Finding(where, 1, 1, SYMLINK_OUTSIDE_REPO.id, WARNING,
                                 f"symlinked folder points outside the repository ({target}); not read"))
         return False
 
@@ -272,7 +274,7 @@ def scan_models_dir(directory: str | Path, shown: str) -> tuple[list[ModelSource
 
 def unique(sources: list[ModelSource]) -> list[ModelSource]:
     """Sources in a canonical order, each once: registry order must not change the output."""
-    by_identity = {}
+    by_identity: dict[tuple[str, str, str, str], ModelSource] = {}
     for source in sources:
         by_identity.setdefault(source.identity, source)
     return sorted(by_identity.values(), key=lambda s: (s.model, s.url, s.ref or "", s.kind))

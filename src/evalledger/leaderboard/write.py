@@ -35,24 +35,19 @@ from __future__ import annotations
 
 import csv
 import gc
-from collections import namedtuple
 import io
+import math
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, NamedTuple
 
 from evalledger.escape import FORMULA_START, csv_cell, csv_text, markdown
 from evalledger.leaderboard.result import Changes, NewConflict, RowChange, TopRow
 from evalledger.leaderboard.select import Selection
 
-LEADERBOARD_COLUMNS = ("benchmark", "task", "setup", "rank", "model", "value", "verified", "community",
-                       "stale", "date", "source_url", "source_name", "model_repo", "ref", "commit",
-                       "commit_time", "file", "line", "selection_reason", "candidates", "conflict")
-CANDIDATE_COLUMNS = ("benchmark", "task", "setup", "model", "value", "value_raw", "selected", "eligible",
-                     "selection_reason", "conflict", "verified", "community", "stale", "date", "source_url",
-                     "source_name", "model_repo", "ref", "commit", "commit_time", "file", "line")
 FLAG_COLUMNS = ("rule", "severity", "model", "benchmark", "task", "setup", "model_repo", "commit",
                 "file", "line", "message")
 INT_COLUMNS = {"rank", "line", "candidates"}
@@ -67,16 +62,96 @@ CARD_ROWS = 10  # rows shown per board
 CARD_TEXT = 80  # characters of one model id, task or setup shown in the card
 
 
-LeaderboardRow = namedtuple("LeaderboardRow", LEADERBOARD_COLUMNS)
-FlaggedLeaderboardRow = namedtuple("FlaggedLeaderboardRow", LEADERBOARD_COLUMNS + ("flags",))
-CandidateRow = namedtuple("CandidateRow", CANDIDATE_COLUMNS)
+class LeaderboardRow(NamedTuple):
+    """One row of leaderboard.csv; the fields are its columns, in order."""
+
+    benchmark: str
+    task: str
+    setup: str
+    rank: int
+    model: str
+    value: float
+    verified: bool
+    community: bool
+    stale: bool
+    date: str | None
+    source_url: str | None
+    source_name: str | None
+    model_repo: str
+    ref: str
+    commit: str
+    commit_time: str  # ISO-8601, UTC
+    file: str
+    line: int
+    selection_reason: str
+    candidates: int
+    conflict: bool
+
+
+class FlaggedLeaderboardRow(NamedTuple):
+    """A leaderboard row of an ``--audit`` run: ``LeaderboardRow``'s columns, then ``flags`` (the
+    audit rule ids of the row's entry; a test keeps the columns equal)."""
+
+    benchmark: str
+    task: str
+    setup: str
+    rank: int
+    model: str
+    value: float
+    verified: bool
+    community: bool
+    stale: bool
+    date: str | None
+    source_url: str | None
+    source_name: str | None
+    model_repo: str
+    ref: str
+    commit: str
+    commit_time: str
+    file: str
+    line: int
+    selection_reason: str
+    candidates: int
+    conflict: bool
+    flags: str
+
+
+class CandidateRow(NamedTuple):
+    """One row of candidates.csv; the fields are its columns, in order."""
+
+    benchmark: str
+    task: str
+    setup: str
+    model: str
+    value: float | None  # None: not a number (its text is in value_raw)
+    value_raw: str | None
+    selected: bool
+    eligible: bool
+    selection_reason: str
+    conflict: bool
+    verified: bool
+    community: bool
+    stale: bool
+    date: str | None
+    source_url: str | None
+    source_name: str | None
+    model_repo: str
+    ref: str
+    commit: str
+    commit_time: str
+    file: str
+    line: int
+
+
+LEADERBOARD_COLUMNS: tuple[str, ...] = LeaderboardRow._fields
+CANDIDATE_COLUMNS: tuple[str, ...] = CandidateRow._fields
 
 
 @dataclass
 class Tables:
     """Rows as named tuples in column order: a million candidates must not be a million dicts."""
 
-    leaderboard: list[Any]
+    leaderboard: list[LeaderboardRow | FlaggedLeaderboardRow]
     candidates: list[CandidateRow]
     flags: list[dict[str, Any]] | None = None
     directions: dict[str, str] = field(default_factory=dict)
@@ -112,7 +187,7 @@ def _build_tables(selection: Selection, flags: list[dict[str, Any]] | None,
             text = times[seconds] = _iso(seconds)
         return text
 
-    leaderboard: list[Any] = []
+    leaderboard: list[LeaderboardRow | FlaggedLeaderboardRow] = []
     for row in selection.rows:
         g = selection.group[row]
         item = (t.benchmark[row], t.task[row], t.setup[row], selection.rank[row], t.model[row], t.value[row],
@@ -137,7 +212,7 @@ def _build_tables(selection: Selection, flags: list[dict[str, Any]] | None,
         # selected: exactly the rows of the leaderboard (an ineligible key's best is not on it); a
         # value that is not a number is empty, its text in value_raw (never "nan")
         candidates.append(CandidateRow(
-            t.benchmark[row], t.task[row], t.setup[row], t.model[row], value if value == value else None,
+            t.benchmark[row], t.task[row], t.setup[row], t.model[row], None if math.isnan(value) else value,
             t.value_raw[row], row in ranked, not t.ineligible[row], selection.reason[row],
             bool(selection.conflict[g]), bool(t.verified[row]),
             bool(t.community[row]), bool(t.stale[row]), t.date[row], t.source_url[row], t.source_name[row], t.repo[row],
@@ -160,7 +235,8 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def _tuples(rows: Sequence[Any], columns: Sequence[str]) -> Sequence[tuple]:
+def _tuples(rows: Sequence[Any], columns: Sequence[str]) -> Sequence[tuple[Any, ...]]:
+    """Rows as tuples in column order: named tuples as they are, dicts (flags, read tables) looked up."""
     if rows and isinstance(rows[0], dict):
         return [tuple(r.get(c) for c in columns) for r in rows]
     return rows
@@ -225,7 +301,8 @@ def parquet_bytes(rows: Sequence[Any], columns: Sequence[str]) -> bytes:
     table = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)}, schema=schema)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd", row_group_size=100_000)
-    return sink.getvalue().to_pybytes()
+    data: bytes = sink.getvalue().to_pybytes()
+    return data
 
 
 def read_table(path: Path) -> list[dict[str, str]] | None:
@@ -261,10 +338,11 @@ def render(tables: Tables, *, output_dir: str, fmt: str, card_path: str | None, 
     prefix = output_dir.strip("/")
     files: dict[str, bytes] = {}
     lb_columns = LEADERBOARD_COLUMNS + (("flags",) if tables.flags is not None else ())
-    names = [("leaderboard", tables.leaderboard, lb_columns), ("candidates", tables.candidates, CANDIDATE_COLUMNS)]
+    names: list[tuple[str, Sequence[Any], tuple[str, ...]]] = [
+        ("leaderboard", tables.leaderboard, lb_columns), ("candidates", tables.candidates, CANDIDATE_COLUMNS)]
     if tables.flags is not None:
         names.append(("flags", tables.flags, FLAG_COLUMNS))
-    configs = []
+    configs: list[dict[str, Any]] = []
     for name, rows, columns in names:
         path = f"{prefix}/{name}.{ext}" if prefix else f"{name}.{ext}"
         files[path] = encode(rows, columns)
@@ -273,14 +351,12 @@ def render(tables: Tables, *, output_dir: str, fmt: str, card_path: str | None, 
     if card_path:
         card_dir = os.path.dirname(card_path)
         if card_dir:  # data_files paths are relative to the card's folder
-            for config in configs:
-                for item in config["data_files"]:
+            for listed in configs:
+                for item in listed["data_files"]:
                     item["path"] = os.path.relpath(item["path"], card_dir).replace(os.sep, "/")
         files[card_path] = card(card_text, configs, tables, summary,
                                 _chart_images(charts, os.path.dirname(card_path))).encode("utf-8")
-    for items in (charts or {}).values():
-        for _, path, data in items:
-            files[path] = data
+    files.update((path, data) for items in (charts or {}).values() for _, path, data in items)
     obsolete = [f"{prefix}/{name}.{other}" if prefix else f"{name}.{other}"
                 for name in ("leaderboard", "candidates", "flags") for other in ("csv", "parquet")]
     return Output(files, [path for path in obsolete if path not in files])
@@ -382,10 +458,10 @@ def _section(tables: Tables, summary: dict[str, Any], paths: dict[str, str] | No
     marked = (f" Rows whose model repo's history has audit findings for the entry (`flags`): {flagged}; "
               f"each finding is in {flags_file} (config `leaderboard_flags`)." if audited else "")
     lines = ["## Leaderboard", "",
-             f"{len(tables.leaderboard)} rows from {summary.get('sources', 0)} model repos; "
-             f"{len(tables.candidates)} candidates; rows whose candidates disagree on the value: "
-             f"{summary.get('conflicts', 0)}.{kept}{marked} Generated by `evalledger aggregate`; do not edit the "
-             "tables by hand.", ""]
+             (f"{len(tables.leaderboard)} rows from {summary.get('sources', 0)} model repos; "
+              f"{len(tables.candidates)} candidates; rows whose candidates disagree on the value: "
+              f"{summary.get('conflicts', 0)}.{kept}{marked} Generated by `evalledger aggregate`; do not edit the "
+              "tables by hand."), ""]
     boards = _boards(tables)
     shown = _shown_boards(boards)
     header = "| rank | model | value | verified | community | conflict | stale |" + (" flags |" if audited else "")
@@ -411,17 +487,17 @@ def _section(tables: Tables, summary: dict[str, Any], paths: dict[str, str] | No
     if len(boards) > len(shown):
         hidden = len(boards) - len(shown)
         rows_hidden = sum(len(boards[b]) for b in boards) - sum(len(boards[b]) for b in shown)
-        lines += [f"…and {hidden} more (task, setup) boards with {rows_hidden} rows: every row is in "
-                  f"{board_file} (config `leaderboard`).", ""]
+        lines += [(f"…and {hidden} more (task, setup) boards with {rows_hidden} rows: every row is in "
+                   f"{board_file} (config `leaderboard`)."), ""]
     lines += [
         "### How one score is chosen", "",
-        "One row per (model, benchmark, task, setup); `setup` is the entry's normalised `notes` (plus "
-        "`dataset.revision`). Among the candidates for a row, in turn: an entry without lint errors; "
-        "a verified entry (`verifyToken`); one merged in the model repo over an open pull request "
-        "(`community`); the newest commit it was read at (the self-declared `date` is shown, never "
-        "used); then the smaller commit sha, repo, file position. The highest value is never a "
-        "criterion. Every candidate, and why it lost or was ineligible, is in the "
-        "`leaderboard_candidates` config; `conflict` marks rows whose candidates disagree on the value.",
+        ("One row per (model, benchmark, task, setup); `setup` is the entry's normalised `notes` (plus "
+         "`dataset.revision`). Among the candidates for a row, in turn: an entry without lint errors; "
+         "a verified entry (`verifyToken`); one merged in the model repo over an open pull request "
+         "(`community`); the newest commit it was read at (the self-declared `date` is shown, never "
+         "used); then the smaller commit sha, repo, file position. The highest value is never a "
+         "criterion. Every candidate, and why it lost or was ineligible, is in the "
+         "`leaderboard_candidates` config; `conflict` marks rows whose candidates disagree on the value."),
         "",
         "### Stale rows", "",
         STALE_DROPPED if summary.get("drop_unreachable") else STALE_KEPT,
@@ -430,9 +506,9 @@ def _section(tables: Tables, summary: dict[str, Any], paths: dict[str, str] | No
     return "\n".join(lines)
 
 
-def _boards(tables: Tables) -> dict[tuple[str, str, str], list[Any]]:
+def _boards(tables: Tables) -> dict[tuple[str, str, str], list[LeaderboardRow | FlaggedLeaderboardRow]]:
     """Leaderboard rows per (benchmark, task, setup), in rank order."""
-    boards: dict[tuple[str, str, str], list[Any]] = {}
+    boards: dict[tuple[str, str, str], list[LeaderboardRow | FlaggedLeaderboardRow]] = {}
     for row in tables.leaderboard:
         boards.setdefault((row.benchmark, row.task, row.setup), []).append(row)
     return boards
@@ -498,9 +574,10 @@ def changes(previous: list[dict[str, str]] | None, previous_candidates: list[dic
                for k, r in sorted(old.items()) if k not in new_rows]
     old_conflicts = {key(r) for r in previous_candidates or [] if r.get("conflict") == "true"}
     values: dict[tuple[str, str, str, str], set[float]] = {}
-    for row in tables.candidates:
-        if row.conflict and row.eligible:
-            values.setdefault((row.benchmark, row.task, row.setup, row.model), set()).add(row.value)
+    for candidate in tables.candidates:
+        if candidate.conflict and candidate.eligible and candidate.value is not None:  # eligible: a number
+            values.setdefault((candidate.benchmark, candidate.task, candidate.setup, candidate.model),
+                              set()).add(candidate.value)
     new_conflicts = [NewConflict(*k, values=tuple(sorted(v)))
                      for k, v in sorted(values.items()) if k not in old_conflicts]
     return Changes(first_run=previous is None, new=tuple(added), removed=tuple(removed), moved=tuple(moved),

@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from evalledger.lint.files import KINDS
+
+if TYPE_CHECKING:
+    from evalledger.lint.api import LintRun
+    from evalledger.yamlsource import Limits
 
 SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024 ** 2, "mb": 1024 ** 2,
               "mib": 1024 ** 2, "g": 1024 ** 3, "gb": 1024 ** 3, "gib": 1024 ** 3}
@@ -122,7 +127,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fix(result, args: argparse.Namespace, limits) -> int:
+def _fix(result: LintRun, args: argparse.Namespace, limits: Limits) -> int:
     """--fix / --diff: the fixed files, written or shown; returns how many files change."""
     from evalledger.lint.benchmark import resolve
     from evalledger.lint.fix import fix_run, unified_diff, write

@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 from evalledger.finding import ERROR, Finding
-from evalledger.formats.model_index import front_matter  # noqa: F401 (re-exported)
 from evalledger.formats.results import RESULTS_DIR
 from evalledger.formats.spec import SPEC_FILE_NAMES
 from evalledger.lint.rules.input import PATH_NOT_FOUND, SYMLINK_OUTSIDE_REPO, UNREADABLE_FILE
@@ -177,21 +177,6 @@ def discover(paths: list[str], kind: str | None, near_misses: list[str] | None =
     targets: dict[str, Target] = {}
     problems: list[Finding] = []
 
-    def walk(top: str, root: str) -> None:
-        if near_misses is not None and _near_miss(os.path.basename(os.path.normpath(top))) \
-                and _holds_yaml(top):
-            near_misses.append(top.rstrip("/" + os.sep) + "/")
-        for found, mode, linked in _walk(top, root, problems, near_misses):
-            found_kind = _wanted(found, kind)
-            if found_kind is None:
-                continue
-            if linked and _outside(found, root):
-                problems.append(_symlink_problem(found))
-            elif mode is not None and special_file(mode):
-                problems.append(special_problem(found, special_file(mode) or ""))
-            else:
-                targets.setdefault(found, Target(found, found_kind))
-
     for arg in paths:
         try:
             mode = os.lstat(arg).st_mode
@@ -202,7 +187,7 @@ def discover(paths: list[str], kind: str | None, near_misses: list[str] | None =
             targets.setdefault(arg, Target(arg, kind or kind_of(arg)))
             continue
         if stat.S_ISDIR(mode):
-            walk(arg, _repo_root(arg) or os.path.abspath(arg))
+            _discover_dir(arg, _repo_root(arg) or os.path.abspath(arg), kind, targets, problems, near_misses)
             continue
         parent = os.path.dirname(os.path.abspath(arg))
         root = _repo_root(parent) or parent
@@ -215,7 +200,7 @@ def discover(paths: list[str], kind: str | None, near_misses: list[str] | None =
             except OSError:  # a dangling link: reading it reports the error
                 mode = stat.S_IFREG
             if stat.S_ISDIR(mode):  # a symlink to a directory inside the repo
-                walk(arg, root)
+                _discover_dir(arg, root, kind, targets, problems, near_misses)
                 continue
         what = special_file(mode)
         if what:
@@ -223,6 +208,23 @@ def discover(paths: list[str], kind: str | None, near_misses: list[str] | None =
             continue
         targets.setdefault(arg, Target(arg, kind or kind_of(arg)))
     return sorted(targets.values(), key=lambda t: t.path), problems
+
+
+def _discover_dir(top: str, root: str, kind: str | None, targets: dict[str, Target], problems: list[Finding],
+                  near_misses: list[str] | None) -> None:
+    """``discover`` for one directory given (or reached through a symlink given)."""
+    if near_misses is not None and _near_miss(os.path.basename(os.path.normpath(top))) and _holds_yaml(top):
+        near_misses.append(top.rstrip("/" + os.sep) + "/")
+    for found, mode, linked in _walk(top, root, problems, near_misses):
+        found_kind = _wanted(found, kind)
+        if found_kind is None:
+            continue
+        if linked and _outside(found, root):
+            problems.append(_symlink_problem(found))
+        elif mode is not None and special_file(mode):
+            problems.append(special_problem(found, special_file(mode) or ""))
+        else:
+            targets.setdefault(found, Target(found, found_kind))
 
 
 def _symlink_problem(path: str, directory: bool = False) -> Finding:
@@ -235,7 +237,8 @@ def _skip_dir(name: str, in_results: bool) -> bool:
     return name in _SKIP_DIRS or (name.startswith(".") and name != RESULTS_DIR and not in_results)
 
 
-def _walk(top: str, root: str, problems: list[Finding], near_misses: list[str] | None):
+def _walk(top: str, root: str, problems: list[Finding], near_misses: list[str] | None
+          ) -> Iterator[tuple[str, int | None, bool]]:
     """(path, mode or None when unknown, is a symlink) of the files below ``top``, sorted by
     directory. Symlinked directories are followed only when they stay inside ``root`` (and do not
     loop back to a directory being walked); one leaving it is reported. An unreadable directory is
@@ -280,19 +283,26 @@ def _walk(top: str, root: str, problems: list[Finding], near_misses: list[str] |
                 problems.append(Finding(shown, 1, 1, UNREADABLE_FILE.id, ERROR,
                                         f"cannot read: {exc.strerror or exc}"))
                 continue
-            # a symlinked directory
-            if near_misses is not None and _near_miss(entry.name) and _holds_yaml(path):
-                near_misses.append(shown + "/")
-            if _skip_dir(entry.name, in_results):
-                continue
-            if _outside(path, root):
-                problems.append(_symlink_problem(shown, directory=True))
-                continue
-            real = os.path.realpath(path)
-            if any(r == real or r.startswith(real.rstrip(os.sep) + os.sep) for r in reals):
-                continue  # loops back to a directory being walked: its files are read there
-            subdirs.append((path, reals + (real,)))
+            linked_dir = _linked_dir(path, shown, entry.name, root, reals, in_results, problems, near_misses)
+            if linked_dir is not None:
+                subdirs.append(linked_dir)
         pending.extend(reversed(subdirs))
+
+
+def _linked_dir(path: str, shown: str, name: str, root: str, reals: tuple[str, ...], in_results: bool,
+                problems: list[Finding], near_misses: list[str] | None) -> tuple[str, tuple[str, ...]] | None:
+    """A symlinked directory met by ``_walk``: (path, real paths down to it) when it is walked."""
+    if near_misses is not None and _near_miss(name) and _holds_yaml(path):
+        near_misses.append(shown + "/")
+    if _skip_dir(name, in_results):
+        return None
+    if _outside(path, root):
+        problems.append(_symlink_problem(shown, directory=True))
+        return None
+    real = os.path.realpath(path)
+    if any(r == real or r.startswith(real.rstrip(os.sep) + os.sep) for r in reals):
+        return None  # loops back to a directory being walked: its files are read there
+    return path, reals + (real,)
 
 
 def repo_context(paths: list[str], max_bytes: int) -> tuple[list[tuple[str, bytes | None]], list[str]]:

@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from evalledger.finding import Finding
+from evalledger.rule import Rule
+
+if TYPE_CHECKING:  # the lint hook never prints one
+    from evalledger.leaderboard.result import AggregateResult
 
 # format name -> the module whose ``REPORTER`` prints it; imported on demand, so the lint hook
 # only pays for the format it prints
@@ -35,7 +40,7 @@ class Report:
     command: str  # "lint" or "audit"
     findings: Sequence[Finding]
     files: int = 0
-    rules: Mapping[str, Any] = field(default_factory=dict)  # rule id -> object with .severity/.summary
+    rules: Mapping[str, Rule] = field(default_factory=dict)  # the command's rules, by id (docs, SARIF)
     extra: dict[str, Any] = field(default_factory=dict)  # command-specific context (audit diffs…)
 
     @property
@@ -58,7 +63,7 @@ class Reporter:
     def findings(self, report: Report, stream: TextIO) -> None:
         raise ValueError(f"format {self.name!r} cannot print findings")
 
-    def aggregate(self, result: Any, stream: TextIO) -> None:  # an AggregateResult
+    def aggregate(self, result: AggregateResult, stream: TextIO) -> None:
         raise ValueError(f"format {self.name!r} cannot print an aggregate result")
 
 
@@ -80,9 +85,12 @@ def reporter(fmt: str) -> Reporter:
     module = REPORTER_BY_NAME.get(fmt)
     if module is None:
         raise ValueError(f"unknown format {fmt!r}")
-    return importlib.import_module(module).REPORTER
+    found = importlib.import_module(module).REPORTER
+    if not isinstance(found, Reporter):
+        raise TypeError(f"{module}.REPORTER is not a Reporter")
+    return found
 
 
-def render(report: Any, fmt: str, stream: TextIO) -> None:
+def render(report: Report | AggregateResult, fmt: str, stream: TextIO) -> None:
     """Print ``report`` (a ``Report`` or an ``AggregateResult``) in format ``fmt``."""
     getattr(reporter(fmt), report.kind)(report, stream)

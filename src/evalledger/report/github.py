@@ -6,17 +6,21 @@ other people's files) is escaped by ``evalledger.escape`` so it cannot inject wo
 """
 from __future__ import annotations
 
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from evalledger.escape import log_line, workflow_command
+from evalledger.finding import Finding
 from evalledger.report import Report, Reporter
 from evalledger.report.text import aggregate_summary, format_finding, kept_note, registry_warnings
+
+if TYPE_CHECKING:
+    from evalledger.leaderboard.result import AggregateResult
 
 ANNOTATIONS_PER_LEVEL = 10
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
-def annotation(f) -> str:
+def annotation(f: Finding) -> str:
     return workflow_command(_LEVEL[f.severity], f.message, file=f.path, line=f.line, col=f.column, title=f.rule)
 
 
@@ -45,15 +49,15 @@ class GithubReporter(Reporter):
     def findings(self, report: Report, stream: TextIO) -> None:
         write(report, stream)
 
-    def aggregate(self, result, stream: TextIO) -> None:
+    def aggregate(self, result: AggregateResult, stream: TextIO) -> None:
         # model ids, file names, messages and git's errors are the model repos' text: escaped
         board = result.board
         for item in board.unreachable[:ANNOTATIONS_PER_LEVEL]:
             stream.write(workflow_command("warning", f"{item.url}: {item.message}{kept_note(item.kept)}",
                                           title="model repo unreachable (model-repo-unreachable)") + "\n")
-        for item in board.rejected[:ANNOTATIONS_PER_LEVEL]:
-            stream.write(workflow_command("warning", f"{item.model} {item.file}:{item.line}: {item.message}",
-                                          title=f"result rejected ({item.rule})") + "\n")
+        for rejected in board.rejected[:ANNOTATIONS_PER_LEVEL]:
+            stream.write(workflow_command("warning", f"{rejected.model} {rejected.file}:{rejected.line}: "
+                                          f"{rejected.message}", title=f"result rejected ({rejected.rule})") + "\n")
         registry_warnings(result, stream)
         aggregate_summary(result, stream)
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from evalledger.report import Report, Reporter
+
+if TYPE_CHECKING:
+    from evalledger.leaderboard.result import AggregateResult
 
 
 def _plain(value: Any) -> Any:
@@ -71,7 +74,7 @@ class JsonReporter(Reporter):
     def audit(self, report: Report, stream: TextIO) -> None:
         _write_audit(audit_document(report), stream)
 
-    def aggregate(self, result, stream: TextIO) -> None:
+    def aggregate(self, result: AggregateResult, stream: TextIO) -> None:
         _dump(result.to_json(), stream)
 
 

@@ -11,13 +11,16 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from typing import Any, Mapping, Sequence, TextIO
+from collections.abc import Mapping, Sequence
+from typing import Any, TextIO
 
 import yaml
 
-from evalledger.escape import markdown as escape, terminal
+from evalledger.escape import markdown as escape
+from evalledger.escape import terminal
 from evalledger.finding import ERROR, INFO, WARNING, Finding
-from evalledger.report import Report, Reporter, counted as _count
+from evalledger.report import Report, Reporter
+from evalledger.report import counted as _count
 
 ICON = {ERROR: "❌ error", WARNING: "⚠️ warning", INFO: "ℹ️ info"}
 MAX_DIFFS = 50  # a job summary holds 1 MiB; keep a pathological history from exceeding it
@@ -86,8 +89,8 @@ def semantic_diff(f: Finding) -> list[str]:
     commit = f" at `{f.commit[:7]}`" if f.commit else ""
     moved = f" (moved from {escape(ev['moved_from'])})" if ev.get("moved_from") else ""
     fence = _fence(body)
-    return [f"<details><summary>{title} — {escape(ev.get('model', ''))}{commit}: "
-            f"<code>{f.rule}</code></summary>", "", f"{where}{moved}", "", f"{fence}diff", *body, fence, "",
+    return [(f"<details><summary>{title} — {escape(ev.get('model', ''))}{commit}: "
+            f"<code>{f.rule}</code></summary>"), "", f"{where}{moved}", "", f"{fence}diff", *body, fence, "",
             "</details>"]
 
 
@@ -199,7 +202,7 @@ def _rank(severity: str) -> int:
 
 def _write(lines: list[str], stream: TextIO) -> None:
     stream.write("\n".join(lines))
-    if not lines[-1] == "":
+    if lines[-1] != "":
         stream.write("\n")
 
 

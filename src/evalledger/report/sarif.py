@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import TextIO
+from typing import Any, TextIO
 
 from evalledger import __version__
 from evalledger.report import Report, Reporter
@@ -16,7 +16,7 @@ def write(report: Report, stream: TextIO) -> None:
     rules = []
     for rule_id in used:
         rule = report.rules.get(rule_id)
-        entry = {"id": rule_id, "name": rule_id}
+        entry: dict[str, Any] = {"id": rule_id, "name": rule_id}
         if rule is not None:
             entry["shortDescription"] = {"text": rule.summary}
             entry["defaultConfiguration"] = {"level": _LEVEL[rule.severity]}

@@ -4,13 +4,17 @@ Paths and messages quote other people's files: control characters in them (ANSI/
 bidi overrides, newlines that would forge another finding line) are shown escaped."""
 from __future__ import annotations
 
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from evalledger.escape import log_line, terminal
+from evalledger.finding import Finding
 from evalledger.report import Report, Reporter
 
+if TYPE_CHECKING:
+    from evalledger.leaderboard.result import AggregateResult
 
-def format_finding(f) -> str:
+
+def format_finding(f: Finding) -> str:
     where = f"{f.path}:{f.line}:{f.column}"
     commit = f" [{f.commit[:10]}]" if f.commit else ""
     return terminal(f"{where}: {f.severity} {f.rule} {f.message}{commit}")
@@ -26,12 +30,12 @@ def kept_note(kept: int) -> str:
     return f" (kept {kept} rows from the previous tables, marked stale)" if kept else ""
 
 
-def registry_warnings(result, stream: TextIO) -> None:
+def registry_warnings(result: AggregateResult, stream: TextIO) -> None:
     for item in result.board.warnings:
         stream.write(log_line(f"{item.path}:{item.line}: warning {item.rule} {item.message}") + "\n")
 
 
-def aggregate_summary(result, stream: TextIO) -> None:
+def aggregate_summary(result: AggregateResult, stream: TextIO) -> None:
     """The closing lines of an aggregate run: counts, what was written, the commit."""
     board = result.board
     changes = board.changes
@@ -54,15 +58,15 @@ class TextReporter(Reporter):
     def findings(self, report: Report, stream: TextIO) -> None:
         write(report, stream)
 
-    def aggregate(self, result, stream: TextIO) -> None:
+    def aggregate(self, result: AggregateResult, stream: TextIO) -> None:
         # model ids, file names, messages and git's errors are the model repos' text: escaped
         registry_warnings(result, stream)
         for item in result.board.unreachable:
             stream.write(terminal(f"{item.where or item.url}: warning model-repo-unreachable {item.url}: "
                                   f"{item.message}{kept_note(item.kept)}") + "\n")
-        for item in result.board.rejected:
-            stream.write(terminal(f"{item.model}:{item.file}:{item.line}: ineligible {item.rule} "
-                                  f"{item.message}") + "\n")
+        for rejected in result.board.rejected:
+            stream.write(terminal(f"{rejected.model}:{rejected.file}:{rejected.line}: ineligible {rejected.rule} "
+                                  f"{rejected.message}") + "\n")
         aggregate_summary(result, stream)
 
 
