@@ -28,12 +28,31 @@ from pathlib import Path
 from typing import Any
 
 from evalledger.finding import ERROR, Finding
+from evalledger.rule import Rule
 from evalledger.selectors import RuleConfig, parse_rule_config
 from evalledger.yamlsource import YamlLoadError, load
 
 POLICY_FILE = ".evalledger.yaml"
 UNITS = ("fraction", "percent", "points")
 DIRECTIONS = ("higher", "lower")
+
+POLICY_INVALID = Rule("policy-invalid", ERROR, "a benchmark policy file (.evalledger.yaml) is malformed", """\
+Flags a malformed `.evalledger.yaml` beside a benchmark's `eval.yaml`: an unknown unit or
+direction, a non-numeric bound, a section that is not a mapping.
+
+Why it matters: the policy declares each task's unit and bounds; a broken policy silently falls
+back to guessing, so a percent score on a fraction leaderboard is no longer caught.
+
+Bad:
+```yaml
+tasks:
+  diamond: {unit: percentage}
+```
+Fixed:
+```yaml
+tasks:
+  diamond: {unit: percent}
+```""")
 
 
 @dataclass(frozen=True)
@@ -180,6 +199,6 @@ def load_policy(directory: str | Path) -> tuple[BenchmarkPolicy, list[Finding]]:
     except YamlLoadError as exc:
         return BenchmarkPolicy(path=shown), [exc.to_finding(shown)]
     policy, problems = parse_policy(doc.root.to_python() if doc.root else None, shown)
-    findings = list(doc.problems) + [Finding(shown, 1, 1, "policy-invalid", ERROR, message)
+    findings = list(doc.problems) + [Finding(shown, 1, 1, POLICY_INVALID.id, ERROR, message)
                                      for message in problems]
     return policy, findings

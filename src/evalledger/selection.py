@@ -37,6 +37,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from evalledger.finding import ERROR, WARNING, Finding
+from evalledger.policy import POLICY_FILE, POLICY_INVALID
 from evalledger.selectors import (  # the grammar; what is selected is decided here
     ALL,
     RuleConfig,
@@ -46,7 +47,6 @@ from evalledger.selectors import (  # the grammar; what is selected is decided h
 )
 
 PYPROJECT = "pyproject.toml"
-POLICY_FILE = ".evalledger.yaml"  # evalledger.policy.POLICY_FILE (not imported: the hook path)
 MARK = b"evalledger:"
 MAX_CONFIG_BYTES = 2 * 1024 * 1024  # the YAML loader's own bound (yamlsource.Limits.max_bytes)
 _COMMENT = re.compile(rb"(?:^|(?<=[ \t]))#[ \t]*evalledger:[ \t]*([^\r\n]*)", re.MULTILINE)
@@ -280,7 +280,7 @@ def _read_policy_section(root: str, known: Collection[str], problems: list[Findi
     if node is None:
         return None
     config, messages = parse_rule_config(node.to_python(), "lint", root)
-    problems += [Finding(shown, node.line, node.column, "policy-invalid", ERROR, m) for m in messages]
+    problems += [Finding(shown, node.line, node.column, POLICY_INVALID.id, ERROR, m) for m in messages]
 
     def where(selector: str) -> tuple[int, int]:
         from evalledger.yamlsource import iter_nodes

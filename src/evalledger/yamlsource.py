@@ -41,6 +41,137 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml.loader import SafeLoader as _Parser  # type: ignore[assignment]
 
 from evalledger.finding import ERROR, Finding
+from evalledger.rule import Rule
+
+# --- what the loader reports (registered, with the path rules, by evalledger.lint.rules.input) ---
+
+YAML_SYNTAX = Rule("yaml-syntax", ERROR, "the file is not valid YAML", """\
+Flags a YAML syntax error (bad indentation, an unclosed quote or bracket, a tab used for indent),
+at the position where the parser gave up.
+
+Why it matters: the Hub cannot read the file, so the score silently disappears from the
+leaderboard — or, worse, a half-edited file keeps showing an old value.
+
+Bad:
+```yaml
+- dataset:
+    id: Idavidrein/gpqa
+   task_id: diamond
+```
+Fixed:
+```yaml
+- dataset:
+    id: Idavidrein/gpqa
+    task_id: diamond
+```""")
+
+DUPLICATE_KEY = Rule("duplicate-key", ERROR, "a key appears twice in one mapping", """\
+Flags the second occurrence of a key in the same mapping.
+
+Why it matters: YAML loaders keep only the last value and drop the first without a word, so a
+reviewer who reads the first `value:` line sees a different score from the one the Hub shows.
+This is the cheapest way to hide a score edit in plain sight.
+
+Bad:
+```yaml
+- dataset: {id: Idavidrein/gpqa, task_id: diamond}
+  value: 41.2
+  value: 71.0
+```
+Fixed:
+```yaml
+- dataset: {id: Idavidrein/gpqa, task_id: diamond}
+  value: 71.0
+```""")
+
+YAML_UNSAFE_TAG = Rule("yaml-unsafe-tag", ERROR, "a YAML tag that safe loaders refuse (e.g. !!python/object)", """\
+Flags explicit tags other than the standard YAML ones (`!!python/object`, `!!python/name`, custom
+`!tags`).
+
+Why it matters: result files are plain data. Safe loaders (the Hub's included) refuse such tags,
+so the file is dropped; unsafe loaders would run code while reading someone else's results.
+
+Bad:
+```yaml
+- value: !!python/object/apply:os.system ["echo 99"]
+```
+Fixed:
+```yaml
+- value: 71.0
+```""")
+
+YAML_DEPTH_LIMIT = Rule("yaml-depth-limit", ERROR, "nesting deeper than the loader's bound", """\
+Flags a document nested deeper than the bound (64 levels; real files need fewer than 10).
+
+Why it matters: deep nesting is how a hostile file exhausts a parser's stack; refusing it early
+keeps the hook fast and crash-free on any input.
+
+Bad:
+```yaml
+[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]
+```
+Fixed: a flat list of result entries.""")
+
+YAML_ALIAS_LIMIT = Rule("yaml-alias-limit", ERROR, "aliases expand to too many nodes (an alias bomb)", """\
+Flags YAML aliases (`*name`) that expand to more than 10,000 nodes in total, and an alias inside
+the collection it names (`&a {x: *a}`: a structure that contains itself).
+
+Why it matters: a few lines of nested aliases ("billion laughs") expand to gigabytes; a reader
+that follows them hangs or runs out of memory, and one that walks a recursive structure never
+ends. No real result file needs aliases at all.
+
+Bad:
+```yaml
+a: &a [x, x, x, x, x, x, x, x, x]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+```
+Fixed: write the entries out; do not use anchors and aliases.""")
+
+YAML_MULTIPLE_DOCUMENTS = Rule("yaml-multiple-documents", ERROR, "more than one YAML document in a file", """\
+Flags a second `---` document in a file that must hold exactly one.
+
+Why it matters: most readers take only the first document, so entries after the `---` are
+silently ignored — a reviewer sees scores the Hub never shows, or the other way round.
+
+Bad:
+```yaml
+- dataset: {id: Idavidrein/gpqa, task_id: diamond}
+  value: 71.0
+---
+- dataset: {id: TIGER-Lab/MMLU-Pro, task_id: mmlu_pro}
+  value: 74.2
+```
+Fixed: one list holding both entries (or one file per benchmark).""")
+
+FILE_TOO_LARGE = Rule("file-too-large", ERROR, "the file exceeds the size limit (--max-file-size)", """\
+Flags a file larger than the limit (2 MiB by default; `--max-file-size` raises it), before reading
+it: result files, benchmark specs and model cards (`README.md`) alike.
+
+Why it matters: a result file is a few hundred bytes, a model card a few dozen kilobytes. A huge
+one is a mistake (a log or a dataset committed into `.eval_results/`) or an attack on the tools
+that read it.
+
+Bad: a 50 MB `.eval_results/traces.yaml`; a 600 MB `README.md`.
+Fixed: keep traces elsewhere and link them with `source.url`.""")
+
+BINARY_FILE = Rule("binary-file", ERROR, "the file is binary (contains NUL bytes)", """\
+Flags a file containing NUL bytes.
+
+Why it matters: it is not a YAML text file (an image, an archive, a UTF-16 file); the Hub cannot
+read it, and the score it was meant to carry does not appear.
+
+Bad: a UTF-16 encoded `gpqa.yaml` saved by an editor.
+Fixed: save the file as UTF-8.""")
+
+NOT_UTF8 = Rule("not-utf8", ERROR, "the file is not valid UTF-8", """\
+Flags the first byte that is not valid UTF-8.
+
+Why it matters: YAML files on the Hub are read as UTF-8 (inspect_ai refuses others outright); a
+Latin-1 `notes` or `source.name` makes the whole file unreadable.
+
+Bad: `notes: "r\\xe9sum\\xe9"` saved as Latin-1.
+Fixed: save the file as UTF-8.""")
 
 YAML_TAG = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL, TIMESTAMP = "str", "int", "float", "bool", "null", "timestamp"
@@ -137,13 +268,13 @@ def decode(data: bytes) -> str:
     if b"\x00" in data:
         offset = data.index(b"\x00")
         line, column = _position(data, offset)
-        raise YamlLoadError("binary-file", "file looks binary (NUL byte); expected UTF-8 YAML text",
+        raise YamlLoadError(BINARY_FILE.id, "file looks binary (NUL byte); expected UTF-8 YAML text",
                             line, column)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, column = _position(data, exc.start)
-        raise YamlLoadError("not-utf8", f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at "
+        raise YamlLoadError(NOT_UTF8.id, f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at "
                             f"offset {exc.start}); save it as UTF-8", line, column) from None
     return text[1:] if text.startswith("\ufeff") else text
 
@@ -164,11 +295,11 @@ def size_error(size: int | None, limits: Limits = DEFAULT_LIMITS, *, what: str =
     over the limit by an amount nobody measured (a server left the blob out of a size-limited
     fetch). ``hint`` says how the caller's user raises the limit (lint has --max-file-size)."""
     if size is None:
-        return YamlLoadError("file-too-large", f"file is over the {limits.max_bytes:,} byte limit for {what}"
+        return YamlLoadError(FILE_TOO_LARGE.id, f"file is over the {limits.max_bytes:,} byte limit for {what}"
                              " (its git server left it out of a fetch limited to that size)")
     if size <= limits.max_bytes:
         return None
-    return YamlLoadError("file-too-large", f"file is {size:,} bytes, over the {limits.max_bytes:,}"
+    return YamlLoadError(FILE_TOO_LARGE.id, f"file is {size:,} bytes, over the {limits.max_bytes:,}"
                          f" byte limit for {what}{' ' + hint if hint else ''}")
 
 
@@ -193,12 +324,12 @@ def load(data: bytes | str, path: str = "<string>", *, limits: Limits = DEFAULT_
         line = (mark.line + 1 + line_offset) if mark else 1 + line_offset
         column = (mark.column + 1) if mark else 1
         # libyaml has a nesting bound of its own for flow collections; report it as ours
-        rule = "yaml-depth-limit" if "maximum nesting depth" in message else "yaml-syntax"
+        rule = YAML_DEPTH_LIMIT.id if "maximum nesting depth" in message else YAML_SYNTAX.id
         raise YamlLoadError(rule, message, line, column) from None
     except yaml.YAMLError as exc:
-        raise YamlLoadError("yaml-syntax", str(exc), 1 + line_offset, 1) from None
+        raise YamlLoadError(YAML_SYNTAX.id, str(exc), 1 + line_offset, 1) from None
     except RecursionError:  # pragma: no cover - the depth bound stops this first
-        raise YamlLoadError("yaml-depth-limit", "nesting too deep", 1 + line_offset, 1) from None
+        raise YamlLoadError(YAML_DEPTH_LIMIT.id, "nesting too deep", 1 + line_offset, 1) from None
 
 
 # first character of a plain scalar -> (tag, pattern) in PyYAML's order
@@ -343,7 +474,7 @@ class _Builder:
         if tag.startswith(YAML_TAG) and tag[len(YAML_TAG):] in allowed:
             return tag[len(YAML_TAG):]
         shown = "!!" + tag[len(YAML_TAG):] if tag.startswith(YAML_TAG) else tag
-        self._problem("yaml-unsafe-tag", ERROR, mark,
+        self._problem(YAML_UNSAFE_TAG.id, ERROR, mark,
                       f"tag {shown} is not allowed: result files are plain data, and safe YAML "
                       "loaders (the Hub's included) refuse it")
         return None
@@ -380,7 +511,7 @@ class _Builder:
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 mark = event.start_mark
                 if len(stack) >= max_depth:
-                    raise YamlLoadError("yaml-depth-limit", f"nesting deeper than {max_depth} levels;"
+                    raise YamlLoadError(YAML_DEPTH_LIMIT.id, f"nesting deeper than {max_depth} levels;"
                                         " result files need fewer than 10", mark.line + 1 + lo,
                                         mark.column + 1)
                 is_map = cls is MappingStartEvent
@@ -398,24 +529,24 @@ class _Builder:
                 mark = event.start_mark
                 target = self.anchors.get(event.anchor)
                 if target is None:
-                    raise YamlLoadError("yaml-syntax", f"found undefined alias {event.anchor!r}",
+                    raise YamlLoadError(YAML_SYNTAX.id, f"found undefined alias {event.anchor!r}",
                                         mark.line + 1 + lo, mark.column + 1)
                 if target.kind != "scalar" and any(entry[0] is target for entry in stack):
                     # `&a {x: *a}`: a structure containing itself, which no JSON (and no reader
                     # walking it) can take; SafeLoader builds it, every consumer then loops
-                    raise YamlLoadError("yaml-alias-limit", f"alias *{event.anchor} refers to a "
+                    raise YamlLoadError(YAML_ALIAS_LIMIT.id, f"alias *{event.anchor} refers to a "
                                         "collection that contains it (a recursive structure)",
                                         mark.line + 1 + lo, mark.column + 1)
                 self.alias_nodes += target.size
                 if self.alias_nodes > self.limits.max_alias_nodes:
-                    raise YamlLoadError("yaml-alias-limit", "aliases expand to more than "
+                    raise YamlLoadError(YAML_ALIAS_LIMIT.id, "aliases expand to more than "
                                         f"{self.limits.max_alias_nodes:,} nodes (an alias bomb?)",
                                         mark.line + 1 + lo, mark.column + 1)
                 node = target
             elif cls is DocumentStartEvent:
                 if roots or stack:
                     mark = event.start_mark
-                    self._problem("yaml-multiple-documents", ERROR, mark,
+                    self._problem(YAML_MULTIPLE_DOCUMENTS.id, ERROR, mark,
                                   "a second YAML document starts here; result files hold one")
                 continue
             elif cls is StreamEndEvent:
@@ -442,14 +573,14 @@ class _Builder:
 
     def _add_pair(self, mapping: Node, key_node: Node, value: Node) -> None:
         if key_node.kind != "scalar":
-            raise YamlLoadError("yaml-syntax", "found unhashable key (a mapping or list used as a key)",
+            raise YamlLoadError(YAML_SYNTAX.id, "found unhashable key (a mapping or list used as a key)",
                                 key_node.line, key_node.column)
         key = key_node.value
         if key_node.tag == "merge":
             sources = value.value if value.kind == "seq" else [value]
             for source in sources:
                 if source.kind != "map":
-                    raise YamlLoadError("yaml-syntax", "merge key '<<' needs a mapping",
+                    raise YamlLoadError(YAML_SYNTAX.id, "merge key '<<' needs a mapping",
                                         value.line, value.column)
                 assert mapping.keys is not None and source.keys is not None  # maps have key nodes
                 for k, v in source.value.items():
@@ -459,7 +590,7 @@ class _Builder:
                         self.merged.setdefault(id(mapping), set()).add(k)
             return
         if isinstance(key, (list, dict)):
-            raise YamlLoadError("yaml-syntax", "found unhashable key", key_node.line, key_node.column)
+            raise YamlLoadError(YAML_SYNTAX.id, "found unhashable key", key_node.line, key_node.column)
         merged = self.merged.get(id(mapping)) if self.merged else None  # merges are rare
         keys = mapping.keys
         assert keys is not None  # a map has its key nodes
@@ -469,7 +600,7 @@ class _Builder:
         elif key in mapping.value:
             first = keys[key]
             self.problems.append(Finding(
-                self.path, key_node.line, key_node.column, "duplicate-key", ERROR,
+                self.path, key_node.line, key_node.column, DUPLICATE_KEY.id, ERROR,
                 f"duplicate key {key!r} (first at line {first.line}); YAML keeps only this last one,"
                 " silently dropping the first"))
         mapping.value[key] = value

@@ -20,7 +20,9 @@ from evalledger.formats.model_index import MODEL_INDEX_KEY, MetricResult, load_c
 from evalledger.formats.results import RESULTS_DIR, EntryFields, entry_fields, read_entries
 from evalledger.records import setup_key
 from evalledger.yamlsource import (
+    BINARY_FILE,
     DEFAULT_LIMITS,
+    NOT_UTF8,
     YAML_TAG,
     Node,
     YamlLoadError,
@@ -480,7 +482,7 @@ def _readme(data: bytes) -> Parsed:
     try:
         doc = load_card(data, README)
     except YamlLoadError as exc:
-        where = "" if exc.rule in ("binary-file", "not-utf8") else "front matter: "
+        where = "" if exc.rule in (BINARY_FILE.id, NOT_UTF8.id) else "front matter: "
         return Parsed((), f"{where}{exc.message} ({exc.rule})", exc.line)
     root = doc.root if doc is not None else None
     index = root.get(MODEL_INDEX_KEY) if root is not None and root.is_map else None

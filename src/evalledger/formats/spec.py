@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evalledger.finding import ERROR, Finding
+from evalledger.lint.rules.input import UNREADABLE_FILE
+from evalledger.lint.rules.shape import MISSING_FIELD
 from evalledger.yamlsource import DEFAULT_LIMITS, Limits, Node, YamlLoadError, load
 
 if TYPE_CHECKING:  # a spec carries the policy beside it; reading a spec needs no policy code
@@ -116,7 +118,7 @@ def load_spec(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> tuple[Spe
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        return None, [Finding(shown, 1, 1, "unreadable-file", ERROR,
+        return None, [Finding(shown, 1, 1, UNREADABLE_FILE.id, ERROR,
                               f"cannot read benchmark spec: {exc.strerror or exc}")]
     try:
         doc = load(data, shown, limits=limits)
@@ -127,6 +129,6 @@ def load_spec(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> tuple[Spe
     if spec is None:
         where = doc.root if doc.root is not None else None
         line, column = (where.line, where.column) if where is not None else (1, 1)
-        findings.append(Finding(shown, line, column, "missing-field", ERROR,
+        findings.append(Finding(shown, line, column, MISSING_FIELD.id, ERROR,
                                 "benchmark spec has no `tasks` list, so no task ids are defined"))
     return spec, findings

@@ -18,6 +18,9 @@ from typing import Any
 from evalledger.finding import ERROR, Finding, error_reason
 from evalledger.formats.results import ResultEntry, read_entries
 from evalledger.leaderboard.fetch import Snapshot
+from evalledger.lint.rules.benchmark import TASK_ID_UNKNOWN, VALUE_OUT_OF_BOUNDS, VALUE_UNIT_MISMATCH
+from evalledger.lint.rules.shape import RESULTS_NOT_LIST
+from evalledger.lint.rules.value import VALUE_NOT_FINITE, VALUE_NOT_NUMBER
 from evalledger.policy import BenchmarkPolicy
 from evalledger.records import ScoreRecord
 from evalledger.yamlsource import is_number, size_error
@@ -54,7 +57,7 @@ def _fallback_lint(data: bytes, path: str, *, spec: Any = None, policy: Any = No
         return [], [exc.to_finding(path)]
     findings = list(doc.problems)
     if doc.root is None or doc.root.kind != "seq":
-        findings.append(Finding(path, 1, 1, "results-not-list", ERROR, "results file is not a list"))
+        findings.append(Finding(path, 1, 1, RESULTS_NOT_LIST.id, ERROR, "results file is not a list"))
     return read_entries(doc.root), findings
 
 
@@ -176,16 +179,16 @@ def _policy_error(entry: ResultEntry, task_ids: frozenset[str] | None, policy: B
     if entry.value is None or not math.isfinite(entry.value):  # read_entries gives None for NaN/inf
         raw = entry.node.get("value")
         if raw is not None and is_number(raw.value):  # a number, yet no value: not a finite one
-            return "value-not-finite"
-        return "value-not-number"
+            return VALUE_NOT_FINITE.id
+        return VALUE_NOT_NUMBER.id
     if task_ids is not None and entry.task_id not in task_ids:
-        return "task-id-unknown"
+        return TASK_ID_UNKNOWN.id
     task_policy = policy.for_task(str(entry.task_id))
     if task_policy.unit_mismatch(entry.value):
-        return "value-unit-mismatch"
+        return VALUE_UNIT_MISMATCH.id
     low, high = task_policy.bounds()
     if (low is not None and entry.value < low) or (high is not None and entry.value > high):
-        return "value-out-of-bounds"
+        return VALUE_OUT_OF_BOUNDS.id
     return None
 
 
@@ -202,9 +205,9 @@ def _rejection(model: str, url: str, ref: str, path: str, finding: Finding | Non
 
 
 def _message(rule: str) -> str:
-    return {"value-not-number": "value is not a number",
-            "value-not-finite": "value is NaN or infinite",
-            "task-id-unknown": "task_id is not a task of this benchmark's eval.yaml",
-            "value-out-of-bounds": "value is outside the bounds the benchmark policy declares",
-            "value-unit-mismatch": "value does not fit the unit the benchmark policy declares",
+    return {VALUE_NOT_NUMBER.id: "value is not a number",
+            VALUE_NOT_FINITE.id: "value is NaN or infinite",
+            TASK_ID_UNKNOWN.id: "task_id is not a task of this benchmark's eval.yaml",
+            VALUE_OUT_OF_BOUNDS.id: "value is outside the bounds the benchmark policy declares",
+            VALUE_UNIT_MISMATCH.id: "value does not fit the unit the benchmark policy declares",
             }.get(rule, rule)

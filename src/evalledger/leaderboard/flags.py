@@ -16,6 +16,7 @@ from typing import Any
 
 from evalledger import git
 from evalledger.leaderboard.fetch import FetchOptions, Snapshot, cache_path
+from evalledger.leaderboard.registry import AUDIT_UNAVAILABLE
 from evalledger.policy import BenchmarkPolicy
 
 
@@ -61,7 +62,7 @@ def audit_sources(snapshots: Sequence[Snapshot], options: FetchOptions, policy: 
     for snapshot, (findings, error) in zip(snapshots, results, strict=True):
         source = snapshot.source
         if error:
-            rows.append({"rule": "audit-unavailable", "severity": "warning", "model": source.model,
+            rows.append({"rule": AUDIT_UNAVAILABLE.id, "severity": "warning", "model": source.model,
                          "model_repo": source.url, "message": f"history could not be audited: {error}"})
             continue
         for finding in findings:

@@ -20,14 +20,19 @@ from evalledger.lint import files as lint_files
 from evalledger.lint.context import Context
 from evalledger.lint.results import check_results
 from evalledger.lint.rules import benchmark as benchmark_rules
-from evalledger.lint.rules import input as input_rules
 from evalledger.lint.rules.duplicates import check_duplicates
 from evalledger.lint.rules.input import UNREADABLE_FILE, UNREADABLE_RULES
 from evalledger.lint.rules.suppression import CONFIG_INVALID, RULE_ID_UNKNOWN, UNUSED_SUPPRESSION
 from evalledger.policy import BenchmarkPolicy
 from evalledger.yamlsource import (
+    BINARY_FILE,
     DEFAULT_LIMITS,
+    FILE_TOO_LARGE,
+    NOT_UTF8,
     RAISE_HINT,
+    YAML_ALIAS_LIMIT,
+    YAML_DEPTH_LIMIT,
+    YAML_SYNTAX,
     Document,
     Limits,
     Node,
@@ -45,8 +50,7 @@ MARK = b"evalledger:"  # evalledger.selection.MARK: a file without it has no sup
 # a file that could not be read or parsed was not checked at all, and a config that cannot be read
 # is not applied: these are reported whatever --select, --ignore or a suppression comment say
 ALWAYS_REPORTED = UNREADABLE_RULES | {rule.id for rule in (
-    input_rules.FILE_TOO_LARGE, input_rules.BINARY_FILE, input_rules.NOT_UTF8, input_rules.YAML_SYNTAX,
-    input_rules.YAML_DEPTH_LIMIT, input_rules.YAML_ALIAS_LIMIT, CONFIG_INVALID)}
+    FILE_TOO_LARGE, BINARY_FILE, NOT_UTF8, YAML_SYNTAX, YAML_DEPTH_LIMIT, YAML_ALIAS_LIMIT, CONFIG_INVALID)}
 
 
 @dataclass

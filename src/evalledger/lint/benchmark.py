@@ -22,8 +22,7 @@ from collections.abc import Sequence
 from evalledger.finding import Finding
 from evalledger.formats.spec import SPEC_FILE_NAMES, Spec, load_spec
 from evalledger.lint.rules.dataset import is_repo_id
-from evalledger.lint.rules.input import POLICY_INVALID
-from evalledger.policy import POLICY_FILE, BenchmarkPolicy, load_policy, parse_policy
+from evalledger.policy import POLICY_FILE, POLICY_INVALID, BenchmarkPolicy, load_policy, parse_policy
 from evalledger.yamlsource import DEFAULT_LIMITS, Limits
 
 _FLAT_SPEC = re.compile(r"^(?P<org>[^_/][^/]*?)__(?P<name>[^/]+?)__eval[^/]*\.ya?ml$")

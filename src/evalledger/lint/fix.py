@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from evalledger.finding import Finding
 from evalledger.formats.spec import Spec
 from evalledger.lint.edit import Edit, apply
-from evalledger.lint.rules.input import BINARY_FILE, DUPLICATE_KEY, NOT_UTF8
-from evalledger.yamlsource import Limits
+from evalledger.yamlsource import BINARY_FILE, DUPLICATE_KEY, NOT_UTF8, Limits
 
 #: the run's rule selection and a file's suppression comments: (path, bytes, findings) -> the kept
 Keep = Callable[[str, bytes, list[Finding]], list[Finding]]
