@@ -864,7 +864,7 @@ def delete_ref(repo: str | os.PathLike[str], ref: str) -> None:
 def list_refs(repo: str | os.PathLike[str], patterns: Sequence[str]) -> list[tuple[str, str]]:
     """(refname, commit) of the refs matching ``patterns`` (for-each-ref patterns)."""
     out = run_text(["for-each-ref", "--format=%(refname) %(objectname)", *patterns], repo)
-    return [tuple(line.split(" ", 1)) for line in out.splitlines() if line]  # type: ignore[misc]
+    return [(ref, commit) for ref, _, commit in (line.partition(" ") for line in out.splitlines() if line)]
 
 
 def parse_tree(data: bytes) -> list[tuple[str, str, str]]:

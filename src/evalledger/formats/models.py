@@ -281,6 +281,8 @@ class _Step(BaseModel):
         return data
 
 
+# Literal[<tuple>] is Literal[<its items>] at runtime, so each list of names is written once;
+# mypy reads a Literal only from values written in place, hence the ignores
 class InspectSolver(_Step):
     name: Literal[INSPECT_SOLVERS]  # type: ignore[valid-type]
 
