@@ -17,6 +17,7 @@ Measured, with the same number of parallel jobs on both sides:
 Prints a table and exits 1 when a target is missed. The full size needs about 25 GB of free disk
 (the clones are real copies; the generated repos share one hard-linked weights pack) and ~6 min.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,9 +41,11 @@ TASKS = ["diamond", "hle", "mmlu_pro", "gsm8k", "aime", "swe_bench", "ifeval", "
 
 
 def result_yaml(task: str, value: float, commit: int) -> bytes:
-    return (f"- dataset:\n    id: acme/{task}\n    task_id: {task}\n  value: {value}\n"
-            f"  date: '2026-01-{1 + commit % 28:02d}'\n  source:\n    url: https://example.org/runs/{task}/{commit}\n"
-            f"    name: Eval traces\n").encode()
+    return (
+        f"- dataset:\n    id: acme/{task}\n    task_id: {task}\n  value: {value}\n"
+        f"  date: '2026-01-{1 + commit % 28:02d}'\n  source:\n    url: https://example.org/runs/{task}/{commit}\n"
+        f"    name: Eval traces\n"
+    ).encode()
 
 
 WEIGHT_VERSIONS = 10
@@ -60,8 +63,12 @@ def make_weights(path: Path, weights_kb: int) -> list[str]:
         oids.append(hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest())
         out.extend(f"blob\nmark :{version + 1}\ndata {len(data)}\n".encode() + data + b"\n")
     # level 0: random bytes do not compress; clones copy the stored objects as they are
-    subprocess.run(["git", "-c", "pack.compression=0", "-c", "fastimport.unpackLimit=0", "fast-import",
-                    "--quiet"], cwd=path, input=bytes(out), check=True)
+    subprocess.run(
+        ["git", "-c", "pack.compression=0", "-c", "fastimport.unpackLimit=0", "fast-import", "--quiet"],
+        cwd=path,
+        input=bytes(out),
+        check=True,
+    )
     return oids
 
 
@@ -82,10 +89,14 @@ def generate(path: Path, commits: int, results: int, weights: list[str], store: 
 
     for i in range(commits):
         message = f"update {i}".encode()
-        out.extend(f"commit refs/heads/main\nmark :{i + 1}\n"
-                   f"author Dev <dev@example.com> {when + i * 600} +0000\n"
-                   f"committer Dev <dev@example.com> {when + i * 600} +0000\n"
-                   f"data {len(message)}\n".encode() + message + b"\n")
+        out.extend(
+            f"commit refs/heads/main\nmark :{i + 1}\n"
+            f"author Dev <dev@example.com> {when + i * 600} +0000\n"
+            f"committer Dev <dev@example.com> {when + i * 600} +0000\n"
+            f"data {len(message)}\n".encode()
+            + message
+            + b"\n"
+        )
         if i:
             out.extend(f"from :{i}\n".encode())
         if i == 0:
@@ -123,8 +134,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repos", type=int, default=1000)
     parser.add_argument("--results", type=int, default=10)
     parser.add_argument("--commits", type=int, default=50)
-    parser.add_argument("--weights-kb", type=int, default=2048,
-                        help=f"size of the weights file, rewritten {WEIGHT_VERSIONS} times in the history")
+    parser.add_argument(
+        "--weights-kb",
+        type=int,
+        default=2048,
+        help=f"size of the weights file, rewritten {WEIGHT_VERSIONS} times in the history",
+    )
     parser.add_argument("--jobs", type=int, default=8)
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args(argv)
@@ -132,9 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="evalledger-fetch-"))
     home = work / "home"
     home.mkdir()
-    (home / ".gitconfig").write_text("[protocol \"file\"]\n\tallow = always\n")
-    os.environ.update({"HOME": str(home), "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
-                       "GIT_CONFIG_NOSYSTEM": "1"})
+    (home / ".gitconfig").write_text('[protocol "file"]\n\tallow = always\n')
+    os.environ.update({"HOME": str(home), "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"), "GIT_CONFIG_NOSYSTEM": "1"})
     try:
         start = time.perf_counter()
         repos = [work / "models" / f"model{i:05d}.git" for i in range(args.repos)]
@@ -142,11 +156,15 @@ def main(argv: list[str] | None = None) -> int:
         store = work / "weights.git"
         weights = make_weights(store, args.weights_kb)
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-            eval_bytes = sum(pool.map(lambda p: generate(p[1], args.commits, args.results, weights, store,
-                                                         p[0]), enumerate(repos)))
+            eval_bytes = sum(
+                pool.map(lambda p: generate(p[1], args.commits, args.results, weights, store, p[0]), enumerate(repos))
+            )
         repo_bytes = dir_bytes(repos)
-        print(f"generated {args.repos} repos ({repo_bytes / 1e6:.1f} MB of objects, weights hard-linked) in "
-              f"{time.perf_counter() - start:.1f}s", file=sys.stderr)
+        print(
+            f"generated {args.repos} repos ({repo_bytes / 1e6:.1f} MB of objects, weights hard-linked) in "
+            f"{time.perf_counter() - start:.1f}s",
+            file=sys.stderr,
+        )
         sources = [ModelSource(url=p.as_uri(), location=p.as_uri(), model=p.stem) for p in repos]
 
         cache = work / "cache"
@@ -166,8 +184,9 @@ def main(argv: list[str] | None = None) -> int:
         clones.mkdir()
 
         def clone(path: Path) -> None:
-            subprocess.run(["git", "clone", "-q", path.as_uri(), str(clones / path.stem)], check=True,
-                           capture_output=True)
+            subprocess.run(
+                ["git", "clone", "-q", path.as_uri(), str(clones / path.stem)], check=True, capture_output=True
+            )
 
         start = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:

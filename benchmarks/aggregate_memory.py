@@ -16,6 +16,7 @@ process of the tree, git included, since every process in it is reaped by its pa
 Prints the figures and the ratio; exits 1 when the target is missed or the run is wrong (the
 ordinary result must be on the board and each huge file rejected as `file-too-large`, unread).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MB = 200
 
-_ENTRY = ("- dataset:\n    id: acme/bench\n    task_id: beta\n  value: 1.5\n  date: '2026-01-02'\n"
-          "  source:\n    url: https://example.org/runs/x\n    name: Eval traces\n")
+_ENTRY = (
+    "- dataset:\n    id: acme/bench\n    task_id: beta\n  value: 1.5\n  date: '2026-01-02'\n"
+    "  source:\n    url: https://example.org/runs/x\n    name: Eval traces\n"
+)
 
 _WRAPPER = """
 import json, resource, subprocess, sys, time
@@ -56,15 +59,16 @@ def unit(size: int, seed: int) -> bytes:
         out.append(text)
         total += len(text)
         i += 1
-    return "".join(out).encode()[:size - size % len(_ENTRY)] if size >= len(_ENTRY) else b""
+    return "".join(out).encode()[: size - size % len(_ENTRY)] if size >= len(_ENTRY) else b""
 
 
 def build_model(path: Path, blobs: int, blob_bytes: int) -> None:
     """One commit: README, config, a small weights file, ok.yaml and ``blobs`` huge YAML files,
     streamed into fast-import (no 300 MB string is ever built here)."""
     subprocess.run(["git", "init", "-q", "--bare", "--initial-branch=main", str(path)], check=True)
-    proc = subprocess.Popen(["git", "fast-import", "--quiet",
-                             "--big-file-threshold=1m"], cwd=path, stdin=subprocess.PIPE)
+    proc = subprocess.Popen(
+        ["git", "fast-import", "--quiet", "--big-file-threshold=1m"], cwd=path, stdin=subprocess.PIPE
+    )
     assert proc.stdin is not None
     write = proc.stdin.write
     chunk = unit(4 << 20, 1)
@@ -88,9 +92,10 @@ def build_model(path: Path, blobs: int, blob_bytes: int) -> None:
             left -= len(piece)
         write(b"\n")
     message = b"results\n"
-    write(b"commit refs/heads/main\nmark :100\nauthor Dev <dev@example.com> 1767225600 +0000\n"
-          b"committer Dev <dev@example.com> 1767225600 +0000\n"
-          + f"data {len(message)}\n".encode() + message)
+    write(
+        b"commit refs/heads/main\nmark :100\nauthor Dev <dev@example.com> 1767225600 +0000\n"
+        b"committer Dev <dev@example.com> 1767225600 +0000\n" + f"data {len(message)}\n".encode() + message
+    )
     for mark, name in ((1, "README.md"), (2, "config.json"), (3, "model.safetensors"), (4, ".eval_results/ok.yaml")):
         write(f"M 100644 :{mark} {name}\n".encode())
     for n in range(blobs):
@@ -103,15 +108,18 @@ def build_model(path: Path, blobs: int, blob_bytes: int) -> None:
 
 def build_benchmark(path: Path, model_url: str) -> None:
     path.mkdir()
-    (path / "eval.yaml").write_text("name: Bench\nevaluation_framework: inspect-ai\ntasks:\n"
-                                    "  - id: alpha\n    config: default\n    split: test\n"
-                                    "  - id: beta\n    config: default\n    split: test\n")
+    (path / "eval.yaml").write_text(
+        "name: Bench\nevaluation_framework: inspect-ai\ntasks:\n"
+        "  - id: alpha\n    config: default\n    split: test\n"
+        "  - id: beta\n    config: default\n    split: test\n"
+    )
     (path / "models.txt").write_text(f"{model_url} - acme/huge\n")
 
 
 def measured(argv: list[str], cwd: Path, env: dict[str, str]) -> dict:
-    out = subprocess.run([sys.executable, "-c", _WRAPPER, *argv], cwd=cwd, env=env, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, *argv], cwd=cwd, env=env, capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout)
 
 
@@ -126,21 +134,47 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the generated repos")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="evalledger-memory-"))
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "XDG_CACHE_HOME": str(work / "xdg"),
-           "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": str(work / "gitconfig")}
-    (work / "gitconfig").write_text("[protocol \"file\"]\n\tallow = always\n")
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "XDG_CACHE_HOME": str(work / "xdg"),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": str(work / "gitconfig"),
+    }
+    (work / "gitconfig").write_text('[protocol "file"]\n\tallow = always\n')
     try:
         started = time.monotonic()
         model = work / "model.git"
         build_model(model, args.blobs, args.blob_mb << 20)
         build_benchmark(work / "bench", model.as_uri())
-        print(f"model repo: {args.blobs} x {args.blob_mb} MB result blobs + 1 ordinary result, "
-              f"{packed_bytes(model) / 1e6:.1f} MB on disk (built in {time.monotonic() - started:.0f} s)")
+        print(
+            f"model repo: {args.blobs} x {args.blob_mb} MB result blobs + 1 ordinary result, "
+            f"{packed_bytes(model) / 1e6:.1f} MB on disk (built in {time.monotonic() - started:.0f} s)"
+        )
 
-        ours = measured([sys.executable, "-m", "evalledger", "aggregate", "--repo", str(work / "bench"),
-                         "--models", str(work / "bench" / "models.txt"), "--benchmark-id", "acme/bench",
-                         "--cache-dir", str(work / "cache"), "--jobs", "4", "--no-card", "--format", "json"],
-                        work, env)
+        ours = measured(
+            [
+                sys.executable,
+                "-m",
+                "evalledger",
+                "aggregate",
+                "--repo",
+                str(work / "bench"),
+                "--models",
+                str(work / "bench" / "models.txt"),
+                "--benchmark-id",
+                "acme/bench",
+                "--cache-dir",
+                str(work / "cache"),
+                "--jobs",
+                "4",
+                "--no-card",
+                "--format",
+                "json",
+            ],
+            work,
+            env,
+        )
         doc = json.loads(ours["stdout"]) if ours["stdout"].startswith("{") else {}
         problems = []
         if ours["code"] != 0 or not doc:
@@ -149,8 +183,9 @@ def main() -> int:
             rejected = sorted((r["file"], r["rule"]) for r in doc["rejected"])
             wanted = sorted((f".eval_results/huge-{n}.yaml", "file-too-large") for n in range(args.blobs))
             if rejected != wanted or doc["rows"] != 1 or doc["unreachable"]:
-                problems.append(f"wrong result: rows={doc['rows']} rejected={rejected} "
-                                f"unreachable={doc['unreachable']}")
+                problems.append(
+                    f"wrong result: rows={doc['rows']} rejected={rejected} unreachable={doc['unreachable']}"
+                )
 
         peer = measured(["git", "clone", "-q", "--filter=blob:none", model.as_uri(), str(work / "clone")], work, env)
         if peer["code"] != 0:
@@ -159,8 +194,10 @@ def main() -> int:
 
         ours_mb, peer_mb = ours["maxrss_kb"] / 1024, peer["maxrss_kb"] / 1024
         print(f"{'':42} {'peak RSS':>10} {'time':>8}")
-        print(f"{'evalledger aggregate (cold cache)':42} {ours_mb:>7.0f} MB {ours['seconds']:>6.1f} s"
-              f"   target <= {TARGET_MB} MB")
+        print(
+            f"{'evalledger aggregate (cold cache)':42} {ours_mb:>7.0f} MB {ours['seconds']:>6.1f} s"
+            f"   target <= {TARGET_MB} MB"
+        )
         print(f"{'git clone --filter=blob:none (peer)':42} {peer_mb:>7.0f} MB {peer['seconds']:>6.1f} s")
         print(f"peak RSS: aggregate uses {peer_mb / ours_mb:.1f}x less than the peer")
         if ours_mb > TARGET_MB:

@@ -15,6 +15,7 @@ in a fresh process, so its peak RSS (``ru_maxrss``) is its own:
 Both must pick the same winners (compared by a digest). Target: ours < 2 GB peak RSS for
 1,000,000 rows. Prints a table and exits 1 when a target is missed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 TASKS = ["diamond", "hle", "mmlu_pro", "gsm8k", "aime", "swe_bench", "ifeval", "math", "arc", "mmmu"]
-LIMIT = 2 * 1024 ** 3
+LIMIT = 2 * 1024**3
 
 
 def candidates(rows: int, seed: int = 11):
@@ -52,13 +53,22 @@ def candidates(rows: int, seed: int = 11):
                 community = copy == 1 and len(repos) == 1
                 setup = "with tools" if task == "swe_bench" and model % 2 else ""
                 yield {
-                    "model": name, "benchmark": "acme/bench", "task": task, "setup": setup,
+                    "model": name,
+                    "benchmark": "acme/bench",
+                    "task": task,
+                    "setup": setup,
                     "value": round(rng.uniform(10, 95), 2),
                     "commit": commits[repo] if not community else f"{rng.getrandbits(160):040x}",
-                    "commit_time": times[repo] + (3600 if community else 0), "repo": repo,
-                    "ref": "refs/pr/1" if community else "HEAD", "file": f".eval_results/{task}.yaml",
-                    "line": 1, "entry": 0, "verified": rng.random() < 0.05, "community": community,
-                    "date": "2026-01-15", "source_url": f"https://example.org/{name}",
+                    "commit_time": times[repo] + (3600 if community else 0),
+                    "repo": repo,
+                    "ref": "refs/pr/1" if community else "HEAD",
+                    "file": f".eval_results/{task}.yaml",
+                    "line": 1,
+                    "entry": 0,
+                    "verified": rng.random() < 0.05,
+                    "community": community,
+                    "date": "2026-01-15",
+                    "source_url": f"https://example.org/{name}",
                     "source_name": "Model Card",
                     "ineligible": "value-out-of-bounds" if rng.random() < 0.01 else None,
                 }
@@ -86,14 +96,21 @@ def run_ours(rows: int) -> dict:
     selected = time.perf_counter()
     rss_select = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     tables = write.build_tables(selection)
-    size = len(write.csv_bytes(tables.leaderboard, write.LEADERBOARD_COLUMNS)) + \
-        len(write.csv_bytes(tables.candidates, write.CANDIDATE_COLUMNS))
+    size = len(write.csv_bytes(tables.leaderboard, write.LEADERBOARD_COLUMNS)) + len(
+        write.csv_bytes(tables.candidates, write.CANDIDATE_COLUMNS)
+    )
     done = time.perf_counter()
-    winners = [(table.model[r], table.task[r], table.setup[r], table.value[r], table.commit[r])
-               for r in selection.rows]
-    return {"load": loaded - start, "select": selected - loaded, "write": done - selected,
-            "rss_select": rss_select, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-            "rows": len(selection.rows), "digest": digest(winners), "csv_bytes": size}
+    winners = [(table.model[r], table.task[r], table.setup[r], table.value[r], table.commit[r]) for r in selection.rows]
+    return {
+        "load": loaded - start,
+        "select": selected - loaded,
+        "write": done - selected,
+        "rss_select": rss_select,
+        "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "rows": len(selection.rows),
+        "digest": digest(winners),
+        "csv_bytes": size,
+    }
 
 
 def run_dicts(rows: int) -> dict:
@@ -106,8 +123,18 @@ def run_dicts(rows: int) -> dict:
 
     def order(c: dict) -> tuple:
         # same policy: eligible, verified, merged, newest, then smaller sha / source / entry
-        return (c["ineligible"] is not None, not c["verified"], c["community"], -c["commit_time"],
-                c["commit"], c["repo"], c["ref"], c["file"], c["entry"], c["line"])
+        return (
+            c["ineligible"] is not None,
+            not c["verified"],
+            c["community"],
+            -c["commit_time"],
+            c["commit"],
+            c["repo"],
+            c["ref"],
+            c["file"],
+            c["entry"],
+            c["line"],
+        )
 
     winners = []
     for group in groups.values():
@@ -116,10 +143,16 @@ def run_dicts(rows: int) -> dict:
         if best["ineligible"] is None:
             winners.append((best["model"], best["task"], best["setup"], best["value"], best["commit"]))
     selected = time.perf_counter()
-    return {"load": loaded - start, "select": selected - loaded, "write": 0.0,
-            "rss_select": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-            "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-            "rows": len(winners), "digest": digest(winners), "csv_bytes": 0}
+    return {
+        "load": loaded - start,
+        "select": selected - loaded,
+        "write": 0.0,
+        "rss_select": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "rows": len(winners),
+        "digest": digest(winners),
+        "csv_bytes": 0,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,21 +166,21 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     results = {}
     for variant in ("ours", "dicts"):
-        proc = subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--variant", variant],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--rows", str(args.rows), "--variant", variant], capture_output=True, text=True
+        )
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)
             return 1
         results[variant] = json.loads(proc.stdout)
     ours, peer = results["ours"], results["dicts"]
     same = ours["digest"] == peer["digest"] and ours["rows"] == peer["rows"]
-    mb = 1024 ** 2
+    mb = 1024**2
     table = [
         ("candidate rows", f"{args.rows:,}", "", True),
         ("leaderboard rows (both)", f"{ours['rows']:,} / {peer['rows']:,}", "same winners", same),
         ("ours: load + select (s)", f"{ours['load']:.2f} + {ours['select']:.2f}", "", True),
-        ("ours: peak RSS after select", f"{ours['rss_select'] / mb:,.0f} MB", "< 2048 MB",
-         ours["rss_select"] < LIMIT),
+        ("ours: peak RSS after select", f"{ours['rss_select'] / mb:,.0f} MB", "< 2048 MB", ours["rss_select"] < LIMIT),
         ("ours: + both CSV tables (s)", f"{ours['write']:.2f}", "", True),
         ("ours: peak RSS incl. CSV", f"{ours['rss'] / mb:,.0f} MB", "< 2048 MB", ours["rss"] < LIMIT),
         ("dict-of-lists: load + select (s)", f"{peer['load']:.2f} + {peer['select']:.2f}", "", True),

@@ -18,6 +18,7 @@ target is judged on the audit's work in-process (run_audit in one warm process):
 start-up and imports (~0.1 s, constant) are what no 10-commit run of a Python tool can amortise;
 the whole-CLI ratio is printed beside it. Prints a table and exits 1 when a target is missed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,22 +32,31 @@ import tempfile
 import time
 from pathlib import Path
 
-BENCHMARKS = [("Idavidrein/gpqa", "diamond", "fraction"), ("cais/hle", "hle", "percent"),
-              ("TIGER-Lab/MMLU-Pro", "mmlu_pro", "percent"), ("SWE-bench/SWE-bench_Verified",
-              "swe_bench_verified", "percent"), ("openai/gsm8k", "gsm8k", "percent"),
-              ("MathArena/aime_2025", "aime", "percent"), ("allenai/olmOCR-bench", "overall", "percent"),
-              ("ScaleAI/SWE-bench_Pro", "SWE_Bench_Pro", "percent")]
+BENCHMARKS = [
+    ("Idavidrein/gpqa", "diamond", "fraction"),
+    ("cais/hle", "hle", "percent"),
+    ("TIGER-Lab/MMLU-Pro", "mmlu_pro", "percent"),
+    ("SWE-bench/SWE-bench_Verified", "swe_bench_verified", "percent"),
+    ("openai/gsm8k", "gsm8k", "percent"),
+    ("MathArena/aime_2025", "aime", "percent"),
+    ("allenai/olmOCR-bench", "overall", "percent"),
+    ("ScaleAI/SWE-bench_Pro", "SWE_Bench_Pro", "percent"),
+]
 SETUPS = ["", "with tools", "no tools", "chain-of-thought"]
 PR_COMMITS = 10
 
 
 def entry_yaml(bench: str, task: str, value: float, url: str, notes: str, flow: bool) -> str:
     if flow:
-        text = (f"- {{dataset: {{id: {bench}, task_id: {task}}}, value: {value}, date: '2023-10-01',"
-                f" source: {{url: '{url}', name: Eval run}}")
+        text = (
+            f"- {{dataset: {{id: {bench}, task_id: {task}}}, value: {value}, date: '2023-10-01',"
+            f" source: {{url: '{url}', name: Eval run}}"
+        )
         return text + (f", notes: {notes}}}\n" if notes else "}\n")
-    text = (f"- dataset:\n    id: {bench}\n    task_id: {task}\n  value: {value}\n  date: '2023-10-01'\n"
-            f"  source:\n    url: {url}\n    name: Eval run\n")
+    text = (
+        f"- dataset:\n    id: {bench}\n    task_id: {task}\n  value: {value}\n  date: '2023-10-01'\n"
+        f"  source:\n    url: {url}\n    name: Eval run\n"
+    )
     return text + (f"  notes: {notes}\n" if notes else "")
 
 
@@ -61,9 +71,17 @@ def generate(path: Path, commits: int, edits: int, seed: int = 7) -> None:
     files: dict[str, list[list]] = {}
     for i, (bench, task, unit) in enumerate(BENCHMARKS):
         files[f".eval_results/{task.lower()}.yaml"] = [
-            [bench, task, unit, setup, round(rng.uniform(0.2, 0.8), 4) if unit == "fraction"
-             else round(rng.uniform(20, 80), 1), f"https://example.org/{task}/0", False]
-            for setup in SETUPS[: 1 + i % 3]]
+            [
+                bench,
+                task,
+                unit,
+                setup,
+                round(rng.uniform(0.2, 0.8), 4) if unit == "fraction" else round(rng.uniform(20, 80), 1),
+                f"https://example.org/{task}/0",
+                False,
+            ]
+            for setup in SETUPS[: 1 + i % 3]
+        ]
     out = []
     tick = 1_700_000_000
 
@@ -76,9 +94,13 @@ def generate(path: Path, commits: int, edits: int, seed: int = 7) -> None:
     for n in range(commits):
         author = ("alice", "bob", "carol")[n % 3]
         message = f"commit {n}".encode()
-        out.append(f"commit refs/heads/main\nauthor {author} <{author}@example.com> {tick + n * 60} +0000\n"
-                   f"committer {author} <{author}@example.com> {tick + n * 60} +0000\n"
-                   f"data {len(message)}\n".encode() + message + b"\n")
+        out.append(
+            f"commit refs/heads/main\nauthor {author} <{author}@example.com> {tick + n * 60} +0000\n"
+            f"committer {author} <{author}@example.com> {tick + n * 60} +0000\n"
+            f"data {len(message)}\n".encode()
+            + message
+            + b"\n"
+        )
         if n == 0:
             for name, entries in files.items():
                 blob(name, render(entries))
@@ -113,8 +135,9 @@ def generate(path: Path, commits: int, edits: int, seed: int = 7) -> None:
     stream = b"".join(out)
     subprocess.run(["git", "fast-import", "--quiet"], cwd=path, input=stream, check=True)
     subprocess.run(["git", "checkout", "-q", "main"], cwd=path, check=True)
-    subprocess.run(["git", "commit-graph", "write", "--reachable", "--changed-paths"], cwd=path, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "commit-graph", "write", "--reachable", "--changed-paths"], cwd=path, check=True, capture_output=True
+    )
 
 
 def run_cli(args: list[str], cwd: Path) -> tuple[float, float]:
@@ -134,28 +157,33 @@ AUDIT = [sys.executable, "-m", "evalledger", "audit", ".", "--fail-on", "never",
 # the audit's own work, without interpreter start-up and imports (which a 10-commit range cannot
 # amortise): one long-lived process runs run_audit on request ("-" for the whole history, else a
 # range) and answers with its wall time, so in-process runs rotate with the others
-IN_PROCESS = ("import sys, time\n"
-              "from evalledger.audit.engine import run_audit\n"
-              "run_audit('.', model='org/model')  # warm: imports and first-use caches\n"
-              "for line in sys.stdin:\n"
-              "    rng = line.strip()\n"
-              "    start = time.perf_counter()\n"
-              "    run_audit('.', rev_range=None if rng == '-' else rng, model='org/model')\n"
-              "    print(time.perf_counter() - start, flush=True)\n")
+IN_PROCESS = (
+    "import sys, time\n"
+    "from evalledger.audit.engine import run_audit\n"
+    "run_audit('.', model='org/model')  # warm: imports and first-use caches\n"
+    "for line in sys.stdin:\n"
+    "    rng = line.strip()\n"
+    "    start = time.perf_counter()\n"
+    "    run_audit('.', rev_range=None if rng == '-' else rng, model='org/model')\n"
+    "    print(time.perf_counter() - start, flush=True)\n"
+)
 # VmHWM, not getrusage's ru_maxrss: Linux carries the parent's peak across fork+exec into the
 # child's ru_maxrss, so a child of this (large) process would report our own peak
-PEAK = ("import sys, io, contextlib\n"
-        "from evalledger.cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        "    main(sys.argv[1:])\n"
-        "status = open('/proc/self/status').read().split('VmHWM:')[1]\n"
-        "print(int(status.split()[0]))\n")
+PEAK = (
+    "import sys, io, contextlib\n"
+    "from evalledger.cli import main\n"
+    "with contextlib.redirect_stdout(io.StringIO()):\n"
+    "    main(sys.argv[1:])\n"
+    "status = open('/proc/self/status').read().split('VmHWM:')[1]\n"
+    "print(int(status.split()[0]))\n"
+)
 
 
 class InProcess:
     def __init__(self, cwd: Path) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-c", IN_PROCESS], cwd=cwd, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", IN_PROCESS], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
 
     def __call__(self, rev_range: str) -> float:
         assert self.proc.stdin and self.proc.stdout
@@ -170,8 +198,13 @@ class InProcess:
 
 
 def peak_rss_kb(cwd: Path) -> int:
-    proc = subprocess.run([sys.executable, "-c", PEAK, *AUDIT[3:], "--format", "json"], cwd=cwd,
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", PEAK, *AUDIT[3:], "--format", "json"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return int(proc.stdout.strip())
 
 
@@ -189,8 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     checks = []
 
     def row(name: str, value: str, target: str = "", ok: bool | None = None) -> None:
-        print(f"{name:<58} {value:>11} {target:>8} {'' if ok is None else ('yes' if ok else 'NO'):>4}",
-              flush=True)
+        print(f"{name:<58} {value:>11} {target:>8} {'' if ok is None else ('yes' if ok else 'NO'):>4}", flush=True)
         if ok is not None:
             checks.append(ok)
 
@@ -199,8 +231,10 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         generate(repo, commits, edits)
         built = time.perf_counter() - start
-        print(f"repo: {commits:,} commits, {edits:,} result edits (built in {built:.1f} s with fast-import);"
-              f" medians of {args.repeat} rounds in rotating order")
+        print(
+            f"repo: {commits:,} commits, {edits:,} result edits (built in {built:.1f} s with fast-import);"
+            f" medians of {args.repeat} rounds in rotating order"
+        )
         print(f"{'measure':<58} {'value':>11} {'target':>8} {'ok':>4}")
         pr_range = f"HEAD~{PR_COMMITS}..HEAD"
         worker = InProcess(repo)
@@ -215,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         names = list(measures)
         rounds: list[dict[str, tuple[float, float]]] = []
         for n in range(args.repeat):  # rotating order: no measure always runs first or last
-            order = names[n % len(names):] + names[:n % len(names)]
+            order = names[n % len(names) :] + names[: n % len(names)]
             rounds.append({name: measures[name]() for name in order})
         worker.close()
 

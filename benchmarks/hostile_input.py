@@ -22,6 +22,7 @@ not reported.
     python benchmarks/hostile_input.py --rounds 3
     python benchmarks/hostile_input.py --only numbers   # the hostile numbers only
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,12 +37,21 @@ import yaml
 from evalledger.lint.api import lint_results_bytes
 
 PATH = ".eval_results/hostile.yaml"
-ENTRY = (b"- dataset:\n    id: Idavidrein/gpqa\n    task_id: diamond\n  value: 71.0\n"
-         b"  source:\n    url: https://huggingface.co/org/model\n    name: Model Card\n")
+ENTRY = (
+    b"- dataset:\n    id: Idavidrein/gpqa\n    task_id: diamond\n  value: 71.0\n"
+    b"  source:\n    url: https://huggingface.co/org/model\n    name: Model Card\n"
+)
 
 
-LOADER_RULES = {"yaml-alias-limit", "yaml-depth-limit", "file-too-large", "binary-file", "not-utf8",
-                "yaml-unsafe-tag", "yaml-syntax"}
+LOADER_RULES = {
+    "yaml-alias-limit",
+    "yaml-depth-limit",
+    "file-too-large",
+    "binary-file",
+    "not-utf8",
+    "yaml-unsafe-tag",
+    "yaml-syntax",
+}
 
 
 def valid_file_of_size(size: int) -> bytes:
@@ -113,8 +123,10 @@ def _readers(data: bytes) -> dict[str, Callable[[], str]]:
     from evalledger.leaderboard.sources import ModelSource
     from evalledger.policy import BenchmarkPolicy
 
-    snapshot = Snapshot(ModelSource(url="https://example.org/m", location="/nowhere", model="org/m"),
-                        (RefFiles("HEAD", "0" * 40, 0, False, ((PATH, data),)),))
+    snapshot = Snapshot(
+        ModelSource(url="https://example.org/m", location="/nowhere", model="org/m"),
+        (RefFiles("HEAD", "0" * 40, 0, False, ((PATH, data),)),),
+    )
 
     def lint() -> str:
         _, findings = lint_results_bytes(data, PATH)
@@ -127,8 +139,9 @@ def _readers(data: bytes) -> dict[str, Callable[[], str]]:
         return f"{len(parsed.entries)} entry, value {parsed.entries[0].value}" if parsed.entries else "0 entries"
 
     def aggregate() -> str:
-        got = collect(snapshot, benchmark_id="Idavidrein/gpqa", task_ids=frozenset({"diamond"}),
-                      policy=BenchmarkPolicy())
+        got = collect(
+            snapshot, benchmark_id="Idavidrein/gpqa", task_ids=frozenset({"diamond"}), policy=BenchmarkPolicy()
+        )
         return ",".join(r["rule"] for r in got.rejected) or "(accepted!)"
 
     return {"lint": lint, "audit": audit, "aggregate": aggregate}
@@ -136,8 +149,10 @@ def _readers(data: bytes) -> dict[str, Callable[[], str]]:
 
 # what each reader must make of a hostile number: lint and aggregate reject the entry, the audit
 # keeps the entry without a value (value) or has no key for it (task_id)
-EXPECTED = {"value": {"lint": "value-not-finite", "audit": "1 entry, value None", "aggregate": "value-not-finite"},
-            "task_id": {"lint": "wrong-type", "audit": "0 entries", "aggregate": "wrong-type"}}
+EXPECTED = {
+    "value": {"lint": "value-not-finite", "audit": "1 entry, value None", "aggregate": "value-not-finite"},
+    "task_id": {"lint": "wrong-type", "audit": "0 entries", "aggregate": "wrong-type"},
+}
 
 
 def numbers(rounds: int) -> bool:
@@ -166,23 +181,37 @@ def numbers(rounds: int) -> bool:
             ratio = statistics.median(ratios[tool])
             ok = outcomes[tool] == EXPECTED[field][tool]
             missed |= ratio > 1.0 or not ok
-            rows.append((name, f"{len(hostile):,}", tool, outcomes[tool] + ("" if ok else " (unexpected!)"),
-                         statistics.median(times[tool]), statistics.median(peer_times), ratio))
-    print(f"{'hostile number (2 MB file)':<28} {'bytes':>11}  {'tool':<9} {'outcome':<22} {'time':>10}"
-          f" {'parse valid':>12} {'ratio':>7}")
+            rows.append(
+                (
+                    name,
+                    f"{len(hostile):,}",
+                    tool,
+                    outcomes[tool] + ("" if ok else " (unexpected!)"),
+                    statistics.median(times[tool]),
+                    statistics.median(peer_times),
+                    ratio,
+                )
+            )
+    print(
+        f"{'hostile number (2 MB file)':<28} {'bytes':>11}  {'tool':<9} {'outcome':<22} {'time':>10}"
+        f" {'parse valid':>12} {'ratio':>7}"
+    )
     for name, size, tool, outcome, ours, theirs, ratio in rows:
-        print(f"{name:<28} {size:>11}  {tool:<9} {outcome:<22} {ours * 1e3:>8.3f}ms {theirs * 1e3:>10.3f}ms"
-              f" {ratio:>7.4f}")
-    print("target: every ratio <= 1 (each tool reads a hostile number no slower than parsing valid input"
-          " of its size)")
+        print(
+            f"{name:<28} {size:>11}  {tool:<9} {outcome:<22} {ours * 1e3:>8.3f}ms {theirs * 1e3:>10.3f}ms {ratio:>7.4f}"
+        )
+    print("target: every ratio <= 1 (each tool reads a hostile number no slower than parsing valid input of its size)")
     return missed
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--only", choices=("loader", "numbers"),
-                        help="run one table: the loader's hostile inputs, or the hostile numbers")
+    parser.add_argument(
+        "--only",
+        choices=("loader", "numbers"),
+        help="run one table: the loader's hostile inputs, or the hostile numbers",
+    )
     args = parser.parse_args(argv)
     missed = False
     if args.only != "loader":

@@ -19,6 +19,7 @@ table; exits 1 when a target is missed.
     python benchmarks/lint_vs_check_jsonschema.py              # full size
     python benchmarks/lint_vs_check_jsonschema.py --files 500  # quick
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,10 +66,16 @@ def result_file(rng: random.Random, number: int) -> str:
     lines = []
     for entry in range(rng.choice((1, 1, 1, 2, 3))):
         dataset, tasks = rng.choice(BENCHMARKS)
-        lines += ["- dataset:", f"    id: {dataset}", f"    task_id: {rng.choice(tasks)}",
-                  f"  value: {rng.uniform(5, 95):.1f}", f"  date: '2026-0{rng.randint(1, 6)}-{rng.randint(10, 28)}'",
-                  "  source:", f"    url: https://huggingface.co/org-{number % 97}/model-{number}",
-                  f"    name: {rng.choice(SOURCES)}"]
+        lines += [
+            "- dataset:",
+            f"    id: {dataset}",
+            f"    task_id: {rng.choice(tasks)}",
+            f"  value: {rng.uniform(5, 95):.1f}",
+            f"  date: '2026-0{rng.randint(1, 6)}-{rng.randint(10, 28)}'",
+            "  source:",
+            f"    url: https://huggingface.co/org-{number % 97}/model-{number}",
+            f"    name: {rng.choice(SOURCES)}",
+        ]
         if rng.random() < 0.5:
             lines.append(f"    user: user{number % 13}")
         # a distinct setup per entry keeps the repo free of duplicate-entry errors
@@ -104,14 +111,15 @@ def timed(argv: Sequence[str], cwd: Path, label: str, stdin: str | None = None) 
     return wall, cpu
 
 
-def rounds(commands: dict[str, tuple[Sequence[str], str | None]], cwd: Path, repeat: int
-           ) -> list[dict[str, tuple[float, float]]]:
+def rounds(
+    commands: dict[str, tuple[Sequence[str], str | None]], cwd: Path, repeat: int
+) -> list[dict[str, tuple[float, float]]]:
     """Run every command once per round, in rotating order, so a load spike on a shared machine
     hits all of them alike; ratios are then taken per round and their median reported."""
     results = []
     names = list(commands)
     for index in range(repeat):
-        order = names[index % len(names):] + names[:index % len(names)]
+        order = names[index % len(names) :] + names[: index % len(names)]
         results.append({name: timed(commands[name][0], cwd, name, commands[name][1]) for name in order})
     return results
 
@@ -138,9 +146,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=10_000, help="files for the throughput run (default 10000)")
     parser.add_argument("--repeat", type=int, default=5, help="rounds; the median ratio counts (default 5)")
-    parser.add_argument("--measure", choices=("wall", "cpu"), default="wall",
-                        help="which time the targets apply to (default wall; cpu = user+sys of the"
-                             " processes, for a machine too busy for wall times to mean much)")
+    parser.add_argument(
+        "--measure",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="which time the targets apply to (default wall; cpu = user+sys of the"
+        " processes, for a machine too busy for wall times to mean much)",
+    )
     args = parser.parse_args(argv)
     ours, theirs = tool("check-eval-results"), tool("check-jsonschema")
     schema_args = ["--schemafile", str(SCHEMA)]
@@ -150,16 +162,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         names = generate(root, args.files)
         model = root / "model"  # a model repo as a hook sees it: a few result files, committed
         one = generate(model, MODEL_FILES)[:1]
-        for git_args in (["init", "-q"], ["add", "-A"],
-                         ["-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "r"]):
+        for git_args in (
+            ["init", "-q"],
+            ["add", "-A"],
+            ["-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "r"],
+        ):
             subprocess.run(["git", *git_args], cwd=model, check=True, capture_output=True)
         # warm the OS file cache and write byte-code caches once; a cold start = a fresh interpreter
         timed([ours, *one], model, "warm-up")
         timed([theirs, *schema_args, *one], model, "warm-up")
-        cold = rounds({"ours": ([ours, *one], None), "theirs": ([theirs, *schema_args, *one], None),
-                       "alone": ([ours, "--no-repo-context", *one], None)}, model, args.repeat)
-        many = rounds({"ours": ([ours, *names], None), "theirs": ([theirs, *schema_args, *names], None),
-                       "yaml": ([sys.executable, "-c", YAML_LOOP], "\n".join(names))}, root, args.repeat)
+        cold = rounds(
+            {
+                "ours": ([ours, *one], None),
+                "theirs": ([theirs, *schema_args, *one], None),
+                "alone": ([ours, "--no-repo-context", *one], None),
+            },
+            model,
+            args.repeat,
+        )
+        many = rounds(
+            {
+                "ours": ([ours, *names], None),
+                "theirs": ([theirs, *schema_args, *names], None),
+                "yaml": ([sys.executable, "-c", YAML_LOOP], "\n".join(names)),
+            },
+            root,
+            args.repeat,
+        )
 
     gate = 0 if args.measure == "wall" else 1
     cold_ratio = median_ratio(cold, "ours", "theirs", gate)
@@ -167,27 +196,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     throughput = median_ratio(many, "theirs", "ours", gate)
     parse_ratio = median_ratio(many, "ours", "yaml", gate)
     rows = [
-        ("cold start, 1 file: ours / check-jsonschema", cold_ratio, "<= 0.4", cold_ratio <= 0.4,
-         median_ratio(cold, "ours", "theirs", 1 - gate),
-         f"{median_time(cold, 'ours') * 1000:.0f} ms vs {median_time(cold, 'theirs') * 1000:.0f} ms"),
-        ("cold start, 1 file: ours / ours --no-repo-context", context_ratio, "<= 1.3", context_ratio <= 1.3,
-         median_ratio(cold, "ours", "alone", 1 - gate),
-         f"{median_time(cold, 'ours') * 1000:.0f} ms vs {median_time(cold, 'alone') * 1000:.0f} ms"),
-        (f"{len(names)} files: our throughput / check-jsonschema's", throughput, ">= 5", throughput >= 5,
-         median_ratio(many, "theirs", "ours", 1 - gate),
-         f"{median_time(many, 'ours'):.2f} s vs {median_time(many, 'theirs'):.2f} s"),
-        (f"{len(names)} files: ours / yaml CSafeLoader loop", parse_ratio, "<= 2", parse_ratio <= 2,
-         median_ratio(many, "ours", "yaml", 1 - gate),
-         f"{median_time(many, 'ours'):.2f} s vs {median_time(many, 'yaml'):.2f} s"),
+        (
+            "cold start, 1 file: ours / check-jsonschema",
+            cold_ratio,
+            "<= 0.4",
+            cold_ratio <= 0.4,
+            median_ratio(cold, "ours", "theirs", 1 - gate),
+            f"{median_time(cold, 'ours') * 1000:.0f} ms vs {median_time(cold, 'theirs') * 1000:.0f} ms",
+        ),
+        (
+            "cold start, 1 file: ours / ours --no-repo-context",
+            context_ratio,
+            "<= 1.3",
+            context_ratio <= 1.3,
+            median_ratio(cold, "ours", "alone", 1 - gate),
+            f"{median_time(cold, 'ours') * 1000:.0f} ms vs {median_time(cold, 'alone') * 1000:.0f} ms",
+        ),
+        (
+            f"{len(names)} files: our throughput / check-jsonschema's",
+            throughput,
+            ">= 5",
+            throughput >= 5,
+            median_ratio(many, "theirs", "ours", 1 - gate),
+            f"{median_time(many, 'ours'):.2f} s vs {median_time(many, 'theirs'):.2f} s",
+        ),
+        (
+            f"{len(names)} files: ours / yaml CSafeLoader loop",
+            parse_ratio,
+            "<= 2",
+            parse_ratio <= 2,
+            median_ratio(many, "ours", "yaml", 1 - gate),
+            f"{median_time(many, 'ours'):.2f} s vs {median_time(many, 'yaml'):.2f} s",
+        ),
     ]
     width = max(len(row[0]) for row in rows)
     other = "cpu" if gate == 0 else "wall"
-    print(f"{'measure':<{width}}  {args.measure:>6}  {'target':>6}  {'ok':<4}  {other:>6}  wall times"
-          f" (medians of {args.repeat} rounds)")
+    print(
+        f"{'measure':<{width}}  {args.measure:>6}  {'target':>6}  {'ok':<4}  {other:>6}  wall times"
+        f" (medians of {args.repeat} rounds)"
+    )
     for label, ratio, target, ok, cpu, detail in rows:
         print(f"{label:<{width}}  {ratio:>6.2f}  {target:>6}  {'yes' if ok else 'NO':<4}  {cpu:>6.2f}  {detail}")
-    print(f"{args.measure}: median over rounds of the per-round {args.measure}-time ratio (the target"
-          f" applies to it); {other}: the same with {other} time (cpu = user+sys of the process)")
+    print(
+        f"{args.measure}: median over rounds of the per-round {args.measure}-time ratio (the target"
+        f" applies to it); {other}: the same with {other} time (cpu = user+sys of the process)"
+    )
     return 0 if all(row[3] for row in rows) else 1
 
 

@@ -13,6 +13,7 @@ over --repeat rounds, so load on a shared machine hits both alike. Prints the ra
     python benchmarks/migrate.py              # 10,000 cards
     python benchmarks/migrate.py --cards 500  # quick
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,7 +56,9 @@ def generate(root: Path, count: int, seed: int = 7) -> list[Path]:
         text = "".join(
             f"{line.split('value:')[0]}value: {round(rnd.uniform(1, 99), 2)}\n"
             if line.strip().startswith("value:") and line.strip()[6:].strip()[:1].isdigit() and "," not in line
-            else line for line in text.splitlines(keepends=True))
+            else line
+            for line in text.splitlines(keepends=True)
+        )
         repo = root / f"m{i:05d}"
         repo.mkdir()
         (repo / "README.md").write_text(f"---\n{text}---\n\n# model {i}\n")

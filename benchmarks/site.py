@@ -17,6 +17,7 @@ with evalledger's own selection. Measured, medians over ``--rounds`` in alternat
 
 Prints the figures; there is no target to miss (exit 0), the numbers go to the README.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def tables(rows: int, tasks: int = 20, seed: int = 7):
@@ -52,13 +60,27 @@ def tables(rows: int, tasks: int = 20, seed: int = 7):
             copies = 2 if rng.random() < 0.3 else 1
             for copy in range(copies):
                 community = copy == 1
-                table.add(model=name, benchmark="acme/bench", task=task, setup="", value=round(rng.uniform(10, 95), 2),
-                          commit=commit if not community else f"{rng.getrandbits(160):040x}",
-                          commit_time=when + (3600 * copy), repo=repo, ref="refs/pr/1" if community else "HEAD",
-                          file=f".eval_results/{task}.yaml", line=1 + copy, entry=copy,
-                          verified=rng.random() < 0.05, community=community, date="2026-01-15",
-                          source_url=f"https://example.org/{name}", source_name="Model Card",
-                          ineligible=None, stale=False)
+                table.add(
+                    model=name,
+                    benchmark="acme/bench",
+                    task=task,
+                    setup="",
+                    value=round(rng.uniform(10, 95), 2),
+                    commit=commit if not community else f"{rng.getrandbits(160):040x}",
+                    commit_time=when + (3600 * copy),
+                    repo=repo,
+                    ref="refs/pr/1" if community else "HEAD",
+                    file=f".eval_results/{task}.yaml",
+                    line=1 + copy,
+                    entry=copy,
+                    verified=rng.random() < 0.05,
+                    community=community,
+                    date="2026-01-15",
+                    source_url=f"https://example.org/{name}",
+                    source_name="Model Card",
+                    ineligible=None,
+                    stale=False,
+                )
     selection = select(table, BenchmarkPolicy())
     return write.build_tables(selection, directions={f"task_{t:02d}": "higher" for t in range(tasks)})
 
@@ -110,13 +132,14 @@ def main() -> int:
         write_csv(built, root / "bench")
         csv_times, site_times = [], []
         for i in range(args.rounds):
+
             def peer(i=i):
                 write_csv(built, root / f"peer{i}")
 
             def ours(i=i):
                 site.publish(root / "bench", "leaderboard", root / f"site{i}")
 
-            for name, fn in ((("peer", peer), ("ours", ours)) if i % 2 == 0 else (("ours", ours), ("peer", peer))):
+            for name, fn in (("peer", peer), ("ours", ours)) if i % 2 == 0 else (("ours", ours), ("peer", peer)):
                 (csv_times if name == "peer" else site_times).append(timed(fn))
         out = root / "site0"
         files = [p for p in out.rglob("*") if p.is_file()]
@@ -126,15 +149,19 @@ def main() -> int:
         csv_size = sum(p.stat().st_size for p in (root / "bench" / "leaderboard").glob("*.csv"))
         ready = interactive(page, args.rounds)
     peer, ours = statistics.median(csv_times), statistics.median(site_times)
-    print(f"site for {len(built.leaderboard):,} leaderboard rows, {len(built.candidates):,} candidates, "
-          f"{args.tasks} tasks (medians of {args.rounds})")
+    print(
+        f"site for {len(built.leaderboard):,} leaderboard rows, {len(built.candidates):,} candidates, "
+        f"{args.tasks} tasks (medians of {args.rounds})"
+    )
     print("| measure | result |")
     print("|---|---|")
     print(f"| site size, whole folder | {total:,} bytes ({len(files)} files) |")
     print(f"| benchmark page with its data | {page_size:,} bytes (the CSV tables: {csv_size:,} bytes) |")
     print(f"| generating the site / writing the CSV tables | **{ours / peer:.2f}** ({ours:.3f} s vs {peer:.3f} s) |")
-    print(f"| time to interactive in headless Chromium | **{statistics.median(ready):.2f} s** "
-          f"(range {min(ready):.2f}-{max(ready):.2f} s) |")
+    print(
+        f"| time to interactive in headless Chromium | **{statistics.median(ready):.2f} s** "
+        f"(range {min(ready):.2f}-{max(ready):.2f} s) |"
+    )
     return 0
 
 

@@ -1,4 +1,5 @@
 """Shared fixtures: every test runs with a fixed git identity and no user/system git config."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,8 +16,10 @@ def _git_identity(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-    (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n"
-                                     "[uploadpack]\n\tallowFilter = true\n\tallowAnySHA1InWant = true\n")
+    (home / ".gitconfig").write_text(
+        '[init]\n\tdefaultBranch = main\n[protocol "file"]\n\tallow = always\n'
+        "[uploadpack]\n\tallowFilter = true\n\tallowAnySHA1InWant = true\n"
+    )
     for role in ("AUTHOR", "COMMITTER"):
         monkeypatch.setenv(f"GIT_{role}_NAME", "Test Author")
         monkeypatch.setenv(f"GIT_{role}_EMAIL", "author@example.com")

@@ -19,6 +19,7 @@ Access control, per repo (the first path segments up to the repo name):
 Every request is recorded (``requests``: method, path, the Authorization header, Git-Protocol) so a
 test can check which host was sent which credentials.
 """
+
 from __future__ import annotations
 
 import base64
@@ -42,8 +43,14 @@ class Request:
 
 
 class GitHttpServer:
-    def __init__(self, root: Path, *, bearer: str | None = None, gated: set[str] | frozenset[str] = frozenset(),
-                 basic: dict[str, tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        bearer: str | None = None,
+        gated: set[str] | frozenset[str] = frozenset(),
+        basic: dict[str, tuple[str, str]] | None = None,
+    ) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.bearer = bearer
@@ -62,10 +69,14 @@ class GitHttpServer:
         if target.exists():
             shutil.rmtree(target)
         target.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["git", "clone", "-q", "--bare", "--mirror", str(source), str(target)], check=True,
-                       capture_output=True)
-        for key, value in (("uploadpack.allowFilter", "true"), ("uploadpack.allowAnySHA1InWant", "true"),
-                           ("http.receivepack", "false")):
+        subprocess.run(
+            ["git", "clone", "-q", "--bare", "--mirror", str(source), str(target)], check=True, capture_output=True
+        )
+        for key, value in (
+            ("uploadpack.allowFilter", "true"),
+            ("uploadpack.allowAnySHA1InWant", "true"),
+            ("http.receivepack", "false"),
+        ):
             subprocess.run(["git", "config", key, value], cwd=target, check=True)
         return target
 
@@ -178,12 +189,21 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(message)
             return
-        env = {"PATH": os.environ.get("PATH", os.defpath), "HOME": str(owner.root),
-               "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
-               "GIT_PROJECT_ROOT": str(owner.root), "GIT_HTTP_EXPORT_ALL": "1",
-               "PATH_INFO": path, "QUERY_STRING": parts.query, "REQUEST_METHOD": self.command,
-               "CONTENT_TYPE": self.headers.get("Content-Type", ""), "CONTENT_LENGTH": str(len(body)),
-               "REMOTE_ADDR": self.client_address[0], "SERVER_PROTOCOL": "HTTP/1.1"}
+        env = {
+            "PATH": os.environ.get("PATH", os.defpath),
+            "HOME": str(owner.root),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_PROJECT_ROOT": str(owner.root),
+            "GIT_HTTP_EXPORT_ALL": "1",
+            "PATH_INFO": path,
+            "QUERY_STRING": parts.query,
+            "REQUEST_METHOD": self.command,
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+            "CONTENT_LENGTH": str(len(body)),
+            "REMOTE_ADDR": self.client_address[0],
+            "SERVER_PROTOCOL": "HTTP/1.1",
+        }
         if protocol:
             env["GIT_PROTOCOL"] = protocol
         if self.headers.get("Content-Encoding"):

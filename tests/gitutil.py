@@ -1,9 +1,10 @@
 """Build real git repositories in tests, so tests read as scenarios.
 
-    repo = GitRepo.init(tmp_path / "model")
-    repo.write(".eval_results/gpqa.yaml", RESULT)
-    sha = repo.commit("add gpqa", author="alice")
+repo = GitRepo.init(tmp_path / "model")
+repo.write(".eval_results/gpqa.yaml", RESULT)
+sha = repo.commit("add gpqa", author="alice")
 """
+
 from __future__ import annotations
 
 import os
@@ -62,9 +63,14 @@ class GitRepo:
         """Stage everything and commit as ``author`` at a deterministic time; returns the sha."""
         self._tick += 1
         stamp = f"{when if when is not None else _BASE_TIME + self._tick * 3600} +0000"
-        env = {"GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": f"{author}@example.com",
-               "GIT_COMMITTER_NAME": author, "GIT_COMMITTER_EMAIL": f"{author}@example.com",
-               "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+        env = {
+            "GIT_AUTHOR_NAME": author,
+            "GIT_AUTHOR_EMAIL": f"{author}@example.com",
+            "GIT_COMMITTER_NAME": author,
+            "GIT_COMMITTER_EMAIL": f"{author}@example.com",
+            "GIT_AUTHOR_DATE": stamp,
+            "GIT_COMMITTER_DATE": stamp,
+        }
         git(self.path, "add", "-A")
         git(self.path, "commit", "-q", "--no-verify", "--allow-empty", "-m", message, env=env)
         return self.head()

@@ -10,6 +10,7 @@ Offline and fast: actions/setup-python is replaced by tests/fixtures/stub-setup-
 (the install step's documented test hook) makes the Action run its own source with it instead of
 pip-installing itself into a fresh venv.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,9 +31,18 @@ ROOT = Path(__file__).resolve().parent.parent
 # must equal the pin in action.yml (tests/test_action_static.py checks it)
 SETUP_PYTHON = "actions/setup-python@e797f83bcb11b83ae66e0230d6156d7c80228e7c"
 # what the workspace of the workflow needs: the action, its source, the workflow, the fixtures
-WORKSPACE_FILES = ("action.yml", "pyproject.toml", "README.md", "src/evalledger", ".github/workflows/selftest.yml",
-                   "tests/fixtures/selftest", "tests/fixtures/stub-setup-python", "tests/fixtures/stub-upload-artifact",
-                   "tests/fixtures/stub-cache", "examples/benchmark")
+WORKSPACE_FILES = (
+    "action.yml",
+    "pyproject.toml",
+    "README.md",
+    "src/evalledger",
+    ".github/workflows/selftest.yml",
+    "tests/fixtures/selftest",
+    "tests/fixtures/stub-setup-python",
+    "tests/fixtures/stub-upload-artifact",
+    "tests/fixtures/stub-cache",
+    "examples/benchmark",
+)
 
 pytestmark = pytest.mark.slow
 
@@ -61,8 +71,9 @@ def workspace(tmp_path: Path) -> Path:
     return ws
 
 
-def run_act(tmp_path: Path, job: str, *, reuse_python: bool = True,
-            prepare: Callable[[Path], None] | None = None) -> tuple[subprocess.CompletedProcess[str], Path]:
+def run_act(
+    tmp_path: Path, job: str, *, reuse_python: bool = True, prepare: Callable[[Path], None] | None = None
+) -> tuple[subprocess.CompletedProcess[str], Path]:
     ws = workspace(tmp_path)
     if prepare is not None:
         prepare(ws)
@@ -71,11 +82,30 @@ def run_act(tmp_path: Path, job: str, *, reuse_python: bool = True,
     env = {**os.environ, "NO_COLOR": "1"}
     hook = ["--env", "EVALLEDGER_ACTION_REUSE_PYTHON=true"] if reuse_python else []
     proc = subprocess.run(
-        [act_binary(), "workflow_dispatch", "-W", ".github/workflows/selftest.yml", "-j", job,
-         "-P", "ubuntu-latest=-self-hosted", "--action-offline-mode",
-         "--local-repository", f"{SETUP_PYTHON}={stub}",
-         "--env", f"SELFTEST_DIR={selftest}", "--env", f"EVALLEDGER_STUB_PYTHON={sys.executable}", *hook],
-        cwd=ws, env=env, capture_output=True, text=True, timeout=300)
+        [
+            act_binary(),
+            "workflow_dispatch",
+            "-W",
+            ".github/workflows/selftest.yml",
+            "-j",
+            job,
+            "-P",
+            "ubuntu-latest=-self-hosted",
+            "--action-offline-mode",
+            "--local-repository",
+            f"{SETUP_PYTHON}={stub}",
+            "--env",
+            f"SELFTEST_DIR={selftest}",
+            "--env",
+            f"EVALLEDGER_STUB_PYTHON={sys.executable}",
+            *hook,
+        ],
+        cwd=ws,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return proc, selftest
 
 
@@ -135,12 +165,17 @@ def test_aggregate_mode_under_act_commits_once_then_not_again(tmp_path):
     # its site-dir got the static site, outside the repo and the commit
     site = selftest / "aggregate" / "site"
     assert (site / "index.html").is_file() and "acme/alpha-7b" in "".join(p.read_text() for p in site.rglob("*.html"))
-    assert git(origin, "log", "-1", "--format=%an <%ae>", head).strip() == \
-        "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>"
+    assert (
+        git(origin, "log", "-1", "--format=%an <%ae>", head).strip()
+        == "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>"
+    )
     board = git(origin, "show", f"{head}:leaderboard/leaderboard.csv")
     assert "acme/alpha-7b" in board and "bolt/beta-13b" in board
     assert sorted(git(origin, "diff-tree", "--no-commit-id", "--name-only", "-r", head).split()) == [
-        "README.md", "leaderboard/candidates.csv", "leaderboard/leaderboard.csv"]
+        "README.md",
+        "leaderboard/candidates.csv",
+        "leaderboard/leaderboard.csv",
+    ]
     # both job summaries as act printed them
     summary = job_summary(log)
     assert summary.count("## evalledger leaderboard") == 2 * 2  # act echoes it for the step and the action
@@ -177,22 +212,41 @@ def test_default_install_path_under_act(tmp_path):
     assert read_env(selftest / "audit" / "audit.env")["OUT_ERRORS"] == "1"
 
 
-def run_example_leaderboard(ws: Path, bench: Path, *act_args: str,
-                            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_example_leaderboard(
+    ws: Path, bench: Path, *act_args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """act runs .github/workflows/leaderboard.yml (the example, copied) in ``bench``, with the
     published action name mapped to the workspace ``ws``; ``act_args``: more act options."""
     text = (ROOT / "examples" / "workflows" / "leaderboard.yml").read_text()
     uses = re.search(r"uses: (evalledger/evalledger@\S+)", text).group(1)
     cache = re.search(r"uses: (actions/cache@\S+)", text).group(1)
     return subprocess.run(
-        [act_binary(), "workflow_dispatch", "-W", ".github/workflows/leaderboard.yml",
-         "-P", "ubuntu-latest=-self-hosted", "--action-offline-mode",
-         "--local-repository", f"{SETUP_PYTHON}={ws / 'tests' / 'fixtures' / 'stub-setup-python'}",
-         "--local-repository", f"{uses}={ws}",
-         "--local-repository", f"{cache}={ws / 'tests' / 'fixtures' / 'stub-cache'}",
-         "--env", f"EVALLEDGER_STUB_PYTHON={sys.executable}", "--env", "EVALLEDGER_ACTION_REUSE_PYTHON=true",
-         *act_args],
-        cwd=bench, env={**os.environ, "NO_COLOR": "1", **(env or {})}, capture_output=True, text=True, timeout=300)
+        [
+            act_binary(),
+            "workflow_dispatch",
+            "-W",
+            ".github/workflows/leaderboard.yml",
+            "-P",
+            "ubuntu-latest=-self-hosted",
+            "--action-offline-mode",
+            "--local-repository",
+            f"{SETUP_PYTHON}={ws / 'tests' / 'fixtures' / 'stub-setup-python'}",
+            "--local-repository",
+            f"{uses}={ws}",
+            "--local-repository",
+            f"{cache}={ws / 'tests' / 'fixtures' / 'stub-cache'}",
+            "--env",
+            f"EVALLEDGER_STUB_PYTHON={sys.executable}",
+            "--env",
+            "EVALLEDGER_ACTION_REUSE_PYTHON=true",
+            *act_args,
+        ],
+        cwd=bench,
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_example_leaderboard_workflow_as_a_user_runs_it(tmp_path):
@@ -227,21 +281,43 @@ def test_example_pr_audit_workflow_on_a_pull_request_event(tmp_path):
     example = ROOT / "examples" / "workflows" / "audit-pr.yml"
     shutil.copy(example, repo / ".github" / "workflows")
     event = tmp_path / "event.json"
-    event.write_text(json.dumps({"pull_request": {"number": 5, "base": {"sha": fx["base"]},
-                                                  "head": {"sha": fx["head"]}}}))
+    event.write_text(
+        json.dumps({"pull_request": {"number": 5, "base": {"sha": fx["base"]}, "head": {"sha": fx["head"]}}})
+    )
     text = example.read_text()
     uses = re.search(r"uses: (evalledger/evalledger@\S+)", text).group(1)
     upload = re.search(r"uses: (actions/upload-artifact@\S+)", text).group(1)
     artifacts = tmp_path / "artifacts"
     proc = subprocess.run(
-        [act_binary(), "pull_request", "-e", str(event), "-W", ".github/workflows/audit-pr.yml",
-         "-P", "ubuntu-latest=-self-hosted", "--action-offline-mode",
-         "--local-repository", f"{SETUP_PYTHON}={ws / 'tests' / 'fixtures' / 'stub-setup-python'}",
-         "--local-repository", f"{uses}={ws}",
-         "--local-repository", f"{upload}={ws / 'tests' / 'fixtures' / 'stub-upload-artifact'}",
-         "--env", f"EVALLEDGER_STUB_PYTHON={sys.executable}", "--env", "EVALLEDGER_ACTION_REUSE_PYTHON=true",
-         "--env", f"EVALLEDGER_STUB_ARTIFACTS={artifacts}"],
-        cwd=repo, env={**os.environ, "NO_COLOR": "1"}, capture_output=True, text=True, timeout=300)
+        [
+            act_binary(),
+            "pull_request",
+            "-e",
+            str(event),
+            "-W",
+            ".github/workflows/audit-pr.yml",
+            "-P",
+            "ubuntu-latest=-self-hosted",
+            "--action-offline-mode",
+            "--local-repository",
+            f"{SETUP_PYTHON}={ws / 'tests' / 'fixtures' / 'stub-setup-python'}",
+            "--local-repository",
+            f"{uses}={ws}",
+            "--local-repository",
+            f"{upload}={ws / 'tests' / 'fixtures' / 'stub-upload-artifact'}",
+            "--env",
+            f"EVALLEDGER_STUB_PYTHON={sys.executable}",
+            "--env",
+            "EVALLEDGER_ACTION_REUSE_PYTHON=true",
+            "--env",
+            f"EVALLEDGER_STUB_ARTIFACTS={artifacts}",
+        ],
+        cwd=repo,
+        env={**os.environ, "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     log = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "(fail-on: error)" in log, log[-6000:]  # the planted edit fails the check
     assert f"audit of {fx['base']}..{fx['head']}: 1 errors" in log

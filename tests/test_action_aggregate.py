@@ -1,5 +1,6 @@
 """The Action's aggregate mode driven directly (action.main with a runner-like environment) over
 real repos: a benchmark repo whose origin is a local bare repo, model repos over file://."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -13,23 +14,36 @@ from gitutil import git
 from test_action_unit import env, parse_github_output
 
 _spec = importlib.util.spec_from_file_location(
-    "make_fixture", Path(__file__).parent / "fixtures" / "selftest" / "make_fixture.py")
+    "make_fixture", Path(__file__).parent / "fixtures" / "selftest" / "make_fixture.py"
+)
 make_fixture = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(make_fixture)
 
 
-def runner(tmp_path: Path, fx: dict, event: str = "workflow_dispatch", payload: dict | None = None,
-           **inputs: str) -> tuple[int, dict, str, str]:
+def runner(
+    tmp_path: Path, fx: dict, event: str = "workflow_dispatch", payload: dict | None = None, **inputs: str
+) -> tuple[int, dict, str, str]:
     out, summary = tmp_path / "output", tmp_path / "summary"
     for f in (out, summary):
         f.unlink(missing_ok=True)
     (tmp_path / "event.json").write_text(json.dumps(payload or {}))
-    environ = {**env(working_directory=fx["bench"], models=fx["models"], benchmark_id="Idavidrein/gpqa",
-                     push_attempts="1", **inputs),
-               "GITHUB_OUTPUT": str(out), "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_WORKSPACE": str(tmp_path),
-               "GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
-               "XDG_CACHE_HOME": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin",
-               "HOME": str(tmp_path / "home")}
+    environ = {
+        **env(
+            working_directory=fx["bench"],
+            models=fx["models"],
+            benchmark_id="Idavidrein/gpqa",
+            push_attempts="1",
+            **inputs,
+        ),
+        "GITHUB_OUTPUT": str(out),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_WORKSPACE": str(tmp_path),
+        "GITHUB_EVENT_NAME": event,
+        "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path / "home"),
+    }
     for key in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM"):
         environ[key] = os.environ[key]
     log = io.StringIO()
@@ -44,7 +58,11 @@ def test_commit_false_builds_and_reports_only(tmp_path):
     code, outputs, summary, log = runner(tmp_path, fx, event="pull_request", commit="false")
     assert code == 0, log
     assert (outputs["changed"], outputs["committed"], outputs["pushed"], outputs["commit-sha"]) == (
-        "true", "false", "false", "")
+        "true",
+        "false",
+        "false",
+        "",
+    )
     assert git(fx["origin"], "rev-parse", "main").strip() == before
     assert "**updated** · 3 rows · 0 conflicts · 2/2 model repos read · not committed" in summary
     assert (Path(fx["bench"]) / "leaderboard" / "leaderboard.csv").is_file()
@@ -101,5 +119,4 @@ def test_charts_and_site_dir_inputs(tmp_path):
     assert all(f"charts/{name}" in card for name in charts)
     committed = git(fx["origin"], "ls-tree", "-r", "--name-only", "main").split()
     assert {f"leaderboard/charts/{name}" for name in charts} <= set(committed)
-    assert (site / "index.html").is_file() and "acme/alpha-7b" in "".join(
-        p.read_text() for p in site.rglob("*.html"))
+    assert (site / "index.html").is_file() and "acme/alpha-7b" in "".join(p.read_text() for p in site.rglob("*.html"))

@@ -1,5 +1,6 @@
 """The Action's audit mode driven directly (action.main with a runner-like environment) over a real
 model repo with a planted suspicious edit: outputs, job summary, report file, exit code."""
+
 from __future__ import annotations
 
 import io
@@ -20,9 +21,14 @@ ENTRY = """- dataset:
 
 def runner(tmp_path, repo, event: dict | None = None, **inputs: str) -> tuple[int, dict, str, str]:
     out, summary = tmp_path / "output", tmp_path / "summary"
-    environ = {**env(mode="audit", working_directory=str(repo.path), **inputs),
-               "GITHUB_OUTPUT": str(out), "GITHUB_STEP_SUMMARY": str(summary), "RUNNER_TEMP": str(tmp_path / "temp"),
-               "GITHUB_WORKSPACE": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    environ = {
+        **env(mode="audit", working_directory=str(repo.path), **inputs),
+        "GITHUB_OUTPUT": str(out),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "RUNNER_TEMP": str(tmp_path / "temp"),
+        "GITHUB_WORKSPACE": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+    }
     if event is not None:
         (tmp_path / "event.json").write_text(json.dumps(event))
         environ.update(GITHUB_EVENT_PATH=str(tmp_path / "event.json"), GITHUB_EVENT_NAME="pull_request")
@@ -63,8 +69,7 @@ def test_pull_request_audit_writes_report_summary_and_fails_on_error(tmp_path):
 
 def test_fail_on_never_and_a_clean_range(tmp_path):
     repo, base, head = planted(tmp_path)
-    code, outputs, _, _ = runner(tmp_path, repo, range=f"{base}..{head}", fail_on="never",
-                                 report_path="out/audit.md")
+    code, outputs, _, _ = runner(tmp_path, repo, range=f"{base}..{head}", fail_on="never", report_path="out/audit.md")
     assert code == 0 and int(outputs["errors"]) >= 1
     assert outputs["report-path"] == str(tmp_path / "out" / "audit.md")
     repo.write("README.md", "no results touched\n")

@@ -1,6 +1,7 @@
 """The fork-safe PR comment job (examples/workflows/audit-pr-comment.yml): its script runs with
 real bash on a real artifact directory; only `gh` (GitHub's API, unreachable here) is a recording
 stand-in. What matters is what it refuses: the artifact comes from a run on untrusted PR code."""
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,9 @@ def script() -> str:
     return next(s["run"] for s in steps if "run" in s)
 
 
-def run_comment(tmp_path: Path, pr_number: str, report: str, *, head: str = HEAD,
-                comment_ids: list[int] | None = None) -> tuple[subprocess.CompletedProcess[str], list[dict]]:
+def run_comment(
+    tmp_path: Path, pr_number: str, report: str, *, head: str = HEAD, comment_ids: list[int] | None = None
+) -> tuple[subprocess.CompletedProcess[str], list[dict]]:
     work = tmp_path / "job"
     (work / "audit").mkdir(parents=True)
     (work / "audit" / "pr-number.txt").write_text(pr_number)
@@ -54,11 +56,21 @@ def run_comment(tmp_path: Path, pr_number: str, report: str, *, head: str = HEAD
     (bin_dir / "gh").write_text(FAKE_GH)
     (bin_dir / "gh").chmod(0o755)
     (tmp_path / "state.json").write_text(json.dumps({"head": head, "comment_ids": comment_ids or []}))
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "GH_TOKEN": "t", "REPO": "org/model",
-           "HEAD_SHA": HEAD, "FAKE_GH_STATE": str(tmp_path / "state.json"), "FAKE_GH_LOG": str(tmp_path / "calls")}
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "GH_TOKEN": "t",
+        "REPO": "org/model",
+        "HEAD_SHA": HEAD,
+        "FAKE_GH_STATE": str(tmp_path / "state.json"),
+        "FAKE_GH_LOG": str(tmp_path / "calls"),
+    }
     proc = subprocess.run(["bash", "-c", script()], cwd=work, env=env, capture_output=True, text=True)
-    calls = [json.loads(line) for line in (tmp_path / "calls").read_text().splitlines()] \
-        if (tmp_path / "calls").exists() else []
+    calls = (
+        [json.loads(line) for line in (tmp_path / "calls").read_text().splitlines()]
+        if (tmp_path / "calls").exists()
+        else []
+    )
     return proc, calls
 
 

@@ -1,5 +1,6 @@
 """Static checks of action.yml and the workflows: actionlint, zizmor, the SchemaStore schemas,
 and drift between action.yml, action.py and the act stub mapping."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -53,31 +54,40 @@ def test_actionlint_passes_and_validates_the_action_through_uses_dot(tmp_path):
     (tmp_path / ".github" / "workflows").mkdir(parents=True)
     shutil.copy(ACTION, tmp_path / "action.yml")
     (tmp_path / ".github" / "workflows" / "selftest.yml").write_text(broken)
-    proc = subprocess.run([tool("actionlint"), ".github/workflows/selftest.yml"], cwd=tmp_path,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [tool("actionlint"), ".github/workflows/selftest.yml"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert proc.returncode == 1 and 'input "push-attemps" is not defined' in proc.stdout, proc.stdout
 
 
 def test_zizmor_offline_is_clean():
     # the auditor persona: every finding, pedantic ones included, is fixed or ignored inline with a reason
-    proc = run(tool("zizmor"), "--offline", "--no-progress", "--persona", "auditor", "action.yml", ".github/workflows/",
-               *(str(p.relative_to(ROOT)) for p in EXAMPLES))
+    proc = run(
+        tool("zizmor"),
+        "--offline",
+        "--no-progress",
+        "--persona",
+        "auditor",
+        "action.yml",
+        ".github/workflows/",
+        *(str(p.relative_to(ROOT)) for p in EXAMPLES),
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "No findings to report" in proc.stdout
     # every ignore is inline and carries its reason on the same line
     for path in [ACTION, *WORKFLOWS, *EXAMPLES]:
         for line in path.read_text().splitlines():
             if "zizmor: ignore[" in line:
-                assert re.search(r"zizmor: ignore\[[a-z-]+\] \S.{10,}", line), \
+                assert re.search(r"zizmor: ignore\[[a-z-]+\] \S.{10,}", line), (
                     f"{path.name}: unexplained ignore: {line}"
+                )
 
 
 def test_schemastore_schemas():
     assert len(STUBS) == 3
     proc = run(tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", str(ACTION), *map(str, STUBS))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    proc = run(tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
-               *map(str, WORKFLOWS + EXAMPLES))
+    proc = run(tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS + EXAMPLES))
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -162,12 +172,17 @@ def test_install_step_adds_the_charts_extra_exactly_when_action_py_reads_true(tm
     fake.write_text(FAKE_PYTHON)
     fake.chmod(0o755)
     calls = tmp_path / "calls"
-    environ = {"PATH": "/usr/bin:/bin", "EVALLEDGER_BASE_PYTHON": str(fake), "EVALLEDGER_VENV": str(tmp_path / "venv"),
-               "GITHUB_ACTION_PATH": "/actions/evalledger", "GITHUB_OUTPUT": str(tmp_path / "output"),
-               "CALLS": str(calls), "EVALLEDGER_INPUT_CHARTS": value}
+    environ = {
+        "PATH": "/usr/bin:/bin",
+        "EVALLEDGER_BASE_PYTHON": str(fake),
+        "EVALLEDGER_VENV": str(tmp_path / "venv"),
+        "GITHUB_ACTION_PATH": "/actions/evalledger",
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "CALLS": str(calls),
+        "EVALLEDGER_INPUT_CHARTS": value,
+    }
     proc = subprocess.run(["bash", "-c", step["run"]], env=environ, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     wanted = action.read_inputs({action.ENV_PREFIX + "MODELS": "m", action.ENV_PREFIX + "CHARTS": value}).charts
     spec = "/actions/evalledger[charts]" if wanted else "/actions/evalledger"
-    assert calls.read_text().splitlines() == [
-        f"-I -m pip install --quiet --disable-pip-version-check {spec}"]
+    assert calls.read_text().splitlines() == [f"-I -m pip install --quiet --disable-pip-version-check {spec}"]

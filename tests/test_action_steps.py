@@ -2,6 +2,7 @@
 workspace that carries its own `evalledger/`, `yaml/`, `venv/` and `pip/` packages: the Action must
 import only its own environment, never the checked-out repository (which runs with the job's token).
 The act tests (tests/test_action_act.py) run the same through a real runner."""
+
 from __future__ import annotations
 
 import os
@@ -39,10 +40,12 @@ def defaults() -> dict[str, str]:
 
 def expand(text: str, context: dict[str, str]) -> str:
     """The ``${{ ... }}`` expressions action.yml uses in env: values, from ``context``."""
+
     def value(match: re.Match) -> str:
         key = match.group(1)
         assert key in context, f"action.yml uses ${{{{ {key} }}}}: teach this test its value"
         return context[key]
+
     return re.sub(r"\$\{\{\s*([\w.-]+)\s*\}\}", value, text)
 
 
@@ -51,8 +54,14 @@ def run_step(step: dict, context: dict[str, str], cwd: Path, base_env: dict[str,
     script = cwd.parent / f"step-{step['id']}.sh"
     script.write_text(step["run"])
     # what the runner does for `shell: bash`
-    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_action_steps_never_import_the_workspaces_own_packages(tmp_path):
@@ -64,13 +73,27 @@ def test_action_steps_never_import_the_workspaces_own_packages(tmp_path):
     runner_temp.mkdir()
     output = tmp_path / "github-output"
     summary = tmp_path / "summary.md"
-    base_env = {"PATH": os.environ["PATH"], "HOME": os.environ["HOME"], "GITHUB_ACTION_PATH": str(ROOT),
-                "GITHUB_WORKSPACE": str(workspace), "GITHUB_OUTPUT": str(output), "RUNNER_TEMP": str(runner_temp),
-                "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_EVENT_NAME": "workflow_dispatch",
-                "EVALLEDGER_ACTION_REUSE_PYTHON": "true",  # offline: the test's interpreter has the dependencies
-                "GIT_CONFIG_GLOBAL": os.environ["GIT_CONFIG_GLOBAL"], "GIT_CONFIG_NOSYSTEM": "1"}
-    inputs = {**defaults(), "mode": "audit", "base": fx["base"], "head": fx["head"], "fail-on": "never",
-              "report-path": str(tmp_path / "report.md")}
+    base_env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ["HOME"],
+        "GITHUB_ACTION_PATH": str(ROOT),
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_OUTPUT": str(output),
+        "RUNNER_TEMP": str(runner_temp),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_EVENT_NAME": "workflow_dispatch",
+        "EVALLEDGER_ACTION_REUSE_PYTHON": "true",  # offline: the test's interpreter has the dependencies
+        "GIT_CONFIG_GLOBAL": os.environ["GIT_CONFIG_GLOBAL"],
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+    inputs = {
+        **defaults(),
+        "mode": "audit",
+        "base": fx["base"],
+        "head": fx["head"],
+        "fail-on": "never",
+        "report-path": str(tmp_path / "report.md"),
+    }
     context = {f"inputs.{k}": v for k, v in inputs.items()}
     context.update({"steps.python.outputs.python-path": sys.executable, "runner.temp": str(runner_temp)})
     all_steps = steps()

@@ -4,6 +4,7 @@ Real git throughout: model repos are bare remotes over file:// (or a stalling HT
 127.0.0.1 for the timeout), the cache is the one ``aggregate`` keeps, and the debris planted in it
 is exactly what a killed git leaves (git's lock files are plain files: their existence is the lock).
 """
+
 from __future__ import annotations
 
 import ast
@@ -35,6 +36,7 @@ def _entries(world: World) -> list[Path]:
 
 # --- 8.2: a registry ref other than the default branch ----------------------------------------
 
+
 def _tagged_world(tmp_path) -> tuple[World, GitRepo, dict[str, str]]:
     """org/m: 50.0 at the commit tagged v1.2 (annotated) and v1.1 (lightweight), 51.0 on main."""
     world = World(tmp_path)
@@ -50,8 +52,10 @@ def _tagged_world(tmp_path) -> tuple[World, GitRepo, dict[str, str]]:
 
 
 @pytest.mark.parametrize("pulls", [False, True], ids=["merged", "with-pull-requests"])
-@pytest.mark.parametrize("ref, value", [("-", "51.0"), ("main", "51.0"), ("refs/heads/main", "51.0"),
-                                        ("v1.2", "50.0"), ("v1.1", "50.0"), ("sha", "50.0")])
+@pytest.mark.parametrize(
+    "ref, value",
+    [("-", "51.0"), ("main", "51.0"), ("refs/heads/main", "51.0"), ("v1.2", "50.0"), ("v1.1", "50.0"), ("sha", "50.0")],
+)
 def test_an_explicit_ref_gives_the_same_bytes_and_no_commit_on_every_run(tmp_path, capsys, ref, value, pulls):
     world, _, commits = _tagged_world(tmp_path)
     shown = commits["old"] if ref == "sha" else ref
@@ -71,10 +75,12 @@ def test_an_explicit_ref_gives_the_same_bytes_and_no_commit_on_every_run(tmp_pat
     if pulls:  # the pull request is read as a community row next to the ref's own row
         rows = read_csv(world.bench.path / TABLES[1])
         assert sorted((r["ref"], r["value"]) for r in rows) == sorted(
-            [("refs/pull/1/head", "52.0"), ("HEAD" if ref == "-" else shown, value)])
+            [("refs/pull/1/head", "52.0"), ("HEAD" if ref == "-" else shown, value)]
+        )
 
 
 # --- 7.3: interrupted runs ---------------------------------------------------------------------
+
 
 def _warm_world(tmp_path, capsys) -> World:
     world = World(tmp_path)
@@ -121,7 +127,7 @@ def test_a_cache_entry_git_cannot_use_is_rebuilt_once(tmp_path, capsys, damage):
     entry_dir = _entry_of(world, "m")
     if damage == "config-cut-short":  # the old writer's config, cut short by a kill
         config = (entry_dir / "config").read_bytes()
-        (entry_dir / "config").write_bytes(config[:config.index(b"[remote")])
+        (entry_dir / "config").write_bytes(config[: config.index(b"[remote")])
     elif damage == "objects-lost":
         for path in (entry_dir / "objects").rglob("*"):
             if path.is_file():
@@ -330,8 +336,12 @@ def test_on_git_older_than_2_36_an_over_size_blob_is_fetched_by_id_but_never_rea
     assert rows_by_model(world.bench.path / TABLES[0], "alpha")["org/m"]["value"] == "60.0"
     seen = []
     source = ModelSource(url=world.url("m"), location=world.url("m"), model="org/m")
-    fetch.fetch_map([source], fetch.FetchOptions(cache_dir=world.tmp / "cache"), 1,
-                    lambda snapshot: seen.extend((r.too_large, [p for p, _ in r.files]) for r in snapshot.refs))
+    fetch.fetch_map(
+        [source],
+        fetch.FetchOptions(cache_dir=world.tmp / "cache"),
+        1,
+        lambda snapshot: seen.extend((r.too_large, [p for p, _ in r.files]) for r in snapshot.refs),
+    )
     assert seen == [(((".eval_results/huge.yaml", BIG),), [".eval_results/r.yaml"])]
 
 
@@ -342,7 +352,8 @@ def test_an_over_size_submission_file_is_rejected_unread(tmp_path, capsys):
     world.bench.commit("submissions")
     code, doc = aggregate(world, "--models-dir", str(world.bench.path / "submissions"), capsys=capsys)
     assert code == 0 and [(r["file"], r["rule"]) for r in doc["rejected"]] == [
-        (".eval_results/huge.yaml", "file-too-large")]
+        (".eval_results/huge.yaml", "file-too-large")
+    ]
     assert rows_by_model(world.bench.path / TABLES[0], "alpha")["acme/m"]["value"] == "70.0"
 
 
@@ -372,10 +383,26 @@ def test_a_terminated_run_ends_its_git_processes_first(tmp_path):
     try:
         world = World(tmp_path)
         world.registry([f"http://127.0.0.1:{server.port}/models/hanging.git - org/hanging"])
-        proc = subprocess.Popen([sys.executable, "-m", "evalledger", "aggregate", "--repo", str(world.bench.path),
-                                 "--models", str(world.bench.path / "models.txt"), "--benchmark-id", BENCH_ID,
-                                 "--cache-dir", str(tmp_path / "cache"), "--timeout", "120"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "evalledger",
+                "aggregate",
+                "--repo",
+                str(world.bench.path),
+                "--models",
+                str(world.bench.path / "models.txt"),
+                "--benchmark-id",
+                BENCH_ID,
+                "--cache-dir",
+                str(tmp_path / "cache"),
+                "--timeout",
+                "120",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         marker = f"127.0.0.1:{server.port}"
         for _ in range(600):  # until the fetch is under way
             if any("remote-http" in p for p in _processes_mentioning(marker)) or proc.poll() is not None:

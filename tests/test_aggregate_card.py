@@ -2,6 +2,7 @@
 
 Real aggregate runs over bare model repos (and pull-request refs); the card is checked by rendering
 it with markdown-it (HTML on, as the Hub and GitHub render it): what a reader would see."""
+
 from __future__ import annotations
 
 from markdown_it import MarkdownIt
@@ -47,8 +48,9 @@ def _quoted(text: str) -> str:
 def test_a_pull_request_cannot_forge_the_card_marker_and_a_second_run_commits_nothing(tmp_path, capsys):
     world = World(tmp_path)
     world.model("m", {".eval_results/r.yaml": entry("alpha", 70.0)})
-    world.pull_request("m", 1, {".eval_results/r.yaml": entry("alpha", 71.0) + entry("alpha", 99.0,
-                                                                                  notes=_quoted(FORGED_NOTES))})
+    world.pull_request(
+        "m", 1, {".eval_results/r.yaml": entry("alpha", 71.0) + entry("alpha", 99.0, notes=_quoted(FORGED_NOTES))}
+    )
     world.registry([f"{world.url('m')} - org/m"])
     code, doc = aggregate(world, "--include-pull-requests", "--commit", capsys=capsys)
     assert code == 0 and doc["committed"], doc
@@ -69,8 +71,10 @@ def test_a_card_grown_by_an_old_forged_marker_heals_in_one_run(tmp_path, capsys)
     world.model("m", {".eval_results/r.yaml": entry("alpha", 70.0)})
     world.registry([f"{world.url('m')} - org/m"])
     old_section = f"## Leaderboard\n\n### alpha (<img src=x> {END})\n\n| 1 | org/m | 70.0 |\n"
-    grown = (f"---\nlicense: mit\n---\n# Bench\n\nA benchmark.\n\n{BEGIN}\n{old_section}{END}\n"
-             f"stale tail of run 1)\n\n| 1 | org/m | 70.0 |\n{END}\nstale tail of run 2\n{END}\n\nMaintainer footer.\n")
+    grown = (
+        f"---\nlicense: mit\n---\n# Bench\n\nA benchmark.\n\n{BEGIN}\n{old_section}{END}\n"
+        f"stale tail of run 1)\n\n| 1 | org/m | 70.0 |\n{END}\nstale tail of run 2\n{END}\n\nMaintainer footer.\n"
+    )
     world.bench.write("README.md", grown)
     code, doc = aggregate(world, capsys=capsys)
     assert code == 0, doc
@@ -88,7 +92,8 @@ def test_twenty_thousand_distinct_notes_keep_the_card_small(tmp_path, capsys):
     files = {}
     for part in range(10):
         files[f".eval_results/spam{part}.yaml"] = "".join(
-            entry("alpha", 50.0, notes=f"run-{part}-{n:04d} " + "x" * 20) for n in range(2000))
+            entry("alpha", 50.0, notes=f"run-{part}-{n:04d} " + "x" * 20) for n in range(2000)
+        )
     world.model("spam", files)
     for name in ("a", "b", "c"):
         world.model(name, {".eval_results/r.yaml": entry("alpha", 60.0) + entry("beta", 3.0)})
@@ -102,8 +107,9 @@ def test_twenty_thousand_distinct_notes_keep_the_card_small(tmp_path, capsys):
     section = _section(card)
     assert "### alpha\n" in section and "### beta\n" in section  # the real boards are never pushed out
     assert section.count("\n### ") <= write.CARD_BOARDS + 2  # + the two fixed sections
-    assert "…and 19982 more (task, setup) boards with 19982 rows: every row is in leaderboard/leaderboard.csv" \
-        in section
+    assert (
+        "…and 19982 more (task, setup) boards with 19982 rows: every row is in leaderboard/leaderboard.csv" in section
+    )
     assert len({(r["task"], r["setup"]) for r in doc["top"]}) <= write.CARD_BOARDS
     summary = action.aggregate_summary(doc)
     assert len(summary.encode()) < 64 * 1024
@@ -129,11 +135,20 @@ def test_a_hostile_model_id_is_text_in_the_card_and_the_summary(tmp_path, capsys
 
 def test_candidates_selected_means_on_the_board_and_raw_text_stays(tmp_path, capsys):
     world = World(tmp_path)
-    world.model("m", {".eval_results/r.yaml": entry("alpha", 70.0) + entry("beta", '"74%"')
-                      + entry("alpha", 150.0, notes="bounded")})
+    world.model(
+        "m",
+        {
+            ".eval_results/r.yaml": entry("alpha", 70.0)
+            + entry("beta", '"74%"')
+            + entry("alpha", 150.0, notes="bounded")
+        },
+    )
     world.registry([f"{world.url('m')} - org/m"])
-    world.bench.write(".evalledger.yaml", "tasks:\n  alpha: {direction: higher, unit: percent, min: 0, max: 100}\n"
-                                          "  beta: {direction: lower, unit: points}\n")
+    world.bench.write(
+        ".evalledger.yaml",
+        "tasks:\n  alpha: {direction: higher, unit: percent, min: 0, max: 100}\n"
+        "  beta: {direction: lower, unit: points}\n",
+    )
     code, doc = aggregate(world, capsys=capsys)
     assert code == 0, doc
     board = {(r["model"], r["task"], r["setup"]) for r in read_csv(world.bench.path / "leaderboard/leaderboard.csv")}
@@ -141,8 +156,12 @@ def test_candidates_selected_means_on_the_board_and_raw_text_stays(tmp_path, cap
     assert {(r["model"], r["task"], r["setup"]) for r in candidates if r["selected"] == "true"} == board
     assert not [r for r in candidates if r["selected"] == "true" and r["eligible"] == "false"]
     [percent] = [r for r in candidates if r["task"] == "beta"]
-    assert (percent["value"], percent["value_raw"], percent["eligible"], percent["selected"]) == ("", "74%", "false",
-                                                                                                 "false")
+    assert (percent["value"], percent["value_raw"], percent["eligible"], percent["selected"]) == (
+        "",
+        "74%",
+        "false",
+        "false",
+    )
     assert "nan" not in (world.bench.path / "leaderboard/candidates.csv").read_text()
     [bounded] = [r for r in candidates if r["setup"] == "bounded"]
     assert (bounded["value"], bounded["selected"]) == ("150.0", "false")
@@ -150,15 +169,23 @@ def test_candidates_selected_means_on_the_board_and_raw_text_stays(tmp_path, cap
 
 def test_a_candidate_cell_never_starts_a_spreadsheet_formula(tmp_path, capsys):
     world = World(tmp_path)
-    world.model("m", {".eval_results/r.yaml": entry("alpha", 70.0, notes=_quoted('=HYPERLINK("https://evil.example")'))
-                      + entry("beta", '"=1+2"')})
+    world.model(
+        "m",
+        {
+            ".eval_results/r.yaml": entry("alpha", 70.0, notes=_quoted('=HYPERLINK("https://evil.example")'))
+            + entry("beta", '"=1+2"')
+        },
+    )
     world.registry([f"{world.url('m')} - @org/m"])
     code, doc = aggregate(world, capsys=capsys)
     assert code == 0, doc
     for name in ("leaderboard", "candidates"):
         rows = read_csv(world.bench.path / f"leaderboard/{name}.csv")
-        assert rows and all(not cell or cell[0] not in "=+-@\t\r" or cell.lstrip("+-").replace(".", "").isdigit()
-                            for row in rows for cell in row.values()), rows
+        assert rows and all(
+            not cell or cell[0] not in "=+-@\t\r" or cell.lstrip("+-").replace(".", "").isdigit()
+            for row in rows
+            for cell in row.values()
+        ), rows
         assert write.read_table(world.bench.path / f"leaderboard/{name}.csv")[0]["model"] == "@org/m"
     candidates = write.read_table(world.bench.path / "leaderboard/candidates.csv")
     assert {r["setup"] for r in candidates} == {'=hyperlink("https://evil.example")', ""}
@@ -197,14 +224,32 @@ def test_the_card_section_has_a_size_bound_whatever_the_text():
     table = CandidateTable()
     for board in range(100):
         for row in range(30):
-            table.add(model=f"{row}{worst}", benchmark=BENCH_ID, task=f"{board}{worst}", setup=f"{board}{worst}",
-                      value=float(row), commit=f"{row:040x}", commit_time=1, repo="r", ref="HEAD", file="f",
-                      line=1, entry=0)
-    tables = write.build_tables(select(table), flags=[], flagged={
-        (f"{row}{worst}", BENCH_ID, f"{board}{worst}", f"{board}{worst}"): [f"rule-{n}" for n in range(5)]
-        for board in range(100) for row in range(30)})
-    output = write.render(tables, output_dir="leaderboard", fmt="csv", card_path="README.md", card_text=None,
-                          summary={})
+            table.add(
+                model=f"{row}{worst}",
+                benchmark=BENCH_ID,
+                task=f"{board}{worst}",
+                setup=f"{board}{worst}",
+                value=float(row),
+                commit=f"{row:040x}",
+                commit_time=1,
+                repo="r",
+                ref="HEAD",
+                file="f",
+                line=1,
+                entry=0,
+            )
+    tables = write.build_tables(
+        select(table),
+        flags=[],
+        flagged={
+            (f"{row}{worst}", BENCH_ID, f"{board}{worst}", f"{board}{worst}"): [f"rule-{n}" for n in range(5)]
+            for board in range(100)
+            for row in range(30)
+        },
+    )
+    output = write.render(
+        tables, output_dir="leaderboard", fmt="csv", card_path="README.md", card_text=None, summary={}
+    )
     section = _section(output.files["README.md"].decode())
     assert 100 * 1024 < len(section.encode()) < 160 * 1024
     assert section.count("\n### ") == write.CARD_BOARDS + 2

@@ -1,4 +1,5 @@
 """evalledger aggregate over real git: selection, conflicts, PR refs, unreachable and failing repos."""
+
 from __future__ import annotations
 
 from test_aggregate_support import World, aggregate, entry, read_csv, rows_by_model
@@ -10,8 +11,7 @@ def test_newest_lower_score_replaces_older_higher_and_the_conflict_is_kept(tmp_p
     world.model("old", {".eval_results/bench.yaml": entry("alpha", 91.0)}, when=1_767_300_000)
     world.model("new", {".eval_results/bench.yaml": entry("alpha", 84.5)}, when=1_767_400_000)
     world.model("other", {".eval_results/bench.yaml": entry("alpha", 88.0) + entry("beta", 3.5)})
-    world.registry([f"{world.url('old')} - org/m", f"{world.url('new')} - org/m",
-                    f"{world.url('other')} - org/other"])
+    world.registry([f"{world.url('old')} - org/m", f"{world.url('new')} - org/m", f"{world.url('other')} - org/other"])
     code, doc = aggregate(world, capsys=capsys)
     assert code == 0, doc
     board = rows_by_model(world.bench.path / "leaderboard/leaderboard.csv", "alpha")
@@ -25,7 +25,8 @@ def test_newest_lower_score_replaces_older_higher_and_the_conflict_is_kept(tmp_p
     assert [(r["model"], r["value"], r["selection_reason"]) for r in losers] == [("org/m", "91.0", "lost:newest")]
     assert doc["conflicts"] == 1 and doc["rows"] == 3 and doc["candidates"] == 4
     assert doc["changes"]["new_conflicts"] == [
-        {"benchmark": "acme/bench", "task": "alpha", "setup": "", "model": "org/m", "values": [84.5, 91.0]}]
+        {"benchmark": "acme/bench", "task": "alpha", "setup": "", "model": "org/m", "values": [84.5, 91.0]}
+    ]
 
 
 def test_verified_beats_newer_unverified_and_lower_is_better_ranks(tmp_path, capsys):
@@ -61,8 +62,7 @@ def test_pull_request_refs_are_community_rows_and_never_displace_merged(tmp_path
     assert got[("alpha", "")] == ("70.0", "false", "HEAD", "merged")
     assert got[("beta", "")] == ("4.0", "true", "refs/pull/1/head", "only-candidate")
     assert got[("alpha", "cot")] == ("75.0", "true", "refs/pr/7", "only-candidate")
-    pr_loser = [r for r in read_csv(world.bench.path / "leaderboard/candidates.csv")
-                if r["value"] == "99.0"]
+    pr_loser = [r for r in read_csv(world.bench.path / "leaderboard/candidates.csv") if r["value"] == "99.0"]
     assert pr_loser[0]["selection_reason"] == "lost:merged" and pr_loser[0]["community"] == "true"
     assert doc["conflicts"] == 1
 
@@ -70,8 +70,13 @@ def test_pull_request_refs_are_community_rows_and_never_displace_merged(tmp_path
 def test_unreachable_repo_is_reported_and_the_others_still_aggregate(tmp_path, capsys):
     world = World(tmp_path)
     world.model("ok", {".eval_results/r.yaml": entry("alpha", 60.0)})
-    world.registry([f"{world.url('ok')} - org/ok", f"{tmp_path / 'missing'} - org/gone",
-                    f"{world.url('ok')} no-such-branch org/badref"])
+    world.registry(
+        [
+            f"{world.url('ok')} - org/ok",
+            f"{tmp_path / 'missing'} - org/gone",
+            f"{world.url('ok')} no-such-branch org/badref",
+        ]
+    )
     code, doc = aggregate(world, capsys=capsys)
     assert code == 0
     assert doc["rows"] == 1 and doc["fetched"] == 1 and doc["sources"] == 3
@@ -83,10 +88,13 @@ def test_unreachable_repo_is_reported_and_the_others_still_aggregate(tmp_path, c
 
 def test_results_failing_lint_never_reach_the_board(tmp_path, capsys):
     world = World(tmp_path)
-    world.model("bad", {
-        ".eval_results/broken.yaml": "- dataset: {id: acme/bench, task_id: alpha\n  value: 50\n",
-        ".eval_results/r.yaml": entry("alpha", 150.0) + entry("gamma", 10.0) + entry("beta", 2.0),
-    })
+    world.model(
+        "bad",
+        {
+            ".eval_results/broken.yaml": "- dataset: {id: acme/bench, task_id: alpha\n  value: 50\n",
+            ".eval_results/r.yaml": entry("alpha", 150.0) + entry("gamma", 10.0) + entry("beta", 2.0),
+        },
+    )
     world.registry([f"{world.url('bad')} - org/bad"])
     code, doc = aggregate(world, capsys=capsys)
     assert code == 0, doc
@@ -141,8 +149,10 @@ def test_models_dir_symlinks_never_lead_out_of_the_repo(tmp_path, capsys):
     assert {model: row["value"] for model, row in board.items()} == {"good": "55.0", "moved": "60.0"}
     bench = world.bench.path.as_posix()
     assert sorted((w["path"].replace(bench + "/", ""), w["rule"]) for w in doc["warnings"]) == [
-        ("submissions/evil", "symlink-outside-repo"), ("submissions/linked/.eval_results", "symlink-outside-repo"),
-        ("submissions/org/evil", "symlink-outside-repo")]
+        ("submissions/evil", "symlink-outside-repo"),
+        ("submissions/linked/.eval_results", "symlink-outside-repo"),
+        ("submissions/org/evil", "symlink-outside-repo"),
+    ]
     assert all("not read" in w["message"] for w in doc["warnings"])
 
     # the --models-dir folder itself a link out of the repo: reported, nothing read from it
@@ -151,9 +161,22 @@ def test_models_dir_symlinks_never_lead_out_of_the_repo(tmp_path, capsys):
 
     from evalledger.cli import main
 
-    code = main(["aggregate", "--repo", str(world.bench.path), "--models-dir", str(world.bench.path / "linked-subs"),
-                 "--benchmark-id", "acme/bench", "--format", "json", "--cache-dir", str(world.tmp / "cache"),
-                 "--allow-removal"])
+    code = main(
+        [
+            "aggregate",
+            "--repo",
+            str(world.bench.path),
+            "--models-dir",
+            str(world.bench.path / "linked-subs"),
+            "--benchmark-id",
+            "acme/bench",
+            "--format",
+            "json",
+            "--cache-dir",
+            str(world.tmp / "cache"),
+            "--allow-removal",
+        ]
+    )
     captured = capsys.readouterr()
     doc = json.loads(captured.out)
     assert code == 0 and doc["rows"] == 0 and doc["sources"] == 0, captured.err
@@ -165,9 +188,21 @@ def main_dir(world: World, capsys):
 
     from evalledger.cli import main
 
-    code = main(["aggregate", "--repo", str(world.bench.path), "--models-dir",
-                 str(world.bench.path / "submissions"), "--benchmark-id", "acme/bench", "--format", "json",
-                 "--cache-dir", str(world.tmp / "cache")])
+    code = main(
+        [
+            "aggregate",
+            "--repo",
+            str(world.bench.path),
+            "--models-dir",
+            str(world.bench.path / "submissions"),
+            "--benchmark-id",
+            "acme/bench",
+            "--format",
+            "json",
+            "--cache-dir",
+            str(world.tmp / "cache"),
+        ]
+    )
     return code, json.loads(capsys.readouterr().out)
 
 
@@ -189,8 +224,21 @@ def test_yaml_registry(tmp_path, capsys):
 
     from evalledger.cli import main
 
-    code = main(["aggregate", "--repo", str(world.bench.path), "--models", str(world.bench.path / "models.yaml"),
-                 "--benchmark-id", "acme/bench", "--format", "json", "--cache-dir", str(tmp_path / "c")])
+    code = main(
+        [
+            "aggregate",
+            "--repo",
+            str(world.bench.path),
+            "--models",
+            str(world.bench.path / "models.yaml"),
+            "--benchmark-id",
+            "acme/bench",
+            "--format",
+            "json",
+            "--cache-dir",
+            str(tmp_path / "c"),
+        ]
+    )
     doc = json.loads(capsys.readouterr().out)
     assert code == 0 and doc["top"][0]["model"] == "org/y" and doc["top"][0]["value"] == 42.0
     assert read_csv(world.bench.path / "leaderboard/leaderboard.csv")[0]["ref"] == "main"
@@ -226,8 +274,17 @@ def test_submission_folders_in_a_shallow_checkout_are_a_clear_error(tmp_path, ca
     world.bench.write("notes.md", "later work\n")
     world.bench.commit("unrelated")
     world.bench.git("push", "-q", "origin", "HEAD:main")
-    argv = ["aggregate", "--models-dir", "submissions", "--benchmark-id", "acme/bench", "--format", "json",
-            "--cache-dir", str(tmp_path / "cache")]
+    argv = [
+        "aggregate",
+        "--models-dir",
+        "submissions",
+        "--benchmark-id",
+        "acme/bench",
+        "--format",
+        "json",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+    ]
     shallow = world.clone("shallow", "--depth", "1")  # what actions/checkout gives by default
     cwd = os.getcwd()
     try:

@@ -1,5 +1,6 @@
 """Everyday aggregate use: a typo'd benchmark id, a run that would empty the board, a declared unit
 enforced the same way as lint, progress on long runs."""
+
 from __future__ import annotations
 
 import json
@@ -16,6 +17,7 @@ from evalledger.rules import all_rules
 from test_aggregate_support import POLICY, World, aggregate, entry, rows_by_model
 
 # -- a declared unit is enforced (value-unit-mismatch: one id, one severity, one behaviour) ----------
+
 
 def test_a_fraction_on_a_percent_task_is_ineligible_not_ranked(tmp_path, capsys):
     world = World(tmp_path)  # POLICY: alpha is scored in percent, beta in points
@@ -41,34 +43,43 @@ def test_lint_and_aggregate_agree_on_the_unit_rule(tmp_path, capsys):
     assert all_rules()["value-unit-mismatch"].severity == "error"
     bench = tmp_path / "bench"
     bench.mkdir()
-    (bench / "eval.yaml").write_text("name: Bench\nevaluation_framework: inspect-ai\ntasks:\n"
-                                     "  - {id: alpha, config: default, split: test}\n")
+    (bench / "eval.yaml").write_text(
+        "name: Bench\nevaluation_framework: inspect-ai\ntasks:\n  - {id: alpha, config: default, split: test}\n"
+    )
     (bench / ".evalledger.yaml").write_text("tasks:\n  alpha: {unit: fraction}\n")
     results = tmp_path / "model/.eval_results"
     results.mkdir(parents=True)
     (results / "r.yaml").write_text(entry("alpha", 71.0, bench="acme/bench"))
-    code = main(["lint", "--format", "json", "--benchmark", f"acme/bench={bench / 'eval.yaml'}",
-                 str(tmp_path / "model")])
+    code = main(
+        ["lint", "--format", "json", "--benchmark", f"acme/bench={bench / 'eval.yaml'}", str(tmp_path / "model")]
+    )
     problems = json.loads(capsys.readouterr().out)["problems"]
     assert code == 1
     assert [(p["rule"], p["severity"]) for p in problems] == [("value-unit-mismatch", "error")]
     policy, problems = parse_policy(yaml.safe_load(POLICY))
     assert not problems
     text = entry("alpha", 0.58) + entry("alpha", 0.0, notes="zero") + entry("beta", 0.5)
-    snapshot = Snapshot(ModelSource(url="u", location="u", model="org/m"),
-                        (RefFiles("HEAD", "c" * 40, 1, False, ((".eval_results/r.yaml", text.encode()),)),))
-    got = collect(snapshot, benchmark_id="acme/bench", task_ids=frozenset({"alpha", "beta"}), policy=policy,
-                  lint=_fallback_lint)
+    snapshot = Snapshot(
+        ModelSource(url="u", location="u", model="org/m"),
+        (RefFiles("HEAD", "c" * 40, 1, False, ((".eval_results/r.yaml", text.encode()),)),),
+    )
+    got = collect(
+        snapshot, benchmark_id="acme/bench", task_ids=frozenset({"alpha", "beta"}), policy=policy, lint=_fallback_lint
+    )
     # 0.0 is a valid percent (and fraction); beta is declared in points, where 0.5 is fine
     assert [r.extra.get("ineligible") for r in got.records] == ["value-unit-mismatch", None, None]
 
 
 # -- a typo'd benchmark id or an emptied registry never commits the removal of the board ------------
 
+
 def _board_state(world: World) -> dict[str, tuple[bytes, int]]:
     """Every file of the benchmark work tree outside .git: content and mtime (nothing touched)."""
-    return {str(p.relative_to(world.bench.path)): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(world.bench.path.rglob("*")) if p.is_file() and ".git" not in p.parts}
+    return {
+        str(p.relative_to(world.bench.path)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(world.bench.path.rglob("*"))
+        if p.is_file() and ".git" not in p.parts
+    }
 
 
 def _five_models(world: World) -> None:
@@ -91,7 +102,6 @@ def test_typo_in_benchmark_id_says_which_ids_were_seen_and_writes_nothing(tmp_pa
     assert "Traceback" not in message
     assert world.bench.head() == head and _board_state(world) == before
     assert world.bench.git("status", "--porcelain") == ""
-
 
 
 def test_ids_read_from_model_repos_are_shown_escaped_and_bounded(tmp_path, capsys):
@@ -117,8 +127,9 @@ def test_a_run_that_would_empty_the_board_stops_unless_allowed(tmp_path, capsys)
     assert "--allow-removal" in world.stderr and "Traceback" not in world.stderr
     assert world.bench.head() == head
     after = _board_state(world)
-    assert {k: v for k, v in after.items() if k != "models.txt"} == \
-        {k: v for k, v in before.items() if k != "models.txt"}
+    assert {k: v for k, v in after.items() if k != "models.txt"} == {
+        k: v for k, v in before.items() if k != "models.txt"
+    }
     # removing fewer than every row is not stopped by default
     world.registry([f"{world.url(f'm{i}')} - org/m{i}" for i in range(1, 5)])
     code, doc = aggregate(world, capsys=capsys)
@@ -150,8 +161,13 @@ def test_the_action_passes_the_removal_guard_through(tmp_path):
     from test_action_unit import env
 
     inputs = action.read_inputs(env(models="m", max_removed_share="0.25", allow_removal="true", commit="false"))
-    assert action.aggregate_argv(inputs) == ["aggregate", "--format=json", "--models=m",
-                                             "--max-removed-share=0.25", "--allow-removal"]
+    assert action.aggregate_argv(inputs) == [
+        "aggregate",
+        "--format=json",
+        "--models=m",
+        "--max-removed-share=0.25",
+        "--allow-removal",
+    ]
     for bad in ("1.5", "-1", "x", "0.5.1"):
         try:
             action.read_inputs(env(models="m", max_removed_share=bad))
@@ -195,8 +211,13 @@ def _run_on_a_pty(argv: list[str], cwd) -> tuple[int, str, str]:
     import threading
 
     master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "evalledger", *argv], cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=slave, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "evalledger", *argv],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        stdin=subprocess.DEVNULL,
+    )
     os.close(slave)
     chunks: list[bytes] = []
 
@@ -225,8 +246,19 @@ def test_progress_is_redrawn_in_place_on_a_terminal_and_stdout_stays_json(tmp_pa
     for i in range(3):
         world.model(f"m{i}", {".eval_results/r.yaml": entry("alpha", 50.0 + i)})
     world.registry([f"{world.url(f'm{i}')} - org/m{i}" for i in range(3)] + [f"{tmp_path / 'gone'} - org/gone"])
-    argv = ["aggregate", "--models", "models.txt", "--benchmark-id", "acme/bench", "--cache-dir",
-            str(tmp_path / "cache"), "--format", "json", "--jobs", "2"]
+    argv = [
+        "aggregate",
+        "--models",
+        "models.txt",
+        "--benchmark-id",
+        "acme/bench",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--format",
+        "json",
+        "--jobs",
+        "2",
+    ]
     code, out, err = _run_on_a_pty(argv, world.bench.path)
     assert code == 0, err
     assert json.loads(out)["fetched"] == 3  # stdout is the JSON document and nothing else
@@ -243,8 +275,21 @@ def test_progress_in_a_log_is_a_plain_line_every_few_dozen_repos(tmp_path, capsy
     for i in range(30):
         world.bench.write(f"submissions/org/m{i:02}/.eval_results/r.yaml", entry("alpha", 40.0 + i))
     world.bench.commit("thirty submissions")
-    code = main(["aggregate", "--repo", str(world.bench.path), "--models-dir", str(world.bench.path / "submissions"),
-                 "--benchmark-id", "acme/bench", "--format", "json", "--cache-dir", str(tmp_path / "cache")])
+    code = main(
+        [
+            "aggregate",
+            "--repo",
+            str(world.bench.path),
+            "--models-dir",
+            str(world.bench.path / "submissions"),
+            "--benchmark-id",
+            "acme/bench",
+            "--format",
+            "json",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0 and json.loads(captured.out)["rows"] == 30  # stdout: pure JSON
     lines = captured.err.splitlines()
@@ -254,9 +299,20 @@ def test_progress_in_a_log_is_a_plain_line_every_few_dozen_repos(tmp_path, capsy
     done = [int(m.group(2)) for m in counts]
     assert 25 in done and done[-1] == 30 and len(lines) < 30 // 5  # not a line per repo
     # a short run in a log stays silent
-    code = main(["aggregate", "--repo", str(world.bench.path), "--models-dir",
-                 str(world.bench.path / "submissions/org/m00"), "--benchmark-id", "acme/bench",
-                 "--cache-dir", str(tmp_path / "cache"), "--allow-removal"])
+    code = main(
+        [
+            "aggregate",
+            "--repo",
+            str(world.bench.path),
+            "--models-dir",
+            str(world.bench.path / "submissions/org/m00"),
+            "--benchmark-id",
+            "acme/bench",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--allow-removal",
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0 and captured.err == ""
 
@@ -268,8 +324,7 @@ def test_thousands_of_repos_make_about_twenty_log_lines():
 
     now = [0.0]
     stream = io.StringIO()
-    shown = Progress(5000, stream, label="fetching model repos", failed_label="unreachable",
-                     clock=lambda: now[0])
+    shown = Progress(5000, stream, label="fetching model repos", failed_label="unreachable", clock=lambda: now[0])
     for i in range(5000):
         now[0] += 0.001  # 5 s in all: no line comes from the clock
         shown.advance(failed=i % 100 == 0)
@@ -283,7 +338,8 @@ def test_thousands_of_repos_make_about_twenty_log_lines():
         shown.advance()
     shown.close()
     assert [line.split(" [")[0] for line in slow.getvalue().splitlines()] == [
-        f"fetching model repos: {n * 100 // 40}% ({n}/40)" for n in (1, 2, 3)]
+        f"fetching model repos: {n * 100 // 40}% ({n}/40)" for n in (1, 2, 3)
+    ]
 
 
 def test_the_action_log_shows_progress_while_the_run_is_still_going(tmp_path):
@@ -308,8 +364,17 @@ def test_the_action_log_shows_progress_while_the_run_is_still_going(tmp_path):
             pass
 
     code, out = action.run_evalledger(
-        ["aggregate", "--models-dir=submissions", "--benchmark-id=acme/bench", "--format=json",
-         f"--cache-dir={tmp_path / 'cache'}"], str(world.bench.path), dict(os.environ), Log())
+        [
+            "aggregate",
+            "--models-dir=submissions",
+            "--benchmark-id=acme/bench",
+            "--format=json",
+            f"--cache-dir={tmp_path / 'cache'}",
+        ],
+        str(world.bench.path),
+        dict(os.environ),
+        Log(),
+    )
     assert code == 0 and json.loads(out)["rows"] == 30 and board.exists()
     progress = [(text, written) for text, written in seen if "fetching model repos" in text]
     assert progress and "(25/30)" in progress[0][0] and progress[0][1] is False, seen

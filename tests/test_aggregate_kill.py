@@ -15,6 +15,7 @@ of it, and every table and the card parse whole (at HEAD and in the work tree). 
 read every model repo (none unreachable: debris of the killed run is cleared, a broken cache entry
 rebuilt), commit the new board, and leave `git status` clean.
 """
+
 from __future__ import annotations
 
 import csv
@@ -48,7 +49,7 @@ def _children() -> dict[int, list[int]]:
             stat = Path(f"/proc/{name}/stat").read_text()
         except OSError:
             continue
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
         tree.setdefault(ppid, []).append(int(name))
     return tree
 
@@ -108,7 +109,7 @@ def _parse_table(data: bytes, columns: tuple[str, ...], where: str) -> int:
 def _parse_card(data: bytes, where: str) -> None:
     text = data.decode("utf-8")
     assert text.startswith("---\n") and "\n---\n" in text, f"{where}: front matter cut"
-    front = yaml.safe_load(text[4:text.index("\n---\n")])
+    front = yaml.safe_load(text[4 : text.index("\n---\n")])
     assert {c["config_name"] for c in front["configs"]} >= {"leaderboard", "leaderboard_candidates"}, where
     assert text.rstrip().endswith("<!-- evalledger:leaderboard:end -->"), f"{where}: card cut short"
 
@@ -116,10 +117,11 @@ def _parse_card(data: bytes, where: str) -> None:
 def _check_whole(world: World, rev: str | None) -> None:
     """Every table and the card parse whole: at ``rev`` (git's copy) or in the work tree."""
     for rel, columns in TABLES.items():
-        data = (world.bench.git("show", f"{rev}:{rel}").encode() if rev else (world.bench.path / rel).read_bytes())
+        data = world.bench.git("show", f"{rev}:{rel}").encode() if rev else (world.bench.path / rel).read_bytes()
         _parse_table(data, columns, f"{rev or 'work tree'}:{rel}")
-    card = (world.bench.git("show", f"{rev}:README.md").encode() if rev
-            else (world.bench.path / "README.md").read_bytes())
+    card = (
+        world.bench.git("show", f"{rev}:README.md").encode() if rev else (world.bench.path / "README.md").read_bytes()
+    )
     _parse_card(card, f"{rev or 'work tree'}:README.md")
 
 
@@ -131,9 +133,25 @@ def test_aggregate_commit_killed_at_twenty_points_then_rerun_reads_every_repo(tm
         world.model(f"m{k}", {".eval_results/r.yaml": entry("alpha", 50.0 + k) + entry("beta", 1.0 + k)})
     world.registry([f"{world.url(f'm{k}')} - org/m{k}" for k in range(MODELS)], commit=True)
     cache = tmp_path / "cache"
-    argv = [sys.executable, "-m", "evalledger", "aggregate", "--repo", str(world.bench.path),
-            "--models", str(world.bench.path / "models.txt"), "--benchmark-id", BENCH_ID,
-            "--cache-dir", str(cache), "--format", "json", "--jobs", "3", "--commit"]
+    argv = [
+        sys.executable,
+        "-m",
+        "evalledger",
+        "aggregate",
+        "--repo",
+        str(world.bench.path),
+        "--models",
+        str(world.bench.path / "models.txt"),
+        "--benchmark-id",
+        BENCH_ID,
+        "--cache-dir",
+        str(cache),
+        "--format",
+        "json",
+        "--jobs",
+        "3",
+        "--commit",
+    ]
 
     table = world.bench.path / "leaderboard" / "leaderboard.csv"
     branch = world.bench.path / ".git" / "refs" / "heads" / "main"
@@ -194,8 +212,12 @@ def test_aggregate_commit_killed_at_twenty_points_then_rerun_reads_every_repo(tm
     code, doc, work = run_to_end()  # the board exists before the first kill
     assert code == 0 and doc["committed"] and doc["unreachable"] == []
 
-    outcomes = {"killed before any file changed": 0, "killed with files written, not committed": 0,
-                "killed after the commit": 0, "finished before the kill": 0}
+    outcomes = {
+        "killed before any file changed": 0,
+        "killed with files written, not committed": 0,
+        "killed after the commit": 0,
+        "finished before the kill": 0,
+    }
     lock_retries = 0
     for round_ in range(ROUNDS):
         values = {k: 10.0 + round_ + k / 10 for k in range(MODELS)}  # percent: within (1, 100]
@@ -207,8 +229,7 @@ def test_aggregate_commit_killed_at_twenty_points_then_rerun_reads_every_repo(tm
         old_head = world.bench.head()
         old_files = {rel: (world.bench.path / rel).read_bytes() for rel in (*TABLES, "README.md")}
 
-        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         kill_when(proc, round_, _wait_for_first_child(proc))
         if proc.poll() is None:
             _kill_tree(proc.pid)
@@ -244,13 +265,19 @@ def test_aggregate_commit_killed_at_twenty_points_then_rerun_reads_every_repo(tm
             assert doc["unreachable"] == [] and doc["fetched"] == MODELS
         assert code == 0, doc.get("error")
         assert doc["unreachable"] == [] and doc["fetched"] == MODELS, f"round {round_}: {doc['unreachable']}"
-        board = {r["model"]: r["value"] for r in csv.DictReader(io.StringIO(
-            (world.bench.path / "leaderboard/leaderboard.csv").read_text())) if r["task"] == "alpha"}
+        board = {
+            r["model"]: r["value"]
+            for r in csv.DictReader(io.StringIO((world.bench.path / "leaderboard/leaderboard.csv").read_text()))
+            if r["task"] == "alpha"
+        }
         assert board == {f"org/m{k}": repr(v) for k, v in values.items()}, f"round {round_}"
         assert world.bench.git("status", "--porcelain", "--untracked-files=all", "--ignored") == ""
         assert world.bench.git("log", "-1", "--format=%s").startswith("Update leaderboard")
         _check_whole(world, "HEAD")
 
-    print(f"\n{ROUNDS} kills: " + ", ".join(f"{n} {what}" for what, n in outcomes.items())
-          + f"; reruns that first met a lock file of a killed git commit: {lock_retries}")
+    print(
+        f"\n{ROUNDS} kills: "
+        + ", ".join(f"{n} {what}" for what, n in outcomes.items())
+        + f"; reruns that first met a lock file of a killed git commit: {lock_retries}"
+    )
     assert outcomes["finished before the kill"] < ROUNDS // 2, outcomes  # the kills did hit the work

@@ -1,4 +1,5 @@
 """Determinism, no-change runs, commit/push under a bot identity, clear errors, and a real push race."""
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,7 @@ def test_shuffled_registry_gives_identical_bytes(tmp_path, capsys):
     assert shuffled != lines
     world.registry(["# shuffled, with a comment", *reversed(shuffled)], repo=other)
     assert aggregate(world, "--include-pull-requests", "--jobs", "1", capsys=capsys)[0] == 0
-    assert aggregate(world, "--include-pull-requests", "--jobs", "3", repo=other, cache="cache2",
-                     capsys=capsys)[0] == 0
+    assert aggregate(world, "--include-pull-requests", "--jobs", "3", repo=other, cache="cache2", capsys=capsys)[0] == 0
     for rel in OUTPUTS:
         assert (world.bench.path / rel).read_bytes() == (other.path / rel).read_bytes(), rel
     assert len(read_csv(world.bench.path / OUTPUTS[0])) >= 4
@@ -100,8 +100,10 @@ def test_push_without_permission_is_a_clear_error(tmp_path, capsys):
     world, lines = _world_with_models(tmp_path, 2)
     world.registry(lines, commit=True)
     hook = world.origin.path / "hooks" / "pre-receive"
-    hook.write_text("#!/bin/sh\necho 'Permission to acme/bench.git denied to github-actions[bot].' >&2\n"
-                    "echo 'fatal: unable to access: The requested URL returned error: 403' >&2\nexit 1\n")
+    hook.write_text(
+        "#!/bin/sh\necho 'Permission to acme/bench.git denied to github-actions[bot].' >&2\n"
+        "echo 'fatal: unable to access: The requested URL returned error: 403' >&2\nexit 1\n"
+    )
     hook.chmod(0o755)
     code, doc = aggregate(world, "--push", "--push-backoff", "0", capsys=capsys)
     assert code == 2
@@ -119,9 +121,27 @@ exit 0
 
 
 def _start(world: World, repo: GitRepo, cache: str) -> subprocess.Popen:
-    argv = [sys.executable, "-m", "evalledger", "aggregate", "--repo", str(repo.path), "--models",
-            str(repo.path / "models.txt"), "--benchmark-id", BENCH_ID, "--cache-dir", str(world.tmp / cache),
-            "--format", "json", "--push", "--push-attempts", "4", "--push-backoff", "0.05"]
+    argv = [
+        sys.executable,
+        "-m",
+        "evalledger",
+        "aggregate",
+        "--repo",
+        str(repo.path),
+        "--models",
+        str(repo.path / "models.txt"),
+        "--benchmark-id",
+        BENCH_ID,
+        "--cache-dir",
+        str(world.tmp / cache),
+        "--format",
+        "json",
+        "--push",
+        "--push-attempts",
+        "4",
+        "--push-backoff",
+        "0.05",
+    ]
     return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -170,7 +190,9 @@ def test_switching_format_replaces_the_tables_in_one_commit(tmp_path, capsys):
     code, doc = aggregate(world, "--commit", "--output-format", "parquet", capsys=capsys)
     assert code == 0 and doc["committed"]
     assert sorted(p.name for p in (world.bench.path / "leaderboard").iterdir()) == [
-        "candidates.parquet", "leaderboard.parquet"]
+        "candidates.parquet",
+        "leaderboard.parquet",
+    ]
     changed = world.bench.git("show", "--name-status", "--format=", "HEAD").split("\n")
     assert "D\tleaderboard/leaderboard.csv" in changed and "A\tleaderboard/leaderboard.parquet" in changed
     assert "leaderboard/leaderboard.parquet" in (world.bench.path / "README.md").read_text()

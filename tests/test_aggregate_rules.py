@@ -1,4 +1,5 @@
 """aggregate's rule ids are in the catalogue: its own rules documented, its guards reusing lint's ids."""
+
 from __future__ import annotations
 
 import re
@@ -38,14 +39,22 @@ def test_catalogue_lists_aggregate_rules(capsys):
 def test_selection_guards_report_lint_rule_ids():
     """With lint reduced to parsing, the guards still keep these entries off the board, and say why
     with ids the catalogue documents (not twins of lint's rules)."""
-    text = (entry("alpha", "'71.2%'") + entry("alpha", ".nan", notes="n") + entry("gamma", 10.0)
-            + entry("alpha", 150.0, notes="o") + entry("beta", 2.0))
-    snapshot = Snapshot(ModelSource(url="u", location="u", model="org/m"),
-                        (RefFiles("HEAD", "c" * 40, 1, False, ((".eval_results/r.yaml", text.encode()),)),))
+    text = (
+        entry("alpha", "'71.2%'")
+        + entry("alpha", ".nan", notes="n")
+        + entry("gamma", 10.0)
+        + entry("alpha", 150.0, notes="o")
+        + entry("beta", 2.0)
+    )
+    snapshot = Snapshot(
+        ModelSource(url="u", location="u", model="org/m"),
+        (RefFiles("HEAD", "c" * 40, 1, False, ((".eval_results/r.yaml", text.encode()),)),),
+    )
     policy, problems = parse_policy(yaml.safe_load(POLICY))
     assert not problems
-    got = collect(snapshot, benchmark_id="acme/bench", task_ids=frozenset({"alpha", "beta"}), policy=policy,
-                  lint=_fallback_lint)
+    got = collect(
+        snapshot, benchmark_id="acme/bench", task_ids=frozenset({"alpha", "beta"}), policy=policy, lint=_fallback_lint
+    )
     rules = [r["rule"] for r in got.rejected]
     assert rules == ["value-not-number", "value-not-finite", "task-id-unknown", "value-out-of-bounds"]
     catalogue = all_rules()
@@ -55,14 +64,25 @@ def test_selection_guards_report_lint_rule_ids():
 
 def test_ids_in_a_real_run_are_all_in_the_catalogue(tmp_path, capsys):
     world = World(tmp_path)
-    world.model("bad", {".eval_results/broken.yaml": "- dataset: {id: acme/bench\n",
-                        ".eval_results/r.yaml": entry("alpha", 150.0) + entry("gamma", 1.0)})
-    world.registry([f"{world.url('bad')} - org/bad", f"{world.url('bad')} - org/bad",
-                    f"{tmp_path / 'gone'} - org/gone"])
+    world.model(
+        "bad",
+        {
+            ".eval_results/broken.yaml": "- dataset: {id: acme/bench\n",
+            ".eval_results/r.yaml": entry("alpha", 150.0) + entry("gamma", 1.0),
+        },
+    )
+    world.registry(
+        [f"{world.url('bad')} - org/bad", f"{world.url('bad')} - org/bad", f"{tmp_path / 'gone'} - org/gone"]
+    )
     code, _ = aggregate(world, "--format", "text", capsys=None)
     out = capsys.readouterr().out
     assert code == 0
     emitted = set(re.findall(r": (?:warning|error|ineligible) ([a-z0-9-]+) ", out))
-    assert emitted == {"registry-duplicate", "model-repo-unreachable", "yaml-syntax", "task-id-unknown",
-                       "value-out-of-bounds"}
+    assert emitted == {
+        "registry-duplicate",
+        "model-repo-unreachable",
+        "yaml-syntax",
+        "task-id-unknown",
+        "value-out-of-bounds",
+    }
     assert emitted <= set(all_rules()), emitted - set(all_rules())

@@ -7,6 +7,7 @@ process (``python -m evalledger``); every git process it starts, children includ
 index-pack...), records its argv with git's own trace2 (GIT_TRACE2_EVENT, one file per process), so
 "the token is in no argv" is checked for all of them, not for a sample.
 """
+
 from __future__ import annotations
 
 import io
@@ -48,8 +49,13 @@ class Scene:
         self.other.add_repo("team/model", tmp / "models" / "elsewhere.git")
         self.trace = tmp / "trace2"
         self.trace.mkdir()
-        self.registry([f"{self.hub.url('org/gated')} - org/gated", f"{self.hub.url('org/public')} - org/public",
-                       f"{self.other.url('team/model')} - team/model"])
+        self.registry(
+            [
+                f"{self.hub.url('org/gated')} - org/gated",
+                f"{self.hub.url('org/public')} - org/public",
+                f"{self.other.url('team/model')} - team/model",
+            ]
+        )
 
     def registry(self, lines: list[str], name: str = "models.txt") -> Path:
         path = self.world.bench.write(name, "".join(line + "\n" for line in lines))
@@ -60,14 +66,35 @@ class Scene:
         self.hub.stop()
         self.other.stop()
 
-    def run(self, *args: str, env: dict[str, str] | None = None, registry: str = "models.txt",
-            fmt: str = "json") -> tuple[int, str, str]:
-        full = {**os.environ, "HF_ENDPOINT": self.hub.base, "GIT_TRACE2_EVENT": str(self.trace),
-                "XDG_CACHE_HOME": str(self.tmp / "xdg"), **(env or {})}
+    def run(
+        self, *args: str, env: dict[str, str] | None = None, registry: str = "models.txt", fmt: str = "json"
+    ) -> tuple[int, str, str]:
+        full = {
+            **os.environ,
+            "HF_ENDPOINT": self.hub.base,
+            "GIT_TRACE2_EVENT": str(self.trace),
+            "XDG_CACHE_HOME": str(self.tmp / "xdg"),
+            **(env or {}),
+        }
         full = {k: v for k, v in full.items() if v is not None}
-        argv = [sys.executable, "-m", "evalledger", "aggregate", "--repo", str(self.world.bench.path),
-                "--models", str(self.world.bench.path / registry), "--benchmark-id", BENCH_ID,
-                "--cache-dir", str(self.tmp / "cache"), f"--format={fmt}", "--jobs", "2", *args]
+        argv = [
+            sys.executable,
+            "-m",
+            "evalledger",
+            "aggregate",
+            "--repo",
+            str(self.world.bench.path),
+            "--models",
+            str(self.world.bench.path / registry),
+            "--benchmark-id",
+            BENCH_ID,
+            "--cache-dir",
+            str(self.tmp / "cache"),
+            f"--format={fmt}",
+            "--jobs",
+            "2",
+            *args,
+        ]
         proc = subprocess.run(argv, capture_output=True, text=True, env=full, timeout=300)
         return proc.returncode, proc.stdout, proc.stderr
 
@@ -106,8 +133,7 @@ def files_containing(root: Path, needle: str) -> list[str]:
 
 def objects_containing(repo: Path, needle: str) -> bool:
     """Whether any object of ``repo`` (decompressed: packs are zlib) contains ``needle``."""
-    out = subprocess.run(["git", "cat-file", "--batch", "--batch-all-objects"], cwd=repo,
-                         capture_output=True).stdout
+    out = subprocess.run(["git", "cat-file", "--batch", "--batch-all-objects"], cwd=repo, capture_output=True).stdout
     return needle.encode() in out
 
 
@@ -207,8 +233,7 @@ def test_a_token_with_a_newline_is_refused_without_echoing_it(scene):
 
 def test_credentials_in_hf_endpoint_are_refused_unechoed(scene):
     s = scene()
-    code, out, err = s.run(env={"HF_TOKEN": s.token,
-                                "HF_ENDPOINT": s.hub.base.replace("://", f"://u:{s.token}@")})
+    code, out, err = s.run(env={"HF_TOKEN": s.token, "HF_ENDPOINT": s.hub.base.replace("://", f"://u:{s.token}@")})
     assert code == 2 and "HF_ENDPOINT must not contain credentials" in err
     assert s.token not in out + err
 
@@ -216,6 +241,7 @@ def test_credentials_in_hf_endpoint_are_refused_unechoed(scene):
 # -- credentials in a registry URL: refused at file:line:col, never echoed -----------------------
 # Each test looks at one place the URL used to be written verbatim (on d495ef0 every one of them
 # held the token): the run now stops with exit 2 before anything is fetched or written.
+
 
 def _with_credentials(s: Scene, name: str = "models.txt") -> tuple[Path, str]:
     """A registry whose 2nd line reads the public Hub repo (reachable!) with user:token@."""
@@ -282,10 +308,20 @@ def test_registry_credentials_never_reach_the_job_summary(scene, tmp_path):
     url = s.other.url("gone/model").replace("://", f"://me:{s.token}@")  # listed as unreachable before
     s.registry([f"{url} - gone/model", f"{s.hub.url('org/public')} - org/public"])
     summary, output = tmp_path / "summary.md", tmp_path / "output"
-    environ = {**os.environ, **env(working_directory=str(s.world.bench.path), models="models.txt",
-                                   benchmark_id=BENCH_ID, commit="false", cache_dir=str(tmp_path / "cache")),
-               "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(output), "GITHUB_WORKSPACE": "/",
-               "HF_ENDPOINT": s.hub.base}
+    environ = {
+        **os.environ,
+        **env(
+            working_directory=str(s.world.bench.path),
+            models="models.txt",
+            benchmark_id=BENCH_ID,
+            commit="false",
+            cache_dir=str(tmp_path / "cache"),
+        ),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_WORKSPACE": "/",
+        "HF_ENDPOINT": s.hub.base,
+    }
     log = io.StringIO()
     code = action.main([], environ, log)
     assert not summary.exists() or s.token not in summary.read_text(), "the token is in the job summary"
@@ -296,17 +332,29 @@ def test_registry_credentials_never_reach_the_job_summary(scene, tmp_path):
 
 # -- the Action: hf-token input -> HF_TOKEN in evalledger's environment ----------------------------
 
+
 def test_action_hf_token_input_reads_the_gated_repo_and_is_never_shown(scene, tmp_path):
     from evalledger import action
     from test_action_unit import env, parse_github_output
 
     s = scene()
     summary, output = tmp_path / "summary.md", tmp_path / "output"
-    environ = {**{k: v for k, v in os.environ.items() if k != "HF_TOKEN"},
-               **env(working_directory=str(s.world.bench.path), models="models.txt", benchmark_id=BENCH_ID,
-                     commit="false", cache_dir=str(tmp_path / "cache"), hf_token=s.token),
-               "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(output), "GITHUB_WORKSPACE": "/",
-               "HF_ENDPOINT": s.hub.base, "GIT_TRACE2_EVENT": str(s.trace)}
+    environ = {
+        **{k: v for k, v in os.environ.items() if k != "HF_TOKEN"},
+        **env(
+            working_directory=str(s.world.bench.path),
+            models="models.txt",
+            benchmark_id=BENCH_ID,
+            commit="false",
+            cache_dir=str(tmp_path / "cache"),
+            hf_token=s.token,
+        ),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_WORKSPACE": "/",
+        "HF_ENDPOINT": s.hub.base,
+        "GIT_TRACE2_EVENT": str(s.trace),
+    }
     log = io.StringIO()
     code = action.main([], environ, log)
     assert code == 0, log.getvalue()
@@ -326,10 +374,19 @@ def test_action_without_hf_token_reports_the_gated_repo_as_needing_one(scene, tm
 
     s = scene()
     summary = tmp_path / "summary.md"
-    environ = {**{k: v for k, v in os.environ.items() if k != "HF_TOKEN"},
-               **env(working_directory=str(s.world.bench.path), models="models.txt", benchmark_id=BENCH_ID,
-                     commit="false", cache_dir=str(tmp_path / "cache")),
-               "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_WORKSPACE": "/", "HF_ENDPOINT": s.hub.base}
+    environ = {
+        **{k: v for k, v in os.environ.items() if k != "HF_TOKEN"},
+        **env(
+            working_directory=str(s.world.bench.path),
+            models="models.txt",
+            benchmark_id=BENCH_ID,
+            commit="false",
+            cache_dir=str(tmp_path / "cache"),
+        ),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_WORKSPACE": "/",
+        "HF_ENDPOINT": s.hub.base,
+    }
     log = io.StringIO()
     assert action.main([], environ, log) == 0, log.getvalue()
     assert "a token is needed to read this repo" in summary.read_text()
@@ -338,22 +395,26 @@ def test_action_without_hf_token_reports_the_gated_repo_as_needing_one(scene, tm
 
 # -- units ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("url, secret, shown", [
-    ("https://huggingface.co/org/m", False, "https://huggingface.co/org/m"),
-    ("https://user:tok@huggingface.co/org/m", True, "https://***@huggingface.co/org/m"),
-    ("https://tok@host/x", True, "https://***@host/x"),
-    ("https://u:p@w@host/x", True, "https://***@host/x"),
-    ("https://u:pass/word@host/x", True, "https://<not shown>"),
-    ("https://u:1234/word@host/x", True, "https://<not shown>"),
-    ("http://host:8080/x", False, "http://host:8080/x"),
-    ("ssh://git@host/x", False, "ssh://git@host/x"),
-    ("ssh://git:pw@host/x", True, "ssh://***@host/x"),
-    ("git@github.com:org/m.git", False, "git@github.com:org/m.git"),
-    ("me:pw@host:org/m", True, "***@host:org/m"),
-    ("file:///srv/models/m", False, "file:///srv/models/m"),
-    ("file://me@host/srv/m", True, "file://***@host/srv/m"),
-    ("../models/m", False, "../models/m"),
-])
+
+@pytest.mark.parametrize(
+    "url, secret, shown",
+    [
+        ("https://huggingface.co/org/m", False, "https://huggingface.co/org/m"),
+        ("https://user:tok@huggingface.co/org/m", True, "https://***@huggingface.co/org/m"),
+        ("https://tok@host/x", True, "https://***@host/x"),
+        ("https://u:p@w@host/x", True, "https://***@host/x"),
+        ("https://u:pass/word@host/x", True, "https://<not shown>"),
+        ("https://u:1234/word@host/x", True, "https://<not shown>"),
+        ("http://host:8080/x", False, "http://host:8080/x"),
+        ("ssh://git@host/x", False, "ssh://git@host/x"),
+        ("ssh://git:pw@host/x", True, "ssh://***@host/x"),
+        ("git@github.com:org/m.git", False, "git@github.com:org/m.git"),
+        ("me:pw@host:org/m", True, "***@host:org/m"),
+        ("file:///srv/models/m", False, "file:///srv/models/m"),
+        ("file://me@host/srv/m", True, "file://***@host/srv/m"),
+        ("../models/m", False, "../models/m"),
+    ],
+)
 def test_url_credentials(url, secret, shown):
     from evalledger.leaderboard.auth import url_credentials
 
@@ -367,20 +428,28 @@ def test_the_bearer_header_is_scoped_to_the_hub_and_passed_as_git_config_env(mon
     assert "hf_abc" not in repr(hub)
     assert hub.endpoint == "https://huggingface.co"
     assert hub.git_env("https://huggingface.co/org/m") == {
-        "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.https://huggingface.co/.extraHeader",
-        "GIT_CONFIG_VALUE_0": "Authorization: Bearer hf_abc"}
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "http.https://huggingface.co/.extraHeader",
+        "GIT_CONFIG_VALUE_0": "Authorization: Bearer hf_abc",
+    }
     # configuration the user passes the same way is kept: ours is appended after it, and git sees both
     monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
     monkeypatch.setenv("GIT_CONFIG_KEY_0", "user.name")
     monkeypatch.setenv("GIT_CONFIG_VALUE_0", "From The User")
     extra = hub.git_env("https://huggingface.co/org/m")
     assert extra["GIT_CONFIG_COUNT"] == "2" and extra["GIT_CONFIG_KEY_1"] == "http.https://huggingface.co/.extraHeader"
-    seen = subprocess.run(["git", "config", "--list"], cwd=tmp_path, env=git.git_env(extra), capture_output=True,
-                          text=True).stdout
+    seen = subprocess.run(
+        ["git", "config", "--list"], cwd=tmp_path, env=git.git_env(extra), capture_output=True, text=True
+    ).stdout
     assert "user.name=From The User" in seen
     assert "http.https://huggingface.co/.extraheader=Authorization: Bearer hf_abc" in seen
-    for other in ("https://huggingface.co.evil.example/org/m", "http://huggingface.co/org/m",
-                  "https://github.com/org/m", "ssh://git@huggingface.co/org/m", "/srv/m"):
+    for other in (
+        "https://huggingface.co.evil.example/org/m",
+        "http://huggingface.co/org/m",
+        "https://github.com/org/m",
+        "ssh://git@huggingface.co/org/m",
+        "/srv/m",
+    ):
         assert hub.git_env(other) == {}, other
     mirror = HubAuth.from_environ(None, {"HF_TOKEN": "t", "HF_ENDPOINT": "https://Mirror.example:8443/hub/"})
     assert mirror.endpoint == "https://mirror.example:8443/hub"
@@ -415,9 +484,17 @@ def test_example_workflow_under_act_reads_a_gated_repo_with_the_hf_token_secret(
         run_git(bench, "add", "-A")
         run_git(bench, "commit", "-q", "-m", "gated model and the leaderboard workflow")
         run_git(bench, "push", "-q", "origin", "main")
-        proc = run_example_leaderboard(ws, bench, "--env", f"HF_ENDPOINT={hub.base}",
-                                       "--env", f"GIT_TRACE2_EVENT={trace}", "--secret", "HF_TOKEN",
-                                       env={"HF_TOKEN": token})
+        proc = run_example_leaderboard(
+            ws,
+            bench,
+            "--env",
+            f"HF_ENDPOINT={hub.base}",
+            "--env",
+            f"GIT_TRACE2_EVENT={trace}",
+            "--secret",
+            "HF_TOKEN",
+            env={"HF_TOKEN": token},
+        )
         requests = list(hub.requests)
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-6000:]
@@ -428,8 +505,12 @@ def test_example_workflow_under_act_reads_a_gated_repo_with_the_hf_token_secret(
     assert token not in log
     assert not objects_containing(Path(fx["origin"]), token)
     assert files_containing(Path(os.environ["HOME"]) / ".cache", token) == []
-    argvs = [json.loads(line)["argv"] for p in trace.iterdir() for line in p.read_text().splitlines()
-             if '"event":"start"' in line]
+    argvs = [
+        json.loads(line)["argv"]
+        for p in trace.iterdir()
+        for line in p.read_text().splitlines()
+        if '"event":"start"' in line
+    ]
     assert any(a[0].endswith("remote-http") for a in argvs)
     assert [a for a in argvs if any(token in part for part in a)] == []
 

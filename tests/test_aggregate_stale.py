@@ -4,6 +4,7 @@ Outage: the model repo's bare remote is moved away (the URL in the registry stop
 moved back; a source removed from the registry drops its rows; ``--drop-unreachable`` restores the
 old behaviour. Determinism holds with the previous tables as an input.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,11 @@ TABLES = ("leaderboard/leaderboard.csv", "leaderboard/candidates.csv", "README.m
 def _world(tmp_path):
     world = World(tmp_path)
     # org/a: two tasks, an older duplicate repo for the same model, and an entry lint rejects
-    world.model("a", {".eval_results/r.yaml": entry("alpha", 80.0) + entry("beta", 2.0)
-                      + entry("alpha", 150.0, notes="bad")}, when=1_767_400_000)
+    world.model(
+        "a",
+        {".eval_results/r.yaml": entry("alpha", 80.0) + entry("beta", 2.0) + entry("alpha", 150.0, notes="bad")},
+        when=1_767_400_000,
+    )
     world.model("a-old", {".eval_results/r.yaml": entry("alpha", 85.0)}, when=1_767_300_000)
     world.model("b", {".eval_results/r.yaml": entry("alpha", 70.0) + entry("beta", 1.0)})
     lines = [f"{world.url('a')} - org/a", f"{world.url('a-old')} - org/a", f"{world.url('b')} - org/b"]
@@ -53,7 +57,9 @@ def test_outage_keeps_rows_marked_then_recovery_restores_the_same_bytes(tmp_path
     assert down["model"] == "org/a" and down["url"] == world.url("a") and down["message"]
     assert down["kept"] == 3  # alpha, beta and the ineligible entry: every candidate of that repo
     assert sorted((s["task"], s["model"], s["value"]) for s in doc["stale"]) == [
-        ("alpha", "org/a", 80.0), ("beta", "org/a", 2.0)]
+        ("alpha", "org/a", 80.0),
+        ("beta", "org/a", 2.0),
+    ]
     assert doc["rows"] == 4 and doc["changes"]["removed"] == [] and doc["changes"]["moved"] == []
     # the rows are the same rows, only marked: unmark them and run 1's table comes back
     after = read_csv(world.bench.path / TABLES[0])
@@ -62,8 +68,10 @@ def test_outage_keeps_rows_marked_then_recovery_restores_the_same_bytes(tmp_path
     candidates = read_csv(world.bench.path / TABLES[1])
     stale = [r for r in candidates if r["stale"] == "true"]
     assert {(r["value"], r["selected"], r["selection_reason"]) for r in stale} == {
-        ("80.0", "true", "newest"), ("2.0", "true", "only-candidate"),
-        ("150.0", "false", "ineligible:value-out-of-bounds")}  # not on the board: not selected
+        ("80.0", "true", "newest"),
+        ("2.0", "true", "only-candidate"),
+        ("150.0", "false", "ineligible:value-out-of-bounds"),
+    }  # not on the board: not selected
     # a-old (reachable) still loses to the stale newer row, as before the outage
     assert [r["selection_reason"] for r in candidates if r["model_repo"] == world.url("a-old")] == ["lost:newest"]
     # committed: the rows are still in the benchmark repo, with the mark; nothing was removed
@@ -97,8 +105,7 @@ def test_a_source_removed_from_the_registry_drops_its_rows_even_when_unreachable
     world.registry(lines[1:], commit=True)  # the maintainer delists org/a's main repo
     code, doc = aggregate(world, "--commit", capsys=capsys)
     assert code == 0 and doc["unreachable"] == [] and doc["stale"] == []
-    assert {r["model_repo"] for r in read_csv(world.bench.path / TABLES[1])} == {world.url("a-old"),
-                                                                                  world.url("b")}
+    assert {r["model_repo"] for r in read_csv(world.bench.path / TABLES[1])} == {world.url("a-old"), world.url("b")}
     board = rows_by_model(world.bench.path / TABLES[0], "alpha")
     assert board["org/a"]["value"] == "85.0" and board["org/a"]["stale"] == "false"
     removed = [(r["model"], r["task"]) for r in doc["changes"]["removed"]]
@@ -155,8 +162,11 @@ def test_parquet_tables_and_pull_request_rows_are_carried(tmp_path, capsys):
     assert code == 0 and doc["unreachable"][0]["kept"] == 3
     rows = pq.read_table(table).to_pylist()
     assert all(r["stale"] for r in rows) and {r["community"] for r in rows} == {True, False}
-    assert {(r["task"], r["ref"]) for r in rows} == {("alpha", "HEAD"), ("alpha", "refs/pull/4/head"),
-                                                    ("beta", "refs/pull/4/head")}
+    assert {(r["task"], r["ref"]) for r in rows} == {
+        ("alpha", "HEAD"),
+        ("alpha", "refs/pull/4/head"),
+        ("beta", "refs/pull/4/head"),
+    }
     # without --include-pull-requests a fresh read would not have PR rows: neither does a carry
     code, doc = aggregate(world, "--output-format", "parquet", capsys=capsys)
     assert doc["unreachable"][0]["kept"] == 1
@@ -174,19 +184,40 @@ def test_carried_rows_belong_to_the_source_by_url_model_and_ref():
     from evalledger.leaderboard.sources import ModelSource
 
     def row(ref, model="org/m", community="false", value="1.5", **kw):
-        return {"model_repo": "https://h.co/org/m", "model": model, "ref": ref, "community": community,
-                "value": value, "line": "3", "commit_time": "2026-01-02T00:00:00Z", "eligible": "true",
-                "benchmark": "acme/bench", "task": "alpha", "setup": "", "commit": "c" * 40,
-                "file": ".eval_results/r.yaml", **kw}
+        return {
+            "model_repo": "https://h.co/org/m",
+            "model": model,
+            "ref": ref,
+            "community": community,
+            "value": value,
+            "line": "3",
+            "commit_time": "2026-01-02T00:00:00Z",
+            "eligible": "true",
+            "benchmark": "acme/bench",
+            "task": "alpha",
+            "setup": "",
+            "commit": "c" * 40,
+            "file": ".eval_results/r.yaml",
+            **kw,
+        }
 
-    previous = Previous([row("HEAD"), row("v1", value="2.5"), row("refs/pr/2", community="true"),
-                         row("HEAD", model="org/other"), row("HEAD", value="not a number"),
-                         row("HEAD", eligible="false", selection_reason="ineligible:task-id-unknown")])
+    previous = Previous(
+        [
+            row("HEAD"),
+            row("v1", value="2.5"),
+            row("refs/pr/2", community="true"),
+            row("HEAD", model="org/other"),
+            row("HEAD", value="not a number"),
+            row("HEAD", eligible="false", selection_reason="ineligible:task-id-unknown"),
+        ]
+    )
     default = ModelSource(url="https://h.co/org/m", location="x", model="org/m")
     pinned = ModelSource(url="https://h.co/org/m", location="x", model="org/m", ref="v1")
     got = previous.rows_for(default, include_pull_requests=False)
-    assert [(r["ref"], r["value"], r["ineligible"]) for r in got] == [("HEAD", 1.5, None),
-                                                                      ("HEAD", 1.5, "task-id-unknown")]
+    assert [(r["ref"], r["value"], r["ineligible"]) for r in got] == [
+        ("HEAD", 1.5, None),
+        ("HEAD", 1.5, "task-id-unknown"),
+    ]
     assert all(r["stale"] and r["commit_time"] == 1_767_312_000 and r["entry"] == 3 for r in got)
     assert [r["value"] for r in previous.rows_for(pinned, include_pull_requests=False)] == [2.5]
     assert [r["ref"] for r in previous.rows_for(pinned, include_pull_requests=True)] == ["v1", "refs/pr/2"]

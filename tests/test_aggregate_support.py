@@ -2,6 +2,7 @@
 
 (No tests here; the name keeps it inside the aggregate test files this helper owns.)
 """
+
 from __future__ import annotations
 
 import csv
@@ -29,8 +30,15 @@ POLICY = """tasks:
 """
 
 
-def entry(task: str, value: object, *, bench: str = BENCH_ID, token: str | None = None,
-          notes: str | None = None, date: str = "2026-01-02") -> str:
+def entry(
+    task: str,
+    value: object,
+    *,
+    bench: str = BENCH_ID,
+    token: str | None = None,
+    notes: str | None = None,
+    date: str = "2026-01-02",
+) -> str:
     lines = [f"- dataset:\n    id: {bench}\n    task_id: {task}\n  value: {value}\n  date: '{date}'"]
     if token:
         lines.append(f"  verifyToken: {token}")
@@ -62,8 +70,7 @@ class World:
         repo.git("config", "commit.gpgsign", "false")
         return repo
 
-    def model(self, name: str, files: dict[str, str], *, when: int | None = None,
-              message: str = "results") -> GitRepo:
+    def model(self, name: str, files: dict[str, str], *, when: int | None = None, message: str = "results") -> GitRepo:
         """Create or update model repo ``name`` (bare remote ``models/<name>.git``)."""
         work = self._work.get(name)
         bare_path = self.tmp / "models" / f"{name}.git"
@@ -105,12 +112,26 @@ class World:
         return path
 
 
-def aggregate(world: World, *args: str, repo: GitRepo | None = None, capsys=None,
-              cache: str = "cache") -> tuple[int, dict]:
+def aggregate(
+    world: World, *args: str, repo: GitRepo | None = None, capsys=None, cache: str = "cache"
+) -> tuple[int, dict]:
     repo = repo or world.bench
-    argv = ["aggregate", "--repo", str(repo.path), "--models", str(repo.path / "models.txt"),
-            "--benchmark-id", BENCH_ID, "--cache-dir", str(world.tmp / cache), "--format", "json",
-            "--jobs", "4", *args]
+    argv = [
+        "aggregate",
+        "--repo",
+        str(repo.path),
+        "--models",
+        str(repo.path / "models.txt"),
+        "--benchmark-id",
+        BENCH_ID,
+        "--cache-dir",
+        str(world.tmp / cache),
+        "--format",
+        "json",
+        "--jobs",
+        "4",
+        *args,
+    ]
     code = main(argv)
     doc = {}
     if capsys is not None:

@@ -1,4 +1,5 @@
 """Pieces of aggregate without git: registry parsing, the selection policy, the dataset card."""
+
 from __future__ import annotations
 
 import re
@@ -23,22 +24,31 @@ def test_registry_lines_refs_ids_and_errors(tmp_path):
         "\n"
         "https://huggingface.co/MiniMaxAI/MiniMax-M2.5\n"
         "https://x.org/a --upload-pack=evil\n"
-        "ftp://x.org/a\n")
+        "ftp://x.org/a\n"
+    )
     sources, findings = load_registry(registry)
     assert [(s.model, s.ref) for s in sources] == [
-        ("MiniMaxAI/MiniMax-M2.5", None), ("org/model", "v1.2"), ("acme/local", None),
-        ("MiniMaxAI/MiniMax-M2.5", None)]
+        ("MiniMaxAI/MiniMax-M2.5", None),
+        ("org/model", "v1.2"),
+        ("acme/local", None),
+        ("MiniMaxAI/MiniMax-M2.5", None),
+    ]
     assert sources[2].location == str((tmp_path / "models/local").resolve())
     assert sources[2].url == "models/local"  # written as given: output must not depend on the checkout
     got = [(f.line, f.rule, f.severity) for f in sorted(findings)]
-    assert got == [(6, "registry-duplicate", "warning"), (7, "registry-invalid", "error"),
-                   (8, "registry-invalid", "error")]
+    assert got == [
+        (6, "registry-duplicate", "warning"),
+        (7, "registry-invalid", "error"),
+        (8, "registry-invalid", "error"),
+    ]
 
 
 def test_yaml_registry_positions(tmp_path):
     registry = tmp_path / "models.yaml"
-    registry.write_text("- url: https://huggingface.co/a/b\n  ref: main\n- {url: https://h.co/c/d, model: x/y}\n"
-                        "- {path: 3}\n- {url: https://h.co/e/f, colour: red}\n")
+    registry.write_text(
+        "- url: https://huggingface.co/a/b\n  ref: main\n- {url: https://h.co/c/d, model: x/y}\n"
+        "- {path: 3}\n- {url: https://h.co/e/f, colour: red}\n"
+    )
     sources, findings = load_registry(registry)
     assert [(s.model, s.ref) for s in sources] == [("a/b", "main"), ("x/y", None), ("3", None)]
     assert [(f.line, f.rule) for f in findings] == [(5, "registry-invalid")]
@@ -54,20 +64,34 @@ def test_model_ids_from_urls():
 def _table(rows):
     table = CandidateTable()
     for i, row in enumerate(rows):
-        base = dict(model="m", benchmark="b", task="t", setup="", value=1.0, commit=f"{i:040x}",
-                    commit_time=100, repo="r", ref="HEAD", file="f.yaml", line=1, entry=0)
+        base = dict(
+            model="m",
+            benchmark="b",
+            task="t",
+            setup="",
+            value=1.0,
+            commit=f"{i:040x}",
+            commit_time=100,
+            repo="r",
+            ref="HEAD",
+            file="f.yaml",
+            line=1,
+            entry=0,
+        )
         base.update(row)
         table.add(**base)
     return table
 
 
 def test_policy_order_and_never_the_maximum():
-    table = _table([
-        dict(value=90.0, commit_time=100),                        # older, higher
-        dict(value=80.0, commit_time=200),                        # newer, lower: wins on recency
-        dict(value=99.0, commit_time=300, community=True),        # open PR: never displaces merged
-        dict(value=95.0, commit_time=400, ineligible="value-out-of-bounds"),
-    ])
+    table = _table(
+        [
+            dict(value=90.0, commit_time=100),  # older, higher
+            dict(value=80.0, commit_time=200),  # newer, lower: wins on recency
+            dict(value=99.0, commit_time=300, community=True),  # open PR: never displaces merged
+            dict(value=95.0, commit_time=400, ineligible="value-out-of-bounds"),
+        ]
+    )
     selection = select(table)
     assert selection.rows == [1]
     # the winner is labelled with the closest call: it beat the runner-up (older, merged) on recency
@@ -94,15 +118,24 @@ def test_ranks_follow_the_task_direction_with_shared_places():
 
 
 def _tables():
-    return write.build_tables(select(_table([dict(model="org/a", value=0.5), dict(model="org/b", value=0.7)])),
-                              directions={"t": "higher"})
+    return write.build_tables(
+        select(_table([dict(model="org/a", value=0.5), dict(model="org/b", value=0.7)])), directions={"t": "higher"}
+    )
 
 
 def test_card_keeps_the_maintainers_card_and_front_matter():
-    existing = ("---\nlicense: mit\nconfigs:\n- config_name: default\n  data_files: data/*.parquet\n"
-                "- config_name: leaderboard_old\n  data_files: old.csv\n---\n# My benchmark\n\nHand-written.\n")
-    output = write.render(_tables(), output_dir="leaderboard", fmt="csv", card_path="README.md",
-                          card_text=existing, summary={"sources": 2, "conflicts": 0})
+    existing = (
+        "---\nlicense: mit\nconfigs:\n- config_name: default\n  data_files: data/*.parquet\n"
+        "- config_name: leaderboard_old\n  data_files: old.csv\n---\n# My benchmark\n\nHand-written.\n"
+    )
+    output = write.render(
+        _tables(),
+        output_dir="leaderboard",
+        fmt="csv",
+        card_path="README.md",
+        card_text=existing,
+        summary={"sources": 2, "conflicts": 0},
+    )
     card = output.files["README.md"].decode()
     front = yaml.safe_load(card.split("---\n")[1])
     assert front["license"] == "mit"
@@ -112,14 +145,21 @@ def test_card_keeps_the_maintainers_card_and_front_matter():
         assert all(re.fullmatch(r"\w+(\.\w+)*", f["split"]) for f in config["data_files"])
     assert front["configs"][1]["data_files"][0]["path"] == "leaderboard/leaderboard.csv"
     assert "# My benchmark\n\nHand-written.\n" in card and "| 1 | org/b | 0.7 |" in card
-    again = write.render(_tables(), output_dir="leaderboard", fmt="csv", card_path="README.md",
-                         card_text=card, summary={"sources": 2, "conflicts": 0})
+    again = write.render(
+        _tables(),
+        output_dir="leaderboard",
+        fmt="csv",
+        card_path="README.md",
+        card_text=card,
+        summary={"sources": 2, "conflicts": 0},
+    )
     assert again.files["README.md"].decode() == card  # stable: a second run changes nothing
 
 
 def test_card_in_a_subfolder_points_at_relative_paths():
-    output = write.render(_tables(), output_dir="lb/data", fmt="csv", card_path="lb/README.md",
-                          card_text=None, summary={})
+    output = write.render(
+        _tables(), output_dir="lb/data", fmt="csv", card_path="lb/README.md", card_text=None, summary={}
+    )
     front = yaml.safe_load(output.files["lb/README.md"].decode().split("---\n")[1])
     assert front["configs"][0]["data_files"][0]["path"] == "data/leaderboard.csv"
 
@@ -148,13 +188,20 @@ def test_push_failures_are_classified_by_what_git_says():
     from evalledger.leaderboard.publish import classify
 
     # a lost race on the ref lock names object ids; digits inside them are not an HTTP status
-    race = ("remote: error: cannot lock ref 'refs/heads/main': is at 9b403e1c7a2f but expected 5d1e6a0b\n"
-            "!\tHEAD:refs/heads/main\t[remote rejected] (failed to update ref)\nDone\n")
+    race = (
+        "remote: error: cannot lock ref 'refs/heads/main': is at 9b403e1c7a2f but expected 5d1e6a0b\n"
+        "!\tHEAD:refs/heads/main\t[remote rejected] (failed to update ref)\nDone\n"
+    )
     assert classify(race) == "race"
     assert classify("! [rejected]        HEAD -> main (fetch first)") == "race"
-    assert classify("remote: Permission to org/bench.git denied to github-actions[bot].\n"
-                    "fatal: unable to access 'https://github.com/org/bench/': "
-                    "The requested URL returned error: 403") == "permission"
+    assert (
+        classify(
+            "remote: Permission to org/bench.git denied to github-actions[bot].\n"
+            "fatal: unable to access 'https://github.com/org/bench/': "
+            "The requested URL returned error: 403"
+        )
+        == "permission"
+    )
     assert classify("fatal: ... returned error: 403") == "permission"
     assert classify("! [remote rejected] main -> main (protected branch hook declined)") == "permission"
     assert classify("fatal: repository 'file:///gone.git' does not exist") == "other"

@@ -1,5 +1,6 @@
 """The audit command as users and CI call it: exit codes, formats, ranges, shallow clones,
 published commits, copied values, and the check-eval-history hook under the real pre-commit."""
+
 from __future__ import annotations
 
 import json
@@ -38,14 +39,17 @@ def run_json(*args: str, capsys) -> tuple[int, dict]:
     return code, (json.loads(out) if out.strip() else {})
 
 
-@pytest.mark.parametrize("values, url_changes, fail_on, expected", [
-    ((0.41, 0.47), False, "error", 1),      # value-raised error
-    ((0.41, 0.47), False, "never", 0),
-    ((0.41, 0.40), False, "error", 0),      # lowered without evidence: a warning only
-    ((0.41, 0.40), False, "warning", 1),
-    ((0.41, 0.40), True, "warning", 0),     # lowered with a new source: info only
-    ((0.41, 0.40), True, "never", 0),
-])
+@pytest.mark.parametrize(
+    "values, url_changes, fail_on, expected",
+    [
+        ((0.41, 0.47), False, "error", 1),  # value-raised error
+        ((0.41, 0.47), False, "never", 0),
+        ((0.41, 0.40), False, "error", 0),  # lowered without evidence: a warning only
+        ((0.41, 0.40), False, "warning", 1),
+        ((0.41, 0.40), True, "warning", 0),  # lowered with a new source: info only
+        ((0.41, 0.40), True, "never", 0),
+    ],
+)
 def test_exit_code_follows_fail_on(tmp_path, capsys, values, url_changes, fail_on, expected):
     repo = model_repo(tmp_path / "m", values, url_changes)
     code, doc = run_json(str(repo.path), "--fail-on", fail_on, capsys=capsys)
@@ -101,8 +105,9 @@ def test_output_file_and_formats(tmp_path, capsys):
 def test_one_run_writes_markdown_and_json(tmp_path, capsys):
     repo = model_repo(tmp_path / "m")
     out, data = tmp_path / "report.md", tmp_path / "findings.json"
-    assert main(["audit", str(repo.path), "--format", "markdown", "--output", str(out),
-                 "--json-output", str(data)]) == 1
+    assert (
+        main(["audit", str(repo.path), "--format", "markdown", "--output", str(out), "--json-output", str(data)]) == 1
+    )
     assert out.read_text().startswith("### Eval-results audit: 1 error, 1 warning")
     findings = json.loads(data.read_text())["findings"]
     assert sorted(f["rule"] for f in findings) == ["value-changed-without-evidence", "value-raised"]
@@ -134,7 +139,9 @@ def test_check_eval_history_hook_under_real_pre_commit_push(tmp_path):
     remote = GitRepo.init(tmp_path / "remote.git", bare=True)
     repo = model_repo(tmp_path / "m", values=(0.41,))
     script = Path(sys.executable).parent / "check-eval-history"
-    repo.write(".pre-commit-config.yaml", f"""\
+    repo.write(
+        ".pre-commit-config.yaml",
+        f"""\
 repos:
 - repo: local
   hooks:
@@ -145,7 +152,8 @@ repos:
     pass_filenames: false
     always_run: true
     stages: [pre-push, manual]
-""")
+""",
+    )
     repo.commit("pre-commit config")
     repo.git("remote", "add", "origin", remote.url)
     repo.git("push", "-q", "origin", "main")
@@ -165,8 +173,9 @@ repos:
     assert "0.40 → 0.55" in refused.stdout or "0.4 → 0.55" in refused.stdout
     assert remote.head("main") != bad
     # manual stage: the whole history
-    manual = _run([sys.executable, "-m", "pre_commit", "run", "--hook-stage", "manual",
-                   "check-eval-history"], repo.path)
+    manual = _run(
+        [sys.executable, "-m", "pre_commit", "run", "--hook-stage", "manual", "check-eval-history"], repo.path
+    )
     assert manual.returncode == 1 and "value-raised" in manual.stdout
 
 
@@ -188,8 +197,7 @@ def test_shallow_clone_fails_clearly_instead_of_reporting_nothing(tmp_path, caps
 
 def test_shallow_clone_deepens_when_allowed(tmp_path, capsys):
     origin, clone, shas = shallow_setup(tmp_path)
-    code, doc = run_json(str(clone.path), "--range", f"{shas[1]}..HEAD", "--deepen", "--model", "org/m",
-                         capsys=capsys)
+    code, doc = run_json(str(clone.path), "--range", f"{shas[1]}..HEAD", "--deepen", "--model", "org/m", capsys=capsys)
     assert code == 0 and len(doc["findings"]) == 2  # +0.01 twice: warnings, under the raise threshold
     assert git(clone.path, "rev-parse", "--is-shallow-repository").strip() == "false"
     _, full = run_json(str(origin.path), "--model", "org/m", capsys=capsys)
@@ -208,8 +216,10 @@ def test_published_commit_no_longer_reachable(tmp_path, capsys):
     repo = model_repo(tmp_path / "org" / "model", values=(0.41,))
     published = repo.head()
     board = tmp_path / "leaderboard.csv"
-    board.write_text(f"model,benchmark,task,value,commit\norg/model,Idavidrein/gpqa,diamond,0.41,{published}\n"
-                     f"other/model,Idavidrein/gpqa,diamond,0.3,{'f' * 40}\n")
+    board.write_text(
+        f"model,benchmark,task,value,commit\norg/model,Idavidrein/gpqa,diamond,0.41,{published}\n"
+        f"other/model,Idavidrein/gpqa,diamond,0.3,{'f' * 40}\n"
+    )
     code, doc = run_json(str(repo.path), "--leaderboard", str(board), "--model", "org/model", capsys=capsys)
     assert (code, doc["findings"]) == (0, [])
     # history rewritten: the published commit is amended away
@@ -218,7 +228,8 @@ def test_published_commit_no_longer_reachable(tmp_path, capsys):
     code, doc = run_json(str(repo.path), "--leaderboard", str(board), "--model", "org/model", capsys=capsys)
     assert code == 1
     assert [(f["rule"], f["path"], f["line"], f["commit"]) for f in doc["findings"]] == [
-        ("published-commit-unreachable", str(board), 2, published)]
+        ("published-commit-unreachable", str(board), 2, published)
+    ]
     jsonl = tmp_path / "leaderboard.jsonl"
     jsonl.write_text(json.dumps({"model": "org/model", "commit": "e" * 40}) + "\n")
     code, doc = run_json(str(repo.path), "--leaderboard", str(jsonl), "--model", "org/model", capsys=capsys)

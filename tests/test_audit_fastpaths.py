@@ -2,6 +2,7 @@
 (ends resolved through cat-file, the merge base confirmed from the range's own walk, the base tree
 read through cat-file, blames batched per file) against the step-by-step path, and the split
 whole-history walk against one walk of both paths."""
+
 from __future__ import annotations
 
 import os
@@ -30,14 +31,28 @@ def slow_audit(path, rev_range, monkeypatch):
 
 
 def summary(result):
-    return ([(f.path, f.line, f.rule, f.severity, f.message, f.commit, f.old, f.new, f.evidence)
-             for f in result.findings], result.commits, result.files, result.claims)
+    return (
+        [(f.path, f.line, f.rule, f.severity, f.message, f.commit, f.old, f.new, f.evidence) for f in result.findings],
+        result.commits,
+        result.files,
+        result.claims,
+    )
 
 
 # an edit script: (author, file, bench, value, new source?, flow style?, move to the other file?)
-steps = st.lists(st.tuples(st.sampled_from(["alice", "bob", "carol"]), st.sampled_from(["a", "b"]),
-                           st.sampled_from(["x/one", "x/two", "x/three"]), st.sampled_from([40.0, 41.5, 45.0, 0.45]),
-                           st.booleans(), st.booleans(), st.booleans()), min_size=2, max_size=7)
+steps = st.lists(
+    st.tuples(
+        st.sampled_from(["alice", "bob", "carol"]),
+        st.sampled_from(["a", "b"]),
+        st.sampled_from(["x/one", "x/two", "x/three"]),
+        st.sampled_from([40.0, 41.5, 45.0, 0.45]),
+        st.booleans(),
+        st.booleans(),
+        st.booleans(),
+    ),
+    min_size=2,
+    max_size=7,
+)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -83,8 +98,11 @@ def test_pr_path_matches_on_a_branch_whose_base_is_not_an_ancestor(tmp_path, mon
     repo.write(".eval_results/b.yaml", entry("x/two", 41.5, "https://e.org/1", True))
     repo.commit("main moves on", author="carol")
     fast = engine.run_audit(repo.path, rev_range="main..pr", model="org/m")
-    assert [f.rule for f in fast.findings] == ["value-changed-without-evidence", "value-edited-by-other-author",
-                                               "value-raised"]
+    assert [f.rule for f in fast.findings] == [
+        "value-changed-without-evidence",
+        "value-edited-by-other-author",
+        "value-raised",
+    ]
     assert summary(fast) == summary(slow_audit(repo.path, "main..pr", monkeypatch))
 
 
@@ -92,8 +110,11 @@ def test_pr_path_words_errors_like_the_careful_path(tmp_path):
     repo = GitRepo.init(tmp_path / "m")
     repo.write(".eval_results/a.yaml", entry("x/one", 40.0, "https://e.org/0", False))
     repo.commit("add")
-    for bad, message in (("nope..HEAD", "'nope' is not a commit"), ("HEAD..nope", "'nope' is not a commit"),
-                         ("--output=x..HEAD", "is not a commit")):
+    for bad, message in (
+        ("nope..HEAD", "'nope' is not a commit"),
+        ("HEAD..nope", "'nope' is not a commit"),
+        ("--output=x..HEAD", "is not a commit"),
+    ):
         with pytest.raises(engine.AuditError, match=message):
             engine.run_audit(repo.path, rev_range=bad)
     assert not (repo.path / "x").exists()
@@ -101,8 +122,15 @@ def test_pr_path_words_errors_like_the_careful_path(tmp_path):
 
 def test_tree_files_lists_what_ls_tree_lists(tmp_path):
     repo = GitRepo.init(tmp_path / "m")
-    for path in (".eval_results/b.yaml", ".eval_results/a.yaml", ".eval_results/sub/c.yaml",
-                 ".eval_results/sub-x.yaml", ".eval_results/sub/deeper/d.yml", "README.md", "other/e.yaml"):
+    for path in (
+        ".eval_results/b.yaml",
+        ".eval_results/a.yaml",
+        ".eval_results/sub/c.yaml",
+        ".eval_results/sub-x.yaml",
+        ".eval_results/sub/deeper/d.yml",
+        "README.md",
+        "other/e.yaml",
+    ):
         repo.write(path, "- x\n")
     os.symlink("a.yaml", repo.path / ".eval_results" / "link.yaml")
     sha = repo.commit("files")
@@ -113,9 +141,13 @@ def test_tree_files_lists_what_ls_tree_lists(tmp_path):
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.sampled_from(["alice", "bob", "carol"]), st.lists(st.integers(0, 11), min_size=1,
-                                                                               max_size=4)),
-                min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["alice", "bob", "carol"]), st.lists(st.integers(0, 11), min_size=1, max_size=4)),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_batched_blame_matches_one_blame_per_line(tmp_path_factory, edits):
     repo = GitRepo.init(tmp_path_factory.mktemp("b") / "m")
     lines = [f"line {i}" for i in range(12)]
@@ -150,6 +182,7 @@ model-index:
 
 def combined_audit(path, monkeypatch):
     """The whole history from one walk of both paths (what the split walk must equal)."""
+
     class Combined:
         def __init__(self, top, revs, early=None):
             self.stream = git.ChangeStream(top, revs, engine.WALK_PATHS, oldest_first=False)
@@ -166,8 +199,9 @@ def combined_audit(path, monkeypatch):
 
 
 # a commit script on two branches: (branch, edits results?, edits README?, merge the other branch first?)
-dag_steps = st.lists(st.tuples(st.sampled_from(["main", "side"]), st.booleans(), st.booleans(), st.booleans()),
-                     min_size=2, max_size=8)
+dag_steps = st.lists(
+    st.tuples(st.sampled_from(["main", "side"]), st.booleans(), st.booleans(), st.booleans()), min_size=2, max_size=8
+)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

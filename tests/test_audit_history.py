@@ -1,6 +1,7 @@
 """Scripted histories with real git commits: each planted suspicious edit is flagged at its commit
 and line; benign edits (reformatting, moving, adding a benchmark, a lowered score with a new
 source) are not flagged above info."""
+
 from __future__ import annotations
 
 import json
@@ -78,8 +79,9 @@ def history(tmp_path):
     commits = {}
     repo.write(".eval_results/gpqa.yaml", GPQA.format(value=0.41, token="  verifyToken: tok-1\n"))
     repo.write(".eval_results/hle.yaml", ALL.format(extra=""))
-    repo.write(".eval_results/mmlu_pro.yaml", MMLU.format(value=70.0, date="2026-01-01",
-                                                          url="https://example.org/mmlu-a"))
+    repo.write(
+        ".eval_results/mmlu_pro.yaml", MMLU.format(value=70.0, date="2026-01-01", url="https://example.org/mmlu-a")
+    )
     commits["add"] = repo.commit("add results", author="alice")
     repo.write(".eval_results/gpqa.yaml", GPQA_REFORMATTED.format(value="0.410", token=", verifyToken: tok-1"))
     commits["reformat"] = repo.commit("reformat gpqa", author="alice")
@@ -88,19 +90,25 @@ def history(tmp_path):
     commits["move"] = repo.commit("move hle into all.yaml, add aime", author="alice")
     repo.write(".eval_results/swe.yaml", SWE.format(value=0.758))
     commits["new-benchmark"] = repo.commit("add swe-bench", author="alice")
-    repo.write(".eval_results/mmlu_pro.yaml", MMLU.format(value=68.5, date="2026-01-01",
-                                                          url="https://example.org/mmlu-official"))
+    repo.write(
+        ".eval_results/mmlu_pro.yaml",
+        MMLU.format(value=68.5, date="2026-01-01", url="https://example.org/mmlu-official"),
+    )
     commits["lowered-new-source"] = repo.commit("official mmlu-pro number", author="alice")
     # --- planted suspicious edits ---
     repo.write(".eval_results/gpqa.yaml", GPQA.format(value=0.47, token="  verifyToken: tok-1\n"))
     commits["raised-stale-token"] = repo.commit("update gpqa", author="mallory")
     repo.write(".eval_results/swe.yaml", SWE.format(value=75.8))
     commits["scale-flip"] = repo.commit("fix swe", author="alice")
-    repo.write(".eval_results/mmlu_pro.yaml", MMLU.format(value=68.5, date="2025-06-01",
-                                                          url="https://example.org/mmlu-official"))
+    repo.write(
+        ".eval_results/mmlu_pro.yaml",
+        MMLU.format(value=68.5, date="2025-06-01", url="https://example.org/mmlu-official"),
+    )
     commits["date-back"] = repo.commit("date", author="alice")
-    repo.write(".eval_results/future.yaml", MMLU.format(value=50.0, date="2030-01-01",
-                                                        url="https://example.org/x").replace("mmlu_pro", "other"))
+    repo.write(
+        ".eval_results/future.yaml",
+        MMLU.format(value=50.0, date="2030-01-01", url="https://example.org/x").replace("mmlu_pro", "other"),
+    )
     commits["date-future"] = repo.commit("future", author="alice")
     repo.write(".eval_results/gpqa.yaml", GPQA.format(value=0.45, token=""))
     commits["token-removed"] = repo.commit("gpqa again", author="mallory")
@@ -162,7 +170,10 @@ def test_findings_carry_old_new_and_entry_evidence(history):
     assert (raised.old, raised.new, raised.commit) == (0.41, 0.47, commits["raised-stale-token"])
     assert raised.evidence["model"] == "org/model" or raised.evidence["model"] == "model"
     assert {k: raised.evidence[k] for k in ("benchmark", "task", "setup")} == {
-        "benchmark": "Idavidrein/gpqa", "task": "diamond", "setup": ""}
+        "benchmark": "Idavidrein/gpqa",
+        "task": "diamond",
+        "setup": "",
+    }
     assert raised.evidence["before"]["value"] == 0.41 and raised.evidence["after"]["value"] == 0.47
 
 
@@ -171,8 +182,7 @@ def test_pr_range_reports_only_its_commits_and_knows_the_base_state(history, cap
     base = commits["scale-flip"]
     code, findings = audit_json(repo, "--range", f"{base}..HEAD", capsys=capsys)
     assert code == 1
-    in_range = {commits[n] for n in ("date-back", "date-future", "token-removed", "entry-deleted",
-                                     "file-deleted")}
+    in_range = {commits[n] for n in ("date-back", "date-future", "token-removed", "entry-deleted", "file-deleted")}
     assert {f["commit"] for f in findings} == in_range
     # the gpqa entry existed at the base: its edit is compared with 0.47, not treated as new
     removed = [f for f in findings if f["rule"] == "verify-token-removed"]
@@ -185,12 +195,13 @@ def test_pr_range_blames_the_base_for_who_wrote_the_old_value(tmp_path, capsys):
     repo = GitRepo.init(tmp_path / "m")
     repo.write(".eval_results/gpqa.yaml", GPQA.format(value=0.41, token=""))
     base = repo.commit("add", author="alice")
-    repo.write(".eval_results/gpqa.yaml", GPQA.format(value=0.40, token="").replace(
-        "gpqa-run", "gpqa-rerun"))
+    repo.write(".eval_results/gpqa.yaml", GPQA.format(value=0.40, token="").replace("gpqa-run", "gpqa-rerun"))
     repo.commit("rerun", author="bob")
     _, findings = audit_json(repo, "--range", f"{base}..HEAD", capsys=capsys)
     assert [(f["rule"], f["severity"]) for f in findings] == [
-        ("value-changed", "info"), ("value-edited-by-other-author", "info")]
+        ("value-changed", "info"),
+        ("value-edited-by-other-author", "info"),
+    ]
     other = findings[1]
     assert "alice" in other["message"] and other["evidence"]["previous_commit"] == base
 
@@ -262,4 +273,6 @@ model-index:
     raised = repo.commit("better", author="bob")
     _, findings = audit_json(repo, capsys=capsys)
     assert {(f["rule"], f["path"], f["line"], f["commit"]) for f in findings if f["severity"] != "info"} == {
-        ("value-raised", "README.md", 10, raised), ("value-changed-without-evidence", "README.md", 10, raised)}
+        ("value-raised", "README.md", 10, raised),
+        ("value-changed-without-evidence", "README.md", 10, raised),
+    }

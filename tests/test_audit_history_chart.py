@@ -1,5 +1,6 @@
 """The score history chart of the PR report: per flagged entry, a Mermaid xychart-beta of its value
 over the audited commits, the flagged commit marked; nothing from the audited files inside it."""
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,10 @@ ENTRY = """\
 """
 
 # every line a Mermaid block may hold: numbers, short commit ids, the mark; no text from a repo
-LINE = re.compile(r'xychart-beta|    x-axis \[("(before|[0-9a-f]{7})( ⚑)?"(, )?)+\]|'
-                  r'    y-axis "value" -?[0-9.e+-]+ --> -?[0-9.e+-]+|    (bar|line) \[(-?[0-9.e+-]+(, )?)+\]')
+LINE = re.compile(
+    r'xychart-beta|    x-axis \[("(before|[0-9a-f]{7})( ⚑)?"(, )?)+\]|'
+    r'    y-axis "value" -?[0-9.e+-]+ --> -?[0-9.e+-]+|    (bar|line) \[(-?[0-9.e+-]+(, )?)+\]'
+)
 
 
 def _charts(text: str) -> list[list[str]]:

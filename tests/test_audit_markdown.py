@@ -1,4 +1,5 @@
 """The PR-ready Markdown report: exact structure, escaping of text taken from the audited files."""
+
 from __future__ import annotations
 
 import io
@@ -82,11 +83,11 @@ def test_markdown_report_exact_structure(tmp_path, capsys):
     raised = repo.commit("raise", author="bob")
     repo.write(".eval_results/gpqa.yaml", ENTRY.format(value=0.45, token="tok2", url="b"))
     rerun = repo.commit("rerun", author="bob")
-    code = main(["audit", str(repo.path), "--range", f"{base}..HEAD", "--format", "markdown",
-                 "--model", "org/m"])
+    code = main(["audit", str(repo.path), "--range", f"{base}..HEAD", "--format", "markdown", "--model", "org/m"])
     assert code == 1
-    assert capsys.readouterr().out == EXPECTED.format(base7=base[:7], base10=base[:10], raise7=raised[:7],
-                                                      rerun7=rerun[:7])
+    assert capsys.readouterr().out == EXPECTED.format(
+        base7=base[:7], base10=base[:10], raise7=raised[:7], rerun7=rerun[:7]
+    )
 
 
 def test_markdown_without_findings(tmp_path, capsys):
@@ -103,9 +104,25 @@ def test_untrusted_text_cannot_break_the_comment():
     assert escape("ping @maintainer\nnext line") == "ping @\u200bmaintainer next line"
     assert escape("[click](http://x) `code` *b* _i_") == "\\[click\\](http://x) \\`code\\` \\*b\\* \\_i\\_"
     # a diff whose content holds a code fence is wrapped in a longer fence
-    finding = Finding(".eval_results/x.yaml", 4, 1, "value-changed", "info", "m", commit="a" * 40,
-                      old=1.0, new=2.0, evidence={"model": "m", "benchmark": "b", "task": "t", "setup": "",
-                                                   "before": {"notes": "```"}, "after": {"notes": "````"}})
+    finding = Finding(
+        ".eval_results/x.yaml",
+        4,
+        1,
+        "value-changed",
+        "info",
+        "m",
+        commit="a" * 40,
+        old=1.0,
+        new=2.0,
+        evidence={
+            "model": "m",
+            "benchmark": "b",
+            "task": "t",
+            "setup": "",
+            "before": {"notes": "```"},
+            "after": {"notes": "````"},
+        },
+    )
     out = io.StringIO()
     render(Report("audit", [finding], extra={"commits": 1}), "markdown", out)
     assert "`````diff\n" in out.getvalue() and "\n`````\n" in out.getvalue()
@@ -118,4 +135,5 @@ def test_markdown_for_lint_findings_is_a_simple_table():
     assert out.getvalue() == (
         "### Eval-results lint: 1 error (2 files)\n\n"
         "| Severity | Rule | Location | Problem |\n|---|---|---|---|\n"
-        "| ❌ error | `value-not-number` | .eval\\_results/a.yaml:3:5 | value is 'x\\|y' |\n")
+        "| ❌ error | `value-not-number` | .eval\\_results/a.yaml:3:5 | value is 'x\\|y' |\n"
+    )

@@ -4,6 +4,7 @@ An edit made inside a merge (``git merge --no-commit``, edit, commit: an "evil m
 at the merge; an edit a side branch made is judged at the side's own commit, never again at the
 merge that brings it in; a PR's "update branch" merge of main does not make main's edits the PR's.
 The whole-history walk and the ``--range`` path (quick and careful) give the same findings."""
+
 from __future__ import annotations
 
 import json
@@ -88,10 +89,12 @@ def test_an_edit_made_inside_a_merge_is_judged_at_the_merge(tmp_path, capsys, mo
     repo.git("merge", "-q", "--no-commit", "--no-ff", "side")
     repo.write(".eval_results/gsm8k.yaml", gsm8k(main=80.0, token=""))  # raised, token dropped
     merge = repo.commit("Merge branch 'side'", author="mallory")
-    expected = [(merge, "value-changed-without-evidence", "warning", 70.0, 80.0),
-                (merge, "value-edited-by-other-author", "info", 70.0, 80.0),
-                (merge, "value-raised", "error", 70.0, 80.0),
-                (merge, "verify-token-removed", "error", 70.0, 80.0)]
+    expected = [
+        (merge, "value-changed-without-evidence", "warning", 70.0, 80.0),
+        (merge, "value-edited-by-other-author", "info", 70.0, 80.0),
+        (merge, "value-raised", "error", 70.0, 80.0),
+        (merge, "verify-token-removed", "error", 70.0, 80.0),
+    ]
     assert audit(repo, capsys=capsys) == expected
     for rev_range in (f"{before}..HEAD", f"{first}..HEAD", "HEAD^2..HEAD", "side..main"):
         assert audit(repo, "--range", rev_range, capsys=capsys) == expected, rev_range
@@ -113,12 +116,16 @@ def test_a_side_branch_raise_merged_cleanly_is_reported_once_at_its_commit(tmp_p
     assert (repo.path / ".eval_results/gsm8k.yaml").read_text() == gsm8k(main=80.0, tools=49.0)
     repo.commit("Merge branch 'side'", author="alice")  # clean: what git merged, untouched
     assert len(repo.head("HEAD^@").split()) == 2
-    side = [(raised, "value-changed-without-evidence", "warning", 70.0, 80.0),
-            (raised, "value-edited-by-other-author", "info", 70.0, 80.0),
-            (raised, "value-raised", "error", 70.0, 80.0),
-            (raised, "verify-token-stale", "error", 70.0, 80.0)]
-    ours = [(mmlu, "value-changed", "info", 40.0, 41.0),
-            (mmlu, "value-changed-without-evidence", "warning", 50.0, 49.0)]
+    side = [
+        (raised, "value-changed-without-evidence", "warning", 70.0, 80.0),
+        (raised, "value-edited-by-other-author", "info", 70.0, 80.0),
+        (raised, "value-raised", "error", 70.0, 80.0),
+        (raised, "verify-token-stale", "error", 70.0, 80.0),
+    ]
+    ours = [
+        (mmlu, "value-changed", "info", 40.0, 41.0),
+        (mmlu, "value-changed-without-evidence", "warning", 50.0, 49.0),
+    ]
     assert audit(repo, capsys=capsys) == sorted(side + ours)
     # the PR as it was reviewed, and the merge as main received it: the same findings
     assert audit(repo, "--range", f"{mmlu}..side", capsys=capsys) == side
@@ -140,8 +147,7 @@ def test_an_update_branch_merge_of_main_keeps_main_edits_out_of_the_pr(tmp_path,
     repo.git("checkout", "-q", "pr")
     repo.git("merge", "-q", "--no-commit", "main")
     clean = repo.commit("Merge branch 'main' into pr", author="bob")
-    pr = [(own, "value-changed", "info", 40.0, 42.0),
-          (own, "value-edited-by-other-author", "info", 40.0, 42.0)]
+    pr = [(own, "value-changed", "info", 40.0, 42.0), (own, "value-edited-by-other-author", "info", 40.0, 42.0)]
     assert audit(repo, "--range", "main..pr", capsys=capsys) == pr
     assert careful(repo, "main..pr", monkeypatch) == pr
     # the next "update branch" merge edits a value while resolving: the PR now owns that edit
@@ -152,10 +158,15 @@ def test_an_update_branch_merge_of_main_keeps_main_edits_out_of_the_pr(tmp_path,
     repo.git("merge", "-q", "--no-commit", "main")
     repo.write(".eval_results/gsm8k.yaml", gsm8k(main=75.0, tools=55.0, url="https://example.org/run-2", token=""))
     evil = repo.commit("Merge branch 'main' into pr", author="bob")
-    expected = sorted(pr + [(evil, "value-raised", "error", 70.0, 75.0),
-                            (evil, "value-changed-without-evidence", "warning", 70.0, 75.0),
-                            (evil, "value-edited-by-other-author", "info", 70.0, 75.0),
-                            (evil, "verify-token-removed", "error", 70.0, 75.0)])
+    expected = sorted(
+        pr
+        + [
+            (evil, "value-raised", "error", 70.0, 75.0),
+            (evil, "value-changed-without-evidence", "warning", 70.0, 75.0),
+            (evil, "value-edited-by-other-author", "info", 70.0, 75.0),
+            (evil, "verify-token-removed", "error", 70.0, 75.0),
+        ]
+    )
     for rev_range in ("main..pr", f"main..{evil}"):
         got = audit(repo, "--range", rev_range, capsys=capsys)
         assert got == expected, "\n".join(map(str, got))
@@ -200,8 +211,10 @@ def test_parallel_edits_of_one_file_are_each_judged_against_their_own_parent(tmp
     repo.commit("merge", author="alice")
     got = audit(repo, capsys=capsys)
     assert [f[1:] for f in got if f[0] == ours] == [("value-changed", "info", 70.0, 71.0)]
-    assert [f[1:] for f in got if f[0] == side] == [("value-changed-without-evidence", "warning", 50.0, 52.0),
-                                                    ("value-edited-by-other-author", "info", 50.0, 52.0)]
+    assert [f[1:] for f in got if f[0] == side] == [
+        ("value-changed-without-evidence", "warning", 50.0, 52.0),
+        ("value-edited-by-other-author", "info", 50.0, 52.0),
+    ]
     assert len(got) == 3
     assert audit(repo, "--range", f"{first}..HEAD", capsys=capsys) == got
     assert careful(repo, f"{first}..HEAD", monkeypatch) == got
@@ -235,9 +248,18 @@ def entry(bench: str, value: float, url: str) -> str:
 
 # (branch, benchmark, value (None: delete the entry), new source?, merge the other branch first?,
 #  evil edit in that merge?)
-dag = st.lists(st.tuples(st.sampled_from(["main", "side"]), st.sampled_from(["x/one", "x/two"]),
-                         st.sampled_from([40.0, 41.0, 45.0, None]), st.booleans(), st.booleans(), st.booleans()),
-               min_size=2, max_size=8)
+dag = st.lists(
+    st.tuples(
+        st.sampled_from(["main", "side"]),
+        st.sampled_from(["x/one", "x/two"]),
+        st.sampled_from([40.0, 41.0, 45.0, None]),
+        st.booleans(),
+        st.booleans(),
+        st.booleans(),
+    ),
+    min_size=2,
+    max_size=8,
+)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -250,8 +272,10 @@ def test_whole_history_and_ranges_agree_on_histories_with_merges(tmp_path_factor
     state["side"] = {k: list(v) for k, v in state["main"].items()}
 
     def write(branch: str) -> None:
-        repo.write(".eval_results/r.yaml", "".join(entry(b, v, u) for b, (v, u) in sorted(state[branch].items())
-                                                   if v is not None))
+        repo.write(
+            ".eval_results/r.yaml",
+            "".join(entry(b, v, u) for b, (v, u) in sorted(state[branch].items()) if v is not None),
+        )
 
     write("main")
     root = repo.commit("root", author="alice")
@@ -281,8 +305,7 @@ def test_whole_history_and_ranges_agree_on_histories_with_merges(tmp_path_factor
     whole = engine.run_audit(repo.path, model="org/m")
 
     def key(findings):
-        return sorted((f.commit, f.rule, f.path, f.line, f.old, f.new, f.message) for f in findings
-                      if f.commit != root)
+        return sorted((f.commit, f.rule, f.path, f.line, f.old, f.new, f.message) for f in findings if f.commit != root)
 
     quick = engine.run_audit(repo.path, rev_range=f"{root}..HEAD", model="org/m")
     assert key(quick.findings) == key(whole.findings)
@@ -291,6 +314,7 @@ def test_whole_history_and_ranges_agree_on_histories_with_merges(tmp_path_factor
         m.setattr(git, "tree_files", lambda *a: None)
         slow = engine.run_audit(repo.path, rev_range=f"{root}..HEAD", model="org/m")
     assert key(slow.findings) == key(whole.findings)
+
     def claims(result):  # who wrote a value the range never touched is blamed, not walked: not compared
         return sorted((c.benchmark, c.task, c.setup, c.value, c.path, c.line) for c in result.claims)
 

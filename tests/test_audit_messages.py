@@ -1,6 +1,7 @@
 """What the audit says, as a reader sees it: locations of entries that are gone, notes as written,
 counts in words, author names without terminal escapes, and a hint when a leaderboard has no row
 for the model audited."""
+
 from __future__ import annotations
 
 import json
@@ -72,8 +73,12 @@ def test_author_names_reach_the_terminal_without_control_characters(tmp_path, ca
     repo.commit("add", author="alice")
     repo.write(".eval_results/gsm8k.yaml", TWO.replace("70.0", "69.0").replace("/run", "/rerun"))
     hostile = "Mallory \x1b[8mhidden\x1b]0;owned title\x07 end"
-    identity = {"GIT_AUTHOR_NAME": hostile, "GIT_AUTHOR_EMAIL": "m@example.com",
-                "GIT_COMMITTER_NAME": "c", "GIT_COMMITTER_EMAIL": "c@example.com"}
+    identity = {
+        "GIT_AUTHOR_NAME": hostile,
+        "GIT_AUTHOR_EMAIL": "m@example.com",
+        "GIT_COMMITTER_NAME": "c",
+        "GIT_COMMITTER_EMAIL": "c@example.com",
+    }
     repo.git("commit", "-q", "-a", "-m", "rerun", env=identity)
     assert "\x1b" in repo.git("log", "-1", "--format=%an")
     for fmt in ("text", "github"):
@@ -93,7 +98,6 @@ def test_a_leaderboard_without_a_row_for_the_model_says_what_to_pass(tmp_path, c
     assert (code, json.loads(out)["findings"]) == (0, [])
     assert "has no row for model 'model' (from the folder name; no origin remote)" in err
     assert "pass --model org/model" in err
-    code, out, err = run(repo, "--format", "json", "--leaderboard", str(board), "--model", "org/model",
-                         capsys=capsys)
+    code, out, err = run(repo, "--format", "json", "--leaderboard", str(board), "--model", "org/model", capsys=capsys)
     assert code == 1 and [f["rule"] for f in json.loads(out)["findings"]] == ["published-commit-unreachable"]
     assert err == ""

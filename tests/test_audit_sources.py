@@ -1,4 +1,5 @@
 """The audit's fast YAML path gives exactly what yamlsource.load gives, or defers to it."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,8 +19,13 @@ def shape(node):
         return (node.kind, node.value, type(node.value).__name__, node.line, node.column, node.tag, node.quoted)
     if node.kind == "seq":
         return (node.kind, node.line, node.column, node.tag, [shape(c) for c in node.value])
-    return (node.kind, node.line, node.column, node.tag,
-            [(k, node.keys[k].line, node.keys[k].column, shape(v)) for k, v in node.value.items()])
+    return (
+        node.kind,
+        node.line,
+        node.column,
+        node.tag,
+        [(k, node.keys[k].line, node.keys[k].column, shape(v)) for k, v in node.value.items()],
+    )
 
 
 def assert_same(data: bytes) -> None:
@@ -53,22 +59,33 @@ def test_fast_path_matches_full_loader_on_corpus(corpus):
     assert taken >= 10, "the fast path should serve ordinary result files"
 
 
-@pytest.mark.parametrize("text", [
-    "- {dataset: {id: a/b, task_id: t}, value: 1.5}\n",
-    "- dataset:\n    id: a/b\n    task_id: 7\n  value: 0.41\n  value: 0.47\n",  # duplicate: last wins
-    "- value: yes\n  date: 2026-01-15\n  notes: '01'\n  n: ~\n  x: 1e3\n  y: 0x1F\n",
-    "key: |\n  block\n  text\nother: >\n  folded\n",
-    "",
-    "# only a comment\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- {dataset: {id: a/b, task_id: t}, value: 1.5}\n",
+        "- dataset:\n    id: a/b\n    task_id: 7\n  value: 0.41\n  value: 0.47\n",  # duplicate: last wins
+        "- value: yes\n  date: 2026-01-15\n  notes: '01'\n  n: ~\n  x: 1e3\n  y: 0x1F\n",
+        "key: |\n  block\n  text\nother: >\n  folded\n",
+        "",
+        "# only a comment\n",
+    ],
+)
 def test_fast_path_matches_full_loader_on_edge_cases(text):
     assert_same(text.encode())
 
 
-@pytest.mark.parametrize("text", [
-    "a: &x 1\nb: *x\n", "<<: {a: 1}\n", "a: !!python/object:os.system x\n", "a: 1\n---\nb: 2\n",
-    "[" * 300 + "]" * 300, "a: [1\n", "\ufeffa: 1\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x 1\nb: *x\n",
+        "<<: {a: 1}\n",
+        "a: !!python/object:os.system x\n",
+        "a: 1\n---\nb: 2\n",
+        "[" * 300 + "]" * 300,
+        "a: [1\n",
+        "\ufeffa: 1\n",
+    ],
+)
 def test_fast_path_defers_unusual_or_broken_input(text):
     assert fast_root(text.encode()) is False
 
@@ -80,11 +97,21 @@ def test_parse_blob_reports_unreadable_files():
     assert "yaml-depth-limit" in parse_blob(".eval_results/x.yaml", nested).problem
 
 
-scalars = st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=False, allow_infinity=False),
-                    st.text("abc :-#'\"0123456789.", max_size=8), st.booleans(), st.none())
-trees = st.recursive(scalars, lambda children: st.one_of(
-    st.lists(children, max_size=4), st.dictionaries(st.text("abcxyz_", min_size=1, max_size=5), children,
-                                                    max_size=4)), max_leaves=12)
+scalars = st.one_of(
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text("abc :-#'\"0123456789.", max_size=8),
+    st.booleans(),
+    st.none(),
+)
+trees = st.recursive(
+    scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(st.text("abcxyz_", min_size=1, max_size=5), children, max_size=4),
+    ),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -107,18 +134,22 @@ def test_item_by_item_parsing_matches_whole_file_parsing(corpus):
     text = first.decode()
     second = text.replace("value: 77.7", "value: 78.1", 1)
     second = second.replace("- dataset:", "- dataset: {id: x/y, task_id: t}\n  value: 1\n- dataset:", 1)
-    assert same_entries(parser.parse(".eval_results/x.yaml", second.encode()),
-                        parse_blob(".eval_results/x.yaml", second.encode()))
+    assert same_entries(
+        parser.parse(".eval_results/x.yaml", second.encode()), parse_blob(".eval_results/x.yaml", second.encode())
+    )
 
 
-@pytest.mark.parametrize("text", [
-    "# c\n- {dataset: {id: a/b, task_id: t}, value: 1}\n---\n- x\n",
-    "  indented: 1\n- {dataset: {id: a/b, task_id: t}, value: 1}\n",
-    "- dataset: {id: a/b, task_id: t}\n  value: 1\nkey: 2\n",
-    "- dataset: {id: a/b, task_id: t}\n  notes: \"two\n- lines\"\n  value: 1\n",
-    "- dataset: {id: a/b, task_id: t}\r\n  value: 1\r\n",
-    "-\n  dataset: {id: a/b, task_id: t}\n  value: 1\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# c\n- {dataset: {id: a/b, task_id: t}, value: 1}\n---\n- x\n",
+        "  indented: 1\n- {dataset: {id: a/b, task_id: t}, value: 1}\n",
+        "- dataset: {id: a/b, task_id: t}\n  value: 1\nkey: 2\n",
+        '- dataset: {id: a/b, task_id: t}\n  notes: "two\n- lines"\n  value: 1\n',
+        "- dataset: {id: a/b, task_id: t}\r\n  value: 1\r\n",
+        "-\n  dataset: {id: a/b, task_id: t}\n  value: 1\n",
+    ],
+)
 def test_item_by_item_parsing_agrees_on_odd_files(text):
     from evalledger.audit.sources import BlobParser
 
@@ -126,18 +157,39 @@ def test_item_by_item_parsing_agrees_on_odd_files(text):
     assert same_entries(BlobParser().parse(".eval_results/x.yaml", data), parse_blob(".eval_results/x.yaml", data))
 
 
-entries_st = st.lists(st.fixed_dictionaries({
-    "dataset": st.fixed_dictionaries({"id": st.sampled_from(["a/b", "c/d"]),
-                                      "task_id": st.one_of(st.sampled_from(["t", "u"]), st.integers(0, 3))},
-                                     optional={"revision": st.text("abc12", max_size=6)}),
-    "value": st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(0, 100),
-                       st.text("0.5 ", max_size=4), st.none(), st.booleans()),
-    "notes": st.text("ab -:#'\"\n", max_size=10)},
-    optional={"date": st.one_of(st.dates(), st.text("2026-01", max_size=10)),
-              "verifyToken": st.text("ey.J", max_size=6),
-              "source": st.one_of(st.fixed_dictionaries({"url": st.text("htps:/", max_size=8)},
-                                                        optional={"user": st.text("u", max_size=2)}),
-                                  st.lists(st.integers(), max_size=2))}), min_size=1, max_size=5)
+entries_st = st.lists(
+    st.fixed_dictionaries(
+        {
+            "dataset": st.fixed_dictionaries(
+                {
+                    "id": st.sampled_from(["a/b", "c/d"]),
+                    "task_id": st.one_of(st.sampled_from(["t", "u"]), st.integers(0, 3)),
+                },
+                optional={"revision": st.text("abc12", max_size=6)},
+            ),
+            "value": st.one_of(
+                st.floats(allow_nan=True, allow_infinity=True),
+                st.integers(0, 100),
+                st.text("0.5 ", max_size=4),
+                st.none(),
+                st.booleans(),
+            ),
+            "notes": st.text("ab -:#'\"\n", max_size=10),
+        },
+        optional={
+            "date": st.one_of(st.dates(), st.text("2026-01", max_size=10)),
+            "verifyToken": st.text("ey.J", max_size=6),
+            "source": st.one_of(
+                st.fixed_dictionaries(
+                    {"url": st.text("htps:/", max_size=8)}, optional={"user": st.text("u", max_size=2)}
+                ),
+                st.lists(st.integers(), max_size=2),
+            ),
+        },
+    ),
+    min_size=1,
+    max_size=5,
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -163,8 +215,26 @@ def test_edited_versions_parse_the_same_item_by_item(entries, draw):
 
     first = yaml.safe_dump(entries, default_flow_style=False, sort_keys=False)
     lines = first.split("\n")
-    replacements = st.sampled_from(["0.5", "75.8", "1e3", "yes", "null", "2026-01-15", "'q'", "a: b",
-                                    "x # c", "-1", "- x", "~", "0o17", "https://e.org/a?b=1", "[1]", ""])
+    replacements = st.sampled_from(
+        [
+            "0.5",
+            "75.8",
+            "1e3",
+            "yes",
+            "null",
+            "2026-01-15",
+            "'q'",
+            "a: b",
+            "x # c",
+            "-1",
+            "- x",
+            "~",
+            "0o17",
+            "https://e.org/a?b=1",
+            "[1]",
+            "",
+        ]
+    )
     for _ in range(draw.draw(st.integers(1, 3))):
         number = draw.draw(st.integers(0, len(lines) - 1))
         if ": " in lines[number]:
@@ -203,8 +273,7 @@ def flow_file(entries) -> str:
     and Hub-generated results files often are."""
     import yaml
 
-    return "".join("- " + yaml.safe_dump(e, default_flow_style=True, sort_keys=False, width=10**6)
-                   for e in entries)
+    return "".join("- " + yaml.safe_dump(e, default_flow_style=True, sort_keys=False, width=10**6) for e in entries)
 
 
 _FLOW_VALUE = r"(?<=: )[^,{}\[\]\n]*?(?=,|\}|$)"
@@ -221,13 +290,45 @@ def test_edited_flow_items_parse_the_same_as_the_full_loader(entries, draw):
 
     first = flow_file(entries)
     spans = [m.span() for m in re.finditer(_FLOW_VALUE, first, re.M)]
-    replacements = st.sampled_from(["0.5", "75.8", "1e3", "yes", "null", "2026-01-15", "'q'", "a: b",
-                                    "x # c", "-1", "- x", "~", "0o17", "'https://e.org/a?b=1'", "[1]", "",
-                                    "a,b", "'it''s'", '"x\\ty"', '"q"', "{a: 1}", " 7 ", "a  b", "é", "a:b",
-                                    "-.5", "'a\\b'", "x\ty", "'two\nlines'", "!!str 5", "&a 1", ".inf", "0x1F"])
+    replacements = st.sampled_from(
+        [
+            "0.5",
+            "75.8",
+            "1e3",
+            "yes",
+            "null",
+            "2026-01-15",
+            "'q'",
+            "a: b",
+            "x # c",
+            "-1",
+            "- x",
+            "~",
+            "0o17",
+            "'https://e.org/a?b=1'",
+            "[1]",
+            "",
+            "a,b",
+            "'it''s'",
+            '"x\\ty"',
+            '"q"',
+            "{a: 1}",
+            " 7 ",
+            "a  b",
+            "é",
+            "a:b",
+            "-.5",
+            "'a\\b'",
+            "x\ty",
+            "'two\nlines'",
+            "!!str 5",
+            "&a 1",
+            ".inf",
+            "0x1F",
+        ]
+    )
     text = first
-    for start, end in sorted(draw.draw(st.sets(st.sampled_from(spans), max_size=3)) if spans else [],
-                             reverse=True):
+    for start, end in sorted(draw.draw(st.sets(st.sampled_from(spans), max_size=3)) if spans else [], reverse=True):
         text = text[:start] + draw.draw(replacements) + text[end:]
     second = text.encode()
     parser = BlobParser()
@@ -238,9 +339,11 @@ def test_edited_flow_items_parse_the_same_as_the_full_loader(entries, draw):
 def test_flow_patch_path_is_taken_for_a_value_and_source_edit():
     from evalledger.audit import sources
 
-    first = ("- {dataset: {id: cais/hle, task_id: hle}, value: 20.9, date: '2025-01-01', source: "
-             "{url: 'https://e.org/1', name: Eval run}, notes: no tools}\n"
-             "- {dataset: {id: openai/gsm8k, task_id: gsm8k}, value: 0.41}\n")
+    first = (
+        "- {dataset: {id: cais/hle, task_id: hle}, value: 20.9, date: '2025-01-01', source: "
+        "{url: 'https://e.org/1', name: Eval run}, notes: no tools}\n"
+        "- {dataset: {id: openai/gsm8k, task_id: gsm8k}, value: 0.41}\n"
+    )
     second = first.replace("20.9", "22.5").replace("e.org/1", "e.org/2").replace("0.41", "0.43")
     parser = sources.BlobParser()
     parser.parse(".eval_results/x.yaml", first.encode())
@@ -257,8 +360,15 @@ def test_flow_patch_path_is_taken_for_a_value_and_source_edit():
 
 
 @settings(max_examples=150, deadline=None)
-@given(entries_st, st.lists(st.tuples(st.sampled_from(["drop", "move", "insert", "swap"]), st.integers(0, 9),
-                                      st.booleans()), min_size=1, max_size=6), st.booleans())
+@given(
+    entries_st,
+    st.lists(
+        st.tuples(st.sampled_from(["drop", "move", "insert", "swap"]), st.integers(0, 9), st.booleans()),
+        min_size=1,
+        max_size=6,
+    ),
+    st.booleans(),
+)
 def test_items_moved_between_lines_and_files_parse_the_same(entries, script, flow):
     """Items reused at another line or in another file (an item above was added or removed, an
     entry moved to another file) give what parsing each version from scratch gives."""
@@ -276,8 +386,11 @@ def test_items_moved_between_lines_and_files_parse_the_same(entries, script, flo
     for path, items in files.items():
         parser.parse(path, text(items))
     for op, n, to_b in script:
-        src, dst = (".eval_results/a.yaml", ".eval_results/b.yaml") if to_b else \
-            (".eval_results/b.yaml", ".eval_results/a.yaml")
+        src, dst = (
+            (".eval_results/a.yaml", ".eval_results/b.yaml")
+            if to_b
+            else (".eval_results/b.yaml", ".eval_results/a.yaml")
+        )
         items = files[src]
         if not items:
             continue

@@ -1,6 +1,7 @@
 """`aggregate --charts`: per board a top-N and a state-of-the-art SVG chart (matplotlib, the
 `charts` extra), committed next to the tables, embedded in the card, byte-for-byte deterministic;
 and `aggregate --site DIR`."""
+
 from __future__ import annotations
 
 import re
@@ -68,8 +69,16 @@ def test_charts_are_committed_embedded_and_the_same_bytes_on_every_run(tmp_path,
 
 
 def test_model_ids_are_drawn_as_plain_text():
-    rows = [{"benchmark": "b", "task": "t", "setup": "", "rank": "1", "model": "$\\alpha$ <b>x</b> & \x1b[31m",
-             "value": "5.0"}]
+    rows = [
+        {
+            "benchmark": "b",
+            "task": "t",
+            "setup": "",
+            "rank": "1",
+            "model": "$\\alpha$ <b>x</b> & \x1b[31m",
+            "value": "5.0",
+        }
+    ]
     cands = [dict(rows[0], eligible="true", commit_time="2026-01-01T00:00:00Z")]
     [(alt, path, top), (_, _, sota)] = charts.render(rows, cands, {}, "lb/charts")[("b", "t", "")]
     assert path == "lb/charts/t-top.svg"

@@ -1,5 +1,6 @@
 """Every option of every subcommand says what it does and, when it has a default, what it is; the
 README's aggregate synopsis lists every aggregate option."""
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,9 @@ def test_every_option_has_help_text_that_shows_its_default(name):
     missing = [_label(a) for a in options if not (a.help or "").strip() or a.help == argparse.SUPPRESS]
     assert not missing, f"evalledger {name}: options without help text: {missing}"
     # an option that is not simply off or absent by default says what it is ("(default: ...)")
-    silent = [_label(a) for a in options
-              if a.default not in (None, False, [], argparse.SUPPRESS) and "default" not in a.help]
+    silent = [
+        _label(a) for a in options if a.default not in (None, False, [], argparse.SUPPRESS) and "default" not in a.help
+    ]
     assert not silent, f"evalledger {name}: help text does not show the default: {silent}"
 
 

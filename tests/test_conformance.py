@@ -7,6 +7,7 @@ the same verdict; (c) nothing lint accepts is rejected by the reference library.
 corpus and on the upstream conformance cases (CONFORMANCE.md); test_fuzz.py does the same on
 mutants. The helpers below are shared with test_fuzz.py.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -29,14 +30,31 @@ TODAY = datetime.date(2026, 8, 1)
 # Rules that judge the shape and types of the data, i.e. what a JSON Schema can state. The others
 # judge the YAML text (syntax, duplicate keys, tags, size), several entries or files together
 # (duplicates, scales), the calendar (future dates) or the benchmark (task ids, policy bounds).
-SCHEMA_LEVEL_RULES = frozenset({
-    "results-not-list", "entry-not-mapping", "missing-field", "wrong-type", "value-not-number",
-    "value-boolean", "value-not-finite", "dataset-id-format", "revision-format", "date-invalid",
-    "source-without-url", "task-id-missing", "inspect-extra-key", "inspect-missing-field",
-    "inspect-wrong-type", "inspect-unknown-solver", "inspect-unknown-scorer", "inspect-epochs",
-    "inspect-epoch-reducer", "model-index-not-list",
-    "unknown-key",  # an error only for `data` in a results entry, which the schema forbids
-})
+SCHEMA_LEVEL_RULES = frozenset(
+    {
+        "results-not-list",
+        "entry-not-mapping",
+        "missing-field",
+        "wrong-type",
+        "value-not-number",
+        "value-boolean",
+        "value-not-finite",
+        "dataset-id-format",
+        "revision-format",
+        "date-invalid",
+        "source-without-url",
+        "task-id-missing",
+        "inspect-extra-key",
+        "inspect-missing-field",
+        "inspect-wrong-type",
+        "inspect-unknown-solver",
+        "inspect-unknown-scorer",
+        "inspect-epochs",
+        "inspect-epoch-reducer",
+        "model-index-not-list",
+        "unknown-key",  # an error only for `data` in a results entry, which the schema forbids
+    }
+)
 
 _VALIDATORS: dict[str, jsonschema.protocols.Validator] = {}
 
@@ -58,8 +76,11 @@ def lint_findings(kind: str, text: bytes, name: str | None = None):
 
 
 def schema_level_errors(findings) -> list[str]:
-    return [f"{f.line}:{f.column} {f.rule} {f.message}" for f in findings
-            if f.severity == ERROR and f.rule in SCHEMA_LEVEL_RULES]
+    return [
+        f"{f.line}:{f.column} {f.rule} {f.message}"
+        for f in findings
+        if f.severity == ERROR and f.rule in SCHEMA_LEVEL_RULES
+    ]
 
 
 def hub_rejects(kind: str, data: Any) -> str | None:
@@ -120,16 +141,19 @@ def assert_agreement(kind: str, text: bytes, verdicts: dict[str, Any]) -> None:
     shown = text.decode("utf-8", "replace")
     # (a) the schema sees JSON: it judges the JSON view exactly as the models do
     assert bool(verdicts["model_json"]) == bool(verdicts["schema"]), (
-        f"models and schema disagree on:\n{shown}\nmodels: {verdicts['model_json']}\nschema: {verdicts['schema']}")
+        f"models and schema disagree on:\n{shown}\nmodels: {verdicts['model_json']}\nschema: {verdicts['schema']}"
+    )
     # (b) lint's schema-level rules and the models agree on the data as YAML typed it
     assert bool(verdicts["model"]) == bool(verdicts["lint"]), (
-        f"models and lint disagree on:\n{shown}\nmodels: {verdicts['model']}\nlint: {verdicts['lint']}")
+        f"models and lint disagree on:\n{shown}\nmodels: {verdicts['model']}\nlint: {verdicts['lint']}"
+    )
     # (c) what lint accepts, the reference library accepts
     if not verdicts["lint_any_error"]:
         assert verdicts["hub"] is None, f"lint accepts but {verdicts['hub']}:\n{shown}"
 
 
 # --- the corpus ------------------------------------------------------------------------------
+
 
 def corpus_files() -> list[tuple[str, Path]]:
     return [(KIND_BY_FOLDER[path.parent.name], path) for path in sorted(CORPUS.glob("*/*.yaml"))]
@@ -152,8 +176,9 @@ def test_the_corpus_is_all_there():
     assert len(names) == 28 and set(EXPECTED_INVALID) | {FRAGMENT} <= names
 
 
-@pytest.mark.parametrize("kind, path", [c for c in corpus_files() if c[1].name != FRAGMENT],
-                         ids=lambda value: getattr(value, "name", value))
+@pytest.mark.parametrize(
+    "kind, path", [c for c in corpus_files() if c[1].name != FRAGMENT], ids=lambda value: getattr(value, "name", value)
+)
 def test_corpus_verdicts_agree(kind, path):
     text = path.read_bytes()
     verdicts = judge(kind, text)
@@ -184,39 +209,67 @@ def test_inspect_rules_follow_the_framework_not_the_shape():
 
 # --- CONFORMANCE.md §D/§E: inspect_ai's HFTask, case by case ---------------------------------
 
-BASE_TASK = {"field_spec": {"input": "question", "target": "answer"}, "solvers": [{"name": "generate"}],
-             "scorers": [{"name": "match"}]}
+BASE_TASK = {
+    "field_spec": {"input": "question", "target": "answer"},
+    "solvers": [{"name": "generate"}],
+    "scorers": [{"name": "match"}],
+}
 TASK_CASES = [
     ("D21 minimal", {}),
-    ("D22 full", {"id": "my_task", "config": "custom_config", "split": "train",
-                  "field_spec": {"input": "q", "target": "a", "choices": "opts"}, "epochs": 3,
-                  "epoch_reducer": "mode", "solvers": [{"name": "system_message", "args": {"system_message": "Be"}},
-                                                       {"name": "generate"}], "scorers": [{"name": "choice"}]}),
-    ("D23 no solvers", {"solvers": None}), ("D23 no scorers", {"scorers": None}),
-    ("D24 empty solvers", {"solvers": []}), ("D24 empty scorers", {"scorers": []}),
+    (
+        "D22 full",
+        {
+            "id": "my_task",
+            "config": "custom_config",
+            "split": "train",
+            "field_spec": {"input": "q", "target": "a", "choices": "opts"},
+            "epochs": 3,
+            "epoch_reducer": "mode",
+            "solvers": [{"name": "system_message", "args": {"system_message": "Be"}}, {"name": "generate"}],
+            "scorers": [{"name": "choice"}],
+        },
+    ),
+    ("D23 no solvers", {"solvers": None}),
+    ("D23 no scorers", {"scorers": None}),
+    ("D24 empty solvers", {"solvers": []}),
+    ("D24 empty scorers", {"scorers": []}),
     ("D25 bad solver", {"solvers": [{"name": "not_a_real_solver"}]}),
     ("D25 bad scorer", {"scorers": [{"name": "not_a_real_scorer"}]}),
     ("D26 extra key", {"unknown_field": "value"}),
-    *[(f"D27 reducer {r}", {"epoch_reducer": r}) for r in
-      ("max", "mode", "median", "mean", "pass_at_1", "pass_at_100", "at_least_2", "at_least_10")],
-    *[(f"D28 reducer {r}", {"epoch_reducer": r}) for r in
-      ("invalid", "pass_at", "pass_at_", "at_least_", "majority", "average", "pass_at_abc", "mean\n")],
-    ("D30 epochs 0", {"epochs": 0}), ("D30 epochs -1", {"epochs": -1}),
-    ("E field_spec empty", {"field_spec": {}}), ("E field_spec extra", {"field_spec": {"foo": "x"}}),
+    *[
+        (f"D27 reducer {r}", {"epoch_reducer": r})
+        for r in ("max", "mode", "median", "mean", "pass_at_1", "pass_at_100", "at_least_2", "at_least_10")
+    ],
+    *[
+        (f"D28 reducer {r}", {"epoch_reducer": r})
+        for r in ("invalid", "pass_at", "pass_at_", "at_least_", "majority", "average", "pass_at_abc", "mean\n")
+    ],
+    ("D30 epochs 0", {"epochs": 0}),
+    ("D30 epochs -1", {"epochs": -1}),
+    ("E field_spec empty", {"field_spec": {}}),
+    ("E field_spec extra", {"field_spec": {"foo": "x"}}),
     ("E target int", {"field_spec": {"target": 0}}),
     ("E literal target + choices", {"field_spec": {"target": "literal:D", "choices": ["a", "b"]}}),
     ("E input_image + metadata", {"field_spec": {"input_image": "image", "metadata": ["m"]}}),
-    ("E epochs '4'", {"epochs": "4"}), ("E epochs 2.5", {"epochs": 2.5}), ("E epochs 4.0", {"epochs": 4.0}),
-    ("E epochs true", {"epochs": True}), ("E epochs ' 4 '", {"epochs": " 4 "}), ("E epochs '1_0'", {"epochs": "1_0"}),
-    ("E epochs '1__0'", {"epochs": "1__0"}), ("E epochs '4.0'", {"epochs": "4.0"}), ("E epochs '0'", {"epochs": "0"}),
-    ("E id with colon", {"id": "musr:murder_mysteries"}), ("E scorer math", {"scorers": [{"name": "math"}]}),
+    ("E epochs '4'", {"epochs": "4"}),
+    ("E epochs 2.5", {"epochs": 2.5}),
+    ("E epochs 4.0", {"epochs": 4.0}),
+    ("E epochs true", {"epochs": True}),
+    ("E epochs ' 4 '", {"epochs": " 4 "}),
+    ("E epochs '1_0'", {"epochs": "1_0"}),
+    ("E epochs '1__0'", {"epochs": "1__0"}),
+    ("E epochs '4.0'", {"epochs": "4.0"}),
+    ("E epochs '0'", {"epochs": "0"}),
+    ("E id with colon", {"id": "musr:murder_mysteries"}),
+    ("E scorer math", {"scorers": [{"name": "math"}]}),
     ("E grader model", {"scorers": [{"name": "model_graded_fact", "args": {"model": "openai/o3-mini"}}]}),
     ("E solver extra key", {"solvers": [{"name": "generate", "foo": 1}]}),
     ("E solver args null", {"solvers": [{"name": "generate", "args": None}]}),
     ("E task metrics", {"metrics": [{"name": "accuracy"}]}),
     ("E legacy keys", {"name": "SimpleQA", "subset": "default", "splits": "test"}),
     *[(f"E shuffle {v!r}", {"shuffle_choices": v}) for v in ("yes", "YES", "off", 1, 0.0, 2, "maybe", None)],
-    ("E config null", {"config": None}), ("E split int", {"split": 1}),
+    ("E config null", {"config": None}),
+    ("E split int", {"split": 1}),
     ("E choices list of ints", {"field_spec": {"choices": [1, 2]}}),
     ("E metadata str", {"field_spec": {"metadata": "m"}}),
 ]
@@ -243,11 +296,16 @@ def test_inspect_task_verdicts_match_inspect_ai_exactly(label, change):
 
 RESULT = {"dataset": {"id": "cais/hle", "task_id": "hle"}, "value": 20.9}
 RESULT_CASES = [  # CONFORMANCE.md §A/§E: hub VALID cases we may reject, hub INVALID ones we must
-    ("A5", {"notes": "tools"}, True), ("no task_id", {"dataset": {"id": "cais/hle"}}, False),
-    ("no dataset.id", {"dataset": {"task_id": "hle"}}, False), ("no value", {"value": None}, False),
-    ("value string", {"value": "20.9%"}, False), ("source {}", {"source": {}}, False),
-    ("source null", {"source": None}, True), ("source name only", {"source": {"name": "x"}}, False),
-    ("source org only", {"source": {"org": "x"}}, False), ("source url only", {"source": {"url": "https://x"}}, True),
+    ("A5", {"notes": "tools"}, True),
+    ("no task_id", {"dataset": {"id": "cais/hle"}}, False),
+    ("no dataset.id", {"dataset": {"task_id": "hle"}}, False),
+    ("no value", {"value": None}, False),
+    ("value string", {"value": "20.9%"}, False),
+    ("source {}", {"source": {}}, False),
+    ("source null", {"source": None}, True),
+    ("source name only", {"source": {"name": "x"}}, False),
+    ("source org only", {"source": {"org": "x"}}, False),
+    ("source url only", {"source": {"url": "https://x"}}, True),
     ("unknown keys", {"metric": "acc", "config": "x", "verified": True}, True),
     ("unquoted date", {"date": datetime.date(2025, 1, 15)}, True),
     ("unquoted datetime", {"date": datetime.datetime(2025, 1, 15, 10, 30, tzinfo=datetime.timezone.utc)}, True),

@@ -2,6 +2,7 @@
 
 Markdown is checked by rendering it with a CommonMark+GFM-tables renderer (markdown-it-py), not by
 comparing strings: what matters is what a reader sees."""
+
 from __future__ import annotations
 
 import csv
@@ -31,6 +32,7 @@ CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u
 
 
 # -- terminal -------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_terminal_text_has_no_control_characters(text):
@@ -88,9 +90,23 @@ def test_markdown_renders_as_the_same_plain_text_in_a_table_cell(text):
     table = f"| a | b |\n|---|---|\n| {cell} | end |\n"
     tokens = _inline_tokens(table)
     kinds = {t.type for t in tokens}
-    assert kinds <= {"table_open", "thead_open", "tr_open", "th_open", "inline", "text", "th_close", "tr_close",
-                     "thead_close", "tbody_open", "td_open", "td_close", "tbody_close", "table_close",
-                     "softbreak"}, kinds
+    assert kinds <= {
+        "table_open",
+        "thead_open",
+        "tr_open",
+        "th_open",
+        "inline",
+        "text",
+        "th_close",
+        "tr_close",
+        "thead_close",
+        "tbody_open",
+        "td_open",
+        "td_close",
+        "tbody_close",
+        "table_close",
+        "softbreak",
+    }, kinds
     cells = [t.content for t in tokens if t.type == "inline"]
     assert cells[-1] == "end"  # no pipe in the data split the row
     shown = "".join(t.content for t in _inline_tokens(cell) if t.type == "text")
@@ -113,6 +129,7 @@ def test_markdown_limit_bounds_the_length():
 
 # -- GitHub workflow commands ---------------------------------------------------------------------
 
+
 def _runner_parse(line: str) -> tuple[str, dict[str, str], str] | None:
     """The runner's ActionCommand.TryParseV2 and legacy TryParse (``##[`` anywhere in a line)."""
     stripped = line.lstrip()
@@ -120,7 +137,7 @@ def _runner_parse(line: str) -> tuple[str, dict[str, str], str] | None:
         end = stripped.find("::", 2)
         if end < 0:
             return None
-        info, data = stripped[2:end], stripped[end + 2:]
+        info, data = stripped[2:end], stripped[end + 2 :]
         name, _, props = info.partition(" ")
         properties = {}
         for pair in filter(None, props.strip().split(",")):
@@ -131,8 +148,8 @@ def _runner_parse(line: str) -> tuple[str, dict[str, str], str] | None:
     if at >= 0:
         close = line.find("]", at)
         if close > at:
-            name = line[at + 3:close].split(" ", 1)[0]
-            return name, {}, line[close + 1:]
+            name = line[at + 3 : close].split(" ", 1)[0]
+            return name, {}, line[close + 1 :]
     return None
 
 
@@ -143,8 +160,23 @@ def _unescape(text: str, prop: bool = False) -> str:
     return text.replace("%25", "%")
 
 
-REGISTERED = {"error", "warning", "notice", "debug", "group", "endgroup", "add-mask", "set-output", "stop-commands",
-              "save-state", "set-env", "add-path", "echo", "add-matcher", "remove-matcher"}
+REGISTERED = {
+    "error",
+    "warning",
+    "notice",
+    "debug",
+    "group",
+    "endgroup",
+    "add-mask",
+    "set-output",
+    "stop-commands",
+    "save-state",
+    "set-env",
+    "add-path",
+    "echo",
+    "add-matcher",
+    "remove-matcher",
+}
 INJECTIONS = [
     "model\n::error::pwned",
     "x\r\n::add-mask::secret",
@@ -190,8 +222,10 @@ def test_an_output_block_holds_any_value_as_one_output():
 
 # -- CSV ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", ["=HYPERLINK(\"https://evil.example\")", "+1+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx",
-                                  "'already quoted", "'=x"])
+
+@pytest.mark.parametrize(
+    "text", ['=HYPERLINK("https://evil.example")', "+1+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx", "'already quoted", "'=x"]
+)
 def test_a_csv_text_cell_never_starts_a_formula_and_reads_back_exactly(text):
     cell = escape.csv_cell(text)
     assert cell[0] not in "=+-@\t\r"

@@ -2,6 +2,7 @@
 
 Each test drives the CLI on a real file or git history whose names, values or commit authors
 carry terminal escapes, bidi overrides, newlines or workflow commands."""
+
 from __future__ import annotations
 
 import re
@@ -55,21 +56,25 @@ def test_lint_note_about_a_misnamed_folder_shows_escapes(tmp_path, monkeypatch, 
 def test_lint_github_output_cannot_issue_commands_from_data(tmp_path, monkeypatch, capsys):
     repo = GitRepo.init(tmp_path / "model")
     monkeypatch.chdir(repo.path)
-    repo.write(".eval_results/a.yaml", RESULT.format(
-        task="diamond", value='"\\n::error file=x::forged ##[error]legacy"', url="a"))
+    repo.write(
+        ".eval_results/a.yaml",
+        RESULT.format(task="diamond", value='"\\n::error file=x::forged ##[error]legacy"', url="a"),
+    )
     repo.write(".eval_results/::warning::forged.yaml", RESULT.format(task="diamond", value="'x'", url="b"))
     code = main(["lint", "--format", "github", "."])
     out = capsys.readouterr().out
     assert code == 1
     _lines_are_clean(out)
     for line in _commands(out):  # only our own commands: level, group, endgroup, notice
-        assert re.match(r"^::(error|warning|notice) file=[^:,]*,line=\d+,col=\d+,title=[a-z-]+::|^::(end)?group::",
-                        line), line
+        assert re.match(
+            r"^::(error|warning|notice) file=[^:,]*,line=\d+,col=\d+,title=[a-z-]+::|^::(end)?group::", line
+        ), line
     assert not any(line.startswith(("::error file=x", "::add-mask")) for line in out.splitlines())
     group = out.split("::group::evalledger findings\n", 1)[1]
     assert all(not line.lstrip().startswith("::") or line == "::endgroup::" for line in group.splitlines())
-    assert all(line.startswith(("::notice ", "::warning ", "::error ")) for line in out.splitlines()
-               if LEGACY.search(line))
+    assert all(
+        line.startswith(("::notice ", "::warning ", "::error ")) for line in out.splitlines() if LEGACY.search(line)
+    )
 
 
 def _audit_a_raise(tmp_path, capsys, *, task: str, author: str, fmt: str) -> tuple[int, str]:
@@ -84,8 +89,9 @@ def _audit_a_raise(tmp_path, capsys, *, task: str, author: str, fmt: str) -> tup
 
 
 def test_audit_text_output_shows_escapes_from_authors_and_tasks(tmp_path, capsys):
-    code, out = _audit_a_raise(tmp_path, capsys, task='"dia\\e[8mmond\\u202e"', author="b\x1b]0;owned\x07ob",
-                               fmt="text")
+    code, out = _audit_a_raise(
+        tmp_path, capsys, task='"dia\\e[8mmond\\u202e"', author="b\x1b]0;owned\x07ob", fmt="text"
+    )
     assert code == 1 and "value-raised" in out
     _lines_are_clean(out)
     assert "dia\\x1b[8mmond\\u202e" in out
@@ -93,12 +99,14 @@ def test_audit_text_output_shows_escapes_from_authors_and_tasks(tmp_path, capsys
 
 
 def test_audit_github_output_keeps_data_inside_its_command(tmp_path, capsys):
-    code, out = _audit_a_raise(tmp_path, capsys, task='"diamond\\n::error::forged"', author="mallory ##[warning]x",
-                               fmt="github")
+    code, out = _audit_a_raise(
+        tmp_path, capsys, task='"diamond\\n::error::forged"', author="mallory ##[warning]x", fmt="github"
+    )
     assert code == 1
     assert not any(line.startswith("::error::forged") for line in out.splitlines())
     assert "%0A::error::forged" in out
     # the legacy prefix is honoured anywhere in a line, except inside a `::command::` (parsed first)
-    assert all(line.startswith(("::notice ", "::warning ", "::error ")) for line in out.splitlines()
-               if LEGACY.search(line))
+    assert all(
+        line.startswith(("::notice ", "::warning ", "::error ")) for line in out.splitlines() if LEGACY.search(line)
+    )
     assert any("mallory ##[warning]x" in line for line in out.splitlines())

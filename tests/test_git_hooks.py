@@ -1,4 +1,5 @@
 """The plain git hooks in hooks/ block real `git commit` / `git push` runs, without the framework."""
+
 from __future__ import annotations
 
 import os
@@ -17,11 +18,15 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 HOOKS = REPO_ROOT / "hooks"
 VENV_BIN = str(Path(sys.executable).parent)
 
-GOOD_RESULT = ("- dataset:\n    id: Idavidrein/gpqa\n    task_id: diamond\n  value: 85.2\n"
-               "  date: '2026-02-13'\n  source:\n    url: https://huggingface.co/MiniMaxAI/MiniMax-M2.5\n")
+GOOD_RESULT = (
+    "- dataset:\n    id: Idavidrein/gpqa\n    task_id: diamond\n  value: 85.2\n"
+    "  date: '2026-02-13'\n  source:\n    url: https://huggingface.co/MiniMaxAI/MiniMax-M2.5\n"
+)
 BAD_RESULT = "- dataset:\n    id: Idavidrein/gpqa\n  value: 85.2\n"  # no task_id
-SPEC = ("name: GPQA\ndescription: hard questions\nevaluation_framework: olmocr-bench\ntasks:\n"
-        "  - id: diamond\n    config: gpqa_diamond\n    split: train\n")
+SPEC = (
+    "name: GPQA\ndescription: hard questions\nevaluation_framework: olmocr-bench\ntasks:\n"
+    "  - id: diamond\n    config: gpqa_diamond\n    split: train\n"
+)
 
 
 def _install(repo: GitRepo, hook: str) -> None:
@@ -34,8 +39,9 @@ def _git(repo: GitRepo, *args: str, path: str | None = None) -> subprocess.Compl
     env = dict(os.environ)
     env["PATH"] = path if path is not None else f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
     # git shows a hook's stdout on stderr: keep both in one stream, in order
-    return subprocess.run(["git", *args], cwd=repo.path, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, timeout=120)
+    return subprocess.run(
+        ["git", *args], cwd=repo.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120
+    )
 
 
 def _commits(repo: GitRepo) -> int:
@@ -118,8 +124,11 @@ def test_pre_commit_passes_benchmark_option_relative_to_the_repo_root(model_repo
 
 
 def test_pre_commit_refuses_when_evalledger_is_missing(model_repo):
-    probe = subprocess.run(["sh", "-c", "command -v evalledger || python3 -c 'import evalledger'"],
-                           env={"PATH": "/usr/bin:/bin"}, capture_output=True)
+    probe = subprocess.run(
+        ["sh", "-c", "command -v evalledger || python3 -c 'import evalledger'"],
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+    )
     assert probe.returncode != 0, "evalledger is importable by the system python3; cannot test this"
     model_repo.write(".eval_results/gpqa.yaml", GOOD_RESULT)
     _git(model_repo, "add", "-A")
@@ -142,8 +151,10 @@ def test_pre_push_runs_the_history_check_over_the_pushed_range(tmp_path):
     _install(repo, "pre-push")
     log = tmp_path / "calls.txt"
     probe = tmp_path / "probe.sh"
-    probe.write_text(f'#!/bin/sh\necho "$PRE_COMMIT_FROM_REF $PRE_COMMIT_TO_REF $PRE_COMMIT_REMOTE_BRANCH" >> {log}\n'
-                     'exit "${PROBE_EXIT:-0}"\n')
+    probe.write_text(
+        f'#!/bin/sh\necho "$PRE_COMMIT_FROM_REF $PRE_COMMIT_TO_REF $PRE_COMMIT_REMOTE_BRANCH" >> {log}\n'
+        'exit "${PROBE_EXIT:-0}"\n'
+    )
     probe.chmod(0o755)
     os.environ["EVALLEDGER_HISTORY"] = str(probe)
     try:
@@ -201,8 +212,12 @@ def test_pre_commit_catches_a_duplicate_of_an_entry_already_in_the_repo(model_re
     _git(model_repo, "add", "-A")
     proc = _git(model_repo, "commit", "-m", "again")
     assert proc.returncode == 1, proc.stdout
-    assert re.search(r"^\.eval_results/gpqa_again\.yaml:1:3: error duplicate-entry .*first at"
-                     r" \.eval_results/gpqa\.yaml:1", proc.stdout, re.M), proc.stdout
+    assert re.search(
+        r"^\.eval_results/gpqa_again\.yaml:1:3: error duplicate-entry .*first at"
+        r" \.eval_results/gpqa\.yaml:1",
+        proc.stdout,
+        re.M,
+    ), proc.stdout
     assert "gpqa.yaml:1:3" not in proc.stdout  # reported on the changed file only
     assert _commits(model_repo) == 2
 
@@ -222,8 +237,11 @@ def test_pre_commit_compares_with_what_is_staged_not_with_the_working_tree(model
     _git(model_repo, "add", ".eval_results/again.yaml")
     proc = _git(model_repo, "commit", "-m", "again")
     assert proc.returncode == 1, proc.stdout
-    assert re.search(r"^\.eval_results/again\.yaml:1:3: error duplicate-entry .*first at \.eval_results/other\.yaml:1",
-                     proc.stdout, re.M), proc.stdout
+    assert re.search(
+        r"^\.eval_results/again\.yaml:1:3: error duplicate-entry .*first at \.eval_results/other\.yaml:1",
+        proc.stdout,
+        re.M,
+    ), proc.stdout
 
 
 def test_pre_commit_without_evalledger_lets_commits_without_eval_files_through(model_repo):

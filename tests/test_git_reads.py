@@ -1,4 +1,5 @@
 """Reads of git objects in evalledger.git, on real repositories."""
+
 from __future__ import annotations
 
 from evalledger import git
@@ -14,5 +15,4 @@ def test_index_blobs_keeps_each_size_with_its_file_when_a_staged_blob_is_missing
     repo.write("c.yaml", "small\n")
     run_git(repo.path, "add", "a.yaml", "c.yaml")
     run_git(repo.path, "update-index", "--add", "--cacheinfo", f"100644,{'1' * 40},b.yaml")
-    assert git.index_blobs(repo.path, ["."], 50) == [("a.yaml", None), ("b.yaml", None),
-                                                     ("c.yaml", b"small\n")]
+    assert git.index_blobs(repo.path, ["."], 50) == [("a.yaml", None), ("b.yaml", None), ("c.yaml", b"small\n")]

@@ -8,6 +8,7 @@ importing a submodule of its own package (``from evalledger.lint.rules import da
 that submodule; Python's implicit import of a parent package's ``__init__`` does not count as an
 edge (otherwise every package ``__init__`` that lists its modules would be a cycle).
 """
+
 from __future__ import annotations
 
 import ast
@@ -152,6 +153,7 @@ def test_no_import_cycles() -> None:
 
 # --- the checker itself, on small packages written here: it must find what it is meant to find ---
 
+
 def _package(tmp_path: Path, files: dict[str, str]) -> dict[str, list[Import]]:
     for name, text in files.items():
         path = tmp_path / name
@@ -161,48 +163,63 @@ def _package(tmp_path: Path, files: dict[str, str]) -> dict[str, list[Import]]:
 
 
 def test_finds_a_cycle_through_a_function_level_import(tmp_path: Path) -> None:
-    graph = _package(tmp_path, {
-        "pkg/__init__.py": "",
-        "pkg/a.py": "from pkg.b import thing\n",
-        "pkg/b.py": "def thing():\n    from pkg import a\n    return a\n",
-    })
+    graph = _package(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/a.py": "from pkg.b import thing\n",
+            "pkg/b.py": "def thing():\n    from pkg import a\n    return a\n",
+        },
+    )
     assert strongly_connected(graph) == [["pkg.a", "pkg.b"]]
 
 
 def test_resolves_relative_imports_and_from_package_import_module(tmp_path: Path) -> None:
-    graph = _package(tmp_path, {
-        "pkg/__init__.py": "",
-        "pkg/sub/__init__.py": "from . import c\n",  # package: `.` is pkg.sub itself
-        "pkg/sub/c.py": "from ..d import x\n",
-        "pkg/d.py": "import pkg.sub.e as e\nx = 1\n",
-        "pkg/sub/e.py": "from .c import y\n",
-    })
+    graph = _package(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/sub/__init__.py": "from . import c\n",  # package: `.` is pkg.sub itself
+            "pkg/sub/c.py": "from ..d import x\n",
+            "pkg/d.py": "import pkg.sub.e as e\nx = 1\n",
+            "pkg/sub/e.py": "from .c import y\n",
+        },
+    )
     targets = {name: sorted(edge.target for edge in edges) for name, edges in graph.items()}
     assert targets == {
-        "pkg": [], "pkg.sub": ["pkg.sub.c"], "pkg.sub.c": ["pkg.d"], "pkg.d": ["pkg.sub.e"],
+        "pkg": [],
+        "pkg.sub": ["pkg.sub.c"],
+        "pkg.sub.c": ["pkg.d"],
+        "pkg.d": ["pkg.sub.e"],
         "pkg.sub.e": ["pkg.sub.c"],
     }
     assert strongly_connected(graph) == [["pkg.d", "pkg.sub.c", "pkg.sub.e"]]
 
 
 def test_importing_a_name_from_a_package_depends_on_the_package_only(tmp_path: Path) -> None:
-    graph = _package(tmp_path, {
-        "pkg/__init__.py": "from pkg.a import A\n",
-        "pkg/a.py": "A = 1\n",
-        "pkg/b.py": "from pkg import A\n",
-    })
+    graph = _package(
+        tmp_path,
+        {
+            "pkg/__init__.py": "from pkg.a import A\n",
+            "pkg/a.py": "A = 1\n",
+            "pkg/b.py": "from pkg import A\n",
+        },
+    )
     assert sorted(edge.target for edge in graph["pkg.b"]) == ["pkg"]
     assert strongly_connected(graph) == []
 
 
 def test_two_separate_cycles_are_both_reported(tmp_path: Path) -> None:
-    graph = _package(tmp_path, {
-        "pkg/__init__.py": "",
-        "pkg/a.py": "import pkg.b\n",
-        "pkg/b.py": "import pkg.a\n",
-        "pkg/c.py": "if True:\n    from pkg.d import x\n",
-        "pkg/d.py": "class K:\n    def m(self):\n        from pkg import c\n",
-    })
+    graph = _package(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/a.py": "import pkg.b\n",
+            "pkg/b.py": "import pkg.a\n",
+            "pkg/c.py": "if True:\n    from pkg.d import x\n",
+            "pkg/d.py": "class K:\n    def m(self):\n        from pkg import c\n",
+        },
+    )
     cycles = strongly_connected(graph)
     assert cycles == [["pkg.a", "pkg.b"], ["pkg.c", "pkg.d"]]
     assert "pkg/d.py:3: pkg.d -> pkg.c" in describe(cycles[1], graph, tmp_path)

@@ -1,4 +1,5 @@
 """The lint library API that aggregate and audit call."""
+
 from __future__ import annotations
 
 import datetime
@@ -19,8 +20,7 @@ GOOD = b"""- dataset:
 def test_lint_results_bytes_returns_entries_and_no_findings_for_a_good_file():
     entries, findings = lint_results_bytes(GOOD, "gpqa.yaml", today=TODAY)
     assert findings == []
-    assert [(e.dataset_id, e.task_id, e.value, e.line) for e in entries] == [
-        ("Idavidrein/gpqa", "diamond", 71.0, 1)]
+    assert [(e.dataset_id, e.task_id, e.value, e.line) for e in entries] == [("Idavidrein/gpqa", "diamond", 71.0, 1)]
 
 
 def test_lint_results_bytes_never_raises_on_bad_input():
@@ -49,8 +49,7 @@ def test_lint_paths_reports_cross_file_duplicates(tmp_path):
     (results / "b.yaml").write_bytes(GOOD.replace(b"71.0", b"80.0"))
     run = lint_paths([str(tmp_path)], today=TODAY)
     assert run.files == 2
-    assert [(f.path.rsplit("/", 1)[-1], f.rule, f.line) for f in run.findings] == [
-        ("b.yaml", "duplicate-entry", 1)]
+    assert [(f.path.rsplit("/", 1)[-1], f.rule, f.line) for f in run.findings] == [("b.yaml", "duplicate-entry", 1)]
     assert sorted(len(v) for v in run.entries.values()) == [1, 1]
 
 
@@ -65,4 +64,6 @@ def test_front_matter_and_model_index_reader(corpus):
     assert offset == 2
     metrics = read_metrics(load(text, line_offset=offset).root)
     assert [(m.model, m.dataset_type, m.metric_type, m.value, m.line) for m in metrics] == [
-        ("my-cool-model", "beans", "accuracy", 0.9, 23), ("my-cool-model", "beans", "f1", 0.66, 36)]
+        ("my-cool-model", "beans", "accuracy", 0.9, 23),
+        ("my-cool-model", "beans", "f1", 0.66, 36),
+    ]

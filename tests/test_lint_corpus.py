@@ -1,5 +1,6 @@
 """Every real file in the shared corpus gets the verdict CONFORMANCE.md §F implies, with exact
 output lines (path:line:col: severity rule message)."""
+
 from __future__ import annotations
 
 import shutil
@@ -43,7 +44,8 @@ def test_results_file_without_task_id_fails(here, capsys):
     assert main(["lint", "--kind", "results", path]) == 1
     assert capsys.readouterr().out == (
         f"{path}:5:5: error missing-field `dataset.task_id` is missing: the id of the benchmark task"
-        " (from its eval.yaml) this score belongs to\n")
+        " (from its eval.yaml) this score belongs to\n"
+    )
 
 
 def test_model_index_pasted_into_eval_results_fails_and_points_to_readme(here, capsys):
@@ -53,7 +55,8 @@ def test_model_index_pasted_into_eval_results_fails_and_points_to_readme(here, c
         f"{path}:5:1: error results-not-list the top level is a `model-index:` mapping, the legacy"
         " README.md format; .eval_results files hold a list of entries (`- dataset: {id, task_id}`"
         " with `value`): convert each metric to an entry, or move `model-index:` into the YAML front"
-        " matter of README.md\n")
+        " matter of README.md\n"
+    )
 
 
 def test_gpqa_diamond_fails_only_when_the_gpqa_spec_is_given(here, capsys):
@@ -64,7 +67,8 @@ def test_gpqa_diamond_fails_only_when_the_gpqa_spec_is_given(here, capsys):
     assert main(["lint", "--kind", "results", "--benchmark", spec, path]) == 1
     assert capsys.readouterr().out == (
         f"{path}:5:14: error task-id-unknown task_id 'gpqa_diamond' is not a task of Idavidrein/gpqa"
-        " (defined: diamond, main, extended) (did you mean 'diamond'?)\n")
+        " (defined: diamond, main, extended) (did you mean 'diamond'?)\n"
+    )
 
 
 def test_whole_corpus_against_all_specs(here, capsys):
@@ -86,7 +90,8 @@ def test_mmlu_pro_spec_passes_with_a_framework_warning(here, capsys):
     assert main(["lint", "--kind", "spec", path]) == 0
     assert capsys.readouterr().out == (
         f"{path}:5:1: warning framework-missing eval.yaml has no `evaluation_framework` (e.g."
-        " inspect-ai); the Hub docs require one\n")
+        " inspect-ai); the Hub docs require one\n"
+    )
     assert main(["lint", "--kind", "spec", "--strict", path]) == 1
 
 
@@ -94,20 +99,27 @@ def test_legacy_simpleqa_spec_fails_inspect_rules(here, capsys):
     path = "eval_spec/OpenEvals__SimpleQA__eval@discussion2.yaml"
     assert main(["lint", "--kind", "spec", "--no-warnings", path]) == 1
     assert capsys.readouterr().out.splitlines() == [
-        (f"{path}:15:5: error inspect-extra-key `tasks[0].name` is not an Inspect AI task field;"
-        " inspect_ai rejects the task (extra inputs are not permitted) (did you mean 'id'? `name` is"
-        " from the legacy schema)"),
-        (f"{path}:16:5: error inspect-extra-key `tasks[0].subset` is not an Inspect AI task field;"
-        " inspect_ai rejects the task (extra inputs are not permitted) (did you mean 'config'?"
-        " `subset` is from the legacy schema)"),
-        (f"{path}:17:5: error inspect-extra-key `tasks[0].splits` is not an Inspect AI task field;"
-        " inspect_ai rejects the task (extra inputs are not permitted) (did you mean 'split'?"
-        " `splits` is from the legacy schema)"),
+        (
+            f"{path}:15:5: error inspect-extra-key `tasks[0].name` is not an Inspect AI task field;"
+            " inspect_ai rejects the task (extra inputs are not permitted) (did you mean 'id'? `name` is"
+            " from the legacy schema)"
+        ),
+        (
+            f"{path}:16:5: error inspect-extra-key `tasks[0].subset` is not an Inspect AI task field;"
+            " inspect_ai rejects the task (extra inputs are not permitted) (did you mean 'config'?"
+            " `subset` is from the legacy schema)"
+        ),
+        (
+            f"{path}:17:5: error inspect-extra-key `tasks[0].splits` is not an Inspect AI task field;"
+            " inspect_ai rejects the task (extra inputs are not permitted) (did you mean 'split'?"
+            " `splits` is from the legacy schema)"
+        ),
     ]
 
 
-@pytest.mark.parametrize("name", ["Menouar__phi-2-basic-maths__model-index.yaml",
-                                  "huggingface_hub-tests__sample_simple_model_index.yaml"])
+@pytest.mark.parametrize(
+    "name", ["Menouar__phi-2-basic-maths__model-index.yaml", "huggingface_hub-tests__sample_simple_model_index.yaml"]
+)
 def test_valid_model_index_passes(here, capsys, name):
     assert main(["lint", "--kind", "model-index", f"model_index/{name}"]) == 0
     assert capsys.readouterr().out == ""
@@ -117,15 +129,15 @@ def test_invalid_model_index_sample_fails_on_the_result_without_dataset(here, ca
     path = "model_index/huggingface_hub-tests__sample_invalid_model_index.yaml"
     assert main(["lint", "--kind", "model-index", path]) == 1
     assert capsys.readouterr().out == (
-        f"{path}:15:5: error missing-field `model-index[0].results[0]` has no `dataset`\n")
+        f"{path}:15:5: error missing-field `model-index[0].results[0]` has no `dataset`\n"
+    )
 
 
 def test_lvxue_fragment_is_not_parseable_yaml(here, capsys):
     """The corpus copy is a diff hunk cut mid-document: our verdict is a syntax error, located."""
     path = "model_index/Lvxue__finetuned-mt5-small-10epoch__model-index.yaml"
     assert main(["lint", "--kind", "model-index", path]) == 1
-    assert capsys.readouterr().out == (
-        f"{path}:6:5: error yaml-syntax did not find expected <document start>\n")
+    assert capsys.readouterr().out == (f"{path}:6:5: error yaml-syntax did not find expected <document start>\n")
 
 
 def test_invalid_model_index_as_readme_front_matter_keeps_line_numbers(here, capsys, tmp_path):
@@ -137,4 +149,5 @@ def test_invalid_model_index_as_readme_front_matter_keeps_line_numbers(here, cap
     (card / "README.md").write_text("---\n" + body.split("\n", 1)[1] + "---\n\n# my-cool-model\n")
     assert main(["lint", str(card)]) == 1
     assert capsys.readouterr().out == (
-        f"{card}/README.md:15:5: error missing-field `model-index[0].results[0]` has no `dataset`\n")
+        f"{card}/README.md:15:5: error missing-field `model-index[0].results[0]` has no `dataset`\n"
+    )

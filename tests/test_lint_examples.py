@@ -7,6 +7,7 @@ in Markdown: the file holds what the rule checks, written correctly) and must pa
 ``--strict`` (no errors, no warnings). Every lint rule has at least one of each (rules about
 paths, raw bytes and config files are covered in test_lint_input.py and test_selection.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -23,9 +24,18 @@ EXAMPLES = Path(__file__).parent / "example-files"
 BENCHMARKS = EXAMPLES / "benchmarks"
 HOOKS = {"check-eval-results": "results", "check-eval-spec": "spec", "check-model-index": "model-index"}
 # rules whose examples are built in test_lint_input.py (paths, raw bytes, sizes, policy files)
-BUILT_IN_TESTS = {"path-not-found", "unreadable-file", "symlink-outside-repo", "file-too-large",
-                  "binary-file", "not-utf8", "policy-invalid", "yaml-depth-limit", "results-path",
-                  "config-invalid"}
+BUILT_IN_TESTS = {
+    "path-not-found",
+    "unreadable-file",
+    "symlink-outside-repo",
+    "file-too-large",
+    "binary-file",
+    "not-utf8",
+    "policy-invalid",
+    "yaml-depth-limit",
+    "results-path",
+    "config-invalid",
+}
 _EXPECT = re.compile(r"^(?:# expect: )?([a-z0-9-]+) (\d+):(\d+)$")
 _POSITIVE = re.compile(r"^(?:# |<!-- )positive: ([a-z0-9, -]+?)(?: -->)?$")
 
@@ -36,8 +46,7 @@ def _cases(kind_dir: str) -> list[Path]:
 
 
 def _lint(capsys, kind: str, path: Path, *extra: str) -> tuple[int, list[dict]]:
-    code = main(["lint", "--kind", kind, "--format", "json", "--benchmark", str(BENCHMARKS),
-                 *extra, str(path)])
+    code = main(["lint", "--kind", kind, "--format", "json", "--benchmark", str(BENCHMARKS), *extra, str(path)])
     out = capsys.readouterr().out
     return code, json.loads(out)["problems"]
 

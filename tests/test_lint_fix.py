@@ -4,6 +4,7 @@ A fix keeps comments and layout, never changes what a value means, and fixing tw
 nothing; anything ambiguous stays a finding. The property test mutates the real corpus with the
 fixable patterns and checks exactly that.
 """
+
 from __future__ import annotations
 
 import math
@@ -31,15 +32,18 @@ def _write(tmp_path: Path, rel: str, text: str) -> Path:
 
 
 def test_fix_keeps_comments_and_layout_and_a_second_fix_changes_nothing(tmp_path, capsys):
-    text = ("# our results\n- dataset:\n    id: ai2_arc   # the legacy id\n    task_id: arc_challenge\n"
-            "  value: \"85%\"\n  date: 2026-01-15   # when we ran it\n  verify_token: abc\n"
-            "- dataset: {id: a/b, task_id: t}\n  value: 0,912\n  notes: '1e-3'\n")
+    text = (
+        "# our results\n- dataset:\n    id: ai2_arc   # the legacy id\n    task_id: arc_challenge\n"
+        '  value: "85%"\n  date: 2026-01-15   # when we ran it\n  verify_token: abc\n'
+        "- dataset: {id: a/b, task_id: t}\n  value: 0,912\n  notes: '1e-3'\n"
+    )
     path = _write(tmp_path, "repo/.eval_results/x.yaml", text)
     assert main(["lint", "--fix", str(path)]) == 0
     assert path.read_text() == (
         "# our results\n- dataset:\n    id: allenai/ai2_arc   # the legacy id\n    task_id: arc_challenge\n"
         "  value: 85\n  date: '2026-01-15'   # when we ran it\n  verifyToken: abc\n"
-        "- dataset: {id: a/b, task_id: t}\n  value: 0.912\n  notes: '1e-3'\n")
+        "- dataset: {id: a/b, task_id: t}\n  value: 0.912\n  notes: '1e-3'\n"
+    )
     assert "fixed 5 problems in 1 file" in capsys.readouterr().err
     before = path.read_bytes()
     assert main(["lint", "--fix", str(path)]) == 0
@@ -64,8 +68,9 @@ def test_ambiguous_values_stay_findings(tmp_path, value):
 
 
 def test_percent_is_not_fixed_on_a_fraction_task(tmp_path):
-    path = _write(tmp_path, "repo/.eval_results/x.yaml",
-                  "- dataset: {id: my-org/bench, task_id: pass_rate}\n  value: '85%'\n")
+    path = _write(
+        tmp_path, "repo/.eval_results/x.yaml", "- dataset: {id: my-org/bench, task_id: pass_rate}\n  value: '85%'\n"
+    )
     policy = (BENCHMARKS / "my-org__bench__.evalledger.yaml").read_text()
     assert "fraction" in policy
     before = path.read_bytes()
@@ -84,9 +89,12 @@ def test_model_index_fixes_in_a_readme_keep_the_card(tmp_path):
 
 
 def test_key_renames_only_when_unambiguous(tmp_path):
-    path = _write(tmp_path, "repo/.eval_results/x.yaml",
-                  "- dataset: {id: a/b, task_id: t}\n  value: 1.0\n  verify_token: a\n  verifyToken: b\n"
-                  "- dataset: {id: a/b, task_id: u}\n  value: 2.0\n  task_id: u\n  note: x\n")
+    path = _write(
+        tmp_path,
+        "repo/.eval_results/x.yaml",
+        "- dataset: {id: a/b, task_id: t}\n  value: 1.0\n  verify_token: a\n  verifyToken: b\n"
+        "- dataset: {id: a/b, task_id: u}\n  value: 2.0\n  task_id: u\n  note: x\n",
+    )
     before = path.read_bytes()
     main(["lint", "--fix", str(path)])
     assert path.read_bytes() == before  # target present; a key in the wrong place; a short key
@@ -95,8 +103,9 @@ def test_key_renames_only_when_unambiguous(tmp_path):
 # --- the property: over mutants of the corpus -------------------------------------------------
 
 FIXED_RULES = {"date-unquoted", "value-not-number", "unknown-key", "dataset-id-format"}
-RESULT_FILES = sorted(p for p in (CORPUS / "eval_results").glob("*.yaml")
-                      if isinstance(yaml.safe_load(p.read_text()), list))
+RESULT_FILES = sorted(
+    p for p in (CORPUS / "eval_results").glob("*.yaml") if isinstance(yaml.safe_load(p.read_text()), list)
+)
 
 
 def _mutate(text: str, rnd: random.Random) -> tuple[str, list[float]]:
@@ -113,8 +122,12 @@ def _mutate(text: str, rnd: random.Random) -> tuple[str, list[float]]:
             return f"{match.group(1)}'{raw}'"
         if style == "percent":
             return f'{match.group(1)}"{raw}%"'
-        if style == "comma" and "." in raw and raw.split(".")[0] in ("0",) + tuple(str(i) for i in range(1, 100)) \
-                and len(raw.split(".")[1]) != 3:
+        if (
+            style == "comma"
+            and "." in raw
+            and raw.split(".")[0] in ("0",) + tuple(str(i) for i in range(1, 100))
+            and len(raw.split(".")[1]) != 3
+        ):
             return f"{match.group(1)}{raw.replace('.', ',')}"
         return match.group(0)
 
@@ -132,7 +145,7 @@ def _values(text: str) -> list[float]:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.sampled_from(RESULT_FILES), st.integers(0, 2 ** 32 - 1))
+@given(st.sampled_from(RESULT_FILES), st.integers(0, 2**32 - 1))
 def test_fix_property_over_corpus_mutants(tmp_path_factory, source, seed):
     tmp = tmp_path_factory.mktemp("fix")
     original = source.read_text()
@@ -153,5 +166,6 @@ def test_fix_property_over_corpus_mutants(tmp_path_factory, source, seed):
     fixed = once.decode()
     assert list(_values(fixed)) == pytest.approx(numbers) if numbers else True
     assert all(math.isfinite(v) for v in _values(fixed))
-    assert [line for line in fixed.splitlines() if line.lstrip().startswith("#")] == \
-        [line for line in original.splitlines() if line.lstrip().startswith("#")]
+    assert [line for line in fixed.splitlines() if line.lstrip().startswith("#")] == [
+        line for line in original.splitlines() if line.lstrip().startswith("#")
+    ]

@@ -1,5 +1,6 @@
 """Hostile and broken input: a clear, located problem, exit 1 or 2, never a traceback.
 Also exit codes, output formats and the path rules."""
+
 from __future__ import annotations
 
 import json
@@ -32,15 +33,20 @@ def _lint(capsys, *argv):
 def test_binary_file(repo, capsys):
     repo.write(".eval_results/a.yaml", b"- dataset:\n  \x00\x01\x02")
     assert _lint(capsys, ".eval_results/a.yaml")[:2] == (
-        1, (".eval_results/a.yaml:2:3: error binary-file file looks binary (NUL byte); expected UTF-8"
-           " YAML text\n"))
+        1,
+        (".eval_results/a.yaml:2:3: error binary-file file looks binary (NUL byte); expected UTF-8 YAML text\n"),
+    )
 
 
 def test_not_utf8(repo, capsys):
     repo.write(".eval_results/a.yaml", GOOD.encode() + b"  notes: r\xe9sum\xe9\n")
     assert _lint(capsys, ".eval_results/a.yaml")[:2] == (
-        1, (".eval_results/a.yaml:5:11: error not-utf8 file is not valid UTF-8 (byte 0xe9 at offset"
-           " 80); save it as UTF-8\n"))
+        1,
+        (
+            ".eval_results/a.yaml:5:11: error not-utf8 file is not valid UTF-8 (byte 0xe9 at offset"
+            " 80); save it as UTF-8\n"
+        ),
+    )
 
 
 def test_alias_bomb_is_refused_early(repo, capsys):
@@ -50,8 +56,9 @@ def test_alias_bomb_is_refused_early(repo, capsys):
     repo.write(".eval_results/bomb.yaml", "\n".join(lines) + "\n")
     code, out, _ = _lint(capsys, ".eval_results/bomb.yaml")
     assert code == 1
-    assert out.startswith(".eval_results/bomb.yaml:4:36: error yaml-alias-limit aliases expand to"
-                          " more than 10,000 nodes")
+    assert out.startswith(
+        ".eval_results/bomb.yaml:4:36: error yaml-alias-limit aliases expand to more than 10,000 nodes"
+    )
 
 
 @pytest.mark.parametrize("flow", [True, False])
@@ -72,8 +79,12 @@ def test_fifty_megabyte_file_is_refused_without_parsing(repo, capsys):
         handle.write(GOOD.encode())
         handle.truncate(50 * 1024 * 1024)
     assert _lint(capsys, ".eval_results/huge.yaml")[:2] == (
-        1, (".eval_results/huge.yaml:1:1: error file-too-large file is 52,428,800 bytes, over the"
-           " 2,097,152 byte limit for a YAML file (set --max-file-size to raise it)\n"))
+        1,
+        (
+            ".eval_results/huge.yaml:1:1: error file-too-large file is 52,428,800 bytes, over the"
+            " 2,097,152 byte limit for a YAML file (set --max-file-size to raise it)\n"
+        ),
+    )
 
 
 def test_max_file_size_option(repo, capsys):
@@ -91,7 +102,8 @@ def test_python_object_tag(repo, capsys):
     assert code == 1
     assert out.splitlines()[1] == (
         ".eval_results/a.yaml:4:10: error yaml-unsafe-tag tag !!python/object/apply:os.system is not"
-        " allowed: result files are plain data, and safe YAML loaders (the Hub's included) refuse it")
+        " allowed: result files are plain data, and safe YAML loaders (the Hub's included) refuse it"
+    )
 
 
 def test_symlink_out_of_the_repo_is_not_followed(repo, capsys, tmp_path):
@@ -102,9 +114,11 @@ def test_symlink_out_of_the_repo_is_not_followed(repo, capsys, tmp_path):
     for argv in ([".eval_results/linked.yaml"], ["."]):
         code, out, _ = _lint(capsys, *argv)
         assert code == 2
-        assert out == (".eval_results/linked.yaml:1:1: error"
-                       f" symlink-outside-repo symlink points outside the repository ({outside});"
-                       " not read: commit the file itself\n")
+        assert out == (
+            ".eval_results/linked.yaml:1:1: error"
+            f" symlink-outside-repo symlink points outside the repository ({outside});"
+            " not read: commit the file itself\n"
+        )
 
 
 def test_symlink_inside_the_repo_is_linted(repo, capsys):
@@ -119,8 +133,9 @@ def test_dangling_link_is_unreadable_exit_2(repo, capsys):
     (repo.path / ".eval_results").mkdir()
     os.symlink("gone.yaml", repo.path / ".eval_results/a.yaml")
     assert _lint(capsys, ".eval_results/a.yaml")[:2] == (
-        2, (".eval_results/a.yaml:1:1: error unreadable-file cannot read file: No such file or"
-           " directory\n"))
+        2,
+        (".eval_results/a.yaml:1:1: error unreadable-file cannot read file: No such file or directory\n"),
+    )
 
 
 def test_missing_path_exit_2(repo, capsys):
@@ -154,17 +169,26 @@ def test_default_path_is_the_current_directory(repo, capsys):
     code, out, _ = _lint(capsys)
     assert code == 1
     assert out.splitlines() == [
-        (".eval_results/sub/a.yaml:1:1: warning results-path results file in a sub-folder of"
-        " .eval_results/; the Hub documents only .eval_results/*.yaml: move it up"),
-        (".eval_results/sub/a.yaml:2:5: error missing-field `dataset.task_id` is missing: the id of"
-        " the benchmark task (from its eval.yaml) this score belongs to")]
+        (
+            ".eval_results/sub/a.yaml:1:1: warning results-path results file in a sub-folder of"
+            " .eval_results/; the Hub documents only .eval_results/*.yaml: move it up"
+        ),
+        (
+            ".eval_results/sub/a.yaml:2:5: error missing-field `dataset.task_id` is missing: the id of"
+            " the benchmark task (from its eval.yaml) this score belongs to"
+        ),
+    ]
 
 
 def test_results_path_rule(repo, capsys):
     repo.write(".eval_results/a.yml", GOOD)
     assert _lint(capsys, ".")[:2] == (
-        0, (".eval_results/a.yml:1:1: warning results-path results file named *.yml; the Hub"
-           " documents .eval_results/*.yaml: rename it\n"))
+        0,
+        (
+            ".eval_results/a.yml:1:1: warning results-path results file named *.yml; the Hub"
+            " documents .eval_results/*.yaml: rename it\n"
+        ),
+    )
     (repo.path / ".eval_results/a.yml").rename(repo.path / ".eval_results/a.yaml")
     assert _lint(capsys, "--strict", ".")[:2] == (0, "")
 
@@ -182,18 +206,29 @@ def test_json_output(repo, capsys):
     repo.write(".eval_results/b.yaml", GOOD)
     code, out, _ = _lint(capsys, "--format", "json", ".eval_results")
     assert code == 1
-    assert json.loads(out) == {"problems": [{
-        "path": ".eval_results/a.yaml", "line": 2, "column": 5, "severity": "error",
-        "rule": "missing-field",
-        "message": "`dataset.task_id` is missing: the id of the benchmark task (from its eval.yaml)"
-                   " this score belongs to"}], "files": 2}
+    assert json.loads(out) == {
+        "problems": [
+            {
+                "path": ".eval_results/a.yaml",
+                "line": 2,
+                "column": 5,
+                "severity": "error",
+                "rule": "missing-field",
+                "message": "`dataset.task_id` is missing: the id of the benchmark task (from its eval.yaml)"
+                " this score belongs to",
+            }
+        ],
+        "files": 2,
+    }
 
 
 def test_github_output_and_auto_format(repo, capsys, monkeypatch):
     repo.write(".eval_results/a.yaml", BAD)
-    expected_annotation = ("::error file=.eval_results/a.yaml,line=2,col=5,title=missing-field::"
-                           "`dataset.task_id` is missing: the id of the benchmark task (from its"
-                           " eval.yaml) this score belongs to")
+    expected_annotation = (
+        "::error file=.eval_results/a.yaml,line=2,col=5,title=missing-field::"
+        "`dataset.task_id` is missing: the id of the benchmark task (from its"
+        " eval.yaml) this score belongs to"
+    )
     code, out, _ = _lint(capsys, "--format", "github", ".eval_results/a.yaml")
     assert code == 1 and out.splitlines()[0] == expected_annotation
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
@@ -215,19 +250,21 @@ def test_sarif_output(repo, capsys):
 def test_invalid_policy_is_reported(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "bench").mkdir()
-    (tmp_path / "bench/eval.yaml").write_text("name: B\ndescription: d\nevaluation_framework: mteb\n"
-                                              "tasks:\n  - id: main\n")
+    (tmp_path / "bench/eval.yaml").write_text(
+        "name: B\ndescription: d\nevaluation_framework: mteb\ntasks:\n  - id: main\n"
+    )
     (tmp_path / "bench/.evalledger.yaml").write_text("tasks:\n  main: {unit: percentage}\n")
     (tmp_path / ".eval_results").mkdir()
-    (tmp_path / ".eval_results/a.yaml").write_text(GOOD.replace("Idavidrein/gpqa", "x/b")
-                                                   .replace("diamond", "main"))
+    (tmp_path / ".eval_results/a.yaml").write_text(GOOD.replace("Idavidrein/gpqa", "x/b").replace("diamond", "main"))
     code, out, _ = _lint(capsys, "--benchmark", "bench", ".eval_results")
     assert code == 1
-    assert out == ("bench/.evalledger.yaml:1:1: error policy-invalid tasks.main.unit must be one of"
-                   " fraction, percent, points\n")
+    assert out == (
+        "bench/.evalledger.yaml:1:1: error policy-invalid tasks.main.unit must be one of fraction, percent, points\n"
+    )
 
 
 # --- what the directory walk may read -----------------------------------------------------------
+
 
 def _lint_process(cwd, *argv, unprivileged=False):
     """`evalledger lint` in a child process with a deadline: a hang fails the test instead of
@@ -255,8 +292,13 @@ def test_symlinked_directory_out_of_the_repo_is_reported_not_followed(repo, caps
     (outside / "nested" / "secret.yaml").write_text(BAD)
     os.symlink(outside, repo.path / ".eval_results")
     code, out, _ = _lint(capsys, ".")
-    assert (code, out) == (2, (f".eval_results:1:1: error symlink-outside-repo symlinked directory points"
-                              f" outside the repository ({outside}); not read: commit the files themselves\n"))
+    assert (code, out) == (
+        2,
+        (
+            f".eval_results:1:1: error symlink-outside-repo symlinked directory points"
+            f" outside the repository ({outside}); not read: commit the files themselves\n"
+        ),
+    )
     os.unlink(repo.path / ".eval_results")
     repo.write(".eval_results/a.yaml", GOOD)
     os.symlink(outside / "nested", repo.path / ".eval_results/more")
@@ -265,7 +307,9 @@ def test_symlinked_directory_out_of_the_repo_is_reported_not_followed(repo, caps
     doc = json.loads(out)
     assert code == 2 and doc["files"] == 1
     assert [(p["path"], p["rule"]) for p in doc["problems"]] == [
-        (".eval_results/more", "symlink-outside-repo"), ("models", "symlink-outside-repo")]
+        (".eval_results/more", "symlink-outside-repo"),
+        ("models", "symlink-outside-repo"),
+    ]
     assert "secret" not in out
 
 
@@ -312,11 +356,16 @@ def test_socket_is_reported_and_never_opened(repo, tmp_path):
 
 def test_readme_is_capped_like_result_files_before_reading(repo, capsys):
     line = b"| a table row of a long model card |\n"
-    repo.write("README.md", b"---\nlicense: mit\n---\n# card\n".ljust(32, b"\n")
-               + line * (3 * 1024 * 1024 // len(line)))
+    repo.write(
+        "README.md", b"---\nlicense: mit\n---\n# card\n".ljust(32, b"\n") + line * (3 * 1024 * 1024 // len(line))
+    )
     assert _lint(capsys, "README.md")[:2] == (
-        1, ("README.md:1:1: error file-too-large file is 3,145,735 bytes, over the 2,097,152 byte"
-           " limit for a model card (set --max-file-size to raise it)\n"))
+        1,
+        (
+            "README.md:1:1: error file-too-large file is 3,145,735 bytes, over the 2,097,152 byte"
+            " limit for a model card (set --max-file-size to raise it)\n"
+        ),
+    )
     assert _lint(capsys, "--max-file-size", "4M", "README.md")[:2] == (0, "")
 
 
@@ -331,8 +380,16 @@ def test_unreadable_directory_is_reported_exit_2(repo):
         locked.chmod(0o755)
     doc = json.loads(proc.stdout)
     assert proc.returncode == 2, proc.stdout
-    assert doc["problems"] == [{"path": ".eval_results/sub", "line": 1, "column": 1, "severity": "error",
-                                "rule": "unreadable-file", "message": "cannot read directory: Permission denied"}]
+    assert doc["problems"] == [
+        {
+            "path": ".eval_results/sub",
+            "line": 1,
+            "column": 1,
+            "severity": "error",
+            "rule": "unreadable-file",
+            "message": "cannot read directory: Permission denied",
+        }
+    ]
     assert doc["files"] == 1
 
 
@@ -340,8 +397,10 @@ def test_no_files_found_is_said_and_json_stays_valid(repo, capsys):
     repo.write("notes.txt", "nothing to lint\n")
     code, out, err = _lint(capsys, "--format", "json", ".")
     assert (code, json.loads(out)) == (0, {"problems": [], "files": 0})
-    assert err == ("evalledger lint: note: no eval files found in . (looked for .eval_results/**/*.yaml,"
-                   " eval.yaml and README.md)\n")
+    assert err == (
+        "evalledger lint: note: no eval files found in . (looked for .eval_results/**/*.yaml,"
+        " eval.yaml and README.md)\n"
+    )
 
 
 @pytest.mark.parametrize("folder", [".eval-results", "eval_results", ".eval_result", ".Eval_Results"])
@@ -350,8 +409,10 @@ def test_misnamed_results_folder_is_named(repo, capsys, folder):
     repo.write("README.md", "# a model card without metadata\n")  # found and clean: not silence
     code, out, err = _lint(capsys, ".")
     assert (code, out) == (0, "")
-    assert err == (f"evalledger lint: note: {folder}/ holds YAML files but is not .eval_results/, the"
-                   " only folder the Hub reads results from: rename it to .eval_results/\n")
+    assert err == (
+        f"evalledger lint: note: {folder}/ holds YAML files but is not .eval_results/, the"
+        " only folder the Hub reads results from: rename it to .eval_results/\n"
+    )
     code, out, err = _lint(capsys, folder)  # the misspelt folder given by name
     assert (code, out) == (0, "")
     assert "no eval files found" in err and f"{folder}/ holds YAML files" in err

@@ -1,4 +1,5 @@
 """The rule registry and its documentation; rule behaviour the example files do not pin down."""
+
 from __future__ import annotations
 
 import datetime
@@ -33,7 +34,8 @@ def _messages(data: str, **kw) -> list[str]:
 def test_docs_rules_md_is_generated_from_the_registry():
     expected = render_markdown(all_rules())
     assert (ROOT / "docs" / "rules.md").read_text() == expected, (
-        "docs/rules.md is stale: run `evalledger rules --format markdown > docs/rules.md`")
+        "docs/rules.md is stale: run `evalledger rules --format markdown > docs/rules.md`"
+    )
 
 
 @pytest.mark.parametrize("rule_id", sorted(RULES))
@@ -58,11 +60,12 @@ def test_rules_command_lists_every_lint_rule(capsys):
 def test_did_you_mean_for_typos():
     base = "- dataset: {id: cais/hle, task_id: hle}\n  value: 12.5\n"
     assert _messages(base + "  verifytoken: abc\n") == [
-        "unknown key `verifytoken` is ignored by the Hub (did you mean 'verifyToken'? the key is camelCase)"]
-    assert _messages(base + "  nots: x\n") == [
-        "unknown key `nots` is ignored by the Hub (did you mean 'notes'?)"]
+        "unknown key `verifytoken` is ignored by the Hub (did you mean 'verifyToken'? the key is camelCase)"
+    ]
+    assert _messages(base + "  nots: x\n") == ["unknown key `nots` is ignored by the Hub (did you mean 'notes'?)"]
     assert _messages(base.replace("task_id", "taks_id").replace("}", ", task_id: hle}")) == [
-        "unknown key `dataset.taks_id` is ignored by the Hub (did you mean 'task_id'?)"]
+        "unknown key `dataset.taks_id` is ignored by the Hub (did you mean 'task_id'?)"
+    ]
 
 
 def test_exponent_without_dot_gets_the_fix():
@@ -78,7 +81,8 @@ def test_dates():
     assert _rules(entry % "'2026-01-15T10:30:00Z'") == []
     assert _rules(entry % "2026-01-15T10:30:00Z") == [("date-unquoted", 3, 9)]
     assert _messages(entry % "2026-01-15T10:30:00Z") == [
-        "`date` is unquoted, so YAML reads a date object, not a string; quote it: '2026-01-15T10:30:00Z'"]
+        "`date` is unquoted, so YAML reads a date object, not a string; quote it: '2026-01-15T10:30:00Z'"
+    ]
     assert _rules(entry % "2099-01-15") == [("date-future", 3, 9), ("date-unquoted", 3, 9)]
     assert _rules(entry % "'2026-02-30'") == [("date-invalid", 3, 9)]
     assert _rules(entry % "20260115") == [("date-invalid", 3, 9)]
@@ -88,10 +92,11 @@ def test_revision_hints():
     entry = "- dataset: {id: a/b, task_id: t, revision: %s}\n  value: 1.0\n"
     assert _rules(entry % ("a" * 40)) == []
     assert _messages(entry % "abc1234") == [
-        "`dataset.revision` 'abc1234' is not a full 40-hex commit SHA; write the full 40-character SHA"]
+        "`dataset.revision` 'abc1234' is not a full 40-hex commit SHA; write the full 40-character SHA"
+    ]
     assert _messages(entry % "5503434") == [
-        ("`dataset.revision` 5503434 is not a full 40-hex commit SHA; quote it (YAML read digits as a"
-        " number)")]
+        ("`dataset.revision` 5503434 is not a full 40-hex commit SHA; quote it (YAML read digits as a number)")
+    ]
     assert _rules(entry % ("A" * 40)) == [("revision-format", 1, 44)]
 
 
@@ -115,12 +120,13 @@ def test_duplicates_are_per_repo_and_per_setup(tmp_path):
     (tmp_path / "org/a/.eval_results/hle_tools2.yaml").write_text(entry % "19.9" + "  notes: with tools\n")
     findings = lint_paths([str(tmp_path)], today=TODAY).findings
     assert [(Path(f.path).name, f.rule) for f in findings] == [("hle_tools2.yaml", "duplicate-entry")]
-    assert findings[0].message.startswith("second result for cais/hle task 'hle' and notes 'with tools'"
-                                          f" (first at {tmp_path}/org/a/.eval_results/hle_tools.yaml:1)")
+    assert findings[0].message.startswith(
+        "second result for cais/hle task 'hle' and notes 'with tools'"
+        f" (first at {tmp_path}/org/a/.eval_results/hle_tools.yaml:1)"
+    )
 
 
-BENCH = ("name: B\ndescription: d\nevaluation_framework: mteb\n"
-         "tasks:\n  - id: main\n  - id: hard\n")
+BENCH = "name: B\ndescription: d\nevaluation_framework: mteb\ntasks:\n  - id: main\n  - id: hard\n"
 
 
 def _bench_dir(tmp_path: Path, layout: str) -> Path:
@@ -130,14 +136,17 @@ def _bench_dir(tmp_path: Path, layout: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("layout,argument,target", [
-    ("specs/org__bench__eval.yaml", "specs/org__bench__eval.yaml", "org/bench"),
-    ("specs/org__bench__eval.yaml", "specs", "org/bench"),
-    ("specs/org/bench/eval.yaml", "specs", "org/bench"),
-    ("specs/org/bench/eval.yaml", "specs/org/bench/eval.yaml", None),
-    ("bench/eval.yaml", "bench", None),
-    ("bench/eval.yaml", "other/x=bench/eval.yaml", "other/x"),
-])
+@pytest.mark.parametrize(
+    "layout,argument,target",
+    [
+        ("specs/org__bench__eval.yaml", "specs/org__bench__eval.yaml", "org/bench"),
+        ("specs/org__bench__eval.yaml", "specs", "org/bench"),
+        ("specs/org/bench/eval.yaml", "specs", "org/bench"),
+        ("specs/org/bench/eval.yaml", "specs/org/bench/eval.yaml", None),
+        ("bench/eval.yaml", "bench", None),
+        ("bench/eval.yaml", "other/x=bench/eval.yaml", "other/x"),
+    ],
+)
 def test_benchmark_argument_maps_a_spec_to_a_dataset(tmp_path, monkeypatch, layout, argument, target):
     monkeypatch.chdir(tmp_path)
     _bench_dir(tmp_path, layout)
@@ -149,8 +158,10 @@ def test_benchmark_argument_maps_a_spec_to_a_dataset(tmp_path, monkeypatch, layo
 def test_a_spec_for_one_dataset_leaves_other_benchmarks_alone(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     _bench_dir(tmp_path, "specs/org__bench__eval.yaml")
-    data = "- dataset: {id: org/bench, task_id: easy}\n  value: 1.0\n" \
-           "- dataset: {id: org/other, task_id: easy}\n  value: 1.0\n"
+    data = (
+        "- dataset: {id: org/bench, task_id: easy}\n  value: 1.0\n"
+        "- dataset: {id: org/other, task_id: easy}\n  value: 1.0\n"
+    )
     (tmp_path / ".eval_results").mkdir()
     (tmp_path / ".eval_results/r.yaml").write_text(data)
     run = lint_paths(["."], benchmark=["specs"], today=TODAY)
@@ -166,12 +177,10 @@ def test_scale_checks_use_the_policy_unit_when_declared(tmp_path, monkeypatch):
     _bench_dir(tmp_path, "bench/eval.yaml")
     (tmp_path / "bench/.evalledger.yaml").write_text("tasks:\n  main: {unit: percent}\n")
     (tmp_path / ".eval_results").mkdir()
-    (tmp_path / ".eval_results/r.yaml").write_text(
-        "- dataset: {id: org/bench, task_id: main}\n  value: 0.5\n")
+    (tmp_path / ".eval_results/r.yaml").write_text("- dataset: {id: org/bench, task_id: main}\n  value: 0.5\n")
     run = lint_paths(["."], benchmark=["bench"], today=TODAY)
     assert [(f.rule, f.severity) for f in run.findings] == [("value-unit-mismatch", "error")]
-    (tmp_path / ".eval_results/r.yaml").write_text(
-        "- dataset: {id: org/bench, task_id: main}\n  value: 100.5\n")
+    (tmp_path / ".eval_results/r.yaml").write_text("- dataset: {id: org/bench, task_id: main}\n  value: 100.5\n")
     run = lint_paths(["."], benchmark=["bench"], today=TODAY)
     assert [(f.rule, f.severity) for f in run.findings] == [("value-out-of-bounds", "error")]
 
@@ -182,8 +191,7 @@ def test_scale_tie_keeps_the_first_results_scale(tmp_path):
         target.mkdir(parents=True)
         (target / "r.yaml").write_text(f"- dataset: {{id: org/bench, task_id: main}}\n  value: {value}\n")
     _bench_dir(tmp_path, "bench/eval.yaml")
-    run = lint_paths([str(tmp_path / "a"), str(tmp_path / "b")],
-                     benchmark=[str(tmp_path / "bench")], today=TODAY)
+    run = lint_paths([str(tmp_path / "a"), str(tmp_path / "b")], benchmark=[str(tmp_path / "bench")], today=TODAY)
     assert [(Path(f.path).parent.parent.name, f.rule) for f in run.findings] == [("b", "value-scale-mismatch")]
 
 
@@ -210,7 +218,9 @@ def test_repo_context_sees_the_other_staged_files_and_reports_on_the_given_ones(
     repo.write(f"{model}/new.yaml", result("0.68"))
     run = lint_paths([f"{model}/new.yaml"], benchmark=["bench"], today=TODAY, repo_context=True)
     assert [(f.path, f.line, f.rule) for f in run.findings] == [
-        (f"{model}/new.yaml", 1, "duplicate-entry"), (f"{model}/new.yaml", 2, "value-scale-mismatch")]
+        (f"{model}/new.yaml", 1, "duplicate-entry"),
+        (f"{model}/new.yaml", 2, "value-scale-mismatch"),
+    ]
     assert "first at models/m/.eval_results/a.yaml:1" in run.findings[0].message
     assert "3 of 4 results" in run.findings[1].message  # a, b (staged), not c's unstaged edit nor untracked
     assert run.files == 1
@@ -242,12 +252,20 @@ def test_staged_context_is_read_from_the_index_bounded_in_size(tmp_path):
 def test_lint_hook_imports_nothing_heavy(tmp_path):
     target = tmp_path / "x.yaml"
     target.write_text("- dataset: {id: a/b, task_id: t}\n  value: 1.0\n")
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "evalledger", "lint", str(target)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "evalledger", "lint", str(target)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
-    heavy = sorted(m for m in imported if m.split(".")[0] in {"pydantic", "jsonschema", "git",
-                                                              "inspect_ai", "huggingface_hub"}
-                   or m.startswith(("evalledger.audit", "evalledger.leaderboard",
-                                    "evalledger.formats.models", "evalledger.formats.schema")))
+    heavy = sorted(
+        m
+        for m in imported
+        if m.split(".")[0] in {"pydantic", "jsonschema", "git", "inspect_ai", "huggingface_hub"}
+        or m.startswith(
+            ("evalledger.audit", "evalledger.leaderboard", "evalledger.formats.models", "evalledger.formats.schema")
+        )
+    )
     assert heavy == []

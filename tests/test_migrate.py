@@ -6,6 +6,7 @@ written (dataset id, value) is one huggingface_hub reads from the same card (not
 every single-metric result with a namespaced id and a finite number is written or named in the
 output (nothing silently dropped); a second run changes no byte.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,9 @@ def _repo(tmp_path: Path, front_matter: str, name: str = "repo") -> Path:
 
 
 def _card_yaml(path: Path) -> str:
-    return "".join(line for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
-                   if not line.startswith("# "))
+    return "".join(
+        line for line in path.read_text(encoding="utf-8").splitlines(keepends=True) if not line.startswith("# ")
+    )
 
 
 def _migrate(capsys, *args: str) -> tuple[int, dict]:
@@ -96,8 +98,9 @@ def test_conformance_of_migrate_on_every_real_card(tmp_path, capsys, card):
             pair = (str(dataset["type"]).strip(), metrics[0]["value"])
             if pair in written:
                 continue
-            value_lines = {i + 1 for i, line in enumerate(readme_lines)
-                           if line.strip() == f"value: {metrics[0]['value']}"}
+            value_lines = {
+                i + 1 for i, line in enumerate(readme_lines) if line.strip() == f"value: {metrics[0]['value']}"
+            }
             assert value_lines & problem_lines, f"{pair} neither written nor reported"
     # a second run changes no byte
     before = _snapshot(repo)
@@ -123,17 +126,25 @@ def test_without_write_it_prints_a_diff_and_writes_nothing(tmp_path, capsys):
 
 
 def test_check_exits_1_while_pending_and_0_when_all_written(tmp_path, capsys):
-    card = ("model-index:\n- name: m\n  results:\n  - task: {type: text-generation}\n"
-            "    dataset: {type: Idavidrein/gpqa, name: GPQA, config: gpqa_diamond}\n"
-            "    metrics:\n    - {type: acc, value: 41.2, verifyToken: eyJ.a.b}\n"
-            "    source: {url: 'https://example.org/run', name: logs}\n")
+    card = (
+        "model-index:\n- name: m\n  results:\n  - task: {type: text-generation}\n"
+        "    dataset: {type: Idavidrein/gpqa, name: GPQA, config: gpqa_diamond}\n"
+        "    metrics:\n    - {type: acc, value: 41.2, verifyToken: eyJ.a.b}\n"
+        "    source: {url: 'https://example.org/run', name: logs}\n"
+    )
     repo = _repo(tmp_path, card)
     assert main(["migrate", "--check", str(repo)]) == 1
     assert "would write" in capsys.readouterr().out and not (repo / ".eval_results").exists()
     assert main(["migrate", "--write", str(repo)]) == 0
     written = yaml.safe_load((repo / ".eval_results" / "gpqa.yaml").read_text())
-    assert written == [{"dataset": {"id": "Idavidrein/gpqa", "task_id": "gpqa_diamond"}, "value": 41.2,
-                        "verifyToken": "eyJ.a.b", "source": {"url": "https://example.org/run", "name": "logs"}}]
+    assert written == [
+        {
+            "dataset": {"id": "Idavidrein/gpqa", "task_id": "gpqa_diamond"},
+            "value": 41.2,
+            "verifyToken": "eyJ.a.b",
+            "source": {"url": "https://example.org/run", "name": "logs"},
+        }
+    ]
     capsys.readouterr()
     assert main(["migrate", "--check", str(repo)]) == 0
 
@@ -141,12 +152,16 @@ def test_check_exits_1_while_pending_and_0_when_all_written(tmp_path, capsys):
 def test_benchmark_tasks_and_the_policy_metric_choose(tmp_path, capsys):
     bench = tmp_path / "bench"
     bench.mkdir()
-    (bench / "eval.yaml").write_text("name: ARC\ndescription: d\ntasks:\n- id: arc_challenge\n  config: ARC-Challenge\n"
-                                     "- id: arc_easy\n  config: ARC-Easy\n")
-    card = ("model-index:\n- name: m\n  results:\n  - task: {type: text-generation}\n"
-            "    dataset: {type: allenai/ai2_arc, name: ARC, config: ARC-Challenge, split: test,"
-            " revision: 210d026faf9955653af8916fad021475a3f00453}\n"
-            "    metrics:\n    - {type: acc, value: 61.2}\n    - {type: acc_norm, value: 64.6}\n")
+    (bench / "eval.yaml").write_text(
+        "name: ARC\ndescription: d\ntasks:\n- id: arc_challenge\n  config: ARC-Challenge\n"
+        "- id: arc_easy\n  config: ARC-Easy\n"
+    )
+    card = (
+        "model-index:\n- name: m\n  results:\n  - task: {type: text-generation}\n"
+        "    dataset: {type: allenai/ai2_arc, name: ARC, config: ARC-Challenge, split: test,"
+        " revision: 210d026faf9955653af8916fad021475a3f00453}\n"
+        "    metrics:\n    - {type: acc, value: 61.2}\n    - {type: acc_norm, value: 64.6}\n"
+    )
     repo = _repo(tmp_path, card)
     code, out = _migrate(capsys, "--benchmark", f"allenai/ai2_arc={bench / 'eval.yaml'}", str(repo))
     assert code == 1 and out["files"] == []
@@ -154,41 +169,57 @@ def test_benchmark_tasks_and_the_policy_metric_choose(tmp_path, capsys):
     assert "offers 2 metrics (acc, acc_norm)" in problem["message"] and "metric:" in problem["message"]
     (bench / ".evalledger.yaml").write_text("tasks:\n  arc_challenge: {metric: acc_norm}\n")
     code, out = _migrate(capsys, "--benchmark", f"allenai/ai2_arc={bench / 'eval.yaml'}", str(repo))
-    assert [f["entries"] for f in out["files"]] == [[{
-        "dataset": {"id": "allenai/ai2_arc", "task_id": "arc_challenge",
-                    "revision": "210d026faf9955653af8916fad021475a3f00453"}, "value": 64.6}]]
+    assert [f["entries"] for f in out["files"]] == [
+        [
+            {
+                "dataset": {
+                    "id": "allenai/ai2_arc",
+                    "task_id": "arc_challenge",
+                    "revision": "210d026faf9955653af8916fad021475a3f00453",
+                },
+                "value": 64.6,
+            }
+        ]
+    ]
     assert not any(p["rule"] == "task-id-guessed" for p in out["problems"])
 
 
 def test_no_task_matching_the_config_is_reported_not_guessed(tmp_path, capsys):
     bench = tmp_path / "Idavidrein__gpqa__eval.yaml"
     bench.write_text("name: GPQA\ndescription: d\ntasks:\n- id: diamond\n  config: gpqa_diamond\n")
-    repo = _repo(tmp_path, "model-index:\n- name: m\n  results:\n  - task: {type: t}\n"
-                           "    dataset: {type: Idavidrein/gpqa, name: G, config: gpqa_main}\n"
-                           "    metrics:\n    - {type: acc, value: 41.2}\n")
+    repo = _repo(
+        tmp_path,
+        "model-index:\n- name: m\n  results:\n  - task: {type: t}\n"
+        "    dataset: {type: Idavidrein/gpqa, name: G, config: gpqa_main}\n"
+        "    metrics:\n    - {type: acc, value: 41.2}\n",
+    )
     code, out = _migrate(capsys, "--benchmark", str(bench), str(repo))
     assert code == 1 and out["files"] == []
     assert "no task of" in out["problems"][0]["message"] and "(tasks: diamond)" in out["problems"][0]["message"]
 
 
 def test_existing_entries_are_never_overwritten_and_the_file_is_extended(tmp_path, capsys):
-    card = ("model-index:\n- name: m\n  results:\n"
-            "  - task: {type: t}\n    dataset: {type: cais/hle, name: HLE, config: hle}\n"
-            "    metrics:\n    - {type: acc, value: 20.9}\n"
-            "  - task: {type: t}\n    dataset: {type: cais/hle, name: HLE, config: other}\n"
-            "    metrics:\n    - {type: acc, value: 5.0}\n"
-            "  - task: {type: t}\n    dataset: {type: cais/hle, name: HLE, config: third}\n"
-            "    metrics:\n    - {type: acc, value: 7}\n")
+    card = (
+        "model-index:\n- name: m\n  results:\n"
+        "  - task: {type: t}\n    dataset: {type: cais/hle, name: HLE, config: hle}\n"
+        "    metrics:\n    - {type: acc, value: 20.9}\n"
+        "  - task: {type: t}\n    dataset: {type: cais/hle, name: HLE, config: other}\n"
+        "    metrics:\n    - {type: acc, value: 5.0}\n"
+        "  - task: {type: t}\n    dataset: {type: cais/hle, name: HLE, config: third}\n"
+        "    metrics:\n    - {type: acc, value: 7}\n"
+    )
     repo = _repo(tmp_path, card)
     (repo / ".eval_results").mkdir()
-    existing = ("# kept as written\n- dataset: {id: cais/hle, task_id: hle}\n  value: 20.9\n  date: '2026-01-02'\n"
-                "- dataset: {id: cais/hle, task_id: other}\n  value: 4.0  # a newer run\n")
+    existing = (
+        "# kept as written\n- dataset: {id: cais/hle, task_id: hle}\n  value: 20.9\n  date: '2026-01-02'\n"
+        "- dataset: {id: cais/hle, task_id: other}\n  value: 4.0  # a newer run\n"
+    )
     (repo / ".eval_results" / "hle.yaml").write_text(existing)
     code, out = _migrate(capsys, "--write", str(repo))
     assert code == 1  # the differing entry stays a conflict until resolved
     after = (repo / ".eval_results" / "hle.yaml").read_text()
     assert after.startswith(existing)
-    assert after[len(existing):] == "- dataset:\n    id: cais/hle\n    task_id: third\n  value: 7\n"
+    assert after[len(existing) :] == "- dataset:\n    id: cais/hle\n    task_id: third\n  value: 7\n"
     [conflict] = [p for p in out["problems"] if p["rule"] == "migrate-conflict"]
     assert "with value 4.0 is already in" in conflict["message"] and "5.0 is not written over it" in conflict["message"]
     before = _snapshot(repo)
@@ -197,10 +228,13 @@ def test_existing_entries_are_never_overwritten_and_the_file_is_extended(tmp_pat
 
 
 def test_results_measured_on_the_base_model_are_not_migrated(tmp_path, capsys):
-    repo = _repo(tmp_path, "base_model: org/base\nmodel-index:\n- name: m\n  results:\n  - task: {type: t}\n"
-                           "    dataset: {type: Idavidrein/gpqa, name: G}\n"
-                           "    metrics:\n    - {type: acc, value: 41.2}\n"
-                           "    source: {url: 'https://huggingface.co/spaces/x/lb?query=org/base'}\n")
+    repo = _repo(
+        tmp_path,
+        "base_model: org/base\nmodel-index:\n- name: m\n  results:\n  - task: {type: t}\n"
+        "    dataset: {type: Idavidrein/gpqa, name: G}\n"
+        "    metrics:\n    - {type: acc, value: 41.2}\n"
+        "    source: {url: 'https://huggingface.co/spaces/x/lb?query=org/base'}\n",
+    )
     code, out = _migrate(capsys, "--write", str(repo))
     assert code == 1 and out["files"] == [] and not (repo / ".eval_results").exists()
     assert any(p["rule"] == "not-migrated" and "measured on that model" in p["message"] for p in out["problems"])
@@ -219,8 +253,11 @@ def test_a_legacy_dataset_id_gets_its_namespaced_hint(tmp_path, capsys):
 
 def test_bad_input_exits_2_without_writing(tmp_path, capsys):
     assert main(["migrate", str(tmp_path / "missing")]) == 2
-    repo = _repo(tmp_path, "model-index:\n- name: m\n  results:\n  - task: {type: t}\n"
-                           "    dataset: {type: a/b, name: B}\n    metrics:\n    - {type: acc, value: 1.0}\n")
+    repo = _repo(
+        tmp_path,
+        "model-index:\n- name: m\n  results:\n  - task: {type: t}\n"
+        "    dataset: {type: a/b, name: B}\n    metrics:\n    - {type: acc, value: 1.0}\n",
+    )
     outside = tmp_path / "outside"
     outside.mkdir()
     os.symlink(outside, repo / ".eval_results")
@@ -241,9 +278,11 @@ def test_migrate_is_not_imported_by_the_lint_hook():
     import subprocess
     import sys
 
-    code = ("import sys; from evalledger.cli import main; main(['lint', '--kind', 'model-index', "
-            f"{str(CORPUS / 'Orion-zhen__Qwen2.5-7B-Instruct-Uncensored__model-index.yaml')!r}]);"
-            " print(sorted(m for m in sys.modules if m.startswith('evalledger.migrate') or m == 'difflib'))")
+    code = (
+        "import sys; from evalledger.cli import main; main(['lint', '--kind', 'model-index', "
+        f"{str(CORPUS / 'Orion-zhen__Qwen2.5-7B-Instruct-Uncensored__model-index.yaml')!r}]);"
+        " print(sorted(m for m in sys.modules if m.startswith('evalledger.migrate') or m == 'difflib'))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith("[]")
 
@@ -251,8 +290,11 @@ def test_migrate_is_not_imported_by_the_lint_hook():
 def test_paths_and_diffs_are_shown_without_terminal_control_characters(tmp_path, capsys):
     """A folder name is data too (a model repo's checkout, a submission folder): an OSC title or
     ANSI sequence in it must not reach the terminal through the diff or the summary lines."""
-    repo = _repo(tmp_path, _card_yaml(CORPUS / "Orion-zhen__Qwen2.5-7B-Instruct-Uncensored__model-index.yaml"),
-                 name="repo\x1b]0;pwned\x07\x1b[8m")
+    repo = _repo(
+        tmp_path,
+        _card_yaml(CORPUS / "Orion-zhen__Qwen2.5-7B-Instruct-Uncensored__model-index.yaml"),
+        name="repo\x1b]0;pwned\x07\x1b[8m",
+    )
     code = main(["migrate", str(repo)])
     out = capsys.readouterr().out
     assert code == 1 and "+  value: 7.05" in out

@@ -3,6 +3,7 @@
 The real cards in tests/corpus/model_index carry each pattern huggingface_hub accepts without a
 word; here each one must produce its finding (and nothing that would hide another).
 """
+
 from __future__ import annotations
 
 import json
@@ -56,9 +57,11 @@ def test_a_self_set_verified_without_token_is_a_warning():
 
 
 def test_verified_with_a_token_or_false_is_fine():
-    card = ("model-index:\n- name: m\n  results:\n  - task: {type: t}\n    dataset: {type: a/b, name: B}\n"
-            "    metrics:\n    - {type: acc, value: 0.9, verified: true, verifyToken: eyJ.x.y}\n"
-            "    - {type: f1, value: 0.8, verified: false}\n")
+    card = (
+        "model-index:\n- name: m\n  results:\n  - task: {type: t}\n    dataset: {type: a/b, name: B}\n"
+        "    metrics:\n    - {type: acc, value: 0.9, verified: true, verifyToken: eyJ.x.y}\n"
+        "    - {type: f1, value: 0.8, verified: false}\n"
+    )
     assert lint_model_index_bytes(card.encode(), "c.yaml", markdown=False) == []
 
 
@@ -71,18 +74,23 @@ def test_a_clean_leaderboard_card_is_clean_and_its_own_query_is_not_the_base_mod
     assert _card("Orion-zhen__Qwen2.5-7B-Instruct-Uncensored__model-index.yaml") == []
 
 
-@pytest.mark.parametrize("value, message", [
-    ("", "is empty (null)"),
-    ("{rouge1: 41.2, rouge2: 18.6, rougeL: 28.1}", "a mapping of 3 numbers (rouge1, rouge2, rougeL)"),
-    ("[1, 2]", "got a list"),
-    ("'20.0 ± 1.2'", "must be a number, got a string"),
-    ("'1,234'", "a decimal comma (1.234) or a thousands separator (1234)?"),
-    ("true", "is a boolean"),
-    (".nan", "a score must be a finite number"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("", "is empty (null)"),
+        ("{rouge1: 41.2, rouge2: 18.6, rougeL: 28.1}", "a mapping of 3 numbers (rouge1, rouge2, rougeL)"),
+        ("[1, 2]", "got a list"),
+        ("'20.0 ± 1.2'", "must be a number, got a string"),
+        ("'1,234'", "a decimal comma (1.234) or a thousands separator (1234)?"),
+        ("true", "is a boolean"),
+        (".nan", "a score must be a finite number"),
+    ],
+)
 def test_every_non_number_is_a_value_finding_like_in_results(value, message):
-    card = f"model-index:\n- name: m\n  results:\n  - task: {{type: t}}\n    dataset: {{type: a/b, name: B}}\n" \
-           f"    metrics:\n    - type: acc\n      value: {value}\n"
+    card = (
+        f"model-index:\n- name: m\n  results:\n  - task: {{type: t}}\n    dataset: {{type: a/b, name: B}}\n"
+        f"    metrics:\n    - type: acc\n      value: {value}\n"
+    )
     findings = lint_model_index_bytes(card.encode(), "c.yaml", markdown=False)
     assert len(findings) == 1 and findings[0].rule.startswith("value-") and findings[0].severity == "error"
     assert message in findings[0].message, findings[0].message
@@ -90,10 +98,12 @@ def test_every_non_number_is_a_value_finding_like_in_results(value, message):
 
 
 def test_unknown_keys_at_every_level():
-    card = ("model-index:\n- name: m\n  reuslts: []\n  results:\n  - task: {type: t, nam: x}\n"
-            "    dataset: {type: a/b, name: B, id: a/b}\n    metric: x\n"
-            "    metrics:\n    - {type: acc, value: 1.0, verify_token: abc}\n"
-            "    source: {url: 'https://x.org', titel: y}\n")
+    card = (
+        "model-index:\n- name: m\n  reuslts: []\n  results:\n  - task: {type: t, nam: x}\n"
+        "    dataset: {type: a/b, name: B, id: a/b}\n    metric: x\n"
+        "    metrics:\n    - {type: acc, value: 1.0, verify_token: abc}\n"
+        "    source: {url: 'https://x.org', titel: y}\n"
+    )
     findings = lint_model_index_bytes(card.encode(), "c.yaml", markdown=False)
     messages = sorted(f.message for f in findings if f.rule == "unknown-key")
     assert len(messages) == 6
@@ -103,19 +113,25 @@ def test_unknown_keys_at_every_level():
     assert any(".metric`" in m and "did you mean 'metrics'?" in m for m in messages)
 
 
-@pytest.mark.parametrize("url, found", [
-    ("https://huggingface.co/spaces/open-llm-leaderboard/open_llm_leaderboard?query=Qwen/Qwen2.5-7B-Instruct", True),
-    ("https://huggingface.co/spaces/HuggingFaceH4/open_llm_leaderboard?query=qwen/qwen2.5-7b-instruct", True),
-    ("https://huggingface.co/Qwen/Qwen2.5-7B-Instruct", True),
-    ("https://huggingface.co/Qwen/Qwen2.5-7B-Instruct/blob/main/README.md", True),
-    ("https://hf.co/Qwen/Qwen2.5-7B-Instruct", True),
-    ("https://huggingface.co/datasets/open-llm-leaderboard/details_Qwen__Qwen2.5-7B-Instruct", True),
-    ("https://huggingface.co/Qwen/Qwen2.5-7B-Instruct-GGUF", False),
-    ("https://huggingface.co/spaces/open-llm-leaderboard/open_llm_leaderboard?query=me/my-quant", False),
-    ("https://huggingface.co/datasets/Qwen/Qwen2.5-7B-Instruct", False),
-    ("https://arxiv.org/abs/2412.15115", False),
-    ("not a url", False),
-])
+@pytest.mark.parametrize(
+    "url, found",
+    [
+        (
+            "https://huggingface.co/spaces/open-llm-leaderboard/open_llm_leaderboard?query=Qwen/Qwen2.5-7B-Instruct",
+            True,
+        ),
+        ("https://huggingface.co/spaces/HuggingFaceH4/open_llm_leaderboard?query=qwen/qwen2.5-7b-instruct", True),
+        ("https://huggingface.co/Qwen/Qwen2.5-7B-Instruct", True),
+        ("https://huggingface.co/Qwen/Qwen2.5-7B-Instruct/blob/main/README.md", True),
+        ("https://hf.co/Qwen/Qwen2.5-7B-Instruct", True),
+        ("https://huggingface.co/datasets/open-llm-leaderboard/details_Qwen__Qwen2.5-7B-Instruct", True),
+        ("https://huggingface.co/Qwen/Qwen2.5-7B-Instruct-GGUF", False),
+        ("https://huggingface.co/spaces/open-llm-leaderboard/open_llm_leaderboard?query=me/my-quant", False),
+        ("https://huggingface.co/datasets/Qwen/Qwen2.5-7B-Instruct", False),
+        ("https://arxiv.org/abs/2412.15115", False),
+        ("not a url", False),
+    ],
+)
 def test_measured_on_recognises_the_base_models_page_and_leaderboard_queries(url, found):
     assert (measured_on(url, ("Qwen/Qwen2.5-7B-Instruct",)) is not None) is found
 
@@ -128,7 +144,8 @@ def test_base_model_sources_in_eval_results_use_the_repo_card(tmp_path, capsys):
         "- dataset: {id: Idavidrein/gpqa, task_id: diamond}\n  value: 40.0\n"
         "  source: {url: 'https://huggingface.co/org/base', name: base card}\n"
         "- dataset: {id: Idavidrein/gpqa, task_id: main}\n  value: 41.0\n"
-        "  source: {url: 'https://huggingface.co/me/quant'}\n")
+        "  source: {url: 'https://huggingface.co/me/quant'}\n"
+    )
     run = lint_paths([str(repo / ".eval_results" / "gpqa.yaml")])
     assert [(f.rule, f.line, f.column) for f in run.findings] == [("base-model-result", 3, 17)]
     assert "measured on org/base, not on this model" in run.findings[0].message
@@ -146,23 +163,40 @@ def test_a_readme_link_leaving_the_repo_is_not_read_for_base_model(tmp_path):
     (repo / ".eval_results").mkdir(parents=True)
     (repo / "README.md").symlink_to(outside)
     (repo / ".eval_results" / "x.yaml").write_text(
-        "- dataset: {id: a/b, task_id: t}\n  value: 1.0\n  source: {url: 'https://huggingface.co/org/base'}\n")
+        "- dataset: {id: a/b, task_id: t}\n  value: 1.0\n  source: {url: 'https://huggingface.co/org/base'}\n"
+    )
     assert [f.rule for f in lint_paths([str(repo / ".eval_results" / "x.yaml")]).findings] == []
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("0,912", ("0.912", True)), ("85,3", ("85.3", True)), ("-0,5", ("-0.5", True)),
-    ("1,234", ("1.234", False)), ("12,345", ("12.345", False)), ("0,123", ("0.123", True)),
-    ("1,5,6", None), ("abc", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("0,912", ("0.912", True)),
+        ("85,3", ("85.3", True)),
+        ("-0,5", ("-0.5", True)),
+        ("1,234", ("1.234", False)),
+        ("12,345", ("12.345", False)),
+        ("0,123", ("0.123", True)),
+        ("1,5,6", None),
+        ("abc", None),
+    ],
+)
 def test_decimal_comma(text, expected):
     assert decimal_comma(text) == expected
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("85%", ("percent", "85")), ("71.2", ("quoted", "71.2")), (" 0,912 ", ("comma", "0.912")),
-    ("1e-3", ("exponent", "1.0e-3")), (".5", ("quoted", "0.5")), ("1,234", None), ("n/a", None),
-    ("12,5%", ("percent", "12.5")),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("85%", ("percent", "85")),
+        ("71.2", ("quoted", "71.2")),
+        (" 0,912 ", ("comma", "0.912")),
+        ("1e-3", ("exponent", "1.0e-3")),
+        (".5", ("quoted", "0.5")),
+        ("1,234", None),
+        ("n/a", None),
+        ("12,5%", ("percent", "12.5")),
+    ],
+)
 def test_plain_number(text, expected):
     assert plain_number(text) == expected

@@ -3,6 +3,7 @@
 Also pins the schema decisions users rely on: discriminated eval.yaml (one branch, first error is
 the real one), finite scores, strict types, string keys.
 """
+
 from __future__ import annotations
 
 import json
@@ -86,13 +87,21 @@ def _schema_errors(kind, data):
     return [(tuple(e.absolute_path), e.message) for e in validator.iter_errors(data)]
 
 
-INSPECT_TASK = {"id": "t", "field_spec": {"input": "q", "target": "a"}, "solvers": [{"name": "generate"}],
-                "scorers": [{"name": "match"}]}
+INSPECT_TASK = {
+    "id": "t",
+    "field_spec": {"input": "q", "target": "a"},
+    "solvers": [{"name": "generate"}],
+    "scorers": [{"name": "match"}],
+}
 
 
 def test_inspect_spec_reports_the_real_error_first():
-    spec = {"name": "B", "description": "d", "evaluation_framework": "inspect-ai",
-            "tasks": [dict(INSPECT_TASK, epoch_reducer="majority")]}
+    spec = {
+        "name": "B",
+        "description": "d",
+        "evaluation_framework": "inspect-ai",
+        "tasks": [dict(INSPECT_TASK, epoch_reducer="majority")],
+    }
     validator = jsonschema.Draft202012Validator(schema.generate("spec"))
     best = jsonschema.exceptions.best_match(validator.iter_errors(spec))
     assert tuple(best.absolute_path) == ("tasks", 0, "epoch_reducer")
@@ -100,32 +109,60 @@ def test_inspect_spec_reports_the_real_error_first():
 
 
 def test_inspect_rules_apply_only_to_inspect_specs():
-    spec = {"name": "B", "description": "d", "evaluation_framework": "olmocr-bench",
-            "tasks": [{"id": "overall", "config": "default", "split": "overall"}]}
+    spec = {
+        "name": "B",
+        "description": "d",
+        "evaluation_framework": "olmocr-bench",
+        "tasks": [{"id": "overall", "config": "default", "split": "overall"}],
+    }
     assert models.validate("spec", spec) == [] and _schema_errors("spec", spec) == []
     spec["evaluation_framework"] = "inspect-ai"
     model_locs = sorted(loc for loc, _ in models.validate("spec", spec))
     assert model_locs == [("tasks", 0, "field_spec"), ("tasks", 0, "scorers"), ("tasks", 0, "solvers")]
     assert sorted(_schema_errors("spec", spec)) == [
-        (("tasks", 0), f"'{key}' is a required property") for key in ("field_spec", "scorers", "solvers")]
+        (("tasks", 0), f"'{key}' is a required property") for key in ("field_spec", "scorers", "solvers")
+    ]
 
 
-@pytest.mark.parametrize("value, ok", [
-    (71, True), (0.412, True), (-3, True), (10**30, True), (1.7976931348623157e308, True),
-    (math.nan, False), (math.inf, False), (-math.inf, False), (10**400, False),
-    ("20.9%", False), ("71", False), (True, False), (None, False), ([71], False),
-])
+@pytest.mark.parametrize(
+    "value, ok",
+    [
+        (71, True),
+        (0.412, True),
+        (-3, True),
+        (10**30, True),
+        (1.7976931348623157e308, True),
+        (math.nan, False),
+        (math.inf, False),
+        (-math.inf, False),
+        (10**400, False),
+        ("20.9%", False),
+        ("71", False),
+        (True, False),
+        (None, False),
+        ([71], False),
+    ],
+)
 def test_score_value_is_a_finite_number_in_both(value, ok):
     data = [{"dataset": {"id": "Idavidrein/gpqa", "task_id": "diamond"}, "value": value}]
     assert (models.validate("results", data) == []) is ok
     assert (_schema_errors("results", data) == []) is ok
 
 
-@pytest.mark.parametrize("field, value, ok", [
-    ("date", "2026-01-28", True), ("date", "2025-01-15T10:30:00Z", True), ("date", "2026-01-28\n", False),
-    ("date", "28/01/2026", False), ("revision", "5503434ddd753f426f4b38109466949a1217c2bb", True),
-    ("revision", "main", False), ("notes", None, False), ("notes", 5, False), ("verifyToken", "tok", True),
-])
+@pytest.mark.parametrize(
+    "field, value, ok",
+    [
+        ("date", "2026-01-28", True),
+        ("date", "2025-01-15T10:30:00Z", True),
+        ("date", "2026-01-28\n", False),
+        ("date", "28/01/2026", False),
+        ("revision", "5503434ddd753f426f4b38109466949a1217c2bb", True),
+        ("revision", "main", False),
+        ("notes", None, False),
+        ("notes", 5, False),
+        ("verifyToken", "tok", True),
+    ],
+)
 def test_optional_entry_fields(field, value, ok):
     entry = {"dataset": {"id": "cais/hle", "task_id": "hle"}, "value": 12.5}
     if field == "revision":
@@ -142,8 +179,7 @@ def test_non_string_keys_are_ignored_where_the_hub_ignores_them_and_refused_wher
     task = dict(INSPECT_TASK, solvers=[{"name": "generate", 3: "ignored"}])
     spec = {"name": "B", "description": "d", "evaluation_framework": "inspect-ai", "tasks": [task], 1: "x"}
     assert models.validate("spec", spec) == [] and _schema_errors("spec", spec) == []
-    for bad_task in ({**INSPECT_TASK, 5: "x"},
-                     dict(INSPECT_TASK, solvers=[{"name": "generate", "args": {1: 2}}])):
+    for bad_task in ({**INSPECT_TASK, 5: "x"}, dict(INSPECT_TASK, solvers=[{"name": "generate", "args": {1: 2}}])):
         spec["tasks"] = [bad_task]
         assert models.validate("spec", spec) and _schema_errors("spec", spec)
 
@@ -169,11 +205,11 @@ def test_lint_hook_path_does_not_import_pydantic_or_jsonschema(tmp_path):
     result = tmp_path / ".eval_results" / "gpqa.yaml"
     result.parent.mkdir()
     result.write_text("- dataset: {id: Idavidrein/gpqa, task_id: diamond}\n  value: 0.41\n")
-    probe = ("import sys\nfrom evalledger.cli import check_eval_results\n"
-             f"code = check_eval_results([{str(result)!r}])\n"
-             "heavy = sorted(m for m in ('pydantic', 'jsonschema', 'git') if m in sys.modules)\n"
-             "print(code, heavy)\n")
+    probe = (
+        "import sys\nfrom evalledger.cli import check_eval_results\n"
+        f"code = check_eval_results([{str(result)!r}])\n"
+        "heavy = sorted(m for m in ('pydantic', 'jsonschema', 'git') if m in sys.modules)\n"
+        "print(code, heavy)\n"
+    )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "0 []"
-
-

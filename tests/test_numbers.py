@@ -4,6 +4,7 @@ A number's text is bounded before it is converted, in the one place YAML text be
 (``yamlsource.construct_scalar``), so lint, aggregate and audit read every scalar alike; whatever
 goes wrong reading one file or repo ends there, as a finding, and the run goes on.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,9 +26,9 @@ from evalledger.yamlsource import MAX_NUMBER_CHARS, LongNumber, construct_scalar
 from gitutil import GitRepo
 from test_aggregate_support import World, aggregate, entry, read_csv
 
-HEX = "0x" + "f" * 4000                  # constructs as an int, then cannot be printed (> 4,300 digits)
-SEXAGESIMAL = "1" + ":59" * 3000         # YAML 1.1 base 60: one bignum multiplication per group
-BIG = "1" + "0" * 400                    # 401 digits: beyond any float, well within Python's limits
+HEX = "0x" + "f" * 4000  # constructs as an int, then cannot be printed (> 4,300 digits)
+SEXAGESIMAL = "1" + ":59" * 3000  # YAML 1.1 base 60: one bignum multiplication per group
+BIG = "1" + "0" * 400  # 401 digits: beyond any float, well within Python's limits
 HOSTILE = {"hex": HEX, "sexagesimal": SEXAGESIMAL, "401 digits": BIG}
 
 RESULT = "- dataset:\n    id: {bench}\n    task_id: {task}\n  value: {value}\n"
@@ -41,6 +42,7 @@ def _file(field: str, number: str, bench: str = "acme/bench") -> str:
 
 # --- the one conversion ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("text, tag", [(HEX, "int"), (SEXAGESIMAL, "int"), ("1" * 2000 + ".5", "float")])
 def test_a_number_over_the_budget_is_never_converted(text, tag):
     # (its time, linear in the length, is measured by benchmarks/hostile_input.py on 2 MB values)
@@ -53,9 +55,26 @@ def test_a_number_over_the_budget_is_never_converted(text, tag):
     assert isinstance(construct_scalar(tag, text, '"'), LongNumber)
 
 
-@pytest.mark.parametrize("text", ["0x1F", "0o17", "017", "0b101", "1_000", "1:30", "-1:30:00", "190:20:30.15",
-                                  "6.8523015e+5", ".inf", "-.inf", ".nan", "12", "9" * MAX_NUMBER_CHARS,
-                                  "0x" + "f" * (MAX_NUMBER_CHARS - 2)])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0x1F",
+        "0o17",
+        "017",
+        "0b101",
+        "1_000",
+        "1:30",
+        "-1:30:00",
+        "190:20:30.15",
+        "6.8523015e+5",
+        ".inf",
+        "-.inf",
+        ".nan",
+        "12",
+        "9" * MAX_NUMBER_CHARS,
+        "0x" + "f" * (MAX_NUMBER_CHARS - 2),
+    ],
+)
 def test_numbers_within_the_budget_are_exactly_what_safeloader_reads(text):
     expected = yaml.safe_load(f"v: {text}")["v"]
     value = load(f"v: {text}\n").root.get("v").value
@@ -65,15 +84,17 @@ def test_numbers_within_the_budget_are_exactly_what_safeloader_reads(text):
 
 def test_finite_number_never_raises_on_integers_beyond_float_range():
     assert finite_number(int(BIG)) is None and finite_number(-int(BIG)) is None
-    assert finite_number(10 ** 308) == 10 ** 308 and finite_number(True) is None
+    assert finite_number(10**308) == 10**308 and finite_number(True) is None
     assert finite_number(float("inf")) is None and finite_number(0.5) == 0.5 and finite_number("1") is None
 
 
 # --- lint -----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-@pytest.mark.parametrize("field, rule, where", [("value", "value-not-finite", "4:10"),
-                                                ("task_id", "wrong-type", "3:14")])
+@pytest.mark.parametrize(
+    "field, rule, where", [("value", "value-not-finite", "4:10"), ("task_id", "wrong-type", "3:14")]
+)
 def test_lint_reports_a_hostile_number_with_its_position(tmp_path, capsys, name, field, rule, where):
     path = tmp_path / ".eval_results" / "r.yaml"
     path.parent.mkdir()
@@ -87,6 +108,7 @@ def test_lint_reports_a_hostile_number_with_its_position(tmp_path, capsys, name,
 
 
 # --- audit ----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 @pytest.mark.parametrize("field", ["value", "task_id"])
@@ -148,8 +170,9 @@ def test_every_audit_reader_path_reads_a_hostile_number_alike(monkeypatch, numbe
     if len(number) < 64 * 1024:
         assert parsed_items <= 1  # patched in place (no parse), or parsed as one item
     full = load(second, "x.yaml").root
-    assert repr(full.to_python()) == repr(sources.fast_root(second).to_python()
-                                          if len(second) <= 64 * 1024 else full.to_python())
+    assert repr(full.to_python()) == repr(
+        sources.fast_root(second).to_python() if len(second) <= 64 * 1024 else full.to_python()
+    )
 
 
 def test_audit_over_one_blob_that_cannot_be_read_is_a_finding_not_a_crash(monkeypatch):
@@ -166,6 +189,7 @@ def test_audit_over_one_blob_that_cannot_be_read_is_a_finding_not_a_crash(monkey
 
 
 # --- aggregate ------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 @pytest.mark.parametrize("field", ["value", "task_id"])
@@ -199,19 +223,32 @@ def test_aggregate_one_file_that_breaks_the_reader_is_rejected_and_the_others_ar
         return real(data, path, **kw)
 
     got = collect_mod.collect(
-        _snapshot({".eval_results/a.yaml": _file("value", "70.0").encode(),
-                   ".eval_results/broken.yaml": b"- x\n",
-                   ".eval_results/c.yaml": _file("value", "71.0").replace("alpha", "beta").encode()}),
-        benchmark_id="acme/bench", task_ids=frozenset({"alpha", "beta"}), policy=BenchmarkPolicy(), lint=lint)
+        _snapshot(
+            {
+                ".eval_results/a.yaml": _file("value", "70.0").encode(),
+                ".eval_results/broken.yaml": b"- x\n",
+                ".eval_results/c.yaml": _file("value", "71.0").replace("alpha", "beta").encode(),
+            }
+        ),
+        benchmark_id="acme/bench",
+        task_ids=frozenset({"alpha", "beta"}),
+        policy=BenchmarkPolicy(),
+        lint=lint,
+    )
     assert sorted((r.task, r.value) for r in got.records) == [("alpha", 70.0), ("beta", 71.0)]
     assert [(r["file"], r["rule"], r["message"]) for r in got.rejected] == [
-        (".eval_results/broken.yaml", "unreadable-file", "cannot be read: RuntimeError: reader bug")]
+        (".eval_results/broken.yaml", "unreadable-file", "cannot be read: RuntimeError: reader bug")
+    ]
 
 
 def test_aggregate_an_integer_beyond_float_range_is_ineligible_not_a_crash():
-    got = collect_mod.collect(_snapshot({".eval_results/a.yaml": _file("value", BIG).encode()}),
-                              benchmark_id="acme/bench", task_ids=None, policy=BenchmarkPolicy(),
-                              lint=collect_mod._fallback_lint)  # no lint rules: only the policy check
+    got = collect_mod.collect(
+        _snapshot({".eval_results/a.yaml": _file("value", BIG).encode()}),
+        benchmark_id="acme/bench",
+        task_ids=None,
+        policy=BenchmarkPolicy(),
+        lint=collect_mod._fallback_lint,
+    )  # no lint rules: only the policy check
     assert [r["rule"] for r in got.rejected] == ["value-not-finite"]
 
 
@@ -250,14 +287,20 @@ def test_audit_sees_an_edit_to_a_readme_that_starts_with_a_blank_line(tmp_path, 
 def test_one_front_matter_splitter_for_lint_audit_and_the_leaderboard_card():
     from evalledger.leaderboard.write import _split_front_matter
 
-    for text in ("---\na: 1\n---\nbody\n", "\n\n---\na: 1\n---  \nbody\n", "---\r\na: 1\r\n---\r\nbody\r\n",
-                 "---\na: 1\n---", "no front matter\n", "---\nnever closed\n"):
+    for text in (
+        "---\na: 1\n---\nbody\n",
+        "\n\n---\na: 1\n---  \nbody\n",
+        "---\r\na: 1\r\n---\r\nbody\r\n",
+        "---\na: 1\n---",
+        "no front matter\n",
+        "---\nnever closed\n",
+    ):
         found = split_front_matter(text)
         front, body = _split_front_matter(text)
         if found is None:
             assert (front, body) == (None, text)
             continue
-        assert front == found[0] and body == text[found[2]:]
+        assert front == found[0] and body == text[found[2] :]
         assert body in ("body\n", "body\r\n", "")
 
 
@@ -278,7 +321,9 @@ def test_an_explicit_key_overrides_a_merged_one_without_a_duplicate_key():
     entries, findings = lint_results_bytes(MERGED.encode(), ".eval_results/r.yaml")
     assert [f.rule for f in findings if f.severity == ERROR] == []
     assert [(e.task_id, e.value, e.source) for e in entries] == [
-        ("alpha", 70.0, {"url": "https://example.org/run"}), ("beta", 3.5, {"url": "https://example.org/run"})]
+        ("alpha", 70.0, {"url": "https://example.org/run"}),
+        ("beta", 3.5, {"url": "https://example.org/run"}),
+    ]
     assert [e.data for e in entries] == yaml.safe_load(MERGED)
 
 

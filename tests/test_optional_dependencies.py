@@ -3,6 +3,7 @@
 Every other command runs in a process where importing pydantic fails (a meta path finder refuses
 it, as in an environment where it was never installed), and ``schema`` says how to install it.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -34,14 +35,24 @@ raise SystemExit(main(sys.argv[1:]))
 
 
 def evalledger_without_pydantic(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", WITHOUT_PYDANTIC, *args], cwd=cwd,
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", WITHOUT_PYDANTIC, *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
 
 
 def test_the_blocker_really_blocks():
-    proc = subprocess.run([sys.executable, "-c", WITHOUT_PYDANTIC.replace(
-        "from evalledger.cli import main\nraise SystemExit(main(sys.argv[1:]))", "import pydantic")],
-        capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            WITHOUT_PYDANTIC.replace(
+                "from evalledger.cli import main\nraise SystemExit(main(sys.argv[1:]))", "import pydantic"
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 1 and "No module named 'pydantic'" in proc.stderr
 
 
@@ -70,9 +81,19 @@ def test_lint_audit_aggregate_rules_and_migrate_run_without_pydantic(tmp_path):
     world.model("a", {".eval_results/r.yaml": entry("alpha", 60.25)})
     world.registry([f"{world.url('a')} - org/a"])
     aggregate = evalledger_without_pydantic(
-        "aggregate", "--repo", str(world.bench.path), "--models", str(world.bench.path / "models.txt"),
-        "--benchmark-id", BENCH_ID, "--cache-dir", str(tmp_path / "cache"), "--format", "json",
-        "--no-progress")
+        "aggregate",
+        "--repo",
+        str(world.bench.path),
+        "--models",
+        str(world.bench.path / "models.txt"),
+        "--benchmark-id",
+        BENCH_ID,
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--format",
+        "json",
+        "--no-progress",
+    )
     assert aggregate.returncode == 0, aggregate.stderr
     assert (world.bench.path / "leaderboard" / "leaderboard.csv").read_text().count("org/a") == 1
     rules = evalledger_without_pydantic("rules")

@@ -5,6 +5,7 @@ The end-to-end tests drive the real pre-commit framework: `pre-commit try-repo` 
 only sees tracked files, so uncommitted work is copied and committed there first). The hook
 environment is pip-installed once per session into a shared PRE_COMMIT_HOME.
 """
+
 from __future__ import annotations
 
 import os
@@ -43,9 +44,11 @@ def console_scripts() -> dict[str, str]:
 
 # --- the manifest ---------------------------------------------------------------------------
 
+
 def test_manifest_is_valid_for_pre_commit():
-    proc = subprocess.run([sys.executable, "-m", "pre_commit", "validate-manifest", str(MANIFEST)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-manifest", str(MANIFEST)], capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -80,19 +83,42 @@ def test_hooks_need_no_network():
 
 FILE_TABLE = {
     "check-eval-results": (
-        [".eval_results/gpqa.yaml", ".eval_results/hle_with_tools.yml", ".eval_results/gpqa/result.yaml",
-         ".eval_results/a/b/c.yaml", ".eval_results/eval.yaml"],
-        ["eval_results/gpqa.yaml", "models/x/.eval_results/gpqa.yaml", ".eval_results/gpqa.json",
-         ".eval_results/gpqa.yaml.bak", ".eval_results/README.md", "README.md", "eval.yaml",
-         ".eval_results_old/gpqa.yaml"]),
+        [
+            ".eval_results/gpqa.yaml",
+            ".eval_results/hle_with_tools.yml",
+            ".eval_results/gpqa/result.yaml",
+            ".eval_results/a/b/c.yaml",
+            ".eval_results/eval.yaml",
+        ],
+        [
+            "eval_results/gpqa.yaml",
+            "models/x/.eval_results/gpqa.yaml",
+            ".eval_results/gpqa.json",
+            ".eval_results/gpqa.yaml.bak",
+            ".eval_results/README.md",
+            "README.md",
+            "eval.yaml",
+            ".eval_results_old/gpqa.yaml",
+        ],
+    ),
     "check-eval-spec": (
         ["eval.yaml", "eval.yml", "benchmarks/gpqa/eval.yaml", "examples/benchmark/eval.yml"],
-        ["my_eval.yaml", "eval.yaml.orig", "eval.json", "evals.yaml", ".eval_results/eval.yaml.txt",
-         "Eval.yaml", "eval_yaml", ".eval_results/eval.yaml", ".eval_results/sub/eval.yml"]),
+        [
+            "my_eval.yaml",
+            "eval.yaml.orig",
+            "eval.json",
+            "evals.yaml",
+            ".eval_results/eval.yaml.txt",
+            "Eval.yaml",
+            "eval_yaml",
+            ".eval_results/eval.yaml",
+            ".eval_results/sub/eval.yml",
+        ],
+    ),
     "check-model-index": (
         ["README.md", "models/gpt/README.md"],
-        ["readme.md", "README.rst", "README.md.bak", "docs/README.markdown", "MY_README.md",
-         ".eval_results/README.md"]),
+        ["readme.md", "README.rst", "README.md.bak", "docs/README.markdown", "MY_README.md", ".eval_results/README.md"],
+    ),
 }
 
 
@@ -127,12 +153,20 @@ def test_readme_mentions_every_hook_id():
 
 # --- the real framework ---------------------------------------------------------------------
 
+
 def _clean_env(home: Path, pre_commit_home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
-    env.update(HOME=str(home), PRE_COMMIT_HOME=str(pre_commit_home), GIT_CONFIG_NOSYSTEM="1",
-               GIT_CONFIG_GLOBAL=str(home / ".gitconfig"), PRE_COMMIT_COLOR="never",
-               GIT_AUTHOR_NAME="Test Author", GIT_AUTHOR_EMAIL="author@example.com",
-               GIT_COMMITTER_NAME="Test Author", GIT_COMMITTER_EMAIL="author@example.com")
+    env.update(
+        HOME=str(home),
+        PRE_COMMIT_HOME=str(pre_commit_home),
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL=str(home / ".gitconfig"),
+        PRE_COMMIT_COLOR="never",
+        GIT_AUTHOR_NAME="Test Author",
+        GIT_AUTHOR_EMAIL="author@example.com",
+        GIT_COMMITTER_NAME="Test Author",
+        GIT_COMMITTER_EMAIL="author@example.com",
+    )
     # the hook env is built by pip from PyPI; keep pip quiet and off the user's config
     env.update(PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
     # reuse the user's pip cache (captured before tests move HOME) so wheels download once
@@ -148,8 +182,13 @@ def hook_repo(tmp_path_factory) -> tuple[str, str, dict[str, str]]:
     home.mkdir()
     (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n")
     env = _clean_env(home, base / "pre-commit-home")
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                            cwd=REPO_ROOT, capture_output=True, check=True, env=env).stdout
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=True,
+        env=env,
+    ).stdout
     copy = base / "evalledger"
     for rel in sorted(set(filter(None, listed.decode().split("\0")))):
         source = REPO_ROOT / rel
@@ -158,8 +197,9 @@ def hook_repo(tmp_path_factory) -> tuple[str, str, dict[str, str]]:
             shutil.copy2(source, copy / rel)
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "--no-verify", "-m", "snapshot"]):
         subprocess.run(["git", *args], cwd=copy, check=True, env=env, capture_output=True)
-    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=copy, check=True, env=env, capture_output=True,
-                         text=True).stdout.strip()
+    sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=copy, check=True, env=env, capture_output=True, text=True
+    ).stdout.strip()
     return str(copy), sha, env
 
 
@@ -178,17 +218,23 @@ def _target(tmp_path: Path, env: dict[str, str], files: dict[str, str]) -> Path:
     return repo
 
 
-GOOD_RESULT = ("- dataset:\n    id: Idavidrein/gpqa\n    task_id: diamond\n  value: 85.2\n"
-               "  date: '2026-02-13'\n  source:\n    url: https://huggingface.co/MiniMaxAI/MiniMax-M2.5\n")
+GOOD_RESULT = (
+    "- dataset:\n    id: Idavidrein/gpqa\n    task_id: diamond\n  value: 85.2\n"
+    "  date: '2026-02-13'\n  source:\n    url: https://huggingface.co/MiniMaxAI/MiniMax-M2.5\n"
+)
 BAD_RESULT = "- dataset:\n    id: Idavidrein/gpqa\n  value: 85.2\n"  # no task_id
-GOOD_SPEC = ("name: GPQA\ndescription: hard questions\nevaluation_framework: inspect-ai\ntasks:\n"
-             "  - id: diamond\n    config: gpqa_diamond\n    split: train\n    field_spec:\n"
-             "      input: Question\n      target: 'literal:D'\n    solvers:\n      - name: multiple_choice\n"
-             "    scorers:\n      - name: choice\n")
+GOOD_SPEC = (
+    "name: GPQA\ndescription: hard questions\nevaluation_framework: inspect-ai\ntasks:\n"
+    "  - id: diamond\n    config: gpqa_diamond\n    split: train\n    field_spec:\n"
+    "      input: Question\n      target: 'literal:D'\n    solvers:\n      - name: multiple_choice\n"
+    "    scorers:\n      - name: choice\n"
+)
 BAD_SPEC = GOOD_SPEC.replace("    split: train\n", "    split: train\n    epochs: 0\n")
-GOOD_CARD = ("---\nlicense: mit\nmodel-index:\n- name: my-model\n  results:\n  - task:\n      type: text-generation\n"
-             "    dataset:\n      type: openai/gsm8k\n      name: GSM8K\n    metrics:\n    - type: accuracy\n"
-             "      value: 0.9\n---\n# my model\n")
+GOOD_CARD = (
+    "---\nlicense: mit\nmodel-index:\n- name: my-model\n  results:\n  - task:\n      type: text-generation\n"
+    "    dataset:\n      type: openai/gsm8k\n      name: GSM8K\n    metrics:\n    - type: accuracy\n"
+    "      value: 0.9\n---\n# my model\n"
+)
 BAD_CARD = GOOD_CARD.replace("    dataset:\n      type: openai/gsm8k\n      name: GSM8K\n", "")
 
 CASES = {
@@ -205,9 +251,11 @@ def test_try_repo_blocks_bad_files_and_passes_good_ones(hook_repo, tmp_path):
     # alone are shown by the installed-hook test below
     repo_path, _, env = hook_repo
     files = {name: bad for name, _, bad in CASES.values()}
-    good_files = {".eval_results/hle.yaml": CASES["check-eval-results"][1],
-                  "benchmarks/gpqa/eval.yaml": CASES["check-eval-spec"][1],
-                  "models/small/README.md": CASES["check-model-index"][1]}
+    good_files = {
+        ".eval_results/hle.yaml": CASES["check-eval-results"][1],
+        "benchmarks/gpqa/eval.yaml": CASES["check-eval-spec"][1],
+        "models/small/README.md": CASES["check-model-index"][1],
+    }
     files.update(good_files)
     files["data/notes.yaml"] = "- not: a result file\n"  # matches no hook: must not be checked
     target = _target(tmp_path, env, files)
@@ -226,8 +274,10 @@ def test_try_repo_blocks_bad_files_and_passes_good_ones(hook_repo, tmp_path):
 @pytest.mark.slow
 def test_installed_hook_blocks_git_commit_until_the_file_is_fixed(hook_repo, tmp_path):
     repo_path, sha, env = hook_repo
-    config = (f"repos:\n-   repo: {repo_path}\n    rev: {sha}\n    hooks:\n"
-              "    -   id: check-eval-results\n    -   id: check-eval-spec\n    -   id: check-model-index\n")
+    config = (
+        f"repos:\n-   repo: {repo_path}\n    rev: {sha}\n    hooks:\n"
+        "    -   id: check-eval-results\n    -   id: check-eval-spec\n    -   id: check-model-index\n"
+    )
     repo = _target(tmp_path, env, {".pre-commit-config.yaml": config, ".eval_results/gpqa.yaml": BAD_RESULT})
     proc = _run([sys.executable, "-m", "pre_commit", "install"], repo, env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -249,20 +299,28 @@ def test_hook_with_fix_changes_files_fails_once_then_the_next_commit_passes(hook
     # pre-commit's convention for fixers: a hook that changed files fails the commit; the user
     # stages the fixes and the next commit passes
     repo_path, sha, env = hook_repo
-    config = (f"repos:\n-   repo: {repo_path}\n    rev: {sha}\n    hooks:\n"
-              "    -   id: check-eval-results\n        args: [--fix]\n"
-              "    -   id: check-model-index\n        args: [--fix]\n")
-    fixable = GOOD_RESULT.replace("date: '2026-02-13'", "date: 2026-02-13  # run date").replace(
-        "value: 85.2", 'value: "85.2%"') + "  verify_token: eyJhbGciOi\n"
+    config = (
+        f"repos:\n-   repo: {repo_path}\n    rev: {sha}\n    hooks:\n"
+        "    -   id: check-eval-results\n        args: [--fix]\n"
+        "    -   id: check-model-index\n        args: [--fix]\n"
+    )
+    fixable = (
+        GOOD_RESULT.replace("date: '2026-02-13'", "date: 2026-02-13  # run date").replace(
+            "value: 85.2", 'value: "85.2%"'
+        )
+        + "  verify_token: eyJhbGciOi\n"
+    )
     card = GOOD_CARD.replace("value: 0.9", "value: 0,9")
-    repo = _target(tmp_path, env, {".pre-commit-config.yaml": config, ".eval_results/gpqa.yaml": fixable,
-                                   "README.md": card})
+    repo = _target(
+        tmp_path, env, {".pre-commit-config.yaml": config, ".eval_results/gpqa.yaml": fixable, "README.md": card}
+    )
     assert _run([sys.executable, "-m", "pre_commit", "install"], repo, env).returncode == 0
     proc = _run(["git", "commit", "-m", "add results"], repo, env)
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "files were modified by this hook" in output, output
     assert (repo / ".eval_results" / "gpqa.yaml").read_text() == (
-        GOOD_RESULT.replace("date: '2026-02-13'", "date: '2026-02-13'  # run date") + "  verifyToken: eyJhbGciOi\n")
+        GOOD_RESULT.replace("date: '2026-02-13'", "date: '2026-02-13'  # run date") + "  verifyToken: eyJhbGciOi\n"
+    )
     assert "value: 0.9\n" in (repo / "README.md").read_text()
     _run(["git", "add", "-A"], repo, env)
     proc = _run(["git", "commit", "-m", "add results"], repo, env)
@@ -289,13 +347,18 @@ def test_installed_hook_sees_other_files_for_duplicates_and_shows_warnings(hook_
     proc = _run(["git", "commit", "-m", "rerun"], repo, env)
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0, output
-    assert re.search(r"^\.eval_results/gpqa_rerun\.yaml:1:3: error duplicate-entry .*first at"
-                     r" \.eval_results/gpqa\.yaml:1", output, re.M), output
+    assert re.search(
+        r"^\.eval_results/gpqa_rerun\.yaml:1:3: error duplicate-entry .*first at"
+        r" \.eval_results/gpqa\.yaml:1",
+        output,
+        re.M,
+    ), output
     assert not re.search(r"^\.eval_results/gpqa\.yaml:", output, re.M)  # the unchanged file is not reported
 
     # a warning does not fail the hook, and its output is shown all the same
     (repo / ".eval_results" / "gpqa_rerun.yaml").write_text(
-        GOOD_RESULT.replace("diamond", "main").replace("'2026-02-13'", "2026-02-13"))
+        GOOD_RESULT.replace("diamond", "main").replace("'2026-02-13'", "2026-02-13")
+    )
     _run(["git", "add", "-A"], repo, env)
     proc = _run(["git", "commit", "-m", "rerun"], repo, env)
     output = proc.stdout + proc.stderr

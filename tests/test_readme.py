@@ -1,4 +1,5 @@
 """The README stays true: its first command prints exactly what it shows."""
+
 from __future__ import annotations
 
 import re
@@ -32,11 +33,20 @@ def test_the_files_shown_before_any_mistake_are_valid(tmp_path, capsys):
     bench.mkdir(parents=True)
     (bench / "eval.yaml").write_text(spec)
     (bench / ".evalledger.yaml").write_bytes(
-        (ROOT / "examples/benchmark/Idavidrein/gpqa/.evalledger.yaml").read_bytes())
+        (ROOT / "examples/benchmark/Idavidrein/gpqa/.evalledger.yaml").read_bytes()
+    )
     (tmp_path / "model/.eval_results").mkdir(parents=True)
     (tmp_path / "model/.eval_results/gpqa.yaml").write_text(results)
-    code = main(["lint", "--strict", "--benchmark", str(tmp_path / "benchmarks"), str(tmp_path / "model"),
-                 str(bench / "eval.yaml")])
+    code = main(
+        [
+            "lint",
+            "--strict",
+            "--benchmark",
+            str(tmp_path / "benchmarks"),
+            str(tmp_path / "model"),
+            str(bench / "eval.yaml"),
+        ]
+    )
     assert (code, capsys.readouterr().out) == (0, "")
 
 
@@ -94,9 +104,11 @@ def test_project_layout_matches_the_tree():
     and everything the layout names exists."""
     entries = layout_entries()
     package = ROOT / "src" / "evalledger"
-    tree = {"src/evalledger/" + p.relative_to(package).as_posix() + ("/" if p.is_dir() else "")
-            for p in package.rglob("*") if "__pycache__" not in p.parts
-            and (p.is_dir() or (p.suffix == ".py" and p.name != "__init__.py"))}
+    tree = {
+        "src/evalledger/" + p.relative_to(package).as_posix() + ("/" if p.is_dir() else "")
+        for p in package.rglob("*")
+        if "__pycache__" not in p.parts and (p.is_dir() or (p.suffix == ".py" and p.name != "__init__.py"))
+    }
     missing = sorted(tree - set(entries))
     assert not missing, f"README's Project layout does not list {missing}: add one line each saying why it exists"
     gone = sorted(p for p in entries if not (ROOT / p).exists() or p.endswith("/") != (ROOT / p).is_dir())

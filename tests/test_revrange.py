@@ -1,5 +1,6 @@
 """One reader of ``BASE..HEAD``: the audit's --range, the Action's range input and the pre-push
 refs agree on what a range is, because they use the same function."""
+
 from __future__ import annotations
 
 import re
@@ -15,13 +16,16 @@ from gitutil import GitRepo
 SRC = Path(__file__).resolve().parent.parent / "src" / "evalledger"
 
 
-@pytest.mark.parametrize("text, base, head, symmetric", [
-    ("main..HEAD", "main", "HEAD", False),
-    ("origin/main...topic", "origin/main", "topic", True),
-    ("..topic", "HEAD", "topic", False),
-    ("v1..", "v1", "HEAD", False),
-    ("@{upstream}..HEAD", "@{upstream}", "HEAD", False),
-])
+@pytest.mark.parametrize(
+    "text, base, head, symmetric",
+    [
+        ("main..HEAD", "main", "HEAD", False),
+        ("origin/main...topic", "origin/main", "topic", True),
+        ("..topic", "HEAD", "topic", False),
+        ("v1..", "v1", "HEAD", False),
+        ("@{upstream}..HEAD", "@{upstream}", "HEAD", False),
+    ],
+)
 def test_ranges_read(text, base, head, symmetric):
     got = revrange.parse(text)
     assert (got.base, got.head, got.symmetric) == (base, head, symmetric)
@@ -68,6 +72,9 @@ def test_the_action_and_the_audit_agree_with_the_reader(tmp_path, capsys, text):
 def test_no_other_module_splits_ranges():
     """A range is read in one place: no ``split``/``partition`` on ``..`` anywhere else."""
     pattern = re.compile(r"""(split|partition)\(\s*["']\.\.\.?["']""")
-    found = [str(path.relative_to(SRC)) for path in SRC.rglob("*.py")
-             if path.name != "revrange.py" and pattern.search(path.read_text(encoding="utf-8"))]
+    found = [
+        str(path.relative_to(SRC))
+        for path in SRC.rglob("*.py")
+        if path.name != "revrange.py" and pattern.search(path.read_text(encoding="utf-8"))
+    ]
     assert found == []

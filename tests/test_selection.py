@@ -2,6 +2,7 @@
 the repository's config ([tool.evalledger], .evalledger.yaml's lint:), warnings for suppressions
 that do nothing and ids that name no rule, and redirects of renamed ids. Run through the CLI on
 real files in real (git init'ed) repositories."""
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,11 @@ def lint(capsys, *args: str) -> tuple[int, list[tuple[str, int, int]], str]:
     code = main(["lint", "--format", "json", *args])
     captured = capsys.readouterr()
     problems = json.loads(captured.out)["problems"]
-    return code, sorted(((p["rule"], p["line"], p["column"]) for p in problems),
-                        key=lambda r: (r[1], r[2])), captured.err
+    return (
+        code,
+        sorted(((p["rule"], p["line"], p["column"]) for p in problems), key=lambda r: (r[1], r[2])),
+        captured.err,
+    )
 
 
 def rules_of(found: list[tuple[str, int, int]]) -> list[str]:
@@ -54,22 +58,25 @@ def test_the_example_has_three_findings_of_three_rules(tmp_path, capsys):
     assert code == 0
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["--select", "date-unquoted"], ["date-unquoted"]),
-    (["--select", "unknown-key,date-unquoted"], ["date-unquoted", "unknown-key"]),
-    (["--select", "unknown-key", "--select", "date-unquoted"], ["date-unquoted", "unknown-key"]),
-    (["--select", "date"], ["date-unquoted"]),  # a prefix, at a word boundary
-    (["--select", "date-"], ["date-unquoted"]),
-    (["--select", "legacy-dataset"], ["legacy-dataset-field"]),
-    (["--select", "ALL"], ["date-unquoted", "legacy-dataset-field", "unknown-key"]),
-    (["--ignore", "date-unquoted"], ["legacy-dataset-field", "unknown-key"]),
-    (["--ignore", "date,unknown"], ["legacy-dataset-field"]),
-    (["--ignore", "legacy", "--ignore", "date-unquoted"], ["unknown-key"]),
-    # the more specific selector wins: an id over a prefix, anything over ALL
-    (["--select", "ALL", "--ignore", "date"], ["legacy-dataset-field", "unknown-key"]),
-    (["--select", "date-unquoted", "--ignore", "date"], ["date-unquoted"]),
-    (["--select", "date", "--ignore", "date-unquoted"], []),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--select", "date-unquoted"], ["date-unquoted"]),
+        (["--select", "unknown-key,date-unquoted"], ["date-unquoted", "unknown-key"]),
+        (["--select", "unknown-key", "--select", "date-unquoted"], ["date-unquoted", "unknown-key"]),
+        (["--select", "date"], ["date-unquoted"]),  # a prefix, at a word boundary
+        (["--select", "date-"], ["date-unquoted"]),
+        (["--select", "legacy-dataset"], ["legacy-dataset-field"]),
+        (["--select", "ALL"], ["date-unquoted", "legacy-dataset-field", "unknown-key"]),
+        (["--ignore", "date-unquoted"], ["legacy-dataset-field", "unknown-key"]),
+        (["--ignore", "date,unknown"], ["legacy-dataset-field"]),
+        (["--ignore", "legacy", "--ignore", "date-unquoted"], ["unknown-key"]),
+        # the more specific selector wins: an id over a prefix, anything over ALL
+        (["--select", "ALL", "--ignore", "date"], ["legacy-dataset-field", "unknown-key"]),
+        (["--select", "date-unquoted", "--ignore", "date"], ["date-unquoted"]),
+        (["--select", "date", "--ignore", "date-unquoted"], []),
+    ],
+)
 def test_select_and_ignore_by_id_and_prefix(tmp_path, capsys, args, expected):
     code, found, err = lint(capsys, str(repo(tmp_path)), *args)
     assert rules_of(found) == expected
@@ -97,8 +104,16 @@ def test_ignored_findings_are_not_fixed(tmp_path, capsys):
 
 
 def test_unknown_ids_on_the_command_line_are_warnings_with_did_you_mean(tmp_path, capsys):
-    code, found, err = lint(capsys, str(repo(tmp_path)), "--ignore", "date-unqouted",
-                            "--select", "ALL,unknown-kye", "--ignore", "value-raised")
+    code, found, err = lint(
+        capsys,
+        str(repo(tmp_path)),
+        "--ignore",
+        "date-unqouted",
+        "--select",
+        "ALL,unknown-kye",
+        "--ignore",
+        "value-raised",
+    )
     assert code == 0
     assert err.splitlines() == [
         "evalledger lint: warning: --select: unknown rule id 'unknown-kye' (did you mean 'unknown-key'?)",
@@ -109,6 +124,7 @@ def test_unknown_ids_on_the_command_line_are_warnings_with_did_you_mean(tmp_path
 
 # -- suppression comments ----------------------------------------------------------------------
 
+
 def test_a_comment_suppresses_the_findings_of_its_own_line(tmp_path, capsys):
     text = ENTRY.replace("date: 2026-01-15", "date: 2026-01-15  # evalledger: ignore[date-unquoted]")
     code, found, _ = lint(capsys, str(repo(tmp_path, text)))
@@ -117,8 +133,7 @@ def test_a_comment_suppresses_the_findings_of_its_own_line(tmp_path, capsys):
     text = ENTRY.replace("verify_token: abc", "verify_token: abc # evalledger: ignore[date, unknown-key] old tool")
     text = text.replace("date: 2026-01-15", "date: 2026-01-15  # evalledger: ignore[date, unknown-key]")
     code, found, _ = lint(capsys, str(repo(tmp_path, text)))
-    assert found == [("legacy-dataset-field", 1, 52), ("unused-suppression", 3, 48),
-                     ("unused-suppression", 4, 42)]
+    assert found == [("legacy-dataset-field", 1, 52), ("unused-suppression", 3, 48), ("unused-suppression", 4, 42)]
 
 
 def test_a_comment_on_a_line_of_its_own_applies_to_that_line_only(tmp_path, capsys):
@@ -144,11 +159,13 @@ def test_a_comment_before_the_first_content_applies_to_the_whole_file(tmp_path, 
 def test_a_comment_in_the_front_matter_of_a_model_card(tmp_path, capsys):
     root = tmp_path / "card"
     (root / ".git").mkdir(parents=True)
-    card = ("---\n# evalledger: ignore[unknown-key]\nmodel-index:\n- name: m\n  results:\n"
-            "  - task: {type: text-generation, nmae: x}\n"
-            "    dataset: {type: openai/gsm8k, name: GSM8K, spilt: test}  # evalledger: ignore[value]\n"
-            "    metrics:\n    - {type: accuracy, value: 57.9, veriefied: false}\n---\n"
-            "# evalledger: ignore[results-empty]\n\nThe card's text: a heading is not a comment.\n")
+    card = (
+        "---\n# evalledger: ignore[unknown-key]\nmodel-index:\n- name: m\n  results:\n"
+        "  - task: {type: text-generation, nmae: x}\n"
+        "    dataset: {type: openai/gsm8k, name: GSM8K, spilt: test}  # evalledger: ignore[value]\n"
+        "    metrics:\n    - {type: accuracy, value: 57.9, veriefied: false}\n---\n"
+        "# evalledger: ignore[results-empty]\n\nThe card's text: a heading is not a comment.\n"
+    )
     (root / "README.md").write_text(card)
     code, found, _ = lint(capsys, str(root))
     # the file-wide comment inside the front matter hides the three unknown keys; the line comment
@@ -160,12 +177,18 @@ def test_a_comment_in_the_front_matter_of_a_model_card(tmp_path, capsys):
 
 
 def test_unused_and_malformed_suppressions_are_warnings(tmp_path, capsys):
-    text = ("# evalledger: ignore[value-not-number]\n" + ENTRY
-            + "# evalledger: ignore\n# evalledger: ignore[]\n# evalledger: disable[unknown-key]\n")
+    text = (
+        "# evalledger: ignore[value-not-number]\n"
+        + ENTRY
+        + "# evalledger: ignore\n# evalledger: ignore[]\n# evalledger: disable[unknown-key]\n"
+    )
     code, found, _ = lint(capsys, str(repo(tmp_path, text)))
     assert [f for f in found if f[0] == "unused-suppression"] == [
-        ("unused-suppression", 1, 22), ("unused-suppression", 6, 1), ("unused-suppression", 7, 1),
-        ("unused-suppression", 8, 1)]
+        ("unused-suppression", 1, 22),
+        ("unused-suppression", 6, 1),
+        ("unused-suppression", 7, 1),
+        ("unused-suppression", 8, 1),
+    ]
     assert code == 0
     assert main(["lint", "--strict", str(repo(tmp_path, text))]) == 1  # --strict fails on them
     capsys.readouterr()
@@ -201,9 +224,22 @@ def test_comments_are_read_only_from_files_that_mention_them(tmp_path):
     """The hook's cost: one bytes search per file; a plain run never imports the selection
     module's config readers (tomllib) nor difflib."""
     root = repo(tmp_path, "- dataset: {id: Idavidrein/gpqa, task_id: diamond}\n  value: 71.0\n")
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "evalledger", "lint", "--kind",
-                           "results", str(root / ".eval_results" / "gpqa.yaml")],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "evalledger",
+            "lint",
+            "--kind",
+            "results",
+            str(root / ".eval_results" / "gpqa.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
     assert proc.returncode == 0, proc.stderr
     assert "evalledger.lint.api" in imported
@@ -212,6 +248,7 @@ def test_comments_are_read_only_from_files_that_mention_them(tmp_path):
 
 # -- config ------------------------------------------------------------------------------------
 
+
 def test_pyproject_tool_evalledger(tmp_path, capsys):
     root = repo(tmp_path)
     legacy = root / "legacy" / "old.yaml"
@@ -219,15 +256,15 @@ def test_pyproject_tool_evalledger(tmp_path, capsys):
     legacy.write_text(ENTRY)
     (root / "pyproject.toml").write_text(
         '[project]\nname = "x"\n\n[tool.evalledger]\nignore = ["date-unquoted"]\n'
-        'per-file-ignores = {"legacy/*" = ["unknown"], "*.yml" = ["date"]}\n')
+        'per-file-ignores = {"legacy/*" = ["unknown"], "*.yml" = ["date"]}\n'
+    )
     code, found, err = lint(capsys, str(root), str(legacy), "--kind", "results")
     assert err == ""
     by_file = {}
     for path in (root / ".eval_results" / "gpqa.yaml", legacy):
         code, found, _ = lint(capsys, str(path), "--kind", "results")
         by_file[path.parent.name] = rules_of(found)
-    assert by_file == {".eval_results": ["legacy-dataset-field", "unknown-key"],
-                       "legacy": ["legacy-dataset-field"]}
+    assert by_file == {".eval_results": ["legacy-dataset-field", "unknown-key"], "legacy": ["legacy-dataset-field"]}
     # --ignore adds to the config's ignore; --select replaces its select
     code, found, _ = lint(capsys, str(root), "--ignore", "legacy")
     assert rules_of(found) == ["unknown-key"]
@@ -247,7 +284,8 @@ def test_pyproject_found_from_the_repository_root_of_a_file(tmp_path, capsys, mo
 def test_evalledger_yaml_lint_section(tmp_path, capsys):
     root = repo(tmp_path)
     (root / ".evalledger.yaml").write_text(
-        "defaults: {unit: percent}\nlint:\n  select: [ALL]\n  ignore: [unknown-key, legacy]\n")
+        "defaults: {unit: percent}\nlint:\n  select: [ALL]\n  ignore: [unknown-key, legacy]\n"
+    )
     code, found, _ = lint(capsys, str(root))
     assert rules_of(found) == ["date-unquoted"]
     # the same policy file read as a benchmark's policy: the section is part of its format
@@ -260,7 +298,8 @@ def test_evalledger_yaml_lint_section(tmp_path, capsys):
 def test_unknown_ids_and_malformed_config_are_reported_where_written(tmp_path, capsys):
     root = repo(tmp_path)
     (root / "pyproject.toml").write_text(
-        '[project]\nname = "x"\n[tool.evalledger]\nignore = ["date-unquoted",\n  "valu-raised"]\n')
+        '[project]\nname = "x"\n[tool.evalledger]\nignore = ["date-unquoted",\n  "valu-raised"]\n'
+    )
     code, found, _ = lint(capsys, str(root))
     assert ("rule-id-unknown", 5, 4) in found
     main(["lint", str(root)])
@@ -269,7 +308,7 @@ def test_unknown_ids_and_malformed_config_are_reported_where_written(tmp_path, c
     code, found, _ = lint(capsys, str(root))
     assert [f for f in found if f[0] == "config-invalid"] == [("config-invalid", 1, 1)] * 2
     assert code == 1
-    (root / "pyproject.toml").write_text('[tool.evalledger\nignore = []\n')
+    (root / "pyproject.toml").write_text("[tool.evalledger\nignore = []\n")
     code, found, _ = lint(capsys, str(root), "--ignore", "config")
     assert ("config-invalid", 1, 17) in found  # always reported: the config was not applied
     (root / "pyproject.toml").unlink()
@@ -289,6 +328,7 @@ def test_a_pyproject_without_the_section_is_not_our_business(tmp_path, capsys):
 
 
 # -- redirects ---------------------------------------------------------------------------------
+
 
 def test_a_renamed_id_keeps_working_everywhere(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(selectors.REDIRECTS, "date-not-quoted", "date-unquoted")

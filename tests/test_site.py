@@ -1,5 +1,6 @@
 """`evalledger site` without a browser: what the generator writes (bytes, escaping, links, the
 output folder guard) and the state-of-the-art series. The browser tests are in test_site_browser.py."""
+
 from __future__ import annotations
 
 import csv
@@ -70,8 +71,9 @@ def test_site_is_self_contained_escaped_and_deterministic(built, tmp_path, capsy
     first = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     again = tmp_path / "again"
     assert site(built, again) == 0
-    assert {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()} == \
-        {p.relative_to(out): b for p, b in first.items()}
+    assert {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()} == {
+        p.relative_to(out): b for p, b in first.items()
+    }
     assert site(built, out) == 0
     assert "no file(s) changed" in capsys.readouterr().out
 
@@ -90,27 +92,44 @@ def test_rows_candidates_and_flags_reach_the_page_as_in_the_tables(built, tmp_pa
             if item["model"] == "acme/atlas-70b" and board["task"] == "alpha" and board["setup"] == "":
                 assert sorted(dict(zip(cols["candidate"], c, strict=True))["value"] for c in cands) == [69.0, 71.2]
                 assert sorted(dict(zip(cols["flag"], f, strict=True))["rule"] for f in flags) == [
-                    "value-changed-without-evidence", "value-raised", "verify-token-stale"]
+                    "value-changed-without-evidence",
+                    "value-raised",
+                    "verify-token-stale",
+                ]
                 assert item["conflict"] and item["verified"] and item["flags"]
     assert shown == [(r["task"], r["setup"], int(r["rank"]), r["model"], float(r["value"])) for r in table]
 
 
 def test_links_only_for_known_hosts_and_plain_http():
     sha = "b88bd07b7a39e133d780d08c08e82bd03b28241a"
-    assert site_mod.repo_link("https://huggingface.co/MiniMaxAI/MiniMax-M2.5") == \
-        "https://huggingface.co/MiniMaxAI/MiniMax-M2.5"
-    assert site_mod.file_link("https://huggingface.co/org/m", sha, ".eval_results/a b.yaml", "12") == \
-        f"https://huggingface.co/org/m/blob/{sha}/.eval_results/a%20b.yaml#L12"
-    assert site_mod.file_link("git@github.com:org/model.git", sha, ".eval_results/r.yaml", "3") == \
-        f"https://github.com/org/model/blob/{sha}/.eval_results/r.yaml#L3"
-    assert site_mod.file_link("https://github.com/org/model.git", sha, "r.yaml", "") == \
-        f"https://github.com/org/model/blob/{sha}/r.yaml"
-    for url in ("file:///tmp/x.git", "https://example.com/org/m", "https://huggingface.co/org/m/../../x",
-                "https://huggingface.co.evil.example/org/m", "submissions/org/m", ""):
+    assert (
+        site_mod.repo_link("https://huggingface.co/MiniMaxAI/MiniMax-M2.5")
+        == "https://huggingface.co/MiniMaxAI/MiniMax-M2.5"
+    )
+    assert (
+        site_mod.file_link("https://huggingface.co/org/m", sha, ".eval_results/a b.yaml", "12")
+        == f"https://huggingface.co/org/m/blob/{sha}/.eval_results/a%20b.yaml#L12"
+    )
+    assert (
+        site_mod.file_link("git@github.com:org/model.git", sha, ".eval_results/r.yaml", "3")
+        == f"https://github.com/org/model/blob/{sha}/.eval_results/r.yaml#L3"
+    )
+    assert (
+        site_mod.file_link("https://github.com/org/model.git", sha, "r.yaml", "")
+        == f"https://github.com/org/model/blob/{sha}/r.yaml"
+    )
+    for url in (
+        "file:///tmp/x.git",
+        "https://example.com/org/m",
+        "https://huggingface.co/org/m/../../x",
+        "https://huggingface.co.evil.example/org/m",
+        "submissions/org/m",
+        "",
+    ):
         assert site_mod.file_link(url, sha, "r.yaml", "1") == "", url
     assert site_mod.file_link("https://huggingface.co/org/m", "HEAD", "r.yaml", "1") == ""
     assert site_mod.web_link("https://example.com/run?a=1") == "https://example.com/run?a=1"
-    for url in ("javascript:alert(1)", "data:text/html,<b>", "https://x/\"onmouseover=", " https://x", None):
+    for url in ("javascript:alert(1)", "data:text/html,<b>", 'https://x/"onmouseover=', " https://x", None):
         assert site_mod.web_link(url) == "", url
 
 
@@ -118,17 +137,31 @@ def _tables(tmp: Path, leaderboard: list[dict], candidates: list[dict]) -> Path:
     folder = tmp / "bench" / "leaderboard"
     folder.mkdir(parents=True)
     full = lambda row, columns: {c: row.get(c) for c in columns}  # noqa: E731
-    (folder / "leaderboard.csv").write_bytes(csv_bytes([full(r, LEADERBOARD_COLUMNS) for r in leaderboard],
-                                                       LEADERBOARD_COLUMNS))
-    (folder / "candidates.csv").write_bytes(csv_bytes([full(r, CANDIDATE_COLUMNS) for r in candidates],
-                                                      CANDIDATE_COLUMNS))
+    (folder / "leaderboard.csv").write_bytes(
+        csv_bytes([full(r, LEADERBOARD_COLUMNS) for r in leaderboard], LEADERBOARD_COLUMNS)
+    )
+    (folder / "candidates.csv").write_bytes(
+        csv_bytes([full(r, CANDIDATE_COLUMNS) for r in candidates], CANDIDATE_COLUMNS)
+    )
     return folder.parent
 
 
 def test_hostile_links_in_the_tables_stay_text(tmp_path):
-    row = {"benchmark": "b/x", "task": "t", "setup": "", "rank": 1, "model": "m", "value": 1.0,
-           "source_url": "javascript:alert(document.domain)", "model_repo": "javascript:alert(1)//github.com/a/b",
-           "commit": "a" * 40, "file": "r.yaml", "line": 1, "eligible": True, "selected": True}
+    row = {
+        "benchmark": "b/x",
+        "task": "t",
+        "setup": "",
+        "rank": 1,
+        "model": "m",
+        "value": 1.0,
+        "source_url": "javascript:alert(document.domain)",
+        "model_repo": "javascript:alert(1)//github.com/a/b",
+        "commit": "a" * 40,
+        "file": "r.yaml",
+        "line": 1,
+        "eligible": True,
+        "selected": True,
+    }
     bench = _tables(tmp_path, [row], [row])
     assert site(bench, tmp_path / "out") == 0
     text = _page(tmp_path / "out")
@@ -161,15 +194,22 @@ def test_output_folder_guard_and_cleanup(built, tmp_path, capsys):
 
 
 def _cands(*rows):
-    return [{"model": m, "value": repr(v), "eligible": "true" if ok else "false", "commit_time": when}
-            for m, v, ok, when in rows]
+    return [
+        {"model": m, "value": repr(v), "eligible": "true" if ok else "false", "commit_time": when}
+        for m, v, ok, when in rows
+    ]
 
 
 def test_state_of_the_art_walks_commit_time_in_the_task_direction():
-    rows = _cands(("late", 90.0, True, "2026-03-01T00:00:00Z"), ("first", 50.0, True, "2026-01-01T00:00:00Z"),
-                  ("bad", 99.0, False, "2026-01-15T00:00:00Z"), ("tie", 50.0, True, "2026-01-20T00:00:00Z"),
-                  ("up", 70.0, True, "2026-02-01T00:00:00Z"), ("down", 60.0, True, "2026-02-10T00:00:00Z"),
-                  ("untimed", 95.0, True, ""))
+    rows = _cands(
+        ("late", 90.0, True, "2026-03-01T00:00:00Z"),
+        ("first", 50.0, True, "2026-01-01T00:00:00Z"),
+        ("bad", 99.0, False, "2026-01-15T00:00:00Z"),
+        ("tie", 50.0, True, "2026-01-20T00:00:00Z"),
+        ("up", 70.0, True, "2026-02-01T00:00:00Z"),
+        ("down", 60.0, True, "2026-02-10T00:00:00Z"),
+        ("untimed", 95.0, True, ""),
+    )
     got = [(r.when[:10], r.value, r.model) for r in trends.state_of_the_art(rows, "higher")]
     assert got == [("2026-01-01", 50.0, "first"), ("2026-02-01", 70.0, "up"), ("2026-03-01", 90.0, "late")]
     got = [(r.value, r.model) for r in trends.state_of_the_art(rows, "lower")]

@@ -5,6 +5,7 @@ Chromium is a system package (`.ci/run` installs it; `apt-get install chromium`)
 Playwright download. Screenshots of the main views go to a tmp folder, or to
 $EVALLEDGER_SCREENSHOTS when set (scripts/screenshots.sh copies them to docs/img/ for the README).
 """
+
 from __future__ import annotations
 
 import csv
@@ -20,14 +21,20 @@ from site_scenario import build as build_scenario
 pytestmark = pytest.mark.slow  # a real Chromium per module: the quick loop (-m "not slow") leaves it to CI
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _chromium():
     if not CHROMIUM.exists():
-        pytest.fail("Chromium is not installed at /usr/bin/chromium: apt-get install -y chromium "
-                    "(.ci/run does this)")
+        pytest.fail("Chromium is not installed at /usr/bin/chromium: apt-get install -y chromium (.ci/run does this)")
     from playwright.sync_api import sync_playwright
 
     return sync_playwright
@@ -39,8 +46,10 @@ def built(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("site")
     home = tmp / "home"
     home.mkdir()
-    (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n"
-                                     "[uploadpack]\n\tallowFilter = true\n\tallowAnySHA1InWant = true\n")
+    (home / ".gitconfig").write_text(
+        '[init]\n\tdefaultBranch = main\n[protocol "file"]\n\tallow = always\n'
+        "[uploadpack]\n\tallowFilter = true\n\tallowAnySHA1InWant = true\n"
+    )
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HOME", str(home))
         mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
@@ -163,10 +172,15 @@ def test_filters_by_status_and_setup_and_search(built, browser):
     everything = expected(lambda r: True)
     assert shown() == everything and len(everything) == len(rows)
     assert page.locator("#count").text_content() == f"Showing {len(rows)} of {len(rows)} rows"
-    cases = {"verified": lambda r: r["verified"] == "true", "unverified": lambda r: r["verified"] == "false",
-             "community": lambda r: r["community"] == "true", "merged": lambda r: r["community"] == "false",
-             "stale": lambda r: r["stale"] == "true", "flagged": lambda r: r["flags"] != "",
-             "conflict": lambda r: r["conflict"] == "true"}
+    cases = {
+        "verified": lambda r: r["verified"] == "true",
+        "unverified": lambda r: r["verified"] == "false",
+        "community": lambda r: r["community"] == "true",
+        "merged": lambda r: r["community"] == "false",
+        "stale": lambda r: r["stale"] == "true",
+        "flagged": lambda r: r["flags"] != "",
+        "conflict": lambda r: r["conflict"] == "true",
+    }
     for status, test in cases.items():
         page.select_option("#status", status)
         want = expected(test)
@@ -208,12 +222,14 @@ def test_opening_a_row_shows_candidates_conflict_flags_and_provenance(built, bro
     for field in ("model_repo", "ref", "commit", "selection_reason"):
         assert atlas[field] in text, field
     assert f"{atlas['file']}:{atlas['line']}" in text
-    cands = [c for c in _table(bench, "candidates")
-             if (c["task"], c["setup"], c["model"]) == ("alpha", "", "acme/atlas-70b")]
+    cands = [
+        c for c in _table(bench, "candidates") if (c["task"], c["setup"], c["model"]) == ("alpha", "", "acme/atlas-70b")
+    ]
     shown = detail.locator("table.cand-table tbody tr")
     assert shown.count() == len(cands) == 2
-    assert sorted(float(v) for v in detail.locator("table.cand-table tbody td.num").all_text_contents()) == \
-        sorted(float(c["value"]) for c in cands)
+    assert sorted(float(v) for v in detail.locator("table.cand-table tbody td.num").all_text_contents()) == sorted(
+        float(c["value"]) for c in cands
+    )
     assert "lost:verified" in text  # why the mirror's value lost
     assert "Conflict" in text and "71.2" in text and "69" in text
     for rule in atlas["flags"].split():
@@ -240,16 +256,21 @@ def test_state_of_the_art_chart_points_match_the_candidates(built, browser):
     checked = 0
     for task, setup in sorted(boards):
         # the series, worked out here from the table: eligible, by commit time, each new best
-        timed = sorted((c["commit_time"], i, float(c["value"]), c["model"]) for i, c in enumerate(cands)
-                       if (c["task"], c["setup"]) == (task, setup) and c["eligible"] == "true")
+        timed = sorted(
+            (c["commit_time"], i, float(c["value"]), c["model"])
+            for i, c in enumerate(cands)
+            if (c["task"], c["setup"]) == (task, setup) and c["eligible"] == "true"
+        )
         want, best = [], None
         for when, _, value, model in timed:
             if best is None or (value > best if directions[task] == "higher" else value < best):
                 want.append((when, value, model))
                 best = value
         points = view.board(task, setup).locator("figure.sota circle.point")
-        got = [(p.get_attribute("data-when"), float(p.get_attribute("data-value")), p.get_attribute("data-model"))
-               for p in points.all()]
+        got = [
+            (p.get_attribute("data-when"), float(p.get_attribute("data-value")), p.get_attribute("data-model"))
+            for p in points.all()
+        ]
         assert got == want, (task, setup)
         # drawn left to right in time, and higher values higher on the chart (smaller y)
         xs = [float(p.get_attribute("cx")) for p in points.all()]
@@ -261,8 +282,9 @@ def test_state_of_the_art_chart_points_match_the_candidates(built, browser):
     assert checked >= 6
     top = view.board("alpha").locator("figure.top g.bar")
     rows = [r for r in _table(bench, "leaderboard") if (r["task"], r["setup"]) == ("alpha", "")]
-    assert [(g.get_attribute("data-model"), float(g.get_attribute("data-value"))) for g in top.all()] == \
-        [(r["model"], float(r["value"])) for r in rows[:10]]
+    assert [(g.get_attribute("data-model"), float(g.get_attribute("data-value"))) for g in top.all()] == [
+        (r["model"], float(r["value"])) for r in rows[:10]
+    ]
     assert view.errors() == []
     view.close()
 
@@ -303,9 +325,11 @@ def test_index_and_the_phone_view(built, browser, shots):
     phone.close()
 
 
-CARD_STYLE = ("body{font:15px/1.5 'DejaVu Sans',sans-serif;max-width:860px;margin:16px auto;padding:0 16px}"
-              "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}"
-              "img{max-width:49%;vertical-align:top}")
+CARD_STYLE = (
+    "body{font:15px/1.5 'DejaVu Sans',sans-serif;max-width:860px;margin:16px auto;padding:0 16px}"
+    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}"
+    "img{max-width:49%;vertical-align:top}"
+)
 
 
 def test_the_card_shows_its_charts(built, browser, shots):

@@ -1,7 +1,8 @@
-"""The static checks, run by the test command CI runs: ruff over src, tests and benchmarks, and
+"""The static checks, run by the test command CI runs: ruff (lint and format) over src, tests and benchmarks, and
 mypy (strict, Python 3.10) over src, both as configured in pyproject.toml. Each runs in a
 subprocess of this environment (the test extra pins both); its whole output is the failure
 message, so a failing run says what to fix without running anything else."""
+
 from __future__ import annotations
 
 import subprocess
@@ -18,6 +19,13 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_ruff_reports_nothing():
     proc = _run("ruff", "check", "src", "tests", "benchmarks")
     assert proc.returncode == 0, f"ruff check src tests benchmarks:\n{proc.stdout}{proc.stderr}"
+
+
+def test_ruff_format_leaves_every_file_as_it_is():
+    proc = _run("ruff", "format", "--check", "src", "tests", "benchmarks")
+    assert proc.returncode == 0, (
+        f"ruff format --check src tests benchmarks (run `ruff format` on these):\n{proc.stdout}{proc.stderr}"
+    )
 
 
 def test_mypy_strict_reports_nothing():

@@ -1,4 +1,5 @@
 """The positioned loader: same values as yaml.safe_load, plus positions, duplicates and bounds."""
+
 from __future__ import annotations
 
 import datetime
@@ -51,15 +52,23 @@ def test_unsafe_tag_is_reported_and_never_constructed():
     assert doc.root.to_python() == [["echo pwned"]]
 
 
-@pytest.mark.parametrize("data, rule", [
-    (b"[" * 10_000 + b"]" * 10_000, "yaml-depth-limit"),
-    (b"- " * 10_000 + b"x\n", "yaml-depth-limit"),
-    ((b"a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
-     b"d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"), "yaml-alias-limit"),
-    (b"\x00\x01binary", "binary-file"),
-    (b"a: caf\xe9\n", "not-utf8"),
-    (b"a: [1\n", "yaml-syntax"),
-])
+@pytest.mark.parametrize(
+    "data, rule",
+    [
+        (b"[" * 10_000 + b"]" * 10_000, "yaml-depth-limit"),
+        (b"- " * 10_000 + b"x\n", "yaml-depth-limit"),
+        (
+            (
+                b"a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+                b"d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+            ),
+            "yaml-alias-limit",
+        ),
+        (b"\x00\x01binary", "binary-file"),
+        (b"a: caf\xe9\n", "not-utf8"),
+        (b"a: [1\n", "yaml-syntax"),
+    ],
+)
 def test_hostile_input_fails_fast_with_a_location(data, rule):
     with pytest.raises(YamlLoadError) as info:
         load(data)

@@ -20,6 +20,7 @@ never checks out PR code, can post as a comment. See examples/workflows/.
 
 Entry point: ``python -I -m evalledger.action`` -> ``main() -> int`` (-I: not the workspace's evalledger/).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -69,8 +70,9 @@ def _text(name: str, value: str) -> str:
     if "\x00" in value or "\n" in value or "\r" in value:
         raise InputError(f"input {name!r} must be a single line")
     if value.startswith("-"):
-        raise InputError(f"input {name!r} must not start with '-' (got {value!r}): "
-                         "flags cannot be passed through inputs")
+        raise InputError(
+            f"input {name!r} must not start with '-' (got {value!r}): flags cannot be passed through inputs"
+        )
     return value
 
 
@@ -176,8 +178,9 @@ def _range(name: str, value: str) -> str:
 def _token(name: str, value: str) -> str:
     token = value.strip()
     if any(ord(c) < 33 or ord(c) > 126 for c in token):  # the value is a secret: never quoted
-        raise InputError("input 'hf-token' must be one word of printable ASCII (a Hugging Face "
-                         "access token); the value is not shown")
+        raise InputError(
+            "input 'hf-token' must be one word of printable ASCII (a Hugging Face access token); the value is not shown"
+        )
     return token
 
 
@@ -188,13 +191,38 @@ def _stripped_text(name: str, value: str) -> str:
 # each input and how its text is read, in the order they are checked (the first bad one is reported)
 _INPUTS: tuple[tuple[str, Callable[[str, str], Any]], ...] = (
     ("mode", functools.partial(_choice, choices=("aggregate", "audit"))),
-    *((name, _stripped_text) for name in (
-        "working-directory", "models", "models-dir", "benchmark-id", "cache-dir", "output-dir", "site-dir",
-        "commit-user-name", "commit-user-email", "report-path", "benchmark")),
+    *(
+        (name, _stripped_text)
+        for name in (
+            "working-directory",
+            "models",
+            "models-dir",
+            "benchmark-id",
+            "cache-dir",
+            "output-dir",
+            "site-dir",
+            "commit-user-name",
+            "commit-user-email",
+            "report-path",
+            "benchmark",
+        )
+    ),
     ("output-format", functools.partial(_choice, choices=("csv", "parquet"))),
-    *((name, _bool) for name in (
-        "include-pull-requests", "commit", "push", "dry-run", "summary", "deepen", "audit-history", "strict",
-        "allow-removal", "charts")),
+    *(
+        (name, _bool)
+        for name in (
+            "include-pull-requests",
+            "commit",
+            "push",
+            "dry-run",
+            "summary",
+            "deepen",
+            "audit-history",
+            "strict",
+            "allow-removal",
+            "charts",
+        )
+    ),
     ("max-removed-share", _share),
     ("push-attempts", functools.partial(_int, low=1, high=10)),
     ("annotations", functools.partial(_int, low=0, high=ANNOTATION_LIMIT)),
@@ -224,6 +252,7 @@ def read_inputs(environ: Mapping[str, str]) -> Inputs:
 
 # -- workflow commands, outputs, summary ------------------------------------------------------
 
+
 def set_outputs(path: str | os.PathLike[str], values: Mapping[str, Any]) -> None:
     """Append outputs in the heredoc form; a random delimiter cannot occur in any value."""
     blocks = [output_block(name, _output_text(value)) for name, value in values.items()]
@@ -250,7 +279,7 @@ def cap_text(text: str, limit_bytes: int, note: str) -> str:
     if len(data) <= limit_bytes:
         return text
     room = limit_bytes - len(note.encode("utf-8")) - 2
-    cut = data[:max(room, 0)].decode("utf-8", "ignore")
+    cut = data[: max(room, 0)].decode("utf-8", "ignore")
     cut = cut[: cut.rfind("\n") + 1] if "\n" in cut else cut
     return cut + "\n" + note + "\n"
 
@@ -270,11 +299,19 @@ def _more(total: int, shown: int) -> list[str]:
 # Inputs field -> aggregate option, in argv order: a true switch is passed as ``--opt``, a
 # non-empty value as ``--opt=value``
 AGGREGATE_OPTIONS = (
-    ("models", "--models"), ("models_dir", "--models-dir"), ("benchmark_id", "--benchmark-id"),
-    ("cache_dir", "--cache-dir"), ("include_pull_requests", "--include-pull-requests"),
-    ("output_format", "--output-format"), ("output_dir", "--output-dir"), ("charts", "--charts"),
-    ("site_dir", "--site"), ("audit_history", "--audit"), ("strict", "--strict"),
-    ("max_removed_share", "--max-removed-share"), ("allow_removal", "--allow-removal"),
+    ("models", "--models"),
+    ("models_dir", "--models-dir"),
+    ("benchmark_id", "--benchmark-id"),
+    ("cache_dir", "--cache-dir"),
+    ("include_pull_requests", "--include-pull-requests"),
+    ("output_format", "--output-format"),
+    ("output_dir", "--output-dir"),
+    ("charts", "--charts"),
+    ("site_dir", "--site"),
+    ("audit_history", "--audit"),
+    ("strict", "--strict"),
+    ("max_removed_share", "--max-removed-share"),
+    ("allow_removal", "--allow-removal"),
 )
 
 
@@ -355,17 +392,32 @@ def _changed(board: Generated) -> list[str]:
     """What changed since the last run: one table per kind of change."""
     changes = board.changes
     sections = [
-        *_section("New entries", ("Model", "Task", "Value", "Rank"),
-                  [(c.model, _task(c), c.value, c.rank) for c in changes.new]),
-        *_section("Moved ranks", ("Model", "Task", "Rank", "Value"),
-                  [(c.model, _task(c), f"{c.old_rank} → {c.rank}", c.value) for c in changes.moved]),
-        *_section("Changed values", ("Model", "Task", "Old → New", "Rank"),
-                  [(c.model, _task(c), f"{c.old_value} → {c.value}", c.rank) for c in changes.value_changed]),
-        *_section("Removed entries", ("Model", "Task", "Last value", "Last rank"),
-                  [(c.model, _task(c), c.value, c.rank) for c in changes.removed]),
-        *_section("New conflicts (sources disagree; the selected value is on the board, every candidate in "
-                  "the candidates table)", ("Model", "Task", "Values"),
-                  [(c.model, _task(c), ", ".join(str(v) for v in c.values)) for c in changes.new_conflicts]),
+        *_section(
+            "New entries",
+            ("Model", "Task", "Value", "Rank"),
+            [(c.model, _task(c), c.value, c.rank) for c in changes.new],
+        ),
+        *_section(
+            "Moved ranks",
+            ("Model", "Task", "Rank", "Value"),
+            [(c.model, _task(c), f"{c.old_rank} → {c.rank}", c.value) for c in changes.moved],
+        ),
+        *_section(
+            "Changed values",
+            ("Model", "Task", "Old → New", "Rank"),
+            [(c.model, _task(c), f"{c.old_value} → {c.value}", c.rank) for c in changes.value_changed],
+        ),
+        *_section(
+            "Removed entries",
+            ("Model", "Task", "Last value", "Last rank"),
+            [(c.model, _task(c), c.value, c.rank) for c in changes.removed],
+        ),
+        *_section(
+            "New conflicts (sources disagree; the selected value is on the board, every candidate in "
+            "the candidates table)",
+            ("Model", "Task", "Values"),
+            [(c.model, _task(c), ", ".join(str(v) for v in c.values)) for c in changes.new_conflicts],
+        ),
     ]
     out = ["First run: every row is new.", ""] if changes.first_run else []
     if sections:
@@ -378,11 +430,16 @@ def _changed(board: Generated) -> list[str]:
 def _problems(board: Generated) -> list[str]:
     """Unreachable model repos and rejected results."""
     problems = [
-        *_section("Unreachable model repos (last known rows kept, marked stale)",
-                  ("Model", "Repo", "Rows kept", "Message"),
-                  [(u.model, u.url, u.kept, u.message) for u in board.unreachable]),
-        *_section("Rejected results (failed lint, not on the board)", ("Model", "File", "Rule", "Message"),
-                  [(r.model, f"{r.file}:{r.line}", r.rule, r.message) for r in board.rejected]),
+        *_section(
+            "Unreachable model repos (last known rows kept, marked stale)",
+            ("Model", "Repo", "Rows kept", "Message"),
+            [(u.model, u.url, u.kept, u.message) for u in board.unreachable],
+        ),
+        *_section(
+            "Rejected results (failed lint, not on the board)",
+            ("Model", "File", "Rule", "Message"),
+            [(r.model, f"{r.file}:{r.line}", r.rule, r.message) for r in board.rejected],
+        ),
     ]
     return ["### Problems", "", *problems] if problems else []
 
@@ -397,9 +454,14 @@ def _top(board: Generated) -> list[str]:
     out = ["### Top rows per task", ""]
     audited = board.flags is not None
     if audited:
-        out += [(f"⚑ marks a row whose model repo's history has audit findings for the entry (rule ids "
+        out += [
+            (
+                f"⚑ marks a row whose model repo's history has audit findings for the entry (rule ids "
                 f"shown); every finding, with its commit and message, is in "
-                f"{md(board.flags_path or 'the flags table')}."), ""]
+                f"{md(board.flags_path or 'the flags table')}."
+            ),
+            "",
+        ]
     header = ("#", "Model", "Value", "Verified", "Community", "Conflict") + (("Flags",) if audited else ())
     shown = list(boards.items())[:LIST_LIMIT]
     for (benchmark, task, setup), rows in shown:
@@ -427,12 +489,20 @@ def aggregate_annotations(result: AggregateResult | Mapping[str, Any], limit: in
     for u in board.unreachable:
         candidates.append(annotation("warning", f"{u.url}: {u.message}", title="evalledger: model repo unreachable"))
     for r in board.rejected:
-        candidates.append(annotation("warning", f"{r.model} {r.file}:{r.line}: {r.message}",
-                                     title=f"evalledger: result rejected ({r.rule})"))
+        candidates.append(
+            annotation(
+                "warning", f"{r.model} {r.file}:{r.line}: {r.message}", title=f"evalledger: result rejected ({r.rule})"
+            )
+        )
     for c in board.changes.new_conflicts:
         values = ", ".join(str(v) for v in c.values)
-        candidates.append(annotation("warning", f"{c.model} · {_task(c)}: sources disagree ({values})",
-                                     title="evalledger: conflicting results"))
+        candidates.append(
+            annotation(
+                "warning",
+                f"{c.model} · {_task(c)}: sources disagree ({values})",
+                title="evalledger: conflicting results",
+            )
+        )
     lines = candidates[:limit]
     if len(candidates) > limit:
         lines.append(annotation("notice", f"{len(candidates) - limit} more problems are listed in the job summary"))
@@ -440,6 +510,7 @@ def aggregate_annotations(result: AggregateResult | Mapping[str, Any], limit: in
 
 
 # -- audit ------------------------------------------------------------------------------------
+
 
 def audit_range(inputs: Inputs, environ: Mapping[str, str]) -> str | None:
     """The range to audit: the input, else base/head, else what the event says, else everything."""
@@ -490,17 +561,27 @@ def audit_counts(doc: Mapping[str, Any]) -> dict[str, int]:
 
 def audit_annotations(doc: Mapping[str, Any], limit: int) -> list[str]:
     order = {"error": 0, "warning": 1, "info": 2}
-    findings = sorted((f for f in doc.get("findings") or [] if isinstance(f, Mapping)),
-                      key=lambda f: order.get(str(f.get("severity")), 3))
+    findings = sorted(
+        (f for f in doc.get("findings") or [] if isinstance(f, Mapping)),
+        key=lambda f: order.get(str(f.get("severity")), 3),
+    )
     lines = []
     for f in findings[:limit]:
         level = {"error": "error", "warning": "warning"}.get(str(f.get("severity")), "notice")
         line = f.get("line") if isinstance(f.get("line"), int) else None
-        lines.append(annotation(level, str(f.get("message", "")), title=f"evalledger {f.get('rule', '')}",
-                                file=str(f.get("path") or ""), line=line))
+        lines.append(
+            annotation(
+                level,
+                str(f.get("message", "")),
+                title=f"evalledger {f.get('rule', '')}",
+                file=str(f.get("path") or ""),
+                line=line,
+            )
+        )
     if len(findings) > limit:
-        lines.append(annotation("notice", f"{len(findings) - limit} more findings are in the job summary "
-                                "and the report"))
+        lines.append(
+            annotation("notice", f"{len(findings) - limit} more findings are in the job summary and the report")
+        )
     return lines
 
 
@@ -514,6 +595,7 @@ def audit_failed(counts: Mapping[str, int], fail_on: str) -> bool:
 
 # -- running ----------------------------------------------------------------------------------
 
+
 def run_evalledger(argv: Sequence[str], cwd: str, env: Mapping[str, str], log: TextIO) -> tuple[int, str]:
     """Run ``python -I -m evalledger ARGV``; stdout is returned, stderr goes to the log as it comes
     (progress of a long run shows live) with workflow commands switched off (it quotes other
@@ -523,8 +605,14 @@ def run_evalledger(argv: Sequence[str], cwd: str, env: Mapping[str, str], log: T
     log.flush()
     try:
         # -I: cwd is the user's repository; its own evalledger/ (or yaml/) must not be imported
-        with subprocess.Popen([sys.executable, "-I", "-m", "evalledger", *argv], cwd=cwd, env=dict(env),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        with subprocess.Popen(
+            [sys.executable, "-I", "-m", "evalledger", *argv],
+            cwd=cwd,
+            env=dict(env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as proc:
             stdout, stderr = proc.stdout, proc.stderr
             assert stdout is not None and stderr is not None  # both PIPE
             out: list[str] = []
@@ -579,17 +667,25 @@ def run_aggregate(inputs: Inputs, workdir: str, environ: Mapping[str, str], log:
     if environ.get("GITHUB_OUTPUT"):
         set_outputs(environ["GITHUB_OUTPUT"], outputs)
     if doc and inputs.summary:
-        _append(environ.get("GITHUB_STEP_SUMMARY"),
-                cap_text(aggregate_summary(result), SUMMARY_LIMIT, "_Summary truncated; see the log._"))
+        _append(
+            environ.get("GITHUB_STEP_SUMMARY"),
+            cap_text(aggregate_summary(result), SUMMARY_LIMIT, "_Summary truncated; see the log._"),
+        )
     for line in aggregate_annotations(result, inputs.annotations):
         log.write(line + "\n")
-    log.write(f"leaderboard {'updated' if outputs['changed'] else 'unchanged'}: rows={outputs['rows']} "
-              f"conflicts={outputs['conflicts']} committed={str(outputs['committed']).lower()} "
-              f"pushed={str(outputs['pushed']).lower()} commit={outputs['commit-sha'] or '-'}\n")
+    log.write(
+        f"leaderboard {'updated' if outputs['changed'] else 'unchanged'}: rows={outputs['rows']} "
+        f"conflicts={outputs['conflicts']} committed={str(outputs['committed']).lower()} "
+        f"pushed={str(outputs['pushed']).lower()} commit={outputs['commit-sha'] or '-'}\n"
+    )
     if code != 0:
         if not result.error:
-            log.write(annotation("error", f"evalledger aggregate failed (exit {code}); see the messages above",
-                                 title="evalledger") + "\n")
+            log.write(
+                annotation(
+                    "error", f"evalledger aggregate failed (exit {code}); see the messages above", title="evalledger"
+                )
+                + "\n"
+            )
         return code
     return EXIT_OK
 
@@ -600,17 +696,27 @@ def run_audit(inputs: Inputs, workdir: str, environ: Mapping[str, str], log: Tex
     if not report.is_absolute():
         report = Path(environ.get("GITHUB_WORKSPACE") or workdir) / report
     report.parent.mkdir(parents=True, exist_ok=True)
-    common = [".", *([f"--range={rng}"] if rng else []), "--fail-on=never",
-              *([f"--benchmark={inputs.benchmark}"] if inputs.benchmark else []),
-              *(["--deepen"] if inputs.deepen else [])]
+    common = [
+        ".",
+        *([f"--range={rng}"] if rng else []),
+        "--fail-on=never",
+        *([f"--benchmark={inputs.benchmark}"] if inputs.benchmark else []),
+        *(["--deepen"] if inputs.deepen else []),
+    ]
     # one audit run writes both the Markdown report and the JSON the outputs are counted from
     full = report.with_name(report.name + ".full")
     findings_json = report.with_name(report.name + ".json")
-    code, _ = run_evalledger(["audit", *common, "--format=markdown", f"--output={full}",
-                              f"--json-output={findings_json}"], workdir, child_env(inputs, environ), log)
+    code, _ = run_evalledger(
+        ["audit", *common, "--format=markdown", f"--output={full}", f"--json-output={findings_json}"],
+        workdir,
+        child_env(inputs, environ),
+        log,
+    )
     if code != 0 or not findings_json.is_file():
-        log.write(annotation("error", f"evalledger audit failed (exit {code}); see the messages above",
-                             title="evalledger") + "\n")
+        log.write(
+            annotation("error", f"evalledger audit failed (exit {code}); see the messages above", title="evalledger")
+            + "\n"
+        )
         full.unlink(missing_ok=True)
         return code if code not in (EXIT_OK, EXIT_FINDINGS) else EXIT_USAGE
     doc = _json_doc(findings_json.read_text(encoding="utf-8"), "evalledger audit")
@@ -622,8 +728,10 @@ def run_audit(inputs: Inputs, workdir: str, environ: Mapping[str, str], log: Tex
         markdown = f"### evalledger audit: {counts['findings']} findings\n"
     scope = f"`{rng}`" if rng else "the whole history"  # checked by _rev: no backtick, no space
     body = f"{COMMENT_MARKER}\n{markdown.rstrip()}\n\n<sub>evalledger audit of {scope}</sub>\n"
-    write_atomic(report, cap_text(body, COMMENT_LIMIT, "_Report truncated; the full list is in the job summary "
-                                  "and the workflow log._"))
+    write_atomic(
+        report,
+        cap_text(body, COMMENT_LIMIT, "_Report truncated; the full list is in the job summary and the workflow log._"),
+    )
     number = pr_number(environ)
     if number:
         write_atomic(report.parent / "pr-number.txt", number + "\n")
@@ -631,22 +739,31 @@ def run_audit(inputs: Inputs, workdir: str, environ: Mapping[str, str], log: Tex
     if environ.get("GITHUB_OUTPUT"):
         set_outputs(environ["GITHUB_OUTPUT"], outputs)
     if inputs.summary:
-        _append(environ.get("GITHUB_STEP_SUMMARY"),
-                cap_text(markdown.rstrip() + "\n", SUMMARY_LIMIT, "_Summary truncated; see the log._"))
+        _append(
+            environ.get("GITHUB_STEP_SUMMARY"),
+            cap_text(markdown.rstrip() + "\n", SUMMARY_LIMIT, "_Summary truncated; see the log._"),
+        )
     for line in audit_annotations(doc, inputs.annotations):
         log.write(line + "\n")
-    log.write(f"audit of {rng or 'the whole history'}: {counts['errors']} errors, {counts['warnings']} "
-              f"warnings, {counts['infos']} info; report at {report}\n")
+    log.write(
+        f"audit of {rng or 'the whole history'}: {counts['errors']} errors, {counts['warnings']} "
+        f"warnings, {counts['infos']} info; report at {report}\n"
+    )
     if audit_failed(counts, inputs.fail_on):
-        log.write(annotation("error", f"evalledger audit found {counts['errors']} errors and "
-                             f"{counts['warnings']} warnings (fail-on: {inputs.fail_on})",
-                             title="evalledger") + "\n")
+        log.write(
+            annotation(
+                "error",
+                f"evalledger audit found {counts['errors']} errors and "
+                f"{counts['warnings']} warnings (fail-on: {inputs.fail_on})",
+                title="evalledger",
+            )
+            + "\n"
+        )
         return EXIT_FINDINGS
     return EXIT_OK
 
 
-def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None,
-         log: TextIO | None = None) -> int:
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None, log: TextIO | None = None) -> int:
     env = dict(os.environ if environ is None else environ)
     out = sys.stdout if log is None else log
     if argv:
@@ -664,9 +781,15 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         out.write(annotation("error", str(exc), title="evalledger") + "\n")
         return EXIT_USAGE
     except Exception as exc:  # a bug in evalledger, not in the user's inputs: say so once
-        out.write(annotation("error", f"evalledger {__version__}: internal error in the Action: "
-                             f"{type(exc).__name__}: {exc}. This is a bug; please report it.",
-                             title="evalledger") + "\n")
+        out.write(
+            annotation(
+                "error",
+                f"evalledger {__version__}: internal error in the Action: "
+                f"{type(exc).__name__}: {exc}. This is a bug; please report it.",
+                title="evalledger",
+            )
+            + "\n"
+        )
         return EXIT_INTERNAL
 
 

@@ -15,6 +15,7 @@ name (``O_NOFOLLOW``).
 empty file where the old one was; the fetch cache, rebuilt from scratch when git cannot use an
 entry, skips it (a first run writes a few files per model repo).
 """
+
 from __future__ import annotations
 
 import os

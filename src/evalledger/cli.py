@@ -5,6 +5,7 @@ only the module of the command being run is imported, so the pre-commit hook pat
 Exit codes mean one thing each: 0 clean, 1 findings, 2 usage or unreadable input,
 3 an internal error (a bug: reported once with the version, never as a raw traceback).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -82,8 +83,7 @@ def build_parser(name: str, prog: str | None = None) -> tuple[Any, argparse.Argu
     """The subcommand's module and its argument parser (imports only that module)."""
     module_name, doc = COMMANDS[name]
     module = importlib.import_module(module_name)
-    parser = argparse.ArgumentParser(prog=prog or f"evalledger {name}", description=doc,
-                                     formatter_class=_formatter)
+    parser = argparse.ArgumentParser(prog=prog or f"evalledger {name}", description=doc, formatter_class=_formatter)
     module.configure(parser)
     return module, parser
 
@@ -115,7 +115,8 @@ def run_command(name: str, argv: Sequence[str], prog: str | None = None) -> int:
         sys.stderr.write(
             f"evalledger {__version__}: internal error in {parser.prog}: {type(exc).__name__}: {terminal(exc)} "
             f"(at {last.filename.rsplit('/', 1)[-1]}:{last.lineno}). This is a bug; please report it "
-            "with the command you ran.\n")
+            "with the command you ran.\n"
+        )
         return EXIT_INTERNAL
 
 
@@ -127,18 +128,17 @@ def check_eval_results(argv: Sequence[str] | None = None) -> int:
 
 
 def check_eval_spec(argv: Sequence[str] | None = None) -> int:
-    return run_command("lint", ["--kind", "spec", *(sys.argv[1:] if argv is None else argv)],
-                       prog="check-eval-spec")
+    return run_command("lint", ["--kind", "spec", *(sys.argv[1:] if argv is None else argv)], prog="check-eval-spec")
 
 
 def check_model_index(argv: Sequence[str] | None = None) -> int:
-    return run_command("lint", ["--kind", "model-index", *(sys.argv[1:] if argv is None else argv)],
-                       prog="check-model-index")
+    return run_command(
+        "lint", ["--kind", "model-index", *(sys.argv[1:] if argv is None else argv)], prog="check-model-index"
+    )
 
 
 def check_eval_history(argv: Sequence[str] | None = None) -> int:
-    return run_command("audit", ["--pre-commit", *(sys.argv[1:] if argv is None else argv)],
-                       prog="check-eval-history")
+    return run_command("audit", ["--pre-commit", *(sys.argv[1:] if argv is None else argv)], prog="check-eval-history")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ and nothing else in evalledger escapes text by hand:
 
 Tiny and free of imports beyond ``re``: the lint hook imports it.
 """
+
 from __future__ import annotations
 
 import re
@@ -71,7 +72,7 @@ def shorten(text: str, limit: int | None) -> str:
     """``text`` cut to at most ``limit`` characters, ending with ``…`` when cut."""
     if limit is None or len(text) <= limit:
         return text
-    return text[:max(limit - 1, 0)] + "…"
+    return text[: max(limit - 1, 0)] + "…"
 
 
 # --- Markdown / HTML -----------------------------------------------------------------------------
@@ -95,6 +96,7 @@ def markdown(text: Any, limit: int | None = None) -> str:
 
 # --- GitHub workflow commands --------------------------------------------------------------------
 
+
 def command_data(text: Any) -> str:
     """The message of a workflow command (``::error::MESSAGE``)."""
     value = _CONTROL_BUT_CRLF.sub(_visible, "" if text is None else str(text))
@@ -113,8 +115,7 @@ def workflow_command(name: str, message: Any = "", **properties: Any) -> str:
     """``::name k=v,...::message`` with every value escaped; empty properties are left out."""
     if not _COMMAND_NAME.match(name):
         raise ValueError(f"bad workflow command {name!r}")
-    props = ",".join(f"{key}={command_property(value)}" for key, value in properties.items()
-                     if value not in (None, ""))
+    props = ",".join(f"{key}={command_property(value)}" for key, value in properties.items() if value not in (None, ""))
     return f"::{name}{' ' + props if props else ''}::{command_data(message)}"
 
 

@@ -2,6 +2,7 @@
 
 Findings order by position (path, line, column, rule) so every report is sorted and stable.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -41,5 +42,5 @@ def error_reason(exc: BaseException, limit: int = 200) -> str:
     failed and the run went on without it."""
     text = str(exc)
     if len(text) > limit:
-        text = text[:limit - 3] + "..."
+        text = text[: limit - 3] + "..."
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -5,6 +5,7 @@ what users have, it reads commit-graph Bloom filters, and one long-lived ``cat-f
 process serves thousands of blobs (GitPython spawns a process for most calls and is several times
 slower on history walks; see AUDIT.md §3.1).
 """
+
 from __future__ import annotations
 
 import os
@@ -108,9 +109,15 @@ _HELD = threading.local()  # fds the git processes this thread starts inherit (s
 END_GRACE = 3.0
 
 
-def start(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, *, stdin: Any = subprocess.DEVNULL,
-          stdout: Any = subprocess.PIPE, stderr: Any = subprocess.PIPE,
-          env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+def start(
+    args: Sequence[str],
+    cwd: str | os.PathLike[str] | None = None,
+    *,
+    stdin: Any = subprocess.DEVNULL,
+    stdout: Any = subprocess.PIPE,
+    stderr: Any = subprocess.PIPE,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
     """Start ``git args`` (the binary ``git_binary`` finds, the environment ``git_env`` builds).
     Every git process evalledger runs starts here.
 
@@ -121,9 +128,16 @@ def start(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, *, std
     until the timeout."""
     if _ENDING:
         raise GitError(args, -signal.SIGTERM, "interrupted: not starting git")
-    proc = subprocess.Popen([git_binary(), *args], cwd=cwd, stdin=stdin, stdout=stdout, stderr=stderr,
-                            env=git_env(env), pass_fds=tuple(getattr(_HELD, "fds", ())),
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [git_binary(), *args],
+        cwd=cwd,
+        stdin=stdin,
+        stdout=stdout,
+        stderr=stderr,
+        env=git_env(env),
+        pass_fds=tuple(getattr(_HELD, "fds", ())),
+        start_new_session=True,
+    )
     with _LIVE_LOCK:
         _LIVE.add(proc)
         ending = _ending()  # read again: end_all may have run meanwhile
@@ -234,8 +248,9 @@ def ending_on_signals() -> Iterator[None]:
             _ENDING = False
 
 
-def communicate(proc: subprocess.Popen[bytes], input: bytes | None = None,
-                timeout: float | None = None) -> tuple[bytes, bytes]:
+def communicate(
+    proc: subprocess.Popen[bytes], input: bytes | None = None, timeout: float | None = None
+) -> tuple[bytes, bytes]:
     """``proc.communicate``; on a timeout or an interruption the process group is ended first."""
     try:
         out, err = proc.communicate(input, timeout=timeout)
@@ -246,8 +261,14 @@ def communicate(proc: subprocess.Popen[bytes], input: bytes | None = None,
     return out or b"", err or b""
 
 
-def run_status(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, *, input: bytes | None = None,
-               env: Mapping[str, str] | None = None, timeout: float | None = None) -> tuple[int, bytes, bytes]:
+def run_status(
+    args: Sequence[str],
+    cwd: str | os.PathLike[str] | None = None,
+    *,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+) -> tuple[int, bytes, bytes]:
     """Run ``git args``; (exit status, stdout, stderr). Raises subprocess.TimeoutExpired after
     ending the process group."""
     proc = start(args, cwd, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL, env=env)
@@ -255,8 +276,15 @@ def run_status(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, *
     return proc.returncode, out, err
 
 
-def run(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, *, input: bytes | None = None,
-        env: Mapping[str, str] | None = None, check: bool = True, timeout: float | None = None) -> bytes:
+def run(
+    args: Sequence[str],
+    cwd: str | os.PathLike[str] | None = None,
+    *,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+    timeout: float | None = None,
+) -> bytes:
     """Run ``git args`` and return stdout; raise GitError on failure when ``check``."""
     code, out, err = run_status(args, cwd, input=input, env=env, timeout=timeout)
     if check and code != 0:
@@ -264,8 +292,15 @@ def run(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, *, input
     return out
 
 
-def run_text(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, *, input: bytes | None = None,
-             env: Mapping[str, str] | None = None, check: bool = True, timeout: float | None = None) -> str:
+def run_text(
+    args: Sequence[str],
+    cwd: str | os.PathLike[str] | None = None,
+    *,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+    timeout: float | None = None,
+) -> str:
     return run(args, cwd, input=input, env=env, check=check, timeout=timeout).decode("utf-8", "replace")
 
 
@@ -317,8 +352,12 @@ class BlobReader:
         commands = sizes and git_version() >= (2, 36)
         self._prefix = b"contents " if commands else b""
         self._info = b"info " if commands else None
-        self._proc = start(["cat-file", "--batch-command" if commands else "--batch"], repo,
-                           stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._proc = start(
+            ["cat-file", "--batch-command" if commands else "--batch"],
+            repo,
+            stdin=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
 
     def _ask(self, spec: str) -> str:
         assert self._proc.stdin and self._proc.stdout
@@ -354,8 +393,9 @@ class BlobReader:
             header = self._ask_info(self._proc, self._info + spec.encode())
         else:
             if self._check is None:
-                self._check = start(["cat-file", "--batch-check"], self._repo, stdin=subprocess.PIPE,
-                                    stderr=subprocess.DEVNULL)
+                self._check = start(
+                    ["cat-file", "--batch-check"], self._repo, stdin=subprocess.PIPE, stderr=subprocess.DEVNULL
+                )
             header = self._ask_info(self._check, spec.encode())
         parts = header.split(" ")
         if len(parts) != 3 or not parts[2].isdigit():
@@ -473,11 +513,24 @@ class ChangeStream:
     changed-path Bloom filters when the repository has them.
     """
 
-    def __init__(self, repo: str | os.PathLike[str], revs: Sequence[str], paths: Sequence[str],
-                 *, oldest_first: bool = True) -> None:
-        self.args = ["git", "log", "--raw", "--no-abbrev", "--no-renames", "-z", "--full-history",
-                     "--topo-order", *(["--reverse"] if oldest_first else []), f"--format={_LOG_FORMAT}",
-                     *revs, "--", *paths]
+    def __init__(
+        self, repo: str | os.PathLike[str], revs: Sequence[str], paths: Sequence[str], *, oldest_first: bool = True
+    ) -> None:
+        self.args = [
+            "git",
+            "log",
+            "--raw",
+            "--no-abbrev",
+            "--no-renames",
+            "-z",
+            "--full-history",
+            "--topo-order",
+            *(["--reverse"] if oldest_first else []),
+            f"--format={_LOG_FORMAT}",
+            *revs,
+            "--",
+            *paths,
+        ]
         self._proc = start(self.args[1:], repo)
 
     def __iter__(self) -> Iterator[CommitChanges]:
@@ -515,8 +568,9 @@ class ChangeStream:
         _reaped(proc)
 
 
-def iter_changes(repo: str | os.PathLike[str], revs: Sequence[str], paths: Sequence[str],
-                 *, oldest_first: bool = True) -> Iterator[CommitChanges]:
+def iter_changes(
+    repo: str | os.PathLike[str], revs: Sequence[str], paths: Sequence[str], *, oldest_first: bool = True
+) -> Iterator[CommitChanges]:
     """See ChangeStream."""
     return iter(ChangeStream(repo, revs, paths, oldest_first=oldest_first))
 
@@ -547,11 +601,18 @@ def _parse_record(record: bytes) -> CommitChanges:
         parts = meta[1:].decode().split()
         old_oid, new_oid, status = parts[2], parts[3], parts[4][:1]
         path = rest[i + 1].decode("utf-8", "surrogateescape")
-        changes.append(Change(status, path, None if old_oid == ZERO_OID else old_oid,
-                              None if new_oid == ZERO_OID else new_oid))
+        changes.append(
+            Change(status, path, None if old_oid == ZERO_OID else old_oid, None if new_oid == ZERO_OID else new_oid)
+        )
         i += 2
-    return CommitChanges(ids[0], tuple(ids[1:]), int(fields[1]), fields[2].decode("utf-8", "replace"),
-                         fields[3].decode("utf-8", "replace"), tuple(changes))
+    return CommitChanges(
+        ids[0],
+        tuple(ids[1:]),
+        int(fields[1]),
+        fields[2].decode("utf-8", "replace"),
+        fields[3].decode("utf-8", "replace"),
+        tuple(changes),
+    )
 
 
 def ls_tree(repo: str | os.PathLike[str], rev: str, paths: Sequence[str]) -> dict[str, str]:
@@ -568,8 +629,12 @@ def ls_tree(repo: str | os.PathLike[str], rev: str, paths: Sequence[str]) -> dic
     return files
 
 
-def index_blobs(repo: str | os.PathLike[str], paths: Sequence[str], max_bytes: int,
-                wanted: Callable[[str], bool] = lambda path: True) -> list[tuple[str, bytes | None]]:
+def index_blobs(
+    repo: str | os.PathLike[str],
+    paths: Sequence[str],
+    max_bytes: int,
+    wanted: Callable[[str], bool] = lambda path: True,
+) -> list[tuple[str, bytes | None]]:
     """(path, content) of the regular files under ``paths`` as staged in the index (what the next
     commit holds; ``GIT_INDEX_FILE`` is honoured) for which ``wanted(path)``, paths relative to
     ``repo``; content None for a file over ``max_bytes`` (not read). Symlinks, submodules and
@@ -625,8 +690,7 @@ def remote_url(repo: str | os.PathLike[str], remote: str = "origin") -> str | No
     return out.decode().strip() or None
 
 
-def blame_line(repo: str | os.PathLike[str], rev: str, path: str, line: int
-               ) -> tuple[str, str, str] | None:
+def blame_line(repo: str | os.PathLike[str], rev: str, path: str, line: int) -> tuple[str, str, str] | None:
     """(commit, author name, author email) of the commit that last wrote ``path:line`` at ``rev``."""
     out = run(["blame", "--porcelain", "-L", f"{line},{line}", rev, "--", path], repo, check=False)
     if not out:
@@ -784,24 +848,42 @@ def init_partial_cache(path: str | os.PathLike[str], url: str) -> None:
     for sub in ("objects/info", "objects/pack", "refs/heads", "refs/tags"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     write_atomic(root / "HEAD", "ref: refs/heads/main\n", durable=False)  # a cache: rebuilt if lost
-    write_atomic(root / "config",
-                 "[core]\n\trepositoryformatversion = 1\n\tbare = true\n\tfilemode = true\n"
-                 "[extensions]\n\tpartialClone = origin\n"
-                 "[gc]\n\tauto = 0\n[maintenance]\n\tauto = false\n"
-                 f"[remote \"origin\"]\n\turl = {_config_quote(url)}\n\tpromisor = true\n"
-                 "\tpartialclonefilter = blob:none\n", durable=False)
+    write_atomic(
+        root / "config",
+        "[core]\n\trepositoryformatversion = 1\n\tbare = true\n\tfilemode = true\n"
+        "[extensions]\n\tpartialClone = origin\n"
+        "[gc]\n\tauto = 0\n[maintenance]\n\tauto = false\n"
+        f'[remote "origin"]\n\turl = {_config_quote(url)}\n\tpromisor = true\n'
+        "\tpartialclonefilter = blob:none\n",
+        durable=False,
+    )
 
 
 def _config_quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def fetch_shallow(repo: str | os.PathLike[str], url: str, refspecs: Sequence[str], *,
-                  prune: bool = False, timeout: float | None = None, env: Mapping[str, str] | None = None) -> None:
+def fetch_shallow(
+    repo: str | os.PathLike[str],
+    url: str,
+    refspecs: Sequence[str],
+    *,
+    prune: bool = False,
+    timeout: float | None = None,
+    env: Mapping[str, str] | None = None,
+) -> None:
     """Depth-1, blob-less fetch of ``refspecs`` from ``origin`` (its url is ``url``). ``env``:
     extra environment for git (credentials as ``config_env``, never arguments)."""
-    args = ["fetch", "--quiet", "--no-tags", "--depth=1", "--filter=blob:none", "--no-write-fetch-head",
-            "--recurse-submodules=no", "--force"]
+    args = [
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        "--depth=1",
+        "--filter=blob:none",
+        "--no-write-fetch-head",
+        "--recurse-submodules=no",
+        "--force",
+    ]
     if prune:
         args.append("--prune")
     if is_local_url(url):
@@ -814,22 +896,50 @@ def fetch_shallow(repo: str | os.PathLike[str], url: str, refspecs: Sequence[str
 _STREAM_BIG = ("-c", "core.bigFileThreshold=4m")
 
 
-def fetch_objects(repo: str | os.PathLike[str], url: str, oids: Sequence[str], *,
-                  timeout: float | None = None, env: Mapping[str, str] | None = None) -> None:
+def fetch_objects(
+    repo: str | os.PathLike[str],
+    url: str,
+    oids: Sequence[str],
+    *,
+    timeout: float | None = None,
+    env: Mapping[str, str] | None = None,
+) -> None:
     """Fetch objects by id in ONE request (what git's lazy fetch does for one object at a time).
     Objects already present are not transferred again."""
     if not oids:
         return
-    args = ["-c", "fetch.negotiationAlgorithm=noop", *_STREAM_BIG, "fetch", "--quiet", "--no-tags",
-            "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "--stdin"]
+    args = [
+        "-c",
+        "fetch.negotiationAlgorithm=noop",
+        *_STREAM_BIG,
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        "--no-write-fetch-head",
+        "--recurse-submodules=no",
+        "--filter=blob:none",
+        "--stdin",
+    ]
     if is_local_url(url):
         args.append(f"--upload-pack={_LOCAL_UPLOAD_PACK}")
-    run([*args, "origin"], repo, input="".join(f"{oid}\n" for oid in oids).encode(), timeout=timeout,
-        env={**_ALLOWED, **(env or {})})
+    run(
+        [*args, "origin"],
+        repo,
+        input="".join(f"{oid}\n" for oid in oids).encode(),
+        timeout=timeout,
+        env={**_ALLOWED, **(env or {})},
+    )
 
 
-def fetch_trees_limited(repo: str | os.PathLike[str], url: str, trees: Sequence[str], max_blob_bytes: int, *,
-                        timeout: float | None = None, env: Mapping[str, str] | None = None) -> None:
+def fetch_trees_limited(
+    repo: str | os.PathLike[str],
+    url: str,
+    trees: Sequence[str],
+    max_blob_bytes: int,
+    *,
+    timeout: float | None = None,
+    env: Mapping[str, str] | None = None,
+) -> None:
     """Fetch the trees ``trees`` and, under them, every blob of at most ``max_blob_bytes`` in ONE
     request (``--filter=blob:limit``): larger blobs never leave the server. git applies a size
     filter only to objects reached from what is asked for, never to objects asked for by id,
@@ -838,13 +948,28 @@ def fetch_trees_limited(repo: str | os.PathLike[str], url: str, trees: Sequence[
     servers that refuse the filter."""
     if not trees:
         return
-    args = ["-c", "fetch.negotiationAlgorithm=noop", *_STREAM_BIG, "fetch", "--quiet", "--no-tags",
-            "--no-write-fetch-head", "--recurse-submodules=no", "--refetch",
-            f"--filter=blob:limit={max_blob_bytes + 1}", "--stdin"]
+    args = [
+        "-c",
+        "fetch.negotiationAlgorithm=noop",
+        *_STREAM_BIG,
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        "--no-write-fetch-head",
+        "--recurse-submodules=no",
+        "--refetch",
+        f"--filter=blob:limit={max_blob_bytes + 1}",
+        "--stdin",
+    ]
     if is_local_url(url):
         args.append(f"--upload-pack={_LOCAL_UPLOAD_PACK}")
-    run([*args, "origin"], repo, input="".join(f"{oid}\n" for oid in trees).encode(), timeout=timeout,
-        env={**_ALLOWED, **(env or {})})
+    run(
+        [*args, "origin"],
+        repo,
+        input="".join(f"{oid}\n" for oid in trees).encode(),
+        timeout=timeout,
+        env={**_ALLOWED, **(env or {})},
+    )
 
 
 def missing_objects(repo: str | os.PathLike[str], roots: Sequence[str]) -> set[str]:
@@ -875,8 +1000,8 @@ def parse_tree(data: bytes) -> list[tuple[str, str, str]]:
         space = data.index(b" ", pos)
         nul = data.index(b"\0", space)
         mode = data[pos:space].decode()
-        name = data[space + 1:nul].decode("utf-8", "surrogateescape")
-        oid = data[nul + 1:nul + 21].hex()
+        name = data[space + 1 : nul].decode("utf-8", "surrogateescape")
+        oid = data[nul + 1 : nul + 21].hex()
         entries.append((mode, name, oid))
         pos = nul + 21
     return entries
@@ -900,27 +1025,32 @@ def status_paths(repo: str | os.PathLike[str], paths: Sequence[str]) -> str:
     return run_text(["status", "--porcelain", "--untracked-files=all", "--", *paths], repo)
 
 
-def commit_paths(repo: str | os.PathLike[str], paths: Sequence[str], message: str, *,
-                 name: str, email: str) -> str:
+def commit_paths(repo: str | os.PathLike[str], paths: Sequence[str], message: str, *, name: str, email: str) -> str:
     """Commit exactly ``paths`` (nothing else the user staged) as ``name <email>``; returns the sha."""
-    identity = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
-                "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email}
+    identity = {
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": name,
+        "GIT_COMMITTER_EMAIL": email,
+    }
     run(["add", "--all", "--", *paths], repo)
-    run(["-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", "-m", message, "--", *paths],
-        repo, env=identity)
+    run(
+        ["-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", "-m", message, "--", *paths],
+        repo,
+        env=identity,
+    )
     return run_text(["rev-parse", "HEAD"], repo).strip()
 
 
-def push_branch(repo: str | os.PathLike[str], remote: str, branch: str, *,
-                timeout: float | None = None) -> tuple[bool, str]:
+def push_branch(
+    repo: str | os.PathLike[str], remote: str, branch: str, *, timeout: float | None = None
+) -> tuple[bool, str]:
     """Push HEAD to ``branch`` without force; (accepted, git's stderr)."""
-    code, out, err = run_status(["push", "--porcelain", remote, f"HEAD:refs/heads/{branch}"], repo,
-                                timeout=timeout)
+    code, out, err = run_status(["push", "--porcelain", remote, f"HEAD:refs/heads/{branch}"], repo, timeout=timeout)
     return code == 0, (err + out).decode("utf-8", "replace")
 
 
-def fetch_branch(repo: str | os.PathLike[str], remote: str, branch: str, *,
-                 timeout: float | None = None) -> str:
+def fetch_branch(repo: str | os.PathLike[str], remote: str, branch: str, *, timeout: float | None = None) -> str:
     """Fetch ``remote``'s ``branch`` and return its commit. In a shallow clone the new commits come
     down to the commits we have, so ours stays an ancestor (``--depth=1`` would cut that link)."""
     args = ["fetch", "--quiet", "--no-tags"]
@@ -942,20 +1072,35 @@ def last_commit(repo: str | os.PathLike[str], path: str) -> tuple[str, int] | No
     return sha, int(when)
 
 
-def clone_history(path: str | os.PathLike[str], url: str, commit: str, paths: Sequence[str], *,
-                  timeout: float | None = None, env: Mapping[str, str] | None = None) -> None:
+def clone_history(
+    path: str | os.PathLike[str],
+    url: str,
+    commit: str,
+    paths: Sequence[str],
+    *,
+    timeout: float | None = None,
+    env: Mapping[str, str] | None = None,
+) -> None:
     """A blob-less clone with full history at ``commit`` (no work tree files), plus the blobs of
     ``paths`` across that history fetched in one request: what a history audit of a remote model
     repo reads, without its weights."""
     upload = [f"--upload-pack={_LOCAL_UPLOAD_PACK}"] if is_local_url(url) else []
     network = {**_ALLOWED, **(env or {})}
     if not (Path(path) / ".git").is_dir():
-        run(["clone", "--quiet", "--no-checkout", "--filter=blob:none", *upload, url, str(path)],
-            timeout=timeout, env=network)
-    run(["fetch", "--quiet", "--no-tags", "--filter=blob:none", *upload, "origin", commit], path,
-        timeout=timeout, env=network)
+        run(
+            ["clone", "--quiet", "--no-checkout", "--filter=blob:none", *upload, url, str(path)],
+            timeout=timeout,
+            env=network,
+        )
+    run(
+        ["fetch", "--quiet", "--no-tags", "--filter=blob:none", *upload, "origin", commit],
+        path,
+        timeout=timeout,
+        env=network,
+    )
     run(["reset", "--quiet", "--soft", commit], path)
     out = run_text(["log", "--format=", "--raw", "--no-abbrev", "--no-renames", commit, "--", *paths], path)
-    oids = sorted({line.split()[3] for line in out.splitlines()
-                   if line.startswith(":") and line.split()[3] != ZERO_OID})
+    oids = sorted(
+        {line.split()[3] for line in out.splitlines() if line.startswith(":") and line.split()[3] != ZERO_OID}
+    )
     fetch_objects(path, url, oids, timeout=timeout, env=env)

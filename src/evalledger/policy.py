@@ -21,6 +21,7 @@ and audit alike::
 Without a file the defaults apply: higher is better, unit inferred (a value in [0, 1] reads as a
 fraction, in (1, 100] as percent, otherwise points).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -36,7 +37,11 @@ POLICY_FILE = ".evalledger.yaml"
 UNITS = ("fraction", "percent", "points")
 DIRECTIONS = ("higher", "lower")
 
-POLICY_INVALID = Rule("policy-invalid", ERROR, "a benchmark policy file (.evalledger.yaml) is malformed", """\
+POLICY_INVALID = Rule(
+    "policy-invalid",
+    ERROR,
+    "a benchmark policy file (.evalledger.yaml) is malformed",
+    """\
 Flags a malformed `.evalledger.yaml` beside a benchmark's `eval.yaml`: an unknown unit or
 direction, a non-numeric bound, a section that is not a mapping.
 
@@ -52,7 +57,8 @@ Fixed:
 ```yaml
 tasks:
   diamond: {unit: percent}
-```""")
+```""",
+)
 
 
 @dataclass(frozen=True)
@@ -89,8 +95,7 @@ class TaskPolicy:
 
 @dataclass(frozen=True)
 class AuditPolicy:
-    raise_threshold: dict[str, float] = field(
-        default_factory=lambda: {"percent": 2.0, "fraction": 0.02, "points": 2.0})
+    raise_threshold: dict[str, float] = field(default_factory=lambda: {"percent": 2.0, "fraction": 0.02, "points": 2.0})
     copied_value_min_models: int = 3
     future_date_grace_days: int = 1
     copied_value_min_digits: int = 3
@@ -172,8 +177,11 @@ def parse_policy(data: Any, path: str | None = None) -> tuple[BenchmarkPolicy, l
         copies = raw_audit.get("copied-value-min-models", audit.copied_value_min_models)
         grace = raw_audit.get("future-date-grace-days", audit.future_date_grace_days)
         digits = raw_audit.get("copied-value-min-digits", audit.copied_value_min_digits)
-        for name, raw in (("copied-value-min-models", copies), ("future-date-grace-days", grace),
-                          ("copied-value-min-digits", digits)):
+        for name, raw in (
+            ("copied-value-min-models", copies),
+            ("future-date-grace-days", grace),
+            ("copied-value-min-digits", digits),
+        ):
             if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
                 problems.append(f"audit.{name} must be a whole number")
         audit = AuditPolicy(threshold, _whole(copies, 3), _whole(grace, 1), _whole(digits, 3))
@@ -199,6 +207,5 @@ def load_policy(directory: str | Path) -> tuple[BenchmarkPolicy, list[Finding]]:
     except YamlLoadError as exc:
         return BenchmarkPolicy(path=shown), [exc.to_finding(shown)]
     policy, problems = parse_policy(doc.root.to_python() if doc.root else None, shown)
-    findings = list(doc.problems) + [Finding(shown, 1, 1, POLICY_INVALID.id, ERROR, message)
-                                     for message in problems]
+    findings = list(doc.problems) + [Finding(shown, 1, 1, POLICY_INVALID.id, ERROR, message) for message in problems]
     return policy, findings

@@ -1,4 +1,5 @@
 """ScoreRecord: one reported score, as collection, selection and the audit timeline all see it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -5,6 +5,7 @@ inputs. A range names the commits HEAD has and BASE has not; the audit reads the
 merge base, so ``..`` and ``...`` audit the same commits. An empty side means ``HEAD``, as in git.
 Imports nothing: the hook path reads it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

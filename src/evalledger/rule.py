@@ -4,6 +4,7 @@ Each layer defines the rules it emits next to the code that emits them (lint rul
 rule modules, the aggregate and migrate registries); ``evalledger.rules`` gathers them into the
 catalogue. This module imports nothing of evalledger, so any layer can use it without a cycle.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -6,6 +6,7 @@ It imports the layers' registries; no rule module imports it (the ``Rule`` type 
 Rule ids are public (users select, ignore and search for them): never rename one. A retired rule
 stays here as a tombstone whose doc names its replacement.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,9 +53,15 @@ def render_markdown(rules: dict[str, Rule]) -> str:
 def _redirects(rules: dict[str, Rule]) -> list[str]:
     from evalledger.selectors import REDIRECTS
 
-    lines = ["## Renamed rule ids", "",
-             ("A renamed rule id keeps working: `--select`, `--ignore`, `select`/`ignore`/`per-file-ignores`"
-             " in the config and `# evalledger: ignore[...]` comments read it as its new id."), ""]
+    lines = [
+        "## Renamed rule ids",
+        "",
+        (
+            "A renamed rule id keeps working: `--select`, `--ignore`, `select`/`ignore`/`per-file-ignores`"
+            " in the config and `# evalledger: ignore[...]` comments read it as its new id."
+        ),
+        "",
+    ]
     if not REDIRECTS:
         return lines + ["No rule id has been renamed.", ""]
     lines += ["| old id | new id |", "|---|---|"]
@@ -64,9 +71,13 @@ def _redirects(rules: dict[str, Rule]) -> list[str]:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("text", "markdown"), default="text",
-                        help="text: one rule a line (id, command, severity, summary); markdown: the "
-                             "catalogue with docs, as docs/rules.md (default: text)")
+    parser.add_argument(
+        "--format",
+        choices=("text", "markdown"),
+        default="text",
+        help="text: one rule a line (id, command, severity, summary); markdown: the "
+        "catalogue with docs, as docs/rules.md (default: text)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ whatever the selection: ignoring one would let a broken file pass unchecked.
 The hook path stays cheap: a file's comments are looked for only when its bytes hold
 ``evalledger:``; ``pyproject.toml`` is parsed only when it holds ``tool.evalledger``.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -55,6 +56,7 @@ _IGNORE = re.compile(r"ignore\[([^\]]*)\]")
 
 # -- selectors -----------------------------------------------------------------------------------
 
+
 def unknown_message(selector: str, known: Collection[str], *, allow_all: bool = True) -> str | None:
     """Why a selector names no rule of ``known``, or None when it names some (or names rules of
     another command: `ignore = ["value-raised"]` in a config lint shares with nothing is fine)."""
@@ -73,8 +75,7 @@ def unknown_message(selector: str, known: Collection[str], *, allow_all: bool = 
     return f"unknown rule id {selector!r}{did_you_mean(selector, sorted(words) + list(catalogue))}"
 
 
-def option_warnings(option: str, values: Sequence[str], known: Collection[str],
-                    *, allow_all: bool = True) -> list[str]:
+def option_warnings(option: str, values: Sequence[str], known: Collection[str], *, allow_all: bool = True) -> list[str]:
     """Messages for the selectors of a command-line option that name no rule."""
     out = []
     for selector in values:
@@ -85,6 +86,7 @@ def option_warnings(option: str, values: Sequence[str], known: Collection[str],
 
 
 # (plain classes, not dataclasses: creating a dataclass costs the hook's cold start ~0.4 ms each)
+
 
 class Layer:
     """One source of select/ignore (the config, the command line); ``select`` None keeps what
@@ -100,9 +102,15 @@ class Layer:
 class RuleSelection:
     """The rules a run reports, for one set of known rule ids (a command's registry)."""
 
-    def __init__(self, known: Collection[str], layers: Sequence[Layer] = (),
-                 per_file_ignores: Sequence[tuple[str, tuple[str, ...]]] = (), root: str = ".",
-                 always: Collection[str] = (), sticky: Collection[str] = ()) -> None:
+    def __init__(
+        self,
+        known: Collection[str],
+        layers: Sequence[Layer] = (),
+        per_file_ignores: Sequence[tuple[str, tuple[str, ...]]] = (),
+        root: str = ".",
+        always: Collection[str] = (),
+        sticky: Collection[str] = (),
+    ) -> None:
         self.known = frozenset(known)
         self.always = frozenset(always)
         self.root = root
@@ -124,18 +132,24 @@ class RuleSelection:
         self._by_path: dict[str, frozenset[str]] = {}
 
     @classmethod
-    def of(cls, known: Collection[str], select: Sequence[str] | None = None,
-           ignore: Sequence[str] = (), config: RuleConfig | None = None,
-           always: Collection[str] = (), sticky: Collection[str] = ()) -> RuleSelection:
+    def of(
+        cls,
+        known: Collection[str],
+        select: Sequence[str] | None = None,
+        ignore: Sequence[str] = (),
+        config: RuleConfig | None = None,
+        always: Collection[str] = (),
+        sticky: Collection[str] = (),
+    ) -> RuleSelection:
         """Config first, then the command line (``select`` None: not given)."""
         layers = []
         if config is not None:
             layers.append(Layer(config.select, config.ignore))
         select_list = split(select) if select is not None else None
-        layers.append(Layer(tuple(select_list) if select_list is not None else None,
-                            tuple(split(ignore))))
-        return cls(known, layers, config.per_file_ignores if config else (),
-                   config.root if config else ".", always, sticky)
+        layers.append(Layer(tuple(select_list) if select_list is not None else None, tuple(split(ignore))))
+        return cls(
+            known, layers, config.per_file_ignores if config else (), config.root if config else ".", always, sticky
+        )
 
     def allows(self, rule: str, path: str | None = None) -> bool:
         if rule in self.always:
@@ -154,8 +168,9 @@ class RuleSelection:
             name = relative.rsplit("/", 1)[-1]
             ignored: set[str] = set()
             for pattern, selectors in self.per_file_ignores:
-                if fnmatch.fnmatchcase(relative, pattern) or ("/" not in pattern
-                                                              and fnmatch.fnmatchcase(name, pattern)):
+                if fnmatch.fnmatchcase(relative, pattern) or (
+                    "/" not in pattern and fnmatch.fnmatchcase(name, pattern)
+                ):
                     ignored |= _weights(selectors, self.known, allow_all=False).keys()
             found = self._by_path[path] = frozenset(ignored)
         return found
@@ -164,8 +179,7 @@ class RuleSelection:
         return [f for f in findings if self.allows(f.rule, f.path)]
 
 
-def _weights(selectors: Iterable[str], known: Collection[str], *, allow_all: bool = True
-             ) -> dict[str, int]:
+def _weights(selectors: Iterable[str], known: Collection[str], *, allow_all: bool = True) -> dict[str, int]:
     weights: dict[str, int] = {}
     for selector in selectors:
         for rule, weight in expand(selector, known, allow_all=allow_all).items():
@@ -175,6 +189,7 @@ def _weights(selectors: Iterable[str], known: Collection[str], *, allow_all: boo
 
 
 # -- config files ----------------------------------------------------------------------------------
+
 
 def read_config(root: str, known: Collection[str]) -> tuple[RuleConfig | None, list[Finding]]:
     """``[tool.evalledger]`` of ``root/pyproject.toml`` and ``lint:`` of ``root/.evalledger.yaml``,
@@ -217,18 +232,33 @@ def _read_pyproject(root: str, known: Collection[str], problems: list[Finding]) 
     from evalledger.lint.rules.suppression import CONFIG_INVALID
 
     if len(data) > MAX_CONFIG_BYTES:
-        problems.append(Finding(shown, 1, 1, CONFIG_INVALID.id, ERROR,
-                                f"{PYPROJECT} is over {MAX_CONFIG_BYTES:,} bytes; not read, so its"
-                                " [tool.evalledger] section is not applied"))
+        problems.append(
+            Finding(
+                shown,
+                1,
+                1,
+                CONFIG_INVALID.id,
+                ERROR,
+                f"{PYPROJECT} is over {MAX_CONFIG_BYTES:,} bytes; not read, so its"
+                " [tool.evalledger] section is not applied",
+            )
+        )
         return None
     try:
         text = data.decode("utf-8")
         table = tomllib.loads(text)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         line, column = _toml_position(str(exc))
-        problems.append(Finding(shown, line, column, CONFIG_INVALID.id, ERROR,
-                                f"{PYPROJECT} cannot be read, so its [tool.evalledger] section is not"
-                                f" applied: {exc}"))
+        problems.append(
+            Finding(
+                shown,
+                line,
+                column,
+                CONFIG_INVALID.id,
+                ERROR,
+                f"{PYPROJECT} cannot be read, so its [tool.evalledger] section is not applied: {exc}",
+            )
+        )
         return None
     section = table.get("tool", {}).get("evalledger") if isinstance(table.get("tool"), dict) else None
     if section is None:
@@ -237,8 +267,7 @@ def _read_pyproject(root: str, known: Collection[str], problems: list[Finding]) 
     header = _line_of(text, "[tool.evalledger", 0, 1)
     config, messages = parse_rule_config(section, "[tool.evalledger]", root)
     problems += [Finding(shown, header, 1, CONFIG_INVALID.id, ERROR, m) for m in messages]
-    problems += _unknown_in_config(config, known, shown,
-                                   lambda selector: _toml_place(text, selector, start, header))
+    problems += _unknown_in_config(config, known, shown, lambda selector: _toml_place(text, selector, start, header))
     return config
 
 
@@ -294,25 +323,25 @@ def _read_policy_section(root: str, known: Collection[str], problems: list[Findi
     return config
 
 
-def _unknown_in_config(config: RuleConfig, known: Collection[str], shown: str,
-                       where: Callable[[str], tuple[int, int]]) -> list[Finding]:
+def _unknown_in_config(
+    config: RuleConfig, known: Collection[str], shown: str, where: Callable[[str], tuple[int, int]]
+) -> list[Finding]:
     from evalledger.lint.rules.suppression import RULE_ID_UNKNOWN
 
     found = []
     groups = [(config.select or (), "select", True), (config.ignore, "ignore", False)]
-    groups += [(selectors, f"per-file-ignores {pattern!r}", False)
-               for pattern, selectors in config.per_file_ignores]
+    groups += [(selectors, f"per-file-ignores {pattern!r}", False) for pattern, selectors in config.per_file_ignores]
     for selectors, what, allow_all in groups:
         for selector in selectors:
             message = unknown_message(selector, known, allow_all=allow_all)
             if message:
                 line, column = where(selector)
-                found.append(Finding(shown, line, column, RULE_ID_UNKNOWN.id, WARNING,
-                                     f"{what}: {message}"))
+                found.append(Finding(shown, line, column, RULE_ID_UNKNOWN.id, WARNING, f"{what}: {message}"))
     return found
 
 
 # -- suppression comments --------------------------------------------------------------------------
+
 
 class Suppression:
     """One ``# evalledger: ignore[...]`` comment: its selectors with their columns; ``problem``
@@ -320,8 +349,15 @@ class Suppression:
 
     __slots__ = ("line", "column", "selectors", "whole_file", "problem", "alone", "used")
 
-    def __init__(self, line: int, column: int, selectors: list[tuple[str, int]], whole_file: bool,
-                 problem: str | None = None, alone: bool = False) -> None:
+    def __init__(
+        self,
+        line: int,
+        column: int,
+        selectors: list[tuple[str, int]],
+        whole_file: bool,
+        problem: str | None = None,
+        alone: bool = False,
+    ) -> None:
         self.line = line
         self.column = column
         self.selectors = selectors
@@ -360,9 +396,16 @@ def read_suppressions(data: bytes | str, *, markdown: bool = False) -> list[Supp
         whole_file = alone and start < top
         parsed = _IGNORE.match(body)
         if parsed is None:
-            out.append(Suppression(line + offset, column, [], whole_file,
-                                   "a suppression comment reads `# evalledger: ignore[rule-id, ...]`",
-                                   alone))
+            out.append(
+                Suppression(
+                    line + offset,
+                    column,
+                    [],
+                    whole_file,
+                    "a suppression comment reads `# evalledger: ignore[rule-id, ...]`",
+                    alone,
+                )
+            )
             continue
         selectors = []
         position = body_column + len("ignore[")
@@ -387,8 +430,11 @@ def _first_content(raw: bytes) -> int:
     return position
 
 
-def apply_suppressions(findings: Sequence[Finding], suppressions: Mapping[str, list[Suppression]],
-                       selection_for: Callable[[str], RuleSelection]) -> list[Finding]:
+def apply_suppressions(
+    findings: Sequence[Finding],
+    suppressions: Mapping[str, list[Suppression]],
+    selection_for: Callable[[str], RuleSelection],
+) -> list[Finding]:
     """Findings minus those a comment suppresses, plus a warning for each comment (or rule id in
     one) that suppressed nothing, names no rule, or is malformed.
 
@@ -399,8 +445,11 @@ def apply_suppressions(findings: Sequence[Finding], suppressions: Mapping[str, l
     kept: list[Finding] = []
     for finding in findings:
         marks = suppressions.get(finding.path)
-        if marks and finding.rule not in selection_for(finding.path).always \
-                and _suppressed(finding, marks, selection_for(finding.path).known):
+        if (
+            marks
+            and finding.rule not in selection_for(finding.path).always
+            and _suppressed(finding, marks, selection_for(finding.path).known)
+        ):
             continue
         kept.append(finding)
     meta: list[Finding] = []
@@ -408,14 +457,30 @@ def apply_suppressions(findings: Sequence[Finding], suppressions: Mapping[str, l
         selection = selection_for(path)
         for mark in marks:
             if mark.problem is not None:
-                meta.append(Finding(path, mark.line, mark.column, UNUSED_SUPPRESSION.id, WARNING,
-                                    f"malformed suppression, it suppresses nothing: {mark.problem}"))
+                meta.append(
+                    Finding(
+                        path,
+                        mark.line,
+                        mark.column,
+                        UNUSED_SUPPRESSION.id,
+                        WARNING,
+                        f"malformed suppression, it suppresses nothing: {mark.problem}",
+                    )
+                )
                 continue
             for selector, column in mark.selectors:
                 message = unknown_message(selector, selection.known, allow_all=False)
                 if message is not None:
-                    meta.append(Finding(path, mark.line, column, RULE_ID_UNKNOWN.id, WARNING,
-                                        f"suppression names no rule: {message}"))
+                    meta.append(
+                        Finding(
+                            path,
+                            mark.line,
+                            column,
+                            RULE_ID_UNKNOWN.id,
+                            WARNING,
+                            f"suppression names no rule: {message}",
+                        )
+                    )
                     continue
                 if selector in mark.used or selector in (UNUSED_SUPPRESSION.id, RULE_ID_UNKNOWN.id):
                     continue
@@ -423,20 +488,42 @@ def apply_suppressions(findings: Sequence[Finding], suppressions: Mapping[str, l
                 if not any(selection.allows(rule, path) for rule in named):
                     continue  # not selected in this run
                 if named.keys() <= selection.always:
-                    meta.append(Finding(path, mark.line, column, UNUSED_SUPPRESSION.id, WARNING,
-                                        f"{selector} cannot be suppressed: a file that cannot be read or"
-                                        " parsed is not checked at all, so it is always reported"))
+                    meta.append(
+                        Finding(
+                            path,
+                            mark.line,
+                            column,
+                            UNUSED_SUPPRESSION.id,
+                            WARNING,
+                            f"{selector} cannot be suppressed: a file that cannot be read or"
+                            " parsed is not checked at all, so it is always reported",
+                        )
+                    )
                     continue
                 where = "in this file" if mark.whole_file else "on this line"
-                hint = "" if mark.whole_file or not mark.alone else (
-                    "; a comment applies to the findings of its own line, so write it at the end of"
-                    " the finding's line, or before the file's first content for the whole file")
-                meta.append(Finding(path, mark.line, column, UNUSED_SUPPRESSION.id, WARNING,
-                                    f"unused suppression: no {selector} finding {where}{hint}"))
+                hint = (
+                    ""
+                    if mark.whole_file or not mark.alone
+                    else (
+                        "; a comment applies to the findings of its own line, so write it at the end of"
+                        " the finding's line, or before the file's first content for the whole file"
+                    )
+                )
+                meta.append(
+                    Finding(
+                        path,
+                        mark.line,
+                        column,
+                        UNUSED_SUPPRESSION.id,
+                        WARNING,
+                        f"unused suppression: no {selector} finding {where}{hint}",
+                    )
+                )
     for finding in meta:  # the warnings themselves can be ignored, selected and suppressed
         marks = suppressions.get(finding.path) or []
-        if selection_for(finding.path).allows(finding.rule, finding.path) and \
-                not _suppressed(finding, marks, selection_for(finding.path).known, count=False):
+        if selection_for(finding.path).allows(finding.rule, finding.path) and not _suppressed(
+            finding, marks, selection_for(finding.path).known, count=False
+        ):
             kept.append(finding)
     return kept
 
@@ -446,8 +533,7 @@ def suppressed(finding: Finding, marks: list[Suppression], known: Collection[str
     return _suppressed(finding, marks, known, count=False)
 
 
-def _suppressed(finding: Finding, marks: list[Suppression], known: Collection[str],
-                count: bool = True) -> bool:
+def _suppressed(finding: Finding, marks: list[Suppression], known: Collection[str], count: bool = True) -> bool:
     hit = False
     for mark in marks:
         if not (mark.whole_file or mark.line == finding.line):
@@ -463,25 +549,36 @@ def _suppressed(finding: Finding, marks: list[Suppression], known: Collection[st
 
 # -- command-line options --------------------------------------------------------------------------
 
+
 def add_arguments(parser: Any, config: bool = True) -> None:
     """``--select`` and ``--ignore``, the same on every command that reports findings."""
     where = " (default: every rule, or the config's select)" if config else " (default: every rule)"
-    parser.add_argument("--select", action="append", default=None, metavar="RULES",
-                        help="report only these rules: ids or prefixes (value-, inspect-), comma-"
-                             "separated, repeatable; ALL for every rule" + where)
-    parser.add_argument("--ignore", action="append", default=[], metavar="RULES",
-                        help="do not report these rules: ids or prefixes, comma-separated, repeatable"
-                             + (" (added to the config's ignore)" if config else ""))
+    parser.add_argument(
+        "--select",
+        action="append",
+        default=None,
+        metavar="RULES",
+        help="report only these rules: ids or prefixes (value-, inspect-), comma-"
+        "separated, repeatable; ALL for every rule" + where,
+    )
+    parser.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="RULES",
+        help="do not report these rules: ids or prefixes, comma-separated, repeatable"
+        + (" (added to the config's ignore)" if config else ""),
+    )
 
 
-def from_arguments(args: Any, known: Collection[str], command: str, stream: Any
-                   ) -> tuple[list[str] | None, list[str]]:
+def from_arguments(args: Any, known: Collection[str], command: str, stream: Any) -> tuple[list[str] | None, list[str]]:
     """(select or None when not given, ignore) of parsed options; a selector that names no rule
     is a warning on ``stream`` (with a "did you mean"), not a failure."""
     select = split(args.select) if args.select is not None else None
     ignore = split(args.ignore)
-    for message in (option_warnings("--select", select or [], known)
-                    + option_warnings("--ignore", ignore, known, allow_all=False)):
+    for message in option_warnings("--select", select or [], known) + option_warnings(
+        "--ignore", ignore, known, allow_all=False
+    ):
         from evalledger.escape import terminal
 
         stream.write(f"evalledger {command}: warning: {terminal(message)}\n")

@@ -6,6 +6,7 @@ new one (``REDIRECTS``). ``RuleConfig`` is what a config file's ``select``/``ign
 and the catalogue (``evalledger.rules``, for the redirect table) import it, while
 ``evalledger.selection`` -- which checks selectors against the catalogue -- sits above both.
 """
+
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
@@ -54,8 +55,13 @@ class RuleConfig:
 
     __slots__ = ("select", "ignore", "per_file_ignores", "root")
 
-    def __init__(self, select: tuple[str, ...] | None = None, ignore: tuple[str, ...] = (),
-                 per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = (), root: str = ".") -> None:
+    def __init__(
+        self,
+        select: tuple[str, ...] | None = None,
+        ignore: tuple[str, ...] = (),
+        per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = (),
+        root: str = ".",
+    ) -> None:
         self.select = select
         self.ignore = ignore
         self.per_file_ignores = per_file_ignores
@@ -74,14 +80,12 @@ class RuleConfig:
         return "RuleConfig(select={!r}, ignore={!r}, per_file_ignores={!r}, root={!r})".format(*self._key())
 
     def merged(self, other: RuleConfig) -> RuleConfig:
-        select = None if self.select is None and other.select is None else \
-            (self.select or ()) + (other.select or ())
-        return RuleConfig(select, self.ignore + other.ignore,
-                          self.per_file_ignores + other.per_file_ignores, self.root)
-
+        select = None if self.select is None and other.select is None else (self.select or ()) + (other.select or ())
+        return RuleConfig(select, self.ignore + other.ignore, self.per_file_ignores + other.per_file_ignores, self.root)
 
 
 # -- config files ----------------------------------------------------------------------------------
+
 
 def parse_rule_config(data: Any, where: str, root: str = ".") -> tuple[RuleConfig, list[str]]:
     """A ``select``/``ignore``/``per-file-ignores`` table from plain data (TOML or YAML); problems
@@ -95,8 +99,10 @@ def parse_rule_config(data: Any, where: str, root: str = ".") -> tuple[RuleConfi
         if key not in CONFIG_KEYS:
             from evalledger.lint.context import did_you_mean
 
-            problems.append(f"{where}: unknown key {str(key)!r}{did_you_mean(str(key), CONFIG_KEYS)}"
-                            f" (known: {', '.join(CONFIG_KEYS)})")
+            problems.append(
+                f"{where}: unknown key {str(key)!r}{did_you_mean(str(key), CONFIG_KEYS)}"
+                f" (known: {', '.join(CONFIG_KEYS)})"
+            )
     select = _selectors(data.get("select"), f"{where}.select", problems) if "select" in data else None
     ignore = _selectors(data.get("ignore"), f"{where}.ignore", problems)
     per_file: list[tuple[str, tuple[str, ...]]] = []
@@ -105,8 +111,7 @@ def parse_rule_config(data: Any, where: str, root: str = ".") -> tuple[RuleConfi
         problems.append(f"{where}.per-file-ignores must be a table of file pattern = [rule ids]")
     elif raw:
         for pattern, value in raw.items():
-            per_file.append((str(pattern), _selectors(value, f"{where}.per-file-ignores.{pattern}",
-                                                       problems)))
+            per_file.append((str(pattern), _selectors(value, f"{where}.per-file-ignores.{pattern}", problems)))
     return RuleConfig(select, ignore, tuple(per_file), root), problems
 
 

@@ -11,6 +11,7 @@ stops early with a positioned error. Scalars resolve exactly as PyYAML's SafeLoa
 Hub's own tooling sees; the one exception is a number written with more than ``MAX_NUMBER_CHARS``
 characters, which is never converted (a ``LongNumber``, see ``construct_scalar``).
 """
+
 from __future__ import annotations
 
 import math
@@ -45,7 +46,11 @@ from evalledger.rule import Rule
 
 # --- what the loader reports (registered, with the path rules, by evalledger.lint.rules.input) ---
 
-YAML_SYNTAX = Rule("yaml-syntax", ERROR, "the file is not valid YAML", """\
+YAML_SYNTAX = Rule(
+    "yaml-syntax",
+    ERROR,
+    "the file is not valid YAML",
+    """\
 Flags a YAML syntax error (bad indentation, an unclosed quote or bracket, a tab used for indent),
 at the position where the parser gave up.
 
@@ -63,9 +68,14 @@ Fixed:
 - dataset:
     id: Idavidrein/gpqa
     task_id: diamond
-```""")
+```""",
+)
 
-DUPLICATE_KEY = Rule("duplicate-key", ERROR, "a key appears twice in one mapping", """\
+DUPLICATE_KEY = Rule(
+    "duplicate-key",
+    ERROR,
+    "a key appears twice in one mapping",
+    """\
 Flags the second occurrence of a key in the same mapping.
 
 Why it matters: YAML loaders keep only the last value and drop the first without a word, so a
@@ -82,9 +92,14 @@ Fixed:
 ```yaml
 - dataset: {id: Idavidrein/gpqa, task_id: diamond}
   value: 71.0
-```""")
+```""",
+)
 
-YAML_UNSAFE_TAG = Rule("yaml-unsafe-tag", ERROR, "a YAML tag that safe loaders refuse (e.g. !!python/object)", """\
+YAML_UNSAFE_TAG = Rule(
+    "yaml-unsafe-tag",
+    ERROR,
+    "a YAML tag that safe loaders refuse (e.g. !!python/object)",
+    """\
 Flags explicit tags other than the standard YAML ones (`!!python/object`, `!!python/name`, custom
 `!tags`).
 
@@ -98,9 +113,14 @@ Bad:
 Fixed:
 ```yaml
 - value: 71.0
-```""")
+```""",
+)
 
-YAML_DEPTH_LIMIT = Rule("yaml-depth-limit", ERROR, "nesting deeper than the loader's bound", """\
+YAML_DEPTH_LIMIT = Rule(
+    "yaml-depth-limit",
+    ERROR,
+    "nesting deeper than the loader's bound",
+    """\
 Flags a document nested deeper than the bound (64 levels; real files need fewer than 10).
 
 Why it matters: deep nesting is how a hostile file exhausts a parser's stack; refusing it early
@@ -110,9 +130,14 @@ Bad:
 ```yaml
 [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]
 ```
-Fixed: a flat list of result entries.""")
+Fixed: a flat list of result entries.""",
+)
 
-YAML_ALIAS_LIMIT = Rule("yaml-alias-limit", ERROR, "aliases expand to too many nodes (an alias bomb)", """\
+YAML_ALIAS_LIMIT = Rule(
+    "yaml-alias-limit",
+    ERROR,
+    "aliases expand to too many nodes (an alias bomb)",
+    """\
 Flags YAML aliases (`*name`) that expand to more than 10,000 nodes in total, and an alias inside
 the collection it names (`&a {x: *a}`: a structure that contains itself).
 
@@ -126,9 +151,14 @@ a: &a [x, x, x, x, x, x, x, x, x]
 b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
 c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
 ```
-Fixed: write the entries out; do not use anchors and aliases.""")
+Fixed: write the entries out; do not use anchors and aliases.""",
+)
 
-YAML_MULTIPLE_DOCUMENTS = Rule("yaml-multiple-documents", ERROR, "more than one YAML document in a file", """\
+YAML_MULTIPLE_DOCUMENTS = Rule(
+    "yaml-multiple-documents",
+    ERROR,
+    "more than one YAML document in a file",
+    """\
 Flags a second `---` document in a file that must hold exactly one.
 
 Why it matters: most readers take only the first document, so entries after the `---` are
@@ -142,9 +172,14 @@ Bad:
 - dataset: {id: TIGER-Lab/MMLU-Pro, task_id: mmlu_pro}
   value: 74.2
 ```
-Fixed: one list holding both entries (or one file per benchmark).""")
+Fixed: one list holding both entries (or one file per benchmark).""",
+)
 
-FILE_TOO_LARGE = Rule("file-too-large", ERROR, "the file exceeds the size limit (--max-file-size)", """\
+FILE_TOO_LARGE = Rule(
+    "file-too-large",
+    ERROR,
+    "the file exceeds the size limit (--max-file-size)",
+    """\
 Flags a file larger than the limit (2 MiB by default; `--max-file-size` raises it), before reading
 it: result files, benchmark specs and model cards (`README.md`) alike.
 
@@ -153,25 +188,36 @@ one is a mistake (a log or a dataset committed into `.eval_results/`) or an atta
 that read it.
 
 Bad: a 50 MB `.eval_results/traces.yaml`; a 600 MB `README.md`.
-Fixed: keep traces elsewhere and link them with `source.url`.""")
+Fixed: keep traces elsewhere and link them with `source.url`.""",
+)
 
-BINARY_FILE = Rule("binary-file", ERROR, "the file is binary (contains NUL bytes)", """\
+BINARY_FILE = Rule(
+    "binary-file",
+    ERROR,
+    "the file is binary (contains NUL bytes)",
+    """\
 Flags a file containing NUL bytes.
 
 Why it matters: it is not a YAML text file (an image, an archive, a UTF-16 file); the Hub cannot
 read it, and the score it was meant to carry does not appear.
 
 Bad: a UTF-16 encoded `gpqa.yaml` saved by an editor.
-Fixed: save the file as UTF-8.""")
+Fixed: save the file as UTF-8.""",
+)
 
-NOT_UTF8 = Rule("not-utf8", ERROR, "the file is not valid UTF-8", """\
+NOT_UTF8 = Rule(
+    "not-utf8",
+    ERROR,
+    "the file is not valid UTF-8",
+    """\
 Flags the first byte that is not valid UTF-8.
 
 Why it matters: YAML files on the Hub are read as UTF-8 (inspect_ai refuses others outright); a
 Latin-1 `notes` or `source.name` makes the whole file unreadable.
 
 Bad: `notes: "r\\xe9sum\\xe9"` saved as Latin-1.
-Fixed: save the file as UTF-8.""")
+Fixed: save the file as UTF-8.""",
+)
 
 YAML_TAG = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL, TIMESTAMP = "str", "int", "float", "bool", "null", "timestamp"
@@ -201,8 +247,7 @@ class Node:
 
     __slots__ = ("kind", "value", "line", "column", "tag", "quoted", "keys", "size")
 
-    def __init__(self, kind: str, value: Any, line: int, column: int, tag: str = "",
-                 quoted: bool = False) -> None:
+    def __init__(self, kind: str, value: Any, line: int, column: int, tag: str = "", quoted: bool = False) -> None:
         self.kind = kind
         self.value = value
         self.line = line
@@ -268,14 +313,17 @@ def decode(data: bytes) -> str:
     if b"\x00" in data:
         offset = data.index(b"\x00")
         line, column = _position(data, offset)
-        raise YamlLoadError(BINARY_FILE.id, "file looks binary (NUL byte); expected UTF-8 YAML text",
-                            line, column)
+        raise YamlLoadError(BINARY_FILE.id, "file looks binary (NUL byte); expected UTF-8 YAML text", line, column)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, column = _position(data, exc.start)
-        raise YamlLoadError(NOT_UTF8.id, f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at "
-                            f"offset {exc.start}); save it as UTF-8", line, column) from None
+        raise YamlLoadError(
+            NOT_UTF8.id,
+            f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8",
+            line,
+            column,
+        ) from None
     return text[1:] if text.startswith("\ufeff") else text
 
 
@@ -288,23 +336,30 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
 RAISE_HINT = "(set --max-file-size to raise it)"  # lint's option; aggregate reads at most this
 
 
-def size_error(size: int | None, limits: Limits = DEFAULT_LIMITS, *, what: str = "a YAML file",
-               hint: str = "") -> YamlLoadError | None:
+def size_error(
+    size: int | None, limits: Limits = DEFAULT_LIMITS, *, what: str = "a YAML file", hint: str = ""
+) -> YamlLoadError | None:
     """The error for a file of ``size`` bytes, None within the limit: callers that know a size
     before reading (a git blob's header, a stat) refuse the file without reading it. ``size`` None:
     over the limit by an amount nobody measured (a server left the blob out of a size-limited
     fetch). ``hint`` says how the caller's user raises the limit (lint has --max-file-size)."""
     if size is None:
-        return YamlLoadError(FILE_TOO_LARGE.id, f"file is over the {limits.max_bytes:,} byte limit for {what}"
-                             " (its git server left it out of a fetch limited to that size)")
+        return YamlLoadError(
+            FILE_TOO_LARGE.id,
+            f"file is over the {limits.max_bytes:,} byte limit for {what}"
+            " (its git server left it out of a fetch limited to that size)",
+        )
     if size <= limits.max_bytes:
         return None
-    return YamlLoadError(FILE_TOO_LARGE.id, f"file is {size:,} bytes, over the {limits.max_bytes:,}"
-                         f" byte limit for {what}{' ' + hint if hint else ''}")
+    return YamlLoadError(
+        FILE_TOO_LARGE.id,
+        f"file is {size:,} bytes, over the {limits.max_bytes:,} byte limit for {what}{' ' + hint if hint else ''}",
+    )
 
 
-def load(data: bytes | str, path: str = "<string>", *, limits: Limits = DEFAULT_LIMITS,
-         line_offset: int = 0) -> Document:
+def load(
+    data: bytes | str, path: str = "<string>", *, limits: Limits = DEFAULT_LIMITS, line_offset: int = 0
+) -> Document:
     """Parse one YAML document. Raises YamlLoadError for input that cannot be data at all.
 
     ``line_offset`` shifts reported lines, for YAML embedded in another file (front matter).
@@ -345,7 +400,7 @@ def _resolve_plain(value: str) -> str:
         candidates = _resolvers.get(value[0], [])
     for tag, regexp in candidates:
         if regexp.match(value):
-            return tag[len(YAML_TAG):]
+            return tag[len(YAML_TAG) :]
     return STR
 
 
@@ -413,8 +468,7 @@ class LongNumber(float):
 
 # reports dump entries back to YAML (the audit's before/after); SafeDumper knows only exact builtin
 # types, so it is told how to show this one: as its description, never the text
-yaml.SafeDumper.add_representer(
-    LongNumber, lambda dumper, number: dumper.represent_str(repr(number)))
+yaml.SafeDumper.add_representer(LongNumber, lambda dumper, number: dumper.represent_str(repr(number)))
 
 
 def is_number(value: Any) -> bool:
@@ -444,8 +498,7 @@ def construct_scalar(tag: str, value: str, style: str | None = None) -> Any:
     if tag == STR or construct is None:  # merge/value keys stay strings, as in SafeLoader
         return value
     try:
-        return construct(
-            _constructor, ScalarNode(YAML_TAG + tag, value, style=style))
+        return construct(_constructor, ScalarNode(YAML_TAG + tag, value, style=style))
     except (ConstructorError, ValueError, OverflowError):
         return value
 
@@ -464,19 +517,24 @@ class _Builder:
         self.merged: dict[int, set[Any]] = {}
 
     def _problem(self, rule: str, severity: str, mark: Any, message: str) -> None:
-        self.problems.append(Finding(self.path, mark.line + 1 + self.line_offset, mark.column + 1,
-                                     rule, severity, message))
+        self.problems.append(
+            Finding(self.path, mark.line + 1 + self.line_offset, mark.column + 1, rule, severity, message)
+        )
 
     def _check_tag(self, tag: str | None, mark: Any, allowed: set[str]) -> str | None:
         """Short name of a standard tag, or None after reporting a tag a safe loader rejects."""
         if tag is None or tag == "!":
             return ""
-        if tag.startswith(YAML_TAG) and tag[len(YAML_TAG):] in allowed:
-            return tag[len(YAML_TAG):]
-        shown = "!!" + tag[len(YAML_TAG):] if tag.startswith(YAML_TAG) else tag
-        self._problem(YAML_UNSAFE_TAG.id, ERROR, mark,
-                      f"tag {shown} is not allowed: result files are plain data, and safe YAML "
-                      "loaders (the Hub's included) refuse it")
+        if tag.startswith(YAML_TAG) and tag[len(YAML_TAG) :] in allowed:
+            return tag[len(YAML_TAG) :]
+        shown = "!!" + tag[len(YAML_TAG) :] if tag.startswith(YAML_TAG) else tag
+        self._problem(
+            YAML_UNSAFE_TAG.id,
+            ERROR,
+            mark,
+            f"tag {shown} is not allowed: result files are plain data, and safe YAML "
+            "loaders (the Hub's included) refuse it",
+        )
         return None
 
     # one loop over every YAML event of every file read: kept flat on purpose (no call per event)
@@ -511,14 +569,16 @@ class _Builder:
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 mark = event.start_mark
                 if len(stack) >= max_depth:
-                    raise YamlLoadError(YAML_DEPTH_LIMIT.id, f"nesting deeper than {max_depth} levels;"
-                                        " result files need fewer than 10", mark.line + 1 + lo,
-                                        mark.column + 1)
+                    raise YamlLoadError(
+                        YAML_DEPTH_LIMIT.id,
+                        f"nesting deeper than {max_depth} levels; result files need fewer than 10",
+                        mark.line + 1 + lo,
+                        mark.column + 1,
+                    )
                 is_map = cls is MappingStartEvent
                 if event.tag is not None and not event.implicit:
                     self._check_tag(event.tag, mark, _SAFE_COLLECTION_TAGS)
-                node = Node("map" if is_map else "seq", {} if is_map else [], mark.line + 1 + lo,
-                            mark.column + 1)
+                node = Node("map" if is_map else "seq", {} if is_map else [], mark.line + 1 + lo, mark.column + 1)
                 if event.anchor is not None:
                     self.anchors[event.anchor] = node
                 stack.append([node, None])
@@ -529,25 +589,36 @@ class _Builder:
                 mark = event.start_mark
                 target = self.anchors.get(event.anchor)
                 if target is None:
-                    raise YamlLoadError(YAML_SYNTAX.id, f"found undefined alias {event.anchor!r}",
-                                        mark.line + 1 + lo, mark.column + 1)
+                    raise YamlLoadError(
+                        YAML_SYNTAX.id, f"found undefined alias {event.anchor!r}", mark.line + 1 + lo, mark.column + 1
+                    )
                 if target.kind != "scalar" and any(entry[0] is target for entry in stack):
                     # `&a {x: *a}`: a structure containing itself, which no JSON (and no reader
                     # walking it) can take; SafeLoader builds it, every consumer then loops
-                    raise YamlLoadError(YAML_ALIAS_LIMIT.id, f"alias *{event.anchor} refers to a "
-                                        "collection that contains it (a recursive structure)",
-                                        mark.line + 1 + lo, mark.column + 1)
+                    raise YamlLoadError(
+                        YAML_ALIAS_LIMIT.id,
+                        f"alias *{event.anchor} refers to a collection that contains it (a recursive structure)",
+                        mark.line + 1 + lo,
+                        mark.column + 1,
+                    )
                 self.alias_nodes += target.size
                 if self.alias_nodes > self.limits.max_alias_nodes:
-                    raise YamlLoadError(YAML_ALIAS_LIMIT.id, "aliases expand to more than "
-                                        f"{self.limits.max_alias_nodes:,} nodes (an alias bomb?)",
-                                        mark.line + 1 + lo, mark.column + 1)
+                    raise YamlLoadError(
+                        YAML_ALIAS_LIMIT.id,
+                        f"aliases expand to more than {self.limits.max_alias_nodes:,} nodes (an alias bomb?)",
+                        mark.line + 1 + lo,
+                        mark.column + 1,
+                    )
                 node = target
             elif cls is DocumentStartEvent:
                 if roots or stack:
                     mark = event.start_mark
-                    self._problem(YAML_MULTIPLE_DOCUMENTS.id, ERROR, mark,
-                                  "a second YAML document starts here; result files hold one")
+                    self._problem(
+                        YAML_MULTIPLE_DOCUMENTS.id,
+                        ERROR,
+                        mark,
+                        "a second YAML document starts here; result files hold one",
+                    )
                 continue
             elif cls is StreamEndEvent:
                 break
@@ -573,15 +644,15 @@ class _Builder:
 
     def _add_pair(self, mapping: Node, key_node: Node, value: Node) -> None:
         if key_node.kind != "scalar":
-            raise YamlLoadError(YAML_SYNTAX.id, "found unhashable key (a mapping or list used as a key)",
-                                key_node.line, key_node.column)
+            raise YamlLoadError(
+                YAML_SYNTAX.id, "found unhashable key (a mapping or list used as a key)", key_node.line, key_node.column
+            )
         key = key_node.value
         if key_node.tag == "merge":
             sources = value.value if value.kind == "seq" else [value]
             for source in sources:
                 if source.kind != "map":
-                    raise YamlLoadError(YAML_SYNTAX.id, "merge key '<<' needs a mapping",
-                                        value.line, value.column)
+                    raise YamlLoadError(YAML_SYNTAX.id, "merge key '<<' needs a mapping", value.line, value.column)
                 assert mapping.keys is not None and source.keys is not None  # maps have key nodes
                 for k, v in source.value.items():
                     if k not in mapping.value:
@@ -599,10 +670,17 @@ class _Builder:
             merged.discard(key)
         elif key in mapping.value:
             first = keys[key]
-            self.problems.append(Finding(
-                self.path, key_node.line, key_node.column, DUPLICATE_KEY.id, ERROR,
-                f"duplicate key {key!r} (first at line {first.line}); YAML keeps only this last one,"
-                " silently dropping the first"))
+            self.problems.append(
+                Finding(
+                    self.path,
+                    key_node.line,
+                    key_node.column,
+                    DUPLICATE_KEY.id,
+                    ERROR,
+                    f"duplicate key {key!r} (first at line {first.line}); YAML keeps only this last one,"
+                    " silently dropping the first",
+                )
+            )
         mapping.value[key] = value
         keys[key] = key_node
 

@@ -4,6 +4,7 @@
 ``evidence`` carries ``model``, ``benchmark``, ``task`` and ``setup`` where the finding concerns
 one entry, so a leaderboard can mark the rows it affects.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,10 +17,15 @@ from evalledger.policy import BenchmarkPolicy
 __all__ = ["AuditError", "audit_repository"]
 
 
-def audit_repository(repo: str | os.PathLike[str], *, rev_range: str | None = None,
-                     policy: BenchmarkPolicy | Mapping[str, BenchmarkPolicy] | None = None,
-                     published_commits: Published | None = None,
-                     model: str | None = None, deepen: bool = False) -> list[Finding]:
+def audit_repository(
+    repo: str | os.PathLike[str],
+    *,
+    rev_range: str | None = None,
+    policy: BenchmarkPolicy | Mapping[str, BenchmarkPolicy] | None = None,
+    published_commits: Published | None = None,
+    model: str | None = None,
+    deepen: bool = False,
+) -> list[Finding]:
     """Findings for the commits of ``rev_range`` (``BASE..HEAD``) or the whole history.
 
     ``policy`` is one benchmark policy for every entry, or a mapping benchmark id -> policy.
@@ -29,5 +35,6 @@ def audit_repository(repo: str | os.PathLike[str], *, rev_range: str | None = No
     """
     from evalledger.audit.engine import run_audit
 
-    return run_audit(repo, rev_range=rev_range, policy=policy, published_commits=published_commits,
-                     model=model, deepen=deepen).findings
+    return run_audit(
+        repo, rev_range=rev_range, policy=policy, published_commits=published_commits, model=model, deepen=deepen
+    ).findings

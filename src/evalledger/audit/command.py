@@ -3,6 +3,7 @@
 Options are a public contract (the Action and the ``check-eval-history`` hook call them):
 ``--range BASE..HEAD``, ``--format``, ``--output``, ``--fail-on``, ``--deepen``, ``--pre-commit``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,37 +30,73 @@ ZERO = "0" * 40
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("repos", nargs="*", metavar="REPO", default=[],
-                        help="model repo(s) to audit (default: the current directory); several repos "
-                             "also enable the cross-model copied-value check")
-    parser.add_argument("--range", dest="rev_range", metavar="BASE..HEAD",
-                        help="audit only the commits a PR adds (default: the whole history)")
-    parser.add_argument("--format", default="auto",
-                        choices=("text", "json", "github", "sarif", "markdown", "auto"),
-                        help="output format; auto: github under GitHub Actions, else text (default: auto)")
+    parser.add_argument(
+        "repos",
+        nargs="*",
+        metavar="REPO",
+        default=[],
+        help="model repo(s) to audit (default: the current directory); several repos "
+        "also enable the cross-model copied-value check",
+    )
+    parser.add_argument(
+        "--range",
+        dest="rev_range",
+        metavar="BASE..HEAD",
+        help="audit only the commits a PR adds (default: the whole history)",
+    )
+    parser.add_argument(
+        "--format",
+        default="auto",
+        choices=("text", "json", "github", "sarif", "markdown", "auto"),
+        help="output format; auto: github under GitHub Actions, else text (default: auto)",
+    )
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
-    parser.add_argument("--json-output", metavar="FILE",
-                        help="also write the JSON report to FILE, so one run serves a human report and"
-                        " a machine (the Action uses it)")
-    parser.add_argument("--fail-on", choices=FAIL_ON, default="error",
-                        help="exit 1 when a finding at or above this severity exists (default: error)")
-    parser.add_argument("--benchmark", action="append", default=[], metavar="[ID=]PATH",
-                        help="benchmark directory (or its .evalledger.yaml) whose policy sets units, "
-                             "directions and thresholds; ID= limits it to entries of that dataset id")
-    parser.add_argument("--leaderboard", metavar="FILE",
-                        help="published leaderboard (CSV/JSONL with a commit column): flag recorded "
-                             "commits that are no longer reachable, and values copied across models")
+    parser.add_argument(
+        "--json-output",
+        metavar="FILE",
+        help="also write the JSON report to FILE, so one run serves a human report and a machine (the Action uses it)",
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="error",
+        help="exit 1 when a finding at or above this severity exists (default: error)",
+    )
+    parser.add_argument(
+        "--benchmark",
+        action="append",
+        default=[],
+        metavar="[ID=]PATH",
+        help="benchmark directory (or its .evalledger.yaml) whose policy sets units, "
+        "directions and thresholds; ID= limits it to entries of that dataset id",
+    )
+    parser.add_argument(
+        "--leaderboard",
+        metavar="FILE",
+        help="published leaderboard (CSV/JSONL with a commit column): flag recorded "
+        "commits that are no longer reachable, and values copied across models",
+    )
     parser.add_argument("--model", metavar="ID", help="model repo id to report (default: from the origin URL)")
-    parser.add_argument("--deepen", action=argparse.BooleanOptionalAction, default=False,
-                        help="fetch missing history of a shallow clone instead of failing (network)")
-    parser.add_argument("--write-commit-graph", action="store_true",
-                        help="write a commit-graph with changed-path Bloom filters first (faster walks)")
+    parser.add_argument(
+        "--deepen",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="fetch missing history of a shallow clone instead of failing (network)",
+    )
+    parser.add_argument(
+        "--write-commit-graph",
+        action="store_true",
+        help="write a commit-graph with changed-path Bloom filters first (faster walks)",
+    )
     from evalledger.selection import add_arguments
 
     add_arguments(parser, config=False)  # no config from the repo under audit: it could turn its audit off
-    parser.add_argument("--pre-commit", action="store_true",
-                        help="run as the check-eval-history hook: range from PRE_COMMIT_FROM_REF/"
-                             "PRE_COMMIT_TO_REF (pre-push), else origin/HEAD..HEAD, else whole history")
+    parser.add_argument(
+        "--pre-commit",
+        action="store_true",
+        help="run as the check-eval-history hook: range from PRE_COMMIT_FROM_REF/"
+        "PRE_COMMIT_TO_REF (pre-push), else origin/HEAD..HEAD, else whole history",
+    )
 
 
 def _pre_commit_range(repo: str) -> str | None:
@@ -139,10 +176,16 @@ def _run(args: argparse.Namespace, repos: list[str], rev_range: str | None, walk
     history: dict[tuple[str, ...], deque[tuple[str, float]]] = {}  # (model, *entry key) -> its values
     for repo in repos:
         try:
-            result = run_audit(repo, rev_range=rev_range, policy=policies, model=args.model
-                               if len(repos) == 1 else None, deepen=args.deepen,
-                               write_commit_graph=args.write_commit_graph,
-                               label=repo.rstrip("/") if len(repos) > 1 else "", early=walk)
+            result = run_audit(
+                repo,
+                rev_range=rev_range,
+                policy=policies,
+                model=args.model if len(repos) == 1 else None,
+                deepen=args.deepen,
+                write_commit_graph=args.write_commit_graph,
+                label=repo.rstrip("/") if len(repos) > 1 else "",
+                early=walk,
+            )
         except AuditError as exc:
             raise UsageError(str(exc)) from None
         findings.extend(result.findings)
@@ -164,16 +207,27 @@ def _run(args: argparse.Namespace, repos: list[str], rev_range: str | None, walk
         for row in rows:
             value = row.fields.get("value")
             if isinstance(value, (int, float)) and row.fields.get("model") and row.fields.get("benchmark"):
-                claims.append(copies.Claim(str(row.fields["model"]), str(row.fields["benchmark"]),
-                                           str(row.fields.get("task") or ""), str(row.fields.get("setup") or ""),
-                                           float(value), row.path, row.line, row.commit))
+                claims.append(
+                    copies.Claim(
+                        str(row.fields["model"]),
+                        str(row.fields["benchmark"]),
+                        str(row.fields.get("task") or ""),
+                        str(row.fields.get("setup") or ""),
+                        float(value),
+                        row.path,
+                        row.line,
+                        row.commit,
+                    )
+                )
         claims = _one_claim_per_model(claims)
-        findings.extend(copies.check(claims, audit_policy.copied_value_min_models,
-                                     audit_policy.copied_value_min_digits))
+        findings.extend(
+            copies.check(claims, audit_policy.copied_value_min_models, audit_policy.copied_value_min_digits)
+        )
     findings = RuleSelection.of(RULES, select, ignore).filter(findings)
     findings.sort()
-    report = Report("audit", findings, files=files, rules=RULES,
-                    extra={"commits": commits, "range": rev_range, "history": history})
+    report = Report(
+        "audit", findings, files=files, rules=RULES, extra={"commits": commits, "range": rev_range, "history": history}
+    )
     fmt = resolve_format(args.format)
     _write(report, fmt, args.output)
     if args.json_output:
@@ -201,8 +255,10 @@ def _no_rows_hint(board: str, rows: Sequence[PublishedRow], model: str, repo: st
     else:
         shown = ", ".join(terminal(m) for m in listed[:5]) + (", ..." if len(listed) > 5 else "")
         hint = f"pass --model with the id the leaderboard uses (it lists {len(listed)}: {shown})"
-    return (f"evalledger audit: {terminal(board)} has no row for model '{terminal(model)}' ({why}), so no "
-            f"published commit of {terminal(repo)} was checked; {hint}\n")
+    return (
+        f"evalledger audit: {terminal(board)} has no row for model '{terminal(model)}' ({why}), so no "
+        f"published commit of {terminal(repo)} was checked; {hint}\n"
+    )
 
 
 def _row_matches(row_model: object, model: str, repo: str) -> bool:

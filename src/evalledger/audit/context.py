@@ -1,4 +1,5 @@
 """What a rule sees for one event: the event, the commit, the model, the benchmark policy."""
+
 from __future__ import annotations
 
 import datetime
@@ -38,14 +39,20 @@ class EventContext:
     def unit(self, value: float) -> str:
         return self.task_policy.unit or infer_unit(abs(value))
 
-    def finding(self, rule: Any, message: str, *, severity: str | None = None, entry: Entry | None = None,
-                **extra: Any) -> Finding:
+    def finding(
+        self, rule: Any, message: str, *, severity: str | None = None, entry: Entry | None = None, **extra: Any
+    ) -> Finding:
         event = self.event
         at = entry or event.new or event.old
         assert at is not None
         severity = severity or rule.severity
-        evidence: dict[str, Any] = {"model": self.model, "benchmark": at.benchmark, "task": at.task, "setup": at.setup,
-                    "author": self.commit.author_name}
+        evidence: dict[str, Any] = {
+            "model": self.model,
+            "benchmark": at.benchmark,
+            "task": at.task,
+            "setup": at.setup,
+            "author": self.commit.author_name,
+        }
         if severity != INFO:
             # the entry before and after, for the semantic diff; info findings (the bulk of a long
             # history) carry only old/new values, so memory follows what reviewers must look at
@@ -61,10 +68,18 @@ class EventContext:
         if len(self.commit.parents) > 1:
             message += "; made in the merge itself (no parent has it)"
             evidence["merge"] = {"parents": list(self.commit.parents)}
-        return Finding(at.path, line, 1, rule.id, severity, message,
-                       commit=self.commit.sha,
-                       old=event.old.value if event.old is not None else None,
-                       new=event.new.value if event.new is not None else None, evidence=evidence)
+        return Finding(
+            at.path,
+            line,
+            1,
+            rule.id,
+            severity,
+            message,
+            commit=self.commit.sha,
+            old=event.old.value if event.old is not None else None,
+            new=event.new.value if event.new is not None else None,
+            evidence=evidence,
+        )
 
 
 def label(entry: Entry) -> str:

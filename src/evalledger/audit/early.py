@@ -5,6 +5,7 @@ evalledger.git, so starting it costs little. Used when the whole history of one 
 audited from its work tree root; anything unusual (a range, a shallow clone, GIT_DIR) leaves
 the engine to start its own walk.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,7 +34,10 @@ def start(repo: str, rev_range: str | None, write_commit_graph: bool) -> EarlyWa
     if rev_range is not None or write_commit_graph:
         return None
     dot = Path(repo) / ".git"
-    if not (dot / "HEAD").is_file() or (dot / "shallow").exists() \
-            or any(name in os.environ for name in ("GIT_DIR", "GIT_WORK_TREE")):
+    if (
+        not (dot / "HEAD").is_file()
+        or (dot / "shallow").exists()
+        or any(name in os.environ for name in ("GIT_DIR", "GIT_WORK_TREE"))
+    ):
         return None
     return EarlyWalk(Path(repo))

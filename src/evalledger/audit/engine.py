@@ -8,6 +8,7 @@ Each commit is judged against its own parent; a merge against its first parent, 
 parent explains (``_Merges``), so the whole history and a range report a side branch's edits once,
 at the side's commits, and an edit made inside a merge at the merge.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -97,8 +98,9 @@ def _parse_range(rev_range: str) -> revrange.RevRange:
         raise AuditError(f"--range {exc}") from None
 
 
-def _resolve_range(repo: Path, rev_range: str | None, deepen: bool, shallow: bool
-                   ) -> tuple[str | None, str | None, list[str]]:
+def _resolve_range(
+    repo: Path, rev_range: str | None, deepen: bool, shallow: bool
+) -> tuple[str | None, str | None, list[str]]:
     """(merge base or None for full history, head sha, revs for git log)."""
     if rev_range is None:
         head = git.rev_parse(repo, "HEAD")
@@ -120,8 +122,11 @@ def _resolve_range(repo: Path, rev_range: str | None, deepen: bool, shallow: boo
             if base is None:
                 raise AuditError(f"--range {rev_range}: {base_rev!r} is not a commit in {repo}")
             raise AuditError(f"--range {rev_range}: {base_rev} and {head_rev} share no history")
-        missing = f"base {base_rev} is not in this shallow clone" if base is None else \
-            f"the merge base of {base_rev} and {head_rev} is beyond this shallow clone's depth"
+        missing = (
+            f"base {base_rev} is not in this shallow clone"
+            if base is None
+            else f"the merge base of {base_rev} and {head_rev} is beyond this shallow clone's depth"
+        )
         _deepen_or_fail(repo, deepen, missing)
         shallow = False
     assert base is not None and head is not None and merge_base is not None  # the loop breaks with all or raises
@@ -138,7 +143,8 @@ def _deepen_or_fail(repo: Path, deepen: bool, why: str) -> None:
         raise AuditError(
             f"{repo} is a shallow clone and {why}; the audit will not report on history it cannot see. "
             "Fetch the full history (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout) "
-            "or pass --deepen to let the audit fetch it")
+            "or pass --deepen to let the audit fetch it"
+        )
     try:
         git.fetch_unshallow(repo)
     except git.GitError as exc:
@@ -213,12 +219,20 @@ def _quick_range(repo: str | os.PathLike[str], rev_range: str | None) -> _Histor
         ends = None
     start = Path(repo)
     dot = start / ".git"
-    if ends is None or any(r.startswith("-") for r in (ends.base, ends.head)) or not (dot / "HEAD").is_file() \
-            or (dot / "shallow").exists() or any(v in os.environ for v in ("GIT_DIR", "GIT_WORK_TREE")):
+    if (
+        ends is None
+        or any(r.startswith("-") for r in (ends.base, ends.head))
+        or not (dot / "HEAD").is_file()
+        or (dot / "shallow").exists()
+        or any(v in os.environ for v in ("GIT_DIR", "GIT_WORK_TREE"))
+    ):
         return None
-    stream, blobs = git.start_together([
-        lambda: git.ChangeStream(start, [revrange.join(ends.base, ends.head)], (), oldest_first=False),
-        lambda: git.BlobReader(start)])
+    stream, blobs = git.start_together(
+        [
+            lambda: git.ChangeStream(start, [revrange.join(ends.base, ends.head)], (), oldest_first=False),
+            lambda: git.BlobReader(start),
+        ]
+    )
     found = blobs.read_batch([f"{rev}^{{commit}}" for rev in (ends.base, ends.head)])  # one round trip
     if any(end.data is None for end in found):
         stream.close()
@@ -228,8 +242,9 @@ def _quick_range(repo: str | os.PathLike[str], rev_range: str | None) -> _Histor
     return _History(start.resolve(), head, base, _Quick(stream, base), blobs)
 
 
-def _careful(repo: str | os.PathLike[str], rev_range: str | None, deepen: bool, write_commit_graph: bool,
-             early: EarlyWalk | None) -> _History:
+def _careful(
+    repo: str | os.PathLike[str], rev_range: str | None, deepen: bool, write_commit_graph: bool, early: EarlyWalk | None
+) -> _History:
     """Every check made and worded (not a repository, bad range, shallow clone); git walks while
     the caller sets up."""
     state = git.repo_state(repo) if Path(repo).exists() else None
@@ -266,11 +281,18 @@ def _read(history: _History) -> tuple[list[git.CommitChanges] | None, ParseCache
         raise
 
 
-def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
-              policy: BenchmarkPolicy | Mapping[str, BenchmarkPolicy] | None = None,
-              published_commits: Published | None = None,
-              model: str | None = None, deepen: bool = False, write_commit_graph: bool = False,
-              label: str = "", early: EarlyWalk | None = None) -> AuditResult:
+def run_audit(
+    repo: str | os.PathLike[str],
+    *,
+    rev_range: str | None = None,
+    policy: BenchmarkPolicy | Mapping[str, BenchmarkPolicy] | None = None,
+    published_commits: Published | None = None,
+    model: str | None = None,
+    deepen: bool = False,
+    write_commit_graph: bool = False,
+    label: str = "",
+    early: EarlyWalk | None = None,
+) -> AuditResult:
     """``early``: an ``evalledger.audit.early.EarlyWalk`` of this repo's whole history, started
     before the imports; used when it fits what is audited (else ignored; the caller closes it)."""
     history = _quick_range(repo, rev_range) if not write_commit_graph and Path(repo).exists() else None
@@ -290,12 +312,18 @@ def run_audit(repo: str | os.PathLike[str], *, rev_range: str | None = None,
         result = _audit(history, commits, cache, model_name, _Policies(policy), rev_range, label)
     finally:
         history.close()
-    return _finish(result, published_commits, history.top, history.head, model_name,
-                   f"{label}/" if label else "")
+    return _finish(result, published_commits, history.top, history.head, model_name, f"{label}/" if label else "")
 
 
-def _audit(history: _History, commits: list[git.CommitChanges], cache: ParseCache, model_name: str,
-           policies: _Policies, rev_range: str | None, label: str) -> AuditResult:
+def _audit(
+    history: _History,
+    commits: list[git.CommitChanges],
+    cache: ParseCache,
+    model_name: str,
+    policies: _Policies,
+    rev_range: str | None,
+    label: str,
+) -> AuditResult:
     """Replay the walked commits on the timeline and judge each one's events."""
     assert history.blobs is not None
     result = AuditResult([], model=model_name, range=rev_range)
@@ -325,9 +353,18 @@ def _audit(history: _History, commits: list[git.CommitChanges], cache: ParseCach
     for entry in timeline.entries():
         if entry.value is not None:
             origin = judge.origins.get(entry.key)
-            result.claims.append(Claim(model_name, entry.benchmark, entry.task, entry.setup,
-                                       entry.value, prefix + entry.path, entry.value_line,
-                                       origin.commit if origin else None))
+            result.claims.append(
+                Claim(
+                    model_name,
+                    entry.benchmark,
+                    entry.task,
+                    entry.setup,
+                    entry.value,
+                    prefix + entry.path,
+                    entry.value_line,
+                    origin.commit if origin else None,
+                )
+            )
     return result
 
 
@@ -374,8 +411,12 @@ class _Merges:
         first_parent, *others = commit.parents
         merged, first = _files(self.history, commit.sha), _files(self.history, first_parent)
         paths = sorted(p for p in set(first) | set(merged) if first.get(p) != merged.get(p))
-        changes = tuple(git.Change("A" if first.get(p) is None else "D" if merged.get(p) is None else "M",
-                                   p, first.get(p), merged.get(p)) for p in paths)
+        changes = tuple(
+            git.Change(
+                "A" if first.get(p) is None else "D" if merged.get(p) is None else "M", p, first.get(p), merged.get(p)
+            )
+            for p in paths
+        )
         events, problems = self.timeline.apply(changes) if changes else ([], [])
         self.timeline.sync(merged)
         if not events and not problems:
@@ -487,19 +528,30 @@ class _Judge:
             _record_value(result.history, event, commit.sha, self.model_name)
             _remember(event, commit, self.origins, self.written)
         for problem in item.problems:
-            vanished = [e.old for e in item.events if e.kind == DELETED and e.reason == FILE_INVALID
-                        and e.old is not None and e.old.path == problem.path]
+            vanished = [
+                e.old
+                for e in item.events
+                if e.kind == DELETED and e.reason == FILE_INVALID and e.old is not None and e.old.path == problem.path
+            ]
             if not vanished:
-                result.findings.append(Finding(
-                    problem.path, problem.line, 1, retraction.RESULTS_FILE_INVALID.id,
-                    retraction.RESULTS_FILE_INVALID.severity,
-                    f"{problem.path} is not a valid results file: {problem.message}",
-                    commit=commit.sha, evidence={"model": self.model_name}))
+                result.findings.append(
+                    Finding(
+                        problem.path,
+                        problem.line,
+                        1,
+                        retraction.RESULTS_FILE_INVALID.id,
+                        retraction.RESULTS_FILE_INVALID.severity,
+                        f"{problem.path} is not a valid results file: {problem.message}",
+                        commit=commit.sha,
+                        evidence={"model": self.model_name},
+                    )
+                )
             result.findings.extend(_judge_stray(problem, vanished, commit, self.model_name, self.policies))
 
 
-def _blame_base_entries(top: Path, base: str, applied: list[_Applied], base_files: dict[str, str],
-                        blobs: git.BlobReader) -> Blamed:
+def _blame_base_entries(
+    top: Path, base: str, applied: list[_Applied], base_files: dict[str, str], blobs: git.BlobReader
+) -> Blamed:
     """Who wrote, before the range, the values the range changes: the lines ``_judge`` would blame
     one by one (found by replaying which keys get an origin inside the range), asked with one
     ``git blame`` per file, the files' blames running at once. A line a batch does not answer is
@@ -510,9 +562,15 @@ def _blame_base_entries(top: Path, base: str, applied: list[_Applied], base_file
     for item in applied:
         for event in item.events:
             old, new = event.old, event.new
-            if event.kind in (EDITED, RESTORED) and old is not None and new is not None \
-                    and old.value is not None and new.value is not None and old.value != new.value \
-                    and old.key not in known:
+            if (
+                event.kind in (EDITED, RESTORED)
+                and old is not None
+                and new is not None
+                and old.value is not None
+                and new.value is not None
+                and old.value != new.value
+                and old.key not in known
+            ):
                 wanted.setdefault(old.path, set()).add(old.value_line)
                 known.add(old.key)
             if new is not None and (old is None or old.value != new.value or old.key in known):
@@ -527,8 +585,9 @@ def _blame_base_entries(top: Path, base: str, applied: list[_Applied], base_file
         present = {line for line in lines if 1 <= line <= count}  # git blame refuses the whole batch
         if present:
             asked.append((path, present))
-    started = git.start_together([functools.partial(git.blame_lines, top, base, path, sorted(lines))
-                                  for path, lines in asked])
+    started = git.start_together(
+        [functools.partial(git.blame_lines, top, base, path, sorted(lines)) for path, lines in asked]
+    )
     return _BaseBlames([(path, lines, pending) for (path, lines), pending in zip(asked, started, strict=True)])
 
 
@@ -567,8 +626,7 @@ class _BaseBlames(Mapping[tuple[str, int], tuple[str, str, str] | None]):
 HISTORY_POINTS = 40  # per entry: memory follows the entries, not the length of the history
 
 
-def _record_value(history: dict[tuple[str, ...], deque[tuple[str, float]]], event: Event, sha: str,
-                  model: str) -> None:
+def _record_value(history: dict[tuple[str, ...], deque[tuple[str, float]]], event: Event, sha: str, model: str) -> None:
     new, old = event.new, event.old
     if new is None or new.value is None or (old is not None and old.value == new.value):
         return
@@ -580,12 +638,16 @@ def _record_value(history: dict[tuple[str, ...], deque[tuple[str, float]]], even
     points.append((sha, new.value))
 
 
-def _finish(result: AuditResult, published_commits: Published | None, top: Path, head: str, model_name: str,
-            prefix: str) -> AuditResult:
+def _finish(
+    result: AuditResult, published_commits: Published | None, top: Path, head: str, model_name: str, prefix: str
+) -> AuditResult:
     if published_commits is not None:
         rows = _published_rows(published_commits)
-        result.findings.extend(check_rows(rows, lambda sha: git.commit_exists(top, sha),
-                                          lambda sha: git.is_ancestor(top, sha, head), model_name))
+        result.findings.extend(
+            check_rows(
+                rows, lambda sha: git.commit_exists(top, sha), lambda sha: git.is_ancestor(top, sha, head), model_name
+            )
+        )
     if prefix:
         result.findings = [_prefixed(f, prefix) for f in result.findings]
     result.findings.sort()
@@ -643,8 +705,9 @@ class _Walk:
                 stream.close()
 
 
-def _read_ahead(newest_first: Iterable[git.CommitChanges], cache: ParseCache, blobs: git.BlobReader,
-                size: int = 256) -> list[git.CommitChanges]:
+def _read_ahead(
+    newest_first: Iterable[git.CommitChanges], cache: ParseCache, blobs: git.BlobReader, size: int = 256
+) -> list[git.CommitChanges]:
     """All commits of the walk, oldest first, with their new blobs already parsed.
 
     git prints newest first while it walks; reading and parsing each batch of blobs meanwhile
@@ -655,8 +718,14 @@ def _read_ahead(newest_first: Iterable[git.CommitChanges], cache: ParseCache, bl
     batch: list[git.CommitChanges] = []
 
     def flush() -> None:
-        wanted = list(dict.fromkeys((c.path, c.new_oid) for commit in batch for c in commit.changes
-                                    if c.new_oid and is_tracked(c.path) and not cache.is_ahead(c.path, c.new_oid)))
+        wanted = list(
+            dict.fromkeys(
+                (c.path, c.new_oid)
+                for commit in batch
+                for c in commit.changes
+                if c.new_oid and is_tracked(c.path) and not cache.is_ahead(c.path, c.new_oid)
+            )
+        )
         read = blobs.read_batch([oid for _, oid in wanted])
         cache.parse_ahead([(path, oid, blob.data) for (path, oid), blob in zip(wanted, read, strict=True)])
         commits.extend(batch)
@@ -672,8 +741,14 @@ def _read_ahead(newest_first: Iterable[git.CommitChanges], cache: ParseCache, bl
     return commits
 
 
-def _judge(event: Event, commit: git.CommitChanges, model: str, policies: _Policies,
-           origins: dict[EntryKey, Origin], blame: Callable[[Entry], Origin | None]) -> list[Finding]:
+def _judge(
+    event: Event,
+    commit: git.CommitChanges,
+    model: str,
+    policies: _Policies,
+    origins: dict[EntryKey, Origin],
+    blame: Callable[[Entry], Origin | None],
+) -> list[Finding]:
     entry = event.entry
     old = event.old
 
@@ -694,8 +769,9 @@ def _judge(event: Event, commit: git.CommitChanges, model: str, policies: _Polic
     return findings
 
 
-def _judge_stray(problem: FileProblem, vanished: list[Entry], commit: git.CommitChanges, model: str,
-                 policies: _Policies) -> list[Finding]:
+def _judge_stray(
+    problem: FileProblem, vanished: list[Entry], commit: git.CommitChanges, model: str, policies: _Policies
+) -> list[Finding]:
     """A results file replaced by a legacy model-index: compare what it now says with what it held."""
     findings: list[Finding] = []
     for old in vanished:
@@ -711,8 +787,12 @@ def _judge_stray(problem: FileProblem, vanished: list[Entry], commit: git.Commit
     return findings
 
 
-def _remember(event: Event, commit: git.CommitChanges, origins: dict[EntryKey, Origin],
-              written: dict[EntryKey, dict[float | None, Origin]]) -> None:
+def _remember(
+    event: Event,
+    commit: git.CommitChanges,
+    origins: dict[EntryKey, Origin],
+    written: dict[EntryKey, dict[float | None, Origin]],
+) -> None:
     if event.new is None:
         return
     if event.old is None or event.old.value != event.new.value:
@@ -723,8 +803,7 @@ def _remember(event: Event, commit: git.CommitChanges, origins: dict[EntryKey, O
         origins[event.new.key] = origins[event.old.key]
 
 
-def _carry(event: Event, origins: dict[EntryKey, Origin], written: dict[EntryKey, dict[float | None, Origin]]
-           ) -> None:
+def _carry(event: Event, origins: dict[EntryKey, Origin], written: dict[EntryKey, dict[float | None, Origin]]) -> None:
     """A value a merge takes from a side: its writer is the side commit that wrote it, which the
     walk saw (the whole history, or a side inside the range); a side the base already has wrote
     it before the range, where blame finds it."""
@@ -742,8 +821,9 @@ def _published_rows(published: Published) -> list[PublishedRow]:
     rows: list[PublishedRow] = []
     if isinstance(published, Mapping):
         for sha, fields in published.items():
-            rows.append(PublishedRow(sha, str(fields.get("path", "leaderboard")), int(fields.get("line", 1)),
-                                     dict(fields)))
+            rows.append(
+                PublishedRow(sha, str(fields.get("path", "leaderboard")), int(fields.get("line", 1)), dict(fields))
+            )
         return rows
     for item in published:
         rows.append(item if isinstance(item, PublishedRow) else PublishedRow(str(item), "leaderboard", 1, {}))
@@ -753,8 +833,18 @@ def _published_rows(published: Published) -> list[PublishedRow]:
 def _prefixed(f: Finding, prefix: str) -> Finding:
     if f.path.startswith(prefix) or f.rule == PUBLISHED_COMMIT_UNREACHABLE.id:
         return f
-    return Finding(prefix + f.path, f.line, f.column, f.rule, f.severity, f.message, commit=f.commit,
-                   old=f.old, new=f.new, evidence=f.evidence)
+    return Finding(
+        prefix + f.path,
+        f.line,
+        f.column,
+        f.rule,
+        f.severity,
+        f.message,
+        commit=f.commit,
+        old=f.old,
+        new=f.new,
+        evidence=f.evidence,
+    )
 
 
 def published_check(repo: str | os.PathLike[str], rows: Iterable[PublishedRow], model: str) -> list[Finding]:
@@ -763,5 +853,6 @@ def published_check(repo: str | os.PathLike[str], rows: Iterable[PublishedRow], 
     if top is None:
         raise AuditError(f"{repo} is not inside a git repository")
     head = git.rev_parse(top, "HEAD") or "HEAD"
-    return list(check_rows(rows, lambda sha: git.commit_exists(top, sha),
-                           lambda sha: git.is_ancestor(top, sha, head), model))
+    return list(
+        check_rows(rows, lambda sha: git.commit_exists(top, sha), lambda sha: git.is_ancestor(top, sha, head), model)
+    )

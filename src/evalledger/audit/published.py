@@ -1,5 +1,6 @@
 """Read a published leaderboard (CSV or JSONL) for what the audit checks against it: the commit
 each row was read from, and the values (copied-value check)."""
+
 from __future__ import annotations
 
 import csv
@@ -52,8 +53,10 @@ def read_leaderboard(path: str | Path) -> list[PublishedRow]:
     rows = []
     columns_seen = False
     for number, item in raw_rows:
-        fields = {name: next((item[a] for a in aliases if item.get(a) not in (None, "")), None)
-                  for name, aliases in ALIASES.items()}
+        fields = {
+            name: next((item[a] for a in aliases if item.get(a) not in (None, "")), None)
+            for name, aliases in ALIASES.items()
+        }
         if fields["commit"] is None:
             continue
         columns_seen = True
@@ -65,6 +68,7 @@ def read_leaderboard(path: str | Path) -> list[PublishedRow]:
                 fields["value"] = None
         rows.append(PublishedRow(str(fields["commit"]).strip(), shown, number, fields))
     if raw_rows and not columns_seen:
-        raise LeaderboardError(f"{shown}: no row has a `commit` column (expected one of "
-                               f"{', '.join(ALIASES['commit'])})")
+        raise LeaderboardError(
+            f"{shown}: no row has a `commit` column (expected one of {', '.join(ALIASES['commit'])})"
+        )
     return rows

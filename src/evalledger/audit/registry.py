@@ -1,4 +1,5 @@
 """Audit rules by id, built from the rule modules (their docstrings are the user documentation)."""
+
 from __future__ import annotations
 
 from evalledger.audit.rules import MODULES

@@ -3,6 +3,7 @@
 The audit keeps only these small values per live entry (never parse trees), so memory follows the
 number of entries, not the length of history.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -147,30 +148,50 @@ def _parse_results(path: str, data: bytes) -> Parsed:
     if not root.is_seq:
         if root.is_map and root.get(MODEL_INDEX_KEY) is not None:
             stray = _metric_entries(read_metrics(root), path)
-            return Parsed((), "top level is a legacy `model-index` mapping, not a list of result entries",
-                          root.line, stray)
+            return Parsed(
+                (), "top level is a legacy `model-index` mapping, not a list of result entries", root.line, stray
+            )
         return Parsed((), "top level is not a list of result entries", root.line)
     return Parsed(_entries(root, path, 0))
 
 
 def _entries(root: Node, path: str, line_offset: int) -> tuple[Entry, ...]:
-    return tuple(entry for item in read_entries(root)
-                 for entry in _entry(item, path, item.line + line_offset, item.value_line + line_offset,
-                                     data=item.data))
+    return tuple(
+        entry
+        for item in read_entries(root)
+        for entry in _entry(item, path, item.line + line_offset, item.value_line + line_offset, data=item.data)
+    )
 
 
-def _entry(fields: EntryFields | None, path: str, line: int, value_line: int, *, data: Any = None,
-           raw: bytes | None = None) -> tuple[Entry, ...]:
+def _entry(
+    fields: EntryFields | None, path: str, line: int, value_line: int, *, data: Any = None, raw: bytes | None = None
+) -> tuple[Entry, ...]:
     """The audit's entry for what ``formats.results.entry_fields`` read (every path comes here:
     whole files, parsed items and patched items); none without a key (lint reports it: without a
     key there is no timeline to put it in)."""
     if fields is None or fields.dataset_id is None or fields.task_id is None:
         return ()
     source = fields.source or {}
-    return (Entry(fields.dataset_id, fields.task_id, setup_key(fields.notes, fields.revision), fields.value,
-                  path, line, value_line, _str(source.get("url")), _str(source.get("name")),
-                  _str(source.get("user")), fields.notes, fields.revision, fields.date, fields.verify_token,
-                  data=data, raw=raw),)
+    return (
+        Entry(
+            fields.dataset_id,
+            fields.task_id,
+            setup_key(fields.notes, fields.revision),
+            fields.value,
+            path,
+            line,
+            value_line,
+            _str(source.get("url")),
+            _str(source.get("name")),
+            _str(source.get("user")),
+            fields.notes,
+            fields.revision,
+            fields.date,
+            fields.verify_token,
+            data=data,
+            raw=raw,
+        ),
+    )
 
 
 # --- incremental parsing -------------------------------------------------------------------------
@@ -209,13 +230,19 @@ class BlobParser:
         return parse_blob(path, data) if entries is None else Parsed(entries)
 
     def _by_items(self, path: str, data: bytes) -> tuple[Entry, ...] | None:
-        if len(data) > 16 * _FAST_MAX_BYTES or b"\r" in data or b"\t" in data \
-                or _NOT_ITEM_FIRST.match(data) or _NOT_ITEM.search(data) or _refused(data):
+        if (
+            len(data) > 16 * _FAST_MAX_BYTES
+            or b"\r" in data
+            or b"\t" in data
+            or _NOT_ITEM_FIRST.match(data)
+            or _NOT_ITEM.search(data)
+            or _refused(data)
+        ):
             return None
         starts = [m.start() for m in _ITEM.finditer(data)]
         if not starts:
             return None
-        head = data[:starts[0]]
+        head = data[: starts[0]]
         if any(line.strip() and not line.lstrip().startswith(b"#") for line in head.split(b"\n")):
             return None
         try:
@@ -254,8 +281,7 @@ class BlobParser:
         """An item parsed on its own (and remembered for patching); None when it must not be:
         the whole file then goes to the full loader."""
         composed = _compose(chunk, checked=True)
-        if not isinstance(composed, yaml.SequenceNode) or len(composed.value) != 1 \
-                or composed.tag != YAML_TAG + "seq":
+        if not isinstance(composed, yaml.SequenceNode) or len(composed.value) != 1 or composed.tag != YAML_TAG + "seq":
             return None
         item = composed.value[0]
         try:
@@ -281,8 +307,9 @@ class BlobParser:
             return None
         old_path, old_line, old_entries = seen
         shift = line - old_line
-        found = tuple(dataclasses.replace(e, path=path, line=e.line + shift, value_line=e.value_line + shift)
-                      for e in old_entries)
+        found = tuple(
+            dataclasses.replace(e, path=path, line=e.line + shift, value_line=e.value_line + shift) for e in old_entries
+        )
         previous = self._at.get((old_path, old_line))
         if previous is not None and previous[0] == chunk:
             self._at[(path, line)] = (chunk, previous[1], found, previous[3])
@@ -310,9 +337,13 @@ class BlobParser:
                 return None
             keys, column, name = leaf
             text = match.group(4)
-            if len(match.group(1) or b"") + len(match.group(2)) != column or match.group(3) != name \
-                    or b": " in text or text.endswith(b":") \
-                    or (text[:1] in b"-?:" and (len(text) == 1 or text[1:2] == b" ")):
+            if (
+                len(match.group(1) or b"") + len(match.group(2)) != column
+                or match.group(3) != name
+                or b": " in text
+                or text.endswith(b":")
+                or (text[:1] in b"-?:" and (len(text) == 1 or text[1:2] == b" "))
+            ):
                 return None
             target = data
             for key in keys[:-1]:  # copy along the path only: the old data is still in use
@@ -327,9 +358,15 @@ class BlobParser:
             self._at[(path, line)] = (chunk, data, found, leaves)
         return found
 
-
-    def _patched_flow(self, path: str, line: int, chunk: bytes, old_data: dict[str, Any],
-                      old_entries: tuple[Entry, ...], shape: FlowShape) -> tuple[Entry, ...] | None:
+    def _patched_flow(
+        self,
+        path: str,
+        line: int,
+        chunk: bytes,
+        old_data: dict[str, Any],
+        old_entries: tuple[Entry, ...],
+        shape: FlowShape,
+    ) -> tuple[Entry, ...] | None:
         """A flow-style item (``- {dataset: {id: a, task_id: b}, value: 1, ...}``) with only scalar
         texts rewritten: everything between the scalars (keys, braces, commas, spacing, comments)
         must be byte-identical, and each new scalar must be one the loader reads the same way in
@@ -356,9 +393,9 @@ class BlobParser:
             pos += len(gap)
             target = data
             for depth in range(len(keys) - 1):  # copy along the path only: the old data is still in use
-                if keys[:depth + 1] not in copied:
+                if keys[: depth + 1] not in copied:
                     target[keys[depth]] = dict(target[keys[depth]])
-                    copied.add(keys[:depth + 1])
+                    copied.add(keys[: depth + 1])
                 target = target[keys[depth]]
             target[keys[-1]] = value
         if pos != len(text):
@@ -380,7 +417,7 @@ def _flow_scalar(text: str, pos: int, style: str) -> tuple[Any, int] | None:
         end = text.find(style, pos + 1)
         if end < 0:
             return None
-        quoted = text[pos + 1:end]
+        quoted = text[pos + 1 : end]
         if not quoted.isprintable() or (style == '"' and "\\" in quoted):
             return None
         return quoted, end + 1
@@ -415,13 +452,21 @@ def _flow_template(item: yaml.MappingNode, chunk: bytes) -> FlowShape | None:
                 return None
             if isinstance(value, yaml.MappingNode):
                 work.append((value, keys + (key.value,)))
-            elif isinstance(value, yaml.ScalarNode) and value.style in (None, "", "'", '"') \
-                    and value.start_mark.line == value.end_mark.line:
+            elif (
+                isinstance(value, yaml.ScalarNode)
+                and value.style in (None, "", "'", '"')
+                and value.start_mark.line == value.end_mark.line
+            ):
                 start, end = value.start_mark.index, value.end_mark.index
                 raw = text[start:end]
                 if value.style:  # quoted: the text between the quotes is the value, no escapes
-                    if len(raw) < 2 or raw[-1] != value.style or value.style in raw[1:-1] \
-                            or "\\" in raw or raw[1:-1] != value.value:
+                    if (
+                        len(raw) < 2
+                        or raw[-1] != value.style
+                        or value.style in raw[1:-1]
+                        or "\\" in raw
+                        or raw[1:-1] != value.value
+                    ):
                         return None
                 elif _FLOW_PLAIN.fullmatch(raw) is None or raw != value.value:
                     return None
@@ -463,10 +508,12 @@ def _leaves(item: yaml.MappingNode) -> BlockLeaves:
                 continue
             if isinstance(value, yaml.MappingNode):
                 work.append((value, keys + (key.value,)))
-            elif isinstance(value, yaml.ScalarNode) and not value.style \
-                    and value.start_mark.line == value.end_mark.line == key.start_mark.line:
-                leaves[key.start_mark.line] = (keys + (key.value,), key.start_mark.column,
-                                               key.value.encode())
+            elif (
+                isinstance(value, yaml.ScalarNode)
+                and not value.style
+                and value.start_mark.line == value.end_mark.line == key.start_mark.line
+            ):
+                leaves[key.start_mark.line] = (keys + (key.value,), key.start_mark.column, key.value.encode())
     return leaves
 
 
@@ -502,12 +549,28 @@ def _metric_entries(metrics: list[MetricResult], path: str) -> tuple[Entry, ...]
             continue
         revision = _scalar(metric.dataset_revision)
         source = metric.source if isinstance(metric.source, dict) else {}
-        task = ":".join(x for x in (_scalar(metric.dataset_config), _scalar(metric.dataset_split),
-                                    _scalar(metric.metric_type)) if x)
-        entries.append(Entry(
-            benchmark, task, setup_key(None, revision), finite_number(metric.value), path, metric.line,
-            metric.value_line, _str(source.get("url")), _str(source.get("name")), None, None, revision,
-            None, _scalar(metric.verify_token), metric.content))
+        task = ":".join(
+            x for x in (_scalar(metric.dataset_config), _scalar(metric.dataset_split), _scalar(metric.metric_type)) if x
+        )
+        entries.append(
+            Entry(
+                benchmark,
+                task,
+                setup_key(None, revision),
+                finite_number(metric.value),
+                path,
+                metric.line,
+                metric.value_line,
+                _str(source.get("url")),
+                _str(source.get("name")),
+                None,
+                None,
+                revision,
+                None,
+                _scalar(metric.verify_token),
+                metric.content,
+            )
+        )
     return tuple(entries)
 
 
@@ -537,15 +600,25 @@ _FAST_REFUSE_TOKENS = re.compile(rb"(?:^|[\s\[{,:?-])(?:[&*][^\s]|!)|<<|\xef\xbb
 
 def _refused(data: bytes) -> bool:
     # the regex cannot skip ahead by a literal; most files hold none of these bytes at all
-    if b"&" not in data and b"*" not in data and b"!" not in data and b"<" not in data \
-            and b"%" not in data and b"\xef" not in data:
+    if (
+        b"&" not in data
+        and b"*" not in data
+        and b"!" not in data
+        and b"<" not in data
+        and b"%" not in data
+        and b"\xef" not in data
+    ):
         return False
     return _FAST_REFUSE_TOKENS.search(data) is not None
 
 
 def _compose(data: bytes, checked: bool = False) -> yaml.Node | Literal[False] | None:
-    if len(data) > _FAST_MAX_BYTES or data.count(b"[") + data.count(b"{") > _FAST_MAX_FLOW \
-            or b"\x00" in data or (not checked and _refused(data)):
+    if (
+        len(data) > _FAST_MAX_BYTES
+        or data.count(b"[") + data.count(b"{") > _FAST_MAX_FLOW
+        or b"\x00" in data
+        or (not checked and _refused(data))
+    ):
         return False
     try:
         text = data.decode("utf-8")
@@ -618,7 +691,7 @@ def _plain(node: yaml.Node, depth: int = 0) -> Any:
     if depth > _PLAIN_MAX_DEPTH or not node.tag.startswith(YAML_TAG):
         raise _Refuse
     if isinstance(node, yaml.ScalarNode):
-        tag = node.tag[len(YAML_TAG):]
+        tag = node.tag[len(YAML_TAG) :]
         return node.value if tag == "str" else construct_scalar(tag, node.value, node.style)
     if isinstance(node, yaml.SequenceNode):
         return [_plain(child, depth + 1) for child in node.value]
@@ -632,8 +705,7 @@ def _plain(node: yaml.Node, depth: int = 0) -> Any:
     raise _Refuse
 
 
-def _item_entries(item: yaml.Node, path: str, line_offset: int, raw: bytes,
-                  data: Any = None) -> tuple[Entry, ...]:
+def _item_entries(item: yaml.Node, path: str, line_offset: int, raw: bytes, data: Any = None) -> tuple[Entry, ...]:
     """The entry of one sequence item, read straight from composed nodes (one pass); ``data``:
     the item's plain data when the caller has it already."""
     if not isinstance(item, yaml.MappingNode):
@@ -661,13 +733,19 @@ def _convert(composed: yaml.Node) -> Node | Literal[False] | None:
         item, parent, slot, depth = work.pop()
         if depth > DEFAULT_LIMITS.max_depth:
             return False  # the full loader reports yaml-depth-limit
-        tag = item.tag[len(YAML_TAG):] if item.tag.startswith(YAML_TAG) else None
+        tag = item.tag[len(YAML_TAG) :] if item.tag.startswith(YAML_TAG) else None
         if tag is None:
             return False
         mark = item.start_mark
         if isinstance(item, yaml.ScalarNode):
-            node = Node("scalar", construct_scalar(tag, item.value, item.style), mark.line + 1,
-                        mark.column + 1, tag, bool(item.style))
+            node = Node(
+                "scalar",
+                construct_scalar(tag, item.value, item.style),
+                mark.line + 1,
+                mark.column + 1,
+                tag,
+                bool(item.style),
+            )
         elif isinstance(item, yaml.SequenceNode):
             node = Node("seq", [None] * len(item.value), mark.line + 1, mark.column + 1)
             for index in range(len(item.value) - 1, -1, -1):
@@ -678,9 +756,14 @@ def _convert(composed: yaml.Node) -> Node | Literal[False] | None:
             for key, value in item.value:
                 if not isinstance(key, yaml.ScalarNode) or not key.tag.startswith(YAML_TAG):
                     return False
-                key_node = Node("scalar", construct_scalar(key.tag[len(YAML_TAG):], key.value, key.style),
-                                key.start_mark.line + 1, key.start_mark.column + 1, key.tag[len(YAML_TAG):],
-                                bool(key.style))
+                key_node = Node(
+                    "scalar",
+                    construct_scalar(key.tag[len(YAML_TAG) :], key.value, key.style),
+                    key.start_mark.line + 1,
+                    key.start_mark.column + 1,
+                    key.tag[len(YAML_TAG) :],
+                    bool(key.style),
+                )
                 if isinstance(key_node.value, (list, dict)):
                     return False
                 pairs.append((key_node, value))

@@ -9,6 +9,7 @@ with the last commit applied: on a history with branches the walk interleaves th
 edit on one line is not a change of what the other line held. A merge is compared with its first
 parent (see ``evalledger.audit.engine`` for which of its events are judged).
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -65,8 +66,11 @@ class ParseCache:
         commit is applied."""
         for path, oid, data in blobs:
             if (path, oid) not in self._ahead:
-                self._ahead[(path, oid)] = (Parsed((), "blob is missing from the repository") if data is None
-                                            else self._parser.parse(path, data))
+                self._ahead[(path, oid)] = (
+                    Parsed((), "blob is missing from the repository")
+                    if data is None
+                    else self._parser.parse(path, data)
+                )
 
     def is_ahead(self, path: str, oid: str) -> bool:
         return (path, oid) in self._ahead
@@ -178,8 +182,9 @@ class Timeline:
                 new.setdefault(key, entry)
         return self._events(old, new, reasons), problems
 
-    def _events(self, old: dict[EntryKey, Entry], new: dict[EntryKey, Entry], reasons: dict[EntryKey, str]
-                ) -> list[Event]:
+    def _events(
+        self, old: dict[EntryKey, Entry], new: dict[EntryKey, Entry], reasons: dict[EntryKey, str]
+    ) -> list[Event]:
         """What one commit did to the entries: ``old`` and ``new`` by key, as its changed files
         held them before and after; ``reasons`` why a file's entries are gone."""
         events: list[Event] = []
@@ -242,6 +247,13 @@ def same(a: Entry | None, b: Entry | None) -> bool:
 
 def _differs(a: Entry, b: Entry) -> bool:
     """True when anything but the position changed."""
-    return (a.value, a.source_url, a.source_name, a.source_user, a.notes, a.revision, a.date,
-            a.verify_token) != (b.value, b.source_url, b.source_name, b.source_user, b.notes,
-                                b.revision, b.date, b.verify_token)
+    return (a.value, a.source_url, a.source_name, a.source_user, a.notes, a.revision, a.date, a.verify_token) != (
+        b.value,
+        b.source_url,
+        b.source_name,
+        b.source_user,
+        b.notes,
+        b.revision,
+        b.date,
+        b.verify_token,
+    )

@@ -12,6 +12,7 @@ code that loads the old names through the new ids; `openai/gsm8k` as in huggingf
 eval-results test fixture. Only moves seen in those sources are listed: a name that is not here
 gets no hint, never a guess.
 """
+
 from __future__ import annotations
 
 LEGACY_DATASET_IDS: dict[str, str] = {

@@ -4,6 +4,7 @@ Reads it; lint rules judge it, the audit keys its metrics. ``split_front_matter`
 metadata block the way huggingface_hub does, and says on which line it starts, so findings point at
 the README's own lines.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,7 +43,7 @@ def split_front_matter(text: str) -> tuple[str, int, int] | None:
     if match is None:
         return None
     end = match.end() + (1 if stripped.startswith("\n", match.end()) else 0)
-    return stripped[body_start:match.start()], text[:skipped].count("\n") + 1, skipped + end
+    return stripped[body_start : match.start()], text[:skipped].count("\n") + 1, skipped + end
 
 
 def front_matter(text: str) -> tuple[str, int] | None:
@@ -111,13 +112,25 @@ def read_metrics(root: Node | None) -> list[MetricResult]:
                 if metric.kind != "map":
                     continue
                 value = metric.get("value")
-                found.append(MetricResult(
-                    name, _field(task, "type"), _field(dataset, "type"), _field(dataset, "name"),
-                    _field(dataset, "config"), _field(dataset, "split"), _field(dataset, "revision"),
-                    _field(metric, "type"), _plain(value), _field(metric, "verified"),
-                    _field(metric, "verifyToken"), source, metric.line,
-                    value.line if value is not None else metric.line,
-                    {"dataset": dataset_data, "task": task_data, "metric": metric.to_python()}))
+                found.append(
+                    MetricResult(
+                        name,
+                        _field(task, "type"),
+                        _field(dataset, "type"),
+                        _field(dataset, "name"),
+                        _field(dataset, "config"),
+                        _field(dataset, "split"),
+                        _field(dataset, "revision"),
+                        _field(metric, "type"),
+                        _plain(value),
+                        _field(metric, "verified"),
+                        _field(metric, "verifyToken"),
+                        source,
+                        metric.line,
+                        value.line if value is not None else metric.line,
+                        {"dataset": dataset_data, "task": task_data, "metric": metric.to_python()},
+                    )
+                )
     return found
 
 
@@ -135,5 +148,8 @@ def base_models(root: Node | None) -> tuple[str, ...]:
     if node is None:
         return ()
     items = node.value if node.kind == "seq" else [node]
-    return tuple(item.value.strip() for item in items
-                 if item.kind == "scalar" and isinstance(item.value, str) and "/" in item.value)
+    return tuple(
+        item.value.strip()
+        for item in items
+        if item.kind == "scalar" and isinstance(item.value, str) and "/" in item.value
+    )

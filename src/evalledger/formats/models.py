@@ -28,6 +28,7 @@ Decisions (FORMATS.md, CONFORMANCE.md), the same as lint's:
 
 Not imported on the lint hook path: pydantic costs more to import than linting a file does.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -54,28 +55,47 @@ from evalledger.dates import DATE_PATTERN  # shared with lint, so schema and lin
 
 END = r"(?![\s\S])"  # end of text in ECMA-262, Python re and pydantic's python-re engine alike
 FLOAT_MAX = sys.float_info.max
-INT64 = 2 ** 63
+INT64 = 2**63
 INSPECT_AI = "inspect-ai"
 
 _PART = r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9_])?"
 # A Hub dataset repo id "namespace/name" (huggingface_hub validate_repo_id, namespace required)
-DATASET_ID_PATTERN = (r"^(?![\s\S]*--)(?![\s\S]*\.\.)(?![\s\S]*\.git" + END + ")"
-                      + _PART + "/" + _PART + END)
+DATASET_ID_PATTERN = r"^(?![\s\S]*--)(?![\s\S]*\.\.)(?![\s\S]*\.git" + END + ")" + _PART + "/" + _PART + END
 # "Dataset revision hash": a full commit SHA (FORMATS.md §1.2)
 REVISION_PATTERN = r"^[0-9a-f]{40}" + END
 # inspect_ai HFEpochReducer (\d as Python and Rust read it: any decimal digit)
 EPOCH_REDUCER_PATTERN = r"^(?:pass_at_\d+|at_least_\d+|max|mode|median|mean)" + END
 # a string inspect_ai's lax int parsing reads as a whole number >= 1
-EPOCHS_TEXT_PATTERN = (r"^\s*\+?(?=[0-9_]*[1-9])(?:[0-9](?:_?[0-9])*|[0-9][0-9_]*\.0*)\s*" + END)
+EPOCHS_TEXT_PATTERN = r"^\s*\+?(?=[0-9_]*[1-9])(?:[0-9](?:_?[0-9])*|[0-9][0-9_]*\.0*)\s*" + END
 _INT_TEXT = re.compile(r"[+-]?[0-9][0-9_]*(?:\.0*)?")
 # strings pydantic's lax bool parsing accepts (case-insensitive)
-BOOL_TEXT_PATTERN = ("^(?:0|1|[Ff]|[Ff][Aa][Ll][Ss][Ee]|[Nn]|[Nn][Oo]|[Oo][Ff][Ff]|[Oo][Nn]|[Tt]"
-                     "|[Tt][Rr][Uu][Ee]|[Yy]|[Yy][Ee][Ss])" + END)
+BOOL_TEXT_PATTERN = (
+    "^(?:0|1|[Ff]|[Ff][Aa][Ll][Ss][Ee]|[Nn]|[Nn][Oo]|[Oo][Ff][Ff]|[Oo][Nn]|[Tt]"
+    "|[Tt][Rr][Uu][Ee]|[Yy]|[Yy][Ee][Ss])" + END
+)
 
-INSPECT_SOLVERS = ("prompt_template", "system_message", "user_message", "chain_of_thought", "use_tools",
-                   "generate", "self_critique", "multiple_choice")
-INSPECT_SCORERS = ("includes", "match", "pattern", "answer", "exact", "f1", "model_graded_qa",
-                   "model_graded_fact", "choice", "math")
+INSPECT_SOLVERS = (
+    "prompt_template",
+    "system_message",
+    "user_message",
+    "chain_of_thought",
+    "use_tools",
+    "generate",
+    "self_critique",
+    "multiple_choice",
+)
+INSPECT_SCORERS = (
+    "includes",
+    "match",
+    "pattern",
+    "answer",
+    "exact",
+    "f1",
+    "model_graded_qa",
+    "model_graded_fact",
+    "choice",
+    "math",
+)
 INSPECT_FIELDS = ("field_spec", "solvers", "scorers")
 
 
@@ -162,18 +182,24 @@ def _date(value: Any) -> Any:
 # NaN satisfies {"minimum": 1, "maximum": 0} (every comparison is false) and no number does,
 # so "not" of it excludes exactly NaN; the bounds exclude the infinities.
 FINITE_NUMBER_SCHEMA = {
-    "type": "number", "minimum": -FLOAT_MAX, "maximum": FLOAT_MAX,
+    "type": "number",
+    "minimum": -FLOAT_MAX,
+    "maximum": FLOAT_MAX,
     "not": {"type": "number", "minimum": 1, "maximum": 0},
     "description": "The score: a finite number (not NaN, not infinite, not a quoted string).",
 }
 EPOCHS_SCHEMA = {
-    "anyOf": [{"type": "integer", "minimum": 1}, {"const": True},
-              {"type": "string", "pattern": EPOCHS_TEXT_PATTERN}],
-    "default": 1, "description": "Epochs per sample: a whole number of at least 1.",
+    "anyOf": [{"type": "integer", "minimum": 1}, {"const": True}, {"type": "string", "pattern": EPOCHS_TEXT_PATTERN}],
+    "default": 1,
+    "description": "Epochs per sample: a whole number of at least 1.",
 }
 LAX_BOOL_SCHEMA = {
-    "anyOf": [{"type": "boolean"}, {"type": "null"}, {"enum": [0, 1]},
-              {"type": "string", "pattern": BOOL_TEXT_PATTERN}],
+    "anyOf": [
+        {"type": "boolean"},
+        {"type": "null"},
+        {"enum": [0, 1]},
+        {"type": "string", "pattern": BOOL_TEXT_PATTERN},
+    ],
     "description": "Shuffle the choices (true/false; inspect_ai also reads yes/no, on/off, 1/0).",
 }
 PRESENT_SCHEMA: dict[str, Any] = {"not": {"enum": [None, ""]}}
@@ -188,14 +214,18 @@ DateText = Annotated[str, Field(pattern=DATE_PATTERN), BeforeValidator(_date)]
 
 # --- .eval_results/*.yaml --------------------------------------------------------------------
 
+
 class ResultDataset(_Open):
     """The benchmark a score belongs to."""
 
-    id: Annotated[str, Field(pattern=DATASET_ID_PATTERN,
-                             description="Hub dataset repo id of the benchmark, `namespace/name`.")]
+    id: Annotated[
+        str, Field(pattern=DATASET_ID_PATTERN, description="Hub dataset repo id of the benchmark, `namespace/name`.")
+    ]
     task_id: Annotated[Text, Field(description="A `tasks[].id` of the benchmark's eval.yaml.")]
-    revision: Annotated[Annotated[str, Field(pattern=REVISION_PATTERN)] | None,
-                        Field(description="Dataset revision evaluated: a full 40-hex commit SHA.")] = None
+    revision: Annotated[
+        Annotated[str, Field(pattern=REVISION_PATTERN)] | None,
+        Field(description="Dataset revision evaluated: a full 40-hex commit SHA."),
+    ] = None
 
 
 class ResultSource(_Open):
@@ -234,6 +264,7 @@ class ResultsFile(RootModel[list[ResultEntry]]):
 
 
 # --- eval.yaml ------------------------------------------------------------------------------
+
 
 def _ids_when_several(tasks: list[Any]) -> None:
     # inspect_ai: "Task 'id' field is required if there are more than 1 tasks in 'eval.yaml'"
@@ -310,8 +341,9 @@ class BenchmarkSpec(_Open):
 
     name: Text
     description: Text
-    evaluation_framework: Annotated[str | None, Field(
-        description="Harness id (huggingface.js EVALUATION_FRAMEWORKS), e.g. inspect-ai.")] = None
+    evaluation_framework: Annotated[
+        str | None, Field(description="Harness id (huggingface.js EVALUATION_FRAMEWORKS), e.g. inspect-ai.")
+    ] = None
     tasks: Annotated[list[BenchmarkTask], Field(min_length=1)]
 
     @model_validator(mode="after")
@@ -342,8 +374,9 @@ def spec_variant(data: Any) -> str:
     if framework is not None and not isinstance(framework, (dict, list)):
         return INSPECT_AI if framework == INSPECT_AI else "other"
     tasks = data.get("tasks")
-    if isinstance(tasks, list) and any(isinstance(task, dict) and any(k in task for k in INSPECT_FIELDS)
-                                       for task in tasks):
+    if isinstance(tasks, list) and any(
+        isinstance(task, dict) and any(k in task for k in INSPECT_FIELDS) for task in tasks
+    ):
         return INSPECT_AI
     return "other"
 
@@ -351,10 +384,16 @@ def spec_variant(data: Any) -> str:
 SPEC_IS_INSPECT_SCHEMA = {
     "anyOf": [
         {"properties": {"evaluation_framework": {"const": INSPECT_AI}}, "required": ["evaluation_framework"]},
-        {"properties": {"evaluation_framework": {"type": ["null", "object", "array"]},
-                        "tasks": {"type": "array", "contains": {
-                            "type": "object", "anyOf": [{"required": [key]} for key in INSPECT_FIELDS]}}},
-         "required": ["tasks"]},
+        {
+            "properties": {
+                "evaluation_framework": {"type": ["null", "object", "array"]},
+                "tasks": {
+                    "type": "array",
+                    "contains": {"type": "object", "anyOf": [{"required": [key]} for key in INSPECT_FIELDS]},
+                },
+            },
+            "required": ["tasks"],
+        },
     ],
 }
 
@@ -368,6 +407,7 @@ SpecFile = Annotated[
 # What huggingface_hub's model_index_to_eval_results reads (a KeyError there is an error here);
 # it checks no types, and neither do these models beyond the containers, except a metric's
 # `value`: a finite number, as in a results entry (lint: value-not-number and friends).
+
 
 class ModelIndexTask(_Open):
     type: Annotated[Any, Field(description="Task id (pipeline tag), e.g. text-generation.")]

@@ -3,6 +3,7 @@
 This module reads entries out of a positioned YAML tree; it judges nothing (lint rules do) and
 imports nothing heavy, because aggregate and audit read thousands of these files.
 """
+
 from __future__ import annotations
 
 import math
@@ -47,8 +48,9 @@ def entry_fields(data: Any) -> EntryFields | None:
 
 
 # EntryFields' values in order: dataset_id, task_id, revision, value, notes, date, verify_token, source
-_Fields = tuple[str | None, str | None, str | None, float | None, str | None, str | None, str | None,
-                dict[str, Any] | None]
+_Fields = tuple[
+    str | None, str | None, str | None, float | None, str | None, str | None, str | None, dict[str, Any] | None
+]
 
 
 def _fields(data: Any) -> _Fields | None:
@@ -70,8 +72,16 @@ def _fields(data: Any) -> _Fields | None:
     if raw_date is not None and not isinstance(raw_date, (list, dict)):
         date = raw_date.isoformat() if hasattr(raw_date, "isoformat") else str(raw_date)
     source = data.get("source")
-    return (dataset_id, task_id, revision, finite_number(data.get("value")), _str(data.get("notes")), date,
-            _str(data.get("verifyToken")), source if isinstance(source, dict) else None)
+    return (
+        dataset_id,
+        task_id,
+        revision,
+        finite_number(data.get("value")),
+        _str(data.get("notes")),
+        date,
+        _str(data.get("verifyToken")),
+        source if isinstance(source, dict) else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -88,13 +98,24 @@ class ResultEntry(EntryFields):
     def to_record(self, model: str, file: str, **context: Any) -> ScoreRecord:
         source = self.source or {}
         return ScoreRecord(
-            model=model, benchmark=self.dataset_id or "", task=str(self.task_id or ""),
+            model=model,
+            benchmark=self.dataset_id or "",
+            task=str(self.task_id or ""),
             value=float(self.value) if self.value is not None else math.nan,
-            setup=setup_key(self.notes, self.revision), date=self.date,
-            source_url=_str(source.get("url")), source_name=_str(source.get("name")),
-            source_user=_str(source.get("user")), source_org=_str(source.get("org")),
-            notes=self.notes, revision=self.revision, verified=bool(self.verify_token),
-            verify_token=self.verify_token, file=file, line=self.line, **context)
+            setup=setup_key(self.notes, self.revision),
+            date=self.date,
+            source_url=_str(source.get("url")),
+            source_name=_str(source.get("name")),
+            source_user=_str(source.get("user")),
+            source_org=_str(source.get("org")),
+            notes=self.notes,
+            revision=self.revision,
+            verified=bool(self.verify_token),
+            verify_token=self.verify_token,
+            file=file,
+            line=self.line,
+            **context,
+        )
 
 
 def _str(value: Any) -> str | None:
@@ -114,7 +135,15 @@ def read_entries(root: Node | None) -> list[ResultEntry]:
         if fields is None:  # a mapping node reads as a dict: never
             continue
         value_node = node.get("value")
-        entries.append(ResultEntry(
-            *fields, index, node.line, node.column,
-            value_node.line if value_node is not None else node.line, node, data))
+        entries.append(
+            ResultEntry(
+                *fields,
+                index,
+                node.line,
+                node.column,
+                value_node.line if value_node is not None else node.line,
+                node,
+                data,
+            )
+        )
     return entries

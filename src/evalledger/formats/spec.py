@@ -3,6 +3,7 @@
 ``load_spec(path)`` gives the task ids that `.eval_results` entries must reference; lint
 ``--benchmark``, aggregate and audit use it. Nothing heavy is imported (no pydantic, no inspect_ai).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -20,20 +21,56 @@ if TYPE_CHECKING:  # a spec carries the policy beside it; reading a spec needs n
 SPEC_FILE_NAMES = ("eval.yaml", "eval.yml")
 SPEC_KEYS = ("name", "description", "evaluation_framework", "tasks")
 TASK_KEYS = ("id", "config", "split")
-INSPECT_TASK_KEYS = ("id", "config", "split", "field_spec", "shuffle_choices", "epochs",
-                     "epoch_reducer", "solvers", "scorers")
+INSPECT_TASK_KEYS = (
+    "id",
+    "config",
+    "split",
+    "field_spec",
+    "shuffle_choices",
+    "epochs",
+    "epoch_reducer",
+    "solvers",
+    "scorers",
+)
 INSPECT_FRAMEWORK = "inspect-ai"
 
 # huggingface.js packages/tasks/src/eval.ts EVALUATION_FRAMEWORKS, as of HEAD fe42e680 (2026-08-21).
 # HF adds to this list about monthly: treat it as versioned data, and an unknown name as a warning.
 EVALUATION_FRAMEWORKS_VERSION = "huggingface.js fe42e680 (2026-08-21)"
-EVALUATION_FRAMEWORKS = frozenset({
-    "exgentic", "inspect-ai", "math-arena", "mteb", "olmocr-bench", "harbor", "ifstruct", "pier",
-    "redline-bench", "archipelago", "benchflow", "apex-evals", "screenspot-pro", "swe-bench",
-    "swe-bench-pro", "nemo-evaluator", "yc-bench", "open-asr-leaderboard", "mdpbench",
-    "real5-omnidocbench", "parsebench", "video-mme-v2", "claw-eval", "researchclawbench", "pbench",
-    "wildclawbench", "wbench", "nanofold", "mmmu", "extractbench",
-})
+EVALUATION_FRAMEWORKS = frozenset(
+    {
+        "exgentic",
+        "inspect-ai",
+        "math-arena",
+        "mteb",
+        "olmocr-bench",
+        "harbor",
+        "ifstruct",
+        "pier",
+        "redline-bench",
+        "archipelago",
+        "benchflow",
+        "apex-evals",
+        "screenspot-pro",
+        "swe-bench",
+        "swe-bench-pro",
+        "nemo-evaluator",
+        "yc-bench",
+        "open-asr-leaderboard",
+        "mdpbench",
+        "real5-omnidocbench",
+        "parsebench",
+        "video-mme-v2",
+        "claw-eval",
+        "researchclawbench",
+        "pbench",
+        "wildclawbench",
+        "wbench",
+        "nanofold",
+        "mmmu",
+        "extractbench",
+    }
+)
 RENAMED_FRAMEWORKS = {"olmo-bench": "olmocr-bench"}  # renamed upstream on 2026-03-06
 
 
@@ -56,8 +93,16 @@ class Spec:
     task_data: dict[str, tuple[str | None, str | None]] = field(default_factory=dict, compare=False)
 
     def with_target(self, dataset_id: str | None, policy: BenchmarkPolicy | None = None) -> Spec:
-        return Spec(self.path, self.task_ids, self.name, self.framework, dataset_id,
-                    policy if policy is not None else self.policy, self.task_lines, self.task_data)
+        return Spec(
+            self.path,
+            self.task_ids,
+            self.name,
+            self.framework,
+            dataset_id,
+            policy if policy is not None else self.policy,
+            self.task_lines,
+            self.task_data,
+        )
 
 
 def is_inspect(root: Node) -> bool:
@@ -69,8 +114,7 @@ def is_inspect(root: Node) -> bool:
     tasks = root.get("tasks")
     if tasks is None or tasks.kind != "seq":
         return False
-    return any(t.kind == "map" and any(k in t.value for k in ("field_spec", "solvers", "scorers"))
-               for t in tasks.value)
+    return any(t.kind == "map" and any(k in t.value for k in ("field_spec", "solvers", "scorers")) for t in tasks.value)
 
 
 def read_spec(root: Node | None, path: str) -> Spec | None:
@@ -87,8 +131,7 @@ def read_spec(root: Node | None, path: str) -> Spec | None:
         if task.kind != "map":
             continue
         node = task.get("id")
-        if node is not None and node.kind == "scalar" and node.value is not None \
-                and not isinstance(node.value, bool):
+        if node is not None and node.kind == "scalar" and node.value is not None and not isinstance(node.value, bool):
             task_id = str(node.value)
             if task_id not in lines:
                 ids.append(task_id)
@@ -96,10 +139,14 @@ def read_spec(root: Node | None, path: str) -> Spec | None:
                 data[task_id] = (_text(task.get("config")), _text(task.get("split")))
     name = root.get("name")
     framework = root.get("evaluation_framework")
-    return Spec(path, tuple(ids),
-                name.value if name is not None and isinstance(name.value, str) else None,
-                framework.value if framework is not None and isinstance(framework.value, str) else None,
-                task_lines=lines, task_data=data)
+    return Spec(
+        path,
+        tuple(ids),
+        name.value if name is not None and isinstance(name.value, str) else None,
+        framework.value if framework is not None and isinstance(framework.value, str) else None,
+        task_lines=lines,
+        task_data=data,
+    )
 
 
 def _text(node: Node | None) -> str | None:
@@ -118,8 +165,9 @@ def load_spec(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> tuple[Spe
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        return None, [Finding(shown, 1, 1, UNREADABLE_FILE.id, ERROR,
-                              f"cannot read benchmark spec: {exc.strerror or exc}")]
+        return None, [
+            Finding(shown, 1, 1, UNREADABLE_FILE.id, ERROR, f"cannot read benchmark spec: {exc.strerror or exc}")
+        ]
     try:
         doc = load(data, shown, limits=limits)
     except YamlLoadError as exc:
@@ -129,6 +177,14 @@ def load_spec(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> tuple[Spe
     if spec is None:
         where = doc.root if doc.root is not None else None
         line, column = (where.line, where.column) if where is not None else (1, 1)
-        findings.append(Finding(shown, line, column, MISSING_FIELD.id, ERROR,
-                                "benchmark spec has no `tasks` list, so no task ids are defined"))
+        findings.append(
+            Finding(
+                shown,
+                line,
+                column,
+                MISSING_FIELD.id,
+                ERROR,
+                "benchmark spec has no `tasks` list, so no task ids are defined",
+            )
+        )
     return spec, findings

@@ -13,6 +13,7 @@ A registry URL with userinfo (``https://user:token@host/...``) is refused where 
 (``registry-invalid``) without echoing it: everything a registry says ends up in the tables, the
 JSON result, the job summary and the cache's git config.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,8 +29,10 @@ ENDPOINT_ENV = "HF_ENDPOINT"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%-]+)(:[0-9]*)?$")
 # what git prints when the host wanted credentials it did not get (401) or refused them (403)
-_NEEDS_AUTH = re.compile(r"returned error: 401|could not read (Username|Password)|terminal prompts disabled"
-                         r"|Authentication failed|HTTP Basic: Access denied")
+_NEEDS_AUTH = re.compile(
+    r"returned error: 401|could not read (Username|Password)|terminal prompts disabled"
+    r"|Authentication failed|HTTP Basic: Access denied"
+)
 _FORBIDDEN = re.compile(r"returned error: 403")
 
 
@@ -73,8 +76,13 @@ def endpoint(environ: Mapping[str, str]) -> str:
     scheme, sep, rest = raw.partition("://")
     if secret:
         raise AuthError(f"{ENDPOINT_ENV} must not contain credentials (put the token in the token variable)")
-    if not sep or scheme.lower() not in ("http", "https") or not rest or rest.startswith("/") \
-            or any(c in raw for c in "?#\n\r\0 "):
+    if (
+        not sep
+        or scheme.lower() not in ("http", "https")
+        or not rest
+        or rest.startswith("/")
+        or any(c in raw for c in "?#\n\r\0 ")
+    ):
         raise AuthError(f"{ENDPOINT_ENV} must be an http(s) URL such as {DEFAULT_ENDPOINT} (got {raw!r})")
     host, slash, path = rest.partition("/")
     return f"{scheme.lower()}://{host.lower()}" + (f"/{path.strip('/')}" if path.strip("/") else "")
@@ -89,8 +97,10 @@ class HubAuth:
         self.endpoint = base
 
     def __repr__(self) -> str:
-        return f"HubAuth(variable={self.variable!r}, token={'set' if self._token else 'unset'}, " \
-               f"endpoint={self.endpoint!r})"
+        return (
+            f"HubAuth(variable={self.variable!r}, token={'set' if self._token else 'unset'}, "
+            f"endpoint={self.endpoint!r})"
+        )
 
     @classmethod
     def from_environ(cls, variable: str | None = None, environ: Mapping[str, str] | None = None) -> HubAuth:
@@ -104,8 +114,10 @@ class HubAuth:
         if token is None and variable:
             raise AuthError(f"--token-env {name}: the variable is not set (or empty)")
         if token is not None and (any(ord(c) < 33 or ord(c) > 126 for c in token)):
-            raise AuthError(f"the token in {name} contains spaces or control characters "
-                            "(a Hugging Face token is one word of printable ASCII)")
+            raise AuthError(
+                f"the token in {name} contains spaces or control characters "
+                "(a Hugging Face token is one word of printable ASCII)"
+            )
         return cls(name, token, endpoint(env))
 
     @property
@@ -142,10 +154,16 @@ class HubAuth:
             return message
         status = "HTTP 403" if forbidden and not needs else "HTTP 401"
         if not self.applies_to(url):
-            return (f"{message} ({status}: the host needs credentials; {self.variable} is sent only to "
-                    f"{self.endpoint}, so configure a git credential helper for this host)")
+            return (
+                f"{message} ({status}: the host needs credentials; {self.variable} is sent only to "
+                f"{self.endpoint}, so configure a git credential helper for this host)"
+            )
         if self._token is None:
-            return (f"{message} ({status}: a token is needed to read this repo -- gated or private; "
-                    f"set {self.variable} to a Hugging Face access token with read access)")
-        return (f"{message} ({status}: the token in {self.variable} was not accepted for this repo; "
-                "check it has read access and, for a gated model, that its terms were accepted on the Hub)")
+            return (
+                f"{message} ({status}: a token is needed to read this repo -- gated or private; "
+                f"set {self.variable} to a Hugging Face access token with read access)"
+            )
+        return (
+            f"{message} ({status}: the token in {self.variable} was not accepted for this repo; "
+            "check it has read access and, for a gated model, that its terms were accepted on the Hub)"
+        )

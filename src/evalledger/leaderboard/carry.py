@@ -19,6 +19,7 @@ The candidates table has every column a candidate needs except the entry's posit
 the line stands in for it (entries of one file are in line order), so a carried row sorts and wins
 exactly as it did when it was read.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -81,15 +82,27 @@ def _candidate(row: dict[str, str], community: bool) -> dict[str, Any] | None:
     ineligible = None
     if row.get("eligible") == "false":
         reason = row.get("selection_reason") or ""
-        ineligible = reason[len(INELIGIBLE):] if reason.startswith(INELIGIBLE) else "ineligible"
+        ineligible = reason[len(INELIGIBLE) :] if reason.startswith(INELIGIBLE) else "ineligible"
     return {
-        "model": row.get("model") or "", "benchmark": row.get("benchmark") or "", "task": row.get("task") or "",
-        "setup": row.get("setup") or "", "value": value, "commit": row.get("commit") or "",
-        "commit_time": commit_time, "repo": row.get("model_repo") or "", "ref": row.get("ref") or "",
-        "file": row.get("file") or "", "line": line, "entry": line,
-        "verified": row.get("verified") == "true", "community": community,
-        "date": row.get("date") or None, "source_url": row.get("source_url") or None,
-        "source_name": row.get("source_name") or None, "ineligible": ineligible, "stale": True,
+        "model": row.get("model") or "",
+        "benchmark": row.get("benchmark") or "",
+        "task": row.get("task") or "",
+        "setup": row.get("setup") or "",
+        "value": value,
+        "commit": row.get("commit") or "",
+        "commit_time": commit_time,
+        "repo": row.get("model_repo") or "",
+        "ref": row.get("ref") or "",
+        "file": row.get("file") or "",
+        "line": line,
+        "entry": line,
+        "verified": row.get("verified") == "true",
+        "community": community,
+        "date": row.get("date") or None,
+        "source_url": row.get("source_url") or None,
+        "source_name": row.get("source_name") or None,
+        "ineligible": ineligible,
+        "stale": True,
         "value_raw": row.get("value_raw") or None,
     }
 
@@ -103,8 +116,13 @@ def previous_flags(root: Path, out_dir: str, ext: str) -> list[dict[str, str]]:
     return []
 
 
-def carry_flags(rows: list[dict[str, str]], stale: Iterable[ModelSource], benchmark_id: str,
-                flags: list[dict[str, Any]], flagged: dict[tuple[str, str, str, str], list[str]]) -> None:
+def carry_flags(
+    rows: list[dict[str, str]],
+    stale: Iterable[ModelSource],
+    benchmark_id: str,
+    flags: list[dict[str, Any]],
+    flagged: dict[tuple[str, str, str, str], list[str]],
+) -> None:
     """Keep the audit findings of unreachable repos too (their history cannot be read either), and
     their marks on the carried rows: an outage must not make a flagged row look clean."""
     models = {source.url: source.model for source in stale}

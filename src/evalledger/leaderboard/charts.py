@@ -15,6 +15,7 @@ is a dollar sign, never TeX). The same tables and the same matplotlib version gi
 Model ids are drawn as text (escaped as XML by matplotlib) after ``escape.terminal`` made any
 control character visible, and cut to a bounded length.
 """
+
 from __future__ import annotations
 
 import io
@@ -28,10 +29,19 @@ CHARTS_DIR = "charts"
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies
 BLUE, SKY, VERMILLION, GREY = "#0072B2", "#56B4E9", "#D55E00", "#555555"
 RC: dict[Any, Any] = {  # typed loosely: matplotlib types its keys as literals
-    "svg.hashsalt": "evalledger", "svg.fonttype": "none", "text.parse_math": False,
-    "font.family": "DejaVu Sans", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
-    "axes.edgecolor": GREY, "axes.labelcolor": "#222222", "xtick.color": "#333333", "ytick.color": "#333333",
-    "svg.image_inline": True, "path.simplify": False,
+    "svg.hashsalt": "evalledger",
+    "svg.fonttype": "none",
+    "text.parse_math": False,
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": GREY,
+    "axes.labelcolor": "#222222",
+    "xtick.color": "#333333",
+    "ytick.color": "#333333",
+    "svg.image_inline": True,
+    "path.simplify": False,
 }
 METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 
@@ -60,8 +70,13 @@ def slug(task: str, setup: str, taken: set[str]) -> str:
     return name
 
 
-def render(leaderboard: list[dict[str, str]], candidates: list[dict[str, str]], directions: dict[str, str],
-           folder: str, top: int = 10) -> dict[trends.Board, list[tuple[str, str, bytes]]]:
+def render(
+    leaderboard: list[dict[str, str]],
+    candidates: list[dict[str, str]],
+    directions: dict[str, str],
+    folder: str,
+    top: int = 10,
+) -> dict[trends.Board, list[tuple[str, str, bytes]]]:
     """Per board: [(alt text, repo-relative path, svg bytes)] for its top-N and history charts."""
     import matplotlib
 
@@ -80,12 +95,22 @@ def render(leaderboard: list[dict[str, str]], candidates: list[dict[str, str]], 
             charts = []
             best = trends.top(rows, top)
             if best:
-                charts.append((f"Top {len(best)} on {task}" + (f" ({setup})" if setup else ""), f"{stem}-top.svg",
-                               _top_chart(plt, best, title, direction)))
+                charts.append(
+                    (
+                        f"Top {len(best)} on {task}" + (f" ({setup})" if setup else ""),
+                        f"{stem}-top.svg",
+                        _top_chart(plt, best, title, direction),
+                    )
+                )
             sota = trends.state_of_the_art(by_board.get(board, ()), direction)
             if sota:
-                charts.append((f"State of the art over time on {task}" + (f" ({setup})" if setup else ""),
-                               f"{stem}-sota.svg", _sota_chart(plt, sota, title, direction)))
+                charts.append(
+                    (
+                        f"State of the art over time on {task}" + (f" ({setup})" if setup else ""),
+                        f"{stem}-sota.svg",
+                        _sota_chart(plt, sota, title, direction),
+                    )
+                )
             out[board] = charts
     return out
 
@@ -114,15 +139,20 @@ def _top_chart(plt: Any, rows: list[dict[str, str]], title: str, direction: str)
 def _sota_chart(plt: Any, records: list[trends.Record], title: str, direction: str) -> bytes:
     import datetime
 
-    when = [datetime.datetime.fromtimestamp(r.seconds, tz=datetime.timezone.utc).replace(tzinfo=None)
-            for r in records]
+    when = [datetime.datetime.fromtimestamp(r.seconds, tz=datetime.timezone.utc).replace(tzinfo=None) for r in records]
     values = [r.value for r in records]
     fig, ax = plt.subplots(figsize=(6.4, 2.8))
     ax.step(when, values, where="post", color=VERMILLION, linewidth=2)
     ax.plot(when, values, "o", color=BLUE, markersize=5)
     last = records[-1]
-    ax.annotate(f"{_label(last.model)} {last.value:g}", (when[-1], values[-1]), textcoords="offset points",
-                xytext=(-4, 7), ha="right" if len(records) > 1 else "center", fontsize=8)
+    ax.annotate(
+        f"{_label(last.model)} {last.value:g}",
+        (when[-1], values[-1]),
+        textcoords="offset points",
+        xytext=(-4, 7),
+        ha="right" if len(records) > 1 else "center",
+        fontsize=8,
+    )
     ax.set_title(f"State of the art: {title} ({direction} is better)", loc="left", fontsize=10)
     import matplotlib.dates as mdates
 

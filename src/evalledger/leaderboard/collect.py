@@ -8,6 +8,7 @@ Every entry of this benchmark becomes a candidate, eligible or not: an entry wit
 with ``ineligible:<rule>`` and never reaches the leaderboard. A file that cannot be read as a list
 of entries at all has no candidates; it is reported as rejected with the rule that failed.
 """
+
 from __future__ import annotations
 
 import math
@@ -47,8 +48,9 @@ def lint_function() -> LintFunction:
     return lint_results_bytes
 
 
-def _fallback_lint(data: bytes, path: str, *, spec: Any = None, policy: Any = None
-                   ) -> tuple[list[ResultEntry], list[Finding]]:
+def _fallback_lint(
+    data: bytes, path: str, *, spec: Any = None, policy: Any = None
+) -> tuple[list[ResultEntry], list[Finding]]:
     from evalledger.yamlsource import YamlLoadError, load
 
     try:
@@ -61,8 +63,15 @@ def _fallback_lint(data: bytes, path: str, *, spec: Any = None, policy: Any = No
     return read_entries(doc.root), findings
 
 
-def collect(snapshot: Snapshot, *, benchmark_id: str, task_ids: frozenset[str] | None,
-            policy: BenchmarkPolicy, spec: Any = None, lint: LintFunction | None = None) -> Collected:
+def collect(
+    snapshot: Snapshot,
+    *,
+    benchmark_id: str,
+    task_ids: frozenset[str] | None,
+    policy: BenchmarkPolicy,
+    spec: Any = None,
+    lint: LintFunction | None = None,
+) -> Collected:
     """Candidates of ``benchmark_id`` in one model repo (all its refs)."""
     lint = lint or lint_function()
     out = Collected()
@@ -80,8 +89,15 @@ def collect(snapshot: Snapshot, *, benchmark_id: str, task_ids: frozenset[str] |
                 # reason, and the other files, refs and repos are still read
                 from evalledger.lint.rules.input import UNREADABLE_FILE
 
-                out.rejected.append(_rejection(source.model, source.url, ref.ref, path, Finding(
-                    path, 1, 1, UNREADABLE_FILE.id, ERROR, f"cannot be read: {error_reason(exc)}")))
+                out.rejected.append(
+                    _rejection(
+                        source.model,
+                        source.url,
+                        ref.ref,
+                        path,
+                        Finding(path, 1, 1, UNREADABLE_FILE.id, ERROR, f"cannot be read: {error_reason(exc)}"),
+                    )
+                )
                 continue
             out.records += got.records
             out.rejected += got.rejected
@@ -91,9 +107,17 @@ def collect(snapshot: Snapshot, *, benchmark_id: str, task_ids: frozenset[str] |
     return out
 
 
-def _collect_file(source: Any, ref: Any, path: str, data: bytes, benchmark_id: str,
-                  task_ids: frozenset[str] | None, policy: BenchmarkPolicy, spec: Any, lint: LintFunction
-                  ) -> Collected:
+def _collect_file(
+    source: Any,
+    ref: Any,
+    path: str,
+    data: bytes,
+    benchmark_id: str,
+    task_ids: frozenset[str] | None,
+    policy: BenchmarkPolicy,
+    spec: Any,
+    lint: LintFunction,
+) -> Collected:
     """What one file of one ref contributed."""
     out = Collected()
     entries, findings = lint(data, path, spec=spec, policy=policy)
@@ -116,13 +140,28 @@ def _collect_file(source: Any, ref: Any, path: str, data: bytes, benchmark_id: s
         if rule:
             extra["ineligible"] = rule
             out.ineligible += 1
-            finding = next((f for f in errors  # this entry's own finding, not a neighbour's
-                            if f.rule == rule and _entry_error(entry, [f], spans)), None)
-            out.rejected.append(_rejection(source.model, source.url, ref.ref, path, finding,
-                                           line=entry.line, rule=rule, entry=entry))
-        out.records.append(entry.to_record(
-            source.model, path, commit=ref.commit or None, commit_time=ref.commit_time,
-            community=ref.community, ref=ref.ref, extra=extra))
+            finding = next(
+                (
+                    f
+                    for f in errors  # this entry's own finding, not a neighbour's
+                    if f.rule == rule and _entry_error(entry, [f], spans)
+                ),
+                None,
+            )
+            out.rejected.append(
+                _rejection(source.model, source.url, ref.ref, path, finding, line=entry.line, rule=rule, entry=entry)
+            )
+        out.records.append(
+            entry.to_record(
+                source.model,
+                path,
+                commit=ref.commit or None,
+                commit_time=ref.commit_time,
+                community=ref.community,
+                ref=ref.ref,
+                extra=extra,
+            )
+        )
     return out
 
 
@@ -143,7 +182,7 @@ def _raw_value(entry: ResultEntry) -> str:
         text = "true" if value else "false"
     else:
         text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return text if len(text) <= RAW_VALUE_LIMIT else text[:RAW_VALUE_LIMIT - 1] + "…"
+    return text if len(text) <= RAW_VALUE_LIMIT else text[: RAW_VALUE_LIMIT - 1] + "…"
 
 
 def _spans(entries: list[ResultEntry]) -> list[tuple[int, int, ResultEntry]]:
@@ -156,8 +195,7 @@ def _spans(entries: list[ResultEntry]) -> list[tuple[int, int, ResultEntry]]:
     return spans
 
 
-def _entry_error(entry: ResultEntry, errors: list[Finding],
-                 spans: list[tuple[int, int, ResultEntry]]) -> str | None:
+def _entry_error(entry: ResultEntry, errors: list[Finding], spans: list[tuple[int, int, ResultEntry]]) -> str | None:
     """The first error inside this entry's lines, or a file-level error (before any entry)."""
     first_line = spans[0][0] if spans else 1
     for finding in errors:
@@ -192,22 +230,36 @@ def _policy_error(entry: ResultEntry, task_ids: frozenset[str] | None, policy: B
     return None
 
 
-def _rejection(model: str, url: str, ref: str, path: str, finding: Finding | None, *,
-               line: int | None = None, rule: str | None = None, entry: ResultEntry | None = None
-               ) -> dict[str, Any]:
-    item = {"model": model, "model_repo": url, "ref": ref, "file": path,
-            "line": line if line is not None else (finding.line if finding else 1),
-            "rule": rule or (finding.rule if finding else "unknown"),
-            "message": finding.message if finding else _message(rule or "")}
+def _rejection(
+    model: str,
+    url: str,
+    ref: str,
+    path: str,
+    finding: Finding | None,
+    *,
+    line: int | None = None,
+    rule: str | None = None,
+    entry: ResultEntry | None = None,
+) -> dict[str, Any]:
+    item = {
+        "model": model,
+        "model_repo": url,
+        "ref": ref,
+        "file": path,
+        "line": line if line is not None else (finding.line if finding else 1),
+        "rule": rule or (finding.rule if finding else "unknown"),
+        "message": finding.message if finding else _message(rule or ""),
+    }
     if entry is not None:
         item["task"] = entry.task_id
     return item
 
 
 def _message(rule: str) -> str:
-    return {VALUE_NOT_NUMBER.id: "value is not a number",
-            VALUE_NOT_FINITE.id: "value is NaN or infinite",
-            TASK_ID_UNKNOWN.id: "task_id is not a task of this benchmark's eval.yaml",
-            VALUE_OUT_OF_BOUNDS.id: "value is outside the bounds the benchmark policy declares",
-            VALUE_UNIT_MISMATCH.id: "value does not fit the unit the benchmark policy declares",
-            }.get(rule, rule)
+    return {
+        VALUE_NOT_NUMBER.id: "value is not a number",
+        VALUE_NOT_FINITE.id: "value is NaN or infinite",
+        TASK_ID_UNKNOWN.id: "task_id is not a task of this benchmark's eval.yaml",
+        VALUE_OUT_OF_BOUNDS.id: "value is outside the bounds the benchmark policy declares",
+        VALUE_UNIT_MISMATCH.id: "value does not fit the unit the benchmark policy declares",
+    }.get(rule, rule)

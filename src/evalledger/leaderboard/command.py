@@ -18,6 +18,7 @@ An unreachable repo keeps its rows from the previous tables, marked ``stale`` (`
 The run's result is an ``AggregateResult`` (``result.py``: the one definition of the JSON document
 ``--format json`` prints and the Action reads), printed by the reporters of ``evalledger.report``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,75 +59,159 @@ _HF_DATASET = re.compile(r"huggingface\.co/datasets/([^/]+/[^/]+?)(?:\.git)?/?$"
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repo", default=".", metavar="DIR", help="the benchmark repo (default: current directory)")
-    parser.add_argument("--models", action="append", default=[], metavar="FILE",
-                        help="registry of model repos: `URL-or-path [ref] [model-id]` per line, or a YAML "
-                             "list of {url, ref, model} (repeatable)")
-    parser.add_argument("--models-dir", action="append", default=[], metavar="DIR",
-                        help="folder of submissions, each `<name>/.eval_results/` (repeatable)")
-    parser.add_argument("--benchmark-id", metavar="ORG/NAME",
-                        help="the dataset.id results must carry (default: from the Hub remote URL)")
-    parser.add_argument("--include-pull-requests", action="store_true",
-                        help="also read open PR refs (refs/pull/*/head, refs/pr/*) as community rows")
-    parser.add_argument("--jobs", type=int, metavar="N", default=min(16, 4 * (os.cpu_count() or 1)),
-                        help="model repos fetched in parallel (default: 4 per CPU, at most 16; here "
-                             "%(default)s)")
-    parser.add_argument("--cache-dir", metavar="DIR",
-                        help="where fetched repos are kept between runs (default: $XDG_CACHE_HOME/evalledger/repos)")
-    parser.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
-                        help="seconds one git fetch or push may take before it is stopped (default: %(default)g)")
-    parser.add_argument("--token-env", metavar="NAME",
-                        help="environment variable holding a Hugging Face access token for gated or "
-                             "private model repos; sent only to the Hub (https://huggingface.co or "
-                             "$HF_ENDPOINT), through git's environment (default: HF_TOKEN when set)")
-    parser.add_argument("--output-dir", default="leaderboard", metavar="DIR",
-                        help="folder of the tables, relative to the benchmark repo (default: %(default)s)")
-    parser.add_argument("--output-format", choices=("csv", "parquet"), default="csv",
-                        help="table format: csv (diffable, default) or parquet (needs pyarrow)")
-    parser.add_argument("--card", default="README.md", metavar="PATH",
-                        help="dataset card whose `configs:` lists the tables (default README.md)")
+    parser.add_argument(
+        "--models",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="registry of model repos: `URL-or-path [ref] [model-id]` per line, or a YAML "
+        "list of {url, ref, model} (repeatable)",
+    )
+    parser.add_argument(
+        "--models-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="folder of submissions, each `<name>/.eval_results/` (repeatable)",
+    )
+    parser.add_argument(
+        "--benchmark-id",
+        metavar="ORG/NAME",
+        help="the dataset.id results must carry (default: from the Hub remote URL)",
+    )
+    parser.add_argument(
+        "--include-pull-requests",
+        action="store_true",
+        help="also read open PR refs (refs/pull/*/head, refs/pr/*) as community rows",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        default=min(16, 4 * (os.cpu_count() or 1)),
+        help="model repos fetched in parallel (default: 4 per CPU, at most 16; here %(default)s)",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="where fetched repos are kept between runs (default: $XDG_CACHE_HOME/evalledger/repos)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="seconds one git fetch or push may take before it is stopped (default: %(default)g)",
+    )
+    parser.add_argument(
+        "--token-env",
+        metavar="NAME",
+        help="environment variable holding a Hugging Face access token for gated or "
+        "private model repos; sent only to the Hub (https://huggingface.co or "
+        "$HF_ENDPOINT), through git's environment (default: HF_TOKEN when set)",
+    )
+    parser.add_argument(
+        "--output-dir",
+        default="leaderboard",
+        metavar="DIR",
+        help="folder of the tables, relative to the benchmark repo (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--output-format",
+        choices=("csv", "parquet"),
+        default="csv",
+        help="table format: csv (diffable, default) or parquet (needs pyarrow)",
+    )
+    parser.add_argument(
+        "--card",
+        default="README.md",
+        metavar="PATH",
+        help="dataset card whose `configs:` lists the tables (default README.md)",
+    )
     parser.add_argument("--no-card", action="store_true", help="do not touch a dataset card")
-    parser.add_argument("--charts", action="store_true",
-                        help="also draw each task's top-N and state-of-the-art charts as SVG files in "
-                             "<output-dir>/charts/ and embed them in the card (needs matplotlib: "
-                             "pip install 'evalledger[charts]')")
-    parser.add_argument("--site", metavar="DIR",
-                        help="also write the static leaderboard site (as `evalledger site`) to DIR, from "
-                             "the tables of this run; not committed")
+    parser.add_argument(
+        "--charts",
+        action="store_true",
+        help="also draw each task's top-N and state-of-the-art charts as SVG files in "
+        "<output-dir>/charts/ and embed them in the card (needs matplotlib: "
+        "pip install 'evalledger[charts]')",
+    )
+    parser.add_argument(
+        "--site",
+        metavar="DIR",
+        help="also write the static leaderboard site (as `evalledger site`) to DIR, from "
+        "the tables of this run; not committed",
+    )
     parser.add_argument("--commit", action="store_true", help="commit changed files (bot identity)")
     parser.add_argument("--push", action="store_true", help="commit and push; regenerate on a rejected push")
     parser.add_argument("--remote", default="origin", metavar="NAME", help="remote to push to (default: %(default)s)")
     parser.add_argument("--branch", metavar="BRANCH", help="branch to commit to (default: the checked-out branch)")
-    parser.add_argument("--push-attempts", type=int, default=3, metavar="N",
-                        help="pushes to try; a rejected push is fetched, regenerated and tried again "
-                             "(default: %(default)s)")
-    parser.add_argument("--push-backoff", type=float, default=2.0, metavar="SECONDS",
-                        help="seconds before the 1st retry, doubling for each next one, ±50%% jitter "
-                             "(default: %(default)g)")
-    parser.add_argument("--bot-name", default=publish.BOT_NAME, metavar="NAME",
-                        help="author and committer name of the leaderboard commit (default: %(default)s)")
-    parser.add_argument("--bot-email", default=publish.BOT_EMAIL, metavar="EMAIL",
-                        help="author and committer email of the leaderboard commit (default: %(default)s)")
-    parser.add_argument("--audit", action="store_true",
-                        help="audit each model repo's result history and mark rows with findings "
-                             "(fetches history)")
-    parser.add_argument("--drop-unreachable", action="store_true",
-                        help="leave out the rows of model repos that cannot be fetched (default: keep "
-                             "their rows from the previous tables, marked stale)")
-    parser.add_argument("--strict", action="store_true",
-                        help="exit 1 when a repo was unreachable or a result was rejected")
-    parser.add_argument("--max-removed-share", type=_share, metavar="SHARE",
-                        help="stop (exit 2, nothing written or committed) when this run would remove "
-                             "more than SHARE (0 to 1) of the committed leaderboard's rows (default: "
-                             "stop only when it would remove every row)")
-    parser.add_argument("--allow-removal", action="store_true",
-                        help="let this run remove any number of leaderboard rows, even all of them "
-                             "(turns the removal guard off)")
-    parser.add_argument("--no-progress", action="store_true",
-                        help="do not report progress on stderr (default: on a terminal a line updated in "
-                             "place, otherwise a plain line every few dozen repos or 10 seconds)")
-    parser.add_argument("--format", choices=("auto", "text", "json", "github"), default="auto",
-                        help="text; json: the result document (what the Action reads); github: workflow "
-                             "annotations; auto: github under GitHub Actions, else text (default: auto)")
+    parser.add_argument(
+        "--push-attempts",
+        type=int,
+        default=3,
+        metavar="N",
+        help="pushes to try; a rejected push is fetched, regenerated and tried again (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--push-backoff",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="seconds before the 1st retry, doubling for each next one, ±50%% jitter (default: %(default)g)",
+    )
+    parser.add_argument(
+        "--bot-name",
+        default=publish.BOT_NAME,
+        metavar="NAME",
+        help="author and committer name of the leaderboard commit (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--bot-email",
+        default=publish.BOT_EMAIL,
+        metavar="EMAIL",
+        help="author and committer email of the leaderboard commit (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--audit",
+        action="store_true",
+        help="audit each model repo's result history and mark rows with findings (fetches history)",
+    )
+    parser.add_argument(
+        "--drop-unreachable",
+        action="store_true",
+        help="leave out the rows of model repos that cannot be fetched (default: keep "
+        "their rows from the previous tables, marked stale)",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 when a repo was unreachable or a result was rejected"
+    )
+    parser.add_argument(
+        "--max-removed-share",
+        type=_share,
+        metavar="SHARE",
+        help="stop (exit 2, nothing written or committed) when this run would remove "
+        "more than SHARE (0 to 1) of the committed leaderboard's rows (default: "
+        "stop only when it would remove every row)",
+    )
+    parser.add_argument(
+        "--allow-removal",
+        action="store_true",
+        help="let this run remove any number of leaderboard rows, even all of them (turns the removal guard off)",
+    )
+    parser.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="do not report progress on stderr (default: on a terminal a line updated in "
+        "place, otherwise a plain line every few dozen repos or 10 seconds)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("auto", "text", "json", "github"),
+        default="auto",
+        help="text; json: the result document (what the Action reads); github: workflow "
+        "annotations; auto: github under GitHub Actions, else text (default: auto)",
+    )
 
 
 def _share(text: str) -> float:
@@ -160,8 +245,7 @@ class Inputs:
 def _fail(findings: list[Finding]) -> None:
     errors = [f for f in findings if f.severity == ERROR]
     if errors:
-        shown = "\n".join(f"{f.path}:{f.line}:{f.column}: {f.severity} {f.rule} {f.message}"
-                          for f in sorted(errors))
+        shown = "\n".join(f"{f.path}:{f.line}:{f.column}: {f.severity} {f.rule} {f.message}" for f in sorted(errors))
         raise UsageError(f"cannot aggregate:\n{shown}")
 
 
@@ -178,8 +262,10 @@ def read_inputs(args: argparse.Namespace, root: Path) -> Inputs:
     _fail(policy_findings)
     benchmark_id = args.benchmark_id or getattr(spec, "dataset_id", None) or _benchmark_from_remote(root)
     if not benchmark_id:
-        raise UsageError("cannot tell which dataset.id this benchmark's results carry: pass "
-                         "--benchmark-id ORG/NAME (the benchmark's Hub dataset id)")
+        raise UsageError(
+            "cannot tell which dataset.id this benchmark's results carry: pass "
+            "--benchmark-id ORG/NAME (the benchmark's Hub dataset id)"
+        )
     if spec is not None and hasattr(spec, "with_target"):
         spec = spec.with_target(benchmark_id, policy)
     task_ids = frozenset(spec.task_ids) if spec is not None else None
@@ -192,7 +278,7 @@ def read_inputs(args: argparse.Namespace, root: Path) -> Inputs:
     for directory in args.models_dir:
         path = Path(directory)
         if not path.is_absolute():
-            path = (Path.cwd() / path)
+            path = Path.cwd() / path
         if not path.is_dir():
             raise UsageError(f"--models-dir {directory}: not a directory")
         try:
@@ -205,8 +291,15 @@ def read_inputs(args: argparse.Namespace, root: Path) -> Inputs:
     _fail(problems)
     if not args.models and not args.models_dir:
         raise UsageError("nothing to aggregate: give --models FILE and/or --models-dir DIR")
-    return Inputs(root, spec, task_ids, policy, benchmark_id, sources_mod.unique(found),
-                  [f for f in problems if f.severity != ERROR])
+    return Inputs(
+        root,
+        spec,
+        task_ids,
+        policy,
+        benchmark_id,
+        sources_mod.unique(found),
+        [f for f in problems if f.severity != ERROR],
+    )
 
 
 def _no_result_carries(benchmark_id: str, read: dict[str, int], explicit: bool) -> str:
@@ -218,10 +311,12 @@ def _no_result_carries(benchmark_id: str, read: dict[str, int], explicit: bool) 
     if len(ids) > 5:
         shown += f" and {len(ids) - 5} more"
     where = "check --benchmark-id" if explicit else "pass --benchmark-id ORG/NAME"
-    return (f"no result carries dataset.id {_quoted(benchmark_id)}"
-            f"{did_you_mean(benchmark_id, ids[:1000])}; the {sum(read.values())} results read carry "
-            f"{shown}. Nothing was written: {where} (the Hub dataset id results carry in "
-            "`dataset.id`)")
+    return (
+        f"no result carries dataset.id {_quoted(benchmark_id)}"
+        f"{did_you_mean(benchmark_id, ids[:1000])}; the {sum(read.values())} results read carry "
+        f"{shown}. Nothing was written: {where} (the Hub dataset id results carry in "
+        "`dataset.id`)"
+    )
 
 
 def _quoted(text: str, limit: int = 80) -> str:
@@ -239,12 +334,16 @@ def _check_removal(total: int, removed: tuple[RowChange, ...], share: float | No
         return
     sample = ", ".join(f"{row.model} ({row.task})" for row in removed[:3])
     more = f" and {len(removed) - 3} more" if len(removed) > 3 else ""
-    limit = (f"more than --max-removed-share {share:g} of them" if share is not None
-             else "every row (a typo in --benchmark-id or the registry looks like this)")
+    limit = (
+        f"more than --max-removed-share {share:g} of them"
+        if share is not None
+        else "every row (a typo in --benchmark-id or the registry looks like this)"
+    )
     raise UsageError(
         f"this run would remove {len(removed)} of the {total} rows of {table}: {sample}{more}. That is "
         f"{limit}, so nothing was written or committed; if the removal is intended, run again with "
-        "--allow-removal")
+        "--allow-removal"
+    )
 
 
 def _benchmark_from_remote(root: Path) -> str | None:
@@ -299,8 +398,13 @@ class OnDisk:
     @classmethod
     def read(cls, root: Path, out_dir: str, fmt: str) -> OnDisk:
         ext = "parquet" if fmt == "parquet" else "csv"
-        return cls(root, out_dir, ext, write.read_table(root / out_dir / f"leaderboard.{ext}"),
-                   write.read_table(root / out_dir / f"candidates.{ext}"))
+        return cls(
+            root,
+            out_dir,
+            ext,
+            write.read_table(root / out_dir / f"leaderboard.{ext}"),
+            write.read_table(root / out_dir / f"candidates.{ext}"),
+        )
 
     @property
     def leaderboard_name(self) -> str:
@@ -308,24 +412,29 @@ class OnDisk:
 
     def carried(self) -> carry.Previous:
         """The candidates unreachable repos keep (the other format's table when this one has none)."""
-        rows = self.candidates if self.candidates is not None else carry.load_previous(self.root, self.out_dir,
-                                                                                          self.ext)
+        rows = (
+            self.candidates if self.candidates is not None else carry.load_previous(self.root, self.out_dir, self.ext)
+        )
         return carry.Previous(rows)
 
 
 class Run:
     """One aggregation; ``generate`` may run again after a rejected push."""
 
-    def __init__(self, args: argparse.Namespace, root: Path, git_root: Path | None,
-                 hub: auth.HubAuth | None = None) -> None:
+    def __init__(
+        self, args: argparse.Namespace, root: Path, git_root: Path | None, hub: auth.HubAuth | None = None
+    ) -> None:
         self.args = args
         self.root = root
         self.git_root = git_root
         self.snapshots: dict[tuple[str, str, str, str], fetch.Snapshot] = {}
         self.options = fetch.FetchOptions(
             cache_dir=Path(args.cache_dir) if args.cache_dir else fetch.default_cache_dir(),
-            include_pull_requests=args.include_pull_requests, timeout=args.timeout, bench_root=git_root,
-            auth=hub)
+            include_pull_requests=args.include_pull_requests,
+            timeout=args.timeout,
+            bench_root=git_root,
+            auth=hub,
+        )
         self.lint = lint_function()
 
     def generate(self) -> Generated:
@@ -343,19 +452,33 @@ class Run:
         stale = tuple(StaleRow.pick(row) for row in tables.leaderboard if row.stale)
         changes = write.changes(disk.leaderboard, disk.candidates, tables)
         if not args.allow_removal:
-            _check_removal(len(disk.leaderboard or ()), changes.removed, args.max_removed_share,
-                           disk.leaderboard_name)
-        summary = {"sources": len(inputs.sources), "conflicts": selection.conflicts, "stale": len(stale),
-                   "drop_unreachable": args.drop_unreachable}
+            _check_removal(len(disk.leaderboard or ()), changes.removed, args.max_removed_share, disk.leaderboard_name)
+        summary = {
+            "sources": len(inputs.sources),
+            "conflicts": selection.conflicts,
+            "stale": len(stale),
+            "drop_unreachable": args.drop_unreachable,
+        }
         output, written = self._write(tables, disk.out_dir, summary)
         return Generated(
-            changed=bool(written), benchmark=inputs.benchmark_id, rows=len(tables.leaderboard),
-            candidates=len(tables.candidates), conflicts=selection.conflicts, sources=len(inputs.sources),
-            fetched=len(inputs.sources) - len(gathered.unreachable), unreachable=gathered.sorted_unreachable(),
-            stale=stale, lint_rejected=gathered.lint_rejected(), rejected=gathered.sorted_rejected(),
-            files=tuple(sorted(output.files)), written=tuple(written), changes=changes,
-            top=tuple(write.top_rows(tables)), flags=None if flags is None else len(flags),
-            warnings=inputs.registry_warnings())
+            changed=bool(written),
+            benchmark=inputs.benchmark_id,
+            rows=len(tables.leaderboard),
+            candidates=len(tables.candidates),
+            conflicts=selection.conflicts,
+            sources=len(inputs.sources),
+            fetched=len(inputs.sources) - len(gathered.unreachable),
+            unreachable=gathered.sorted_unreachable(),
+            stale=stale,
+            lint_rejected=gathered.lint_rejected(),
+            rejected=gathered.sorted_rejected(),
+            files=tuple(sorted(output.files)),
+            written=tuple(written),
+            changes=changes,
+            top=tuple(write.top_rows(tables)),
+            flags=None if flags is None else len(flags),
+            warnings=inputs.registry_warnings(),
+        )
 
     def _fetch(self, inputs: Inputs) -> dict[tuple[str, str, str, str], Collected | None]:
         """Fetch every model repo into ``snapshots`` and collect it as it is read, file by file
@@ -363,23 +486,39 @@ class Run:
         could not be fetched or read (a repo whose collection fails is reported as unreachable).
         Fetched again on every attempt: after a rejected push the model repos may have moved too,
         and regenerating from stale snapshots could overwrite a fresher leaderboard."""
+
         def reduce(snapshot: fetch.Snapshot) -> Collected:
-            return collect(snapshot, benchmark_id=inputs.benchmark_id, task_ids=inputs.task_ids,
-                           policy=inputs.policy, spec=inputs.spec, lint=self.lint)
+            return collect(
+                snapshot,
+                benchmark_id=inputs.benchmark_id,
+                task_ids=inputs.task_ids,
+                policy=inputs.policy,
+                spec=inputs.spec,
+                lint=self.lint,
+            )
 
         collected = {}
         shown = self._progress(len(inputs.sources), "fetching model repos", "unreachable")
         try:
-            for snapshot, got in fetch.fetch_map(inputs.sources, self.options, max(1, self.args.jobs), reduce,
-                                                 lambda s: shown.advance(s.error is not None)):
+            for snapshot, got in fetch.fetch_map(
+                inputs.sources,
+                self.options,
+                max(1, self.args.jobs),
+                reduce,
+                lambda s: shown.advance(s.error is not None),
+            ):
                 self.snapshots[snapshot.source.identity] = snapshot
                 collected[snapshot.source.identity] = got if snapshot.error is None else None
         finally:
             shown.close()
         return collected
 
-    def _gather(self, inputs: Inputs, collected: dict[tuple[str, str, str, str], Collected | None],
-                previous: Callable[[], carry.Previous]) -> Gathered:
+    def _gather(
+        self,
+        inputs: Inputs,
+        collected: dict[tuple[str, str, str, str], Collected | None],
+        previous: Callable[[], carry.Previous],
+    ) -> Gathered:
         """The candidates of every model repo, in registry order: what was collected from it, or,
         when it could not be fetched or read, its rows of the previous tables (``previous``, read
         only then)."""
@@ -396,8 +535,16 @@ class Run:
                 kept = carried.rows_for(source, self.args.include_pull_requests)
                 for row in kept:
                     out.table.add(**row)
-            out.unreachable.append(Unreachable(source.model, source.url, source.ref, source.where,
-                                               self.snapshots[source.identity].error or "", kept=len(kept)))
+            out.unreachable.append(
+                Unreachable(
+                    source.model,
+                    source.url,
+                    source.ref,
+                    source.where,
+                    self.snapshots[source.identity].error or "",
+                    kept=len(kept),
+                )
+            )
         return out
 
     def _write(self, tables: write.Tables, out_dir: str, summary: dict[str, Any]) -> tuple[write.Output, list[str]]:
@@ -420,8 +567,15 @@ class Run:
 
             drawn = charts.render(*charts.table_rows(tables), tables.directions, charts_dir)
         try:
-            output = write.render(tables, output_dir=out_dir, fmt=args.output_format, card_path=card_path,
-                                  card_text=card_text, summary=summary, charts=drawn)
+            output = write.render(
+                tables,
+                output_dir=out_dir,
+                fmt=args.output_format,
+                card_path=card_path,
+                card_text=card_text,
+                summary=summary,
+                charts=drawn,
+            )
         except RuntimeError as exc:
             raise UsageError(str(exc)) from exc
         if (self.root / charts_dir).is_dir():
@@ -436,8 +590,7 @@ class Run:
         return output, written
 
     def _progress(self, total: int, label: str, failed_label: str) -> Progress:
-        return Progress(total, sys.stderr, label=label, failed_label=failed_label,
-                        enabled=not self.args.no_progress)
+        return Progress(total, sys.stderr, label=label, failed_label=failed_label, enabled=not self.args.no_progress)
 
     def _check_shallow(self, inputs: Inputs) -> None:
         """Submission folders take their commit from the benchmark repo's history; in a shallow
@@ -453,7 +606,8 @@ class Run:
                 raise UsageError(
                     f"shallow checkout: the commit that last changed {source.url} is beyond this "
                     "clone's history; fetch the full history (`fetch-depth: 0` in actions/checkout, "
-                    "or `git fetch --unshallow`)")
+                    "or `git fetch --unshallow`)"
+                )
 
     def _repo_relative(self, path: str) -> str:
         candidate = Path(path)
@@ -467,22 +621,33 @@ class Run:
             raise UsageError(f"{path} is outside the benchmark repo")
         return "" if normal == "." else normal
 
-    def _audit(self, inputs: Inputs, disk: OnDisk
-               ) -> tuple[list[dict[str, Any]], dict[tuple[str, str, str, str], list[str]]]:
+    def _audit(
+        self, inputs: Inputs, disk: OnDisk
+    ) -> tuple[list[dict[str, Any]], dict[tuple[str, str, str, str], list[str]]]:
         """``--audit``: the flags table and each row's marks; an unreachable repo keeps its flags
         and marks of the previous run, as it keeps its rows."""
         from evalledger.leaderboard.flags import audit_sources
 
         shown = self._progress(len(inputs.sources), "auditing model repo histories", "not audited")
         try:
-            flags, flagged = audit_sources([self.snapshots[s.identity] for s in inputs.sources], self.options,
-                                           inputs.policy, inputs.benchmark_id, progress=shown.advance)
+            flags, flagged = audit_sources(
+                [self.snapshots[s.identity] for s in inputs.sources],
+                self.options,
+                inputs.policy,
+                inputs.benchmark_id,
+                progress=shown.advance,
+            )
         finally:
             shown.close()
         stale_sources = [s for s in inputs.sources if self.snapshots[s.identity].error is not None]
         if stale_sources and not self.args.drop_unreachable:
-            carry.carry_flags(carry.previous_flags(self.root, disk.out_dir, disk.ext), stale_sources,
-                              inputs.benchmark_id, flags, flagged)
+            carry.carry_flags(
+                carry.previous_flags(self.root, disk.out_dir, disk.ext),
+                stale_sources,
+                inputs.benchmark_id,
+                flags,
+                flagged,
+            )
         return flags, flagged
 
 
@@ -521,8 +686,10 @@ def _prepare(args: argparse.Namespace) -> tuple[Path, Path | None, auth.HubAuth 
         from evalledger.leaderboard import charts
 
         if not charts.available():
-            raise UsageError("--charts needs matplotlib: pip install 'evalledger[charts]' (or leave out "
-                             "--charts: the tables and card are written without charts)")
+            raise UsageError(
+                "--charts needs matplotlib: pip install 'evalledger[charts]' (or leave out "
+                "--charts: the tables and card are written without charts)"
+            )
     root = Path(args.repo)
     if not root.is_dir():
         raise UsageError(f"--repo {args.repo}: not a directory")
@@ -542,8 +709,7 @@ def _prepare(args: argparse.Namespace) -> tuple[Path, Path | None, auth.HubAuth 
     return root, git_root, hub, target
 
 
-def _generate_and_publish(args: argparse.Namespace, aggregation: Run, target: publish.Target | None
-                          ) -> AggregateResult:
+def _generate_and_publish(args: argparse.Namespace, aggregation: Run, target: publish.Target | None) -> AggregateResult:
     """Generate, commit and push; a rejected push moves to the remote's tip and generates again,
     up to --push-attempts times. A git or publishing error ends the run with what was done."""
     generated = None
@@ -563,8 +729,9 @@ def _generate_and_publish(args: argparse.Namespace, aggregation: Run, target: pu
                 pushed = True
                 break
             if attempts >= args.push_attempts:
-                error = (f"push to {args.remote}/{target.branch} failed {attempts} times; last: "
-                         f"{publish.last_lines(text)}")
+                error = (
+                    f"push to {args.remote}/{target.branch} failed {attempts} times; last: {publish.last_lines(text)}"
+                )
                 break
             publish.backoff(attempts, args.push_backoff)
             publish.rebase_onto_remote(target, timeout=args.timeout)
@@ -572,18 +739,27 @@ def _generate_and_publish(args: argparse.Namespace, aggregation: Run, target: pu
         error = str(exc)
     except git.GitError as exc:
         error = f"git failed: {exc}"
-    return AggregateResult(generated, committed=committed_sha is not None, pushed=pushed, commit=committed_sha,
-                           push_attempts=attempts if args.push else 0, error=error)
+    return AggregateResult(
+        generated,
+        committed=committed_sha is not None,
+        pushed=pushed,
+        commit=committed_sha,
+        push_attempts=attempts if args.push else 0,
+        error=error,
+    )
 
 
-def _commit(args: argparse.Namespace, aggregation: Run, target: publish.Target | None,
-            generated: Generated) -> str | None:
+def _commit(
+    args: argparse.Namespace, aggregation: Run, target: publish.Target | None, generated: Generated
+) -> str | None:
     """Commit what this generation produced, if anything differs; the commit's sha."""
     if target is None or aggregation.git_root is None:  # (a target is in a git root)
         return None
     # tables we removed (other format, flags without --audit) are committed as deletions
-    paths = [_relative(aggregation.root / p, aggregation.git_root)
-             for p in sorted(set(generated.files) | set(generated.written))]
+    paths = [
+        _relative(aggregation.root / p, aggregation.git_root)
+        for p in sorted(set(generated.files) | set(generated.written))
+    ]
     if not publish.needs_commit(target, paths):
         return None
     return publish.commit(target, paths, publish.message(generated), name=args.bot_name, email=args.bot_email)

@@ -35,6 +35,7 @@ Interrupted runs (a ``--timeout``, a cancelled job, a killed process) must not b
 * an existing entry git fails on is rebuilt from scratch once, beside it, before the repo is
   declared unreachable; the old entry is replaced only if the rebuild succeeds.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -113,8 +114,13 @@ def cache_path(cache_dir: Path, source: ModelSource) -> Path:
 Reduce = Callable[[Snapshot], Any]
 
 
-def fetch_map(sources: Sequence[ModelSource], options: FetchOptions, jobs: int, reduce: Reduce,
-              progress: Callable[[Snapshot], None] | None = None) -> list[tuple[Snapshot, Any]]:
+def fetch_map(
+    sources: Sequence[ModelSource],
+    options: FetchOptions,
+    jobs: int,
+    reduce: Reduce,
+    progress: Callable[[Snapshot], None] | None = None,
+) -> list[tuple[Snapshot, Any]]:
     """(snapshot, ``reduce(snapshot)``) per source, in the order of ``sources``: the map of the
     map/reduce, in ``jobs`` threads. ``reduce`` runs in the thread that fetched the repo, while
     its files are read one at a time, and is not called for a repo that could not be fetched
@@ -136,17 +142,21 @@ def fetch_map(sources: Sequence[ModelSource], options: FetchOptions, jobs: int, 
     return [future.result() for future in futures]
 
 
-def fetch_all(sources: Sequence[ModelSource], options: FetchOptions, jobs: int,
-              progress: Callable[[Snapshot], None] | None = None) -> list[Snapshot]:
+def fetch_all(
+    sources: Sequence[ModelSource], options: FetchOptions, jobs: int, progress: Callable[[Snapshot], None] | None = None
+) -> list[Snapshot]:
     """Snapshots in the order of ``sources``, every result file read into memory (for callers
     that want the bytes; ``aggregate`` uses ``fetch_map``)."""
-    return [kept if kept is not None else snapshot
-            for snapshot, kept in fetch_map(sources, options, jobs, _materialize, progress)]
+    return [
+        kept if kept is not None else snapshot
+        for snapshot, kept in fetch_map(sources, options, jobs, _materialize, progress)
+    ]
 
 
 def _materialize(snapshot: Snapshot) -> Snapshot:
-    return dataclasses.replace(snapshot, refs=tuple(dataclasses.replace(ref, files=tuple(ref.files))
-                                                    for ref in snapshot.refs))
+    return dataclasses.replace(
+        snapshot, refs=tuple(dataclasses.replace(ref, files=tuple(ref.files)) for ref in snapshot.refs)
+    )
 
 
 class _ReduceFailed(Exception):
@@ -158,8 +168,7 @@ class _ReadFailed(Exception):
     """Reading a file failed inside ``reduce`` (the cause): a fetch failure after all."""
 
 
-def fetch_one(source: ModelSource, options: FetchOptions, reduce: Reduce = _materialize
-              ) -> tuple[Snapshot, Any]:
+def fetch_one(source: ModelSource, options: FetchOptions, reduce: Reduce = _materialize) -> tuple[Snapshot, Any]:
     """(snapshot, ``reduce(snapshot)``) of one source; (snapshot with ``error``, None) when it
     cannot be read."""
     try:
@@ -242,8 +251,7 @@ def _prune_safe(src: str) -> bool:
     return src == "HEAD" or src.startswith("refs/")
 
 
-def _read_entry(repo: Path, source: ModelSource, options: FetchOptions, reduce: Reduce
-                ) -> tuple[Snapshot, Any]:
+def _read_entry(repo: Path, source: ModelSource, options: FetchOptions, reduce: Reduce) -> tuple[Snapshot, Any]:
     if not (repo / "config").is_file():
         if repo.exists():  # a half-made cache entry from an interrupted run
             _remove_tree(repo)
@@ -272,8 +280,14 @@ def _read_entry(repo: Path, source: ModelSource, options: FetchOptions, reduce: 
         fresh = not set(commits) <= known
         if fresh:  # a warm run on unchanged tips skips the round trip
             new = [(tree, blobs) for _, commit, _, tree, blobs in listed if commit not in known]
-            omitted |= _fetch_blobs(repo, source.location, sorted({tree for tree, _ in new if tree}),
-                                    sorted({oid for _, blobs in new for _, oid in blobs}), options.timeout, env)
+            omitted |= _fetch_blobs(
+                repo,
+                source.location,
+                sorted({tree for tree, _ in new if tree}),
+                sorted({oid for _, blobs in new for _, oid in blobs}),
+                options.timeout,
+                env,
+            )
         sizes: dict[str, int | None] = {}
         for *_, blobs in listed:
             for path, oid in blobs:
@@ -289,7 +303,7 @@ def _read_entry(repo: Path, source: ModelSource, options: FetchOptions, reduce: 
         refs_files = []
         for name, commit, when, _tree, blobs in listed:
             community = name != HEAD_REF
-            shown = source.ref or "HEAD" if not community else "refs/" + name[len("refs/evalledger/"):]
+            shown = source.ref or "HEAD" if not community else "refs/" + name[len("refs/evalledger/") :]
             if community and shown.startswith("refs/pull/"):
                 shown += "/head"
             readable = tuple((path, oid) for path, oid in blobs if not _over(sizes[oid]))
@@ -299,8 +313,11 @@ def _read_entry(repo: Path, source: ModelSource, options: FetchOptions, reduce: 
         result = _reduced(Snapshot(source, tuple(refs_files)), reduce)
     if fresh:
         listed_blobs = {oid for *_, blobs in listed for _, oid in blobs}
-        write_atomic(complete, "".join(f"{c}\n" for c in commits)
-                     + "".join(f"-{oid}\n" for oid in sorted(omitted & listed_blobs)), durable=False)
+        write_atomic(
+            complete,
+            "".join(f"{c}\n" for c in commits) + "".join(f"-{oid}\n" for oid in sorted(omitted & listed_blobs)),
+            durable=False,
+        )
     return result
 
 
@@ -317,8 +334,9 @@ def _read_complete(path: Path) -> tuple[set[str], set[str]]:
     return {line for line in lines if not line.startswith("-")}, {line[1:] for line in lines if line.startswith("-")}
 
 
-def _fetch_blobs(repo: Path, url: str, trees: list[str], blobs: list[str], timeout: float,
-                 env: dict[str, str] | None) -> set[str]:
+def _fetch_blobs(
+    repo: Path, url: str, trees: list[str], blobs: list[str], timeout: float, env: dict[str, str] | None
+) -> set[str]:
     """Fetch the result ``blobs`` (under the ``.eval_results`` ``trees``); return those the server
     left out as over the size limit. With git >= 2.36 the trees are fetched with a size filter,
     so an over-size blob is never transferred; a server that refuses the filter, or older git,

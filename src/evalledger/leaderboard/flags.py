@@ -7,6 +7,7 @@ history and only the result-file blobs (``git.clone_history``), and the audit he
 name an entry (model, benchmark, task, setup) mark that leaderboard row's ``flags`` column.
 Submission folders (``--models-dir``) live in the benchmark repo, whose own audit runs in its PRs.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -20,8 +21,7 @@ from evalledger.leaderboard.registry import AUDIT_UNAVAILABLE
 from evalledger.policy import BenchmarkPolicy
 
 
-def audit_one(snapshot: Snapshot, options: FetchOptions, policy: BenchmarkPolicy
-              ) -> tuple[list[Any], str | None]:
+def audit_one(snapshot: Snapshot, options: FetchOptions, policy: BenchmarkPolicy) -> tuple[list[Any], str | None]:
     """(findings, error) for one model repo."""
     from evalledger.audit.api import audit_repository
     from evalledger.audit.sources import WALK_PATHS
@@ -35,8 +35,7 @@ def audit_one(snapshot: Snapshot, options: FetchOptions, policy: BenchmarkPolicy
         env = options.auth.git_env(source.location) if options.auth else None
         # every blob the audit reads is fetched here, in one request: a lazy fetch from inside the
         # audit's own git processes would go without the token (and one request per blob)
-        git.clone_history(path, source.location, merged[0].commit, list(WALK_PATHS), timeout=options.timeout,
-                          env=env)
+        git.clone_history(path, source.location, merged[0].commit, list(WALK_PATHS), timeout=options.timeout, env=env)
         return audit_repository(path, policy=policy, model=source.model), None
     except git.GitError as exc:
         message = exc.stderr or str(exc)
@@ -47,9 +46,14 @@ def audit_one(snapshot: Snapshot, options: FetchOptions, policy: BenchmarkPolicy
         return [], f"{type(exc).__name__}: {exc}"
 
 
-def audit_sources(snapshots: Sequence[Snapshot], options: FetchOptions, policy: BenchmarkPolicy,
-                  benchmark_id: str, jobs: int = 4, progress: Callable[[bool], None] | None = None
-                  ) -> tuple[list[dict[str, Any]], dict[tuple[str, str, str, str], list[str]]]:
+def audit_sources(
+    snapshots: Sequence[Snapshot],
+    options: FetchOptions,
+    policy: BenchmarkPolicy,
+    benchmark_id: str,
+    jobs: int = 4,
+    progress: Callable[[bool], None] | None = None,
+) -> tuple[list[dict[str, Any]], dict[tuple[str, str, str, str], list[str]]]:
     """``progress(failed)`` is called in this thread as each repo's audit is done."""
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(audit_one, s, options, policy) for s in snapshots]
@@ -62,8 +66,15 @@ def audit_sources(snapshots: Sequence[Snapshot], options: FetchOptions, policy: 
     for snapshot, (findings, error) in zip(snapshots, results, strict=True):
         source = snapshot.source
         if error:
-            rows.append({"rule": AUDIT_UNAVAILABLE.id, "severity": "warning", "model": source.model,
-                         "model_repo": source.url, "message": f"history could not be audited: {error}"})
+            rows.append(
+                {
+                    "rule": AUDIT_UNAVAILABLE.id,
+                    "severity": "warning",
+                    "model": source.model,
+                    "model_repo": source.url,
+                    "message": f"history could not be audited: {error}",
+                }
+            )
             continue
         for finding in findings:
             evidence = finding.evidence or {}
@@ -71,10 +82,21 @@ def audit_sources(snapshots: Sequence[Snapshot], options: FetchOptions, policy: 
             if benchmark not in (None, benchmark_id):
                 continue
             model = evidence.get("model") or source.model
-            rows.append({"rule": finding.rule, "severity": finding.severity, "model": model,
-                         "benchmark": benchmark, "task": evidence.get("task"), "setup": evidence.get("setup"),
-                         "model_repo": source.url, "commit": finding.commit, "file": finding.path,
-                         "line": finding.line, "message": finding.message})
+            rows.append(
+                {
+                    "rule": finding.rule,
+                    "severity": finding.severity,
+                    "model": model,
+                    "benchmark": benchmark,
+                    "task": evidence.get("task"),
+                    "setup": evidence.get("setup"),
+                    "model_repo": source.url,
+                    "commit": finding.commit,
+                    "file": finding.path,
+                    "line": finding.line,
+                    "message": finding.message,
+                }
+            )
             if benchmark and evidence.get("task") is not None:
                 key = (source.model, benchmark, str(evidence["task"]), evidence.get("setup") or "")
                 marks = flagged.setdefault(key, [])

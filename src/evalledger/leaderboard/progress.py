@@ -9,6 +9,7 @@ bury everything else for thousands of repos, so a plain line is written every ``
 (about 20 lines per run, never fewer than 25 repos apart) or when ``interval`` seconds have passed
 since the last line, with the elapsed time; a run of fewer than ``step`` quick repos stays silent.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,9 +26,17 @@ TTY_INTERVAL = 0.1  # seconds between redraws on a terminal
 class Progress:
     """``advance(failed)`` once per repo done, ``close()`` at the end (also after an error)."""
 
-    def __init__(self, total: int, stream: TextIO, *, label: str, failed_label: str = "failed",
-                 enabled: bool = True, clock: Callable[[], float] = time.monotonic,
-                 interval: float = PLAIN_INTERVAL) -> None:
+    def __init__(
+        self,
+        total: int,
+        stream: TextIO,
+        *,
+        label: str,
+        failed_label: str = "failed",
+        enabled: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        interval: float = PLAIN_INTERVAL,
+    ) -> None:
         self.total, self.stream, self.label, self.failed_label = total, stream, label, failed_label
         self.enabled = enabled and total > 0
         try:

@@ -9,6 +9,7 @@ Rebasing a generated file would merge two stale tables line by line; regeneratin
 Errors a maintainer can act on are ``PublishError`` (the CLI exits 2 with the message): detached
 HEAD, no such remote, no write permission, a local branch that has diverged from the remote.
 """
+
 from __future__ import annotations
 
 import random
@@ -24,13 +25,29 @@ from evalledger.leaderboard.result import Generated
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
 
-_PERMISSION = ("permission to", "permission denied", "authentication failed",
-               "could not read username", "access denied", "not allowed to push",
-               "protected branch", "write access to repository not granted", "insufficient permission")
+_PERMISSION = (
+    "permission to",
+    "permission denied",
+    "authentication failed",
+    "could not read username",
+    "access denied",
+    "not allowed to push",
+    "protected branch",
+    "write access to repository not granted",
+    "insufficient permission",
+)
 # HTTP 403 as a status, not three digits inside an object id ("cannot lock ref ... is at 9b403e...")
 _HTTP_403 = re.compile(r"(?<![0-9a-z])403(?![0-9a-z])")
-_RACE = ("[rejected]", "fetch first", "non-fast-forward", "cannot lock ref", "failed to update ref",
-         "stale info", "incorrect old value", "! [remote rejected]")
+_RACE = (
+    "[rejected]",
+    "fetch first",
+    "non-fast-forward",
+    "cannot lock ref",
+    "failed to update ref",
+    "stale info",
+    "incorrect old value",
+    "! [remote rejected]",
+)
 
 
 class PublishError(Exception):
@@ -51,7 +68,8 @@ def preflight(root: Path, *, push: bool, remote: str, branch: str | None) -> Tar
     if current is None and branch is None:
         raise PublishError(
             "HEAD is detached: cannot commit the leaderboard to a branch. Check out a branch "
-            "(actions/checkout: `ref: ${{ github.head_ref || github.ref_name }}`) or pass --branch")
+            "(actions/checkout: `ref: ${{ github.head_ref || github.ref_name }}`) or pass --branch"
+        )
     if current is None:
         raise PublishError(f"HEAD is detached; check out {branch} before committing to it")
     if branch is not None and branch != current:
@@ -89,7 +107,8 @@ def push(target: Target, timeout: float | None = None) -> tuple[bool, str]:
         raise PublishError(
             f"push to {target.remote}/{target.branch} was refused for lack of write permission "
             "(a workflow needs `permissions: contents: write`, and the repository's workflow "
-            f"permissions must allow it): {last_lines(text)}")
+            f"permissions must allow it): {last_lines(text)}"
+        )
     return False, text
 
 
@@ -99,7 +118,8 @@ def rebase_onto_remote(target: Target, timeout: float | None = None) -> str:
     if target.start and not git.is_ancestor(target.root, target.start, tip):
         raise PublishError(
             f"the local branch has commits that {target.remote}/{target.branch} does not have; push "
-            "or drop them first (the leaderboard is regenerated on the remote's tip, never rebased)")
+            "or drop them first (the leaderboard is regenerated on the remote's tip, never rebased)"
+        )
     git.reset_keep(target.root, tip)
     target.start = tip
     return tip
@@ -120,19 +140,29 @@ def message(generated: Generated) -> str:
     """One-line subject plus the inputs, so `git log` tells what each update did."""
     changes = generated.changes
     parts = [f"{generated.rows} rows"]
-    for label, rows in (("new", changes.new), ("moved", changes.moved), ("removed", changes.removed),
-                        ("new conflicts", changes.new_conflicts)):
+    for label, rows in (
+        ("new", changes.new),
+        ("moved", changes.moved),
+        ("removed", changes.removed),
+        ("new conflicts", changes.new_conflicts),
+    ):
         if rows:
             parts.append(f"{len(rows)} {label}")
     stale = generated.stale
     if stale:
         parts.append(f"{len(stale)} stale")
     subject = "Update leaderboard: " + ", ".join(parts)
-    body = [(f"Sources: {generated.sources} model repos, {len(generated.unreachable)} "
+    body = [
+        (
+            f"Sources: {generated.sources} model repos, {len(generated.unreachable)} "
             f"unreachable; {generated.candidates} candidates, "
-            f"{generated.conflicts} conflicts.")]
+            f"{generated.conflicts} conflicts."
+        )
+    ]
     if stale:
         repos = sorted({row.model_repo for row in stale})
-        body.append(f"Kept from the previous run, marked stale (repo could not be fetched): "
-                    f"{len(stale)} rows of {', '.join(repos)}.")
+        body.append(
+            f"Kept from the previous run, marked stale (repo could not be fetched): "
+            f"{len(stale)} rows of {', '.join(repos)}."
+        )
     return subject + "\n\n" + "\n".join(body) + "\n"

@@ -5,12 +5,17 @@ Entries that cannot become leaderboard rows are reported under lint's ids (``val
 same checks, so they are documented once, as lint rules. Only what exists because of aggregation
 -- the model registry, fetching model repos, auditing their history -- is defined here.
 """
+
 from __future__ import annotations
 
 from evalledger.finding import ERROR, WARNING
 from evalledger.rule import Rule
 
-REGISTRY_INVALID = Rule("registry-invalid", ERROR, "a model registry line or entry cannot be used", """\
+REGISTRY_INVALID = Rule(
+    "registry-invalid",
+    ERROR,
+    "a model registry line or entry cannot be used",
+    """\
 Flags a line of the `--models` registry that is not `URL-or-path [ref] [model-id]` (too many
 fields, a model id with spaces), a URL with an unsupported scheme or a remote helper (`ext::`,
 `fd::`), an argument-like URL (`-…`), a URL with credentials (`https://user:token@host/…`; shown
@@ -33,9 +38,15 @@ Fixed (the token goes in `HF_TOKEN`, sent only to the Hub):
 ```text
 https://huggingface.co/org/model  main  org/model
 https://huggingface.co/meta-llama/Llama-3.1-8B
-```""", command="aggregate")
+```""",
+    command="aggregate",
+)
 
-REGISTRY_DUPLICATE = Rule("registry-duplicate", WARNING, "a model repo is listed twice in the registry", """\
+REGISTRY_DUPLICATE = Rule(
+    "registry-duplicate",
+    WARNING,
+    "a model repo is listed twice in the registry",
+    """\
 Flags a registry entry with the same repo, ref and model id as an earlier one (across all
 `--models` files); it is read once.
 
@@ -51,10 +62,15 @@ Fixed (the second line was meant to pin a release branch):
 ```text
 https://huggingface.co/org/model  -        org/model
 https://huggingface.co/org/model  release  org/model-release
-```""", command="aggregate")
+```""",
+    command="aggregate",
+)
 
-MODEL_REPO_UNREACHABLE = Rule("model-repo-unreachable", WARNING,
-                              "a model repo could not be fetched; its last known rows are kept, marked stale", """\
+MODEL_REPO_UNREACHABLE = Rule(
+    "model-repo-unreachable",
+    WARNING,
+    "a model repo could not be fetched; its last known rows are kept, marked stale",
+    """\
 Flags a model repo of the registry that could not be fetched this run: the host is down, the repo
 was moved, deleted or made private, the ref no longer exists, or the fetch timed out. The other
 repos are aggregated as usual. When the host asked for credentials (HTTP 401/403), the message
@@ -77,9 +93,15 @@ https://huggingface.co/old-org/model  -  old-org/model
 Fixed:
 ```text
 https://huggingface.co/new-org/model  -  new-org/model
-```""", command="aggregate")
+```""",
+    command="aggregate",
+)
 
-AUDIT_UNAVAILABLE = Rule("audit-unavailable", WARNING, "a model repo's result history could not be audited", """\
+AUDIT_UNAVAILABLE = Rule(
+    "audit-unavailable",
+    WARNING,
+    "a model repo's result history could not be audited",
+    """\
 Flags a model repo whose history of `.eval_results` could not be fetched or judged by
 `aggregate --audit` (fetch error, timeout, an error of the audit itself); it is a row of the
 `flags` table. The repo's leaderboard rows are kept, without audit marks.
@@ -94,7 +116,10 @@ Bad (a model repo with a long history does not clone in 20 seconds):
 Fixed:
 ```yaml
 - run: evalledger aggregate --models models.txt --audit --timeout 600
-```""", command="aggregate")
+```""",
+    command="aggregate",
+)
 
-RULES: dict[str, Rule] = {rule.id: rule for rule in (REGISTRY_INVALID, REGISTRY_DUPLICATE,
-                                                      MODEL_REPO_UNREACHABLE, AUDIT_UNAVAILABLE)}
+RULES: dict[str, Rule] = {
+    rule.id: rule for rule in (REGISTRY_INVALID, REGISTRY_DUPLICATE, MODEL_REPO_UNREACHABLE, AUDIT_UNAVAILABLE)
+}

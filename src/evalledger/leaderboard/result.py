@@ -16,6 +16,7 @@ When the run failed before any leaderboard was generated, every ``Generated`` ke
 field reads as its default (``0``, ``""``, ``false``, ``[]``, ``null``), a list item that is not
 an object is left out.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -67,8 +68,9 @@ class JsonRecord:
     def pick(cls: type[_Record], obj: Any, **values: Any) -> _Record:
         """The record of the attributes of ``obj`` (a table row) of the same names; ``values``
         given here instead."""
-        return cls(**{f.name: values[f.name] if f.name in values else getattr(obj, f.name)
-                      for f in dataclasses.fields(cls)})
+        return cls(
+            **{f.name: values[f.name] if f.name in values else getattr(obj, f.name) for f in dataclasses.fields(cls)}
+        )
 
     @classmethod
     def from_json(cls: type[_Record], doc: Any) -> _Record:

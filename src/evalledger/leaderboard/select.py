@@ -24,6 +24,7 @@ Memory: a million candidates are held column-wise (``array``/``bytearray`` for n
 interned strings for the repeated text columns), not as a million objects; the only per-key
 structure is one dict from key to group number. See ``benchmarks/aggregate_select.py``.
 """
+
 from __future__ import annotations
 
 import math
@@ -35,8 +36,7 @@ from dataclasses import dataclass
 from evalledger.policy import BenchmarkPolicy
 from evalledger.records import ScoreRecord
 
-CRITERIA = ("eligible", "verified", "merged", "newest", "tie-break-commit", "tie-break-source",
-            "tie-break-entry")
+CRITERIA = ("eligible", "verified", "merged", "newest", "tie-break-commit", "tie-break-source", "tie-break-entry")
 
 
 class CandidateTable:
@@ -67,11 +67,30 @@ class CandidateTable:
     def __len__(self) -> int:
         return len(self.value)
 
-    def add(self, *, model: str, benchmark: str, task: str, setup: str, value: float, commit: str,
-            commit_time: int, repo: str, ref: str, file: str, line: int, entry: int,
-            verified: bool = False, community: bool = False, date: str | None = None,
-            source_url: str | None = None, source_name: str | None = None,
-            ineligible: str | None = None, stale: bool = False, value_raw: str | None = None) -> None:
+    def add(
+        self,
+        *,
+        model: str,
+        benchmark: str,
+        task: str,
+        setup: str,
+        value: float,
+        commit: str,
+        commit_time: int,
+        repo: str,
+        ref: str,
+        file: str,
+        line: int,
+        entry: int,
+        verified: bool = False,
+        community: bool = False,
+        date: str | None = None,
+        source_url: str | None = None,
+        source_name: str | None = None,
+        ineligible: str | None = None,
+        stale: bool = False,
+        value_raw: str | None = None,
+    ) -> None:
         intern = sys.intern
         self.model.append(intern(model))
         self.benchmark.append(intern(benchmark))
@@ -96,13 +115,27 @@ class CandidateTable:
 
     def add_record(self, record: ScoreRecord) -> None:
         extra = record.extra or {}
-        self.add(model=record.model, benchmark=record.benchmark, task=record.task, setup=record.setup,
-                 value=record.value, commit=record.commit or "", commit_time=record.commit_time or 0,
-                 repo=str(extra.get("repo", "")), ref=record.ref or "", file=record.file,
-                 line=record.line, entry=int(extra.get("entry", 0)), verified=record.verified,
-                 community=record.community, date=record.date, source_url=record.source_url,
-                 source_name=record.source_name, ineligible=extra.get("ineligible"),
-                 value_raw=extra.get("value_raw"))
+        self.add(
+            model=record.model,
+            benchmark=record.benchmark,
+            task=record.task,
+            setup=record.setup,
+            value=record.value,
+            commit=record.commit or "",
+            commit_time=record.commit_time or 0,
+            repo=str(extra.get("repo", "")),
+            ref=record.ref or "",
+            file=record.file,
+            line=record.line,
+            entry=int(extra.get("entry", 0)),
+            verified=record.verified,
+            community=record.community,
+            date=record.date,
+            source_url=record.source_url,
+            source_name=record.source_name,
+            ineligible=extra.get("ineligible"),
+            value_raw=extra.get("value_raw"),
+        )
 
     def extend(self, records: Iterable[ScoreRecord]) -> None:
         for record in records:

@@ -20,6 +20,7 @@ table holds.
 Determinism: the bytes depend only on the tables and the policy (sorted keys, no timestamps, no
 version stamp, no absolute paths), so a site rebuilt from the same commit is the same site.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,35 +40,84 @@ from evalledger.policy import BenchmarkPolicy, load_policy
 
 ASSETS = ("site.css", "site.js")
 MARKER = ".evalledger-site"  # an output folder we made; another non-empty folder is never written into
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-       "base-uri 'none'; form-action 'none'")
-ROW = ("rank", "model", "value", "verified", "community", "stale", "conflict", "flags", "date",
-       "commit_time", "candidates", "selection_reason", "model_repo", "ref", "commit", "file", "line",
-       "repo_link", "link", "source_url", "source_name")
-CANDIDATE = ("value", "selected", "eligible", "selection_reason", "verified", "community", "stale", "date",
-             "commit_time", "model_repo", "ref", "commit", "file", "line", "link", "source_url",
-             "source_name")
+CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'"
+ROW = (
+    "rank",
+    "model",
+    "value",
+    "verified",
+    "community",
+    "stale",
+    "conflict",
+    "flags",
+    "date",
+    "commit_time",
+    "candidates",
+    "selection_reason",
+    "model_repo",
+    "ref",
+    "commit",
+    "file",
+    "line",
+    "repo_link",
+    "link",
+    "source_url",
+    "source_name",
+)
+CANDIDATE = (
+    "value",
+    "selected",
+    "eligible",
+    "selection_reason",
+    "verified",
+    "community",
+    "stale",
+    "date",
+    "commit_time",
+    "model_repo",
+    "ref",
+    "commit",
+    "file",
+    "line",
+    "link",
+    "source_url",
+    "source_name",
+)
 FLAG = ("rule", "severity", "commit", "file", "line", "message")
 BOOLS = {"verified", "community", "stale", "conflict", "selected", "eligible"}
 INTS = {"rank", "line", "candidates"}
 MAX_TEXT = 2000  # one cell shown in the site, in characters (the tables bound nothing)
 
-_REPO = re.compile(r"(?:https://(huggingface\.co|github\.com)/|git@(github\.com):)"
-                   r"([A-Za-z0-9][A-Za-z0-9_.-]{0,95})/([A-Za-z0-9][A-Za-z0-9_.-]{0,95}?)(?:\.git)?/?")
+_REPO = re.compile(
+    r"(?:https://(huggingface\.co|github\.com)/|git@(github\.com):)"
+    r"([A-Za-z0-9][A-Za-z0-9_.-]{0,95})/([A-Za-z0-9][A-Za-z0-9_.-]{0,95}?)(?:\.git)?/?"
+)
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _WEB = re.compile(r"https?://[^\s\x00-\x1f\x7f<>\"'`\\]{1,2000}")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--repo", default=".", metavar="DIR",
-                        help="the benchmark repo: its tables and .evalledger.yaml (default: current directory)")
-    parser.add_argument("--tables-dir", default="leaderboard", metavar="DIR",
-                        help="folder of the tables aggregate wrote, relative to --repo (default: %(default)s)")
-    parser.add_argument("--output", default="_site", metavar="DIR",
-                        help="folder to write the site to; created, or one this command wrote before "
-                             "(default: %(default)s)")
-    parser.add_argument("--top", type=int, default=10, metavar="N",
-                        help="models in each task's bar chart (default: %(default)s)")
+    parser.add_argument(
+        "--repo",
+        default=".",
+        metavar="DIR",
+        help="the benchmark repo: its tables and .evalledger.yaml (default: current directory)",
+    )
+    parser.add_argument(
+        "--tables-dir",
+        default="leaderboard",
+        metavar="DIR",
+        help="folder of the tables aggregate wrote, relative to --repo (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--output",
+        default="_site",
+        metavar="DIR",
+        help="folder to write the site to; created, or one this command wrote before (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--top", type=int, default=10, metavar="N", help="models in each task's bar chart (default: %(default)s)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,8 +131,9 @@ def run(args: argparse.Namespace) -> int:
 
     from evalledger.escape import log_line
 
-    sys.stdout.write(log_line(f"site: {pages} benchmark page(s) in {args.output}; "
-                              f"{len(written) or 'no'} file(s) changed") + "\n")
+    sys.stdout.write(
+        log_line(f"site: {pages} benchmark page(s) in {args.output}; {len(written) or 'no'} file(s) changed") + "\n"
+    )
     return 0
 
 
@@ -115,8 +166,9 @@ def _read(folder: Path) -> tuple[list[dict[str, str]], list[dict[str, str]], lis
                     raise UsageError(f"{path}: cannot read this table (not a table aggregate wrote?)")
                 break
         if rows is None and name != "flags":
-            raise UsageError(f"{folder / (name + '.csv')}: no such table; run `evalledger aggregate` "
-                             "first (or pass --tables-dir)")
+            raise UsageError(
+                f"{folder / (name + '.csv')}: no such table; run `evalledger aggregate` first (or pass --tables-dir)"
+            )
         found.append(rows)
     return found[0], found[1], found[2]
 
@@ -125,8 +177,10 @@ def check_output(output: Path) -> None:
     if output.exists() and not output.is_dir():
         raise UsageError(f"--output {output}: not a directory")
     if output.is_dir() and any(output.iterdir()) and not (output / MARKER).is_file():
-        raise UsageError(f"--output {output}: the folder has files this command did not write; give an "
-                         "empty or new folder (its files would be replaced)")
+        raise UsageError(
+            f"--output {output}: the folder has files this command did not write; give an "
+            "empty or new folder (its files would be replaced)"
+        )
 
 
 def _ours(output: Path) -> set[str]:
@@ -140,15 +194,22 @@ def _ours(output: Path) -> set[str]:
 
 # --- the site's files --------------------------------------------------------------------------
 
-def build(leaderboard: list[dict[str, str]], candidates: list[dict[str, str]],
-          flags: list[dict[str, str]] | None, *, policy: BenchmarkPolicy | None = None,
-          top: int = 10) -> dict[str, bytes]:
+
+def build(
+    leaderboard: list[dict[str, str]],
+    candidates: list[dict[str, str]],
+    flags: list[dict[str, str]] | None,
+    *,
+    policy: BenchmarkPolicy | None = None,
+    top: int = 10,
+) -> dict[str, bytes]:
     """Relative path -> bytes of every file of the site."""
     policy = policy or BenchmarkPolicy()
     files: dict[str, bytes] = {}
     for name in ASSETS:
-        files[f"assets/{name}"] = resources.files("evalledger.leaderboard").joinpath(
-            "site_assets").joinpath(name).read_bytes()
+        files[f"assets/{name}"] = (
+            resources.files("evalledger.leaderboard").joinpath("site_assets").joinpath(name).read_bytes()
+        )
     by_bench: dict[str, list[dict[str, str]]] = {}
     for row in leaderboard:
         by_bench.setdefault(row.get("benchmark") or "", []).append(row)
@@ -166,8 +227,9 @@ def build(leaderboard: list[dict[str, str]], candidates: list[dict[str, str]],
     slugs: set[str] = {"index"}
     for bench in sorted(by_bench):
         slug = _slug(bench, slugs)
-        data = _page_data(bench, by_bench[bench], cand_by_key, cand_by_board, flags_by_key, policy, top,
-                          flags is not None)
+        data = _page_data(
+            bench, by_bench[bench], cand_by_key, cand_by_board, flags_by_key, policy, top, flags is not None
+        )
         files[f"{slug}.html"] = _page(bench, data).encode("utf-8")
         tasks = sorted({row.get("task") or "" for row in by_bench[bench]})
         pages.append((bench, slug, len(by_bench[bench]), tasks))
@@ -184,11 +246,16 @@ def _slug(bench: str, taken: set[str]) -> str:
     return slug
 
 
-def _page_data(bench: str, rows: list[dict[str, str]],
-               cand_by_key: dict[tuple[str, str, str, str], list[dict[str, str]]],
-               cand_by_board: dict[trends.Board, list[dict[str, str]]],
-               flags_by_key: dict[tuple[str, str, str, str], list[dict[str, str]]],
-               policy: BenchmarkPolicy, top: int, audited: bool) -> dict[str, Any]:
+def _page_data(
+    bench: str,
+    rows: list[dict[str, str]],
+    cand_by_key: dict[tuple[str, str, str, str], list[dict[str, str]]],
+    cand_by_board: dict[trends.Board, list[dict[str, str]]],
+    flags_by_key: dict[tuple[str, str, str, str], list[dict[str, str]]],
+    policy: BenchmarkPolicy,
+    top: int,
+    audited: bool,
+) -> dict[str, Any]:
     boards = []
     for (_, task, setup), board_rows in trends.boards(rows).items():
         task_policy = policy.for_task(task)
@@ -198,29 +265,42 @@ def _page_data(bench: str, rows: list[dict[str, str]],
             key = board + (row.get("model") or "",)
             item = _typed(row, ROW)
             item[ROW.index("repo_link")] = repo_link(row.get("model_repo"))
-            item[ROW.index("link")] = file_link(row.get("model_repo"), row.get("commit"), row.get("file"),
-                                                row.get("line"))
+            item[ROW.index("link")] = file_link(
+                row.get("model_repo"), row.get("commit"), row.get("file"), row.get("line")
+            )
             item[ROW.index("source_url")] = web_link(row.get("source_url"))
             cands = [_candidate(c) for c in cand_by_key.get(key, ())]
             found = [_typed(f, FLAG) for f in flags_by_key.get(key, ())]
             items.append([item, cands, found])
         sota = trends.state_of_the_art(cand_by_board.get(board, ()), task_policy.direction)
-        boards.append({
-            "task": _text(task), "setup": _text(setup), "direction": task_policy.direction,
-            "unit": task_policy.unit or "",
-            "rows": items,
-            "sota": [[r.when, r.value, _text(r.model)] for r in sota],
-            "top": [[_typed(r, ("rank",))[0], _text(r.get("model")), trends.number(r.get("value"))]
-                    for r in trends.top(board_rows, top)],
-        })
-    return {"benchmark": _text(bench), "audited": audited, "top": top, "boards": boards,
-            "columns": {"row": list(ROW), "candidate": list(CANDIDATE), "flag": list(FLAG)}}
+        boards.append(
+            {
+                "task": _text(task),
+                "setup": _text(setup),
+                "direction": task_policy.direction,
+                "unit": task_policy.unit or "",
+                "rows": items,
+                "sota": [[r.when, r.value, _text(r.model)] for r in sota],
+                "top": [
+                    [_typed(r, ("rank",))[0], _text(r.get("model")), trends.number(r.get("value"))]
+                    for r in trends.top(board_rows, top)
+                ],
+            }
+        )
+    return {
+        "benchmark": _text(bench),
+        "audited": audited,
+        "top": top,
+        "boards": boards,
+        "columns": {"row": list(ROW), "candidate": list(CANDIDATE), "flag": list(FLAG)},
+    }
 
 
 def _candidate(row: dict[str, str]) -> list[Any]:
     item = _typed(row, CANDIDATE)
-    item[CANDIDATE.index("link")] = file_link(row.get("model_repo"), row.get("commit"), row.get("file"),
-                                              row.get("line"))
+    item[CANDIDATE.index("link")] = file_link(
+        row.get("model_repo"), row.get("commit"), row.get("file"), row.get("line")
+    )
     item[CANDIDATE.index("source_url")] = web_link(row.get("source_url"))
     return item
 
@@ -254,7 +334,7 @@ def _typed(row: dict[str, str], columns: tuple[str, ...]) -> list[Any]:
 
 def _text(text: Any) -> str:
     value = "" if text is None else str(text)
-    return value if len(value) <= MAX_TEXT else value[:MAX_TEXT - 1] + "…"
+    return value if len(value) <= MAX_TEXT else value[: MAX_TEXT - 1] + "…"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -283,56 +363,66 @@ def web_link(url: str | None) -> str:
 
 def _json(data: Any) -> str:
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return (
+        text.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def _head(title: str) -> str:
     return (
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        "<meta name=\"referrer\" content=\"no-referrer\">\n"
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="referrer" content="no-referrer">\n'
         f"<title>{html.escape(title)}</title>\n"
-        "<link rel=\"stylesheet\" href=\"assets/site.css\">\n")
+        '<link rel="stylesheet" href="assets/site.css">\n'
+    )
 
 
 def _page(bench: str, data: dict[str, Any]) -> str:
     title = f"{bench} leaderboard"
     return (
-        _head(title)
-        + "<script src=\"assets/site.js\" defer></script>\n</head>\n<body>\n"
-        "<a class=\"skip\" href=\"#boards\">Skip to the tables</a>\n"
-        "<header>\n<p class=\"crumb\"><a href=\"index.html\">All benchmarks</a></p>\n"
+        _head(title) + '<script src="assets/site.js" defer></script>\n</head>\n<body>\n'
+        '<a class="skip" href="#boards">Skip to the tables</a>\n'
+        '<header>\n<p class="crumb"><a href="index.html">All benchmarks</a></p>\n'
         f"<h1>{html.escape(title)}</h1>\n"
-        "<p class=\"lede\">Best reported score per model, task and setup, rebuilt from the model repos by "
+        '<p class="lede">Best reported score per model, task and setup, rebuilt from the model repos by '
         "evalledger. Open a model to see every value it reported, conflicts, audit flags and where each "
         "value comes from.</p>\n</header>\n"
-        "<main>\n<form id=\"controls\" class=\"controls\" role=\"search\">\n"
-        "<label>Search models <input id=\"search\" type=\"search\" autocomplete=\"off\" "
-        "placeholder=\"model name\"></label>\n"
-        "<label>Show <select id=\"status\">"
-        "<option value=\"all\">all rows</option><option value=\"verified\">verified</option>"
-        "<option value=\"unverified\">unverified</option><option value=\"community\">community (open PRs)</option>"
-        "<option value=\"merged\">merged only</option><option value=\"stale\">stale</option>"
-        "<option value=\"flagged\">flagged</option><option value=\"conflict\">conflicts</option>"
+        '<main>\n<form id="controls" class="controls" role="search">\n'
+        '<label>Search models <input id="search" type="search" autocomplete="off" '
+        'placeholder="model name"></label>\n'
+        '<label>Show <select id="status">'
+        '<option value="all">all rows</option><option value="verified">verified</option>'
+        '<option value="unverified">unverified</option><option value="community">community (open PRs)</option>'
+        '<option value="merged">merged only</option><option value="stale">stale</option>'
+        '<option value="flagged">flagged</option><option value="conflict">conflicts</option>'
         "</select></label>\n"
-        "<label>Setup <select id=\"setup\"><option value=\"*\">all setups</option></select></label>\n"
-        "<p id=\"count\" class=\"count\" role=\"status\" aria-live=\"polite\"></p>\n</form>\n"
+        '<label>Setup <select id="setup"><option value="*">all setups</option></select></label>\n'
+        '<p id="count" class="count" role="status" aria-live="polite"></p>\n</form>\n'
         "<noscript><p>This page draws its tables with JavaScript; the same data is in the "
         "benchmark repo's leaderboard tables (CSV).</p></noscript>\n"
-        "<div id=\"boards\"></div>\n</main>\n"
-        f"<script type=\"application/json\" id=\"data\">{_json(data)}</script>\n"
-        "</body>\n</html>\n")
+        '<div id="boards"></div>\n</main>\n'
+        f'<script type="application/json" id="data">{_json(data)}</script>\n'
+        "</body>\n</html>\n"
+    )
 
 
 def _index(pages: list[tuple[str, str, int, list[str]]]) -> str:
     items = []
     for bench, slug, rows, tasks in pages:
         shown = ", ".join(html.escape(_text(t)) for t in tasks[:12]) + (" …" if len(tasks) > 12 else "")
-        items.append(f"<li><a href=\"{html.escape(quote(slug))}.html\">{html.escape(_text(bench))}</a> "
-                     f"<span class=\"meta\">{rows} rows; tasks: {shown}</span></li>")
+        items.append(
+            f'<li><a href="{html.escape(quote(slug))}.html">{html.escape(_text(bench))}</a> '
+            f'<span class="meta">{rows} rows; tasks: {shown}</span></li>'
+        )
     body = "\n".join(items) if items else "<li>No leaderboard rows yet.</li>"
-    return (_head("Leaderboards") + "</head>\n<body>\n<header>\n<h1>Leaderboards</h1>\n"
-            "<p class=\"lede\">Rebuilt from the model repos' <code>.eval_results</code> by evalledger.</p>\n"
-            f"</header>\n<main>\n<ul class=\"benchmarks\">\n{body}\n</ul>\n</main>\n</body>\n</html>\n")
+    return (
+        _head("Leaderboards") + "</head>\n<body>\n<header>\n<h1>Leaderboards</h1>\n"
+        '<p class="lede">Rebuilt from the model repos\' <code>.eval_results</code> by evalledger.</p>\n'
+        f'</header>\n<main>\n<ul class="benchmarks">\n{body}\n</ul>\n</main>\n</body>\n</html>\n'
+    )

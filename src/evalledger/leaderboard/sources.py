@@ -13,6 +13,7 @@ anything is fetched or written: silently skipping a typo would commit the remova
 Submission folders (``--models-dir DIR``): every ``DIR/<name>/.eval_results/`` (or
 ``DIR/<org>/<name>/.eval_results/``) is one model, its id the folder path under DIR.
 """
+
 from __future__ import annotations
 
 import os
@@ -69,10 +70,12 @@ def _check_url(url: str) -> str | None:
     """Why ``url`` cannot be used, or None. Messages never quote a URL that carries credentials."""
     secret, shown = url_credentials(url)
     if secret:
-        return (f"credentials in URL {shown}: a registry URL is written to the tables, the JSON "
-                "result and the job summary; remove them, and put a Hugging Face token in HF_TOKEN "
-                "(or the variable --token-env names; it is sent only to the Hub) or use a git "
-                "credential helper for other hosts")
+        return (
+            f"credentials in URL {shown}: a registry URL is written to the tables, the JSON "
+            "result and the job summary; remove them, and put a Hugging Face token in HF_TOKEN "
+            "(or the variable --token-env names; it is sent only to the Hub) or use a git "
+            "credential helper for other hosts"
+        )
     if url.startswith("-"):
         return "a repo URL must not start with '-'"
     if "::" in url or url.startswith(("ext:", "fd:")):
@@ -92,9 +95,17 @@ def _check_ref(ref: str) -> str | None:
     return None
 
 
-def _make(url: str, ref: str | None, model: str | None, base: Path, where: str,
-          path: str, line: int, findings: list[Finding], url_at: tuple[int, int] | None = None
-          ) -> ModelSource | None:
+def _make(
+    url: str,
+    ref: str | None,
+    model: str | None,
+    base: Path,
+    where: str,
+    path: str,
+    line: int,
+    findings: list[Finding],
+    url_at: tuple[int, int] | None = None,
+) -> ModelSource | None:
     """A source, or None with a finding at ``path:line`` (a URL's own problem at ``url_at``, its
     line and column, when known)."""
     problem = _check_url(url)
@@ -111,8 +122,7 @@ def _make(url: str, ref: str | None, model: str | None, base: Path, where: str,
         location = url
     else:
         location = str((base / url).resolve())
-    return ModelSource(url=url, location=location, model=model or model_id_from_url(url), ref=ref,
-                       where=where)
+    return ModelSource(url=url, location=location, model=model or model_id_from_url(url), ref=ref, where=where)
 
 
 def parse_registry_text(text: str, path: str, base: Path) -> tuple[list[ModelSource], list[Finding]]:
@@ -124,9 +134,16 @@ def parse_registry_text(text: str, path: str, base: Path) -> tuple[list[ModelSou
             continue
         fields = line.split()
         if len(fields) > 3:
-            findings.append(Finding(path, number, 1, REGISTRY_INVALID.id, ERROR,
-                                    "expected `URL-or-path [ref] [model-id]`, found "
-                                    f"{len(fields)} fields"))
+            findings.append(
+                Finding(
+                    path,
+                    number,
+                    1,
+                    REGISTRY_INVALID.id,
+                    ERROR,
+                    f"expected `URL-or-path [ref] [model-id]`, found {len(fields)} fields",
+                )
+            )
             continue
         url = fields[0]
         ref = fields[1] if len(fields) > 1 and fields[1] != "-" else None
@@ -150,8 +167,16 @@ def parse_registry_yaml(data: bytes, path: str, base: Path) -> tuple[list[ModelS
     if root is None:
         return [], findings
     if root.kind != "seq":
-        return [], findings + [Finding(path, root.line, root.column, REGISTRY_INVALID.id, ERROR,
-                                       "a YAML registry must be a list of {url, ref, model}")]
+        return [], findings + [
+            Finding(
+                path,
+                root.line,
+                root.column,
+                REGISTRY_INVALID.id,
+                ERROR,
+                "a YAML registry must be a list of {url, ref, model}",
+            )
+        ]
     sources = []
     for item in root.value:
         url_at = item
@@ -164,32 +189,57 @@ def parse_registry_yaml(data: bytes, path: str, base: Path) -> tuple[list[ModelS
                 node = item.get(key)
                 if node is None:
                     continue
-                if node.kind != "scalar" or not isinstance(node.value, (str, int)) \
-                        or isinstance(node.value, bool):
-                    findings.append(Finding(path, node.line, node.column, REGISTRY_INVALID.id, ERROR,
-                                            f"`{key}` must be a string"))
+                if node.kind != "scalar" or not isinstance(node.value, (str, int)) or isinstance(node.value, bool):
+                    findings.append(
+                        Finding(path, node.line, node.column, REGISTRY_INVALID.id, ERROR, f"`{key}` must be a string")
+                    )
                     fields = {}
                     break
                 fields["url" if key == "path" else key] = str(node.value)
             else:
                 unknown = sorted(set(item.value) - {"url", "path", "ref", "model"})
                 if unknown:
-                    findings.append(Finding(path, item.line, item.column, REGISTRY_INVALID.id, ERROR,
-                                            f"unknown key(s) {', '.join(map(str, unknown))} "
-                                            "(expected url, ref, model)"))
+                    findings.append(
+                        Finding(
+                            path,
+                            item.line,
+                            item.column,
+                            REGISTRY_INVALID.id,
+                            ERROR,
+                            f"unknown key(s) {', '.join(map(str, unknown))} (expected url, ref, model)",
+                        )
+                    )
                     continue
             if not fields:
                 continue
         else:
-            findings.append(Finding(path, item.line, item.column, REGISTRY_INVALID.id, ERROR,
-                                    "each registry entry must be a URL or a {url, ref, model} mapping"))
+            findings.append(
+                Finding(
+                    path,
+                    item.line,
+                    item.column,
+                    REGISTRY_INVALID.id,
+                    ERROR,
+                    "each registry entry must be a URL or a {url, ref, model} mapping",
+                )
+            )
             continue
         if "url" not in fields:
-            findings.append(Finding(path, item.line, item.column, REGISTRY_INVALID.id, ERROR,
-                                    "registry entry without `url`"))
+            findings.append(
+                Finding(path, item.line, item.column, REGISTRY_INVALID.id, ERROR, "registry entry without `url`")
+            )
             continue
-        source = _make(fields["url"], fields.get("ref"), fields.get("model"), base,
-                       f"{path}:{item.line}", path, item.line, findings, (url_at.line, url_at.column))
+        source = _make(
+            fields["url"],
+            fields.get("ref"),
+            fields.get("model"),
+            base,
+            f"{path}:{item.line}",
+            path,
+            item.line,
+            findings,
+            (url_at.line, url_at.column),
+        )
         if source:
             sources.append(source)
     return sources, findings
@@ -202,8 +252,9 @@ def load_registry(path: str | Path, shown: str | None = None) -> tuple[list[Mode
     try:
         data = file.read_bytes()
     except OSError as exc:
-        return [], [Finding(shown, 1, 1, REGISTRY_INVALID.id, ERROR,
-                            f"cannot read model registry: {exc.strerror or exc}")]
+        return [], [
+            Finding(shown, 1, 1, REGISTRY_INVALID.id, ERROR, f"cannot read model registry: {exc.strerror or exc}")
+        ]
     base = file.resolve().parent
     if file.suffix in (".yaml", ".yml"):
         sources, findings = parse_registry_yaml(data, shown, base)
@@ -223,8 +274,16 @@ def _duplicates(sources: list[ModelSource], shown: str) -> list[Finding]:
         first = seen.setdefault(source.identity, source)
         if first is not source:
             line = int(source.where.rsplit(":", 1)[1])
-            findings.append(Finding(shown, line, 1, REGISTRY_DUPLICATE.id, WARNING,
-                                    f"{source.url} is already listed at {first.where}; read once"))
+            findings.append(
+                Finding(
+                    shown,
+                    line,
+                    1,
+                    REGISTRY_DUPLICATE.id,
+                    WARNING,
+                    f"{source.url} is already listed at {first.where}; read once",
+                )
+            )
     return findings
 
 
@@ -247,8 +306,16 @@ def scan_models_dir(directory: str | Path, shown: str) -> tuple[list[ModelSource
         rel = path.relative_to(root).as_posix() if path != root else ""
         where = f"{shown.rstrip('/')}/{rel}".rstrip("/")
         target = os.readlink(path) if path.is_symlink() else os.path.realpath(path)
-        findings.append(Finding(where, 1, 1, SYMLINK_OUTSIDE_REPO.id, WARNING,
-                                f"symlinked folder points outside the repository ({target}); not read"))
+        findings.append(
+            Finding(
+                where,
+                1,
+                1,
+                SYMLINK_OUTSIDE_REPO.id,
+                WARNING,
+                f"symlinked folder points outside the repository ({target}); not read",
+            )
+        )
         return False
 
     found = []
@@ -260,15 +327,18 @@ def scan_models_dir(directory: str | Path, shown: str) -> tuple[list[ModelSource
                 found.append(child)
             continue
         for grandchild in sorted(child.iterdir()):
-            if grandchild.is_dir() and (grandchild / RESULTS_DIR).is_dir() and inside(grandchild) \
-                    and inside(grandchild / RESULTS_DIR):
+            if (
+                grandchild.is_dir()
+                and (grandchild / RESULTS_DIR).is_dir()
+                and inside(grandchild)
+                and inside(grandchild / RESULTS_DIR)
+            ):
                 found.append(grandchild)
     sources = []
     for folder in found:
         model = folder.relative_to(root).as_posix()
         url = f"{shown.rstrip('/')}/{model}"
-        sources.append(ModelSource(url=url, location=str(folder.resolve()), model=model, kind="dir",
-                                   where=url))
+        sources.append(ModelSource(url=url, location=str(folder.resolve()), model=model, kind="dir", where=url))
     return sources, findings
 
 

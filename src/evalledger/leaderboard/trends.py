@@ -15,6 +15,7 @@ The site (``site.py``) and the card's charts (``charts.py``) draw the same two t
 
 Rows are the text cells ``write.read_table`` returns.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -88,7 +89,7 @@ def state_of_the_art(candidates: Iterable[dict[str, str]], direction: str) -> li
 
 def top(rows: Sequence[dict[str, str]], n: int) -> list[dict[str, str]]:
     """The first ``n`` rows of one board with a readable value, in the table's order."""
-    return [row for row in rows if number(row.get("value")) is not None][:max(n, 0)]
+    return [row for row in rows if number(row.get("value")) is not None][: max(n, 0)]
 
 
 def boards(rows: Iterable[dict[str, str]]) -> dict[Board, list[dict[str, str]]]:

@@ -31,6 +31,7 @@ heals on the next run. It is bounded whatever the inputs: at most ``CARD_BOARDS`
 boards, ``CARD_ROWS`` rows each and ``CARD_TEXT`` characters of any one text, then "… more" with
 the table that holds the rest.
 """
+
 from __future__ import annotations
 
 import csv
@@ -48,8 +49,19 @@ from evalledger.escape import FORMULA_START, csv_cell, csv_text, markdown
 from evalledger.leaderboard.result import Changes, NewConflict, RowChange, TopRow
 from evalledger.leaderboard.select import Selection
 
-FLAG_COLUMNS = ("rule", "severity", "model", "benchmark", "task", "setup", "model_repo", "commit",
-                "file", "line", "message")
+FLAG_COLUMNS = (
+    "rule",
+    "severity",
+    "model",
+    "benchmark",
+    "task",
+    "setup",
+    "model_repo",
+    "commit",
+    "file",
+    "line",
+    "message",
+)
 INT_COLUMNS = {"rank", "line", "candidates"}
 BOOL_COLUMNS = {"verified", "community", "stale", "conflict", "selected", "eligible"}
 FLOAT_COLUMNS = {"value"}
@@ -161,9 +173,12 @@ def _iso(seconds: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds)) if seconds else ""
 
 
-def build_tables(selection: Selection, flags: list[dict[str, Any]] | None = None,
-                 flagged: dict[tuple[str, str, str, str], list[str]] | None = None,
-                 directions: dict[str, str] | None = None) -> Tables:
+def build_tables(
+    selection: Selection,
+    flags: list[dict[str, Any]] | None = None,
+    flagged: dict[tuple[str, str, str, str], list[str]] | None = None,
+    directions: dict[str, str] | None = None,
+) -> Tables:
     # a million new tuples would trigger full collections over an ever larger heap for nothing:
     # these rows hold no cycles
     enabled = gc.isenabled()
@@ -175,9 +190,12 @@ def build_tables(selection: Selection, flags: list[dict[str, Any]] | None = None
             gc.enable()
 
 
-def _build_tables(selection: Selection, flags: list[dict[str, Any]] | None,
-                  flagged: dict[tuple[str, str, str, str], list[str]] | None,
-                  directions: dict[str, str] | None) -> Tables:
+def _build_tables(
+    selection: Selection,
+    flags: list[dict[str, Any]] | None,
+    flagged: dict[tuple[str, str, str, str], list[str]] | None,
+    directions: dict[str, str] | None,
+) -> Tables:
     t = selection.table
     times: dict[int, str] = {}
 
@@ -190,11 +208,29 @@ def _build_tables(selection: Selection, flags: list[dict[str, Any]] | None,
     leaderboard: list[LeaderboardRow | FlaggedLeaderboardRow] = []
     for row in selection.rows:
         g = selection.group[row]
-        item = (t.benchmark[row], t.task[row], t.setup[row], selection.rank[row], t.model[row], t.value[row],
-                bool(t.verified[row]), bool(t.community[row]), bool(t.stale[row]), t.date[row], t.source_url[row],
-                t.source_name[row], t.repo[row], t.ref[row], t.commit[row], when(t.commit_time[row]),
-                t.file[row], t.line[row], selection.reason[row], selection.count[g],
-                bool(selection.conflict[g]))
+        item = (
+            t.benchmark[row],
+            t.task[row],
+            t.setup[row],
+            selection.rank[row],
+            t.model[row],
+            t.value[row],
+            bool(t.verified[row]),
+            bool(t.community[row]),
+            bool(t.stale[row]),
+            t.date[row],
+            t.source_url[row],
+            t.source_name[row],
+            t.repo[row],
+            t.ref[row],
+            t.commit[row],
+            when(t.commit_time[row]),
+            t.file[row],
+            t.line[row],
+            selection.reason[row],
+            selection.count[g],
+            bool(selection.conflict[g]),
+        )
         if flagged is not None:
             marks = " ".join(flagged.get((t.model[row], t.benchmark[row], t.task[row], t.setup[row]), []))
             leaderboard.append(FlaggedLeaderboardRow(*item, marks))
@@ -202,21 +238,54 @@ def _build_tables(selection: Selection, flags: list[dict[str, Any]] | None,
             leaderboard.append(LeaderboardRow(*item))
     leaderboard.sort(key=lambda r: (r.benchmark, r.task, r.setup, r.rank, r.model))
     winner, group, ranked = selection.winner, selection.group, selection.rank
-    order = sorted(range(len(t)), key=lambda r: (
-        t.benchmark[r], t.task[r], t.setup[r], t.model[r], winner[group[r]] != r, t.repo[r], t.ref[r],
-        t.commit[r], t.file[r], t.entry[r], t.line[r]))
+    order = sorted(
+        range(len(t)),
+        key=lambda r: (
+            t.benchmark[r],
+            t.task[r],
+            t.setup[r],
+            t.model[r],
+            winner[group[r]] != r,
+            t.repo[r],
+            t.ref[r],
+            t.commit[r],
+            t.file[r],
+            t.entry[r],
+            t.line[r],
+        ),
+    )
     candidates = []
     for row in order:
         g = group[row]
         value = t.value[row]
         # selected: exactly the rows of the leaderboard (an ineligible key's best is not on it); a
         # value that is not a number is empty, its text in value_raw (never "nan")
-        candidates.append(CandidateRow(
-            t.benchmark[row], t.task[row], t.setup[row], t.model[row], None if math.isnan(value) else value,
-            t.value_raw[row], row in ranked, not t.ineligible[row], selection.reason[row],
-            bool(selection.conflict[g]), bool(t.verified[row]),
-            bool(t.community[row]), bool(t.stale[row]), t.date[row], t.source_url[row], t.source_name[row], t.repo[row],
-            t.ref[row], t.commit[row], when(t.commit_time[row]), t.file[row], t.line[row]))
+        candidates.append(
+            CandidateRow(
+                t.benchmark[row],
+                t.task[row],
+                t.setup[row],
+                t.model[row],
+                None if math.isnan(value) else value,
+                t.value_raw[row],
+                row in ranked,
+                not t.ineligible[row],
+                selection.reason[row],
+                bool(selection.conflict[g]),
+                bool(t.verified[row]),
+                bool(t.community[row]),
+                bool(t.stale[row]),
+                t.date[row],
+                t.source_url[row],
+                t.source_name[row],
+                t.repo[row],
+                t.ref[row],
+                t.commit[row],
+                when(t.commit_time[row]),
+                t.file[row],
+                t.line[row],
+            )
+        )
     del order
     if flags is not None:
         flags = sorted(flags, key=lambda f: tuple(str(f.get(c) or "") for c in FLAG_COLUMNS))
@@ -224,6 +293,7 @@ def _build_tables(selection: Selection, flags: list[dict[str, Any]] | None,
 
 
 # --- cells ---------------------------------------------------------------------------------------
+
 
 def cell(value: Any) -> str:
     if value is None:
@@ -259,8 +329,9 @@ def csv_bytes(rows: Sequence[Any], columns: Sequence[str]) -> bytes:
     writer.writerow(columns)
     flags = [i for i, c in enumerate(columns) if c in BOOL_COLUMNS]
     floats = [i for i, c in enumerate(columns) if c in FLOAT_COLUMNS]
-    texts = [i for i, c in enumerate(columns) if c not in BOOL_COLUMNS and c not in FLOAT_COLUMNS
-             and c not in INT_COLUMNS]
+    texts = [
+        i for i, c in enumerate(columns) if c not in BOOL_COLUMNS and c not in FLOAT_COLUMNS and c not in INT_COLUMNS
+    ]
     for row in _tuples(rows, columns):
         cells = list(row)
         for i in flags:
@@ -313,13 +384,16 @@ def read_table(path: Path) -> list[dict[str, str]] | None:
 
             return [{k: cell(v) for k, v in row.items()} for row in pq.read_table(path).to_pylist()]
         with open(path, newline="", encoding="utf-8") as handle:
-            return [{k: csv_text(v) if v and isinstance(v, str) else v for k, v in row.items()}
-                    for row in csv.DictReader(handle)]
+            return [
+                {k: csv_text(v) if v and isinstance(v, str) else v for k, v in row.items()}
+                for row in csv.DictReader(handle)
+            ]
     except Exception:  # a broken previous file is simply not compared against
         return None
 
 
 # --- files ---------------------------------------------------------------------------------------
+
 
 @dataclass
 class Output:
@@ -330,16 +404,25 @@ class Output:
     obsolete: list[str] = field(default_factory=list)
 
 
-def render(tables: Tables, *, output_dir: str, fmt: str, card_path: str | None, card_text: str | None,
-           summary: dict[str, Any], charts: dict[tuple[str, str, str], list[tuple[str, str, bytes]]] | None = None
-           ) -> Output:
+def render(
+    tables: Tables,
+    *,
+    output_dir: str,
+    fmt: str,
+    card_path: str | None,
+    card_text: str | None,
+    summary: dict[str, Any],
+    charts: dict[tuple[str, str, str], list[tuple[str, str, bytes]]] | None = None,
+) -> Output:
     ext = "parquet" if fmt == "parquet" else "csv"
     encode = parquet_bytes if fmt == "parquet" else csv_bytes
     prefix = output_dir.strip("/")
     files: dict[str, bytes] = {}
     lb_columns = LEADERBOARD_COLUMNS + (("flags",) if tables.flags is not None else ())
     names: list[tuple[str, Sequence[Any], tuple[str, ...]]] = [
-        ("leaderboard", tables.leaderboard, lb_columns), ("candidates", tables.candidates, CANDIDATE_COLUMNS)]
+        ("leaderboard", tables.leaderboard, lb_columns),
+        ("candidates", tables.candidates, CANDIDATE_COLUMNS),
+    ]
     if tables.flags is not None:
         names.append(("flags", tables.flags, FLAG_COLUMNS))
     configs: list[dict[str, Any]] = []
@@ -354,16 +437,25 @@ def render(tables: Tables, *, output_dir: str, fmt: str, card_path: str | None, 
             for listed in configs:
                 for item in listed["data_files"]:
                     item["path"] = os.path.relpath(item["path"], card_dir).replace(os.sep, "/")
-        files[card_path] = card(card_text, configs, tables, summary,
-                                _chart_images(charts, os.path.dirname(card_path))).encode("utf-8")
+        files[card_path] = card(
+            card_text, configs, tables, summary, _chart_images(charts, os.path.dirname(card_path))
+        ).encode("utf-8")
     files.update((path, data) for items in (charts or {}).values() for _, path, data in items)
-    obsolete = [f"{prefix}/{name}.{other}" if prefix else f"{name}.{other}"
-                for name in ("leaderboard", "candidates", "flags") for other in ("csv", "parquet")]
+    obsolete = [
+        f"{prefix}/{name}.{other}" if prefix else f"{name}.{other}"
+        for name in ("leaderboard", "candidates", "flags")
+        for other in ("csv", "parquet")
+    ]
     return Output(files, [path for path in obsolete if path not in files])
 
 
-def card(existing: str | None, configs: list[dict[str, Any]], tables: Tables, summary: dict[str, Any],
-         images: dict[tuple[str, str, str], list[tuple[str, str]]] | None = None) -> str:
+def card(
+    existing: str | None,
+    configs: list[dict[str, Any]],
+    tables: Tables,
+    summary: dict[str, Any],
+    images: dict[tuple[str, str, str], list[tuple[str, str]]] | None = None,
+) -> str:
     """``existing`` README with our configs and our section replaced (or added); ``images``: per
     board, charts to embed under its table as (alt text, path relative to the card)."""
     import yaml
@@ -379,8 +471,11 @@ def card(existing: str | None, configs: list[dict[str, Any]], tables: Tables, su
     section = _section(tables, summary, paths, images=images)
     if data is None:  # front matter that is not a mapping: leave the card alone, say so in it
         return _replace_section(existing or "", section)
-    theirs = [c for c in data.get("configs") or [] if not (isinstance(c, dict) and
-                                                           str(c.get("config_name", "")).startswith(CONFIG_PREFIX))]
+    theirs = [
+        c
+        for c in data.get("configs") or []
+        if not (isinstance(c, dict) and str(c.get("config_name", "")).startswith(CONFIG_PREFIX))
+    ]
     wanted = theirs + configs
     if front is not None and data.get("configs") == wanted:
         head = f"---\n{front}---\n"
@@ -412,7 +507,7 @@ def _replace_section(body: str, section: str) -> str:
     start = next((i for i, line in enumerate(lines) if line.strip() == BEGIN), None)
     stop = next((i for i in range(len(lines) - 1, -1, -1) if lines[i].strip() == END), None)
     if start is not None and stop is not None and stop > start:
-        tail = "".join(lines[stop + 1:])
+        tail = "".join(lines[stop + 1 :])
         return "".join(lines[:start]) + block + tail.lstrip("\n")
     if body and not body.endswith("\n"):
         body += "\n"
@@ -428,17 +523,22 @@ STALE_KEPT = (
     "from the previous run are kept, unchanged, with `stale` set to true, and they compete as they did "
     "when last read: an outage does not remove or reorder scores. They stay until the repo can be "
     "fetched again (its rows are then re-read and `stale` clears) or it is removed from the model "
-    "registry (its rows are then dropped).")
+    "registry (its rows are then dropped)."
+)
 STALE_DROPPED = (
     "This leaderboard is built with `--drop-unreachable`: the rows of a model repo that cannot be "
-    "fetched are left out until it can be fetched again (`stale` is never set).")
+    "fetched are left out until it can be fetched again (`stale` is never set)."
+)
 
 
-def _chart_images(charts: dict[tuple[str, str, str], list[tuple[str, str, bytes]]] | None, card_dir: str
-                  ) -> dict[tuple[str, str, str], list[tuple[str, str]]]:
+def _chart_images(
+    charts: dict[tuple[str, str, str], list[tuple[str, str, bytes]]] | None, card_dir: str
+) -> dict[tuple[str, str, str], list[tuple[str, str]]]:
     """Chart files (``aggregate --charts``) as (alt, path relative to the card's folder) per board."""
-    return {board: [(alt, os.path.relpath(path, card_dir or ".").replace(os.sep, "/")) for alt, path, _ in items]
-            for board, items in (charts or {}).items()}
+    return {
+        board: [(alt, os.path.relpath(path, card_dir or ".").replace(os.sep, "/")) for alt, path, _ in items]
+        for board, items in (charts or {}).items()
+    }
 
 
 def _chart_lines(images: list[tuple[str, str]] | None) -> list[str]:
@@ -446,8 +546,12 @@ def _chart_lines(images: list[tuple[str, str]] | None) -> list[str]:
     return ["", *(f"![{markdown(alt, 200)}]({path})" for alt, path in images or ())] if images else []
 
 
-def _section(tables: Tables, summary: dict[str, Any], paths: dict[str, str] | None = None,
-             images: dict[tuple[str, str, str], list[tuple[str, str]]] | None = None) -> str:
+def _section(
+    tables: Tables,
+    summary: dict[str, Any],
+    paths: dict[str, str] | None = None,
+    images: dict[tuple[str, str, str], list[tuple[str, str]]] | None = None,
+) -> str:
     paths = paths or {}
     board_file = _md(paths.get(CONFIG_PREFIX, f"{CONFIG_PREFIX}.csv"), None)
     flags_file = _md(paths.get(f"{CONFIG_PREFIX}_flags", f"{CONFIG_PREFIX}_flags.csv"), None)
@@ -455,13 +559,23 @@ def _section(tables: Tables, summary: dict[str, Any], paths: dict[str, str] | No
     stale = summary.get("stale", 0)
     kept = f" Rows kept from model repos that could not be fetched in this run (`stale`): {stale}." if stale else ""
     flagged = sum(1 for row in tables.leaderboard if getattr(row, "flags", "")) if audited else 0
-    marked = (f" Rows whose model repo's history has audit findings for the entry (`flags`): {flagged}; "
-              f"each finding is in {flags_file} (config `leaderboard_flags`)." if audited else "")
-    lines = ["## Leaderboard", "",
-             (f"{len(tables.leaderboard)} rows from {summary.get('sources', 0)} model repos; "
-              f"{len(tables.candidates)} candidates; rows whose candidates disagree on the value: "
-              f"{summary.get('conflicts', 0)}.{kept}{marked} Generated by `evalledger aggregate`; do not edit the "
-              "tables by hand."), ""]
+    marked = (
+        f" Rows whose model repo's history has audit findings for the entry (`flags`): {flagged}; "
+        f"each finding is in {flags_file} (config `leaderboard_flags`)."
+        if audited
+        else ""
+    )
+    lines = [
+        "## Leaderboard",
+        "",
+        (
+            f"{len(tables.leaderboard)} rows from {summary.get('sources', 0)} model repos; "
+            f"{len(tables.candidates)} candidates; rows whose candidates disagree on the value: "
+            f"{summary.get('conflicts', 0)}.{kept}{marked} Generated by `evalledger aggregate`; do not edit the "
+            "tables by hand."
+        ),
+        "",
+    ]
     boards = _boards(tables)
     shown = _shown_boards(boards)
     header = "| rank | model | value | verified | community | conflict | stale |" + (" flags |" if audited else "")
@@ -469,37 +583,55 @@ def _section(tables: Tables, summary: dict[str, Any], paths: dict[str, str] | No
         rows = boards[(bench, task, setup)]
         direction = tables.directions.get(task, "higher")
         title = f"### {_md(task)}" + (f" ({_md(setup)})" if setup else "")
-        lines += [title, "", f"{_md(bench)}, {direction} is better.", "", header,
-                  "|---:|---|---:|:-:|:-:|:-:|:-:|" + ("---|" if audited else "")]
+        lines += [
+            title,
+            "",
+            f"{_md(bench)}, {direction} is better.",
+            "",
+            header,
+            "|---:|---|---:|:-:|:-:|:-:|:-:|" + ("---|" if audited else ""),
+        ]
         for row in rows[:CARD_ROWS]:
-            line = (f"| {row.rank} | {_md(row.model)} | {_md(row.value)} | "
-                    f"{'yes' if row.verified else ''} | {'yes' if row.community else ''} | "
-                    f"{'yes' if row.conflict else ''} | {'yes' if row.stale else ''} |")
+            line = (
+                f"| {row.rank} | {_md(row.model)} | {_md(row.value)} | "
+                f"{'yes' if row.verified else ''} | {'yes' if row.community else ''} | "
+                f"{'yes' if row.conflict else ''} | {'yes' if row.stale else ''} |"
+            )
             if audited:
                 rules = getattr(row, "flags", "").split()
                 line += f" {'⚑ ' + _md(', '.join(rules)) if rules else ''} |"
             lines.append(line)
         if len(rows) > CARD_ROWS:
-            lines.append(f"\n{len(rows) - CARD_ROWS} more rows of this board are in {board_file} "
-                         "(config `leaderboard`).")
+            lines.append(
+                f"\n{len(rows) - CARD_ROWS} more rows of this board are in {board_file} (config `leaderboard`)."
+            )
         lines += _chart_lines((images or {}).get((bench, task, setup)))
         lines.append("")
     if len(boards) > len(shown):
         hidden = len(boards) - len(shown)
         rows_hidden = sum(len(boards[b]) for b in boards) - sum(len(boards[b]) for b in shown)
-        lines += [(f"…and {hidden} more (task, setup) boards with {rows_hidden} rows: every row is in "
-                   f"{board_file} (config `leaderboard`)."), ""]
+        lines += [
+            (
+                f"…and {hidden} more (task, setup) boards with {rows_hidden} rows: every row is in "
+                f"{board_file} (config `leaderboard`)."
+            ),
+            "",
+        ]
     lines += [
-        "### How one score is chosen", "",
-        ("One row per (model, benchmark, task, setup); `setup` is the entry's normalised `notes` (plus "
-         "`dataset.revision`). Among the candidates for a row, in turn: an entry without lint errors; "
-         "a verified entry (`verifyToken`); one merged in the model repo over an open pull request "
-         "(`community`); the newest commit it was read at (the self-declared `date` is shown, never "
-         "used); then the smaller commit sha, repo, file position. The highest value is never a "
-         "criterion. Every candidate, and why it lost or was ineligible, is in the "
-         "`leaderboard_candidates` config; `conflict` marks rows whose candidates disagree on the value."),
+        "### How one score is chosen",
         "",
-        "### Stale rows", "",
+        (
+            "One row per (model, benchmark, task, setup); `setup` is the entry's normalised `notes` (plus "
+            "`dataset.revision`). Among the candidates for a row, in turn: an entry without lint errors; "
+            "a verified entry (`verifyToken`); one merged in the model repo over an open pull request "
+            "(`community`); the newest commit it was read at (the self-declared `date` is shown, never "
+            "used); then the smaller commit sha, repo, file position. The highest value is never a "
+            "criterion. Every candidate, and why it lost or was ineligible, is in the "
+            "`leaderboard_candidates` config; `conflict` marks rows whose candidates disagree on the value."
+        ),
+        "",
+        "### Stale rows",
+        "",
         STALE_DROPPED if summary.get("drop_unreachable") else STALE_KEPT,
         "",
     ]
@@ -551,9 +683,11 @@ def write_files(root: Path, output: Output) -> list[str]:
     return sorted(changed + removed)
 
 
-def changes(previous: list[dict[str, str]] | None, previous_candidates: list[dict[str, str]] | None,
-            tables: Tables) -> Changes:
+def changes(
+    previous: list[dict[str, str]] | None, previous_candidates: list[dict[str, str]] | None, tables: Tables
+) -> Changes:
     """What changed since the leaderboard on disk: new and removed rows, moved ranks, new conflicts."""
+
     def key(row: dict[str, str]) -> tuple[str, str, str, str]:
         return (row["benchmark"], row["task"], row["setup"], row["model"])
 
@@ -570,18 +704,29 @@ def changes(previous: list[dict[str, str]] | None, previous_candidates: list[dic
             moved.append(replace(short, old_rank=_int(before.get("rank"))))
         if before.get("value") != cell(row.value):
             value_changed.append(replace(short, old_value=_float(before.get("value"))))
-    removed = [RowChange(*k, rank=_int(r.get("rank")), value=_float(r.get("value")))
-               for k, r in sorted(old.items()) if k not in new_rows]
+    removed = [
+        RowChange(*k, rank=_int(r.get("rank")), value=_float(r.get("value")))
+        for k, r in sorted(old.items())
+        if k not in new_rows
+    ]
     old_conflicts = {key(r) for r in previous_candidates or [] if r.get("conflict") == "true"}
     values: dict[tuple[str, str, str, str], set[float]] = {}
     for candidate in tables.candidates:
         if candidate.conflict and candidate.eligible and candidate.value is not None:  # eligible: a number
-            values.setdefault((candidate.benchmark, candidate.task, candidate.setup, candidate.model),
-                              set()).add(candidate.value)
-    new_conflicts = [NewConflict(*k, values=tuple(sorted(v)))
-                     for k, v in sorted(values.items()) if k not in old_conflicts]
-    return Changes(first_run=previous is None, new=tuple(added), removed=tuple(removed), moved=tuple(moved),
-                   value_changed=tuple(value_changed), new_conflicts=tuple(new_conflicts))
+            values.setdefault((candidate.benchmark, candidate.task, candidate.setup, candidate.model), set()).add(
+                candidate.value
+            )
+    new_conflicts = [
+        NewConflict(*k, values=tuple(sorted(v))) for k, v in sorted(values.items()) if k not in old_conflicts
+    ]
+    return Changes(
+        first_run=previous is None,
+        new=tuple(added),
+        removed=tuple(removed),
+        moved=tuple(moved),
+        value_changed=tuple(value_changed),
+        new_conflicts=tuple(new_conflicts),
+    )
 
 
 def _int(text: Any) -> int | None:

@@ -4,6 +4,7 @@
 history or a collected model repo); ``lint_paths`` checks files and directories on disk,
 including the cross-file rules (duplicate entries in a repo, scale disagreements per task).
 """
+
 from __future__ import annotations
 
 import datetime
@@ -49,8 +50,10 @@ MARK = b"evalledger:"  # evalledger.selection.MARK: a file without it has no sup
 
 # a file that could not be read or parsed was not checked at all, and a config that cannot be read
 # is not applied: these are reported whatever --select, --ignore or a suppression comment say
-ALWAYS_REPORTED = UNREADABLE_RULES | {rule.id for rule in (
-    FILE_TOO_LARGE, BINARY_FILE, NOT_UTF8, YAML_SYNTAX, YAML_DEPTH_LIMIT, YAML_ALIAS_LIMIT, CONFIG_INVALID)}
+ALWAYS_REPORTED = UNREADABLE_RULES | {
+    rule.id
+    for rule in (FILE_TOO_LARGE, BINARY_FILE, NOT_UTF8, YAML_SYNTAX, YAML_DEPTH_LIMIT, YAML_ALIAS_LIMIT, CONFIG_INVALID)
+}
 
 
 @dataclass
@@ -79,8 +82,7 @@ def _today() -> datetime.date:
     return datetime.datetime.now(datetime.timezone.utc).date()
 
 
-def _load(data: bytes | str, path: str, limits: Limits, line_offset: int = 0
-          ) -> tuple[Document | None, list[Finding]]:
+def _load(data: bytes | str, path: str, limits: Limits, line_offset: int = 0) -> tuple[Document | None, list[Finding]]:
     try:
         doc = load(data, path, limits=limits, line_offset=line_offset)
     except YamlLoadError as exc:
@@ -89,8 +91,9 @@ def _load(data: bytes | str, path: str, limits: Limits, line_offset: int = 0
     return doc, list(doc.problems)
 
 
-def check_results_root(root: Node | None, path: str, *, specs: Sequence[Spec] = (),
-                       today: datetime.date | None = None) -> tuple[list[ResultEntry], list[Finding]]:
+def check_results_root(
+    root: Node | None, path: str, *, specs: Sequence[Spec] = (), today: datetime.date | None = None
+) -> tuple[list[ResultEntry], list[Finding]]:
     """Per-file results rules over an already parsed tree."""
     ctx = Context(path)
     check_results(root, ctx, today or _today())
@@ -115,14 +118,21 @@ def _keep_percent_fix_for_percent(entry: ResultEntry, spec: Spec, ctx: Context) 
         return
     import dataclasses
 
-    ctx.findings[:] = [dataclasses.replace(f, fix=None) if (f.line, f.column) == (node.line, node.column)
-                       and f.fix is not None else f for f in ctx.findings]
+    ctx.findings[:] = [
+        dataclasses.replace(f, fix=None) if (f.line, f.column) == (node.line, node.column) and f.fix is not None else f
+        for f in ctx.findings
+    ]
 
 
-def lint_results_bytes(data: bytes, path: str, *, spec: Spec | Sequence[Spec] | None = None,
-                       policy: BenchmarkPolicy | None = None, limits: Limits | None = None,
-                       today: datetime.date | None = None
-                       ) -> tuple[list[ResultEntry], list[Finding]]:
+def lint_results_bytes(
+    data: bytes,
+    path: str,
+    *,
+    spec: Spec | Sequence[Spec] | None = None,
+    policy: BenchmarkPolicy | None = None,
+    limits: Limits | None = None,
+    today: datetime.date | None = None,
+) -> tuple[list[ResultEntry], list[Finding]]:
     """Entries and findings of one `.eval_results` file's bytes (per-file rules only).
 
     ``spec`` (one Spec or several, see ``evalledger.lint.benchmark``) adds the task-id check and,
@@ -143,8 +153,7 @@ def lint_results_bytes(data: bytes, path: str, *, spec: Spec | Sequence[Spec] | 
     return entries, findings
 
 
-def lint_spec_bytes(data: bytes, path: str, *, limits: Limits | None = None
-                    ) -> tuple[Spec | None, list[Finding]]:
+def lint_spec_bytes(data: bytes, path: str, *, limits: Limits | None = None) -> tuple[Spec | None, list[Finding]]:
     """A benchmark spec's task ids and every spec finding (structure, Inspect AI fields)."""
     from evalledger.lint.spec import check_spec
 
@@ -158,8 +167,9 @@ def lint_spec_bytes(data: bytes, path: str, *, limits: Limits | None = None
     return read_spec(doc.root, path), findings
 
 
-def lint_model_index_bytes(data: bytes, path: str, *, limits: Limits | None = None,
-                           markdown: bool | None = None) -> list[Finding]:
+def lint_model_index_bytes(
+    data: bytes, path: str, *, limits: Limits | None = None, markdown: bool | None = None
+) -> list[Finding]:
     """Findings for legacy `model-index` metadata: README.md front matter, or a bare YAML file."""
     from evalledger.lint.model_index import check_card
 
@@ -213,11 +223,18 @@ def _read(path: str, limits: Limits) -> bytes | Finding:
         return Finding(path, 1, 1, UNREADABLE_FILE.id, ERROR, f"cannot read file: {exc.strerror or exc}")
 
 
-def lint_paths(paths: Iterable[str], *, kind: str | None = None,
-               benchmark: Sequence[str | Spec] | str | None = None, limits: Limits | None = None,
-               today: datetime.date | None = None, repo_context: bool = False,
-               select: Sequence[str] | None = None, ignore: Sequence[str] = (), config: bool = True
-               ) -> LintRun:
+def lint_paths(
+    paths: Iterable[str],
+    *,
+    kind: str | None = None,
+    benchmark: Sequence[str | Spec] | str | None = None,
+    limits: Limits | None = None,
+    today: datetime.date | None = None,
+    repo_context: bool = False,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] = (),
+    config: bool = True,
+) -> LintRun:
     """Lint files and directories; ``kind`` forces results/spec/model-index (None: by path).
 
     ``benchmark``: --benchmark arguments (paths, ``ID=PATH``) or Spec objects. Raises
@@ -262,7 +279,8 @@ def lint_paths(paths: Iterable[str], *, kind: str | None = None,
             from evalledger.selection import read_suppressions
 
             suppressions[target.path] = read_suppressions(
-                data, markdown=target.kind == lint_files.MODEL_INDEX and target.path.lower().endswith(".md"))
+                data, markdown=target.kind == lint_files.MODEL_INDEX and target.path.lower().endswith(".md")
+            )
         target_kind = target.kind
         run.kinds[target.path] = target_kind
         if target_kind == lint_files.MODEL_INDEX:
@@ -301,8 +319,7 @@ def lint_paths(paths: Iterable[str], *, kind: str | None = None,
     else:
         findings.extend(cross_file_findings(results_files, specs))
     findings.extend(base_model_findings(results_files, limits))
-    run.findings, run.keep = _selected(findings, suppressions, paths, [t.path for t in targets], select,
-                                       ignore, config)
+    run.findings, run.keep = _selected(findings, suppressions, paths, [t.path for t in targets], select, ignore, config)
     run.findings.sort()
     return run
 
@@ -322,9 +339,15 @@ def _context_files(paths: list[str], limits: Limits) -> list[tuple[str, str, lis
     return context
 
 
-def _selected(findings: list[Finding], suppressions: dict[str, list[Suppression]], paths: list[str],
-              checked: Iterable[str], select: Sequence[str] | None, ignore: Sequence[str],
-              config: bool) -> tuple[list[Finding], Callable[[str, bytes, list[Finding]], list[Finding]]]:
+def _selected(
+    findings: list[Finding],
+    suppressions: dict[str, list[Suppression]],
+    paths: list[str],
+    checked: Iterable[str],
+    select: Sequence[str] | None,
+    ignore: Sequence[str],
+    config: bool,
+) -> tuple[list[Finding], Callable[[str, bytes, list[Finding]], list[Finding]]]:
     """The findings the run reports: the selection of each file's repository (its config, then
     ``select``/``ignore``) and the file's suppression comments; and that choice for one file."""
     from evalledger.lint.registry import RULES
@@ -345,8 +368,8 @@ def _selected(findings: list[Finding], suppressions: dict[str, list[Suppression]
             settings, met = read_config(root, RULES) if config else (None, [])
             problems.extend(met)
             found = selections[root] = RuleSelection.of(
-                RULES, select, ignore, settings, ALWAYS_REPORTED,
-                sticky=(UNUSED_SUPPRESSION.id, RULE_ID_UNKNOWN.id))
+                RULES, select, ignore, settings, ALWAYS_REPORTED, sticky=(UNUSED_SUPPRESSION.id, RULE_ID_UNKNOWN.id)
+            )
         return found
 
     for path in checked:  # a clean run still reads (and checks) the config
@@ -360,8 +383,12 @@ def _selected(findings: list[Finding], suppressions: dict[str, list[Suppression]
     def keep(path: str, data: bytes, found: list[Finding]) -> list[Finding]:
         chosen = selection_for(path)
         marks = read_suppressions(data, markdown=path.lower().endswith(".md")) if MARK in data else []
-        return [f for f in found if chosen.allows(f.rule, f.path) and not (
-            marks and f.rule not in chosen.always and suppressed(f, marks, chosen.known))]
+        return [
+            f
+            for f in found
+            if chosen.allows(f.rule, f.path)
+            and not (marks and f.rule not in chosen.always and suppressed(f, marks, chosen.known))
+        ]
 
     return (apply_suppressions(kept, suppressions, selection_for) if suppressions else kept), keep
 
@@ -381,25 +408,36 @@ def _config_root(directory: str, paths: list[str], tops: list[str]) -> str:
     return os.getcwd()
 
 
-def _notes(paths: list[str], kind: str | None, targets: list[lint_files.Target],
-           problems: list[Finding], near_misses: list[str]) -> list[str]:
+def _notes(
+    paths: list[str],
+    kind: str | None,
+    targets: list[lint_files.Target],
+    problems: list[Finding],
+    near_misses: list[str],
+) -> list[str]:
     """What a silent exit 0 would hide: no file found at all, or results in a misnamed folder."""
     from evalledger.lint.rules.input import PATH_NOT_FOUND
 
     notes = []
     if not targets and not any(p.rule == PATH_NOT_FOUND.id for p in problems):
-        looked = (f"{RESULTS_DIR}/**/*.yaml, eval.yaml and README.md" if kind is None
-                  else f"{kind} files (*.yaml" + (", *.md)" if kind == lint_files.MODEL_INDEX else ")"))
+        looked = (
+            f"{RESULTS_DIR}/**/*.yaml, eval.yaml and README.md"
+            if kind is None
+            else f"{kind} files (*.yaml" + (", *.md)" if kind == lint_files.MODEL_INDEX else ")")
+        )
         notes.append(f"no eval files found in {', '.join(paths)} (looked for {looked})")
     if not any(t.kind == lint_files.RESULTS for t in targets):
         for folder in near_misses:
-            notes.append(f"{folder} holds YAML files but is not {RESULTS_DIR}/, the only folder the"
-                         f" Hub reads results from: rename it to {RESULTS_DIR}/")
+            notes.append(
+                f"{folder} holds YAML files but is not {RESULTS_DIR}/, the only folder the"
+                f" Hub reads results from: rename it to {RESULTS_DIR}/"
+            )
     return notes
 
 
-def base_model_findings(results_files: Sequence[tuple[str, str, Sequence[ResultEntry]]],
-                        limits: Limits = DEFAULT_LIMITS) -> list[Finding]:
+def base_model_findings(
+    results_files: Sequence[tuple[str, str, Sequence[ResultEntry]]], limits: Limits = DEFAULT_LIMITS
+) -> list[Finding]:
     """Entries whose source is the base model that the repo's README.md declares (read only when
     some entry has a source url, once per repo)."""
     cards: dict[str, tuple[str, ...]] = {}
@@ -417,8 +455,7 @@ def base_model_findings(results_files: Sequence[tuple[str, str, Sequence[ResultE
         ctx = Context(path)
         for entry in with_url:
             source = entry.node.get("source")
-            check_base_model_source(source.get("url") if source is not None else None, cards[repo],
-                                    ctx, "source.url")
+            check_base_model_source(source.get("url") if source is not None else None, cards[repo], ctx, "source.url")
         found.extend(ctx.findings)
     return found
 
@@ -447,17 +484,33 @@ def _check_results_path(path: str, findings: list[Finding]) -> None:
         return
     inside = f"/{norm}".split(marker, 1)[1]
     if "/" in inside:
-        findings.append(Finding(path, 1, 1, RESULTS_PATH.id, RESULTS_PATH.severity,
-                                f"results file in a sub-folder of {RESULTS_DIR}/; the Hub documents"
-                                f" only {RESULTS_DIR}/*.yaml: move it up"))
+        findings.append(
+            Finding(
+                path,
+                1,
+                1,
+                RESULTS_PATH.id,
+                RESULTS_PATH.severity,
+                f"results file in a sub-folder of {RESULTS_DIR}/; the Hub documents"
+                f" only {RESULTS_DIR}/*.yaml: move it up",
+            )
+        )
     elif not norm.endswith(".yaml"):
-        findings.append(Finding(path, 1, 1, RESULTS_PATH.id, RESULTS_PATH.severity,
-                                f"results file named *{os.path.splitext(norm)[1]}; the Hub documents"
-                                f" {RESULTS_DIR}/*.yaml: rename it"))
+        findings.append(
+            Finding(
+                path,
+                1,
+                1,
+                RESULTS_PATH.id,
+                RESULTS_PATH.severity,
+                f"results file named *{os.path.splitext(norm)[1]}; the Hub documents {RESULTS_DIR}/*.yaml: rename it",
+            )
+        )
 
 
-def cross_file_findings(results_files: Sequence[tuple[str, str, Sequence[ResultEntry]]],
-                        specs: Sequence[Spec] = ()) -> list[Finding]:
+def cross_file_findings(
+    results_files: Sequence[tuple[str, str, Sequence[ResultEntry]]], specs: Sequence[Spec] = ()
+) -> list[Finding]:
     """Duplicate entries per repo; with specs, values whose scale disagrees per task."""
     found = list(check_duplicates(results_files))
     if specs:

@@ -13,6 +13,7 @@ A benchmark spec is tied to a Hub dataset id in one of these ways (first match w
 The policy file ``.evalledger.yaml`` beside an ``eval.yaml`` (or ``<org>__<name>__.evalledger.yaml``
 beside a flat spec) supplies units and bounds.
 """
+
 from __future__ import annotations
 
 import os
@@ -62,14 +63,14 @@ def _policy_for(path: str) -> tuple[BenchmarkPolicy | None, list[Finding]]:
         policy_path = os.path.join(directory, f"{flat.group('org')}__{flat.group('name')}__{POLICY_FILE}")
         if os.path.isfile(policy_path):
             from evalledger.yamlsource import YamlLoadError, load
+
             try:
                 with open(policy_path, "rb") as handle:
                     doc = load(handle.read(), policy_path)
             except (OSError, YamlLoadError):
                 return None, []
             policy, problems = parse_policy(doc.root.to_python() if doc.root else None, policy_path)
-            return policy, [Finding(policy_path, 1, 1, POLICY_INVALID.id, POLICY_INVALID.severity, m)
-                            for m in problems]
+            return policy, [Finding(policy_path, 1, 1, POLICY_INVALID.id, POLICY_INVALID.severity, m) for m in problems]
         return None, []
     if os.path.isfile(os.path.join(directory or ".", POLICY_FILE)):
         return load_policy(directory or ".")
@@ -86,8 +87,7 @@ def resolve(arguments: Sequence[str], *, limits: Limits = DEFAULT_LIMITS) -> tup
         if "=" in argument and not os.path.exists(argument):
             explicit, path = argument.split("=", 1)
             if not is_repo_id(explicit):
-                raise BenchmarkError(f"--benchmark {argument!r}: {explicit!r} is not a dataset id"
-                                     " (namespace/name)")
+                raise BenchmarkError(f"--benchmark {argument!r}: {explicit!r} is not a dataset id (namespace/name)")
         if not os.path.exists(path):
             raise BenchmarkError(f"--benchmark {argument!r}: no such file or directory")
         if os.path.isdir(path):
@@ -95,8 +95,7 @@ def resolve(arguments: Sequence[str], *, limits: Limits = DEFAULT_LIMITS) -> tup
             if not pairs:
                 raise BenchmarkError(f"--benchmark {argument!r}: no eval.yaml found in this folder")
             if explicit is not None and len(pairs) != 1:
-                raise BenchmarkError(f"--benchmark {argument!r}: ID=PATH needs a single spec, found"
-                                     f" {len(pairs)}")
+                raise BenchmarkError(f"--benchmark {argument!r}: ID=PATH needs a single spec, found {len(pairs)}")
         else:
             flat = _FLAT_SPEC.match(os.path.basename(path))
             pairs = [(path, f"{flat.group('org')}/{flat.group('name')}" if flat else None)]

@@ -2,6 +2,7 @@
 
 Kept tiny on purpose: the lint hook runs it for every file of every commit.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -21,11 +22,9 @@ class Context:
         self.path = path
         self.findings: list[Finding] = []
 
-    def report(self, rule: Rule, where: Any, message: str, severity: str | None = None,
-               fix: Any = None) -> None:
+    def report(self, rule: Rule, where: Any, message: str, severity: str | None = None, fix: Any = None) -> None:
         line, column = (where.line, where.column) if hasattr(where, "line") else where
-        self.findings.append(Finding(self.path, line, column, rule.id, severity or rule.severity,
-                                     message, fix=fix))
+        self.findings.append(Finding(self.path, line, column, rule.id, severity or rule.severity, message, fix=fix))
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
@@ -54,8 +53,14 @@ def describe(node: Any) -> str:
     if node.kind == "seq":
         return "a list"
     tag = node.tag
-    names = {"str": "a string", "int": "an integer", "float": "a number", "bool": "a boolean",
-             "null": "null (empty)", "timestamp": "a date"}
+    names = {
+        "str": "a string",
+        "int": "an integer",
+        "float": "a number",
+        "bool": "a boolean",
+        "null": "null (empty)",
+        "timestamp": "a date",
+    }
     return f"{names.get(tag, tag)} ({_shown(node)})" if tag != "null" else "null (empty)"
 
 

@@ -11,6 +11,7 @@ The rules build edits (imported lazily, when a fixable problem was found); ``eva
 applies them for `lint --fix` / `--diff`. This module imports no lint module, so the rules can
 use it without an import cycle.
 """
+
 from __future__ import annotations
 
 import math
@@ -63,7 +64,7 @@ def _quoted_end(text: str, start: int) -> int | None:
     i = start + 1
     while i < len(text):
         if quote == "'" and text[i] == "'":
-            if text[i + 1:i + 2] == "'":  # '' is a quote inside single quotes
+            if text[i + 1 : i + 2] == "'":  # '' is a quote inside single quotes
                 i += 2
                 continue
             return i + 1
@@ -103,7 +104,7 @@ def apply(text: str, edits: Iterable[Edit]) -> tuple[str, list[Edit]]:
             continue
         full = lines[index]
         body = full.rstrip("\r\n")
-        ending = full[len(body):]
+        ending = full[len(body) :]
         start = edit.column - 1
         end = scalar_end(body, start)
         if end is None:
@@ -120,6 +121,7 @@ def apply(text: str, edits: Iterable[Edit]) -> tuple[str, list[Edit]]:
 
 
 # --- transforms the rules use ---------------------------------------------------------------
+
 
 def quote_date(expected: Any, parse: Callable[[str], Any]) -> Transform:
     """A plain date or datetime, quoted: the same text, now the string the format asks for."""

@@ -5,6 +5,7 @@ and `README.md` (model-index front matter). A symlink, to a file or a directory,
 when its target stays inside the repository (the nearest parent holding `.git`, else the directory
 given); special files (FIFOs, sockets, devices) are reported, never opened.
 """
+
 from __future__ import annotations
 
 import os
@@ -68,7 +69,7 @@ def _abs_dir(directory: str) -> str:
 def _repo_dir(directory: str) -> str:
     norm = _abs_dir(directory) + "/"
     marker = f"/{RESULTS_DIR}/"
-    return norm[:norm.index(marker)] if marker in norm else norm.rstrip("/")
+    return norm[: norm.index(marker)] if marker in norm else norm.rstrip("/")
 
 
 _ROOTS: dict[str, str | None] = {}
@@ -116,8 +117,12 @@ def is_outside(path: str, root: str) -> bool:
     return _outside(path, root)
 
 
-_SPECIAL = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
-            (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+_SPECIAL = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
 
 
 def special_file(mode: int) -> str | None:
@@ -167,8 +172,9 @@ def _wanted(found: str, kind: str | None) -> str | None:
     return None
 
 
-def discover(paths: list[str], kind: str | None, near_misses: list[str] | None = None
-             ) -> tuple[list[Target], list[Finding]]:
+def discover(
+    paths: list[str], kind: str | None, near_misses: list[str] | None = None
+) -> tuple[list[Target], list[Finding]]:
     """Files to lint (sorted, each once) and path-level problems.
 
     Nothing outside the repository is read: a symlink (to a file or a directory) whose target
@@ -210,8 +216,14 @@ def discover(paths: list[str], kind: str | None, near_misses: list[str] | None =
     return sorted(targets.values(), key=lambda t: t.path), problems
 
 
-def _discover_dir(top: str, root: str, kind: str | None, targets: dict[str, Target], problems: list[Finding],
-                  near_misses: list[str] | None) -> None:
+def _discover_dir(
+    top: str,
+    root: str,
+    kind: str | None,
+    targets: dict[str, Target],
+    problems: list[Finding],
+    near_misses: list[str] | None,
+) -> None:
     """``discover`` for one directory given (or reached through a symlink given)."""
     if near_misses is not None and _near_miss(os.path.basename(os.path.normpath(top))) and _holds_yaml(top):
         near_misses.append(top.rstrip("/" + os.sep) + "/")
@@ -229,16 +241,23 @@ def _discover_dir(top: str, root: str, kind: str | None, targets: dict[str, Targ
 
 def _symlink_problem(path: str, directory: bool = False) -> Finding:
     what, fix = ("symlinked directory", "the files themselves") if directory else ("symlink", "the file itself")
-    return Finding(path, 1, 1, SYMLINK_OUTSIDE_REPO.id, ERROR,
-                   f"{what} points outside the repository ({os.readlink(path)}); not read: commit {fix}")
+    return Finding(
+        path,
+        1,
+        1,
+        SYMLINK_OUTSIDE_REPO.id,
+        ERROR,
+        f"{what} points outside the repository ({os.readlink(path)}); not read: commit {fix}",
+    )
 
 
 def _skip_dir(name: str, in_results: bool) -> bool:
     return name in _SKIP_DIRS or (name.startswith(".") and name != RESULTS_DIR and not in_results)
 
 
-def _walk(top: str, root: str, problems: list[Finding], near_misses: list[str] | None
-          ) -> Iterator[tuple[str, int | None, bool]]:
+def _walk(
+    top: str, root: str, problems: list[Finding], near_misses: list[str] | None
+) -> Iterator[tuple[str, int | None, bool]]:
     """(path, mode or None when unknown, is a symlink) of the files below ``top``, sorted by
     directory. Symlinked directories are followed only when they stay inside ``root`` (and do not
     loop back to a directory being walked); one leaving it is reported. An unreadable directory is
@@ -251,8 +270,9 @@ def _walk(top: str, root: str, problems: list[Finding], near_misses: list[str] |
             with os.scandir(directory) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError as exc:
-            problems.append(Finding(shown_dir, 1, 1, UNREADABLE_FILE.id, ERROR,
-                                    f"cannot read directory: {exc.strerror or exc}"))
+            problems.append(
+                Finding(shown_dir, 1, 1, UNREADABLE_FILE.id, ERROR, f"cannot read directory: {exc.strerror or exc}")
+            )
             continue
         in_results = f"/{RESULTS_DIR}" in "/" + directory.replace(os.sep, "/")
         subdirs = []
@@ -280,8 +300,7 @@ def _walk(top: str, root: str, problems: list[Finding], near_misses: list[str] |
                     yield shown, mode, True
                     continue
             except OSError as exc:  # vanished or unreadable while listing
-                problems.append(Finding(shown, 1, 1, UNREADABLE_FILE.id, ERROR,
-                                        f"cannot read: {exc.strerror or exc}"))
+                problems.append(Finding(shown, 1, 1, UNREADABLE_FILE.id, ERROR, f"cannot read: {exc.strerror or exc}"))
                 continue
             linked_dir = _linked_dir(path, shown, entry.name, root, reals, in_results, problems, near_misses)
             if linked_dir is not None:
@@ -289,8 +308,16 @@ def _walk(top: str, root: str, problems: list[Finding], near_misses: list[str] |
         pending.extend(reversed(subdirs))
 
 
-def _linked_dir(path: str, shown: str, name: str, root: str, reals: tuple[str, ...], in_results: bool,
-                problems: list[Finding], near_misses: list[str] | None) -> tuple[str, tuple[str, ...]] | None:
+def _linked_dir(
+    path: str,
+    shown: str,
+    name: str,
+    root: str,
+    reals: tuple[str, ...],
+    in_results: bool,
+    problems: list[Finding],
+    near_misses: list[str] | None,
+) -> tuple[str, tuple[str, ...]] | None:
     """A symlinked directory met by ``_walk``: (path, real paths down to it) when it is walked."""
     if near_misses is not None and _near_miss(name) and _holds_yaml(path):
         near_misses.append(shown + "/")
@@ -320,7 +347,7 @@ def repo_context(paths: list[str], max_bytes: int) -> tuple[list[tuple[str, byte
         norm = "/" + path.replace(os.sep, "/")
         marker = f"/{RESULTS_DIR}/"
         if marker in norm:
-            prefix = norm[1:norm.index(marker) + 1]  # "" or "models/m/"
+            prefix = norm[1 : norm.index(marker) + 1]  # "" or "models/m/"
             if prefix not in prefixes:
                 prefixes.append(prefix)
     staged: list[tuple[str, bytes | None]] = []

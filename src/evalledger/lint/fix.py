@@ -2,6 +2,7 @@
 
 Used only by `lint --fix` / `--diff`; the lint hook pays for none of it unless asked.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -57,8 +58,15 @@ def _syntax_errors(findings: list[Finding]) -> int:
     return sum(1 for f in findings if f.rule.startswith("yaml-") or f.rule in _SYNTAX)
 
 
-def fix_file(path: str, text: str, findings: list[Finding], kind: str | None, specs: list[Spec],
-             limits: Limits, keep: Keep | None = None) -> FileFix:
+def fix_file(
+    path: str,
+    text: str,
+    findings: list[Finding],
+    kind: str | None,
+    specs: list[Spec],
+    limits: Limits,
+    keep: Keep | None = None,
+) -> FileFix:
     """Apply the findings' fixes to ``text``, pass after pass, until nothing more applies.
 
     A pass whose result reads worse as YAML (a new syntax or duplicate-key error) is thrown away:
@@ -86,8 +94,9 @@ def fix_file(path: str, text: str, findings: list[Finding], kind: str | None, sp
     return FileFix(path, text, current, applied)
 
 
-def fix_run(findings: list[Finding], kinds: dict[str, str | None], specs: list[Spec], limits: Limits,
-            keep: Keep | None = None) -> list[FileFix]:
+def fix_run(
+    findings: list[Finding], kinds: dict[str, str | None], specs: list[Spec], limits: Limits, keep: Keep | None = None
+) -> list[FileFix]:
     """Fixed texts of every file whose findings carry a fix (nothing is written here)."""
     by_path: dict[str, list[Finding]] = {}
     for finding in findings:
@@ -110,9 +119,14 @@ def fix_run(findings: list[Finding], kinds: dict[str, str | None], specs: list[S
 def unified_diff(change: FileFix) -> str:
     import difflib
 
-    return "".join(difflib.unified_diff(change.before.splitlines(keepends=True),
-                                        change.after.splitlines(keepends=True),
-                                        f"a/{change.path}", f"b/{change.path}"))
+    return "".join(
+        difflib.unified_diff(
+            change.before.splitlines(keepends=True),
+            change.after.splitlines(keepends=True),
+            f"a/{change.path}",
+            f"b/{change.path}",
+        )
+    )
 
 
 def write(change: FileFix) -> None:

@@ -6,6 +6,7 @@ no leaderboard can use: a value that is not a finite number (the same rules, ids
 as a results entry's `value`), unknown keys at every level, a self-set `verified: true`, an empty
 `results: []`, and a result whose source is the base model's.
 """
+
 from __future__ import annotations
 
 from evalledger.formats.model_index import (
@@ -23,8 +24,12 @@ from evalledger.lint.rules import model_index as rules
 from evalledger.yamlsource import Node
 
 CAMEL = "did you mean 'verifyToken'? the key is camelCase"
-METRIC_MOVED = {"verify_token": CAMEL, "verifytoken": CAMEL, "score": "did you mean 'value'?",
-                "metric": "did you mean 'type'? (the metric id)"}
+METRIC_MOVED = {
+    "verify_token": CAMEL,
+    "verifytoken": CAMEL,
+    "score": "did you mean 'value'?",
+    "metric": "did you mean 'type'? (the metric id)",
+}
 DATASET_MOVED = {"id": "did you mean 'type'? (in model-index the dataset id is `dataset.type`)"}
 RESULT_MOVED = {"metric": "did you mean 'metrics'? (a list of {type, value})"}
 
@@ -42,8 +47,11 @@ def check_card(root: Node | None, ctx: Context) -> None:
     if index.kind != "seq" or not index.value:
         got = "an empty list" if index.kind == "seq" else describe(index)
         hint = " (add `- ` before `name:`)" if index.kind == "map" else ""
-        ctx.report(rules.MODEL_INDEX_NOT_LIST, index if index.kind != "scalar" else root.key_node("model-index"),
-                   f"`model-index` must be a non-empty list of {{name, results}}, got {got}{hint}")
+        ctx.report(
+            rules.MODEL_INDEX_NOT_LIST,
+            index if index.kind != "scalar" else root.key_node("model-index"),
+            f"`model-index` must be a non-empty list of {{name, results}}, got {got}{hint}",
+        )
         return
     bases = base_models(root)
     for i, model in enumerate(index.value):
@@ -68,16 +76,16 @@ def _required(parent: Node, key: str, where: str, ctx: Context, kind: str | None
     return node
 
 
-def _keys(node: Node, known: tuple[str, ...], where: str, ctx: Context,
-          moved: dict[str, str] | None = None) -> None:
+def _keys(node: Node, known: tuple[str, ...], where: str, ctx: Context, moved: dict[str, str] | None = None) -> None:
     if any(k not in known for k in node.value):
         keys.check_keys(node, known, ctx, where, moved)
 
 
 def _check_model(model: Node, where: str, ctx: Context, bases: tuple[str, ...] = ()) -> None:
     if model.kind != "map":
-        ctx.report(shape.WRONG_TYPE, model, f"`{where}` must be a mapping with `name` and `results`,"
-                   f" got {describe(model)}")
+        ctx.report(
+            shape.WRONG_TYPE, model, f"`{where}` must be a mapping with `name` and `results`, got {describe(model)}"
+        )
         return
     _keys(model, MODEL_KEYS, where, ctx)
     _required(model, "name", where, ctx)
@@ -85,13 +93,18 @@ def _check_model(model: Node, where: str, ctx: Context, bases: tuple[str, ...] =
     if results is None:
         return
     if not results.value:
-        ctx.report(shape.RESULTS_EMPTY, results, f"`{where}.results` is empty: the card claims"
-                   " scores it does not give; add the results or remove `model-index`")
+        ctx.report(
+            shape.RESULTS_EMPTY,
+            results,
+            f"`{where}.results` is empty: the card claims"
+            " scores it does not give; add the results or remove `model-index`",
+        )
     for i, result in enumerate(results.value):
         here = f"{where}.results[{i}]"
         if result.kind != "map":
-            ctx.report(shape.WRONG_TYPE, result, f"`{here}` must be a mapping (task, dataset, metrics),"
-                       f" got {describe(result)}")
+            ctx.report(
+                shape.WRONG_TYPE, result, f"`{here}` must be a mapping (task, dataset, metrics), got {describe(result)}"
+            )
             continue
         _keys(result, RESULT_KEYS, here, ctx, RESULT_MOVED)
         task = _required(result, "task", here, ctx, "map")
@@ -110,8 +123,7 @@ def _check_model(model: Node, where: str, ctx: Context, bases: tuple[str, ...] =
         src = result.get("source")
         if src is not None and not (src.kind == "scalar" and src.value is None):
             if src.kind != "map":
-                ctx.report(shape.WRONG_TYPE, src, f"`{here}.source` must be a mapping with `url`,"
-                           f" got {describe(src)}")
+                ctx.report(shape.WRONG_TYPE, src, f"`{here}.source` must be a mapping with `url`, got {describe(src)}")
             else:
                 _keys(src, SOURCE_KEYS, f"{here}.source", ctx)
                 if source.check_source_url(src, ctx, f"{here}.source"):
@@ -120,8 +132,7 @@ def _check_model(model: Node, where: str, ctx: Context, bases: tuple[str, ...] =
 
 def _check_metric(metric: Node, where: str, ctx: Context) -> None:
     if metric.kind != "map":
-        ctx.report(shape.WRONG_TYPE, metric, f"`{where}` must be a mapping (type, value),"
-                   f" got {describe(metric)}")
+        ctx.report(shape.WRONG_TYPE, metric, f"`{where}` must be a mapping (type, value), got {describe(metric)}")
         return
     _keys(metric, METRIC_KEYS, where, ctx, METRIC_MOVED)
     _required(metric, "type", where, ctx)
@@ -130,8 +141,16 @@ def _check_metric(metric: Node, where: str, ctx: Context) -> None:
         value.check_value(node, ctx, f"{where}.value")
     verified = metric.get("verified")
     token = metric.get("verifyToken")
-    if verified is not None and verified.kind == "scalar" and verified.value is True and (
-            token is None or (token.kind == "scalar" and token.value in (None, ""))):
-        ctx.report(rules.VERIFIED_WITHOUT_TOKEN, verified, f"`{where}.verified` is true without a"
-                   " `verifyToken`: the Hub computes `verified` from the evaluator's token, so a"
-                   " self-set `true` proves nothing; remove it")
+    if (
+        verified is not None
+        and verified.kind == "scalar"
+        and verified.value is True
+        and (token is None or (token.kind == "scalar" and token.value in (None, "")))
+    ):
+        ctx.report(
+            rules.VERIFIED_WITHOUT_TOKEN,
+            verified,
+            f"`{where}.verified` is true without a"
+            " `verifyToken`: the Hub computes `verified` from the evaluator's token, so a"
+            " self-set `true` proves nothing; remove it",
+        )

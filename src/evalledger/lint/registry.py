@@ -1,4 +1,5 @@
 """Lint rules by id, built from the rule modules (docs and `evalledger rules` come from here)."""
+
 from __future__ import annotations
 
 from evalledger.lint.rules import (
@@ -18,8 +19,21 @@ from evalledger.lint.rules import (
 )
 from evalledger.rule import Rule
 
-_MODULES = (input, shape, value, dataset, date, source, keys, duplicates, benchmark, spec, inspect,
-            model_index, suppression)
+_MODULES = (
+    input,
+    shape,
+    value,
+    dataset,
+    date,
+    source,
+    keys,
+    duplicates,
+    benchmark,
+    spec,
+    inspect,
+    model_index,
+    suppression,
+)
 
 
 def _build() -> dict[str, Rule]:

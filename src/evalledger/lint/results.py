@@ -3,6 +3,7 @@
 One pass over the entries; each field is handed to the rule family that owns it. Cross-file
 checks (duplicates, scale) live in ``evalledger.lint.rules.duplicates`` / ``benchmark``.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -34,29 +35,43 @@ ENTRY_MOVED = {
     "split": "legacy form: the benchmark's eval.yaml defines split per task; use `dataset.task_id`",
     "note": "did you mean 'notes'?",
 }
-DATASET_MOVED = {"task": "did you mean 'task_id'?", "taskId": "did you mean 'task_id'?",
-                 "name": "did you mean 'id'? (`dataset.id` is namespace/name)",
-                 "type": "legacy model-index key; did you mean 'id'?",
-                 "sha": "did you mean 'revision'?", "commit": "did you mean 'revision'?"}
+DATASET_MOVED = {
+    "task": "did you mean 'task_id'?",
+    "taskId": "did you mean 'task_id'?",
+    "name": "did you mean 'id'? (`dataset.id` is namespace/name)",
+    "type": "legacy model-index key; did you mean 'id'?",
+    "sha": "did you mean 'revision'?",
+    "commit": "did you mean 'revision'?",
+}
 _DATASET_KNOWN = DATASET_KEYS + ("config", "split")  # config/split: legacy-dataset-field says more
 
 
 def check_results(root: Node | None, ctx: Context, today: datetime.date | None = None) -> None:
     if root is None:
         # not even an empty list: huggingface_hub's parser fails on it (TypeError), like a mapping
-        ctx.report(shape.RESULTS_NOT_LIST, (1, 1), "the file is empty; a results file must be a list"
-                   " of entries (`- dataset: ...`), or `[]`; delete the file if it holds no results")
+        ctx.report(
+            shape.RESULTS_NOT_LIST,
+            (1, 1),
+            "the file is empty; a results file must be a list"
+            " of entries (`- dataset: ...`), or `[]`; delete the file if it holds no results",
+        )
         return
     if root.kind != "seq":
         if root.kind == "map" and "model-index" in root.value:
-            ctx.report(shape.RESULTS_NOT_LIST, root.key_node("model-index"),
-                       "the top level is a `model-index:` mapping, the legacy README.md format;"
-                       " .eval_results files hold a list of entries (`- dataset: {id, task_id}`"
-                       " with `value`): convert each metric to an entry, or move `model-index:`"
-                       " into the YAML front matter of README.md")
+            ctx.report(
+                shape.RESULTS_NOT_LIST,
+                root.key_node("model-index"),
+                "the top level is a `model-index:` mapping, the legacy README.md format;"
+                " .eval_results files hold a list of entries (`- dataset: {id, task_id}`"
+                " with `value`): convert each metric to an entry, or move `model-index:`"
+                " into the YAML front matter of README.md",
+            )
         else:
-            ctx.report(shape.RESULTS_NOT_LIST, root, f"a results file must be a list of entries"
-                       f" (`- dataset: ...`), got {describe(root)}")
+            ctx.report(
+                shape.RESULTS_NOT_LIST,
+                root,
+                f"a results file must be a list of entries (`- dataset: ...`), got {describe(root)}",
+            )
         return
     if not root.value:
         ctx.report(shape.RESULTS_EMPTY, root, "the file holds no entries")
@@ -68,8 +83,11 @@ def check_results(root: Node | None, ctx: Context, today: datetime.date | None =
 
 def check_entry(entry: Node, index: int, ctx: Context, today: datetime.date) -> None:
     if entry.kind != "map":
-        ctx.report(shape.ENTRY_NOT_MAPPING, entry, f"entry {index + 1} must be a mapping with"
-                   f" `dataset` and `value`, got {describe(entry)}")
+        ctx.report(
+            shape.ENTRY_NOT_MAPPING,
+            entry,
+            f"entry {index + 1} must be a mapping with `dataset` and `value`, got {describe(entry)}",
+        )
         return
     fields = entry.value
     if len(fields) > 6 or any(k not in ENTRY_KEYS for k in fields):
@@ -77,23 +95,32 @@ def check_entry(entry: Node, index: int, ctx: Context, today: datetime.date) -> 
     if "data" in fields:
         # the Hub API's wrapper: huggingface_hub's parser reads the entry from `data` and ignores
         # the keys beside it, so this entry is not what it looks like (and fails to parse)
-        ctx.report(keys.UNKNOWN_KEY, entry.key_node("data"), "unknown key `data`: huggingface_hub"
-                   " reads the whole entry from `data` (the Hub API's wrapper format) and ignores"
-                   " the keys beside it; remove `data` or move its content up", ERROR)
+        ctx.report(
+            keys.UNKNOWN_KEY,
+            entry.key_node("data"),
+            "unknown key `data`: huggingface_hub"
+            " reads the whole entry from `data` (the Hub API's wrapper format) and ignores"
+            " the keys beside it; remove `data` or move its content up",
+            ERROR,
+        )
 
     dataset = fields.get("dataset")
     if dataset is None:
         if "dataset" in fields:
-            ctx.report(shape.MISSING_FIELD, entry.key_node("dataset"), "`dataset` is empty; it needs"
-                       " `id` and `task_id`")
+            ctx.report(
+                shape.MISSING_FIELD, entry.key_node("dataset"), "`dataset` is empty; it needs `id` and `task_id`"
+            )
         else:
             ctx.report(shape.MISSING_FIELD, entry, "entry has no `dataset` (with `id` and `task_id`)")
     elif dataset.kind != "map":
         if dataset.kind == "scalar" and dataset.value is None:
             ctx.report(shape.MISSING_FIELD, dataset, "`dataset` is empty; it needs `id` and `task_id`")
         else:
-            ctx.report(shape.WRONG_TYPE, dataset, f"`dataset` must be a mapping with `id` and"
-                       f" `task_id`, got {describe(dataset)}")
+            ctx.report(
+                shape.WRONG_TYPE,
+                dataset,
+                f"`dataset` must be a mapping with `id` and `task_id`, got {describe(dataset)}",
+            )
     else:
         check_dataset(dataset, ctx)
 
@@ -124,8 +151,11 @@ def check_dataset(dataset: Node, ctx: Context) -> None:
         dataset_rules.check_legacy(dataset, ctx)
     id_node = fields.get("id")
     if id_node is None or (id_node.kind == "scalar" and id_node.value in (None, "")):
-        ctx.report(shape.MISSING_FIELD, id_node or dataset, "`dataset.id` is missing: the benchmark's"
-                   " Hub dataset id (namespace/name)")
+        ctx.report(
+            shape.MISSING_FIELD,
+            id_node or dataset,
+            "`dataset.id` is missing: the benchmark's Hub dataset id (namespace/name)",
+        )
     elif id_node.kind != "scalar" or not isinstance(id_node.value, str):
         ctx.report(shape.WRONG_TYPE, id_node, f"`dataset.id` must be a string, got {describe(id_node)}")
     else:
@@ -135,12 +165,15 @@ def check_dataset(dataset: Node, ctx: Context) -> None:
         hint = ""
         if "config" in fields or "split" in fields:
             hint = " (it replaces the legacy `config`/`split`)"
-        ctx.report(shape.MISSING_FIELD, task or dataset, "`dataset.task_id` is missing: the id of the"
-                   f" benchmark task (from its eval.yaml) this score belongs to{hint}")
+        ctx.report(
+            shape.MISSING_FIELD,
+            task or dataset,
+            "`dataset.task_id` is missing: the id of the"
+            f" benchmark task (from its eval.yaml) this score belongs to{hint}",
+        )
     elif task.kind != "scalar" or not isinstance(task.value, str):
         hint = "; quote it" if task.kind == "scalar" else ""
-        ctx.report(shape.WRONG_TYPE, task, f"`dataset.task_id` must be a string, got"
-                   f" {describe(task)}{hint}")
+        ctx.report(shape.WRONG_TYPE, task, f"`dataset.task_id` must be a string, got {describe(task)}{hint}")
     revision = fields.get("revision")
     if revision is not None and not (revision.kind == "scalar" and revision.value is None):
         dataset_rules.check_revision(revision, ctx)

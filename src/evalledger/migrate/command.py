@@ -19,6 +19,7 @@ overwriting an entry: an equal one is skipped, a different one reported); README
 touched. Exit 0: nothing left to migrate (or all written); 1: something pending or not
 convertible; 2: usage or unreadable input.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -76,18 +77,35 @@ class CardPlan:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="a model repo directory or its README.md (default: the current directory)")
-    parser.add_argument("--benchmark", action="append", default=[], metavar="[ID=]PATH",
-                        help="a benchmark's eval.yaml (and .evalledger.yaml beside it): task ids from its"
-                        " tasks' config/split, the metric from its policy (repeatable, as for lint)")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="a model repo directory or its README.md (default: the current directory)",
+    )
+    parser.add_argument(
+        "--benchmark",
+        action="append",
+        default=[],
+        metavar="[ID=]PATH",
+        help="a benchmark's eval.yaml (and .evalledger.yaml beside it): task ids from its"
+        " tasks' config/split, the metric from its policy (repeatable, as for lint)",
+    )
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--write", action="store_true",
-                      help="create or extend .eval_results/<dataset name>.yaml (README.md is untouched)")
-    mode.add_argument("--check", action="store_true",
-                      help="write nothing, print no diff; exit 1 while something is left to migrate")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="text: a diff and path:line:col findings; json: {files, problems} (default: text)")
+    mode.add_argument(
+        "--write",
+        action="store_true",
+        help="create or extend .eval_results/<dataset name>.yaml (README.md is untouched)",
+    )
+    mode.add_argument(
+        "--check", action="store_true", help="write nothing, print no diff; exit 1 while something is left to migrate"
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text: a diff and path:line:col findings; json: {files, problems} (default: text)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -125,9 +143,20 @@ def _report(plans: list[CardPlan], args: argparse.Namespace) -> None:
     if args.format == "json":
         import json
 
-        out = {"files": [{"path": f.path, "entries": f.entries} for f in files],
-               "problems": [{"path": p.path, "line": p.line, "column": p.column, "severity": p.severity,
-                             "rule": p.rule, "message": p.message} for p in problems]}
+        out = {
+            "files": [{"path": f.path, "entries": f.entries} for f in files],
+            "problems": [
+                {
+                    "path": p.path,
+                    "line": p.line,
+                    "column": p.column,
+                    "severity": p.severity,
+                    "rule": p.rule,
+                    "message": p.message,
+                }
+                for p in problems
+            ],
+        }
         sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False, default=str) + "\n")
         return
     from evalledger.report.text import format_finding
@@ -160,6 +189,7 @@ def _diff(plan_file: FilePlan) -> str:
 
 
 # --- planning ------------------------------------------------------------------------------
+
 
 def _locate(path: str) -> tuple[str, str]:
     """(repo directory, README.md path) of a PATH argument."""
@@ -248,13 +278,19 @@ def propose(root: Node | None, readme: str, specs: list[Spec], problems: list[Fi
                 proposals.append(found)
             else:
                 node, why = found
-                _report_at(problems, rules.NOT_MIGRATED, node if node is not None else result, readme,
-                           f"`{where}` not migrated: {why}")
+                _report_at(
+                    problems,
+                    rules.NOT_MIGRATED,
+                    node if node is not None else result,
+                    readme,
+                    f"`{where}` not migrated: {why}",
+                )
     return _one_per_key(proposals, readme, problems)
 
 
-def _propose_one(result: Node, where: str, bases: tuple[str, ...], specs: list[Spec], readme: str
-                 ) -> Proposal | tuple[Node | None, str]:
+def _propose_one(
+    result: Node, where: str, bases: tuple[str, ...], specs: list[Spec], readme: str
+) -> Proposal | tuple[Node | None, str]:
     """One model-index result as the entry it gives, or (the node to report at, why) it gives none."""
     from evalledger.formats.legacy_datasets import namespaced
     from evalledger.lint.rules.benchmark import spec_for
@@ -273,20 +309,26 @@ def _propose_one(result: Node, where: str, bases: tuple[str, ...], specs: list[S
     dataset_type = dataset_type.strip()
     if not is_repo_id(dataset_type):
         known = namespaced(dataset_type)
-        hint = (f"; the Hub moved it to {known!r}: write `type: {known}` in {README}" if known
-                else "; write the benchmark's Hub dataset id (namespace/name) there")
+        hint = (
+            f"; the Hub moved it to {known!r}: write `type: {known}` in {README}"
+            if known
+            else "; write the benchmark's Hub dataset id (namespace/name) there"
+        )
         return dataset.get("type"), f"`dataset.type` {dataset_type!r} is not a namespaced Hub dataset id{hint}"
     config, split = _text(dataset.get("config")), _text(dataset.get("split"))
     revision = _text(dataset.get("revision"))
     if revision is not None and not _is_sha(revision):
-        return dataset.get("revision"), (f"`dataset.revision` {revision!r} is not a full 40-hex commit SHA,"
-                                         " which `.eval_results` requires")
+        return dataset.get("revision"), (
+            f"`dataset.revision` {revision!r} is not a full 40-hex commit SHA, which `.eval_results` requires"
+        )
     source = result.get("source")
     source = source if source is not None and source.kind == "map" else None
     url = _text(source.get("url")) if source is not None else None
     if url and source is not None and bases and measured_on(url, bases):
-        return source.get("url"), (f"its source is {measured_on(url, bases)}, the card's base_model: the"
-                                   " score was measured on that model, not on this one")
+        return source.get("url"), (
+            f"its source is {measured_on(url, bases)}, the card's base_model: the"
+            " score was measured on that model, not on this one"
+        )
     spec = spec_for(dataset_type, specs) if specs else None
     task = _task_for(spec, config, split)
     if isinstance(task, Exception):
@@ -313,13 +355,17 @@ def _propose_one(result: Node, where: str, bases: tuple[str, ...], specs: list[S
             entry["source"]["name"] = name
     note = None
     if guessed:
-        note = Finding(readme, dataset.line, dataset.column, rules.TASK_ID_GUESSED.id,
-                       rules.TASK_ID_GUESSED.severity,
-                       f"`{where}`: task_id {task_id!r} taken from"
-                       f" {'`dataset.config`' if config else 'nothing (default)'}: no --benchmark"
-                       f" for {dataset_type}; check it against the benchmark's eval.yaml")
-    return Proposal(entry, (dataset_type, task_id, setup_key(None, revision)), value_node.line, value_node.column,
-                    note)
+        note = Finding(
+            readme,
+            dataset.line,
+            dataset.column,
+            rules.TASK_ID_GUESSED.id,
+            rules.TASK_ID_GUESSED.severity,
+            f"`{where}`: task_id {task_id!r} taken from"
+            f" {'`dataset.config`' if config else 'nothing (default)'}: no --benchmark"
+            f" for {dataset_type}; check it against the benchmark's eval.yaml",
+        )
+    return Proposal(entry, (dataset_type, task_id, setup_key(None, revision)), value_node.line, value_node.column, note)
 
 
 def _choose_metric(metrics: Node, spec: Spec | None, task_id: str) -> Node | str:
@@ -333,12 +379,16 @@ def _choose_metric(metrics: Node, spec: Spec | None, task_id: str) -> Node | str
     wanted = policy.for_task(task_id).metric if policy is not None else None
     types = [_text(m.get("type")) or "" for m in offered]
     if wanted is None:
-        return (f"it offers {len(offered)} metrics ({', '.join(types)}) and an entry holds one; set `metric:`"
-                f" for task {task_id!r} in the benchmark's .evalledger.yaml (with --benchmark)")
+        return (
+            f"it offers {len(offered)} metrics ({', '.join(types)}) and an entry holds one; set `metric:`"
+            f" for task {task_id!r} in the benchmark's .evalledger.yaml (with --benchmark)"
+        )
     matching = [m for m in offered if _text(m.get("type")) == wanted]
     if len(matching) != 1:
-        return (f"the policy's metric {wanted!r} is offered {len(matching)} times (types: {', '.join(types)});"
-                " an entry holds exactly one")
+        return (
+            f"the policy's metric {wanted!r} is offered {len(matching)} times (types: {', '.join(types)});"
+            " an entry holds exactly one"
+        )
     return matching[0]
 
 
@@ -346,9 +396,12 @@ def _task_for(spec: Spec | None, config: str | None, split: str | None) -> str |
     """The eval.yaml task whose config/split the result names (None without a spec)."""
     if spec is None:
         return None
-    matches = [task for task in spec.task_ids
-               if (spec.task_data.get(task, (None, None))[0] or "default") == (config or "default")
-               and (split is None or (spec.task_data.get(task, (None, None))[1] or "test") == split)]
+    matches = [
+        task
+        for task in spec.task_ids
+        if (spec.task_data.get(task, (None, None))[0] or "default") == (config or "default")
+        and (split is None or (spec.task_data.get(task, (None, None))[1] or "test") == split)
+    ]
     if len(matches) == 1:
         return matches[0]
     wanted = f"config {config or 'default'!r}" + (f", split {split!r}" if split else "")
@@ -370,11 +423,18 @@ def _one_per_key(proposals: list[Proposal], readme: str, problems: list[Finding]
             continue
         values = ", ".join(str(p.entry["value"]) for p in group)
         for proposal in group:
-            problems.append(Finding(readme, proposal.line, proposal.column, rules.MIGRATE_CONFLICT.id,
-                                    rules.MIGRATE_CONFLICT.severity,
-                                    f"{len(group)} results map to one entry ({key[0]}, task {key[1]!r})"
-                                    f" with different values ({values}); none is migrated: give each"
-                                    " its own `dataset.config` (a task of the benchmark) or migrate by hand"))
+            problems.append(
+                Finding(
+                    readme,
+                    proposal.line,
+                    proposal.column,
+                    rules.MIGRATE_CONFLICT.id,
+                    rules.MIGRATE_CONFLICT.severity,
+                    f"{len(group)} results map to one entry ({key[0]}, task {key[1]!r})"
+                    f" with different values ({values}); none is migrated: give each"
+                    " its own `dataset.config` (a task of the benchmark) or migrate by hand",
+                )
+            )
     return kept
 
 
@@ -384,16 +444,15 @@ def _is_sha(text: str) -> bool:
 
 # --- the files ---------------------------------------------------------------------------
 
+
 def render(entries: list[dict[str, Any]]) -> str:
     """Entries as the block YAML list a results file holds."""
     import yaml
 
-    return yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, default_flow_style=False,
-                          width=float("inf"))
+    return yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, default_flow_style=False, width=float("inf"))
 
 
-def _extend(target: str, repo: str, group: list[Proposal], readme: str, problems: list[Finding]
-            ) -> FilePlan | None:
+def _extend(target: str, repo: str, group: list[Proposal], readme: str, problems: list[Finding]) -> FilePlan | None:
     from evalledger.formats.results import read_entries
     from evalledger.yamlsource import YamlLoadError, load
 
@@ -428,11 +487,18 @@ def _extend(target: str, repo: str, group: list[Proposal], readme: str, problems
         if old_value is not None and old_value == proposal.entry["value"]:
             continue  # already migrated: an equal entry is skipped
         shown = f"{os.path.relpath(target)}:{old.line}" if not isinstance(old, Proposal) else "this card"
-        problems.append(Finding(readme, proposal.line, proposal.column, rules.MIGRATE_CONFLICT.id,
-                                rules.MIGRATE_CONFLICT.severity,
-                                f"an entry for ({proposal.key[0]}, task {proposal.key[1]!r}) with value"
-                                f" {old_value} is already in {shown}; the card's"
-                                f" {proposal.entry['value']} is not written over it"))
+        problems.append(
+            Finding(
+                readme,
+                proposal.line,
+                proposal.column,
+                rules.MIGRATE_CONFLICT.id,
+                rules.MIGRATE_CONFLICT.severity,
+                f"an entry for ({proposal.key[0]}, task {proposal.key[1]!r}) with value"
+                f" {old_value} is already in {shown}; the card's"
+                f" {proposal.entry['value']} is not written over it",
+            )
+        )
     if not new:
         return None
     prefix = before or ""
@@ -444,7 +510,7 @@ def _extend(target: str, repo: str, group: list[Proposal], readme: str, problems
 def _flow(text: str, root: Node) -> bool:
     lines = text.splitlines()
     line = lines[root.line - 1] if 0 < root.line <= len(lines) else ""
-    return line[root.column - 1:root.column] == "["
+    return line[root.column - 1 : root.column] == "["
 
 
 def write_plan(plan: CardPlan) -> None:

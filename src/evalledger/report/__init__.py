@@ -7,6 +7,7 @@ context (how many files were checked, the rule registry for docs, audit diffs), 
 the reporter of the format, named in ``REPORTER_BY_NAME``, with the method of the report's kind.
 ``auto`` picks ``github`` under GitHub Actions, ``text`` elsewhere.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -4,6 +4,7 @@ GitHub shows only 10 errors and 10 warnings per step, so annotations are capped 
 is always printed as plain text too (inside a collapsible group). Untrusted text (messages quote
 other people's files) is escaped by ``evalledger.escape`` so it cannot inject workflow commands.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
@@ -34,8 +35,9 @@ def write(report: Report, stream: TextIO) -> None:
             stream.write(annotation(f) + "\n")
     hidden = sum(max(0, n - ANNOTATIONS_PER_LEVEL) for n in shown.values())
     if hidden:
-        stream.write(f"::notice::{hidden} more findings are not annotated (GitHub shows 10 per level);"
-                     " all are listed below\n")
+        stream.write(
+            f"::notice::{hidden} more findings are not annotated (GitHub shows 10 per level); all are listed below\n"
+        )
     if findings:
         stream.write("::group::evalledger findings\n")
         for f in findings:
@@ -53,11 +55,23 @@ class GithubReporter(Reporter):
         # model ids, file names, messages and git's errors are the model repos' text: escaped
         board = result.board
         for item in board.unreachable[:ANNOTATIONS_PER_LEVEL]:
-            stream.write(workflow_command("warning", f"{item.url}: {item.message}{kept_note(item.kept)}",
-                                          title="model repo unreachable (model-repo-unreachable)") + "\n")
+            stream.write(
+                workflow_command(
+                    "warning",
+                    f"{item.url}: {item.message}{kept_note(item.kept)}",
+                    title="model repo unreachable (model-repo-unreachable)",
+                )
+                + "\n"
+            )
         for rejected in board.rejected[:ANNOTATIONS_PER_LEVEL]:
-            stream.write(workflow_command("warning", f"{rejected.model} {rejected.file}:{rejected.line}: "
-                                          f"{rejected.message}", title=f"result rejected ({rejected.rule})") + "\n")
+            stream.write(
+                workflow_command(
+                    "warning",
+                    f"{rejected.model} {rejected.file}:{rejected.line}: {rejected.message}",
+                    title=f"result rejected ({rejected.rule})",
+                )
+                + "\n"
+            )
         registry_warnings(result, stream)
         aggregate_summary(result, stream)
 

@@ -1,5 +1,6 @@
 """Machine-readable output; the shapes are public contracts (DESIGN.md; aggregate's is
 ``evalledger.leaderboard.result``)."""
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,14 @@ def _plain(value: Any) -> Any:
 def lint_document(report: Report) -> dict[str, Any]:
     return {
         "problems": [
-            {"path": f.path, "line": f.line, "column": f.column, "severity": f.severity,
-             "rule": f.rule, "message": f.message}
+            {
+                "path": f.path,
+                "line": f.line,
+                "column": f.column,
+                "severity": f.severity,
+                "rule": f.rule,
+                "message": f.message,
+            }
             for f in sorted(report.findings)
         ],
         "files": report.files,
@@ -41,8 +48,16 @@ def lint_document(report: Report) -> dict[str, Any]:
 def audit_document(report: Report) -> dict[str, Any]:
     findings = []
     for f in sorted(report.findings):
-        item = {"rule": f.rule, "severity": f.severity, "path": f.path, "line": f.line,
-                "commit": f.commit, "message": f.message, "old": _plain(f.old), "new": _plain(f.new)}
+        item = {
+            "rule": f.rule,
+            "severity": f.severity,
+            "path": f.path,
+            "line": f.line,
+            "commit": f.commit,
+            "message": f.message,
+            "old": _plain(f.old),
+            "new": _plain(f.new),
+        }
         if f.evidence:
             item["evidence"] = _plain(f.evidence)
         findings.append(item)

@@ -6,6 +6,7 @@ each flagged entry (entries as data, so reformatting shows no noise). Everything
 audited files is escaped: a PR author controls those strings and the report is posted as a
 comment (no HTML, no table breaking, no @-mentions).
 """
+
 from __future__ import annotations
 
 import difflib
@@ -40,8 +41,12 @@ def _number(value: Any) -> str:
 
 
 def _delta(f: Finding) -> str:
-    if isinstance(f.old, (int, float)) and isinstance(f.new, (int, float)) \
-            and not isinstance(f.old, bool) and not isinstance(f.new, bool):
+    if (
+        isinstance(f.old, (int, float))
+        and isinstance(f.new, (int, float))
+        and not isinstance(f.old, bool)
+        and not isinstance(f.new, bool)
+    ):
         return f"{f.new - f.old:+.4g}"
     return ""
 
@@ -54,12 +59,13 @@ def _row(f: Finding) -> str:
     commit = f"`{f.commit[:7]}`" if f.commit else ""
     model = escape(ev.get("model", ""))
     change = f"{_number(f.old)} → {_number(f.new)}"
-    return (f"| {ICON[f.severity]} | `{f.rule}` | {model} | {task} | {change} | {_delta(f)} | "
-            f"{escape(f.message)} | {commit} |")
+    return (
+        f"| {ICON[f.severity]} | `{f.rule}` | {model} | {task} | {change} | {_delta(f)} | "
+        f"{escape(f.message)} | {commit} |"
+    )
 
 
-_HEADER = ["| Severity | Rule | Model | Task | Old → New | Δ | Finding | Commit |",
-           "|---|---|---|---|---|---|---|---|"]
+_HEADER = ["| Severity | Rule | Model | Task | Old → New | Δ | Finding | Commit |", "|---|---|---|---|---|---|---|---|"]
 
 
 def _dump(data: Any) -> list[str]:
@@ -89,9 +95,17 @@ def semantic_diff(f: Finding) -> list[str]:
     commit = f" at `{f.commit[:7]}`" if f.commit else ""
     moved = f" (moved from {escape(ev['moved_from'])})" if ev.get("moved_from") else ""
     fence = _fence(body)
-    return [(f"<details><summary>{title} — {escape(ev.get('model', ''))}{commit}: "
-            f"<code>{f.rule}</code></summary>"), "", f"{where}{moved}", "", f"{fence}diff", *body, fence, "",
-            "</details>"]
+    return [
+        (f"<details><summary>{title} — {escape(ev.get('model', ''))}{commit}: <code>{f.rule}</code></summary>"),
+        "",
+        f"{where}{moved}",
+        "",
+        f"{fence}diff",
+        *body,
+        fence,
+        "",
+        "</details>",
+    ]
 
 
 def _audit(report: Report) -> list[str]:
@@ -137,8 +151,9 @@ MAX_CHARTS = 10
 FLAG = "⚑"
 
 
-def score_history(flagged: Sequence[Finding], history: Mapping[tuple[Any, ...], Sequence[tuple[str, float]]]
-                  ) -> list[str]:
+def score_history(
+    flagged: Sequence[Finding], history: Mapping[tuple[Any, ...], Sequence[tuple[str, float]]]
+) -> list[str]:
     """Per flagged entry, its value over the commits of the audited history as a Mermaid
     ``xychart-beta`` (GitHub draws it in comments), the flagged commits marked with a bar and
     ``⚑``. The chart holds only numbers and commit ids; names from the audited files stay in the
@@ -153,25 +168,36 @@ def score_history(flagged: Sequence[Finding], history: Mapping[tuple[Any, ...], 
         return []
     lines = ["#### Score history of flagged entries", ""]
     for key, commits in list(marks.items())[:MAX_CHARTS]:
-        points = [(sha, value) for sha, value in history[key] if isinstance(value, (int, float))
-                  and not isinstance(value, bool) and math.isfinite(value)]
+        points = [
+            (sha, value)
+            for sha, value in history[key]
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        ]
         labels = [("before" if not sha else sha[:7]) + (f" {FLAG}" if sha in commits else "") for sha, _ in points]
         values = [value for _, value in points]
         low, high = min(values), max(values)
         pad = (high - low) * 0.1 or 1.0
         model, bench, task, setup = key
         title = " · ".join(escape(x) for x in (bench, task) if x) + (f" ({escape(setup)})" if setup else "")
-        lines += [f"{title} — {escape(model)}", "", "```mermaid", "xychart-beta",
-                  "    x-axis [" + ", ".join(f'"{label}"' for label in labels) + "]",
-                  f'    y-axis "value" {_axis(low - pad)} --> {_axis(high + pad)}',
-                  # a bar up to the value at each flagged commit, none elsewhere: the mark
-                  "    bar [" + ", ".join(repr(float(v)) if sha in commits else _axis(low - pad)
-                                        for sha, v in points) + "]",
-                  "    line [" + ", ".join(repr(float(v)) for v in values) + "]", "```", ""]
-        flagged_at = "; ".join(f"`{sha[:7]}` ({', '.join(f'`{r}`' for r in sorted(set(rules)))})"
-                               for sha, rules in commits.items())
-        missing = "" if any(sha in commits for sha, _ in points) else \
-            f" (older than the last {len(points)} changes shown)"
+        lines += [
+            f"{title} — {escape(model)}",
+            "",
+            "```mermaid",
+            "xychart-beta",
+            "    x-axis [" + ", ".join(f'"{label}"' for label in labels) + "]",
+            f'    y-axis "value" {_axis(low - pad)} --> {_axis(high + pad)}',
+            # a bar up to the value at each flagged commit, none elsewhere: the mark
+            "    bar [" + ", ".join(repr(float(v)) if sha in commits else _axis(low - pad) for sha, v in points) + "]",
+            "    line [" + ", ".join(repr(float(v)) for v in values) + "]",
+            "```",
+            "",
+        ]
+        flagged_at = "; ".join(
+            f"`{sha[:7]}` ({', '.join(f'`{r}`' for r in sorted(set(rules)))})" for sha, rules in commits.items()
+        )
+        missing = (
+            "" if any(sha in commits for sha, _ in points) else f" (older than the last {len(points)} changes shown)"
+        )
         lines += [f"{FLAG} flagged: {flagged_at}{missing}", ""]
     if len(marks) > MAX_CHARTS:
         lines += [f"{len(marks) - MAX_CHARTS} more flagged entries not charted.", ""]
@@ -188,11 +214,16 @@ def _lint(report: Report) -> list[str]:
         return [f"### Eval-results lint: no problems ({_count(report.files, 'file')})", ""]
     counts = {s: sum(1 for f in findings if f.severity == s) for s in (ERROR, WARNING, INFO)}
     head = ", ".join(_count(counts[s], s) for s in (ERROR, WARNING, INFO) if counts[s])
-    lines = [f"### Eval-results lint: {head} ({_count(report.files, 'file')})", "",
-             "| Severity | Rule | Location | Problem |", "|---|---|---|---|"]
+    lines = [
+        f"### Eval-results lint: {head} ({_count(report.files, 'file')})",
+        "",
+        "| Severity | Rule | Location | Problem |",
+        "|---|---|---|---|",
+    ]
     for f in findings:
-        lines.append(f"| {ICON[f.severity]} | `{f.rule}` | {escape(f.path)}:{f.line}:{f.column} | "
-                     f"{escape(f.message)} |")
+        lines.append(
+            f"| {ICON[f.severity]} | `{f.rule}` | {escape(f.path)}:{f.line}:{f.column} | {escape(f.message)} |"
+        )
     return lines + [""]
 
 

@@ -1,4 +1,5 @@
 """SARIF 2.1.0, for code-scanning upload (hand-built: the format is small and stable)."""
+
 from __future__ import annotations
 
 import json
@@ -29,10 +30,14 @@ def write(report: Report, stream: TextIO) -> None:
             "ruleIndex": index[f.rule],
             "level": _LEVEL[f.severity],
             "message": {"text": f.message},
-            "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": f.path},
-                "region": {"startLine": max(f.line, 1), "startColumn": max(f.column, 1)},
-            }}],
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": f.path},
+                        "region": {"startLine": max(f.line, 1), "startColumn": max(f.column, 1)},
+                    }
+                }
+            ],
         }
         if f.commit:
             result["properties"] = {"commit": f.commit}
@@ -40,12 +45,19 @@ def write(report: Report, stream: TextIO) -> None:
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "evalledger", "version": __version__,
-                                "informationUri": "https://github.com/evalledger/evalledger",
-                                "rules": rules}},
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "evalledger",
+                        "version": __version__,
+                        "informationUri": "https://github.com/evalledger/evalledger",
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
     }
     json.dump(doc, stream, indent=2)
     stream.write("\n")

@@ -2,6 +2,7 @@
 
 Paths and messages quote other people's files: control characters in them (ANSI/OSC escapes,
 bidi overrides, newlines that would forge another finding line) are shown escaped."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
@@ -43,7 +44,9 @@ def aggregate_summary(result: AggregateResult, stream: TextIO) -> None:
         f"leaderboard: {board.rows} rows, {board.candidates} candidates, {board.conflicts} conflicts from "
         f"{board.fetched}/{board.sources} model repos; {len(changes.new)} new, {len(changes.moved)} moved, "
         f"{len(changes.removed)} removed, {len(changes.new_conflicts)} new conflicts"
-        + (f", {len(board.stale)} stale" if board.stale else "") + "\n")
+        + (f", {len(board.stale)} stale" if board.stale else "")
+        + "\n"
+    )
     if board.written:
         stream.write(log_line("wrote " + ", ".join(board.written)) + "\n")
     else:
@@ -62,11 +65,20 @@ class TextReporter(Reporter):
         # model ids, file names, messages and git's errors are the model repos' text: escaped
         registry_warnings(result, stream)
         for item in result.board.unreachable:
-            stream.write(terminal(f"{item.where or item.url}: warning model-repo-unreachable {item.url}: "
-                                  f"{item.message}{kept_note(item.kept)}") + "\n")
+            stream.write(
+                terminal(
+                    f"{item.where or item.url}: warning model-repo-unreachable {item.url}: "
+                    f"{item.message}{kept_note(item.kept)}"
+                )
+                + "\n"
+            )
         for rejected in result.board.rejected:
-            stream.write(terminal(f"{rejected.model}:{rejected.file}:{rejected.line}: ineligible {rejected.rule} "
-                                  f"{rejected.message}") + "\n")
+            stream.write(
+                terminal(
+                    f"{rejected.model}:{rejected.file}:{rejected.line}: ineligible {rejected.rule} {rejected.message}"
+                )
+                + "\n"
+            )
         aggregate_summary(result, stream)
 
 

@@ -1,4 +1,5 @@
 """The same precise value on the same task for several models: copied, not measured."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
@@ -8,7 +9,8 @@ from evalledger.finding import WARNING, Finding
 from evalledger.rule import Rule
 
 VALUE_COPIED_ACROSS_MODELS = Rule(
-    "value-copied-across-models", WARNING,
+    "value-copied-across-models",
+    WARNING,
     "the same precise value appears on the same task for several models",
     """\
 **What**: at least `audit.copied-value-min-models` (default 3) different models report exactly the
@@ -20,7 +22,9 @@ REPO arguments) plus the rows of `--leaderboard`.
 score was copied from another model's card (or a template was not filled in).
 
 **Example** (flagged): `org-a/m1`, `org-b/m2` and `org-c/m3` all report `Idavidrein/gpqa`
-`diamond` `value: 0.4127`.""", "audit")
+`diamond` `value: 0.4127`.""",
+    "audit",
+)
 
 RULES = (VALUE_COPIED_ACROSS_MODELS,)
 
@@ -56,8 +60,14 @@ def check(claims: Iterable[Claim], min_models: int, min_digits: int) -> Iterator
             continue
         for claim in group:
             others = [m for m in models if m != claim.model]
-            yield Finding(claim.path, claim.line, 1, VALUE_COPIED_ACROSS_MODELS.id, WARNING,
-                          f"{benchmark} · {task} value {claim.value!r} is also reported by "
-                          f"{', '.join(others)}", commit=claim.commit, new=claim.value,
-                          evidence={"model": claim.model, "benchmark": benchmark, "task": task,
-                                    "setup": setup, "models": models})
+            yield Finding(
+                claim.path,
+                claim.line,
+                1,
+                VALUE_COPIED_ACROSS_MODELS.id,
+                WARNING,
+                f"{benchmark} · {task} value {claim.value!r} is also reported by {', '.join(others)}",
+                commit=claim.commit,
+                new=claim.value,
+                evidence={"model": claim.model, "benchmark": benchmark, "task": task, "setup": setup, "models": models},
+            )

@@ -1,4 +1,5 @@
 """Score edits: a value that changed, how far, in which direction, with what evidence, by whom."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -9,7 +10,9 @@ from evalledger.finding import ERROR, INFO, WARNING, Finding
 from evalledger.rule import Rule
 
 VALUE_CHANGED = Rule(
-    "value-changed", INFO, "a score changed together with its source, notes or dataset revision",
+    "value-changed",
+    INFO,
+    "a score changed together with its source, notes or dataset revision",
     """\
 **What**: an entry's `value` changed in the same commit as its `source`, `notes` or
 `dataset.revision` (or it got a new `verifyToken`).
@@ -18,10 +21,13 @@ VALUE_CHANGED = Rule(
 model-card number). It is listed so reviewers see every score that moved, not to block it.
 
 **Example**: `value: 80.2` with `source.name: Model Card` becomes `value: 75.80` with
-`source.name: SWE-Bench official evaluation`.""", "audit")
+`source.name: SWE-Bench official evaluation`.""",
+    "audit",
+)
 
 VALUE_CHANGED_WITHOUT_EVIDENCE = Rule(
-    "value-changed-without-evidence", WARNING,
+    "value-changed-without-evidence",
+    WARNING,
     "a score changed while its source, notes and dataset revision stayed the same",
     """\
 **What**: an entry's `value` changed but `source.url`, `source.name`, `notes` and
@@ -32,10 +38,14 @@ typo from a better run picked after the fact (best-of-N) or a number simply made
 leaderboard would show the new number under the old source's name.
 
 **Example** (flagged): `value: 0.41` -> `value: 0.47`, `source.url` unchanged.
-**Fixed**: point `source.url` at the new run's logs, or say in `notes` what changed.""", "audit")
+**Fixed**: point `source.url` at the new run's logs, or say in `notes` what changed.""",
+    "audit",
+)
 
 VALUE_RAISED = Rule(
-    "value-raised", WARNING, "a score improved by more than the benchmark's threshold",
+    "value-raised",
+    WARNING,
+    "a score improved by more than the benchmark's threshold",
     """\
 **What**: an entry's `value` improved (went up, or down for a lower-is-better task) by more than
 the threshold for its unit: 2 points for percent and points, 0.02 for fractions by default;
@@ -47,10 +57,14 @@ is the pattern of a gamed or mistyped result.
 
 **Example** (error): `value: 54.8` -> `value: 62.0` with the same `source.url`.
 **Fixed**: the raise comes with the new run's `source.url` (still a warning for a reviewer to
-look at) or is reverted.""", "audit")
+look at) or is reverted.""",
+    "audit",
+)
 
 SCALE_FLIP = Rule(
-    "scale-flip", WARNING, "a score changed between a fraction and a percent (x100 or /100)",
+    "scale-flip",
+    WARNING,
+    "a score changed between a fraction and a percent (x100 or /100)",
     """\
 **What**: the new value is the old one multiplied or divided by 100 (within 1 %).
 
@@ -58,10 +72,13 @@ SCALE_FLIP = Rule(
 leaderboard; a flip silently moves a model to the top or the bottom.
 
 **Example** (flagged): `value: 0.2767` -> `value: 27.67`.
-**Fixed**: keep the scale the benchmark uses (its `.evalledger.yaml` `unit`).""", "audit")
+**Fixed**: keep the scale the benchmark uses (its `.evalledger.yaml` `unit`).""",
+    "audit",
+)
 
 VALUE_EDITED_BY_OTHER_AUTHOR = Rule(
-    "value-edited-by-other-author", INFO,
+    "value-edited-by-other-author",
+    INFO,
     "a score was changed by someone other than the author who wrote it",
     """\
 **What**: the commit changing a value has a different author than the commit that wrote the
@@ -71,10 +88,11 @@ not the entry's `source.user`.
 **Why**: results are attributed to whoever reported them; a third party rewriting someone else's
 number should be visible to the model's maintainers.
 
-**Example**: alice adds `value: 71.0`; bob changes it to `value: 74.0`.""", "audit")
+**Example**: alice adds `value: 71.0`; bob changes it to `value: 74.0`.""",
+    "audit",
+)
 
-RULES = (VALUE_CHANGED, VALUE_CHANGED_WITHOUT_EVIDENCE, VALUE_RAISED, SCALE_FLIP,
-         VALUE_EDITED_BY_OTHER_AUTHOR)
+RULES = (VALUE_CHANGED, VALUE_CHANGED_WITHOUT_EVIDENCE, VALUE_RAISED, SCALE_FLIP, VALUE_EDITED_BY_OTHER_AUTHOR)
 
 SCALE_TOLERANCE = 0.01
 
@@ -114,8 +132,7 @@ def check(ctx: EventContext) -> Iterator[Finding]:
     if is_scale_flip(old, new):
         flagged = True
         way = "x100" if abs(new) > abs(old) else "/100"
-        yield ctx.finding(SCALE_FLIP, f"{what} {verb} {change} ({way}): a fraction/percent scale flip",
-                          delta=new - old)
+        yield ctx.finding(SCALE_FLIP, f"{what} {verb} {change} ({way}): a fraction/percent scale flip", delta=new - old)
     else:
         policy = ctx.task_policy
         gain = (new - old) if policy.direction == "higher" else (old - new)
@@ -124,25 +141,34 @@ def check(ctx: EventContext) -> Iterator[Finding]:
         if gain > threshold:
             flagged = True
             tail = "" if evidence else " with source, notes and revision unchanged"
-            yield ctx.finding(VALUE_RAISED, f"{what} improved {change} ({new - old:+.4g}, over the "
-                              f"{threshold:g} {unit} threshold){tail}",
-                              severity=WARNING if evidence else ERROR, delta=new - old, unit=unit)
+            yield ctx.finding(
+                VALUE_RAISED,
+                f"{what} improved {change} ({new - old:+.4g}, over the {threshold:g} {unit} threshold){tail}",
+                severity=WARNING if evidence else ERROR,
+                delta=new - old,
+                unit=unit,
+            )
         if not evidence:
             flagged = True
-            yield ctx.finding(VALUE_CHANGED_WITHOUT_EVIDENCE,
-                              f"{what} {verb} {change} ({new - old:+.4g}) while source, notes and "
-                              "dataset revision stayed the same", delta=new - old)
+            yield ctx.finding(
+                VALUE_CHANGED_WITHOUT_EVIDENCE,
+                f"{what} {verb} {change} ({new - old:+.4g}) while source, notes and dataset revision stayed the same",
+                delta=new - old,
+            )
     if not flagged:
-        yield ctx.finding(VALUE_CHANGED, f"{what} {verb} {change} ({new - old:+.4g}) with new evidence",
-                          delta=new - old)
+        yield ctx.finding(
+            VALUE_CHANGED, f"{what} {verb} {change} ({new - old:+.4g}) with new evidence", delta=new - old
+        )
     commit = ctx.commit
     user = (event.new.source_user or "").lower()
     if user and user in (commit.author_name.lower(), commit.author_email.split("@")[0].lower()):
         return  # the editor is the user the entry credits: no need to ask git blame
     origin = ctx.origin()
-    if origin is not None and not same_person(origin.name, origin.email, commit.author_name,
-                                              commit.author_email):
-        yield ctx.finding(VALUE_EDITED_BY_OTHER_AUTHOR,
-                          f"{what} {change} edited by {commit.author_name}; the previous value was "
-                          f"written by {origin.name} in {origin.commit[:10]}",
-                          previous_author=origin.name, previous_commit=origin.commit)
+    if origin is not None and not same_person(origin.name, origin.email, commit.author_name, commit.author_email):
+        yield ctx.finding(
+            VALUE_EDITED_BY_OTHER_AUTHOR,
+            f"{what} {change} edited by {commit.author_name}; the previous value was "
+            f"written by {origin.name} in {origin.commit[:10]}",
+            previous_author=origin.name,
+            previous_commit=origin.commit,
+        )

@@ -1,4 +1,5 @@
 """History rewritten after a leaderboard published a commit of it."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
@@ -9,7 +10,8 @@ from evalledger.finding import ERROR, Finding
 from evalledger.rule import Rule
 
 PUBLISHED_COMMIT_UNREACHABLE = Rule(
-    "published-commit-unreachable", ERROR,
+    "published-commit-unreachable",
+    ERROR,
     "a commit the leaderboard recorded is no longer in the model repo's history",
     """\
 **What**: a leaderboard row records the model-repo commit its score was read from; that commit no
@@ -22,7 +24,9 @@ only anchor that proves which file the score came from. Once it is gone, the sco
 traced and anything before it may have been changed silently.
 
 **Example** (flagged): the leaderboard shows `org/model` at commit `1a2b3c4`; after
-`git push --force` that commit is not reachable from `main`.""", "audit")
+`git push --force` that commit is not reachable from `main`.""",
+    "audit",
+)
 
 RULES = (PUBLISHED_COMMIT_UNREACHABLE,)
 
@@ -35,8 +39,9 @@ class PublishedRow:
     fields: dict[str, Any]
 
 
-def check_rows(rows: Iterable[PublishedRow], exists: Callable[[str], bool],
-               reachable: Callable[[str], bool], model: str) -> Iterator[Finding]:
+def check_rows(
+    rows: Iterable[PublishedRow], exists: Callable[[str], bool], reachable: Callable[[str], bool], model: str
+) -> Iterator[Finding]:
     seen = set()
     for row in rows:
         if row.commit in seen:
@@ -52,7 +57,15 @@ def check_rows(rows: Iterable[PublishedRow], exists: Callable[[str], bool],
         for key in ("benchmark", "task", "setup"):
             if row.fields.get(key) is not None:
                 evidence[key] = row.fields[key]
-        yield Finding(row.path, row.line, 1, PUBLISHED_COMMIT_UNREACHABLE.id, ERROR,
-                      f"published commit {row.commit[:10]} of {evidence['model']} {why}: history was "
-                      "rewritten after the leaderboard read it", commit=row.commit,
-                      old=row.fields.get("value"), evidence=evidence)
+        yield Finding(
+            row.path,
+            row.line,
+            1,
+            PUBLISHED_COMMIT_UNREACHABLE.id,
+            ERROR,
+            f"published commit {row.commit[:10]} of {evidence['model']} {why}: history was "
+            "rewritten after the leaderboard read it",
+            commit=row.commit,
+            old=row.fields.get("value"),
+            evidence=evidence,
+        )

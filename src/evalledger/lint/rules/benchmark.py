@@ -1,5 +1,6 @@
 """Rules that need the benchmark: its spec (task ids) and policy (unit, bounds), given with
 ``--benchmark``, and the other results for the same task in the paths being linted."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -11,7 +12,11 @@ from evalledger.lint.context import Context, did_you_mean
 from evalledger.policy import infer_unit
 from evalledger.rule import Rule
 
-TASK_ID_UNKNOWN = Rule("task-id-unknown", ERROR, "`dataset.task_id` is not a task of the benchmark's eval.yaml", """\
+TASK_ID_UNKNOWN = Rule(
+    "task-id-unknown",
+    ERROR,
+    "`dataset.task_id` is not a task of the benchmark's eval.yaml",
+    """\
 Flags a `dataset.task_id` that names no task in the benchmark's `eval.yaml` (checked when the
 spec is known: `--benchmark`), with a "did you mean" for the closest task id.
 
@@ -28,10 +33,14 @@ Fixed:
 ```yaml
 - dataset: {id: Idavidrein/gpqa, task_id: diamond}
   value: 63.3
-```""")
+```""",
+)
 
-VALUE_SCALE_MISMATCH = Rule("value-scale-mismatch", WARNING,
-                            "a value's scale (fraction vs percent) differs from the other results for the task", """\
+VALUE_SCALE_MISMATCH = Rule(
+    "value-scale-mismatch",
+    WARNING,
+    "a value's scale (fraction vs percent) differs from the other results for the task",
+    """\
 Flags a value whose scale — a fraction in [0, 1] or a percent in (1, 100] — disagrees with the
 majority of the other results for the same benchmark task in the paths being linted (checked with
 `--benchmark`, when the benchmark's policy declares no unit). A warning: a genuinely tiny percent
@@ -50,10 +59,14 @@ Fixed:
 ```yaml
 - dataset: {id: openai/gsm8k, task_id: gsm8k}
   value: 27.67
-```""")
+```""",
+)
 
-VALUE_UNIT_MISMATCH = Rule("value-unit-mismatch", ERROR,
-                           "a value does not fit the unit the benchmark's policy declares", """\
+VALUE_UNIT_MISMATCH = Rule(
+    "value-unit-mismatch",
+    ERROR,
+    "a value does not fit the unit the benchmark's policy declares",
+    """\
 Flags a value that does not fit the unit declared for its task in the benchmark's
 `.evalledger.yaml`: `unit: fraction` and a value in (1, 100], which reads as a percent;
 `unit: percent` and a value in (0, 1], which reads as a fraction. Such an entry is an error in
@@ -74,10 +87,14 @@ Fixed:
 ```yaml
 - dataset: {id: Idavidrein/gpqa, task_id: diamond}
   value: 0.71
-```""")
+```""",
+)
 
-VALUE_OUT_OF_BOUNDS = Rule("value-out-of-bounds", ERROR,
-                           "a value lies outside the bounds the benchmark's policy declares", """\
+VALUE_OUT_OF_BOUNDS = Rule(
+    "value-out-of-bounds",
+    ERROR,
+    "a value lies outside the bounds the benchmark's policy declares",
+    """\
 Flags a value below the task's declared `min` or above its `max` in the benchmark's
 `.evalledger.yaml` (or outside [0, 1] / [0, 100] for a declared fraction / percent unit).
 
@@ -93,7 +110,8 @@ Fixed:
 ```yaml
 - dataset: {id: TIGER-Lab/MMLU-Pro, task_id: mmlu_pro}
   value: 74.2
-```""")
+```""",
+)
 
 RULES = [TASK_ID_UNKNOWN, VALUE_SCALE_MISMATCH, VALUE_UNIT_MISMATCH, VALUE_OUT_OF_BOUNDS]
 
@@ -117,13 +135,19 @@ def check_entry(entry: ResultEntry, spec: Spec, ctx: Context) -> None:
     dataset_node = entry.node.get("dataset") if task_id is not None else None
     task_node = dataset_node.get("task_id") if dataset_node is not None else None
     # a task_id YAML did not read as a string is wrong-type already; one finding is enough
-    if task_id is not None and task_node is not None and isinstance(task_node.value, str) \
-            and task_id not in spec.task_ids:
+    if (
+        task_id is not None
+        and task_node is not None
+        and isinstance(task_node.value, str)
+        and task_id not in spec.task_ids
+    ):
         bench = spec.dataset_id or spec.name or spec.path
         defined = ", ".join(spec.task_ids) or "none"
-        ctx.report(TASK_ID_UNKNOWN, task_node,
-                   f"task_id {task_id!r} is not a task of {bench} (defined: {defined})"
-                   f"{did_you_mean(task_id, spec.task_ids)}")
+        ctx.report(
+            TASK_ID_UNKNOWN,
+            task_node,
+            f"task_id {task_id!r} is not a task of {bench} (defined: {defined}){did_you_mean(task_id, spec.task_ids)}",
+        )
     policy = spec.policy
     if policy is None or entry.value is None or entry.task_id is None:
         return
@@ -132,20 +156,32 @@ def check_entry(entry: ResultEntry, spec: Spec, ctx: Context) -> None:
     value = entry.value
     seen = task_policy.unit_mismatch(value)
     if seen == "percent":
-        ctx.report(VALUE_UNIT_MISMATCH, value_node, f"value {value:g} looks like a percent, but"
-                   f" task {entry.task_id!r} is scored as a fraction ({policy.path or 'policy'});"
-                   f" write {value / 100:g}")
+        ctx.report(
+            VALUE_UNIT_MISMATCH,
+            value_node,
+            f"value {value:g} looks like a percent, but"
+            f" task {entry.task_id!r} is scored as a fraction ({policy.path or 'policy'});"
+            f" write {value / 100:g}",
+        )
         return
     if seen == "fraction":
-        ctx.report(VALUE_UNIT_MISMATCH, value_node, f"value {value:g} looks like a fraction, but"
-                   f" task {entry.task_id!r} is scored in percent ({policy.path or 'policy'});"
-                   f" write {value * 100:g}")
+        ctx.report(
+            VALUE_UNIT_MISMATCH,
+            value_node,
+            f"value {value:g} looks like a fraction, but"
+            f" task {entry.task_id!r} is scored in percent ({policy.path or 'policy'});"
+            f" write {value * 100:g}",
+        )
         return
     low, high = task_policy.bounds()
     if (low is not None and value < low) or (high is not None and value > high):
         shown = f"[{'-inf' if low is None else f'{low:g}'}, {'inf' if high is None else f'{high:g}'}]"
-        ctx.report(VALUE_OUT_OF_BOUNDS, value_node, f"value {value:g} is outside the bounds {shown}"
-                   f" declared for task {entry.task_id!r} ({policy.path or 'policy'})")
+        ctx.report(
+            VALUE_OUT_OF_BOUNDS,
+            value_node,
+            f"value {value:g} is outside the bounds {shown}"
+            f" declared for task {entry.task_id!r} ({policy.path or 'policy'})",
+        )
 
 
 def check_scales(groups: dict[tuple[str, str], list[tuple[str, ResultEntry]]]) -> Iterable[Finding]:
@@ -171,8 +207,13 @@ def check_scales(groups: dict[tuple[str, str], list[tuple[str, ResultEntry]]]) -
         for path, entry, value in by_scale[minority]:
             node = entry.node.get("value") or entry.node
             hint = f"{value * 100:g}" if minority == "fraction" else f"{value / 100:g}"
-            yield Finding(path, node.line, node.column, VALUE_SCALE_MISMATCH.id,
-                          VALUE_SCALE_MISMATCH.severity,
-                          f"value {value:g} reads as a {minority}, but {counts[majority]} of"
-                          f" {counts[majority] + counts[minority]} results for {benchmark}"
-                          f" task {task!r} are {majority}s; write {hint} if it is the same metric")
+            yield Finding(
+                path,
+                node.line,
+                node.column,
+                VALUE_SCALE_MISMATCH.id,
+                VALUE_SCALE_MISMATCH.severity,
+                f"value {value:g} reads as a {minority}, but {counts[majority]} of"
+                f" {counts[majority] + counts[minority]} results for {benchmark}"
+                f" task {task!r} are {majority}s; write {hint} if it is the same metric",
+            )

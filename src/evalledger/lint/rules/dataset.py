@@ -1,4 +1,5 @@
 """Rules on an entry's ``dataset``: which benchmark (``id``), which task, which data revision."""
+
 from __future__ import annotations
 
 import re
@@ -8,7 +9,11 @@ from evalledger.lint.context import Context
 from evalledger.rule import Rule
 from evalledger.yamlsource import Node
 
-DATASET_ID_FORMAT = Rule("dataset-id-format", ERROR, "`dataset.id` is not a Hub dataset id (namespace/name)", """\
+DATASET_ID_FORMAT = Rule(
+    "dataset-id-format",
+    ERROR,
+    "`dataset.id` is not a Hub dataset id (namespace/name)",
+    """\
 Flags a `dataset.id` that is not a Hub repository id of the form `namespace/name` (letters,
 digits, `-`, `_`, `.`; no `--` or `..`; at most 96 characters per part), e.g. a bare `gpqa`, a
 URL, or a trailing slash.
@@ -29,9 +34,14 @@ Fixed:
     id: Idavidrein/gpqa
     task_id: diamond
   value: 71.0
-```""")
+```""",
+)
 
-REVISION_FORMAT = Rule("revision-format", ERROR, "`dataset.revision` is not a full 40-hex commit SHA", """\
+REVISION_FORMAT = Rule(
+    "revision-format",
+    ERROR,
+    "`dataset.revision` is not a full 40-hex commit SHA",
+    """\
 Flags a `dataset.revision` that is not a full 40-character hexadecimal commit SHA (a branch name
 like `main`, a tag, or an abbreviated SHA).
 
@@ -48,10 +58,14 @@ Fixed:
 ```yaml
 - dataset: {id: Idavidrein/gpqa, task_id: diamond, revision: 5503434ddd753f426f4b38109466949a1217c2bb}
   value: 71.0
-```""")
+```""",
+)
 
-LEGACY_DATASET_FIELD = Rule("legacy-dataset-field", WARNING,
-                            "`dataset.config`/`dataset.split` from the pre-2026 format", """\
+LEGACY_DATASET_FIELD = Rule(
+    "legacy-dataset-field",
+    WARNING,
+    "`dataset.config`/`dataset.split` from the pre-2026 format",
+    """\
 Flags `dataset.config` and `dataset.split`, from the first (December 2025) version of the
 format. The message gives the migration: the benchmark's `eval.yaml` now defines config and split
 per task, and the entry names the task with `dataset.task_id`.
@@ -73,7 +87,8 @@ Fixed:
     id: Idavidrein/gpqa
     task_id: diamond   # the eval.yaml task whose config is gpqa_diamond
   value: 71.0
-```""")
+```""",
+)
 
 RULES = [DATASET_ID_FORMAT, REVISION_FORMAT, LEGACY_DATASET_FIELD]
 
@@ -83,8 +98,7 @@ _SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
 def is_repo_id(text: str) -> bool:
-    return bool(_REPO_ID.fullmatch(text)) and "--" not in text and ".." not in text \
-        and not text.endswith(".git")
+    return bool(_REPO_ID.fullmatch(text)) and "--" not in text and ".." not in text and not text.endswith(".git")
 
 
 def check_dataset_id(node: Node, ctx: Context) -> None:
@@ -93,10 +107,15 @@ def check_dataset_id(node: Node, ctx: Context) -> None:
         return
     hint = ""
     stripped = text.strip().rstrip("/")
-    for prefix in ("https://huggingface.co/datasets/", "http://huggingface.co/datasets/",
-                   "hf.co/datasets/", "https://hf.co/datasets/", "datasets/"):
+    for prefix in (
+        "https://huggingface.co/datasets/",
+        "http://huggingface.co/datasets/",
+        "hf.co/datasets/",
+        "https://hf.co/datasets/",
+        "datasets/",
+    ):
         if stripped.startswith(prefix):
-            stripped = stripped[len(prefix):]
+            stripped = stripped[len(prefix) :]
             break
     fix = None
     if stripped != text and is_repo_id(stripped):
@@ -112,8 +131,9 @@ def check_dataset_id(node: Node, ctx: Context) -> None:
             fix = Edit(node.line, node.column, rename(text, known), f"write {known}")
         else:
             hint = "; add the namespace (e.g. 'openai/gsm8k')"
-    ctx.report(DATASET_ID_FORMAT, node, f"`dataset.id` {text!r} is not a Hub dataset id"
-               f" (namespace/name){hint}", fix=fix)
+    ctx.report(
+        DATASET_ID_FORMAT, node, f"`dataset.id` {text!r} is not a Hub dataset id (namespace/name){hint}", fix=fix
+    )
 
 
 def check_revision(node: Node, ctx: Context) -> None:
@@ -127,14 +147,16 @@ def check_revision(node: Node, ctx: Context) -> None:
         hint = "; write it in lower case"
     elif isinstance(shown, int):
         hint = "; quote it (YAML read digits as a number)"
-    ctx.report(REVISION_FORMAT, node, f"`dataset.revision` {shown!r} is not a full 40-hex commit"
-               f" SHA{hint}")
+    ctx.report(REVISION_FORMAT, node, f"`dataset.revision` {shown!r} is not a full 40-hex commit SHA{hint}")
 
 
 def check_legacy(dataset: Node, ctx: Context) -> None:
     legacy = [k for k in ("config", "split") if k in dataset.value]
     for key in legacy:
-        ctx.report(LEGACY_DATASET_FIELD, dataset.key_node(key),
-                   f"`dataset.{key}` is from the pre-2026 format and is ignored by the Hub; the"
-                   " benchmark's eval.yaml defines config and split per task: set `dataset.task_id`"
-                   " to that task's id and remove this key")
+        ctx.report(
+            LEGACY_DATASET_FIELD,
+            dataset.key_node(key),
+            f"`dataset.{key}` is from the pre-2026 format and is ignored by the Hub; the"
+            " benchmark's eval.yaml defines config and split per task: set `dataset.task_id`"
+            " to that task's id and remove this key",
+        )

@@ -1,4 +1,5 @@
 """Rules on an entry's ``date`` (when the evaluation was run)."""
+
 from __future__ import annotations
 
 import datetime
@@ -9,7 +10,11 @@ from evalledger.lint.context import Context, describe
 from evalledger.rule import Rule
 from evalledger.yamlsource import Node
 
-DATE_UNQUOTED = Rule("date-unquoted", WARNING, "`date` is unquoted, so YAML turns it into a date object", """\
+DATE_UNQUOTED = Rule(
+    "date-unquoted",
+    WARNING,
+    "`date` is unquoted, so YAML turns it into a date object",
+    """\
 Flags an unquoted `date: 2026-01-15` (or datetime). YAML reads it as a date object, not the
 ISO-8601 string the format specifies.
 
@@ -24,9 +29,14 @@ Bad:
 Fixed:
 ```yaml
   date: '2026-01-15'
-```""")
+```""",
+)
 
-DATE_INVALID = Rule("date-invalid", ERROR, "`date` is not an ISO-8601 date or datetime", """\
+DATE_INVALID = Rule(
+    "date-invalid",
+    ERROR,
+    "`date` is not an ISO-8601 date or datetime",
+    """\
 Flags a `date` that is not an ISO-8601 date (`2026-01-15`) or datetime
 (`2026-01-15T10:30:00Z`): `15/01/2026`, `Jan 2026`, `2026-13-01`, a number.
 
@@ -40,9 +50,14 @@ Bad:
 Fixed:
 ```yaml
   date: "2026-01-15"
-```""")
+```""",
+)
 
-DATE_FUTURE = Rule("date-future", ERROR, "`date` lies in the future", """\
+DATE_FUTURE = Rule(
+    "date-future",
+    ERROR,
+    "`date` lies in the future",
+    """\
 Flags a `date` more than one day after today (UTC); the day of grace absorbs time zones.
 
 Why it matters: the date says when the evaluation was run; one in the future is a typo or an
@@ -56,7 +71,8 @@ Bad:
 Fixed:
 ```yaml
   date: "2026-01-15"
-```""")
+```""",
+)
 
 RULES = [DATE_UNQUOTED, DATE_INVALID, DATE_FUTURE]
 
@@ -75,14 +91,20 @@ def check_date(node: Node, ctx: Context, today: datetime.date) -> None:
         day = value.date() if isinstance(value, datetime.datetime) else value
         from evalledger.lint.edit import Edit, quote_date
 
-        ctx.report(DATE_UNQUOTED, node, f"`date` is unquoted, so YAML reads a date object, not a"
-                   f" string; quote it: '{node_text(value)}'",
-                   fix=Edit(node.line, node.column, quote_date(value, parse_iso), "quote the date"))
+        ctx.report(
+            DATE_UNQUOTED,
+            node,
+            f"`date` is unquoted, so YAML reads a date object, not a string; quote it: '{node_text(value)}'",
+            fix=Edit(node.line, node.column, quote_date(value, parse_iso), "quote the date"),
+        )
     elif node.kind == "scalar" and isinstance(value, str):
         day = parse_iso(value)
         if day is None:
-            ctx.report(DATE_INVALID, node, f"`date` {value!r} is not an ISO-8601 date or datetime"
-                       " (e.g. '2026-01-15' or '2026-01-15T10:30:00Z')")
+            ctx.report(
+                DATE_INVALID,
+                node,
+                f"`date` {value!r} is not an ISO-8601 date or datetime (e.g. '2026-01-15' or '2026-01-15T10:30:00Z')",
+            )
             return
     elif node.kind == "scalar" and value is None:
         return  # an empty date means "not given"; huggingface_hub treats it the same
@@ -90,8 +112,12 @@ def check_date(node: Node, ctx: Context, today: datetime.date) -> None:
         ctx.report(DATE_INVALID, node, f"`date` must be an ISO-8601 date string, got {describe(node)}")
         return
     if day > today + GRACE:
-        ctx.report(DATE_FUTURE, node, f"`date` {day.isoformat()} is in the future (today is"
-                   f" {today.isoformat()}); it must say when the evaluation was run")
+        ctx.report(
+            DATE_FUTURE,
+            node,
+            f"`date` {day.isoformat()} is in the future (today is"
+            f" {today.isoformat()}); it must say when the evaluation was run",
+        )
 
 
 def node_text(value: datetime.date) -> str:

@@ -1,4 +1,5 @@
 """Duplicate entries: two results for one (benchmark, task, setup) in one model repo."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -7,7 +8,11 @@ from evalledger.finding import ERROR, Finding
 from evalledger.formats.results import ResultEntry
 from evalledger.rule import Rule
 
-DUPLICATE_ENTRY = Rule("duplicate-entry", ERROR, "two entries for one (benchmark, task, notes) in a repo", """\
+DUPLICATE_ENTRY = Rule(
+    "duplicate-entry",
+    ERROR,
+    "two entries for one (benchmark, task, notes) in a repo",
+    """\
 Flags an entry with the same `dataset.id`, `dataset.task_id` and `notes` (case and spacing
 ignored; a different `dataset.revision` makes a different setup) as an earlier entry in the same
 model repo, within one file or across the files being linted.
@@ -25,7 +30,8 @@ Bad (`.eval_results/hle.yaml` and `.eval_results/hle_with_tools.yaml`):
 - dataset: {id: cais/hle, task_id: hle}
   value: 19.1
 ```
-Fixed: the second file says `notes: "with tools"`.""")
+Fixed: the second file says `notes: "with tools"`.""",
+)
 
 RULES = [DUPLICATE_ENTRY]
 
@@ -44,6 +50,12 @@ def check_duplicates(files: Sequence[tuple[str, str, Sequence[ResultEntry]]]) ->
                 continue
             where = f"line {first[1]}" if first[0] == path else f"{first[0]}:{first[1]}"
             notes = f" and notes {entry.notes!r}" if entry.notes else " (no notes)"
-            yield Finding(path, entry.line, entry.column, DUPLICATE_ENTRY.id, DUPLICATE_ENTRY.severity,
-                          f"second result for {entry.dataset_id} task {entry.task_id!r}{notes}"
-                          f" (first at {where}); say what differs in `notes`, or remove one")
+            yield Finding(
+                path,
+                entry.line,
+                entry.column,
+                DUPLICATE_ENTRY.id,
+                DUPLICATE_ENTRY.severity,
+                f"second result for {entry.dataset_id} task {entry.task_id!r}{notes}"
+                f" (first at {where}); say what differs in `notes`, or remove one",
+            )

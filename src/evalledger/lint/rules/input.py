@@ -4,6 +4,7 @@ Each rule is defined by the layer that raises it: the YAML loader's in ``evalled
 the benchmark policy's in ``evalledger.policy``, the path walker's here; all are registered here
 so that every id a user can see is documented.
 """
+
 from __future__ import annotations
 
 from evalledger.finding import ERROR
@@ -21,16 +22,24 @@ from evalledger.yamlsource import (
     YAML_UNSAFE_TAG,
 )
 
-PATH_NOT_FOUND = Rule("path-not-found", ERROR, "a path given on the command line does not exist", """\
+PATH_NOT_FOUND = Rule(
+    "path-not-found",
+    ERROR,
+    "a path given on the command line does not exist",
+    """\
 Flags a path given on the command line that does not exist (exit code 2).
 
 Why it matters: a typo in a hook's `files` or a CI script would otherwise lint nothing and pass.
 
 Bad: `evalledger lint .eval_result/`
-Fixed: `evalledger lint .eval_results/`""")
+Fixed: `evalledger lint .eval_results/`""",
+)
 
-UNREADABLE_FILE = Rule("unreadable-file", ERROR,
-                       "a file or folder cannot be read (permissions, I/O error, not a regular file)", """\
+UNREADABLE_FILE = Rule(
+    "unreadable-file",
+    ERROR,
+    "a file or folder cannot be read (permissions, I/O error, not a regular file)",
+    """\
 Flags a file that exists but cannot be read, a folder that cannot be listed, and a special file
 (a FIFO, socket or device) where a file was expected (exit code 2). Special files are never
 opened: reading a FIFO would wait forever.
@@ -39,9 +48,14 @@ Why it matters: a check that silently skips what it cannot read reports "clean" 
 saw.
 
 Bad: `chmod 000 .eval_results/gpqa.yaml`; `mkfifo .eval_results/gpqa.yaml`
-Fixed: make the file readable; commit a regular file.""")
+Fixed: make the file readable; commit a regular file.""",
+)
 
-SYMLINK_OUTSIDE_REPO = Rule("symlink-outside-repo", ERROR, "a symlink points outside the repository", """\
+SYMLINK_OUTSIDE_REPO = Rule(
+    "symlink-outside-repo",
+    ERROR,
+    "a symlink points outside the repository",
+    """\
 Flags a symlink, to a file or to a folder, whose target lies outside the repository being checked
 (exit code 2); the target is not read. Symlinks that stay inside the repository are followed.
 
@@ -50,11 +64,24 @@ published; and following links out of a checkout lets a crafted repo make the li
 file on the machine.
 
 Bad: `.eval_results/gpqa.yaml -> /home/me/scores/gpqa.yaml`; `.eval_results -> /home/me/scores`
-Fixed: commit the file itself.""")
+Fixed: commit the file itself.""",
+)
 
-RULES = [YAML_SYNTAX, DUPLICATE_KEY, YAML_UNSAFE_TAG, YAML_DEPTH_LIMIT, YAML_ALIAS_LIMIT,
-         YAML_MULTIPLE_DOCUMENTS, FILE_TOO_LARGE, BINARY_FILE, NOT_UTF8, PATH_NOT_FOUND,
-         UNREADABLE_FILE, SYMLINK_OUTSIDE_REPO, POLICY_INVALID]
+RULES = [
+    YAML_SYNTAX,
+    DUPLICATE_KEY,
+    YAML_UNSAFE_TAG,
+    YAML_DEPTH_LIMIT,
+    YAML_ALIAS_LIMIT,
+    YAML_MULTIPLE_DOCUMENTS,
+    FILE_TOO_LARGE,
+    BINARY_FILE,
+    NOT_UTF8,
+    PATH_NOT_FOUND,
+    UNREADABLE_FILE,
+    SYMLINK_OUTSIDE_REPO,
+    POLICY_INVALID,
+]
 
 # problems with the path itself rather than the file's content: the command exits 2 on these
 UNREADABLE_RULES = frozenset({PATH_NOT_FOUND.id, UNREADABLE_FILE.id, SYMLINK_OUTSIDE_REPO.id})

@@ -3,6 +3,7 @@ a framework carries Inspect fields). They reproduce, field by field, where inspe
 model (pydantic, ``extra="forbid"``, lax coercion) rejects a task — no more, no less — so a spec
 that passes here is one ``inspect eval hf/<org>/<dataset>`` accepts (CONFORMANCE.md §D/§E).
 """
+
 from __future__ import annotations
 
 import math
@@ -13,7 +14,11 @@ from evalledger.lint.context import Context, describe, did_you_mean
 from evalledger.rule import Rule
 from evalledger.yamlsource import Node
 
-INSPECT_EXTRA_KEY = Rule("inspect-extra-key", ERROR, "a key inspect_ai's task model forbids", """\
+INSPECT_EXTRA_KEY = Rule(
+    "inspect-extra-key",
+    ERROR,
+    "a key inspect_ai's task model forbids",
+    """\
 Flags a task key, or a `field_spec` key, that inspect_ai does not define. Its task model forbids
 extra keys ("Extra inputs are not permitted"), so the whole benchmark fails to load. Common
 cases: the legacy `name`/`subset`/`splits` (now `id`/`config`/`split`), a third-party `metrics:`,
@@ -41,10 +46,14 @@ tasks:
     field_spec: {input: problem, target: answer}
     solvers: [{name: generate}]
     scorers: [{name: model_graded_fact}]
-```""")
+```""",
+)
 
-INSPECT_MISSING_FIELD = Rule("inspect-missing-field", ERROR,
-                             "an Inspect AI task lacks field_spec, solvers or scorers (or one is empty)", """\
+INSPECT_MISSING_FIELD = Rule(
+    "inspect-missing-field",
+    ERROR,
+    "an Inspect AI task lacks field_spec, solvers or scorers (or one is empty)",
+    """\
 Flags an Inspect AI task without `field_spec`, `solvers` or `scorers`, an empty `solvers`/
 `scorers` list (inspect requires at least one), or a solver/scorer without `name`.
 
@@ -64,9 +73,14 @@ tasks:
     field_spec: {input: question, target: answer, choices: options}
     solvers: [{name: multiple_choice}]
     scorers: [{name: choice}]
-```""")
+```""",
+)
 
-INSPECT_WRONG_TYPE = Rule("inspect-wrong-type", ERROR, "an Inspect AI task field has a type inspect_ai rejects", """\
+INSPECT_WRONG_TYPE = Rule(
+    "inspect-wrong-type",
+    ERROR,
+    "an Inspect AI task field has a type inspect_ai rejects",
+    """\
 Flags a task field whose value inspect_ai's model rejects: `config`/`split`/`id` not strings
 (`config: null`, `split: 1`), `field_spec` not a mapping or a column name that is not a string
 (`target: 0`), `choices` neither a string nor a list of strings, `metadata` not a list of
@@ -87,10 +101,14 @@ Fixed:
     field_spec:
       input: question
       target: answer
-```""")
+```""",
+)
 
-INSPECT_UNKNOWN_SOLVER = Rule("inspect-unknown-solver", ERROR,
-                              "a solver name inspect_ai's eval.yaml support does not know", """\
+INSPECT_UNKNOWN_SOLVER = Rule(
+    "inspect-unknown-solver",
+    ERROR,
+    "a solver name inspect_ai's eval.yaml support does not know",
+    """\
 Flags a solver `name` outside the set inspect_ai accepts in `eval.yaml`: `prompt_template`,
 `system_message`, `user_message`, `chain_of_thought`, `use_tools`, `generate`, `self_critique`,
 `multiple_choice`.
@@ -106,10 +124,14 @@ Fixed:
 ```yaml
     solvers:
       - name: multiple_choice
-```""")
+```""",
+)
 
-INSPECT_UNKNOWN_SCORER = Rule("inspect-unknown-scorer", ERROR,
-                              "a scorer name inspect_ai's eval.yaml support does not know", """\
+INSPECT_UNKNOWN_SCORER = Rule(
+    "inspect-unknown-scorer",
+    ERROR,
+    "a scorer name inspect_ai's eval.yaml support does not know",
+    """\
 Flags a scorer `name` outside the set inspect_ai accepts in `eval.yaml`: `includes`, `match`,
 `pattern`, `answer`, `exact`, `f1`, `model_graded_qa`, `model_graded_fact`, `choice`, `math`.
 
@@ -125,9 +147,14 @@ Fixed:
 ```yaml
     scorers:
       - name: choice
-```""")
+```""",
+)
 
-INSPECT_EPOCHS = Rule("inspect-epochs", ERROR, "`epochs` is not a whole number of at least 1", """\
+INSPECT_EPOCHS = Rule(
+    "inspect-epochs",
+    ERROR,
+    "`epochs` is not a whole number of at least 1",
+    """\
 Flags `epochs` that inspect_ai rejects: below 1, fractional (`2.5`), or not a number. (A quoted
 whole number such as `"4"` is accepted, as inspect_ai coerces it.)
 
@@ -141,10 +168,14 @@ Bad:
 Fixed:
 ```yaml
     epochs: 1
-```""")
+```""",
+)
 
-INSPECT_EPOCH_REDUCER = Rule("inspect-epoch-reducer", ERROR,
-                             "`epoch_reducer` is not max, mode, median, mean, pass_at_N or at_least_N", """\
+INSPECT_EPOCH_REDUCER = Rule(
+    "inspect-epoch-reducer",
+    ERROR,
+    "`epoch_reducer` is not max, mode, median, mean, pass_at_N or at_least_N",
+    """\
 Flags an `epoch_reducer` that does not match inspect_ai's pattern
 `^(pass_at_\\d+|at_least_\\d+|max|mode|median|mean)$` (`majority`, `average`, `pass_at_`).
 
@@ -158,26 +189,57 @@ Bad:
 Fixed:
 ```yaml
     epoch_reducer: mean
-```""")
+```""",
+)
 
-RULES = [INSPECT_EXTRA_KEY, INSPECT_MISSING_FIELD, INSPECT_WRONG_TYPE, INSPECT_UNKNOWN_SOLVER,
-         INSPECT_UNKNOWN_SCORER, INSPECT_EPOCHS, INSPECT_EPOCH_REDUCER]
+RULES = [
+    INSPECT_EXTRA_KEY,
+    INSPECT_MISSING_FIELD,
+    INSPECT_WRONG_TYPE,
+    INSPECT_UNKNOWN_SOLVER,
+    INSPECT_UNKNOWN_SCORER,
+    INSPECT_EPOCHS,
+    INSPECT_EPOCH_REDUCER,
+]
 
-TASK_KEYS = ("id", "config", "split", "field_spec", "shuffle_choices", "epochs", "epoch_reducer",
-             "solvers", "scorers")
-SOLVERS = ("prompt_template", "system_message", "user_message", "chain_of_thought", "use_tools",
-           "generate", "self_critique", "multiple_choice")
-SCORERS = ("includes", "match", "pattern", "answer", "exact", "f1", "model_graded_qa",
-           "model_graded_fact", "choice", "math")
+TASK_KEYS = ("id", "config", "split", "field_spec", "shuffle_choices", "epochs", "epoch_reducer", "solvers", "scorers")
+SOLVERS = (
+    "prompt_template",
+    "system_message",
+    "user_message",
+    "chain_of_thought",
+    "use_tools",
+    "generate",
+    "self_critique",
+    "multiple_choice",
+)
+SCORERS = (
+    "includes",
+    "match",
+    "pattern",
+    "answer",
+    "exact",
+    "f1",
+    "model_graded_qa",
+    "model_graded_fact",
+    "choice",
+    "math",
+)
 FIELD_SPEC_STR = ("input", "target", "id", "sandbox", "files", "setup")  # str, default set
 FIELD_SPEC_OPTIONAL_STR = ("checkpoint", "description", "input_image")  # str | None
 FIELD_SPEC_KEYS = FIELD_SPEC_STR + FIELD_SPEC_OPTIONAL_STR + ("choices", "metadata")
-LEGACY_TASK_KEYS = {"name": "id", "subset": "config", "splits": "split", "scorer": "scorers",
-                    "solver": "solvers", "scores": "scorers"}
+LEGACY_TASK_KEYS = {
+    "name": "id",
+    "subset": "config",
+    "splits": "split",
+    "scorer": "scorers",
+    "solver": "solvers",
+    "scores": "scorers",
+}
 _REDUCER = re.compile(r"(pass_at_\d+|at_least_\d+|max|mode|median|mean)")
 _BOOL_TEXT = {"0", "off", "f", "false", "n", "no", "1", "on", "t", "true", "y", "yes"}
 _INT_TEXT = re.compile(r"[+-]?[0-9][0-9_]*(\.0*)?")
-_I64 = 2 ** 63
+_I64 = 2**63
 
 
 def _is_str(node: Node) -> bool:
@@ -195,24 +257,36 @@ def check_task(task: Node, where: str, ctx: Context) -> None:
                 hint = " (metrics are not part of an Inspect task; report another metric as another task)"
             else:
                 hint = did_you_mean(name, TASK_KEYS)
-            ctx.report(INSPECT_EXTRA_KEY, task.key_node(key), f"`{where}.{name}` is not an Inspect AI"
-                       f" task field; inspect_ai rejects the task (extra inputs are not permitted){hint}")
+            ctx.report(
+                INSPECT_EXTRA_KEY,
+                task.key_node(key),
+                f"`{where}.{name}` is not an Inspect AI"
+                f" task field; inspect_ai rejects the task (extra inputs are not permitted){hint}",
+            )
     for key in ("config", "split"):
         node = task.get(key)
         if node is not None and node.kind == "scalar" and node.value is None:
-            ctx.report(INSPECT_WRONG_TYPE, node, f"`{where}.{key}` is null; inspect_ai needs a string"
-                       f" (omit the key for the default)")
+            ctx.report(
+                INSPECT_WRONG_TYPE,
+                node,
+                f"`{where}.{key}` is null; inspect_ai needs a string (omit the key for the default)",
+            )
     _check_field_spec(task, where, ctx)
     _check_shuffle(task.get("shuffle_choices"), where, ctx)
     _check_epochs(task.get("epochs"), where, ctx)
     reducer = task.get("epoch_reducer")
     if reducer is not None and not (reducer.kind == "scalar" and reducer.value is None):
         if not _is_str(reducer):
-            ctx.report(INSPECT_EPOCH_REDUCER, reducer, f"`{where}.epoch_reducer` must be a string,"
-                       f" got {describe(reducer)}")
+            ctx.report(
+                INSPECT_EPOCH_REDUCER, reducer, f"`{where}.epoch_reducer` must be a string, got {describe(reducer)}"
+            )
         elif not _REDUCER.fullmatch(reducer.value):
-            ctx.report(INSPECT_EPOCH_REDUCER, reducer, f"`{where}.epoch_reducer` {reducer.value!r} is"
-                       " not max, mode, median, mean, pass_at_<N> or at_least_<N>")
+            ctx.report(
+                INSPECT_EPOCH_REDUCER,
+                reducer,
+                f"`{where}.epoch_reducer` {reducer.value!r} is"
+                " not max, mode, median, mean, pass_at_<N> or at_least_<N>",
+            )
     _check_steps(task, "solvers", SOLVERS, INSPECT_UNKNOWN_SOLVER, where, ctx)
     _check_steps(task, "scorers", SCORERS, INSPECT_UNKNOWN_SCORER, where, ctx)
 
@@ -221,11 +295,17 @@ def _check_field_spec(task: Node, where: str, ctx: Context) -> None:
     spec = task.get("field_spec")
     if spec is None:
         if "field_spec" in task.value:
-            ctx.report(INSPECT_WRONG_TYPE, task.key_node("field_spec"), f"`{where}.field_spec` is"
-                       " null; it must be a mapping of record columns (`input`, `target`, ...)")
+            ctx.report(
+                INSPECT_WRONG_TYPE,
+                task.key_node("field_spec"),
+                f"`{where}.field_spec` is null; it must be a mapping of record columns (`input`, `target`, ...)",
+            )
         else:
-            ctx.report(INSPECT_MISSING_FIELD, task, f"`{where}` has no `field_spec` (which record"
-                       " columns hold input, target, choices)")
+            ctx.report(
+                INSPECT_MISSING_FIELD,
+                task,
+                f"`{where}` has no `field_spec` (which record columns hold input, target, choices)",
+            )
         return
     if spec.kind != "map":
         ctx.report(INSPECT_WRONG_TYPE, spec, f"`{where}.field_spec` must be a mapping, got {describe(spec)}")
@@ -237,14 +317,21 @@ def _check_field_spec(task: Node, where: str, ctx: Context) -> None:
 def _check_field_spec_item(spec: Node, key: str, node: Node, label: str, ctx: Context) -> None:
     """One ``field_spec`` field (``spec.value[key]``, shown as ``label``)."""
     if key not in FIELD_SPEC_KEYS:
-        ctx.report(INSPECT_EXTRA_KEY, spec.key_node(key), f"`{label}` is not a field_spec field;"
-                   f" inspect_ai rejects it{did_you_mean(str(key), FIELD_SPEC_KEYS)}")
+        ctx.report(
+            INSPECT_EXTRA_KEY,
+            spec.key_node(key),
+            f"`{label}` is not a field_spec field; inspect_ai rejects it{did_you_mean(str(key), FIELD_SPEC_KEYS)}",
+        )
     elif key in FIELD_SPEC_STR:
         if not _is_str(node):
             quote = "; quote it" if node.kind == "scalar" and node.value is not None else ""
-            ctx.report(INSPECT_WRONG_TYPE, node, f"`{label}` must be a string (a column name"
-                       f"{' or literal:<value>' if key == 'target' else ''}), got"
-                       f" {describe(node)}{quote}")
+            ctx.report(
+                INSPECT_WRONG_TYPE,
+                node,
+                f"`{label}` must be a string (a column name"
+                f"{' or literal:<value>' if key == 'target' else ''}), got"
+                f" {describe(node)}{quote}",
+            )
     elif key in FIELD_SPEC_OPTIONAL_STR:
         if not _is_str(node) and not (node.kind == "scalar" and node.value is None):
             ctx.report(INSPECT_WRONG_TYPE, node, f"`{label}` must be a string, got {describe(node)}")
@@ -252,27 +339,36 @@ def _check_field_spec_item(spec: Node, key: str, node: Node, label: str, ctx: Co
         if node.kind == "seq":
             bad = [item for item in node.value if not _is_str(item)]
             if bad:
-                ctx.report(INSPECT_WRONG_TYPE, bad[0], f"`{label}` items must be column names"
-                           f" (strings), got {describe(bad[0])}")
+                ctx.report(
+                    INSPECT_WRONG_TYPE,
+                    bad[0],
+                    f"`{label}` items must be column names (strings), got {describe(bad[0])}",
+                )
         elif not _is_str(node) and not (node.kind == "scalar" and node.value is None):
-            ctx.report(INSPECT_WRONG_TYPE, node, f"`{label}` must be a column name or a list of"
-                       f" column names, got {describe(node)}")
+            ctx.report(
+                INSPECT_WRONG_TYPE,
+                node,
+                f"`{label}` must be a column name or a list of column names, got {describe(node)}",
+            )
     elif key == "metadata":
         if node.kind == "seq":
             bad = [item for item in node.value if not _is_str(item)]
             if bad:
-                ctx.report(INSPECT_WRONG_TYPE, bad[0], f"`{label}` items must be column names"
-                           f" (strings), got {describe(bad[0])}")
+                ctx.report(
+                    INSPECT_WRONG_TYPE,
+                    bad[0],
+                    f"`{label}` items must be column names (strings), got {describe(bad[0])}",
+                )
         elif not (node.kind == "scalar" and node.value is None):
-            ctx.report(INSPECT_WRONG_TYPE, node, f"`{label}` must be a list of column names,"
-                       f" got {describe(node)}")
+            ctx.report(INSPECT_WRONG_TYPE, node, f"`{label}` must be a list of column names, got {describe(node)}")
 
 
 def _check_shuffle(node: Node | None, where: str, ctx: Context) -> None:
     if node is None or node.kind != "scalar":
         if node is not None:
-            ctx.report(INSPECT_WRONG_TYPE, node, f"`{where}.shuffle_choices` must be true or false,"
-                       f" got {describe(node)}")
+            ctx.report(
+                INSPECT_WRONG_TYPE, node, f"`{where}.shuffle_choices` must be true or false, got {describe(node)}"
+            )
         return
     value = node.value
     if value is None or isinstance(value, bool):
@@ -281,8 +377,7 @@ def _check_shuffle(node: Node | None, where: str, ctx: Context) -> None:
         return
     if isinstance(value, str) and value.lower() in _BOOL_TEXT:
         return
-    ctx.report(INSPECT_WRONG_TYPE, node, f"`{where}.shuffle_choices` must be true or false, got"
-               f" {describe(node)}")
+    ctx.report(INSPECT_WRONG_TYPE, node, f"`{where}.shuffle_choices` must be true or false, got {describe(node)}")
 
 
 def _epochs_value(node: Node) -> int | None:
@@ -300,8 +395,7 @@ def _epochs_value(node: Node) -> int | None:
         return None
     if isinstance(value, str) and _INT_TEXT.fullmatch(value.strip()):
         try:
-            return int(float(value.strip().replace("_", ""))) if "." in value else \
-                int(value.strip())
+            return int(float(value.strip().replace("_", ""))) if "." in value else int(value.strip())
         except (ValueError, OverflowError):  # '1__0', '1_', 400 digits: inspect_ai refuses them too
             return None
     return None
@@ -317,21 +411,23 @@ def _check_epochs(node: Node | None, where: str, ctx: Context) -> None:
         ctx.report(INSPECT_EPOCHS, node, f"`{where}.epochs` is {number}; it must be at least 1")
 
 
-def _check_steps(task: Node, key: str, names: tuple[str, ...], unknown: Rule, where: str,
-                 ctx: Context) -> None:
+def _check_steps(task: Node, key: str, names: tuple[str, ...], unknown: Rule, where: str, ctx: Context) -> None:
     steps = task.get(key)
     label = f"{where}.{key}"
     if steps is None:
         if key in task.value:
-            ctx.report(INSPECT_WRONG_TYPE, task.key_node(key), f"`{label}` is null; it must be a list"
-                       f" of {{name, args}} mappings")
+            ctx.report(
+                INSPECT_WRONG_TYPE,
+                task.key_node(key),
+                f"`{label}` is null; it must be a list of {{name, args}} mappings",
+            )
         else:
-            ctx.report(INSPECT_MISSING_FIELD, task, f"`{where}` has no `{key}` (inspect_ai needs at"
-                       " least one)")
+            ctx.report(INSPECT_MISSING_FIELD, task, f"`{where}` has no `{key}` (inspect_ai needs at least one)")
         return
     if steps.kind != "seq":
-        ctx.report(INSPECT_WRONG_TYPE, steps, f"`{label}` must be a list of {{name, args}} mappings,"
-                   f" got {describe(steps)}")
+        ctx.report(
+            INSPECT_WRONG_TYPE, steps, f"`{label}` must be a list of {{name, args}} mappings, got {describe(steps)}"
+        )
         return
     if not steps.value:
         ctx.report(INSPECT_MISSING_FIELD, steps, f"`{label}` is empty; inspect_ai needs at least one")
@@ -340,23 +436,28 @@ def _check_steps(task: Node, key: str, names: tuple[str, ...], unknown: Rule, wh
         here = f"{label}[{index}]"
         if step.kind != "map":
             hint = f" (write `- name: {step.value}`)" if _is_str(step) else ""
-            ctx.report(INSPECT_WRONG_TYPE, step, f"`{here}` must be a mapping with `name`, got"
-                       f" {describe(step)}{hint}")
+            ctx.report(INSPECT_WRONG_TYPE, step, f"`{here}` must be a mapping with `name`, got {describe(step)}{hint}")
             continue
         name = step.get("name")
         if name is None:
             ctx.report(INSPECT_MISSING_FIELD, step, f"`{here}` has no `name`")
         elif not _is_str(name) or name.value not in names:
             shown = name.value if name.kind == "scalar" else name.to_python()
-            ctx.report(unknown, name, f"`{here}.name` {shown!r} is not one of: {', '.join(names)}"
-                       f"{did_you_mean(str(shown), names) if isinstance(shown, str) else ''}")
+            ctx.report(
+                unknown,
+                name,
+                f"`{here}.name` {shown!r} is not one of: {', '.join(names)}"
+                f"{did_you_mean(str(shown), names) if isinstance(shown, str) else ''}",
+            )
         args = step.get("args")
         if args is not None:
             if args.kind != "map":
-                ctx.report(INSPECT_WRONG_TYPE, args, f"`{here}.args` must be a mapping, got"
-                           f" {describe(args)}")
+                ctx.report(INSPECT_WRONG_TYPE, args, f"`{here}.args` must be a mapping, got {describe(args)}")
             else:
                 for arg in args.value:
                     if not isinstance(arg, str):
-                        ctx.report(INSPECT_WRONG_TYPE, args.key_node(arg), f"`{here}.args` keys must be"
-                                   f" strings, got {arg!r}; quote it")
+                        ctx.report(
+                            INSPECT_WRONG_TYPE,
+                            args.key_node(arg),
+                            f"`{here}.args` keys must be strings, got {arg!r}; quote it",
+                        )

@@ -1,4 +1,5 @@
 """Unknown keys: silently ignored by the Hub, so a typo silently loses a field."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -8,7 +9,11 @@ from evalledger.lint.context import Context, did_you_mean
 from evalledger.rule import Rule
 from evalledger.yamlsource import Node
 
-UNKNOWN_KEY = Rule("unknown-key", WARNING, "a key the format does not define (often a typo)", """\
+UNKNOWN_KEY = Rule(
+    "unknown-key",
+    WARNING,
+    "a key the format does not define (often a typo)",
+    """\
 Flags keys the format does not define, with a "did you mean" for near misses and for keys that
 belong elsewhere: `verify_token` (it is `verifyToken`), `task`/`task_id` at the top of an entry
 (it is `dataset.task_id`), `score` (`value`), `url` (`source.url`), `metric` (one metric per
@@ -31,13 +36,15 @@ Fixed:
 - dataset: {id: cais/hle, task_id: hle}
   value: 12.5
   verifyToken: eyJhbGciOi...
-```""")
+```""",
+)
 
 RULES = [UNKNOWN_KEY]
 
 
-def check_keys(mapping: Node, known: Iterable[str], ctx: Context, where: str,
-               moved: Mapping[str, str] | None = None) -> None:
+def check_keys(
+    mapping: Node, known: Iterable[str], ctx: Context, where: str, moved: Mapping[str, str] | None = None
+) -> None:
     """Warn on keys not in ``known``; ``moved`` maps a key to the place it belongs."""
     known = tuple(known)
     for key in mapping.value:
@@ -58,8 +65,7 @@ def check_keys(mapping: Node, known: Iterable[str], ctx: Context, where: str,
 
             node = mapping.key_node(key)
             fix = Edit(node.line, node.column, rename(name, target), f"rename to {target}")
-        ctx.report(UNKNOWN_KEY, mapping.key_node(key), f"unknown key {label} is ignored by the"
-                   f" Hub{hint}", fix=fix)
+        ctx.report(UNKNOWN_KEY, mapping.key_node(key), f"unknown key {label} is ignored by the Hub{hint}", fix=fix)
 
 
 def typo_of(name: str, known: Iterable[str]) -> str | None:
@@ -84,10 +90,11 @@ def _one_edit(a: str, b: str) -> bool:
         return False
     if len(a) == len(b):
         diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
-                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        )
     short, long = (a, b) if len(a) < len(b) else (b, a)
     i = 0
     while i < len(short) and short[i] == long[i]:
         i += 1
-    return short[i:] == long[i + 1:]
+    return short[i:] == long[i + 1 :]

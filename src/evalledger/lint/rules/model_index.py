@@ -1,4 +1,5 @@
 """Rules specific to legacy `model-index` metadata in README.md front matter."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -10,7 +11,11 @@ if TYPE_CHECKING:
     from evalledger.lint.context import Context
     from evalledger.yamlsource import Node
 
-MODEL_INDEX_NOT_LIST = Rule("model-index-not-list", ERROR, "`model-index` is not a non-empty list of models", """\
+MODEL_INDEX_NOT_LIST = Rule(
+    "model-index-not-list",
+    ERROR,
+    "`model-index` is not a non-empty list of models",
+    """\
 Flags a `model-index` that is not a non-empty list of `{name, results}` items — typically a
 single mapping pasted without the leading `-`.
 
@@ -29,12 +34,16 @@ Fixed:
 model-index:
 - name: my-model
   results: [...]
-```""")
+```""",
+)
 
 RULES = [MODEL_INDEX_NOT_LIST]
 
-VERIFIED_WITHOUT_TOKEN = Rule("verified-without-token", WARNING,
-                              "a metric says `verified: true` but has no `verifyToken`", """\
+VERIFIED_WITHOUT_TOKEN = Rule(
+    "verified-without-token",
+    WARNING,
+    "a metric says `verified: true` but has no `verifyToken`",
+    """\
 Flags a `model-index` metric that sets `verified: true` itself, without the `verifyToken` that
 Hugging Face's evaluator adds to a result it ran.
 
@@ -54,10 +63,14 @@ Fixed:
     metrics:
     - type: rouge
       value: 41.2808
-```""")
+```""",
+)
 
-BASE_MODEL_RESULT = Rule("base-model-result", WARNING,
-                         "a result's source is the base model's page or leaderboard entry", """\
+BASE_MODEL_RESULT = Rule(
+    "base-model-result",
+    WARNING,
+    "a result's source is the base model's page or leaderboard entry",
+    """\
 Flags a result whose `source.url` points at the model the card names as its `base_model`: the
 base model's Hub page, its Open LLM Leaderboard details, or a leaderboard query for it
 (`?query=org/base-model`). Checked in `model-index` results and, when the repo's README.md
@@ -72,13 +85,30 @@ Bad (`base_model: Qwen/Qwen2.5-7B-Instruct`):
     source:
       url: https://huggingface.co/spaces/open-llm-leaderboard/open_llm_leaderboard?query=Qwen/Qwen2.5-7B-Instruct
 ```
-Fixed: remove the result, or measure this model and link to that run.""")
+Fixed: remove the result, or measure this model and link to that run.""",
+)
 
 RULES += [VERIFIED_WITHOUT_TOKEN, BASE_MODEL_RESULT]
 
 _HUB_HOSTS = ("huggingface.co", "www.huggingface.co", "hf.co")
-_NOT_A_REPO = {"spaces", "datasets", "docs", "papers", "blog", "api", "models", "organizations",
-               "collections", "settings", "join", "login", "pricing", "tasks", "learn", "posts"}
+_NOT_A_REPO = {
+    "spaces",
+    "datasets",
+    "docs",
+    "papers",
+    "blog",
+    "api",
+    "models",
+    "organizations",
+    "collections",
+    "settings",
+    "join",
+    "login",
+    "pricing",
+    "tasks",
+    "learn",
+    "posts",
+}
 
 
 def measured_on(url: str, bases: tuple[str, ...]) -> str | None:
@@ -101,7 +131,7 @@ def measured_on(url: str, bases: tuple[str, ...]) -> str | None:
             if found:
                 return found
         if len(segments) >= 3 and segments[0] == "datasets" and segments[2].startswith("details_"):
-            found = wanted.get(segments[2][len("details_"):].replace("__", "/", 1).lower())
+            found = wanted.get(segments[2][len("details_") :].replace("__", "/", 1).lower())
             if found:
                 return found
     for text in (parts.query, parts.fragment):
@@ -119,5 +149,8 @@ def check_base_model_source(url_node: Node | None, bases: tuple[str, ...], ctx: 
         return
     base = measured_on(url_node.value, bases)
     if base is not None:
-        ctx.report(BASE_MODEL_RESULT, url_node, f"`{where}` points at {base}, the card's base_model:"
-                   f" the score was measured on {base}, not on this model")
+        ctx.report(
+            BASE_MODEL_RESULT,
+            url_node,
+            f"`{where}` points at {base}, the card's base_model: the score was measured on {base}, not on this model",
+        )

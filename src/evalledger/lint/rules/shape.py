@@ -3,12 +3,17 @@
 Shared by all three file kinds: ``missing-field`` and ``wrong-type`` name the field by its path
 (``dataset.task_id``, ``tasks[1].id``, ``model-index[0].results[0].dataset.name``).
 """
+
 from __future__ import annotations
 
 from evalledger.finding import ERROR, WARNING
 from evalledger.rule import Rule
 
-RESULTS_NOT_LIST = Rule("results-not-list", ERROR, "a results file is not a YAML list of entries", """\
+RESULTS_NOT_LIST = Rule(
+    "results-not-list",
+    ERROR,
+    "a results file is not a YAML list of entries",
+    """\
 Flags a `.eval_results/*.yaml` file whose top level is not a list. When the top level is a
 `model-index:` mapping (the legacy README format), the message says so and points to the right
 place for it.
@@ -30,9 +35,14 @@ Fixed:
     task_id: gsm8k
   value: 27.67
 ```
-(or move the `model-index:` block into the YAML front matter of `README.md`).""")
+(or move the `model-index:` block into the YAML front matter of `README.md`).""",
+)
 
-RESULTS_EMPTY = Rule("results-empty", WARNING, "a results file holds no entries", """\
+RESULTS_EMPTY = Rule(
+    "results-empty",
+    WARNING,
+    "a results file holds no entries",
+    """\
 Flags a results file that is an empty list (`[]`); a file with no document at all is
 `results-not-list`, because huggingface_hub's parser fails on it.
 
@@ -43,9 +53,14 @@ Bad:
 ```yaml
 []
 ```
-Fixed: delete the file, or add the entries.""")
+Fixed: delete the file, or add the entries.""",
+)
 
-ENTRY_NOT_MAPPING = Rule("entry-not-mapping", ERROR, "a list item of a results file is not a mapping", """\
+ENTRY_NOT_MAPPING = Rule(
+    "entry-not-mapping",
+    ERROR,
+    "a list item of a results file is not a mapping",
+    """\
 Flags an item of the results list that is not a mapping (a string, a number, a nested list).
 
 Why it matters: the Hub's parser calls `.get` on every item and fails on the whole file, so the
@@ -59,9 +74,14 @@ Fixed:
 ```yaml
 - dataset: {id: Idavidrein/gpqa, task_id: diamond}
   value: 71.0
-```""")
+```""",
+)
 
-MISSING_FIELD = Rule("missing-field", ERROR, "a required field is missing", """\
+MISSING_FIELD = Rule(
+    "missing-field",
+    ERROR,
+    "a required field is missing",
+    """\
 Flags a required field that is absent: in results entries `dataset`, `dataset.id`,
 `dataset.task_id` and `value`; in `eval.yaml` `name`, `description` and `tasks`; in
 `model-index` the `name`, `results`, `task.type`, `dataset.type`, `dataset.name`, `metrics[].type`
@@ -83,9 +103,14 @@ Fixed:
     id: TIGER-Lab/MMLU-Pro
     task_id: mmlu_pro
   value: 88
-```""")
+```""",
+)
 
-WRONG_TYPE = Rule("wrong-type", ERROR, "a field has the wrong type (e.g. a list where a string belongs)", """\
+WRONG_TYPE = Rule(
+    "wrong-type",
+    ERROR,
+    "a field has the wrong type (e.g. a list where a string belongs)",
+    """\
 Flags a field whose YAML type is wrong: `dataset` not a mapping, `dataset.id`/`task_id`,
 `notes`, `verifyToken` or `source.*` not strings, `tasks` not a non-empty list, a `model-index`
 result that is not a mapping, and the like. The message says what YAML read.
@@ -107,11 +132,16 @@ Fixed:
     id: Idavidrein/gpqa
     task_id: diamond
   value: 71.0
-```""")
+```""",
+)
 
 RULES = [RESULTS_NOT_LIST, RESULTS_EMPTY, ENTRY_NOT_MAPPING, MISSING_FIELD, WRONG_TYPE]
 
-RESULTS_PATH = Rule("results-path", WARNING, "a results file outside the documented `.eval_results/*.yaml`", """\
+RESULTS_PATH = Rule(
+    "results-path",
+    WARNING,
+    "a results file outside the documented `.eval_results/*.yaml`",
+    """\
 Flags a results file in a sub-folder of `.eval_results/` or named `*.yml`: the Hub documents only
 `.eval_results/*.yaml` (some tools list the folder recursively and accept `.yml`, others do not).
 
@@ -119,6 +149,7 @@ Why it matters: a file the Hub does not pick up is a score that silently never a
 appears in one tool and not in another, so two leaderboards disagree.
 
 Bad: `.eval_results/gpqa/result.yml`
-Fixed: `.eval_results/gpqa.yaml`""")
+Fixed: `.eval_results/gpqa.yaml`""",
+)
 
 RULES.append(RESULTS_PATH)

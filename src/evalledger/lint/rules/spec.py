@@ -1,10 +1,15 @@
 """Rules on a benchmark's `eval.yaml` that hold whatever its evaluation framework."""
+
 from __future__ import annotations
 
 from evalledger.finding import ERROR, WARNING
 from evalledger.rule import Rule
 
-TASK_ID_MISSING = Rule("task-id-missing", ERROR, "an eval.yaml task has no `id`", """\
+TASK_ID_MISSING = Rule(
+    "task-id-missing",
+    ERROR,
+    "an eval.yaml task has no `id`",
+    """\
 Flags a task without an `id`. An error when the file has more than one task (inspect_ai refuses
 to run it: "Task 'id' field is required if there are more than 1 tasks"), a warning for a single
 task (Inspect runs it, but results have no task id to reference).
@@ -26,9 +31,14 @@ tasks:
     config: gpqa_diamond
   - id: main
     config: gpqa_main
-```""")
+```""",
+)
 
-TASK_ID_DUPLICATE = Rule("task-id-duplicate", ERROR, "two eval.yaml tasks share one `id`", """\
+TASK_ID_DUPLICATE = Rule(
+    "task-id-duplicate",
+    ERROR,
+    "two eval.yaml tasks share one `id`",
+    """\
 Flags a task whose `id` repeats an earlier task's id.
 
 Why it matters: results reference tasks by id; with two tasks of one id, a score run on one task
@@ -46,9 +56,14 @@ Fixed:
 tasks:
   - {id: main, config: gpqa_main}
   - {id: diamond, config: gpqa_diamond}
-```""")
+```""",
+)
 
-FRAMEWORK_UNKNOWN = Rule("framework-unknown", WARNING, "`evaluation_framework` is not a known framework", """\
+FRAMEWORK_UNKNOWN = Rule(
+    "framework-unknown",
+    WARNING,
+    "`evaluation_framework` is not a known framework",
+    """\
 Flags an `evaluation_framework` that is not in the Hub's list (huggingface.js
 `EVALUATION_FRAMEWORKS`; evalledger ships a dated copy, so a brand-new framework may be flagged
 until evalledger is updated — hence a warning). Renamed values (`olmo-bench` → `olmocr-bench`)
@@ -64,9 +79,14 @@ evaluation_framework: inspect_ai
 Fixed:
 ```yaml
 evaluation_framework: inspect-ai
-```""")
+```""",
+)
 
-FRAMEWORK_MISSING = Rule("framework-missing", WARNING, "eval.yaml has no `evaluation_framework`", """\
+FRAMEWORK_MISSING = Rule(
+    "framework-missing",
+    WARNING,
+    "eval.yaml has no `evaluation_framework`",
+    """\
 Flags an `eval.yaml` without `evaluation_framework` (the Hub docs require it; older allow-listed
 files lack it). Inspect AI rules still apply when the tasks carry Inspect fields.
 
@@ -85,6 +105,7 @@ name: MMLU-Pro
 description: A harder MMLU.
 evaluation_framework: inspect-ai
 tasks: [...]
-```""")
+```""",
+)
 
 RULES = [TASK_ID_MISSING, TASK_ID_DUPLICATE, FRAMEWORK_UNKNOWN, FRAMEWORK_MISSING]

@@ -1,11 +1,15 @@
 """Rules about rule selection itself: suppression comments and the config (``evalledger.selection``)."""
+
 from __future__ import annotations
 
 from evalledger.finding import ERROR, WARNING
 from evalledger.rule import Rule
 
-UNUSED_SUPPRESSION = Rule("unused-suppression", WARNING,
-                          "an `# evalledger: ignore[...]` comment that suppresses nothing", """\
+UNUSED_SUPPRESSION = Rule(
+    "unused-suppression",
+    WARNING,
+    "an `# evalledger: ignore[...]` comment that suppresses nothing",
+    """\
 Flags a rule id in a suppression comment that suppressed no finding in this run: on the comment's
 line (a comment at the end of a line), or in the file (a comment alone on a line before the
 file's first content, or the front matter's in a README.md). Also flags a malformed comment
@@ -27,10 +31,14 @@ Fixed:
 ```yaml
 - dataset: {id: Idavidrein/gpqa, task_id: diamond}
   value: 71.0
-```""")
+```""",
+)
 
-RULE_ID_UNKNOWN = Rule("rule-id-unknown", WARNING,
-                       "a suppression comment or the config names a rule id that does not exist", """\
+RULE_ID_UNKNOWN = Rule(
+    "rule-id-unknown",
+    WARNING,
+    "a suppression comment or the config names a rule id that does not exist",
+    """\
 Flags a rule id (or prefix) in an `# evalledger: ignore[...]` comment, or in `select`, `ignore` or
 `per-file-ignores` of `[tool.evalledger]` in `pyproject.toml` or of the `lint:` section of
 `.evalledger.yaml`, that names no rule of any evalledger command, with a "did you mean". A rule
@@ -47,9 +55,14 @@ Bad:
 Fixed:
 ```yaml
   date: 2026-01-15  # evalledger: ignore[date-unquoted]
-```""")
+```""",
+)
 
-CONFIG_INVALID = Rule("config-invalid", ERROR, "the `[tool.evalledger]` section of pyproject.toml is malformed", """\
+CONFIG_INVALID = Rule(
+    "config-invalid",
+    ERROR,
+    "the `[tool.evalledger]` section of pyproject.toml is malformed",
+    """\
 Flags a `pyproject.toml` at the linted repository's root that mentions evalledger but cannot be
 read as TOML, and a `[tool.evalledger]` section with an unknown key or a value that is not a list
 of rule ids. (The same problems in the `lint:` section of `.evalledger.yaml` are
@@ -69,6 +82,7 @@ Fixed:
 [tool.evalledger]
 ignore = ["unknown-key"]
 per-file-ignores = {"legacy/*" = ["legacy-dataset-field"]}
-```""")
+```""",
+)
 
 RULES = [UNUSED_SUPPRESSION, RULE_ID_UNKNOWN, CONFIG_INVALID]

@@ -1,4 +1,5 @@
 """Rules on an entry's ``value``: it must be a finite number written as a YAML number."""
+
 from __future__ import annotations
 
 import math
@@ -14,7 +15,11 @@ from evalledger.yamlsource import MAX_NUMBER_CHARS, LongNumber, Node
 if TYPE_CHECKING:  # imported when a fix is built: the hook pays for it only on a finding
     from evalledger.lint.edit import Edit
 
-VALUE_NOT_NUMBER = Rule("value-not-number", ERROR, "`value` is not a number (a string, null, a list…)", """\
+VALUE_NOT_NUMBER = Rule(
+    "value-not-number",
+    ERROR,
+    "`value` is not a number (a string, null, a list…)",
+    """\
 Flags a `value` that YAML does not read as a number: a quoted number (`"71.2"`), a percent sign
 (`71.2%`), an exponent without a dot (`1e-3`, which YAML 1.1 reads as the *string* "1e-3"; write
 `1.0e-3`), `null`, a list or a mapping.
@@ -32,9 +37,14 @@ Fixed:
 ```yaml
 - dataset: {id: Idavidrein/gpqa, task_id: diamond}
   value: 71.2
-```""")
+```""",
+)
 
-VALUE_BOOLEAN = Rule("value-boolean", ERROR, "`value` is a boolean (yes/no/true/false)", """\
+VALUE_BOOLEAN = Rule(
+    "value-boolean",
+    ERROR,
+    "`value` is a boolean (yes/no/true/false)",
+    """\
 Flags a `value` that YAML reads as a boolean: `true`, `false`, and YAML 1.1's `yes`, `no`,
 `on`, `off`.
 
@@ -50,9 +60,14 @@ Fixed:
 ```yaml
 - dataset: {id: my-org/safety-bench, task_id: refusal}
   value: 1.0
-```""")
+```""",
+)
 
-VALUE_NOT_FINITE = Rule("value-not-finite", ERROR, "`value` is NaN or infinite", """\
+VALUE_NOT_FINITE = Rule(
+    "value-not-finite",
+    ERROR,
+    "`value` is NaN or infinite",
+    """\
 Flags `.nan`, `.inf` and `-.inf`, integers beyond the range of a float (more than 309 digits),
 and numbers written with more than 1,000 characters (`0x` and 4,000 hex digits, a YAML 1.1
 sexagesimal `1:59:59:...`), which are refused from their length, before any conversion.
@@ -71,7 +86,8 @@ Fixed:
 ```yaml
 - dataset: {id: cais/hle, task_id: hle}
   value: 12.5
-```""")
+```""",
+)
 
 RULES = [VALUE_NOT_NUMBER, VALUE_BOOLEAN, VALUE_NOT_FINITE]
 
@@ -142,20 +158,27 @@ def check_value(node: Node, ctx: Context, field: str = "value") -> None:
         ctx.report(VALUE_NOT_NUMBER, node, f"`{field}` must be a number, got {describe(node)}")
         return
     if isinstance(value, bool):
-        ctx.report(VALUE_BOOLEAN, node, f"`{field}` is a boolean ({node.value}); write the score as a"
-                   " number")
+        ctx.report(VALUE_BOOLEAN, node, f"`{field}` is a boolean ({node.value}); write the score as a number")
         return
     if isinstance(value, LongNumber):
-        ctx.report(VALUE_NOT_FINITE, node, f"`{field}` is a number written with {value.length:,} characters"
-                   f" (more than {MAX_NUMBER_CHARS:,}), not read; a score must be a finite number")
+        ctx.report(
+            VALUE_NOT_FINITE,
+            node,
+            f"`{field}` is a number written with {value.length:,} characters"
+            f" (more than {MAX_NUMBER_CHARS:,}), not read; a score must be a finite number",
+        )
         return
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not math.isfinite(value):
             ctx.report(VALUE_NOT_FINITE, node, f"`{field}` is {value}; a score must be a finite number")
         elif isinstance(value, int) and abs(value) > sys.float_info.max:
             # no float (JSON, the Hub API, every leaderboard) can hold it: it reads as infinity
-            ctx.report(VALUE_NOT_FINITE, node, f"`{field}` is an integer of {len(str(abs(value)))} digits,"
-                       " beyond the range of a number; a score must be a finite number")
+            ctx.report(
+                VALUE_NOT_FINITE,
+                node,
+                f"`{field}` is an integer of {len(str(abs(value)))} digits,"
+                " beyond the range of a number; a score must be a finite number",
+            )
         return
     if value is None:
         ctx.report(VALUE_NOT_NUMBER, node, f"`{field}` is empty (null); write the score as a number")
@@ -164,21 +187,41 @@ def check_value(node: Node, ctx: Context, field: str = "value") -> None:
     found = plain_number(text) if isinstance(value, str) else None
     comma = decimal_comma(text.strip().rstrip("%").strip()) if isinstance(value, str) else None
     if found is not None and found[0] == EXPONENT and not node.quoted:
-        ctx.report(VALUE_NOT_NUMBER, node, f"`{field}: {text}` is read as a string (YAML 1.1 floats"
-                   f" need a dot); write {found[1]}", fix=_number_fix(node, found[1], f"write {found[1]}"))
+        ctx.report(
+            VALUE_NOT_NUMBER,
+            node,
+            f"`{field}: {text}` is read as a string (YAML 1.1 floats need a dot); write {found[1]}",
+            fix=_number_fix(node, found[1], f"write {found[1]}"),
+        )
     elif found is not None and found[0] == COMMA:
-        ctx.report(VALUE_NOT_NUMBER, node, f"`{field}` is the string {text!r} (a decimal comma); write"
-                   f" {found[1]}", fix=_number_fix(node, found[1], f"write {found[1]}"))
+        ctx.report(
+            VALUE_NOT_NUMBER,
+            node,
+            f"`{field}` is the string {text!r} (a decimal comma); write {found[1]}",
+            fix=_number_fix(node, found[1], f"write {found[1]}"),
+        )
     elif comma is not None and not comma[1]:
         whole = text.strip().rstrip("%").strip().replace(",", "")
-        ctx.report(VALUE_NOT_NUMBER, node, f"`{field}` is the string {text!r}: a decimal comma"
-                   f" ({comma[0]}) or a thousands separator ({whole})? write the number with a point")
+        ctx.report(
+            VALUE_NOT_NUMBER,
+            node,
+            f"`{field}` is the string {text!r}: a decimal comma"
+            f" ({comma[0]}) or a thousands separator ({whole})? write the number with a point",
+        )
     elif found is not None and found[0] == PERCENT:
-        ctx.report(VALUE_NOT_NUMBER, node, f"`{field}` is the string {text!r}; write the number"
-                   f" without '%' ({found[1]})", fix=_number_fix(node, found[1], f"write {found[1]}"))
+        ctx.report(
+            VALUE_NOT_NUMBER,
+            node,
+            f"`{field}` is the string {text!r}; write the number without '%' ({found[1]})",
+            fix=_number_fix(node, found[1], f"write {found[1]}"),
+        )
     elif found is not None:
-        ctx.report(VALUE_NOT_NUMBER, node, f"`{field}` is the string {text!r}, not a number; remove"
-                   " the quotes", fix=_number_fix(node, found[1], f"write {found[1]}"))
+        ctx.report(
+            VALUE_NOT_NUMBER,
+            node,
+            f"`{field}` is the string {text!r}, not a number; remove the quotes",
+            fix=_number_fix(node, found[1], f"write {found[1]}"),
+        )
     else:
         ctx.report(VALUE_NOT_NUMBER, node, f"`{field}` must be a number, got {describe(node)}")
 
@@ -187,14 +230,20 @@ def _mapping_hint(node: Node) -> str:
     """Why a value became a mapping: an unfilled template or several numbers in one value."""
     items = node.value
     if len(items) == 1:
-        (key, child), = items.items()
+        ((key, child),) = items.items()
         if child.kind == "scalar" and child.value is None:
-            return (f" (`{{{key}}}` is a template placeholder that was never filled in: YAML reads"
-                    " `{...}` as a mapping; write the score)")
-    numbers = [k for k, child in items.items() if child.kind == "scalar"
-               and isinstance(child.value, (int, float)) and not isinstance(child.value, bool)]
+            return (
+                f" (`{{{key}}}` is a template placeholder that was never filled in: YAML reads"
+                " `{...}` as a mapping; write the score)"
+            )
+    numbers = [
+        k
+        for k, child in items.items()
+        if child.kind == "scalar" and isinstance(child.value, (int, float)) and not isinstance(child.value, bool)
+    ]
     if len(numbers) > 1:
         shown = ", ".join(str(k) for k in numbers[:4]) + (", ..." if len(numbers) > 4 else "")
-        return (f" of {len(numbers)} numbers ({shown}); a value holds one number: report each as its"
-                " own metric (or entry)")
+        return (
+            f" of {len(numbers)} numbers ({shown}); a value holds one number: report each as its own metric (or entry)"
+        )
     return ""
