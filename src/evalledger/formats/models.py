@@ -52,6 +52,8 @@ from pydantic import (
 )
 
 from evalledger.dates import DATE_PATTERN  # shared with lint, so schema and lint agree on dates
+from evalledger.lint.rules.inspect import SCORERS as INSPECT_SCORERS  # one list: lint and schema agree
+from evalledger.lint.rules.inspect import SOLVERS as INSPECT_SOLVERS
 
 END = r"(?![\s\S])"  # end of text in ECMA-262, Python re and pydantic's python-re engine alike
 FLOAT_MAX = sys.float_info.max
@@ -74,28 +76,6 @@ BOOL_TEXT_PATTERN = (
     "|[Tt][Rr][Uu][Ee]|[Yy]|[Yy][Ee][Ss])" + END
 )
 
-INSPECT_SOLVERS = (
-    "prompt_template",
-    "system_message",
-    "user_message",
-    "chain_of_thought",
-    "use_tools",
-    "generate",
-    "self_critique",
-    "multiple_choice",
-)
-INSPECT_SCORERS = (
-    "includes",
-    "match",
-    "pattern",
-    "answer",
-    "exact",
-    "f1",
-    "model_graded_qa",
-    "model_graded_fact",
-    "choice",
-    "math",
-)
 INSPECT_FIELDS = ("field_spec", "solvers", "scorers")
 
 
