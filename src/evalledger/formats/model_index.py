@@ -64,6 +64,57 @@ def load_card(data: bytes | str, path: str, *, limits: Limits = DEFAULT_LIMITS) 
 
 
 @dataclass(frozen=True)
+class ModelIndexResult:
+    """One result of a card's model-index as written: where it stands and the nodes of its parts.
+
+    ``read_results`` is the one walk of model-index -> models -> results: ``read_metrics`` (the
+    audit) and ``migrate`` read a card through it. A part or field is None when it is absent or its
+    parent is not a mapping; lint's checker (``lint.model_index``) reports what is malformed."""
+
+    model_at: int  # the model's index in model-index
+    result_at: int  # the result's index in that model's results
+    model: Node
+    node: Node  # the result, as written (a mapping when well-formed)
+
+    @property
+    def where(self) -> str:
+        """``model-index[i].results[j]``, as findings name the result."""
+        return f"{MODEL_INDEX_KEY}[{self.model_at}].results[{self.result_at}]"
+
+    def part(self, key: str) -> Node | None:
+        """The result's `task`, `dataset`, `metrics` or `source` node."""
+        return self.node.get(key)
+
+    def field(self, part: str, key: str) -> Node | None:
+        """A field of a part: ``field("dataset", "type")``, ``field("source", "url")``..."""
+        node = self.node.get(part)
+        return node.get(key) if node is not None else None
+
+    @property
+    def metrics(self) -> list[Node]:
+        """The result's metric mappings (none when `metrics` is not a list)."""
+        metrics = self.node.get("metrics")
+        if metrics is None or metrics.kind != "seq":
+            return []
+        return [metric for metric in metrics.value if metric.kind == "map"]
+
+
+def read_results(root: Node | None) -> list[ModelIndexResult]:
+    """Every result of the card's model-index, in order (``root``: the card's metadata mapping, or
+    a results file holding a stray model-index); models and levels that are not lists are skipped."""
+    index = root.get(MODEL_INDEX_KEY) if root is not None else None
+    if index is None or index.kind != "seq":
+        return []
+    found: list[ModelIndexResult] = []
+    for i, model in enumerate(index.value):
+        results = model.get("results")
+        if results is None or results.kind != "seq":
+            continue
+        found.extend(ModelIndexResult(i, j, model, result) for j, result in enumerate(results.value))
+    return found
+
+
+@dataclass(frozen=True)
 class MetricResult:
     """One metric of one model-index result, where it was written (fields None when absent).
 
@@ -91,51 +142,36 @@ def read_metrics(root: Node | None) -> list[MetricResult]:
     """Every well-formed metric of the card's model-index (lint reports the malformed ones).
 
     ``root`` is the card's metadata mapping (or a results file holding a stray model-index)."""
-    index = root.get(MODEL_INDEX_KEY) if root is not None and root.kind == "map" else None
-    if index is None or index.kind != "seq":
-        return []
     found = []
-    for model in index.value:
-        results = model.get("results") if model.kind == "map" else None
-        if results is None or results.kind != "seq":
+    for result in read_results(root):
+        metrics = result.part("metrics")
+        if metrics is None or metrics.kind != "seq":
             continue
-        name = _plain(model.get("name"))
-        for result in results.value:
-            if result.kind != "map":
-                continue
-            task, dataset, metrics = result.get("task"), result.get("dataset"), result.get("metrics")
-            if metrics is None or metrics.kind != "seq":
-                continue
-            source = _plain(result.get("source"))
-            dataset_data, task_data = _plain(dataset), _plain(task)
-            for metric in metrics.value:
-                if metric.kind != "map":
-                    continue
-                value = metric.get("value")
-                found.append(
-                    MetricResult(
-                        name,
-                        _field(task, "type"),
-                        _field(dataset, "type"),
-                        _field(dataset, "name"),
-                        _field(dataset, "config"),
-                        _field(dataset, "split"),
-                        _field(dataset, "revision"),
-                        _field(metric, "type"),
-                        _plain(value),
-                        _field(metric, "verified"),
-                        _field(metric, "verifyToken"),
-                        source,
-                        metric.line,
-                        value.line if value is not None else metric.line,
-                        {"dataset": dataset_data, "task": task_data, "metric": metric.to_python()},
-                    )
+        name = _plain(result.model.get("name"))
+        source = _plain(result.part("source"))
+        dataset_data, task_data = _plain(result.part("dataset")), _plain(result.part("task"))
+        for metric in result.metrics:
+            value = metric.get("value")
+            found.append(
+                MetricResult(
+                    name,
+                    _plain(result.field("task", "type")),
+                    _plain(result.field("dataset", "type")),
+                    _plain(result.field("dataset", "name")),
+                    _plain(result.field("dataset", "config")),
+                    _plain(result.field("dataset", "split")),
+                    _plain(result.field("dataset", "revision")),
+                    _plain(metric.get("type")),
+                    _plain(value),
+                    _plain(metric.get("verified")),
+                    _plain(metric.get("verifyToken")),
+                    source,
+                    metric.line,
+                    value.line if value is not None else metric.line,
+                    {"dataset": dataset_data, "task": task_data, "metric": metric.to_python()},
                 )
+            )
     return found
-
-
-def _field(node: Node | None, key: str) -> Any:
-    return _plain(node.get(key)) if node is not None and node.kind == "map" else None
 
 
 def _plain(node: Node | None) -> Any:

@@ -33,6 +33,7 @@ from evalledger.finding import Finding
 from evalledger.migrate import rules
 
 if TYPE_CHECKING:  # imported where used: `migrate --help` needs none of it
+    from evalledger.formats.model_index import ModelIndexResult
     from evalledger.formats.results import ResultEntry
     from evalledger.formats.spec import Spec
     from evalledger.rule import Rule
@@ -260,36 +261,28 @@ def _text(node: Node | None) -> str | None:
 
 def propose(root: Node | None, readme: str, specs: list[Spec], problems: list[Finding]) -> list[Proposal]:
     """The entries a card's model-index gives, one per (dataset, task, setup); the rest reported."""
-    from evalledger.formats.model_index import MODEL_INDEX_KEY, base_models
+    from evalledger.formats.model_index import base_models, read_results
 
-    index = root.get(MODEL_INDEX_KEY) if root is not None and root.kind == "map" else None
-    if root is None or index is None or index.kind != "seq":
-        return []
     bases = base_models(root)
     proposals: list[Proposal] = []
-    for i, model in enumerate(index.value):
-        results = model.get("results") if model.kind == "map" else None
-        if results is None or results.kind != "seq":
-            continue
-        for j, result in enumerate(results.value):
-            where = f"model-index[{i}].results[{j}]"
-            found = _propose_one(result, where, bases, specs, readme)
-            if isinstance(found, Proposal):
-                proposals.append(found)
-            else:
-                node, why = found
-                _report_at(
-                    problems,
-                    rules.NOT_MIGRATED,
-                    node if node is not None else result,
-                    readme,
-                    f"`{where}` not migrated: {why}",
-                )
+    for result in read_results(root):
+        found = _propose_one(result, bases, specs, readme)
+        if isinstance(found, Proposal):
+            proposals.append(found)
+        else:
+            node, why = found
+            _report_at(
+                problems,
+                rules.NOT_MIGRATED,
+                node if node is not None else result.node,
+                readme,
+                f"`{result.where}` not migrated: {why}",
+            )
     return _one_per_key(proposals, readme, problems)
 
 
 def _propose_one(
-    result: Node, where: str, bases: tuple[str, ...], specs: list[Spec], readme: str
+    result: ModelIndexResult, bases: tuple[str, ...], specs: list[Spec], readme: str
 ) -> Proposal | tuple[Node | None, str]:
     """One model-index result as the entry it gives, or (the node to report at, why) it gives none."""
     from evalledger.formats.legacy_datasets import namespaced
@@ -299,11 +292,10 @@ def _propose_one(
     from evalledger.records import setup_key
     from evalledger.yamlsource import finite_number
 
-    dataset = result.get("dataset") if result.kind == "map" else None
-    metrics = result.get("metrics") if result.kind == "map" else None
+    dataset, metrics = result.part("dataset"), result.part("metrics")
     if dataset is None or dataset.kind != "map" or metrics is None or metrics.kind != "seq":
-        return result, "it has no `dataset` mapping or no `metrics` list (see lint)"
-    dataset_type = _text(dataset.get("type"))
+        return result.node, "it has no `dataset` mapping or no `metrics` list (see lint)"
+    dataset_type = _text(result.field("dataset", "type"))
     if dataset_type is None:
         return dataset, "`dataset.type` is missing"
     dataset_type = dataset_type.strip()
@@ -314,18 +306,18 @@ def _propose_one(
             if known
             else "; write the benchmark's Hub dataset id (namespace/name) there"
         )
-        return dataset.get("type"), f"`dataset.type` {dataset_type!r} is not a namespaced Hub dataset id{hint}"
-    config, split = _text(dataset.get("config")), _text(dataset.get("split"))
-    revision = _text(dataset.get("revision"))
+        return result.field("dataset", "type"), (
+            f"`dataset.type` {dataset_type!r} is not a namespaced Hub dataset id{hint}"
+        )
+    config, split = _text(result.field("dataset", "config")), _text(result.field("dataset", "split"))
+    revision = _text(result.field("dataset", "revision"))
     if revision is not None and not _is_sha(revision):
-        return dataset.get("revision"), (
+        return result.field("dataset", "revision"), (
             f"`dataset.revision` {revision!r} is not a full 40-hex commit SHA, which `.eval_results` requires"
         )
-    source = result.get("source")
-    source = source if source is not None and source.kind == "map" else None
-    url = _text(source.get("url")) if source is not None else None
-    if url and source is not None and bases and measured_on(url, bases):
-        return source.get("url"), (
+    url = _text(result.field("source", "url"))
+    if url and bases and measured_on(url, bases):
+        return result.field("source", "url"), (
             f"its source is {measured_on(url, bases)}, the card's base_model: the"
             " score was measured on that model, not on this one"
         )
@@ -335,7 +327,7 @@ def _propose_one(
         return dataset, str(task)
     guessed = task is None  # no spec: the task id is a guess
     task_id = (config or "default") if task is None else task
-    chosen = _choose_metric(metrics, spec, task_id)
+    chosen = _choose_metric(result, spec, task_id)
     if isinstance(chosen, str):
         return metrics, chosen
     value_node = chosen.get("value")
@@ -348,9 +340,9 @@ def _propose_one(
     token = _text(chosen.get("verifyToken"))
     if token is not None:
         entry["verifyToken"] = token
-    if url and source is not None:
+    if url:
         entry["source"] = {"url": url}
-        name = _text(source.get("name"))
+        name = _text(result.field("source", "name"))
         if name is not None:
             entry["source"]["name"] = name
     note = None
@@ -361,16 +353,16 @@ def _propose_one(
             dataset.column,
             rules.TASK_ID_GUESSED.id,
             rules.TASK_ID_GUESSED.severity,
-            f"`{where}`: task_id {task_id!r} taken from"
+            f"`{result.where}`: task_id {task_id!r} taken from"
             f" {'`dataset.config`' if config else 'nothing (default)'}: no --benchmark"
             f" for {dataset_type}; check it against the benchmark's eval.yaml",
         )
     return Proposal(entry, (dataset_type, task_id, setup_key(None, revision)), value_node.line, value_node.column, note)
 
 
-def _choose_metric(metrics: Node, spec: Spec | None, task_id: str) -> Node | str:
+def _choose_metric(result: ModelIndexResult, spec: Spec | None, task_id: str) -> Node | str:
     """The metric an entry is made of (an entry holds one), or why none can be chosen."""
-    offered: list[Node] = [m for m in metrics.value if m.kind == "map" and _text(m.get("type"))]
+    offered: list[Node] = [m for m in result.metrics if _text(m.get("type"))]
     if not offered:
         return "it has no metric with a `type`"
     if len(offered) == 1:

@@ -1,0 +1,94 @@
+"""One definition of each thing across lint, aggregate, audit and migrate (issue 9).
+
+Each test here fails when a second copy of one piece of logic comes back: a second walk of a card's
+`model-index`, a second list of a leaderboard row's columns, a severity restated beside its rule.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from evalledger.formats.model_index import load_card, read_metrics, read_results
+from evalledger.migrate.command import propose
+from evalledger.migrate.rules import NOT_MIGRATED
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "evalledger"
+CORPUS = Path(__file__).resolve().parent / "corpus" / "model_index"
+FRAGMENT = "Lvxue__finetuned-mt5-small-10epoch__model-index.yaml"
+CARDS = sorted(p for p in CORPUS.glob("*.yaml") if p.name != FRAGMENT)
+# the reader, and lint's checker: it visits what the reader skips (a model that is not a mapping,
+# `results` missing or not a list) to report it, so it must find each level itself
+MODEL_INDEX_WALKERS = {"formats/model_index.py", "lint/model_index.py"}
+
+
+def _key_lookups(tree: ast.AST, key: str) -> list[int]:
+    """Lines that look a key up: ``x.get(key)``, ``f(x, key)``, ``x[key]``."""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            args = node.args
+        elif isinstance(node, ast.Subscript):
+            args = [node.slice]
+        else:
+            continue
+        if any(isinstance(arg, ast.Constant) and arg.value == key for arg in args):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_only_the_reader_walks_a_model_index_into_its_results():
+    """migrate, the audit and aggregate read a card's results through formats.model_index.read_results;
+    a module that looks up a model's `results` itself walks the model-index a second time."""
+    offenders = []
+    for path in sorted(SRC.rglob("*.py")):
+        where = path.relative_to(SRC).as_posix()
+        if where in MODEL_INDEX_WALKERS:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        offenders += [f"{where}:{line}" for line in _key_lookups(tree, "results")]
+    assert offenders == []
+    # the guard sees the walks it allows (it would see a new one written the same way)
+    for where in MODEL_INDEX_WALKERS:
+        assert _key_lookups(ast.parse((SRC / where).read_text(encoding="utf-8")), "results"), where
+
+
+def _card(path: Path) -> str:
+    text = "".join(line for line in path.read_text(encoding="utf-8").splitlines(keepends=True) if line[:2] != "# ")
+    return f"---\n{text}---\n\n# card\n"
+
+
+@pytest.mark.parametrize("card", CARDS, ids=lambda p: p.name.split("__model-index")[0])
+def test_migrate_and_the_metric_reader_agree_on_every_real_card(card):
+    """What migrate proposes is a metric read_metrics reads (same dataset, value and README line),
+    and every result read_results yields is either proposed or reported under its own place."""
+    doc = load_card(_card(card), "README.md")
+    assert doc is not None
+    root = doc.root
+    metrics = [(str(m.dataset_type).strip(), m.value, m.value_line) for m in read_metrics(root)]
+    problems: list = []
+    proposals = propose(root, "README.md", [], problems)
+    for proposal in proposals:
+        assert (proposal.entry["dataset"]["id"], proposal.entry["value"], proposal.line) in metrics
+    proposed_lines = {p.line for p in proposals}
+    reported = " ".join(p.message for p in problems if p.rule in (NOT_MIGRATED.id, "migrate-conflict"))
+    for result in read_results(root):
+        value_lines = {m.get("value").line for m in result.metrics if m.get("value") is not None}
+        assert value_lines & proposed_lines or f"`{result.where}`" in reported or "results map to one" in reported, (
+            result.where
+        )
+
+
+def test_the_corpus_cards_give_proposals_and_reports():
+    """The agreement test above is not vacuous: the corpus has cards migrate carries over and
+    results it reports."""
+    proposed = reported = 0
+    for card in CARDS:
+        doc = load_card(_card(card), "README.md")
+        assert doc is not None
+        problems: list = []
+        proposed += len(propose(doc.root, "README.md", [], problems))
+        reported += sum(p.rule == NOT_MIGRATED.id for p in problems)
+    assert proposed >= 5 and reported >= 5
