@@ -207,8 +207,20 @@ def test_push_failures_are_classified_by_what_git_says():
     assert classify("fatal: repository 'file:///gone.git' does not exist") == "other"
 
 
-def test_a_flagged_leaderboard_row_is_a_leaderboard_row_with_flags_last():
-    # the two row types list their columns separately (each is a typed NamedTuple): keep them equal
-    assert write.FlaggedLeaderboardRow._fields == write.LeaderboardRow._fields + ("flags",)
-    assert write.LeaderboardRow._fields == write.LEADERBOARD_COLUMNS
+def test_one_row_type_holds_the_leaderboard_columns_with_flags_last():
+    """One definition of a leaderboard row (issue 9): the columns are its fields; `flags`, last, is a
+    column of an --audit run only, and the writer leaves it out otherwise."""
+    assert not hasattr(write, "FlaggedLeaderboardRow")
+    assert write.LeaderboardRow._fields == write.LEADERBOARD_COLUMNS + ("flags",) == write.AUDITED_COLUMNS
     assert write.CandidateRow._fields == write.CANDIDATE_COLUMNS
+    selection = select(_table([dict(model="org/a", value=0.5), dict(model="org/b", value=0.7)]))
+    plain = write.build_tables(selection)
+    audited = write.build_tables(selection, flags=[], flagged={("org/a", "b", "t", ""): ["score-raised"]})
+    assert [row.flags for row in plain.leaderboard] == [None, None]
+    assert [row.flags for row in audited.leaderboard] == ["", "score-raised"]
+    for tables, columns in ((plain, write.LEADERBOARD_COLUMNS), (audited, write.AUDITED_COLUMNS)):
+        files = write.render(tables, output_dir="", fmt="csv", card_path=None, card_text=None, summary={}).files
+        lines = files["leaderboard.csv"].decode().splitlines()
+        assert lines[0] == ",".join(columns)
+        assert all(line.count(",") == len(columns) - 1 for line in lines)  # no cell past the header
+    assert files["leaderboard.csv"].decode().splitlines()[2].endswith(",false,score-raised")

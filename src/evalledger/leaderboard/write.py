@@ -75,7 +75,9 @@ CARD_TEXT = 80  # characters of one model id, task or setup shown in the card
 
 
 class LeaderboardRow(NamedTuple):
-    """One row of leaderboard.csv; the fields are its columns, in order."""
+    """One row of leaderboard.csv; the fields are its columns, in order. ``flags``, last, is a
+    column only in an ``--audit`` run (the audit rule ids of the row's entry, "" when none); without
+    one it is None and the table has no such column (``LEADERBOARD_COLUMNS``; ``render`` chooses)."""
 
     benchmark: str
     task: str
@@ -98,34 +100,7 @@ class LeaderboardRow(NamedTuple):
     selection_reason: str
     candidates: int
     conflict: bool
-
-
-class FlaggedLeaderboardRow(NamedTuple):
-    """A leaderboard row of an ``--audit`` run: ``LeaderboardRow``'s columns, then ``flags`` (the
-    audit rule ids of the row's entry; a test keeps the columns equal)."""
-
-    benchmark: str
-    task: str
-    setup: str
-    rank: int
-    model: str
-    value: float
-    verified: bool
-    community: bool
-    stale: bool
-    date: str | None
-    source_url: str | None
-    source_name: str | None
-    model_repo: str
-    ref: str
-    commit: str
-    commit_time: str
-    file: str
-    line: int
-    selection_reason: str
-    candidates: int
-    conflict: bool
-    flags: str
+    flags: str | None = None
 
 
 class CandidateRow(NamedTuple):
@@ -155,7 +130,8 @@ class CandidateRow(NamedTuple):
     line: int
 
 
-LEADERBOARD_COLUMNS: tuple[str, ...] = LeaderboardRow._fields
+AUDITED_COLUMNS: tuple[str, ...] = LeaderboardRow._fields  # the leaderboard of an --audit run
+LEADERBOARD_COLUMNS: tuple[str, ...] = AUDITED_COLUMNS[:-1]  # without `flags`
 CANDIDATE_COLUMNS: tuple[str, ...] = CandidateRow._fields
 
 
@@ -163,7 +139,7 @@ CANDIDATE_COLUMNS: tuple[str, ...] = CandidateRow._fields
 class Tables:
     """Rows as named tuples in column order: a million candidates must not be a million dicts."""
 
-    leaderboard: list[LeaderboardRow | FlaggedLeaderboardRow]
+    leaderboard: list[LeaderboardRow]
     candidates: list[CandidateRow]
     flags: list[dict[str, Any]] | None = None
     directions: dict[str, str] = field(default_factory=dict)
@@ -205,7 +181,7 @@ def _build_tables(
             text = times[seconds] = _iso(seconds)
         return text
 
-    leaderboard: list[LeaderboardRow | FlaggedLeaderboardRow] = []
+    leaderboard: list[LeaderboardRow] = []
     for row in selection.rows:
         g = selection.group[row]
         item = (
@@ -233,7 +209,7 @@ def _build_tables(
         )
         if flagged is not None:
             marks = " ".join(flagged.get((t.model[row], t.benchmark[row], t.task[row], t.setup[row]), []))
-            leaderboard.append(FlaggedLeaderboardRow(*item, marks))
+            leaderboard.append(LeaderboardRow(*item, marks))
         else:
             leaderboard.append(LeaderboardRow(*item))
     leaderboard.sort(key=lambda r: (r.benchmark, r.task, r.setup, r.rank, r.model))
@@ -306,7 +282,8 @@ def cell(value: Any) -> str:
 
 
 def _tuples(rows: Sequence[Any], columns: Sequence[str]) -> Sequence[tuple[Any, ...]]:
-    """Rows as tuples in column order: named tuples as they are, dicts (flags, read tables) looked up."""
+    """Rows as tuples in column order: named tuples as they are (cells past the columns, such as an
+    unaudited row's ``flags``, are not written), dicts (flags, read tables) looked up."""
     if rows and isinstance(rows[0], dict):
         return [tuple(r.get(c) for c in columns) for r in rows]
     return rows
@@ -332,8 +309,10 @@ def csv_bytes(rows: Sequence[Any], columns: Sequence[str]) -> bytes:
     texts = [
         i for i, c in enumerate(columns) if c not in BOOL_COLUMNS and c not in FLOAT_COLUMNS and c not in INT_COLUMNS
     ]
+    width = len(columns)
     for row in _tuples(rows, columns):
         cells = list(row)
+        del cells[width:]
         for i in flags:
             cells[i] = "true" if cells[i] else "false"
         for i in floats:
@@ -418,7 +397,7 @@ def render(
     encode = parquet_bytes if fmt == "parquet" else csv_bytes
     prefix = output_dir.strip("/")
     files: dict[str, bytes] = {}
-    lb_columns = LEADERBOARD_COLUMNS + (("flags",) if tables.flags is not None else ())
+    lb_columns = AUDITED_COLUMNS if tables.flags is not None else LEADERBOARD_COLUMNS
     names: list[tuple[str, Sequence[Any], tuple[str, ...]]] = [
         ("leaderboard", tables.leaderboard, lb_columns),
         ("candidates", tables.candidates, CANDIDATE_COLUMNS),
@@ -558,7 +537,7 @@ def _section(
     audited = tables.flags is not None
     stale = summary.get("stale", 0)
     kept = f" Rows kept from model repos that could not be fetched in this run (`stale`): {stale}." if stale else ""
-    flagged = sum(1 for row in tables.leaderboard if getattr(row, "flags", "")) if audited else 0
+    flagged = sum(1 for row in tables.leaderboard if row.flags) if audited else 0
     marked = (
         f" Rows whose model repo's history has audit findings for the entry (`flags`): {flagged}; "
         f"each finding is in {flags_file} (config `leaderboard_flags`)."
@@ -598,7 +577,7 @@ def _section(
                 f"{'yes' if row.conflict else ''} | {'yes' if row.stale else ''} |"
             )
             if audited:
-                rules = getattr(row, "flags", "").split()
+                rules = (row.flags or "").split()
                 line += f" {'⚑ ' + _md(', '.join(rules)) if rules else ''} |"
             lines.append(line)
         if len(rows) > CARD_ROWS:
@@ -638,9 +617,9 @@ def _section(
     return "\n".join(lines)
 
 
-def _boards(tables: Tables) -> dict[tuple[str, str, str], list[LeaderboardRow | FlaggedLeaderboardRow]]:
+def _boards(tables: Tables) -> dict[tuple[str, str, str], list[LeaderboardRow]]:
     """Leaderboard rows per (benchmark, task, setup), in rank order."""
-    boards: dict[tuple[str, str, str], list[LeaderboardRow | FlaggedLeaderboardRow]] = {}
+    boards: dict[tuple[str, str, str], list[LeaderboardRow]] = {}
     for row in tables.leaderboard:
         boards.setdefault((row.benchmark, row.task, row.setup), []).append(row)
     return boards
@@ -750,5 +729,5 @@ def top_rows(tables: Tables, top: int = CARD_ROWS) -> list[TopRow]:
     for board in _shown_boards(boards):
         for row in boards[board][:top]:
             # audit rule ids (--audit)
-            out.append(TopRow.pick(row, flags=tuple(getattr(row, "flags", "").split())))
+            out.append(TopRow.pick(row, flags=tuple((row.flags or "").split())))
     return out
