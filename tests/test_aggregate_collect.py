@@ -301,3 +301,46 @@ def test_submission_folders_in_a_shallow_checkout_are_a_clear_error(tmp_path, ca
     assert code == 0 and doc["rows"] == 1
     board = rows_by_model(deep.path / "leaderboard/leaderboard.csv")
     assert board["org-a"]["commit"] == deep.head("HEAD~1")
+
+
+def test_a_submission_folder_linking_out_is_skipped_at_the_catalogues_severity(tmp_path, capsys):
+    """symlink-outside-repo is one rule (lint's, an error): aggregate shows it at that severity,
+    skips the folder and builds the leaderboard from the others; it never said `warning` for it
+    while lint said `error` (issue 9)."""
+    import os
+
+    from evalledger.cli import main
+    from evalledger.leaderboard.sources import scan_models_dir
+    from evalledger.lint.rules.input import SYMLINK_OUTSIDE_REPO
+    from evalledger.rules import all_rules
+
+    world = World(tmp_path)
+    outside = tmp_path / "elsewhere" / "evil" / ".eval_results"
+    outside.mkdir(parents=True)
+    (outside / "r.yaml").write_text(entry("alpha", 99.9))
+    world.bench.write("submissions/good/.eval_results/r.yaml", entry("alpha", 55.0))
+    os.symlink(outside.parent, world.bench.path / "submissions" / "evil")
+    world.bench.commit("submissions")
+    severity = all_rules()[SYMLINK_OUTSIDE_REPO.id].severity
+    assert severity == "error"
+    _, skipped = scan_models_dir(world.bench.path / "submissions", "submissions")
+    assert [(f.path, f.rule, f.severity) for f in skipped] == [("submissions/evil", SYMLINK_OUTSIDE_REPO.id, severity)]
+
+    code = main(
+        [
+            "aggregate",
+            "--repo",
+            str(world.bench.path),
+            "--models-dir",
+            str(world.bench.path / "submissions"),
+            "--benchmark-id",
+            "acme/bench",
+            "--cache-dir",
+            str(world.tmp / "cache"),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"submissions/evil:1: {severity} symlink-outside-repo symlinked folder points outside" in out
+    board = rows_by_model(world.bench.path / "leaderboard/leaderboard.csv")
+    assert {model: row["value"] for model, row in board.items()} == {"good": "55.0"}

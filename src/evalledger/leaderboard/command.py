@@ -232,7 +232,7 @@ class Inputs:
     policy: BenchmarkPolicy
     benchmark_id: str
     sources: list[sources_mod.ModelSource]
-    warnings: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)  # registry warnings, folders passed over
 
     def directions(self) -> dict[str, str]:
         """Each task's direction (higher or lower is better), from the policy."""
@@ -270,7 +270,8 @@ def read_inputs(args: argparse.Namespace, root: Path) -> Inputs:
         spec = spec.with_target(benchmark_id, policy)
     task_ids = frozenset(spec.task_ids) if spec is not None else None
     found: list[sources_mod.ModelSource] = []
-    problems: list[Finding] = []
+    problems: list[Finding] = []  # an error in a registry stops the run
+    skipped: list[Finding] = []  # submission folders passed over: reported, the run goes on
     for registry in args.models:
         listed, registry_findings = sources_mod.load_registry(registry)
         found += listed
@@ -285,9 +286,9 @@ def read_inputs(args: argparse.Namespace, root: Path) -> Inputs:
             shown = path.resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
             shown = directory
-        submissions, skipped = sources_mod.scan_models_dir(path, shown)
+        submissions, passed_over = sources_mod.scan_models_dir(path, shown)
         found += submissions
-        problems += skipped
+        skipped += passed_over
     _fail(problems)
     if not args.models and not args.models_dir:
         raise UsageError("nothing to aggregate: give --models FILE and/or --models-dir DIR")
@@ -298,7 +299,7 @@ def read_inputs(args: argparse.Namespace, root: Path) -> Inputs:
         policy,
         benchmark_id,
         sources_mod.unique(found),
-        [f for f in problems if f.severity != ERROR],
+        [f for f in problems if f.severity != ERROR] + skipped,
     )
 
 

@@ -264,7 +264,8 @@ class TopRow(JsonRecord):
 
 @dataclass(frozen=True)
 class RegistryWarning(JsonRecord):
-    """A registry line read with a warning (a duplicate)."""
+    """What the run read past and went on: a duplicate registry line (``registry-duplicate``), a
+    submission folder not read (``symlink-outside-repo``); the rule's severity is in the catalogue."""
 
     path: str
     line: int

@@ -292,8 +292,8 @@ def scan_models_dir(directory: str | Path, shown: str) -> tuple[list[ModelSource
 
     Nothing outside the repository holding ``directory`` (found lexically: a symlink does not move
     it) is read: a symlinked folder -- ``<dir>`` itself, a submission, its ``.eval_results`` --
-    whose target leaves it is reported (``symlink-outside-repo``, a warning) and skipped; symlinks
-    that stay inside are followed."""
+    whose target leaves it is reported (``symlink-outside-repo``, at the severity lint gives it) and
+    skipped, and the run goes on without it; symlinks that stay inside are followed."""
     from evalledger.lint.files import containment_root, is_outside
 
     root = Path(directory)
@@ -312,7 +312,7 @@ def scan_models_dir(directory: str | Path, shown: str) -> tuple[list[ModelSource
                 1,
                 1,
                 SYMLINK_OUTSIDE_REPO.id,
-                WARNING,
+                SYMLINK_OUTSIDE_REPO.severity,
                 f"symlinked folder points outside the repository ({target}); not read",
             )
         )

@@ -32,8 +32,17 @@ def kept_note(kept: int) -> str:
 
 
 def registry_warnings(result: AggregateResult, stream: TextIO) -> None:
+    """What aggregate read past (a duplicate registry line, a submission folder not read), each at
+    its rule's severity in the catalogue (the JSON document names the rule, not the severity)."""
+    if not result.board.warnings:
+        return
+    from evalledger.rules import all_rules
+
+    rules = all_rules()
     for item in result.board.warnings:
-        stream.write(log_line(f"{item.path}:{item.line}: warning {item.rule} {item.message}") + "\n")
+        rule = rules.get(item.rule)  # a document from another version may name a rule unknown here
+        severity = rule.severity if rule is not None else "warning"
+        stream.write(log_line(f"{item.path}:{item.line}: {severity} {item.rule} {item.message}") + "\n")
 
 
 def aggregate_summary(result: AggregateResult, stream: TextIO) -> None:
