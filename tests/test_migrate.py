@@ -241,6 +241,24 @@ def test_results_measured_on_the_base_model_are_not_migrated(tmp_path, capsys):
     assert any(p["rule"] == "base-model-result" for p in out["problems"])
 
 
+def test_an_empty_value_is_reported_at_its_line_and_never_migrated(tmp_path, capsys):
+    card = _card_yaml(CORPUS / "openai__whisper-small.en__model-index.yaml")
+    # the real card, then the same card with a namespaced dataset id (so the value alone stops it)
+    for name, text in (("real", card), ("namespaced", card.replace("type: librispeech_asr", "type: a/librispeech"))):
+        repo = _repo(tmp_path, text, name)
+        code, out = _migrate(capsys, "--write", str(repo))
+        assert code == 1 and out["files"] == [] and not (repo / ".eval_results").exists()
+        lines = (repo / "README.md").read_text().splitlines()
+        empty = {i + 1 for i, line in enumerate(lines) if line.strip() == "value:"}
+        assert len(empty) == 2
+        assert {p["line"] for p in out["problems"] if p["rule"] == "value-not-number"} == empty
+        reasons = [p["message"] for p in out["problems"] if p["rule"] == "not-migrated"]
+        assert len(reasons) == 2
+        if name == "namespaced":
+            assert all("its value is not a finite number" in m for m in reasons), reasons
+            assert {p["line"] for p in out["problems"] if p["rule"] == "not-migrated"} == empty
+
+
 def test_a_legacy_dataset_id_gets_its_namespaced_hint(tmp_path, capsys):
     repo = _repo(tmp_path, _card_yaml(CORPUS / "Menouar__phi-2-basic-maths__model-index.yaml"))
     code, out = _migrate(capsys, str(repo))

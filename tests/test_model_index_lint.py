@@ -70,6 +70,16 @@ def test_empty_results_is_the_results_empty_warning():
     assert [(f.rule, f.severity) for f in findings] == [("results-empty", "warning")]
 
 
+def test_an_official_openai_card_leaves_value_empty_and_each_is_an_error_at_its_line():
+    name = "openai__whisper-small.en__model-index.yaml"
+    findings = _card(name)
+    assert _rules(findings) == {"value-not-number": 2}
+    lines = (CORPUS / name).read_text().splitlines()
+    for finding in findings:  # `value:` and `value: ` (a trailing space): both YAML null
+        assert lines[finding.line - 1].strip() == "value:" and finding.severity == "error"
+        assert "is empty (null)" in finding.message
+
+
 def test_a_clean_leaderboard_card_is_clean_and_its_own_query_is_not_the_base_model():
     assert _card("Orion-zhen__Qwen2.5-7B-Instruct-Uncensored__model-index.yaml") == []
 
