@@ -117,12 +117,23 @@ def test_legacy_simpleqa_spec_fails_inspect_rules(here, capsys):
     ]
 
 
-@pytest.mark.parametrize(
-    "name", ["Menouar__phi-2-basic-maths__model-index.yaml", "huggingface_hub-tests__sample_simple_model_index.yaml"]
-)
-def test_valid_model_index_passes(here, capsys, name):
-    assert main(["lint", "--kind", "model-index", f"model_index/{name}"]) == 0
+def test_valid_model_index_passes(here, capsys):
+    assert (
+        main(["lint", "--kind", "model-index", "model_index/huggingface_hub-tests__sample_simple_model_index.yaml"])
+        == 0
+    )
     assert capsys.readouterr().out == ""
+
+
+def test_a_valid_leaderboard_card_passes_with_a_warning_per_moved_dataset_id(here, capsys):
+    path = "model_index/Menouar__phi-2-basic-maths__model-index.yaml"
+    assert main(["lint", "--kind", "model-index", path]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1:3] for line in lines] == [["warning", "legacy-dataset-id"]] * 2
+    assert (
+        lines[0].startswith(f"{path}:14:13: ") and "'ai2_arc' is the Hub's former id of 'allenai/ai2_arc'" in lines[0]
+    )
+    assert lines[1].startswith(f"{path}:33:13: ") and "'Rowan/hellaswag'" in lines[1]
 
 
 def test_invalid_model_index_sample_fails_on_the_result_without_dataset(here, capsys):

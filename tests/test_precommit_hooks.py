@@ -310,7 +310,7 @@ def test_hook_with_fix_changes_files_fails_once_then_the_next_commit_passes(hook
         )
         + "  verify_token: eyJhbGciOi\n"
     )
-    card = GOOD_CARD.replace("value: 0.9", "value: 0,9")
+    card = GOOD_CARD.replace("value: 0.9", "value: 0,9").replace("type: openai/gsm8k", "type: gsm8k  # moved")
     repo = _target(
         tmp_path, env, {".pre-commit-config.yaml": config, ".eval_results/gpqa.yaml": fixable, "README.md": card}
     )
@@ -321,7 +321,7 @@ def test_hook_with_fix_changes_files_fails_once_then_the_next_commit_passes(hook
     assert (repo / ".eval_results" / "gpqa.yaml").read_text() == (
         GOOD_RESULT.replace("date: '2026-02-13'", "date: '2026-02-13'  # run date") + "  verifyToken: eyJhbGciOi\n"
     )
-    assert "value: 0.9\n" in (repo / "README.md").read_text()
+    assert (repo / "README.md").read_text() == GOOD_CARD.replace("type: openai/gsm8k", "type: openai/gsm8k  # moved")
     _run(["git", "add", "-A"], repo, env)
     proc = _run(["git", "commit", "-m", "add results"], repo, env)
     assert proc.returncode == 0, proc.stdout + proc.stderr

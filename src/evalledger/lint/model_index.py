@@ -114,7 +114,9 @@ def _check_model(model: Node, where: str, ctx: Context, bases: tuple[str, ...] =
         dataset = _required(result, "dataset", here, ctx, "map")
         if dataset is not None:
             _keys(dataset, DATASET_KEYS, f"{here}.dataset", ctx, DATASET_MOVED)
-            _required(dataset, "type", f"{here}.dataset", ctx)
+            rules.check_legacy_dataset_type(
+                _required(dataset, "type", f"{here}.dataset", ctx), ctx, f"{here}.dataset.type"
+            )
             _required(dataset, "name", f"{here}.dataset", ctx)
         metrics = _required(result, "metrics", here, ctx, "seq")
         if metrics is not None:

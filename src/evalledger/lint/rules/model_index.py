@@ -88,7 +88,36 @@ Bad (`base_model: Qwen/Qwen2.5-7B-Instruct`):
 Fixed: remove the result, or measure this model and link to that run.""",
 )
 
-RULES += [VERIFIED_WITHOUT_TOKEN, BASE_MODEL_RESULT]
+LEGACY_DATASET_ID = Rule(
+    "legacy-dataset-id",
+    WARNING,
+    "`dataset.type` is a dataset id the Hub has moved into a namespace",
+    """\
+Flags a `model-index` `dataset.type` that is one of the Hub's former top-level dataset ids whose
+namespaced repo is known (`ai2_arc` is now `allenai/ai2_arc`, `hellaswag` is `Rowan/hellaswag`;
+the table and its sources are in `evalledger/formats/legacy_datasets.py`). An id not in the table
+is left alone: its namespace is never guessed. `lint --fix` writes the namespaced id (the same
+dataset: the Hub redirects the old one).
+
+Why it matters: `.eval_results` and the leaderboards need the namespaced id, so `migrate` cannot
+move such a result until the card names the dataset the way the Hub now does; tools matching
+datasets by id see two names for one benchmark.
+
+Bad:
+```yaml
+    dataset:
+      name: AI2 Reasoning Challenge (25-Shot)
+      type: ai2_arc
+```
+Fixed:
+```yaml
+    dataset:
+      name: AI2 Reasoning Challenge (25-Shot)
+      type: allenai/ai2_arc
+```""",
+)
+
+RULES += [VERIFIED_WITHOUT_TOKEN, BASE_MODEL_RESULT, LEGACY_DATASET_ID]
 
 _HUB_HOSTS = ("huggingface.co", "www.huggingface.co", "hf.co")
 _NOT_A_REPO = {
@@ -154,3 +183,23 @@ def check_base_model_source(url_node: Node | None, bases: tuple[str, ...], ctx: 
             url_node,
             f"`{where}` points at {base}, the card's base_model: the score was measured on {base}, not on this model",
         )
+
+
+def check_legacy_dataset_type(node: Node | None, ctx: Context, where: str) -> None:
+    """Report a `dataset.type` the Hub has moved (``node``: its scalar), with the rename as fix."""
+    if node is None or node.kind != "scalar" or not isinstance(node.value, str) or "/" in node.value:
+        return
+    from evalledger.formats.legacy_datasets import namespaced
+
+    known = namespaced(node.value)
+    if known is None:
+        return
+    from evalledger.lint.edit import Edit, rename
+
+    ctx.report(
+        LEGACY_DATASET_ID,
+        node,
+        f"`{where}` {node.value!r} is the Hub's former id of {known!r}: write that"
+        " (the same dataset; `.eval_results` and migrate need the namespaced id)",
+        fix=Edit(node.line, node.column, rename(node.value, known), f"write {known}"),
+    )
