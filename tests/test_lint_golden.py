@@ -113,7 +113,7 @@ def test_lint_output_is_the_recorded_one():
     assert len(golden["files"]) > 100 and len(golden["runs"]) > 400
     fresh = record(golden["files"])
     assert [run["argv"] for run in fresh] == [run["argv"] for run in golden["runs"]]
-    for now, then in zip(fresh, golden["runs"]):
+    for now, then in zip(fresh, golden["runs"], strict=True):
         assert now == then, f"lint {' '.join(then['argv'])}: output differs from {GOLDEN.name}"
 
 

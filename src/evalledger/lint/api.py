@@ -18,10 +18,11 @@ from evalledger.formats.model_index import load_card
 from evalledger.formats.results import RESULTS_DIR, ResultEntry, read_entries
 from evalledger.formats.spec import Spec, read_spec
 from evalledger.lint import files as lint_files
+from evalledger.lint import places, registry
 from evalledger.lint.context import Context
+from evalledger.lint.registry import Table, dispatch
 from evalledger.lint.results import check_results
-from evalledger.lint.rules import benchmark as benchmark_rules
-from evalledger.lint.rules.duplicates import check_duplicates
+from evalledger.lint.rules.benchmark import spec_for
 from evalledger.lint.rules.input import UNREADABLE_FILE, UNREADABLE_RULES
 from evalledger.lint.rules.suppression import CONFIG_INVALID, RULE_ID_UNKNOWN, UNUSED_SUPPRESSION
 from evalledger.policy import BenchmarkPolicy
@@ -43,7 +44,7 @@ from evalledger.yamlsource import (
 )
 
 if TYPE_CHECKING:  # imported when a file has a suppression comment
-    from evalledger.selection import Suppression
+    from evalledger.selection import RuleSelection, Suppression
 
 MARK = b"evalledger:"  # evalledger.selection.MARK: a file without it has no suppression comment
 
@@ -92,17 +93,22 @@ def _load(data: bytes | str, path: str, limits: Limits, line_offset: int = 0) ->
 
 
 def check_results_root(
-    root: Node | None, path: str, *, specs: Sequence[Spec] = (), today: datetime.date | None = None
+    root: Node | None,
+    path: str,
+    *,
+    specs: Sequence[Spec] = (),
+    today: datetime.date | None = None,
+    checks: Table | None = None,
 ) -> tuple[list[ResultEntry], list[Finding]]:
-    """Per-file results rules over an already parsed tree."""
-    ctx = Context(path)
+    """Per-file results rules over an already parsed tree (``checks``: the selection's, or all)."""
+    ctx = Context(path, checks)
     check_results(root, ctx, today or _today())
     entries = read_entries(root)
     if specs:
         for entry in entries:
-            spec = benchmark_rules.spec_for(entry.dataset_id, specs)
+            spec = spec_for(entry.dataset_id, specs)
             if spec is not None:
-                benchmark_rules.check_entry(entry, spec, ctx)
+                dispatch(places.ENTRY_SPEC, ctx, entry, spec)
                 _keep_percent_fix_for_percent(entry, spec, ctx)
     return entries, ctx.findings
 
@@ -168,7 +174,7 @@ def lint_spec_bytes(data: bytes, path: str, *, limits: Limits | None = None) -> 
 
 
 def lint_model_index_bytes(
-    data: bytes, path: str, *, limits: Limits | None = None, markdown: bool | None = None
+    data: bytes, path: str, *, limits: Limits | None = None, markdown: bool | None = None, checks: Table | None = None
 ) -> list[Finding]:
     """Findings for legacy `model-index` metadata: README.md front matter, or a bare YAML file."""
     from evalledger.lint.model_index import check_card
@@ -187,7 +193,7 @@ def lint_model_index_bytes(
         doc, findings = _load(data, path, limits)
         if doc is None:
             return findings
-    ctx = Context(path)
+    ctx = Context(path, checks)
     check_card(doc.root, ctx)
     findings.extend(ctx.findings)
     findings.sort()
@@ -269,7 +275,9 @@ def lint_paths(
     run.notes = _notes(paths, kind, targets, problems, near_misses)
     results_files: list[tuple[str, str, list[ResultEntry]]] = []
     suppressions: dict[str, list[Suppression]] = {}
+    selections = _Selections(paths, select, ignore, config)
     for target in targets:
+        checks = selections.checks(target.path)
         data = _read(target.path, limits)
         run.files += 1
         if isinstance(data, Finding):
@@ -284,7 +292,7 @@ def lint_paths(
         target_kind = target.kind
         run.kinds[target.path] = target_kind
         if target_kind == lint_files.MODEL_INDEX:
-            findings.extend(lint_model_index_bytes(data, target.path, limits=limits))
+            findings.extend(lint_model_index_bytes(data, target.path, limits=limits, checks=checks))
             continue
         doc, loaded = _load(data, target.path, limits)
         findings.extend(loaded)
@@ -296,30 +304,34 @@ def lint_paths(
         if target_kind == lint_files.SPEC:
             from evalledger.lint.spec import check_spec
 
-            ctx = Context(target.path)
+            ctx = Context(target.path, checks)
             check_spec(doc.root, ctx)
             findings.extend(ctx.findings)
         elif target_kind == lint_files.MODEL_INDEX:
             from evalledger.lint.model_index import check_card
 
-            ctx = Context(target.path)
+            ctx = Context(target.path, checks)
             check_card(doc.root, ctx)
             findings.extend(ctx.findings)
         else:
-            _check_results_path(target.path, findings)
-            entries, more = check_results_root(doc.root, target.path, specs=specs, today=today)
+            ctx = Context(target.path, checks)
+            dispatch(places.RESULTS_FILE, ctx)
+            findings.extend(ctx.findings)
+            entries, more = check_results_root(doc.root, target.path, specs=specs, today=today, checks=checks)
             findings.extend(more)
             run.entries[target.path] = entries
             results_files.append((target.path, lint_files.repo_key(target.path), entries))
-    if repo_context and results_files:
+    # a check across files runs when the selection of any results file keeps it
+    across = selections.union([path for path, _, _ in results_files])
+    if repo_context and results_files and registry.wanted(places.REPO_FILES, Context("", across)):
         context = _context_files([path for path, _, _ in results_files], limits)
         linted = {path for path, _, _ in results_files}
         # context first: an entry of a linted file that repeats a context entry is the second one
-        findings.extend(f for f in cross_file_findings(context + results_files, specs) if f.path in linted)
+        findings.extend(f for f in cross_file_findings(context + results_files, specs, across) if f.path in linted)
     else:
-        findings.extend(cross_file_findings(results_files, specs))
-    findings.extend(base_model_findings(results_files, limits))
-    run.findings, run.keep = _selected(findings, suppressions, paths, [t.path for t in targets], select, ignore, config)
+        findings.extend(cross_file_findings(results_files, specs, across))
+    findings.extend(base_model_findings(results_files, limits, selections.checks))
+    run.findings, run.keep = _selected(findings, suppressions, [t.path for t in targets], selections)
     run.findings.sort()
     return run
 
@@ -339,41 +351,75 @@ def _context_files(paths: list[str], limits: Limits) -> list[tuple[str, str, lis
     return context
 
 
-def _selected(
-    findings: list[Finding],
-    suppressions: dict[str, list[Suppression]],
-    paths: list[str],
-    checked: Iterable[str],
-    select: Sequence[str] | None,
-    ignore: Sequence[str],
-    config: bool,
-) -> tuple[list[Finding], Callable[[str, bytes, list[Finding]], list[Finding]]]:
-    """The findings the run reports: the selection of each file's repository (its config, then
-    ``select``/``ignore``) and the file's suppression comments; and that choice for one file."""
-    from evalledger.lint.registry import RULES
-    from evalledger.selection import RuleSelection, apply_suppressions, read_config, read_suppressions, suppressed
+class _Selections:
+    """The selection of each file's repository (its config, then ``select``/``ignore``), read once
+    per config root; and the checks each selection keeps (``registry.table``), built once."""
 
-    roots: dict[str, str] = {}  # directory -> config root
-    tops: list[str] = []  # folders given on the command line (looked up only outside a repository)
-    selections: dict[str, RuleSelection] = {}
-    problems: list[Finding] = []  # the configs' own
+    def __init__(self, paths: list[str], select: Sequence[str] | None, ignore: Sequence[str], config: bool) -> None:
+        self.paths = paths
+        self.select = select
+        self.ignore = ignore
+        self.config = config
+        self.roots: dict[str, str] = {}  # directory -> config root
+        self.tops: list[str] = []  # folders given on the command line (looked up only outside a repository)
+        self.selections: dict[str, RuleSelection] = {}
+        self.problems: list[Finding] = []  # the configs' own
+        self.tables: dict[int, Table] = {}  # id(selection) -> its checks (no per-file-ignores)
 
-    def selection_for(path: str) -> RuleSelection:
+    def __call__(self, path: str) -> RuleSelection:
         directory = os.path.dirname(path) or "."
-        root = roots.get(directory)
+        root = self.roots.get(directory)
         if root is None:
-            root = roots[directory] = _config_root(directory, paths, tops)
-        found = selections.get(root)
+            root = self.roots[directory] = _config_root(directory, self.paths, self.tops)
+        found = self.selections.get(root)
         if found is None:
-            settings, met = read_config(root, RULES) if config else (None, [])
-            problems.extend(met)
-            found = selections[root] = RuleSelection.of(
-                RULES, select, ignore, settings, ALWAYS_REPORTED, sticky=(UNUSED_SUPPRESSION.id, RULE_ID_UNKNOWN.id)
+            from evalledger.lint.registry import RULES
+            from evalledger.selection import RuleSelection, read_config
+
+            settings, met = read_config(root, RULES) if self.config else (None, [])
+            self.problems.extend(met)
+            found = self.selections[root] = RuleSelection.of(
+                RULES,
+                self.select,
+                self.ignore,
+                settings,
+                ALWAYS_REPORTED,
+                sticky=(UNUSED_SUPPRESSION.id, RULE_ID_UNKNOWN.id),
             )
         return found
 
+    def checks(self, path: str) -> Table:
+        """The checks to run on one file: those with a rule its selection keeps."""
+        chosen = self(path)
+        if chosen.per_file_ignores:
+            return registry.table(lambda rule: chosen.allows(rule, path))
+        table = self.tables.get(id(chosen))
+        if table is None:
+            table = self.tables[id(chosen)] = registry.table(chosen.allows)
+        return table
+
+    def union(self, paths: Iterable[str]) -> Table:
+        """The checks any of ``paths`` keeps (for the checks across files)."""
+        tables = {id(t): t for t in map(self.checks, paths)}
+        if len(tables) == 1:
+            return next(iter(tables.values()))
+        return {
+            place: tuple(c for c in checks if any(c in t[place] for t in tables.values()))
+            for place, checks in registry.ALL.items()
+        }
+
+
+def _selected(
+    findings: list[Finding], suppressions: dict[str, list[Suppression]], checked: Iterable[str], selections: _Selections
+) -> tuple[list[Finding], Callable[[str, bytes, list[Finding]], list[Finding]]]:
+    """The findings the run reports: the selection of each file's repository (its config, then
+    ``select``/``ignore``) and the file's suppression comments; and that choice for one file."""
+    from evalledger.selection import apply_suppressions, read_suppressions, suppressed
+
+    selection_for = selections
     for path in checked:  # a clean run still reads (and checks) the config
         selection_for(path)
+    problems = selections.problems
     if problems:  # a policy file --benchmark also read: its problems once
         seen = {(os.path.realpath(f.path), f.rule, f.message) for f in findings}
         problems = [f for f in problems if (os.path.realpath(f.path), f.rule, f.message) not in seen]
@@ -436,26 +482,30 @@ def _notes(
 
 
 def base_model_findings(
-    results_files: Sequence[tuple[str, str, Sequence[ResultEntry]]], limits: Limits = DEFAULT_LIMITS
+    results_files: Sequence[tuple[str, str, Sequence[ResultEntry]]],
+    limits: Limits = DEFAULT_LIMITS,
+    checks: Callable[[str], Table] | None = None,
 ) -> list[Finding]:
     """Entries whose source is the base model that the repo's README.md declares (read only when
-    some entry has a source url, once per repo)."""
+    some entry has a source url and the check runs, once per repo). ``checks``: each file's."""
     cards: dict[str, tuple[str, ...]] = {}
     found: list[Finding] = []
     for path, repo, entries in results_files:
         with_url = [e for e in entries if e.source and isinstance(e.source.get("url"), str)]
         if not with_url or f"/{RESULTS_DIR}/" not in "/" + path.replace(os.sep, "/"):
             continue
+        ctx = Context(path, checks(path) if checks is not None else None)
+        if not registry.wanted(places.BASE_MODEL_URL, ctx):
+            continue
         if repo not in cards:
             cards[repo] = _card_base_models(os.path.join(repo, "README.md"), limits)
         if not cards[repo]:
             continue
-        from evalledger.lint.rules.model_index import check_base_model_source
-
-        ctx = Context(path)
         for entry in with_url:
             source = entry.node.get("source")
-            check_base_model_source(source.get("url") if source is not None else None, cards[repo], ctx, "source.url")
+            dispatch(
+                places.BASE_MODEL_URL, ctx, source.get("url") if source is not None else None, cards[repo], "source.url"
+            )
         found.extend(ctx.findings)
     return found
 
@@ -475,57 +525,12 @@ def _card_base_models(readme: str, limits: Limits) -> tuple[str, ...]:
         return ()
 
 
-def _check_results_path(path: str, findings: list[Finding]) -> None:
-    from evalledger.lint.rules.shape import RESULTS_PATH
-
-    norm = path.replace(os.sep, "/")
-    marker = f"/{RESULTS_DIR}/"
-    if marker not in f"/{norm}":
-        return
-    inside = f"/{norm}".split(marker, 1)[1]
-    if "/" in inside:
-        findings.append(
-            Finding(
-                path,
-                1,
-                1,
-                RESULTS_PATH.id,
-                RESULTS_PATH.severity,
-                f"results file in a sub-folder of {RESULTS_DIR}/; the Hub documents"
-                f" only {RESULTS_DIR}/*.yaml: move it up",
-            )
-        )
-    elif not norm.endswith(".yaml"):
-        findings.append(
-            Finding(
-                path,
-                1,
-                1,
-                RESULTS_PATH.id,
-                RESULTS_PATH.severity,
-                f"results file named *{os.path.splitext(norm)[1]}; the Hub documents {RESULTS_DIR}/*.yaml: rename it",
-            )
-        )
-
-
 def cross_file_findings(
-    results_files: Sequence[tuple[str, str, Sequence[ResultEntry]]], specs: Sequence[Spec] = ()
+    results_files: Sequence[tuple[str, str, Sequence[ResultEntry]]],
+    specs: Sequence[Spec] = (),
+    checks: Table | None = None,
 ) -> list[Finding]:
     """Duplicate entries per repo; with specs, values whose scale disagrees per task."""
-    found = list(check_duplicates(results_files))
-    if specs:
-        groups: dict[tuple[str, str], list[tuple[str, ResultEntry]]] = {}
-        for path, _repo, entries in results_files:
-            for entry in entries:
-                if entry.value is None or entry.task_id is None:
-                    continue
-                spec = benchmark_rules.spec_for(entry.dataset_id, specs)
-                if spec is None:
-                    continue
-                policy = spec.policy
-                if policy is not None and policy.for_task(entry.task_id).unit is not None:
-                    continue  # a declared unit is checked exactly, per file
-                bench = spec.dataset_id or entry.dataset_id or ""
-                groups.setdefault((bench, entry.task_id), []).append((path, entry))
-        found.extend(benchmark_rules.check_scales(groups))
-    return found
+    ctx = Context("", checks)
+    dispatch(places.REPO_FILES, ctx, results_files, specs)
+    return ctx.findings

@@ -5,22 +5,29 @@ Kept tiny on purpose: the lint hook runs it for every file of every commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from evalledger.finding import Finding
 from evalledger.rule import Rule
 from evalledger.yamlsource import LongNumber
 
+if TYPE_CHECKING:
+    from evalledger.lint.places import Check
+
 
 class Context:
-    """Findings of one file. ``report`` takes a rule, a node (or line/column) and a message."""
+    """Findings of one file. ``report`` takes a rule, a node (or line/column) and a message.
 
-    __slots__ = ("path", "findings")
+    ``checks``: the checks the run's selection keeps, by place (``registry.table``); None: all.
+    """
 
-    def __init__(self, path: str) -> None:
+    __slots__ = ("path", "findings", "checks")
+
+    def __init__(self, path: str, checks: Mapping[str, tuple[Check, ...]] | None = None) -> None:
         self.path = path
         self.findings: list[Finding] = []
+        self.checks = checks
 
     def report(self, rule: Rule, where: Any, message: str, severity: str | None = None, fix: Any = None) -> None:
         line, column = (where.line, where.column) if hasattr(where, "line") else where

@@ -18,9 +18,12 @@ from evalledger.formats.model_index import (
     TASK_KEYS,
     base_models,
 )
+from evalledger.lint import places
 from evalledger.lint.context import Context, describe
-from evalledger.lint.rules import keys, shape, source, value
+from evalledger.lint.registry import dispatch
 from evalledger.lint.rules import model_index as rules
+from evalledger.lint.rules import shape
+from evalledger.lint.rules.source import url_given
 from evalledger.yamlsource import Node
 
 CAMEL = "did you mean 'verifyToken'? the key is camelCase"
@@ -78,7 +81,7 @@ def _required(parent: Node, key: str, where: str, ctx: Context, kind: str | None
 
 def _keys(node: Node, known: tuple[str, ...], where: str, ctx: Context, moved: dict[str, str] | None = None) -> None:
     if any(k not in known for k in node.value):
-        keys.check_keys(node, known, ctx, where, moved)
+        dispatch(places.MAPPING_KEYS, ctx, node, known, where, moved)
 
 
 def _check_model(model: Node, where: str, ctx: Context, bases: tuple[str, ...] = ()) -> None:
@@ -114,9 +117,9 @@ def _check_model(model: Node, where: str, ctx: Context, bases: tuple[str, ...] =
         dataset = _required(result, "dataset", here, ctx, "map")
         if dataset is not None:
             _keys(dataset, DATASET_KEYS, f"{here}.dataset", ctx, DATASET_MOVED)
-            rules.check_legacy_dataset_type(
-                _required(dataset, "type", f"{here}.dataset", ctx), ctx, f"{here}.dataset.type"
-            )
+            dataset_type = _required(dataset, "type", f"{here}.dataset", ctx)
+            if dataset_type is not None:
+                dispatch(places.MODEL_INDEX_DATASET_TYPE, ctx, dataset_type, f"{here}.dataset.type")
             _required(dataset, "name", f"{here}.dataset", ctx)
         metrics = _required(result, "metrics", here, ctx, "seq")
         if metrics is not None:
@@ -128,8 +131,9 @@ def _check_model(model: Node, where: str, ctx: Context, bases: tuple[str, ...] =
                 ctx.report(shape.WRONG_TYPE, src, f"`{here}.source` must be a mapping with `url`, got {describe(src)}")
             else:
                 _keys(src, SOURCE_KEYS, f"{here}.source", ctx)
-                if source.check_source_url(src, ctx, f"{here}.source"):
-                    rules.check_base_model_source(src.get("url"), bases, ctx, f"{here}.source.url")
+                dispatch(places.SOURCE, ctx, src, f"{here}.source")
+                if url_given(src):
+                    dispatch(places.BASE_MODEL_URL, ctx, src.get("url"), bases, f"{here}.source.url")
 
 
 def _check_metric(metric: Node, where: str, ctx: Context) -> None:
@@ -140,19 +144,5 @@ def _check_metric(metric: Node, where: str, ctx: Context) -> None:
     _required(metric, "type", where, ctx)
     node = _required(metric, "value", where, ctx)
     if node is not None:
-        value.check_value(node, ctx, f"{where}.value")
-    verified = metric.get("verified")
-    token = metric.get("verifyToken")
-    if (
-        verified is not None
-        and verified.kind == "scalar"
-        and verified.value is True
-        and (token is None or (token.kind == "scalar" and token.value in (None, "")))
-    ):
-        ctx.report(
-            rules.VERIFIED_WITHOUT_TOKEN,
-            verified,
-            f"`{where}.verified` is true without a"
-            " `verifyToken`: the Hub computes `verified` from the evaluator's token, so a"
-            " self-set `true` proves nothing; remove it",
-        )
+        dispatch(places.VALUE, ctx, node, f"{where}.value")
+    dispatch(places.MODEL_INDEX_METRIC, ctx, metric, where)

@@ -1,19 +1,21 @@
 """Per-file checks of a `.eval_results/*.yaml` file (FORMATS.md §1).
 
-One pass over the entries; each field is handed to the rule family that owns it. Cross-file
-checks (duplicates, scale) live in ``evalledger.lint.rules.duplicates`` / ``benchmark``.
+One pass over the entries: the walker reports what is about the traversal itself (the file is
+not a list, an entry not a mapping, a required field missing or of the wrong type) and hands each
+place it reaches (entry, dataset, dataset.id, value, date, source...) to the checks registered for
+it (``evalledger.lint.registry.dispatch``). Cross-file places are dispatched by ``lint.api``.
 """
 
 from __future__ import annotations
 
 import datetime
 
-from evalledger.finding import ERROR
 from evalledger.formats.results import DATASET_KEYS, ENTRY_KEYS, SOURCE_KEYS
+from evalledger.lint import places
 from evalledger.lint.context import Context, describe
-from evalledger.lint.rules import dataset as dataset_rules
-from evalledger.lint.rules import date as date_rules
-from evalledger.lint.rules import keys, shape, source, value
+from evalledger.lint.registry import dispatch
+from evalledger.lint.rules import shape
+from evalledger.lint.rules.source import url_given
 from evalledger.yamlsource import Node
 
 # where a misplaced key belongs: the most common slips seen in real files and drafts
@@ -44,6 +46,7 @@ DATASET_MOVED = {
     "commit": "did you mean 'revision'?",
 }
 _DATASET_KNOWN = DATASET_KEYS + ("config", "split")  # config/split: legacy-dataset-field says more
+_ENTRY_KNOWN = ENTRY_KEYS + ("data",)  # data: the Hub API's wrapper, an error of its own
 
 
 def check_results(root: Node | None, ctx: Context, today: datetime.date | None = None) -> None:
@@ -91,18 +94,8 @@ def check_entry(entry: Node, index: int, ctx: Context, today: datetime.date) -> 
         return
     fields = entry.value
     if len(fields) > 6 or any(k not in ENTRY_KEYS for k in fields):
-        keys.check_keys(entry, ENTRY_KEYS + ("data",), ctx, "", ENTRY_MOVED)
-    if "data" in fields:
-        # the Hub API's wrapper: huggingface_hub's parser reads the entry from `data` and ignores
-        # the keys beside it, so this entry is not what it looks like (and fails to parse)
-        ctx.report(
-            keys.UNKNOWN_KEY,
-            entry.key_node("data"),
-            "unknown key `data`: huggingface_hub"
-            " reads the whole entry from `data` (the Hub API's wrapper format) and ignores"
-            " the keys beside it; remove `data` or move its content up",
-            ERROR,
-        )
+        dispatch(places.MAPPING_KEYS, ctx, entry, _ENTRY_KNOWN, "", ENTRY_MOVED)
+    dispatch(places.RESULTS_ENTRY, ctx, entry)
 
     dataset = fields.get("dataset")
     if dataset is None:
@@ -128,11 +121,11 @@ def check_entry(entry: Node, index: int, ctx: Context, today: datetime.date) -> 
     if value_node is None:
         ctx.report(shape.MISSING_FIELD, entry, "entry has no `value` (the score)")
     else:
-        value.check_value(value_node, ctx)
+        dispatch(places.VALUE, ctx, value_node, "value")
 
     date_node = fields.get("date")
     if date_node is not None:
-        date_rules.check_date(date_node, ctx, today)
+        dispatch(places.DATE, ctx, date_node, today)
 
     source_node = fields.get("source")
     if source_node is not None:
@@ -147,8 +140,8 @@ def check_entry(entry: Node, index: int, ctx: Context, today: datetime.date) -> 
 def check_dataset(dataset: Node, ctx: Context) -> None:
     fields = dataset.value
     if any(k not in DATASET_KEYS for k in fields):
-        keys.check_keys(dataset, _DATASET_KNOWN, ctx, "dataset", DATASET_MOVED)
-        dataset_rules.check_legacy(dataset, ctx)
+        dispatch(places.MAPPING_KEYS, ctx, dataset, _DATASET_KNOWN, "dataset", DATASET_MOVED)
+        dispatch(places.DATASET, ctx, dataset)
     id_node = fields.get("id")
     if id_node is None or (id_node.kind == "scalar" and id_node.value in (None, "")):
         ctx.report(
@@ -159,7 +152,7 @@ def check_dataset(dataset: Node, ctx: Context) -> None:
     elif id_node.kind != "scalar" or not isinstance(id_node.value, str):
         ctx.report(shape.WRONG_TYPE, id_node, f"`dataset.id` must be a string, got {describe(id_node)}")
     else:
-        dataset_rules.check_dataset_id(id_node, ctx)
+        dispatch(places.DATASET_ID, ctx, id_node)
     task = fields.get("task_id")
     if task is None or (task.kind == "scalar" and task.value in (None, "")):
         hint = ""
@@ -176,7 +169,7 @@ def check_dataset(dataset: Node, ctx: Context) -> None:
         ctx.report(shape.WRONG_TYPE, task, f"`dataset.task_id` must be a string, got {describe(task)}{hint}")
     revision = fields.get("revision")
     if revision is not None and not (revision.kind == "scalar" and revision.value is None):
-        dataset_rules.check_revision(revision, ctx)
+        dispatch(places.DATASET_REVISION, ctx, revision)
 
 
 def check_source(node: Node, ctx: Context) -> None:
@@ -186,8 +179,9 @@ def check_source(node: Node, ctx: Context) -> None:
         ctx.report(shape.WRONG_TYPE, node, f"`source` must be a mapping with `url`, got {describe(node)}")
         return
     if any(k not in SOURCE_KEYS for k in node.value):
-        keys.check_keys(node, SOURCE_KEYS, ctx, "source")
-    has_url = source.check_source_url(node, ctx)
+        dispatch(places.MAPPING_KEYS, ctx, node, SOURCE_KEYS, "source", None)
+    dispatch(places.SOURCE, ctx, node, "source")
+    has_url = url_given(node)
     for key in SOURCE_KEYS:
         child = node.value.get(key)
         if child is None or (key == "url" and not has_url):

@@ -9,6 +9,7 @@ from evalledger.finding import ERROR, WARNING, Finding
 from evalledger.formats.results import ResultEntry
 from evalledger.formats.spec import Spec
 from evalledger.lint.context import Context, did_you_mean
+from evalledger.lint.places import ENTRY_SPEC, REPO_FILES, Check
 from evalledger.policy import infer_unit
 from evalledger.rule import Rule
 
@@ -129,7 +130,7 @@ def spec_for(dataset_id: str | None, specs: Sequence[Spec]) -> Spec | None:
     return wildcard
 
 
-def check_entry(entry: ResultEntry, spec: Spec, ctx: Context) -> None:
+def check_entry(ctx: Context, entry: ResultEntry, spec: Spec) -> None:
     """Task id against the spec, value against the policy (per file)."""
     task_id = entry.task_id
     dataset_node = entry.node.get("dataset") if task_id is not None else None
@@ -184,6 +185,28 @@ def check_entry(entry: ResultEntry, spec: Spec, ctx: Context) -> None:
         )
 
 
+def check_repo_scales(
+    ctx: Context, files: Sequence[tuple[str, str, Sequence[ResultEntry]]], specs: Sequence[Spec]
+) -> None:
+    """With specs: the values of each (benchmark, task) without a declared unit, across files."""
+    if not specs:
+        return
+    groups: dict[tuple[str, str], list[tuple[str, ResultEntry]]] = {}
+    for path, _repo, entries in files:
+        for entry in entries:
+            if entry.value is None or entry.task_id is None:
+                continue
+            spec = spec_for(entry.dataset_id, specs)
+            if spec is None:
+                continue
+            policy = spec.policy
+            if policy is not None and policy.for_task(entry.task_id).unit is not None:
+                continue  # a declared unit is checked exactly, per file
+            bench = spec.dataset_id or entry.dataset_id or ""
+            groups.setdefault((bench, entry.task_id), []).append((path, entry))
+    ctx.findings.extend(check_scales(groups))
+
+
 def check_scales(groups: dict[tuple[str, str], list[tuple[str, ResultEntry]]]) -> Iterable[Finding]:
     """Across files: per (benchmark, task), flag values whose scale is in the minority."""
     for (benchmark, task), members in sorted(groups.items()):
@@ -217,3 +240,9 @@ def check_scales(groups: dict[tuple[str, str], list[tuple[str, ResultEntry]]]) -
                 f" {counts[majority] + counts[minority]} results for {benchmark}"
                 f" task {task!r} are {majority}s; write {hint} if it is the same metric",
             )
+
+
+CHECKS = (
+    Check(ENTRY_SPEC, (TASK_ID_UNKNOWN, VALUE_UNIT_MISMATCH, VALUE_OUT_OF_BOUNDS), check_entry),
+    Check(REPO_FILES, (VALUE_SCALE_MISMATCH,), check_repo_scales),
+)

@@ -6,6 +6,7 @@ import re
 
 from evalledger.finding import ERROR, WARNING
 from evalledger.lint.context import Context
+from evalledger.lint.places import DATASET, DATASET_ID, DATASET_REVISION, Check
 from evalledger.rule import Rule
 from evalledger.yamlsource import Node
 
@@ -101,7 +102,7 @@ def is_repo_id(text: str) -> bool:
     return bool(_REPO_ID.fullmatch(text)) and "--" not in text and ".." not in text and not text.endswith(".git")
 
 
-def check_dataset_id(node: Node, ctx: Context) -> None:
+def check_dataset_id(ctx: Context, node: Node) -> None:
     text = node.value
     if is_repo_id(text):
         return
@@ -136,7 +137,7 @@ def check_dataset_id(node: Node, ctx: Context) -> None:
     )
 
 
-def check_revision(node: Node, ctx: Context) -> None:
+def check_revision(ctx: Context, node: Node) -> None:
     if node.kind == "scalar" and isinstance(node.value, str) and _SHA.fullmatch(node.value):
         return
     shown = node.value if node.kind == "scalar" else node.to_python()
@@ -150,7 +151,7 @@ def check_revision(node: Node, ctx: Context) -> None:
     ctx.report(REVISION_FORMAT, node, f"`dataset.revision` {shown!r} is not a full 40-hex commit SHA{hint}")
 
 
-def check_legacy(dataset: Node, ctx: Context) -> None:
+def check_legacy(ctx: Context, dataset: Node) -> None:
     legacy = [k for k in ("config", "split") if k in dataset.value]
     for key in legacy:
         ctx.report(
@@ -160,3 +161,10 @@ def check_legacy(dataset: Node, ctx: Context) -> None:
             " benchmark's eval.yaml defines config and split per task: set `dataset.task_id`"
             " to that task's id and remove this key",
         )
+
+
+CHECKS = (
+    Check(DATASET, (LEGACY_DATASET_FIELD,), check_legacy),
+    Check(DATASET_ID, (DATASET_ID_FORMAT,), check_dataset_id),
+    Check(DATASET_REVISION, (REVISION_FORMAT,), check_revision),
+)

@@ -7,6 +7,7 @@ import datetime
 from evalledger.dates import parse_date
 from evalledger.finding import ERROR, WARNING
 from evalledger.lint.context import Context, describe
+from evalledger.lint.places import DATE, Check
 from evalledger.rule import Rule
 from evalledger.yamlsource import Node
 
@@ -84,7 +85,7 @@ def parse_iso(text: str) -> datetime.date | None:
     return parse_date(text)
 
 
-def check_date(node: Node, ctx: Context, today: datetime.date) -> None:
+def check_date(ctx: Context, node: Node, today: datetime.date) -> None:
     value = node.value
     day: datetime.date | None
     if node.kind == "scalar" and isinstance(value, datetime.date):
@@ -125,3 +126,6 @@ def node_text(value: datetime.date) -> str:
         text = value.isoformat()
         return text.replace("+00:00", "Z")
     return value.isoformat()
+
+
+CHECKS = (Check(DATE, (DATE_UNQUOTED, DATE_INVALID, DATE_FUTURE), check_date),)

@@ -6,6 +6,9 @@ from collections.abc import Iterable, Sequence
 
 from evalledger.finding import ERROR, Finding
 from evalledger.formats.results import ResultEntry
+from evalledger.formats.spec import Spec
+from evalledger.lint.context import Context
+from evalledger.lint.places import REPO_FILES, Check
 from evalledger.rule import Rule
 
 DUPLICATE_ENTRY = Rule(
@@ -59,3 +62,13 @@ def check_duplicates(files: Sequence[tuple[str, str, Sequence[ResultEntry]]]) ->
                 f"second result for {entry.dataset_id} task {entry.task_id!r}{notes}"
                 f" (first at {where}); say what differs in `notes`, or remove one",
             )
+
+
+def check_repo_duplicates(
+    ctx: Context, files: Sequence[tuple[str, str, Sequence[ResultEntry]]], specs: Sequence[Spec]
+) -> None:
+    """Entries of one repo that repeat an earlier one (the specs play no part)."""
+    ctx.findings.extend(check_duplicates(files))
+
+
+CHECKS = (Check(REPO_FILES, (DUPLICATE_ENTRY,), check_repo_duplicates),)

@@ -11,6 +11,7 @@ import re
 
 from evalledger.finding import ERROR
 from evalledger.lint.context import Context, describe, did_you_mean
+from evalledger.lint.places import INSPECT_TASK, Check
 from evalledger.rule import Rule
 from evalledger.yamlsource import Node
 
@@ -246,7 +247,7 @@ def _is_str(node: Node) -> bool:
     return node.kind == "scalar" and isinstance(node.value, str)
 
 
-def check_task(task: Node, where: str, ctx: Context) -> None:
+def check_task(ctx: Context, task: Node, where: str) -> None:
     """One task mapping (the caller has checked it is a mapping and handled `id`)."""
     for key in task.value:
         if key not in TASK_KEYS:
@@ -461,3 +462,6 @@ def _check_steps(task: Node, key: str, names: tuple[str, ...], unknown: Rule, wh
                             args.key_node(arg),
                             f"`{here}.args` keys must be strings, got {arg!r}; quote it",
                         )
+
+
+CHECKS = (Check(INSPECT_TASK, tuple(RULES), check_task),)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from evalledger.finding import WARNING
+from evalledger.finding import ERROR, WARNING
 from evalledger.lint.context import Context, did_you_mean
+from evalledger.lint.places import MAPPING_KEYS, RESULTS_ENTRY, Check
 from evalledger.rule import Rule
 from evalledger.yamlsource import Node
 
@@ -43,7 +44,7 @@ RULES = [UNKNOWN_KEY]
 
 
 def check_keys(
-    mapping: Node, known: Iterable[str], ctx: Context, where: str, moved: Mapping[str, str] | None = None
+    ctx: Context, mapping: Node, known: Iterable[str], where: str, moved: Mapping[str, str] | None = None
 ) -> None:
     """Warn on keys not in ``known``; ``moved`` maps a key to the place it belongs."""
     known = tuple(known)
@@ -98,3 +99,24 @@ def _one_edit(a: str, b: str) -> bool:
     while i < len(short) and short[i] == long[i]:
         i += 1
     return short[i:] == long[i + 1 :]
+
+
+def check_hub_wrapper(ctx: Context, entry: Node) -> None:
+    """`data` in a results entry: the Hub API's wrapper. huggingface_hub's parser reads the entry
+    from `data` and ignores the keys beside it, so this entry is not what it looks like (and
+    fails to parse): an error, not a warning."""
+    if "data" in entry.value:
+        ctx.report(
+            UNKNOWN_KEY,
+            entry.key_node("data"),
+            "unknown key `data`: huggingface_hub"
+            " reads the whole entry from `data` (the Hub API's wrapper format) and ignores"
+            " the keys beside it; remove `data` or move its content up",
+            ERROR,
+        )
+
+
+CHECKS = (
+    Check(MAPPING_KEYS, (UNKNOWN_KEY,), check_keys),
+    Check(RESULTS_ENTRY, (UNKNOWN_KEY,), check_hub_wrapper),
+)

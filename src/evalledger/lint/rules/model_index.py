@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from evalledger.finding import ERROR, WARNING
+from evalledger.lint.places import BASE_MODEL_URL, MODEL_INDEX_DATASET_TYPE, MODEL_INDEX_METRIC, Check
 from evalledger.rule import Rule
 
 if TYPE_CHECKING:
@@ -172,7 +173,7 @@ def measured_on(url: str, bases: tuple[str, ...]) -> str | None:
     return None
 
 
-def check_base_model_source(url_node: Node | None, bases: tuple[str, ...], ctx: Context, where: str) -> None:
+def check_base_model_source(ctx: Context, url_node: Node | None, bases: tuple[str, ...], where: str) -> None:
     """Report a source url about the base model (``url_node``: the url's scalar node)."""
     if not bases or url_node is None or url_node.kind != "scalar" or not isinstance(url_node.value, str):
         return
@@ -185,9 +186,9 @@ def check_base_model_source(url_node: Node | None, bases: tuple[str, ...], ctx: 
         )
 
 
-def check_legacy_dataset_type(node: Node | None, ctx: Context, where: str) -> None:
+def check_legacy_dataset_type(ctx: Context, node: Node, where: str) -> None:
     """Report a `dataset.type` the Hub has moved (``node``: its scalar), with the rename as fix."""
-    if node is None or node.kind != "scalar" or not isinstance(node.value, str) or "/" in node.value:
+    if node.kind != "scalar" or not isinstance(node.value, str) or "/" in node.value:
         return
     from evalledger.formats.legacy_datasets import namespaced
 
@@ -203,3 +204,29 @@ def check_legacy_dataset_type(node: Node | None, ctx: Context, where: str) -> No
         " (the same dataset; `.eval_results` and migrate need the namespaced id)",
         fix=Edit(node.line, node.column, rename(node.value, known), f"write {known}"),
     )
+
+
+def check_verified(ctx: Context, metric: Node, where: str) -> None:
+    """A self-set `verified: true` without the `verifyToken` the Hub computes it from."""
+    verified = metric.get("verified")
+    token = metric.get("verifyToken")
+    if (
+        verified is not None
+        and verified.kind == "scalar"
+        and verified.value is True
+        and (token is None or (token.kind == "scalar" and token.value in (None, "")))
+    ):
+        ctx.report(
+            VERIFIED_WITHOUT_TOKEN,
+            verified,
+            f"`{where}.verified` is true without a"
+            " `verifyToken`: the Hub computes `verified` from the evaluator's token, so a"
+            " self-set `true` proves nothing; remove it",
+        )
+
+
+CHECKS = (
+    Check(MODEL_INDEX_METRIC, (VERIFIED_WITHOUT_TOKEN,), check_verified),
+    Check(BASE_MODEL_URL, (BASE_MODEL_RESULT,), check_base_model_source),
+    Check(MODEL_INDEX_DATASET_TYPE, (LEGACY_DATASET_ID,), check_legacy_dataset_type),
+)

@@ -6,7 +6,12 @@ Shared by all three file kinds: ``missing-field`` and ``wrong-type`` name the fi
 
 from __future__ import annotations
 
+import os
+
 from evalledger.finding import ERROR, WARNING
+from evalledger.formats.results import RESULTS_DIR
+from evalledger.lint.context import Context
+from evalledger.lint.places import RESULTS_FILE, Check
 from evalledger.rule import Rule
 
 RESULTS_NOT_LIST = Rule(
@@ -153,3 +158,27 @@ Fixed: `.eval_results/gpqa.yaml`""",
 )
 
 RULES.append(RESULTS_PATH)
+
+
+def check_results_path(ctx: Context) -> None:
+    """A results file read from disk: in `.eval_results/` itself, named `*.yaml`."""
+    norm = ctx.path.replace(os.sep, "/")
+    marker = f"/{RESULTS_DIR}/"
+    if marker not in f"/{norm}":
+        return
+    inside = f"/{norm}".split(marker, 1)[1]
+    if "/" in inside:
+        ctx.report(
+            RESULTS_PATH,
+            (1, 1),
+            f"results file in a sub-folder of {RESULTS_DIR}/; the Hub documents only {RESULTS_DIR}/*.yaml: move it up",
+        )
+    elif not norm.endswith(".yaml"):
+        ctx.report(
+            RESULTS_PATH,
+            (1, 1),
+            f"results file named *{os.path.splitext(norm)[1]}; the Hub documents {RESULTS_DIR}/*.yaml: rename it",
+        )
+
+
+CHECKS = (Check(RESULTS_FILE, (RESULTS_PATH,), check_results_path),)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from evalledger.finding import ERROR
 from evalledger.lint.context import Context
+from evalledger.lint.places import SOURCE, Check
 from evalledger.rule import Rule
 from evalledger.yamlsource import Node
 
@@ -35,10 +36,15 @@ Fixed:
 RULES = [SOURCE_WITHOUT_URL]
 
 
-def check_source_url(source: Node, ctx: Context, where: str = "source") -> bool:
-    """True when the url is present and non-empty (its type is checked by the caller)."""
+def url_given(source: Node) -> bool:
+    """Whether a `source` mapping has a non-empty `url` (of any type: wrong-type says more)."""
     url = source.get("url")
-    if url is None or (url.kind == "scalar" and (url.value is None or url.value == "")):
+    return not (url is None or (url.kind == "scalar" and (url.value is None or url.value == "")))
+
+
+def check_source_url(ctx: Context, source: Node, where: str) -> None:
+    if not url_given(source):
+        url = source.get("url")
         target = url if url is not None else source
         ctx.report(
             SOURCE_WITHOUT_URL,
@@ -46,5 +52,6 @@ def check_source_url(source: Node, ctx: Context, where: str = "source") -> bool:
             f"`{where}` needs a `url` linking to the evidence"
             " (paper, model card, logs); huggingface_hub rejects a source without one",
         )
-        return False
-    return True
+
+
+CHECKS = (Check(SOURCE, (SOURCE_WITHOUT_URL,), check_source_url),)

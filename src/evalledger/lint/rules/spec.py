@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from evalledger.finding import ERROR, WARNING
+from evalledger.formats.spec import EVALUATION_FRAMEWORKS, RENAMED_FRAMEWORKS
+from evalledger.lint.context import Context, describe, did_you_mean
+from evalledger.lint.places import SPEC_ROOT, SPEC_TASKS, Check
+from evalledger.lint.rules.shape import WRONG_TYPE
 from evalledger.rule import Rule
+from evalledger.yamlsource import Node
 
 TASK_ID_MISSING = Rule(
     "task-id-missing",
@@ -109,3 +114,72 @@ tasks: [...]
 )
 
 RULES = [TASK_ID_MISSING, TASK_ID_DUPLICATE, FRAMEWORK_UNKNOWN, FRAMEWORK_MISSING]
+
+
+def check_framework(ctx: Context, root: Node) -> None:
+    node = root.get("evaluation_framework")
+    if node is None or (node.kind == "scalar" and node.value in (None, "")):
+        ctx.report(
+            FRAMEWORK_MISSING,
+            node or root,
+            "eval.yaml has no `evaluation_framework` (e.g. inspect-ai); the Hub docs require one",
+        )
+        return
+    if not (node.kind == "scalar" and isinstance(node.value, str)):
+        ctx.report(WRONG_TYPE, node, f"`evaluation_framework` must be a string, got {describe(node)}")
+        return
+    name = node.value
+    if name in EVALUATION_FRAMEWORKS:
+        return
+    if name in RENAMED_FRAMEWORKS:
+        hint = f" (renamed to {RENAMED_FRAMEWORKS[name]!r})"
+    else:
+        hint = did_you_mean(name, sorted(EVALUATION_FRAMEWORKS))
+    ctx.report(
+        FRAMEWORK_UNKNOWN,
+        node,
+        f"evaluation_framework {name!r} is not a known"
+        f" framework{hint}; new frameworks are added to the Hub's list by pull request",
+    )
+
+
+def check_task_ids(ctx: Context, tasks: Node) -> None:
+    """Every task mapping has an `id` (one task: a warning), a string, used once."""
+    several = len(tasks.value) > 1
+    seen: dict[str, int] = {}
+    for index, task in enumerate(tasks.value):
+        if task.kind != "map":
+            continue  # the walker reports it
+        where = f"tasks[{index}]"
+        node = task.get("id")
+        if node is None or (node.kind == "scalar" and node.value in (None, "")):
+            if several:
+                ctx.report(
+                    TASK_ID_MISSING,
+                    node or task,
+                    f"`{where}` has no `id`; with more than one task every task needs one"
+                    " (inspect_ai refuses the file)",
+                )
+            else:
+                ctx.report(
+                    TASK_ID_MISSING,
+                    node or task,
+                    f"`{where}` has no `id`; results need one to reference in `dataset.task_id`",
+                    "warning",
+                )
+            continue
+        if not (node.kind == "scalar" and isinstance(node.value, str)):
+            quote = "; quote it" if node.kind == "scalar" else ""
+            ctx.report(WRONG_TYPE, node, f"`{where}.id` must be a string, got {describe(node)}{quote}")
+            continue
+        first = seen.get(node.value)
+        if first is not None:
+            ctx.report(TASK_ID_DUPLICATE, node, f"task id {node.value!r} is already used by the task at line {first}")
+        else:
+            seen[node.value] = node.line
+
+
+CHECKS = (
+    Check(SPEC_ROOT, (FRAMEWORK_MISSING, FRAMEWORK_UNKNOWN, WRONG_TYPE), check_framework),
+    Check(SPEC_TASKS, (TASK_ID_MISSING, TASK_ID_DUPLICATE, WRONG_TYPE), check_task_ids),
+)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from evalledger.finding import ERROR
 from evalledger.lint.context import Context, describe
+from evalledger.lint.places import VALUE, Check
 from evalledger.rule import Rule
 from evalledger.yamlsource import MAX_NUMBER_CHARS, LongNumber, Node
 
@@ -149,7 +150,7 @@ def _number_fix(node: Node, new_text: str, summary: str) -> Edit:
     return Edit(node.line, node.column, number(node.value, _plain_text), summary)
 
 
-def check_value(node: Node, ctx: Context, field: str = "value") -> None:
+def check_value(ctx: Context, node: Node, field: str) -> None:
     value = node.value
     if node.kind == "map":
         ctx.report(VALUE_NOT_NUMBER, node, f"`{field}` must be a number, got a mapping{_mapping_hint(node)}")
@@ -247,3 +248,6 @@ def _mapping_hint(node: Node) -> str:
             f" of {len(numbers)} numbers ({shown}); a value holds one number: report each as its own metric (or entry)"
         )
     return ""
+
+
+CHECKS = (Check(VALUE, (VALUE_NOT_NUMBER, VALUE_BOOLEAN, VALUE_NOT_FINITE), check_value),)
