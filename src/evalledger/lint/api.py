@@ -214,19 +214,38 @@ def _read(path: str, limits: Limits) -> bytes | Finding:
     """The file's bytes, or the finding that says why they are not read."""
     try:
         # O_NONBLOCK: a FIFO swapped in after the walk looked must not block the open
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with open(fd, "rb") as handle:
-            info = os.fstat(fd)
-            what = lint_files.special_file(info.st_mode)
-            if what:
-                return lint_files.special_problem(path, what)
-            which = "a model card" if path.lower().endswith(".md") else "a YAML file"
-            too_large = size_error(info.st_size, limits, what=which, hint=RAISE_HINT)
-            if too_large is not None:  # refused before reading: a 50 MB file costs one stat, not a parse
-                return too_large.to_finding(path)
-            return handle.read(limits.max_bytes + 1)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
         return Finding(path, 1, 1, UNREADABLE_FILE.id, ERROR, f"cannot read file: {exc.strerror or exc}")
+    try:
+        info = os.fstat(fd)
+        what = lint_files.special_file(info.st_mode)
+        if what:
+            return lint_files.special_problem(path, what)
+        which = "a model card" if path.lower().endswith(".md") else "a YAML file"
+        too_large = size_error(info.st_size, limits, what=which, hint=RAISE_HINT)
+        if too_large is not None:  # refused before reading: a 50 MB file costs one stat, not a parse
+            return too_large.to_finding(path)
+        return _read_fd(fd, info.st_size, limits.max_bytes + 1)
+    except OSError as exc:
+        return Finding(path, 1, 1, UNREADABLE_FILE.id, ERROR, f"cannot read file: {exc.strerror or exc}")
+    finally:
+        os.close(fd)
+
+
+def _read_fd(fd: int, size: int, limit: int) -> bytes:
+    """Up to ``limit`` bytes, read to the end (a file may grow after its stat). Sized by the stat:
+    a buffered ``read(limit)`` allocates the whole limit (2 MiB) for every file, a quarter of
+    the time of parsing a small one."""
+    chunks = []
+    left = limit
+    while left > 0:
+        chunk = os.read(fd, min(left, max(size + 1, 65536)))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def lint_paths(
@@ -365,6 +384,7 @@ class _Selections:
         self.selections: dict[str, RuleSelection] = {}
         self.problems: list[Finding] = []  # the configs' own
         self.tables: dict[int, Table] = {}  # id(selection) -> its checks (no per-file-ignores)
+        self.by_path: dict[str, Table] = {}
 
     def __call__(self, path: str) -> RuleSelection:
         directory = os.path.dirname(path) or "."
@@ -389,13 +409,18 @@ class _Selections:
         return found
 
     def checks(self, path: str) -> Table:
-        """The checks to run on one file: those with a rule its selection keeps."""
-        chosen = self(path)
-        if chosen.per_file_ignores:
-            return registry.table(lambda rule: chosen.allows(rule, path))
-        table = self.tables.get(id(chosen))
+        """The checks to run on one file: those with a rule its selection keeps (memoised: the
+        walk, the checks across files and the base-model check each ask)."""
+        table = self.by_path.get(path)
         if table is None:
-            table = self.tables[id(chosen)] = registry.table(chosen.allows)
+            chosen = self(path)
+            if chosen.per_file_ignores:
+                table = registry.table(lambda rule: chosen.allows(rule, path))
+            else:
+                table = self.tables.get(id(chosen))
+                if table is None:
+                    table = self.tables[id(chosen)] = registry.table(chosen.allows)
+            self.by_path[path] = table
         return table
 
     def union(self, paths: Iterable[str]) -> Table:
