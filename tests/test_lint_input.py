@@ -426,3 +426,29 @@ def test_a_fifo_model_card_never_blocks_the_base_model_check(repo):
     os.mkfifo(repo.path / "README.md")
     proc = _lint_process(repo.path, ".eval_results/a.yaml")
     assert (proc.returncode, proc.stdout) == (0, "")
+
+
+def test_reading_a_small_file_allocates_its_size_not_the_limit(tmp_path):
+    """A buffered read(limit + 1) allocated the whole 2 MiB limit for every file read (a quarter
+    of the parse time of a small results file); the file is read by its size, to the end (a file
+    that grew after its stat is read whole, up to the limit)."""
+    import tracemalloc
+
+    from evalledger.lint.api import _read
+    from evalledger.yamlsource import DEFAULT_LIMITS, Limits
+
+    path = tmp_path / "a.yaml"
+    path.write_text(GOOD)
+    tracemalloc.start()
+    try:
+        data = _read(str(path), DEFAULT_LIMITS)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert data == GOOD.encode()
+    assert peak < 256 * 1024, f"reading {len(GOOD)} bytes peaked at {peak:,} bytes"
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"#" * 200_000)
+    assert _read(str(big), DEFAULT_LIMITS) == b"#" * 200_000  # several reads, joined
+    limits = Limits(max_bytes=150_000)
+    assert _read(str(big), limits).rule == "file-too-large"
