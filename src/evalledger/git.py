@@ -418,6 +418,21 @@ class BlobReader:
         (one request at a time waits on git for every blob; writing them all first could fill
         both pipes and deadlock). An object over ``max_bytes`` is skipped unread into memory
         (its Blob has data None)."""
+        return [
+            Blob(spec if found is None else found[1], None if found is None else found[2])
+            for spec, found in zip(specs, self._answers(specs, max_bytes), strict=True)
+        ]
+
+    def read_typed_batch(self, specs: Sequence[str]) -> list[tuple[str, str, bytes] | None]:
+        """``read_typed`` of many objects in one round trip (see ``read_batch``)."""
+        return [
+            None if found is None or found[2] is None else (found[0], found[1], found[2])
+            for found in self._answers(specs, None)
+        ]
+
+    def _answers(self, specs: Sequence[str], max_bytes: int | None) -> list[tuple[str, str, bytes | None] | None]:
+        """(type, object id, content or None when over ``max_bytes``) per spec, None when missing;
+        the requests written at once, the answers read in order."""
         assert self._proc.stdin and self._proc.stdout
         if not specs:
             return []
@@ -434,23 +449,23 @@ class BlobReader:
             feed()
         else:
             writer.start()
-        out = []
+        out: list[tuple[str, str, bytes | None] | None] = []
         stdout = self._proc.stdout
-        for spec in specs:
-            header = stdout.readline().decode().rstrip("\n")
-            if header.endswith((" missing", " ambiguous")) or not header:
-                out.append(Blob(spec, None))
+        for _spec in specs:
+            parts = stdout.readline().decode().rstrip("\n").split(" ")
+            if len(parts) != 3 or not parts[2].isdigit():  # "<spec> missing", "<spec> ambiguous"
+                out.append(None)
                 continue
-            oid, _type, size = header.split(" ")
-            if max_bytes is not None and int(size) > max_bytes:
-                left = int(size) + 1
+            oid, kind, size = parts[0], parts[1], int(parts[2])
+            if max_bytes is not None and size > max_bytes:
+                left = size + 1
                 while left > 0:  # drained in bounded chunks, never held whole
                     left -= len(stdout.read(min(left, 1 << 20)) or b"\0" * left)
-                out.append(Blob(oid, None))
+                out.append((kind, oid, None))
                 continue
-            data = stdout.read(int(size))
+            data = stdout.read(size)
             stdout.read(1)
-            out.append(Blob(oid, data))
+            out.append((kind, oid, data))
         if writer is not None:
             writer.join()
         return out
@@ -754,32 +769,57 @@ def start_together(starts: Sequence[Callable[[], Any]]) -> list[Any]:
 def tree_files(blobs: BlobReader, rev: str, paths: Sequence[str]) -> dict[str, str] | None:
     """``ls_tree(repo, rev, paths)`` read through an open ``cat-file --batch`` (no new process):
     path -> blob id of the files under ``paths`` at ``rev``, in ls-tree's order. None for
-    repositories whose object ids are not SHA-1 (the caller uses ls_tree)."""
-    files: dict[str, str] = {}
+    repositories whose object ids are not SHA-1 (the caller uses ls_tree).
+
+    One round trip for ``paths`` and one per level of folders below them (not one per object:
+    a PR-sized audit lists a few trees, and each wait on git is most of what a read costs)."""
     # the root tree lists entries in git's order: a tree sorts as if its name ended in "/"
-    for top in sorted(paths, key=lambda p: p + "/"):
-        found = blobs.read_typed(f"{rev}:{top}")
-        if found is None:
-            continue
-        kind, oid, data = found
-        if kind == "blob":
-            files[top] = oid
-        elif kind == "tree":
-            if len(oid) != 40:
+    tops = sorted(paths, key=lambda p: p + "/")
+    found = blobs.read_typed_batch([f"{rev}:{top}" for top in tops])
+    trees: dict[str, bytes] = {}
+    level: list[bytes] = []
+    for item in found:
+        if item is not None and item[0] == "tree":
+            if len(item[1]) != 40:
                 return None
-            files.update(_tree_blobs(blobs, top, data))
+            trees[item[1]] = item[2]
+            level.append(item[2])
+    while level:  # the folders below, one level per round trip
+        wanted = list(
+            dict.fromkeys(
+                child for tree in level for mode, _, child in parse_tree(tree) if mode == "40000" and child not in trees
+            )
+        )
+        level = []
+        for oid, sub in zip(wanted, blobs.read_typed_batch(wanted), strict=True):
+            trees[oid] = sub[2] if sub is not None and sub[0] == "tree" else b""
+            level.append(trees[oid])
+    files: dict[str, str] = {}
+    for top, item in zip(tops, found, strict=True):
+        if item is None:
+            continue
+        if item[0] == "blob":
+            files[top] = item[1]
+        elif item[0] == "tree":
+            files.update(_tree_blobs(trees, top, item[1]))
     return files
 
 
-def _tree_blobs(blobs: BlobReader, prefix: str, tree: bytes) -> dict[str, str]:
+def _tree_blobs(trees: Mapping[str, bytes], prefix: str, oid: str) -> dict[str, str]:
+    """path -> blob id under the tree ``oid`` (read into ``trees``), depth first in git's order."""
     files: dict[str, str] = {}
-    for mode, name, child in parse_tree(tree):
-        full = f"{prefix}/{name}"
-        if mode == "40000":
-            sub = blobs.read_typed(child)
-            files.update(_tree_blobs(blobs, full, sub[2] if sub is not None else b""))
-        elif mode != "160000":
-            files[full] = child
+    stack = [(prefix, iter(parse_tree(trees.get(oid, b""))))]
+    while stack:
+        folder, entries = stack[-1]
+        for mode, name, child in entries:
+            full = f"{folder}/{name}"
+            if mode == "40000":
+                stack.append((full, iter(parse_tree(trees.get(child, b"")))))
+                break
+            if mode != "160000":
+                files[full] = child
+        else:
+            stack.pop()
     return files
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evalledger.cli import UsageError
-from evalledger.finding import SEVERITY_RANK, Finding
+from evalledger.finding import POSITION, SEVERITY_RANK, Finding
 
 if TYPE_CHECKING:  # imported where used: git walks the history meanwhile
     from collections import deque
@@ -224,7 +224,7 @@ def _run(args: argparse.Namespace, repos: list[str], rev_range: str | None, walk
             copies.check(claims, audit_policy.copied_value_min_models, audit_policy.copied_value_min_digits)
         )
     findings = RuleSelection.of(RULES, select, ignore).filter(findings)
-    findings.sort()
+    findings.sort(key=POSITION)
     report = Report(
         "audit", findings, files=files, rules=RULES, extra={"commits": commits, "range": rev_range, "history": history}
     )

@@ -41,7 +41,7 @@ from evalledger.audit.timeline import (
     Timeline,
     same,
 )
-from evalledger.finding import Finding
+from evalledger.finding import POSITION, Finding
 from evalledger.formats.results import RESULTS_DIR
 from evalledger.policy import BenchmarkPolicy
 
@@ -328,9 +328,10 @@ def _audit(
     assert history.blobs is not None
     result = AuditResult([], model=model_name, range=rev_range)
     timeline = Timeline(cache)
-    base_files: dict[str, str] = {}
+    base_lines: dict[str, int] = {}
     if history.base is not None:
         base_files = _files(history, history.base)
+        base_lines = _read_base(history.blobs, cache, base_files)
         timeline.load(base_files)
     judge = _Judge(result, model_name, policies, _Blame(history.top, history.base))
     merges = _Merges(history, timeline)
@@ -344,7 +345,7 @@ def _audit(
         else:  # a range: judged once all of it is read, so its blames run together
             applied.append(item)
     if applied and history.base is not None:  # (a range: there is a base)
-        judge.blame.start(_blame_base_entries(history.top, history.base, applied, base_files, history.blobs))
+        judge.blame.start(_blame_base_entries(history.top, history.base, applied, base_lines))
         for item in applied:
             judge(item)
         judge.blame.finish()
@@ -549,9 +550,21 @@ class _Judge:
             result.findings.extend(_judge_stray(problem, vanished, commit, self.model_name, self.policies))
 
 
-def _blame_base_entries(
-    top: Path, base: str, applied: list[_Applied], base_files: dict[str, str], blobs: git.BlobReader
-) -> Blamed:
+def _read_base(blobs: git.BlobReader, cache: ParseCache, files: dict[str, str]) -> dict[str, int]:
+    """The tracked files at the base, read in one round trip and parsed into ``cache`` (the
+    timeline loads them from there); returns their line counts, path -> lines (what
+    ``_blame_base_entries`` may ask ``git blame`` about)."""
+    wanted = [(path, oid) for path, oid in files.items() if is_tracked(path)]
+    read = blobs.read_batch([oid for _, oid in wanted])
+    cache.parse_ahead([(path, oid, blob.data) for (path, oid), blob in zip(wanted, read, strict=True)])
+    return {
+        path: blob.data.count(b"\n") + (0 if blob.data.endswith(b"\n") else 1)
+        for (path, _), blob in zip(wanted, read, strict=True)
+        if blob.data
+    }
+
+
+def _blame_base_entries(top: Path, base: str, applied: list[_Applied], base_lines: dict[str, int]) -> Blamed:
     """Who wrote, before the range, the values the range changes: the lines ``_judge`` would blame
     one by one (found by replaying which keys get an origin inside the range), asked with one
     ``git blame`` per file, the files' blames running at once. A line a batch does not answer is
@@ -576,12 +589,8 @@ def _blame_base_entries(
             if new is not None and (old is None or old.value != new.value or old.key in known):
                 known.add(new.key)
     asked: list[tuple[str, set[int]]] = []
-    for path, lines in wanted.items():  # all reads first: a started blame would slow them
-        oid = base_files.get(path)
-        data = blobs.read(oid).data if oid else None
-        if not data:
-            continue
-        count = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    for path, lines in wanted.items():
+        count = base_lines.get(path, 0)
         present = {line for line in lines if 1 <= line <= count}  # git blame refuses the whole batch
         if present:
             asked.append((path, present))
@@ -650,7 +659,7 @@ def _finish(
         )
     if prefix:
         result.findings = [_prefixed(f, prefix) for f in result.findings]
-    result.findings.sort()
+    result.findings.sort(key=POSITION)
     return result
 
 

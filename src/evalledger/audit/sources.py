@@ -10,7 +10,7 @@ import dataclasses
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import yaml
 import yaml.resolver
@@ -651,32 +651,32 @@ def fast_root(data: bytes, checked: bool = False) -> Node | Literal[False] | Non
 class _Loader(CParser, yaml.resolver.Resolver):
     """CSafeLoader's parser and composer, without its constructor: it only composes nodes, and
     every scalar becomes a value through ``yamlsource.construct_scalar`` (``_plain``, ``_convert``),
-    the one bounded conversion. Implicit-tag resolution is memoised: the same keys, URLs and numbers
-    recur in every version of a file, and resolution is a pure function of (kind, value,
-    implicit) for the safe resolver, which registers no path resolvers."""
-
-    _memo: ClassVar[dict[tuple[Any, Any], str]] = {}  # shared by every loader: the resolver is pure
+    the one bounded conversion. Implicit tags come from ``yamlsource.plain_scalar``, the loader's
+    one memoised resolver (the same keys, URLs and numbers recur in every version of a file):
+    the safe resolver registers no path resolvers, so a scalar's tag depends only on its text
+    and whether it is plain."""
 
     def __init__(self, stream: str) -> None:
         CParser.__init__(self, stream)
         yaml.resolver.Resolver.__init__(self)
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        if kind is not yaml.ScalarNode or len(value) > 24:  # long text (URLs) rarely repeats
-            return _resolve(self, kind, value, implicit)
-        key = (value, implicit)
-        tag = self._memo.get(key)
-        if tag is None:
-            if len(self._memo) > 8192:
-                self._memo.clear()
-            tag = self._memo[key] = _resolve(self, kind, value, implicit)
-        return tag
+        if kind is yaml.ScalarNode:  # implicit: (plain, quoted); a quoted scalar is a string
+            return YAML_TAG + plain_scalar(value)[0] if implicit[0] else _STR_TAG
+        return _MAP_TAG if kind is yaml.MappingNode else _SEQ_TAG
 
 
-def _resolve(resolver: yaml.resolver.Resolver, kind: type, value: Any, implicit: Any) -> str:
-    """PyYAML's own resolution (``Resolver.resolve``, which types-PyYAML leaves unannotated)."""
-    tag: str = yaml.resolver.Resolver.resolve(resolver, kind, value, implicit)  # type: ignore[no-untyped-call]
-    return tag
+_STR_TAG, _MAP_TAG, _SEQ_TAG = YAML_TAG + "str", YAML_TAG + "map", YAML_TAG + "seq"
+
+
+def _scalar_value(node: yaml.ScalarNode) -> Any:
+    """A composed scalar's value (its tag is a ``YAML_TAG`` one): as ``construct_scalar`` makes it,
+    taken from ``plain_scalar``'s memo when that resolved the tag (``_Loader.resolve``), which
+    constructed the value too."""
+    if node.tag == _STR_TAG:
+        return node.value
+    tag, value = plain_scalar(node.value)
+    return value if node.tag == YAML_TAG + tag else construct_scalar(node.tag[len(YAML_TAG) :], node.value)
 
 
 class _Refuse(Exception):
@@ -691,8 +691,7 @@ def _plain(node: yaml.Node, depth: int = 0) -> Any:
     if depth > _PLAIN_MAX_DEPTH or not node.tag.startswith(YAML_TAG):
         raise _Refuse
     if isinstance(node, yaml.ScalarNode):
-        tag = node.tag[len(YAML_TAG) :]
-        return node.value if tag == "str" else construct_scalar(tag, node.value, node.style)
+        return _scalar_value(node)
     if isinstance(node, yaml.SequenceNode):
         return [_plain(child, depth + 1) for child in node.value]
     if isinstance(node, yaml.MappingNode):
@@ -740,7 +739,7 @@ def _convert(composed: yaml.Node) -> Node | Literal[False] | None:
         if isinstance(item, yaml.ScalarNode):
             node = Node(
                 "scalar",
-                construct_scalar(tag, item.value, item.style),
+                _scalar_value(item),
                 mark.line + 1,
                 mark.column + 1,
                 tag,
@@ -758,7 +757,7 @@ def _convert(composed: yaml.Node) -> Node | Literal[False] | None:
                     return False
                 key_node = Node(
                     "scalar",
-                    construct_scalar(key.tag[len(YAML_TAG) :], key.value, key.style),
+                    _scalar_value(key),
                     key.start_mark.line + 1,
                     key.start_mark.column + 1,
                     key.tag[len(YAML_TAG) :],
