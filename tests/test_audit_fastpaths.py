@@ -140,6 +140,82 @@ def test_tree_files_lists_what_ls_tree_lists(tmp_path):
     assert list(listed.items()) == list(expected.items()) and len(listed) == 7
 
 
+class Rounds:
+    """Counts the round trips to git's cat-file: calls of the BlobReader's reading methods (each
+    writes its requests, then waits for git's answers)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.count = 0
+        for name in ("read", "read_typed", "read_batch", "read_typed_batch", "size"):
+            method = getattr(git.BlobReader, name, None)
+            if method is not None:
+                monkeypatch.setattr(git.BlobReader, name, self._counted(method))
+
+    def _counted(self, method):
+        def counted(reader, *args, **kwargs):
+            self.count += 1
+            return method(reader, *args, **kwargs)
+
+        return counted
+
+
+def test_tree_files_reads_a_level_of_folders_per_round_trip(tmp_path, monkeypatch):
+    repo = GitRepo.init(tmp_path / "m")
+    for folder in ("one", "two", "three"):  # "one" and "two" are the same tree object
+        repo.write(f".eval_results/{folder}/deep/r.yaml", "- x\n" if folder != "three" else "- y\n")
+        repo.write(f".eval_results/{folder}/s.yaml", "- z\n")
+    repo.write(".eval_results/a.yaml", "- a\n")
+    repo.write("README.md", "# m\n")
+    sha = repo.commit("files")
+    expected = git.ls_tree(repo.path, sha, (".eval_results", "README.md"))
+    with git.BlobReader(repo.path) as blobs:
+        rounds = Rounds(monkeypatch)
+        listed = git.tree_files(blobs, sha, (".eval_results", "README.md"))
+    assert list(listed.items()) == list(expected.items()) and len(listed) == 8
+    assert rounds.count == 3  # the two top paths, the three folders, their "deep" folders
+
+
+def test_pr_audit_reads_the_base_in_round_trips_not_per_file(tmp_path, monkeypatch):
+    """A PR's base files are read in one batch whatever their number (and their line counts kept
+    for the blames): the audit's cat-file round trips do not grow with the files the PR edits."""
+    repo = GitRepo.init(tmp_path / "m")
+    files = [f".eval_results/r{n}.yaml" for n in range(6)]
+    for n, path in enumerate(files):
+        repo.write(path, entry(f"x/b{n}", 40.0, "https://e.org/1", False))
+    repo.commit("results", author="alice")
+    base = repo.head()
+    for n, path in enumerate(files):
+        repo.write(path, entry(f"x/b{n}", 45.0, "https://e.org/1", False))
+    repo.commit("raised", author="bob")
+    expected = summary(slow_audit(repo.path, f"{base}..HEAD", monkeypatch))
+    rounds = Rounds(monkeypatch)
+    result = engine.run_audit(repo.path, rev_range=f"{base}..HEAD", model="org/m")
+    assert summary(result) == expected and result.commits == 1
+    assert any(f.evidence and f.evidence.get("original_author") == "alice" for f in result.findings) or any(
+        "alice" in f.message for f in result.findings
+    )
+    # the ends, the range's new blobs, the base tree, the base blobs
+    assert rounds.count == 4
+
+
+def test_findings_sort_key_orders_as_the_dataclass_order():
+    import dataclasses
+    import random
+
+    from evalledger.finding import POSITION, Finding
+
+    assert [f.name for f in dataclasses.fields(Finding) if f.compare] == ["path", "line", "column", "rule"]
+    findings = [
+        Finding(path, line, column, rule, "warning", f"m{n}")
+        for n, (path, line, column, rule) in enumerate(
+            (p, ln, c, r) for p in ("b", "a", "a/b") for ln in (2, 10, 1) for c in (1, 3) for r in ("y", "x", "x")
+        )
+    ]
+    random.Random(3).shuffle(findings)
+    by_key = sorted(findings, key=POSITION)
+    assert [id(f) for f in by_key] == [id(f) for f in sorted(findings)]  # ties keep their order too
+
+
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.lists(

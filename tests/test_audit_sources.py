@@ -407,3 +407,35 @@ def test_items_moved_between_lines_and_files_parse_the_same(entries, script, flo
         for path in (src, dst):
             data = text(files[path])
             assert same_entries(parser.parse(path, data), parse_blob(path, data))
+
+
+SCALARS = [
+    "1", "-0", "0x1f", "0o17", "017", "1_000", "1:30", "1.5", "1e3", "1.0e+3", ".5", ".inf", "-.Inf", ".nan",
+    "yes", "No", "on", "OFF", "true", "null", "~", "", "2023-10-01", "2023-10-01 12:30:00", "2023-13-45",
+    "70.2%", "abc", "=", "'1'", '"yes"', "'2023-10-01'", '"~"',
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", SCALARS)
+def test_fast_composer_resolves_scalars_through_the_loaders_one_resolver(text):
+    """The audit's C composer gets every implicit tag from yamlsource.plain_scalar (no memo of its
+    own): the tags are PyYAML's, the values yamlsource.load's, and a plain scalar composed once is
+    in the loader's memo."""
+    import yaml
+
+    from evalledger import yamlsource
+    from evalledger.audit import sources
+
+    document = f"key: {text}\nlist:\n- {text}\n".encode()
+    yamlsource._plain_cache.clear()
+    fast = fast_root(document)
+    assert fast is not False and fast is not None
+    if text[:1] not in ("'", '"'):  # plain: resolved (and constructed) once, in the loader's memo
+        assert text in yamlsource._plain_cache
+    assert shape(fast) == shape(load(document).root)
+    safe = yaml.compose(document.decode(), Loader=yaml.SafeLoader)
+    composed = sources._compose(document)
+    assert composed is not False and composed is not None
+    assert [(k.tag, v.tag) for k, v in composed.value][:1] == [(k.tag, v.tag) for k, v in safe.value][:1]
+    assert composed.value[1][1].value[0].tag == safe.value[1][1].value[0].tag
+    assert not any("memo" in name for name in vars(sources._Loader))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 import weakref
@@ -121,11 +122,13 @@ def start(
     """Start ``git args`` (the binary ``git_binary`` finds, the environment ``git_env`` builds).
     Every git process evalledger runs starts here.
 
-    Each leads a session (so a process group) of its own: ending it on a timeout (``end_group``)
-    also ends what it started -- git-remote-http, ssh, index-pack, a local upload-pack -- instead
-    of orphaning them. A session rather than only a group: with no controlling terminal a prompt
-    (an ssh passphrase) fails at once, where a background group reading the terminal would stop
-    until the timeout."""
+    Each leads a process group of its own: ending it on a timeout (``end_group``) also ends what
+    it started -- git-remote-http, ssh, index-pack, a local upload-pack -- instead of orphaning
+    them. It never has a controlling terminal, so a prompt (an ssh passphrase) fails at once,
+    where a background group reading the terminal would stop until the timeout: when this
+    process has a terminal, git leads a session of its own (which has none); when it has none
+    (CI, a hook without a terminal, a benchmark), nothing in its session can open one, and git
+    only leads a group in it (see ``_apart``)."""
     if _ENDING:
         raise GitError(args, -signal.SIGTERM, "interrupted: not starting git")
     proc = subprocess.Popen(
@@ -136,7 +139,7 @@ def start(
         stderr=stderr,
         env=git_env(env),
         pass_fds=tuple(getattr(_HELD, "fds", ())),
-        start_new_session=True,
+        **_apart(),
     )
     with _LIVE_LOCK:
         _LIVE.add(proc)
@@ -144,6 +147,30 @@ def start(
     if ending:  # end_all ran while this one was starting
         _signal_group(proc.pid, signal.SIGTERM)
     return proc
+
+
+def _apart() -> dict[str, Any]:
+    """How ``start`` sets a git process apart: its own session while this process has a
+    controlling terminal (or Python < 3.11 cannot start a group without ``preexec_fn``), else its
+    own process group in this session. Both end with ``end_group``; neither can prompt. Not
+    always a session because each new session is a scheduler group of its own (Linux autogroup,
+    on by default), and a new group waits behind every other session's load before it first
+    runs: on a loaded 2-core machine a short git process took 2.9 ms on average in a session of
+    its own and 1.7 ms in a group (p90 6.9 and 3.7 ms; `benchmarks/audit_history.py` counts
+    several such waits in a PR-sized audit)."""
+    if sys.version_info >= (3, 11) and not _has_terminal():
+        return {"process_group": 0}
+    return {"start_new_session": True}
+
+
+def _has_terminal() -> bool:
+    """Whether this process has a controlling terminal (asked afresh: a few microseconds)."""
+    try:
+        fd = os.open("/dev/tty", os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+    except OSError:  # ENXIO: no controlling terminal (EACCES, EIO: none git could use either)
+        return False
+    os.close(fd)
+    return True
 
 
 def _reaped(proc: subprocess.Popen[bytes]) -> None:
@@ -204,8 +231,8 @@ def _signal_group(pgid: int, signum: int) -> None:
 
 def end_all() -> None:
     """SIGTERM every git process group still running, and refuse to start more (``GitError``)
-    until ``ending_on_signals`` exits: the processes are in sessions of their own, so a Ctrl-C
-    or a SIGTERM sent to ours does not reach them."""
+    until ``ending_on_signals`` exits: the processes are in groups of their own, so a Ctrl-C or
+    a SIGTERM sent to ours does not reach them."""
     global _ENDING  # noqa: PLW0603 -- one flag per process, under _LIVE_LOCK
     with _LIVE_LOCK:
         _ENDING = True
@@ -784,12 +811,14 @@ def tree_files(blobs: BlobReader, rev: str, paths: Sequence[str]) -> dict[str, s
                 return None
             trees[item[1]] = item[2]
             level.append(item[2])
-    while level:  # the folders below, one level per round trip
+    while True:  # the folders below, one level per round trip
         wanted = list(
             dict.fromkeys(
                 child for tree in level for mode, _, child in parse_tree(tree) if mode == "40000" and child not in trees
             )
         )
+        if not wanted:
+            break
         level = []
         for oid, sub in zip(wanted, blobs.read_typed_batch(wanted), strict=True):
             trees[oid] = sub[2] if sub is not None and sub[0] == "tree" else b""
