@@ -104,3 +104,25 @@ def test_end_group_ends_what_git_started(tmp_path):
         time.sleep(0.01)
     else:
         raise AssertionError(f"process {child} that git started is still running")
+
+
+def test_blob_reader_end_input_lets_cat_file_exit_before_close(tmp_path):
+    """After ``end_input`` git's cat-file exits on its own (``close`` then finds it gone instead
+    of waiting for it), and a read fails rather than hanging."""
+    import time
+
+    import pytest
+
+    repo = GitRepo.init(tmp_path)
+    repo.write("a.txt", "a\n")
+    sha = repo.commit("a")
+    reader = git.BlobReader(repo.path)
+    assert reader.read(f"{sha}:a.txt").data == b"a\n"
+    reader.end_input()
+    deadline = time.monotonic() + 10
+    while reader._proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert reader._proc.returncode == 0
+    with pytest.raises(ValueError):
+        reader.read(f"{sha}:a.txt")
+    reader.close()

@@ -497,6 +497,14 @@ class BlobReader:
             writer.join()
         return out
 
+    def end_input(self) -> None:
+        """No more reads: git's cat-file gets end of input and exits meanwhile, so ``close`` finds
+        it gone instead of waiting for it (a wait for a process to be scheduled, milliseconds on
+        a loaded machine). A read after this fails (the pipe is closed)."""
+        for proc in (self._proc, self._check):
+            if proc is not None and proc.stdin:
+                proc.stdin.close()
+
     def close(self) -> None:
         for proc in (self._proc, self._check):
             if proc is None:

@@ -344,6 +344,7 @@ def _audit(
             judge(item)
         else:  # a range: judged once all of it is read, so its blames run together
             applied.append(item)
+    history.blobs.end_input()  # every object is read: cat-file exits while the judging runs
     if applied and history.base is not None:  # (a range: there is a base)
         judge.blame.start(_blame_base_entries(history.top, history.base, applied, base_lines))
         for item in applied:
