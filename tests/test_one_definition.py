@@ -92,3 +92,47 @@ def test_the_corpus_cards_give_proposals_and_reports():
         proposed += len(propose(doc.root, "README.md", [], problems))
         reported += sum(p.rule == NOT_MIGRATED.id for p in problems)
     assert proposed >= 5 and reported >= 5
+
+
+REVISIONS = [
+    "210d026faf9955653af8916fad021475a3f00453",  # valid
+    "210D026FAF9955653AF8916FAD021475A3F00453",  # upper case
+    "210d026",  # short
+    "210d026faf9955653af8916fad021475a3f004531",  # 41
+    "210d026faf9955653af8916fad021475a3f0045g",  # not hex
+    "main",
+    "210d026faf9955653af8916fad021475a3f00453\n",  # a trailing newline
+    " 210d026faf9955653af8916fad021475a3f00453",  # a leading space
+]
+
+
+@pytest.mark.parametrize("revision", REVISIONS)
+def test_migrate_carries_over_exactly_the_revisions_lint_accepts(tmp_path, revision):
+    """One definition of the `dataset.revision` format: migrate writes a revision exactly when lint
+    would not flag it (revision-format), for every spelling of the string."""
+    import json
+
+    from evalledger.lint.api import lint_results_bytes
+    from evalledger.lint.rules.dataset import REVISION_FORMAT
+
+    card = (
+        "---\nmodel-index:\n- name: m\n  results:\n  - task: {type: t}\n"
+        f"    dataset: {{type: a/b, name: B, revision: {json.dumps(revision)}}}\n"
+        "    metrics:\n    - {type: acc, value: 1.0}\n---\n"
+    )
+    doc = load_card(card, "README.md")
+    assert doc is not None
+    proposals = propose(doc.root, "README.md", [], [])
+    result = f"- dataset:\n    id: a/b\n    task_id: t\n    revision: {json.dumps(revision)}\n  value: 1.0\n".encode()
+    _, findings = lint_results_bytes(result, "r.yaml")
+    lint_accepts = not [f for f in findings if f.rule == REVISION_FORMAT.id]
+    assert bool(proposals) == lint_accepts, (revision, lint_accepts)
+
+
+def test_migrate_uses_lints_checks_instead_of_copies():
+    """migrate asks lint's definitions (is_repo_id, is_revision, is_outside) and keeps none of its own."""
+    tree = ast.parse((SRC / "migrate" / "command.py").read_text(encoding="utf-8"))
+    called = {node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    assert {"is_repo_id", "is_revision", "is_outside"} <= called
+    attributes = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+    assert "realpath" not in attributes  # path containment is lint.files.is_outside

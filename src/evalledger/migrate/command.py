@@ -202,8 +202,9 @@ def _locate(path: str) -> tuple[str, str]:
 
 
 def _inside(path: str, repo: str) -> bool:
-    real, root = os.path.realpath(path), os.path.realpath(repo)
-    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+    from evalledger.lint.files import is_outside
+
+    return not is_outside(path, repo)
 
 
 def plan_card(path: str, specs: list[Spec]) -> CardPlan:
@@ -247,8 +248,8 @@ def plan_card(path: str, specs: list[Spec]) -> CardPlan:
     return plan
 
 
-def _report_at(problems: list[Finding], rule: Rule, where: Node, readme: str, message: str) -> None:
-    problems.append(Finding(readme, where.line, where.column, rule.id, rule.severity, message))
+def _finding(readme: str, line: int, column: int, rule: Rule, message: str) -> Finding:
+    return Finding(readme, line, column, rule.id, rule.severity, message)
 
 
 def _text(node: Node | None) -> str | None:
@@ -271,13 +272,9 @@ def propose(root: Node | None, readme: str, specs: list[Spec], problems: list[Fi
             proposals.append(found)
         else:
             node, why = found
-            _report_at(
-                problems,
-                rules.NOT_MIGRATED,
-                node if node is not None else result.node,
-                readme,
-                f"`{result.where}` not migrated: {why}",
-            )
+            where = node if node is not None else result.node
+            message = f"`{result.where}` not migrated: {why}"
+            problems.append(_finding(readme, where.line, where.column, rules.NOT_MIGRATED, message))
     return _one_per_key(proposals, readme, problems)
 
 
@@ -287,7 +284,7 @@ def _propose_one(
     """One model-index result as the entry it gives, or (the node to report at, why) it gives none."""
     from evalledger.formats.legacy_datasets import namespaced
     from evalledger.lint.rules.benchmark import spec_for
-    from evalledger.lint.rules.dataset import is_repo_id
+    from evalledger.lint.rules.dataset import is_repo_id, is_revision
     from evalledger.lint.rules.model_index import measured_on
     from evalledger.records import setup_key
     from evalledger.yamlsource import finite_number
@@ -311,7 +308,7 @@ def _propose_one(
         )
     config, split = _text(result.field("dataset", "config")), _text(result.field("dataset", "split"))
     revision = _text(result.field("dataset", "revision"))
-    if revision is not None and not _is_sha(revision):
+    if revision is not None and not is_revision(revision):
         return result.field("dataset", "revision"), (
             f"`dataset.revision` {revision!r} is not a full 40-hex commit SHA, which `.eval_results` requires"
         )
@@ -347,12 +344,11 @@ def _propose_one(
             entry["source"]["name"] = name
     note = None
     if guessed:
-        note = Finding(
+        note = _finding(
             readme,
             dataset.line,
             dataset.column,
-            rules.TASK_ID_GUESSED.id,
-            rules.TASK_ID_GUESSED.severity,
+            rules.TASK_ID_GUESSED,
             f"`{result.where}`: task_id {task_id!r} taken from"
             f" {'`dataset.config`' if config else 'nothing (default)'}: no --benchmark"
             f" for {dataset_type}; check it against the benchmark's eval.yaml",
@@ -416,22 +412,17 @@ def _one_per_key(proposals: list[Proposal], readme: str, problems: list[Finding]
         values = ", ".join(str(p.entry["value"]) for p in group)
         for proposal in group:
             problems.append(
-                Finding(
+                _finding(
                     readme,
                     proposal.line,
                     proposal.column,
-                    rules.MIGRATE_CONFLICT.id,
-                    rules.MIGRATE_CONFLICT.severity,
+                    rules.MIGRATE_CONFLICT,
                     f"{len(group)} results map to one entry ({key[0]}, task {key[1]!r})"
                     f" with different values ({values}); none is migrated: give each"
                     " its own `dataset.config` (a task of the benchmark) or migrate by hand",
                 )
             )
     return kept
-
-
-def _is_sha(text: str) -> bool:
-    return len(text) == 40 and all(c in "0123456789abcdef" for c in text)
 
 
 # --- the files ---------------------------------------------------------------------------
@@ -480,12 +471,11 @@ def _extend(target: str, repo: str, group: list[Proposal], readme: str, problems
             continue  # already migrated: an equal entry is skipped
         shown = f"{os.path.relpath(target)}:{old.line}" if not isinstance(old, Proposal) else "this card"
         problems.append(
-            Finding(
+            _finding(
                 readme,
                 proposal.line,
                 proposal.column,
-                rules.MIGRATE_CONFLICT.id,
-                rules.MIGRATE_CONFLICT.severity,
+                rules.MIGRATE_CONFLICT,
                 f"an entry for ({proposal.key[0]}, task {proposal.key[1]!r}) with value"
                 f" {old_value} is already in {shown}; the card's"
                 f" {proposal.entry['value']} is not written over it",

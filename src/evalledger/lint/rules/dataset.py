@@ -137,8 +137,13 @@ def check_dataset_id(ctx: Context, node: Node) -> None:
     )
 
 
+def is_revision(value: object) -> bool:
+    """A full 40-hex commit SHA in lower case: what `dataset.revision` must be (migrate asks too)."""
+    return isinstance(value, str) and _SHA.fullmatch(value) is not None
+
+
 def check_revision(ctx: Context, node: Node) -> None:
-    if node.kind == "scalar" and isinstance(node.value, str) and _SHA.fullmatch(node.value):
+    if node.kind == "scalar" and is_revision(node.value):
         return
     shown = node.value if node.kind == "scalar" else node.to_python()
     hint = ""
