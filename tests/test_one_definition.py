@@ -136,3 +136,21 @@ def test_migrate_uses_lints_checks_instead_of_copies():
     assert {"is_repo_id", "is_revision", "is_outside"} <= called
     attributes = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
     assert "realpath" not in attributes  # path containment is lint.files.is_outside
+
+
+def test_file_names_from_repo_text_are_made_in_one_place():
+    """The card's chart files and the site's pages name files after tasks and benchmark ids with
+    escape.file_stem / unique_stem; no other module sanitises text into a file name itself."""
+    from evalledger.escape import file_stem, unique_stem
+    from evalledger.leaderboard import charts, site
+
+    offenders = [
+        path.relative_to(SRC).as_posix()
+        for path in sorted(SRC.rglob("*.py"))
+        if path.name != "escape.py" and "[^A-Za-z0-9_.-]" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
+    taken: set[str] = set()
+    assert [charts.slug("../GPQA", "", taken), charts.slug("../gpqa", "", taken)] == ["GPQA", "gpqa-2"]
+    assert site._slug("org/b\x1bench", {"index"}) == unique_stem(file_stem("org--b-ench", 80, "benchmark"), set())
+    assert charts.slug("", ".", set()) == "task--setup"

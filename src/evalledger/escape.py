@@ -28,6 +28,9 @@ and nothing else in evalledger escapes text by hand:
   back (stale rows) are the rows written. A cell that is a plain number (``-1``, ``+0.5``,
   ``-2e-3``) is a number, not a formula, and is never touched; numeric columns are not text and
   never pass through here. Parquet columns are typed and not escaped.
+* **file names** (``file_stem``, ``unique_stem``): a task, setup or benchmark id as the stem of a
+  file the card or the site writes (a chart, a page): only ``A-Za-z0-9_.-``, no leading or trailing
+  ``.``/``-`` (so no hidden file and no ``..``), bounded, and unique within a run.
 
 Tiny and free of imports beyond ``re``: the lint hook imports it.
 """
@@ -159,3 +162,24 @@ def csv_text(cell: str) -> str:
     if len(cell) > 1 and cell[0] == "'" and cell[1] in FORMULA_START:
         return cell[1:]
     return cell
+
+
+# --- file names ----------------------------------------------------------------------------------
+
+_NOT_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def file_stem(text: str, limit: int, default: str) -> str:
+    """``text`` as a file-name stem: each run of other characters a ``-``, stripped of leading
+    and trailing ``.``/``-``, at most ``limit`` characters; ``default`` when nothing is left."""
+    return _NOT_IN_FILE_NAME.sub("-", text).strip(".-")[:limit] or default
+
+
+def unique_stem(base: str, taken: set[str]) -> str:
+    """``base``, else ``base-2``, ``base-3``…: the first not in ``taken`` (compared in lower case,
+    as a case-insensitive file system would), which is added to ``taken``."""
+    stem, n = base, 2
+    while stem.lower() in taken:
+        stem, n = f"{base}-{n}", n + 1
+    taken.add(stem.lower())
+    return stem

@@ -19,10 +19,9 @@ control character visible, and cut to a bounded length.
 from __future__ import annotations
 
 import io
-import re
 from typing import Any
 
-from evalledger.escape import shorten, terminal
+from evalledger.escape import file_stem, shorten, terminal, unique_stem
 from evalledger.leaderboard import trends
 
 CHARTS_DIR = "charts"
@@ -60,14 +59,10 @@ def _label(text: str, limit: int = 32) -> str:
 
 def slug(task: str, setup: str, taken: set[str]) -> str:
     """A file-name stem for a board, unique within the run."""
-    base = re.sub(r"[^A-Za-z0-9_.-]+", "-", task).strip(".-")[:60] or "task"
+    base = file_stem(task, 60, "task")
     if setup:
-        base += "--" + (re.sub(r"[^A-Za-z0-9_.-]+", "-", setup).strip(".-")[:40] or "setup")
-    name, n = base, 2
-    while name.lower() in taken:
-        name, n = f"{base}-{n}", n + 1
-    taken.add(name.lower())
-    return name
+        base += "--" + file_stem(setup, 40, "setup")
+    return unique_stem(base, taken)
 
 
 def render(

@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import quote
 
 from evalledger.cli import UsageError
+from evalledger.escape import file_stem, unique_stem
 from evalledger.leaderboard import trends
 from evalledger.leaderboard.write import Output, read_table, write_files
 from evalledger.policy import BenchmarkPolicy, load_policy
@@ -238,12 +239,7 @@ def build(
 
 
 def _slug(bench: str, taken: set[str]) -> str:
-    base = re.sub(r"[^A-Za-z0-9_.-]+", "-", bench.replace("/", "--")).strip(".-")[:80] or "benchmark"
-    slug, n = base, 2
-    while slug.lower() in taken:
-        slug, n = f"{base}-{n}", n + 1
-    taken.add(slug.lower())
-    return slug
+    return unique_stem(file_stem(bench.replace("/", "--"), 80, "benchmark"), taken)
 
 
 def _page_data(
