@@ -7,6 +7,7 @@ Each test here fails when a second copy of one piece of logic comes back: a seco
 from __future__ import annotations
 
 import ast
+import itertools
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,45 @@ def test_file_names_from_repo_text_are_made_in_one_place():
     assert [charts.slug("../GPQA", "", taken), charts.slug("../gpqa", "", taken)] == ["GPQA", "gpqa-2"]
     assert site._slug("org/b\x1bench", {"index"}) == unique_stem(file_stem("org--b-ench", 80, "benchmark"), set())
     assert charts.slug("", ".", set()) == "task--setup"
+
+
+SEVERITY_NAMES = {"ERROR", "WARNING", "INFO"}
+SEVERITY_TEXTS = {"error", "warning", "info"}
+
+
+def _a_severity(node: ast.expr | None) -> bool:
+    return (isinstance(node, ast.Name) and node.id in SEVERITY_NAMES) or (
+        isinstance(node, ast.Constant) and node.value in SEVERITY_TEXTS
+    )
+
+
+def _an_id(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "id"
+
+
+def _restated_severities(tree: ast.AST) -> list[int]:
+    """Lines where a rule's id is passed with a severity written out beside it (``X.id, ERROR`` or
+    ``X.id, "warning"``) instead of the rule's own ``X.severity``."""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            if any(_an_id(first) and _a_severity(second) for first, second in itertools.pairwise(node.args)):
+                lines.append(node.lineno)
+        elif isinstance(node, ast.Dict):  # {"rule": X.id, "severity": "warning"}
+            items = {k.value: v for k, v in zip(node.keys, node.values, strict=True) if isinstance(k, ast.Constant)}
+            if _an_id(items.get("rule")) and _a_severity(items.get("severity")):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_a_rules_severity_is_never_restated_beside_it():
+    """A finding for a rule takes the rule's severity (``RULE.severity``): written out beside the
+    rule, it can drift from the catalogue, as aggregate's `symlink-outside-repo` warning did."""
+    offenders = []
+    for path in sorted(SRC.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        offenders += [f"{path.relative_to(SRC).as_posix()}:{line}" for line in _restated_severities(tree)]
+    assert offenders == []
+    # the check sees both spellings
+    both = "Finding(p, 1, 1, R.id, ERROR, m)\nx = {'rule': R.id, 'severity': 'warning'}"
+    assert _restated_severities(ast.parse(both)) == [1, 2]

@@ -207,5 +207,7 @@ def load_policy(directory: str | Path) -> tuple[BenchmarkPolicy, list[Finding]]:
     except YamlLoadError as exc:
         return BenchmarkPolicy(path=shown), [exc.to_finding(shown)]
     policy, problems = parse_policy(doc.root.to_python() if doc.root else None, shown)
-    findings = list(doc.problems) + [Finding(shown, 1, 1, POLICY_INVALID.id, ERROR, message) for message in problems]
+    findings = list(doc.problems) + [
+        Finding(shown, 1, 1, POLICY_INVALID.id, POLICY_INVALID.severity, message) for message in problems
+    ]
     return policy, findings

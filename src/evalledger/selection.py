@@ -37,7 +37,7 @@ import sys
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from evalledger.finding import ERROR, WARNING, Finding
+from evalledger.finding import Finding
 from evalledger.policy import POLICY_FILE, POLICY_INVALID
 from evalledger.selectors import (  # the grammar; what is selected is decided here
     ALL,
@@ -238,7 +238,7 @@ def _read_pyproject(root: str, known: Collection[str], problems: list[Finding]) 
                 1,
                 1,
                 CONFIG_INVALID.id,
-                ERROR,
+                CONFIG_INVALID.severity,
                 f"{PYPROJECT} is over {MAX_CONFIG_BYTES:,} bytes; not read, so its"
                 " [tool.evalledger] section is not applied",
             )
@@ -255,7 +255,7 @@ def _read_pyproject(root: str, known: Collection[str], problems: list[Finding]) 
                 line,
                 column,
                 CONFIG_INVALID.id,
-                ERROR,
+                CONFIG_INVALID.severity,
                 f"{PYPROJECT} cannot be read, so its [tool.evalledger] section is not applied: {exc}",
             )
         )
@@ -266,7 +266,7 @@ def _read_pyproject(root: str, known: Collection[str], problems: list[Finding]) 
     start = max(text.find("[tool.evalledger"), 0)
     header = _line_of(text, "[tool.evalledger", 0, 1)
     config, messages = parse_rule_config(section, "[tool.evalledger]", root)
-    problems += [Finding(shown, header, 1, CONFIG_INVALID.id, ERROR, m) for m in messages]
+    problems += [Finding(shown, header, 1, CONFIG_INVALID.id, CONFIG_INVALID.severity, m) for m in messages]
     problems += _unknown_in_config(config, known, shown, lambda selector: _toml_place(text, selector, start, header))
     return config
 
@@ -309,7 +309,9 @@ def _read_policy_section(root: str, known: Collection[str], problems: list[Findi
     if node is None:
         return None
     config, messages = parse_rule_config(node.to_python(), "lint", root)
-    problems += [Finding(shown, node.line, node.column, POLICY_INVALID.id, ERROR, m) for m in messages]
+    problems += [
+        Finding(shown, node.line, node.column, POLICY_INVALID.id, POLICY_INVALID.severity, m) for m in messages
+    ]
 
     def where(selector: str) -> tuple[int, int]:
         from evalledger.yamlsource import iter_nodes
@@ -336,7 +338,9 @@ def _unknown_in_config(
             message = unknown_message(selector, known, allow_all=allow_all)
             if message:
                 line, column = where(selector)
-                found.append(Finding(shown, line, column, RULE_ID_UNKNOWN.id, WARNING, f"{what}: {message}"))
+                found.append(
+                    Finding(shown, line, column, RULE_ID_UNKNOWN.id, RULE_ID_UNKNOWN.severity, f"{what}: {message}")
+                )
     return found
 
 
@@ -463,7 +467,7 @@ def apply_suppressions(
                         mark.line,
                         mark.column,
                         UNUSED_SUPPRESSION.id,
-                        WARNING,
+                        UNUSED_SUPPRESSION.severity,
                         f"malformed suppression, it suppresses nothing: {mark.problem}",
                     )
                 )
@@ -477,7 +481,7 @@ def apply_suppressions(
                             mark.line,
                             column,
                             RULE_ID_UNKNOWN.id,
-                            WARNING,
+                            RULE_ID_UNKNOWN.severity,
                             f"suppression names no rule: {message}",
                         )
                     )
@@ -494,7 +498,7 @@ def apply_suppressions(
                             mark.line,
                             column,
                             UNUSED_SUPPRESSION.id,
-                            WARNING,
+                            UNUSED_SUPPRESSION.severity,
                             f"{selector} cannot be suppressed: a file that cannot be read or"
                             " parsed is not checked at all, so it is always reported",
                         )
@@ -515,7 +519,7 @@ def apply_suppressions(
                         mark.line,
                         column,
                         UNUSED_SUPPRESSION.id,
-                        WARNING,
+                        UNUSED_SUPPRESSION.severity,
                         f"unused suppression: no {selector} finding {where}{hint}",
                     )
                 )

@@ -530,7 +530,7 @@ class _Builder:
         shown = "!!" + tag[len(YAML_TAG) :] if tag.startswith(YAML_TAG) else tag
         self._problem(
             YAML_UNSAFE_TAG.id,
-            ERROR,
+            YAML_UNSAFE_TAG.severity,
             mark,
             f"tag {shown} is not allowed: result files are plain data, and safe YAML "
             "loaders (the Hub's included) refuse it",
@@ -615,7 +615,7 @@ class _Builder:
                     mark = event.start_mark
                     self._problem(
                         YAML_MULTIPLE_DOCUMENTS.id,
-                        ERROR,
+                        YAML_MULTIPLE_DOCUMENTS.severity,
                         mark,
                         "a second YAML document starts here; result files hold one",
                     )
@@ -676,7 +676,7 @@ class _Builder:
                     key_node.line,
                     key_node.column,
                     DUPLICATE_KEY.id,
-                    ERROR,
+                    DUPLICATE_KEY.severity,
                     f"duplicate key {key!r} (first at line {first.line}); YAML keeps only this last one,"
                     " silently dropping the first",
                 )

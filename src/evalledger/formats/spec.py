@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from evalledger.finding import ERROR, Finding
+from evalledger.finding import Finding
 from evalledger.lint.rules.input import UNREADABLE_FILE
 from evalledger.lint.rules.shape import MISSING_FIELD
 from evalledger.yamlsource import DEFAULT_LIMITS, Limits, Node, YamlLoadError, load
@@ -166,7 +166,14 @@ def load_spec(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> tuple[Spe
         data = Path(path).read_bytes()
     except OSError as exc:
         return None, [
-            Finding(shown, 1, 1, UNREADABLE_FILE.id, ERROR, f"cannot read benchmark spec: {exc.strerror or exc}")
+            Finding(
+                shown,
+                1,
+                1,
+                UNREADABLE_FILE.id,
+                UNREADABLE_FILE.severity,
+                f"cannot read benchmark spec: {exc.strerror or exc}",
+            )
         ]
     try:
         doc = load(data, shown, limits=limits)
@@ -183,7 +190,7 @@ def load_spec(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> tuple[Spe
                 line,
                 column,
                 MISSING_FIELD.id,
-                ERROR,
+                MISSING_FIELD.severity,
                 "benchmark spec has no `tasks` list, so no task ids are defined",
             )
         )

@@ -59,7 +59,9 @@ def _fallback_lint(
         return [], [exc.to_finding(path)]
     findings = list(doc.problems)
     if doc.root is None or doc.root.kind != "seq":
-        findings.append(Finding(path, 1, 1, RESULTS_NOT_LIST.id, ERROR, "results file is not a list"))
+        findings.append(
+            Finding(path, 1, 1, RESULTS_NOT_LIST.id, RESULTS_NOT_LIST.severity, "results file is not a list")
+        )
     return read_entries(doc.root), findings
 
 
@@ -95,7 +97,14 @@ def collect(
                         source.url,
                         ref.ref,
                         path,
-                        Finding(path, 1, 1, UNREADABLE_FILE.id, ERROR, f"cannot be read: {error_reason(exc)}"),
+                        Finding(
+                            path,
+                            1,
+                            1,
+                            UNREADABLE_FILE.id,
+                            UNREADABLE_FILE.severity,
+                            f"cannot be read: {error_reason(exc)}",
+                        ),
                     )
                 )
                 continue

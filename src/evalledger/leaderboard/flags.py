@@ -69,7 +69,7 @@ def audit_sources(
             rows.append(
                 {
                     "rule": AUDIT_UNAVAILABLE.id,
-                    "severity": "warning",
+                    "severity": AUDIT_UNAVAILABLE.severity,
                     "model": source.model,
                     "model_repo": source.url,
                     "message": f"history could not be audited: {error}",

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from evalledger.finding import ERROR, WARNING, Finding
+from evalledger.finding import Finding
 from evalledger.formats.results import RESULTS_DIR
 from evalledger.leaderboard.auth import url_credentials
 from evalledger.leaderboard.registry import REGISTRY_DUPLICATE, REGISTRY_INVALID
@@ -110,13 +110,13 @@ def _make(
     line and column, when known)."""
     problem = _check_url(url)
     if problem:
-        findings.append(Finding(path, *(url_at or (line, 1)), REGISTRY_INVALID.id, ERROR, problem))
+        findings.append(Finding(path, *(url_at or (line, 1)), REGISTRY_INVALID.id, REGISTRY_INVALID.severity, problem))
         return None
     problem = _check_ref(ref) if ref else None
     if model is not None and not _MODEL_ID.match(model):
         problem = problem or f"model id {model!r} must not contain spaces"
     if problem:
-        findings.append(Finding(path, line, 1, REGISTRY_INVALID.id, ERROR, problem))
+        findings.append(Finding(path, line, 1, REGISTRY_INVALID.id, REGISTRY_INVALID.severity, problem))
         return None
     if "://" in url or (":" in url.split("/", 1)[0] and not Path(url).exists()):
         location = url
@@ -140,7 +140,7 @@ def parse_registry_text(text: str, path: str, base: Path) -> tuple[list[ModelSou
                     number,
                     1,
                     REGISTRY_INVALID.id,
-                    ERROR,
+                    REGISTRY_INVALID.severity,
                     f"expected `URL-or-path [ref] [model-id]`, found {len(fields)} fields",
                 )
             )
@@ -173,7 +173,7 @@ def parse_registry_yaml(data: bytes, path: str, base: Path) -> tuple[list[ModelS
                 root.line,
                 root.column,
                 REGISTRY_INVALID.id,
-                ERROR,
+                REGISTRY_INVALID.severity,
                 "a YAML registry must be a list of {url, ref, model}",
             )
         ]
@@ -191,7 +191,14 @@ def parse_registry_yaml(data: bytes, path: str, base: Path) -> tuple[list[ModelS
                     continue
                 if node.kind != "scalar" or not isinstance(node.value, (str, int)) or isinstance(node.value, bool):
                     findings.append(
-                        Finding(path, node.line, node.column, REGISTRY_INVALID.id, ERROR, f"`{key}` must be a string")
+                        Finding(
+                            path,
+                            node.line,
+                            node.column,
+                            REGISTRY_INVALID.id,
+                            REGISTRY_INVALID.severity,
+                            f"`{key}` must be a string",
+                        )
                     )
                     fields = {}
                     break
@@ -205,7 +212,7 @@ def parse_registry_yaml(data: bytes, path: str, base: Path) -> tuple[list[ModelS
                             item.line,
                             item.column,
                             REGISTRY_INVALID.id,
-                            ERROR,
+                            REGISTRY_INVALID.severity,
                             f"unknown key(s) {', '.join(map(str, unknown))} (expected url, ref, model)",
                         )
                     )
@@ -219,14 +226,21 @@ def parse_registry_yaml(data: bytes, path: str, base: Path) -> tuple[list[ModelS
                     item.line,
                     item.column,
                     REGISTRY_INVALID.id,
-                    ERROR,
+                    REGISTRY_INVALID.severity,
                     "each registry entry must be a URL or a {url, ref, model} mapping",
                 )
             )
             continue
         if "url" not in fields:
             findings.append(
-                Finding(path, item.line, item.column, REGISTRY_INVALID.id, ERROR, "registry entry without `url`")
+                Finding(
+                    path,
+                    item.line,
+                    item.column,
+                    REGISTRY_INVALID.id,
+                    REGISTRY_INVALID.severity,
+                    "registry entry without `url`",
+                )
             )
             continue
         source = _make(
@@ -253,7 +267,14 @@ def load_registry(path: str | Path, shown: str | None = None) -> tuple[list[Mode
         data = file.read_bytes()
     except OSError as exc:
         return [], [
-            Finding(shown, 1, 1, REGISTRY_INVALID.id, ERROR, f"cannot read model registry: {exc.strerror or exc}")
+            Finding(
+                shown,
+                1,
+                1,
+                REGISTRY_INVALID.id,
+                REGISTRY_INVALID.severity,
+                f"cannot read model registry: {exc.strerror or exc}",
+            )
         ]
     base = file.resolve().parent
     if file.suffix in (".yaml", ".yml"):
@@ -262,7 +283,9 @@ def load_registry(path: str | Path, shown: str | None = None) -> tuple[list[Mode
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            return [], [Finding(shown, 1, 1, REGISTRY_INVALID.id, ERROR, "registry is not UTF-8 text")]
+            return [], [
+                Finding(shown, 1, 1, REGISTRY_INVALID.id, REGISTRY_INVALID.severity, "registry is not UTF-8 text")
+            ]
         sources, findings = parse_registry_text(text, shown, base)
     return sources, findings + _duplicates(sources, shown)
 
@@ -280,7 +303,7 @@ def _duplicates(sources: list[ModelSource], shown: str) -> list[Finding]:
                     line,
                     1,
                     REGISTRY_DUPLICATE.id,
-                    WARNING,
+                    REGISTRY_DUPLICATE.severity,
                     f"{source.url} is already listed at {first.where}; read once",
                 )
             )

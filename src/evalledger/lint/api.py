@@ -216,7 +216,9 @@ def _read(path: str, limits: Limits) -> bytes | Finding:
         # O_NONBLOCK: a FIFO swapped in after the walk looked must not block the open
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
-        return Finding(path, 1, 1, UNREADABLE_FILE.id, ERROR, f"cannot read file: {exc.strerror or exc}")
+        return Finding(
+            path, 1, 1, UNREADABLE_FILE.id, UNREADABLE_FILE.severity, f"cannot read file: {exc.strerror or exc}"
+        )
     try:
         info = os.fstat(fd)
         what = lint_files.special_file(info.st_mode)
@@ -228,7 +230,9 @@ def _read(path: str, limits: Limits) -> bytes | Finding:
             return too_large.to_finding(path)
         return _read_fd(fd, info.st_size, limits.max_bytes + 1)
     except OSError as exc:
-        return Finding(path, 1, 1, UNREADABLE_FILE.id, ERROR, f"cannot read file: {exc.strerror or exc}")
+        return Finding(
+            path, 1, 1, UNREADABLE_FILE.id, UNREADABLE_FILE.severity, f"cannot read file: {exc.strerror or exc}"
+        )
     finally:
         os.close(fd)
 

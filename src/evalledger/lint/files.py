@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from evalledger.finding import ERROR, Finding
+from evalledger.finding import Finding
 from evalledger.formats.results import RESULTS_DIR
 from evalledger.formats.spec import SPEC_FILE_NAMES
 from evalledger.lint.rules.input import PATH_NOT_FOUND, SYMLINK_OUTSIDE_REPO, UNREADABLE_FILE
@@ -135,7 +135,7 @@ def special_file(mode: int) -> str | None:
 
 
 def special_problem(path: str, what: str) -> Finding:
-    return Finding(path, 1, 1, UNREADABLE_FILE.id, ERROR, f"{what}, not a regular file; not read")
+    return Finding(path, 1, 1, UNREADABLE_FILE.id, UNREADABLE_FILE.severity, f"{what}, not a regular file; not read")
 
 
 def _near_miss(name: str) -> bool:
@@ -187,7 +187,7 @@ def discover(
         try:
             mode = os.lstat(arg).st_mode
         except OSError:
-            problems.append(Finding(arg, 1, 1, PATH_NOT_FOUND.id, ERROR, "no such file or directory"))
+            problems.append(Finding(arg, 1, 1, PATH_NOT_FOUND.id, PATH_NOT_FOUND.severity, "no such file or directory"))
             continue
         if stat.S_ISREG(mode):  # the common case (pre-commit passes file names): one stat
             targets.setdefault(arg, Target(arg, kind or kind_of(arg)))
@@ -246,7 +246,7 @@ def _symlink_problem(path: str, directory: bool = False) -> Finding:
         1,
         1,
         SYMLINK_OUTSIDE_REPO.id,
-        ERROR,
+        SYMLINK_OUTSIDE_REPO.severity,
         f"{what} points outside the repository ({os.readlink(path)}); not read: commit {fix}",
     )
 
@@ -271,7 +271,14 @@ def _walk(
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError as exc:
             problems.append(
-                Finding(shown_dir, 1, 1, UNREADABLE_FILE.id, ERROR, f"cannot read directory: {exc.strerror or exc}")
+                Finding(
+                    shown_dir,
+                    1,
+                    1,
+                    UNREADABLE_FILE.id,
+                    UNREADABLE_FILE.severity,
+                    f"cannot read directory: {exc.strerror or exc}",
+                )
             )
             continue
         in_results = f"/{RESULTS_DIR}" in "/" + directory.replace(os.sep, "/")
@@ -300,7 +307,11 @@ def _walk(
                     yield shown, mode, True
                     continue
             except OSError as exc:  # vanished or unreadable while listing
-                problems.append(Finding(shown, 1, 1, UNREADABLE_FILE.id, ERROR, f"cannot read: {exc.strerror or exc}"))
+                problems.append(
+                    Finding(
+                        shown, 1, 1, UNREADABLE_FILE.id, UNREADABLE_FILE.severity, f"cannot read: {exc.strerror or exc}"
+                    )
+                )
                 continue
             linked_dir = _linked_dir(path, shown, entry.name, root, reals, in_results, problems, near_misses)
             if linked_dir is not None:

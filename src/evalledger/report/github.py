@@ -53,13 +53,15 @@ class GithubReporter(Reporter):
 
     def aggregate(self, result: AggregateResult, stream: TextIO) -> None:
         # model ids, file names, messages and git's errors are the model repos' text: escaped
+        from evalledger.leaderboard.registry import MODEL_REPO_UNREACHABLE as UNREACHABLE
+
         board = result.board
         for item in board.unreachable[:ANNOTATIONS_PER_LEVEL]:
             stream.write(
                 workflow_command(
-                    "warning",
+                    _LEVEL[UNREACHABLE.severity],
                     f"{item.url}: {item.message}{kept_note(item.kept)}",
-                    title="model repo unreachable (model-repo-unreachable)",
+                    title=f"model repo unreachable ({UNREACHABLE.id})",
                 )
                 + "\n"
             )

@@ -72,11 +72,13 @@ class TextReporter(Reporter):
 
     def aggregate(self, result: AggregateResult, stream: TextIO) -> None:
         # model ids, file names, messages and git's errors are the model repos' text: escaped
+        from evalledger.leaderboard.registry import MODEL_REPO_UNREACHABLE as UNREACHABLE
+
         registry_warnings(result, stream)
         for item in result.board.unreachable:
             stream.write(
                 terminal(
-                    f"{item.where or item.url}: warning model-repo-unreachable {item.url}: "
+                    f"{item.where or item.url}: {UNREACHABLE.severity} {UNREACHABLE.id} {item.url}: "
                     f"{item.message}{kept_note(item.kept)}"
                 )
                 + "\n"

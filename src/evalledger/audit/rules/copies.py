@@ -65,7 +65,7 @@ def check(claims: Iterable[Claim], min_models: int, min_digits: int) -> Iterator
                 claim.line,
                 1,
                 VALUE_COPIED_ACROSS_MODELS.id,
-                WARNING,
+                VALUE_COPIED_ACROSS_MODELS.severity,
                 f"{benchmark} · {task} value {claim.value!r} is also reported by {', '.join(others)}",
                 commit=claim.commit,
                 new=claim.value,

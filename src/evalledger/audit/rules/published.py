@@ -62,7 +62,7 @@ def check_rows(
             row.line,
             1,
             PUBLISHED_COMMIT_UNREACHABLE.id,
-            ERROR,
+            PUBLISHED_COMMIT_UNREACHABLE.severity,
             f"published commit {row.commit[:10]} of {evidence['model']} {why}: history was "
             "rewritten after the leaderboard read it",
             commit=row.commit,
