@@ -197,3 +197,28 @@ def test_a_rules_severity_is_never_restated_beside_it():
     # the check sees both spellings
     both = "Finding(p, 1, 1, R.id, ERROR, m)\nx = {'rule': R.id, 'severity': 'warning'}"
     assert _restated_severities(ast.parse(both)) == [1, 2]
+
+
+def test_the_keys_lint_knows_are_the_schemas_fields_at_every_level():
+    """The key lists lint checks unknown keys against (formats.results/spec/model_index, plain
+    tuples so the hook needs no pydantic) and the typed models the JSON Schemas come from
+    (formats.models) name the same keys, in the same order, at every level of every format."""
+    from evalledger.formats import model_index, models, results, spec
+
+    pairs = [
+        (results.ENTRY_KEYS, models.ResultEntry),
+        (results.DATASET_KEYS, models.ResultDataset),
+        (results.SOURCE_KEYS, models.ResultSource),
+        (spec.SPEC_KEYS, models.BenchmarkSpec),
+        (spec.TASK_KEYS, models.BenchmarkTask),
+        (spec.INSPECT_TASK_KEYS, models.InspectTask),
+        (model_index.MODEL_KEYS, models.ModelIndexModel),
+        (model_index.RESULT_KEYS, models.ModelIndexResult),
+        (model_index.TASK_KEYS, models.ModelIndexTask),
+        (model_index.DATASET_KEYS, models.ModelIndexDataset),
+        (model_index.METRIC_KEYS, models.ModelIndexMetric),
+        (model_index.SOURCE_KEYS, models.ModelIndexSource),
+    ]
+    for keys, model in pairs:
+        fields = tuple(info.alias or name for name, info in model.model_fields.items())
+        assert keys == fields, model.__name__

@@ -64,7 +64,7 @@ def load_card(data: bytes | str, path: str, *, limits: Limits = DEFAULT_LIMITS) 
 
 
 @dataclass(frozen=True)
-class ModelIndexResult:
+class CardResult:
     """One result of a card's model-index as written: where it stands and the nodes of its parts.
 
     ``read_results`` is the one walk of model-index -> models -> results: ``read_metrics`` (the
@@ -99,18 +99,18 @@ class ModelIndexResult:
         return [metric for metric in metrics.value if metric.kind == "map"]
 
 
-def read_results(root: Node | None) -> list[ModelIndexResult]:
+def read_results(root: Node | None) -> list[CardResult]:
     """Every result of the card's model-index, in order (``root``: the card's metadata mapping, or
     a results file holding a stray model-index); models and levels that are not lists are skipped."""
     index = root.get(MODEL_INDEX_KEY) if root is not None else None
     if index is None or index.kind != "seq":
         return []
-    found: list[ModelIndexResult] = []
+    found: list[CardResult] = []
     for i, model in enumerate(index.value):
         results = model.get("results")
         if results is None or results.kind != "seq":
             continue
-        found.extend(ModelIndexResult(i, j, model, result) for j, result in enumerate(results.value))
+        found.extend(CardResult(i, j, model, result) for j, result in enumerate(results.value))
     return found
 
 

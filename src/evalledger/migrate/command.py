@@ -33,7 +33,7 @@ from evalledger.finding import Finding
 from evalledger.migrate import rules
 
 if TYPE_CHECKING:  # imported where used: `migrate --help` needs none of it
-    from evalledger.formats.model_index import ModelIndexResult
+    from evalledger.formats.model_index import CardResult
     from evalledger.formats.results import ResultEntry
     from evalledger.formats.spec import Spec
     from evalledger.rule import Rule
@@ -279,7 +279,7 @@ def propose(root: Node | None, readme: str, specs: list[Spec], problems: list[Fi
 
 
 def _propose_one(
-    result: ModelIndexResult, bases: tuple[str, ...], specs: list[Spec], readme: str
+    result: CardResult, bases: tuple[str, ...], specs: list[Spec], readme: str
 ) -> Proposal | tuple[Node | None, str]:
     """One model-index result as the entry it gives, or (the node to report at, why) it gives none."""
     from evalledger.formats.legacy_datasets import namespaced
@@ -356,7 +356,7 @@ def _propose_one(
     return Proposal(entry, (dataset_type, task_id, setup_key(None, revision)), value_node.line, value_node.column, note)
 
 
-def _choose_metric(result: ModelIndexResult, spec: Spec | None, task_id: str) -> Node | str:
+def _choose_metric(result: CardResult, spec: Spec | None, task_id: str) -> Node | str:
     """The metric an entry is made of (an entry holds one), or why none can be chosen."""
     offered: list[Node] = [m for m in result.metrics if _text(m.get("type"))]
     if not offered:
