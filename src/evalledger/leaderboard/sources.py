@@ -110,13 +110,13 @@ def _make(
     line and column, when known)."""
     problem = _check_url(url)
     if problem:
-        findings.append(Finding(path, *(url_at or (line, 1)), REGISTRY_INVALID.id, REGISTRY_INVALID.severity, problem))
+        findings.append(_invalid(path, *(url_at or (line, 1)), problem))
         return None
     problem = _check_ref(ref) if ref else None
     if model is not None and not _MODEL_ID.match(model):
         problem = problem or f"model id {model!r} must not contain spaces"
     if problem:
-        findings.append(Finding(path, line, 1, REGISTRY_INVALID.id, REGISTRY_INVALID.severity, problem))
+        findings.append(_invalid(path, line, 1, problem))
         return None
     if "://" in url or (":" in url.split("/", 1)[0] and not Path(url).exists()):
         location = url
@@ -135,14 +135,7 @@ def parse_registry_text(text: str, path: str, base: Path) -> tuple[list[ModelSou
         fields = line.split()
         if len(fields) > 3:
             findings.append(
-                Finding(
-                    path,
-                    number,
-                    1,
-                    REGISTRY_INVALID.id,
-                    REGISTRY_INVALID.severity,
-                    f"expected `URL-or-path [ref] [model-id]`, found {len(fields)} fields",
-                )
+                _invalid(path, number, 1, f"expected `URL-or-path [ref] [model-id]`, found {len(fields)} fields")
             )
             continue
         url = fields[0]
@@ -168,14 +161,7 @@ def parse_registry_yaml(data: bytes, path: str, base: Path) -> tuple[list[ModelS
         return [], findings
     if root.kind != "seq":
         return [], findings + [
-            Finding(
-                path,
-                root.line,
-                root.column,
-                REGISTRY_INVALID.id,
-                REGISTRY_INVALID.severity,
-                "a YAML registry must be a list of {url, ref, model}",
-            )
+            _invalid(path, root.line, root.column, "a YAML registry must be a list of {url, ref, model}")
         ]
     sources = []
     for item in root.value:
@@ -190,16 +176,7 @@ def parse_registry_yaml(data: bytes, path: str, base: Path) -> tuple[list[ModelS
                 if node is None:
                     continue
                 if node.kind != "scalar" or not isinstance(node.value, (str, int)) or isinstance(node.value, bool):
-                    findings.append(
-                        Finding(
-                            path,
-                            node.line,
-                            node.column,
-                            REGISTRY_INVALID.id,
-                            REGISTRY_INVALID.severity,
-                            f"`{key}` must be a string",
-                        )
-                    )
+                    findings.append(_invalid(path, node.line, node.column, f"`{key}` must be a string"))
                     fields = {}
                     break
                 fields["url" if key == "path" else key] = str(node.value)
@@ -207,12 +184,10 @@ def parse_registry_yaml(data: bytes, path: str, base: Path) -> tuple[list[ModelS
                 unknown = sorted(set(item.value) - {"url", "path", "ref", "model"})
                 if unknown:
                     findings.append(
-                        Finding(
+                        _invalid(
                             path,
                             item.line,
                             item.column,
-                            REGISTRY_INVALID.id,
-                            REGISTRY_INVALID.severity,
                             f"unknown key(s) {', '.join(map(str, unknown))} (expected url, ref, model)",
                         )
                     )
@@ -221,27 +196,13 @@ def parse_registry_yaml(data: bytes, path: str, base: Path) -> tuple[list[ModelS
                 continue
         else:
             findings.append(
-                Finding(
-                    path,
-                    item.line,
-                    item.column,
-                    REGISTRY_INVALID.id,
-                    REGISTRY_INVALID.severity,
-                    "each registry entry must be a URL or a {url, ref, model} mapping",
+                _invalid(
+                    path, item.line, item.column, "each registry entry must be a URL or a {url, ref, model} mapping"
                 )
             )
             continue
         if "url" not in fields:
-            findings.append(
-                Finding(
-                    path,
-                    item.line,
-                    item.column,
-                    REGISTRY_INVALID.id,
-                    REGISTRY_INVALID.severity,
-                    "registry entry without `url`",
-                )
-            )
+            findings.append(_invalid(path, item.line, item.column, "registry entry without `url`"))
             continue
         source = _make(
             fields["url"],
@@ -266,16 +227,7 @@ def load_registry(path: str | Path, shown: str | None = None) -> tuple[list[Mode
     try:
         data = file.read_bytes()
     except OSError as exc:
-        return [], [
-            Finding(
-                shown,
-                1,
-                1,
-                REGISTRY_INVALID.id,
-                REGISTRY_INVALID.severity,
-                f"cannot read model registry: {exc.strerror or exc}",
-            )
-        ]
+        return [], [_invalid(shown, 1, 1, f"cannot read model registry: {exc.strerror or exc}")]
     base = file.resolve().parent
     if file.suffix in (".yaml", ".yml"):
         sources, findings = parse_registry_yaml(data, shown, base)
@@ -283,11 +235,13 @@ def load_registry(path: str | Path, shown: str | None = None) -> tuple[list[Mode
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            return [], [
-                Finding(shown, 1, 1, REGISTRY_INVALID.id, REGISTRY_INVALID.severity, "registry is not UTF-8 text")
-            ]
+            return [], [_invalid(shown, 1, 1, "registry is not UTF-8 text")]
         sources, findings = parse_registry_text(text, shown, base)
     return sources, findings + _duplicates(sources, shown)
+
+
+def _invalid(path: str, line: int, column: int, message: str) -> Finding:
+    return Finding(path, line, column, REGISTRY_INVALID.id, REGISTRY_INVALID.severity, message)
 
 
 def _duplicates(sources: list[ModelSource], shown: str) -> list[Finding]:
