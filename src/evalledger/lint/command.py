@@ -137,8 +137,9 @@ def _run(args: argparse.Namespace) -> int:
 
     kind = None if args.kind == "auto" else args.kind
     select, ignore = from_arguments(args, RULES, "lint", sys.stderr)
-    try:
-        result = lint_paths(
+
+    def check() -> LintRun:
+        return lint_paths(
             args.paths or ["."],
             kind=kind,
             benchmark=args.benchmark,
@@ -147,20 +148,15 @@ def _run(args: argparse.Namespace) -> int:
             select=select,
             ignore=ignore,
         )
+
+    try:
+        result = check()
         if args.fix or args.diff:
             changes = _fix(result, args, limits)
             if args.diff:
                 return 1 if changes else (2 if result.unreadable else 0)
             if changes:  # report what is left, as it now is on disk
-                result = lint_paths(
-                    args.paths or ["."],
-                    kind=kind,
-                    benchmark=args.benchmark,
-                    limits=limits,
-                    repo_context=args.repo_context,
-                    select=select,
-                    ignore=ignore,
-                )
+                result = check()
     except BenchmarkError as exc:
         raise UsageError(str(exc)) from None
     findings = result.findings

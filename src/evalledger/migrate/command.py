@@ -252,6 +252,11 @@ def _finding(readme: str, line: int, column: int, rule: Rule, message: str) -> F
     return Finding(readme, line, column, rule.id, rule.severity, message)
 
 
+def _conflict(readme: str, proposal: Proposal, message: str) -> Finding:
+    """migrate-conflict at the card's value that cannot be written."""
+    return _finding(readme, proposal.line, proposal.column, rules.MIGRATE_CONFLICT, message)
+
+
 def _text(node: Node | None) -> str | None:
     if node is None or node.kind != "scalar" or node.value is None or isinstance(node.value, bool):
         return None
@@ -412,11 +417,9 @@ def _one_per_key(proposals: list[Proposal], readme: str, problems: list[Finding]
         values = ", ".join(str(p.entry["value"]) for p in group)
         for proposal in group:
             problems.append(
-                _finding(
+                _conflict(
                     readme,
-                    proposal.line,
-                    proposal.column,
-                    rules.MIGRATE_CONFLICT,
+                    proposal,
                     f"{len(group)} results map to one entry ({key[0]}, task {key[1]!r})"
                     f" with different values ({values}); none is migrated: give each"
                     " its own `dataset.config` (a task of the benchmark) or migrate by hand",
@@ -471,11 +474,9 @@ def _extend(target: str, repo: str, group: list[Proposal], readme: str, problems
             continue  # already migrated: an equal entry is skipped
         shown = f"{os.path.relpath(target)}:{old.line}" if not isinstance(old, Proposal) else "this card"
         problems.append(
-            _finding(
+            _conflict(
                 readme,
-                proposal.line,
-                proposal.column,
-                rules.MIGRATE_CONFLICT,
+                proposal,
                 f"an entry for ({proposal.key[0]}, task {proposal.key[1]!r}) with value"
                 f" {old_value} is already in {shown}; the card's"
                 f" {proposal.entry['value']} is not written over it",
