@@ -165,7 +165,7 @@ def check_task_ids(ctx: Context, tasks: Node) -> None:
                     TASK_ID_MISSING,
                     node or task,
                     f"`{where}` has no `id`; results need one to reference in `dataset.task_id`",
-                    "warning",
+                    WARNING,
                 )
             continue
         if not (node.kind == "scalar" and isinstance(node.value, str)):
