@@ -239,7 +239,7 @@ def _read(path: str, limits: Limits) -> bytes | Finding:
 
 def _read_fd(fd: int, size: int, limit: int) -> bytes:
     """Up to ``limit`` bytes, read to the end (a file may grow after its stat). Sized by the stat:
-    a buffered ``read(limit)`` allocates the whole limit (2 MiB) for every file, a quarter of
+    a buffered ``read(limit)`` allocates the whole limit (2 MiB) for every file, a third of
     the time of parsing a small one."""
     chunks = []
     left = limit
