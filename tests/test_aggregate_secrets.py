@@ -330,6 +330,37 @@ def test_registry_credentials_never_reach_the_job_summary(scene, tmp_path):
     assert code == 2 and "credentials in URL" in log.getvalue()
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["?token={}", "?download=1&access_token={}", "?X-Amz-Signature={}&X-Amz-Date=20260101T000000Z", "#api_key={}"],
+)
+def test_a_token_in_a_registry_url_query_is_refused_and_never_echoed(scene, query):
+    """A secret in the query string (``?token=``, a signed URL's signature...) is refused like userinfo:
+    exit 2 at file:line:col, nothing fetched or written, and the secret in no output, table or file."""
+    s = scene()
+    secret = secrets.token_hex(16)  # not shaped like a known token: only the parameter name gives it away
+    url = s.hub.url("org/public") + query.format(secret)
+    for name, lines in (
+        ("models.txt", ["# models", f"  {url}  -  org/public"]),
+        ("models.yaml", ["- url: x", f"- url: {url}"]),
+    ):
+        path = s.registry(lines, name)
+        head = s.world.bench.head()
+        for fmt in ("text", "json", "github"):
+            code, out, err = s.run("--commit", registry=name, fmt=fmt)
+            assert code == 2, out + err
+            where = f"{path}:2:3" if name == "models.txt" else f"{path}:2:8"
+            shown = s.hub.url("org/public") + "?<not shown>"
+            assert f"{where}: error registry-invalid credentials in URL {shown}:" in err, err
+            assert secret not in out + err, f"the secret is in the {fmt} output"
+        assert s.world.bench.head() == head  # nothing committed
+        written = {str(s.world.bench.path / n) for n in ("models.txt", "models.yaml")}
+        assert set(files_containing(s.world.bench.path, secret)) <= written  # only where it was written
+        assert not (s.tmp / "cache").exists() or files_containing(s.tmp / "cache", secret) == []
+    assert not s.hub.requests  # nothing was fetched
+    assert all(secret not in " ".join(argv) for argv in s.git_argvs())
+
+
 # -- the Action: hf-token input -> HF_TOKEN in evalledger's environment ----------------------------
 
 
@@ -413,6 +444,28 @@ def test_action_without_hf_token_reports_the_gated_repo_as_needing_one(scene, tm
         ("file:///srv/models/m", False, "file:///srv/models/m"),
         ("file://me@host/srv/m", True, "file://***@host/srv/m"),
         ("../models/m", False, "../models/m"),
+        # secrets in the query or fragment, and well-known token shapes anywhere
+        ("https://huggingface.co/org/m?ref=main", False, "https://huggingface.co/org/m?ref=main"),
+        ("https://huggingface.co/org/m?token=abc", True, "https://huggingface.co/org/m?<not shown>"),
+        ("https://h/x.git?a=1&access_token=abc", True, "https://h/x.git?<not shown>"),
+        ("https://h/x?API_KEY=abc", True, "https://h/x?<not shown>"),
+        ("https://gitlab.example/x?private_token=abc", True, "https://gitlab.example/x?<not shown>"),
+        (
+            "https://b.s3.amazonaws.com/x?X-Amz-Credential=A%2F1&X-Amz-Signature=ab",
+            True,
+            "https://b.s3.amazonaws.com/x?<not shown>",
+        ),
+        (
+            "https://acct.blob.core.windows.net/c/x?sv=2020&sig=abc",
+            True,
+            "https://acct.blob.core.windows.net/c/x?<not shown>",
+        ),
+        ("https://h/x#access_token=abc", True, "https://h/x?<not shown>"),
+        ("https://u:p@h/x?token=abc", True, "https://***@h/x?<not shown>"),
+        ("https://h/hf_abcdefghijklmnopqrstuvwx/m", True, "https://<not shown>"),
+        ("https://h/m?ref=ghp_abcdefghijklmnopqrstuvwx", True, "https://<not shown>"),
+        ("../models/m?api_key=abc", True, "../models/m?<not shown>"),
+        ("git@github.com:org/m.git?token=abc", True, "git@github.com:org/m.git?<not shown>"),
     ],
 )
 def test_url_credentials(url, secret, shown):

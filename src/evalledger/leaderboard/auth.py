@@ -9,7 +9,8 @@ environment (``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n``): 
 those), never in a cache's ``config``, never in a message; the git processes of other hosts do
 not receive it at all, so git's own credential helpers keep answering for them.
 
-A registry URL with userinfo (``https://user:token@host/...``) is refused where it is written
+A registry URL with userinfo (``https://user:token@host/...``), a secret-named query parameter
+(``?token=``, ``X-Amz-Signature=``...) or a token shape (``hf_...``) is refused where it is written
 (``registry-invalid``) without echoing it: everything a registry says ends up in the tables, the
 JSON result, the job summary and the cache's git config.
 """
@@ -40,11 +41,53 @@ class AuthError(ValueError):
     """The token variable or the endpoint cannot be used (a usage error; the message is safe to show)."""
 
 
+#: query (or fragment) parameters that carry a secret, matched as parts of the lower-cased name:
+#: ``token``/``access_token``/``private_token``/``X-Amz-Security-Token``, ``api_key``/``apikey``/``key``,
+#: ``client_secret``, ``password``/``passwd``/``pwd``, ``sig``/``signature``/``X-Amz-Signature``
+#: (signed URLs: S3, GCS, Azure SAS), ``X-Amz-Credential``, ``auth``/``authorization``, ``jwt``,
+#: ``session``. A false alarm costs a registry line rewritten; a miss publishes a secret.
+_SECRET_PARAM = re.compile(r"token|key|secret|pass|pwd|sig|credential|auth|jwt|session|bearer", re.IGNORECASE)
+#: well-known token shapes, refused wherever they appear in a URL (path, query, fragment): Hugging
+#: Face (``hf_``, ``api_``), GitHub (``ghp_``, ``gho_``, ``ghu_``, ``ghs_``, ``ghr_``,
+#: ``github_pat_``), GitLab (``glpat-``), Slack (``xox?-``), AWS access key ids (``AKIA``/``ASIA``)
+_TOKEN_SHAPE = re.compile(
+    r"(?<![A-Za-z0-9])(?:hf_[A-Za-z0-9]{20,}|api_[A-Za-z0-9]{30,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}"
+    r"|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16})"
+)
+
+
+def _secret_params(tail: str) -> bool:
+    """Whether the query or fragment of a URL (``tail``: from its path on) names a secret."""
+    _path, query_mark, query = tail.partition("?")
+    query, _, fragment = query.partition("#") if query_mark else ("", "", tail.partition("#")[2])
+    for part in (query, fragment):
+        for pair in re.split(r"[&;]", part):
+            name = pair.partition("=")[0]
+            if name and _SECRET_PARAM.search(name):
+                return True
+    return False
+
+
 def url_credentials(url: str) -> tuple[bool, str]:
     """(whether ``url`` carries credentials or an unparseable host that may hide them, the URL as
     it may be shown). Userinfo of http(s), git and file URLs is refused whole (a token alone,
     ``https://TOKEN@host``, is a credential too); ssh keeps a user name (``ssh://git@host``,
-    ``git@host:org/repo``) but not a password."""
+    ``git@host:org/repo``) but not a password. A query or fragment parameter named like a secret
+    (``?token=``, ``access_token=``, ``api_key=``, ``X-Amz-Signature=``...) or a well-known token
+    shape anywhere (``hf_...``, ``ghp_...``) is refused too, shown without the query (or at all)."""
+    secret, shown = _userinfo(url)
+    scheme, sep, rest = shown.partition("://")
+    if _TOKEN_SHAPE.search(shown):
+        return True, f"{scheme}://<not shown>" if sep else "<not shown>"
+    path_start = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest)) if sep else 0
+    if _secret_params(rest[path_start:] if sep else shown):
+        cut = min((i for i in (shown.find(c) for c in "?#") if i >= 0), default=len(shown))
+        return True, shown[:cut] + "?<not shown>"
+    return secret, shown
+
+
+def _userinfo(url: str) -> tuple[bool, str]:
+    """``url_credentials`` for the userinfo part alone."""
     scheme, sep, rest = url.partition("://")
     if sep:
         kind = scheme.lower()

@@ -18,10 +18,12 @@ REGISTRY_INVALID = Rule(
     """\
 Flags a line of the `--models` registry that is not `URL-or-path [ref] [model-id]` (too many
 fields, a model id with spaces), a URL with an unsupported scheme or a remote helper (`ext::`,
-`fd::`), an argument-like URL (`-…`), a URL with credentials (`https://user:token@host/…`; shown
-masked, never echoed), an invalid git ref name, and for a YAML registry an entry that is not a URL
-or a `{url, ref, model}` mapping, unknown keys, or a registry that cannot be read. The run stops
-(exit 2) before anything is fetched or written.
+`fd::`), an argument-like URL (`-…`), a URL with credentials (`https://user:token@host/…`, a query
+or fragment parameter named like a secret such as `?token=`, `access_token=`, `api_key=`,
+`X-Amz-Signature=`, or a token such as `hf_…` anywhere; shown masked, never echoed), an invalid
+git ref name, and for a YAML registry an entry that is not a URL or a `{url, ref, model}` mapping,
+unknown keys, or a registry that cannot be read. The run stops (exit 2) before anything is fetched
+or written.
 
 Why it matters: silently skipping a line with a typo would drop that model's rows and commit
 their removal from the leaderboard; a remote helper or an option-like URL would let a registry
