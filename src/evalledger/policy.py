@@ -24,6 +24,7 @@ fraction, in (1, 100] as percent, otherwise points).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from typing import Any
 from evalledger.finding import ERROR, Finding
 from evalledger.rule import Rule
 from evalledger.selectors import RuleConfig, parse_rule_config
-from evalledger.yamlsource import YamlLoadError, load
+from evalledger.yamlsource import YamlLoadError, load, read_file
 
 POLICY_FILE = ".evalledger.yaml"
 UNITS = ("fraction", "percent", "points")
@@ -196,16 +197,29 @@ def _whole(value: Any, default: int) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else default
 
 
+def unreadable_policy(shown: str, exc: OSError) -> Finding:
+    """The finding for a policy file that is there but cannot be read: lint's ``unreadable-file``
+    (exit 2 in every command), not ``policy-invalid``: nothing in it was judged."""
+    from evalledger.lint.rules.input import UNREADABLE_FILE  # (that module imports this one)
+
+    message = f"cannot read the benchmark policy: {exc.strerror or exc}"
+    return Finding(shown, 1, 1, UNREADABLE_FILE.id, ERROR, message)
+
+
 def load_policy(directory: str | Path) -> tuple[BenchmarkPolicy, list[Finding]]:
-    """Read ``.evalledger.yaml`` from a benchmark directory; defaults when it is absent."""
+    """Read ``.evalledger.yaml`` from a benchmark directory; defaults when it is absent. One that
+    is there but cannot be read (a FIFO, a directory, a dangling link, over the size limit) is a
+    finding, never a silent default: the policy decides every task's direction."""
     path = Path(directory) / POLICY_FILE
-    if not path.is_file():
+    if not os.path.lexists(path):
         return BenchmarkPolicy(), []
     shown = str(path)
     try:
-        doc = load(path.read_bytes(), shown)
+        doc = load(read_file(path), shown)
     except YamlLoadError as exc:
         return BenchmarkPolicy(path=shown), [exc.to_finding(shown)]
+    except OSError as exc:
+        return BenchmarkPolicy(path=shown), [unreadable_policy(shown, exc)]
     policy, problems = parse_policy(doc.root.to_python() if doc.root else None, shown)
     findings = list(doc.problems) + [
         Finding(shown, 1, 1, POLICY_INVALID.id, POLICY_INVALID.severity, message) for message in problems

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from evalledger.finding import Finding
 from evalledger.lint.rules.input import UNREADABLE_FILE
 from evalledger.lint.rules.shape import MISSING_FIELD
-from evalledger.yamlsource import DEFAULT_LIMITS, Limits, Node, YamlLoadError, load
+from evalledger.yamlsource import DEFAULT_LIMITS, Limits, Node, YamlLoadError, load, read_file
 
 if TYPE_CHECKING:  # a spec carries the policy beside it; reading a spec needs no policy code
     from evalledger.policy import BenchmarkPolicy
@@ -163,7 +163,7 @@ def load_spec(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> tuple[Spe
     """
     shown = str(path)
     try:
-        data = Path(path).read_bytes()
+        data = read_file(path, limits, what="a benchmark spec")
     except OSError as exc:
         return None, [
             Finding(
@@ -175,6 +175,8 @@ def load_spec(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> tuple[Spe
                 f"cannot read benchmark spec: {exc.strerror or exc}",
             )
         ]
+    except YamlLoadError as exc:
+        return None, [exc.to_finding(shown)]
     try:
         doc = load(data, shown, limits=limits)
     except YamlLoadError as exc:

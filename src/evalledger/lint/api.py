@@ -38,9 +38,10 @@ from evalledger.yamlsource import (
     Document,
     Limits,
     Node,
+    NotRegularFile,
     YamlLoadError,
     load,
-    size_error,
+    read_file,
 )
 
 if TYPE_CHECKING:  # imported when a file has a suppression comment
@@ -212,44 +213,17 @@ def _sniff(root: Node | None, path: str) -> str:
 
 def _read(path: str, limits: Limits) -> bytes | Finding:
     """The file's bytes, or the finding that says why they are not read."""
+    which = "a model card" if path.lower().endswith(".md") else "a YAML file"
     try:
-        # O_NONBLOCK: a FIFO swapped in after the walk looked must not block the open
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        return read_file(path, limits, what=which, hint=RAISE_HINT)
+    except NotRegularFile as exc:  # a FIFO swapped in after the walk looked
+        return lint_files.special_problem(path, exc.what)
+    except YamlLoadError as exc:
+        return exc.to_finding(path)
     except OSError as exc:
         return Finding(
             path, 1, 1, UNREADABLE_FILE.id, UNREADABLE_FILE.severity, f"cannot read file: {exc.strerror or exc}"
         )
-    try:
-        info = os.fstat(fd)
-        what = lint_files.special_file(info.st_mode)
-        if what:
-            return lint_files.special_problem(path, what)
-        which = "a model card" if path.lower().endswith(".md") else "a YAML file"
-        too_large = size_error(info.st_size, limits, what=which, hint=RAISE_HINT)
-        if too_large is not None:  # refused before reading: a 50 MB file costs one stat, not a parse
-            return too_large.to_finding(path)
-        return _read_fd(fd, info.st_size, limits.max_bytes + 1)
-    except OSError as exc:
-        return Finding(
-            path, 1, 1, UNREADABLE_FILE.id, UNREADABLE_FILE.severity, f"cannot read file: {exc.strerror or exc}"
-        )
-    finally:
-        os.close(fd)
-
-
-def _read_fd(fd: int, size: int, limit: int) -> bytes:
-    """Up to ``limit`` bytes, read to the end (a file may grow after its stat). Sized by the stat:
-    a buffered ``read(limit)`` allocates the whole limit (2 MiB) for every file, a third of
-    the time of parsing a small one."""
-    chunks = []
-    left = limit
-    while left > 0:
-        chunk = os.read(fd, min(left, max(size + 1, 65536)))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        left -= len(chunk)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def lint_paths(

@@ -19,6 +19,9 @@ from evalledger.finding import Finding
 from evalledger.formats.results import RESULTS_DIR
 from evalledger.formats.spec import SPEC_FILE_NAMES
 from evalledger.lint.rules.input import PATH_NOT_FOUND, SYMLINK_OUTSIDE_REPO, UNREADABLE_FILE
+from evalledger.yamlsource import special_file
+
+__all__ = ["special_file"]  # defined beside ``yamlsource.read_file``, the one reader that uses it
 
 RESULTS, SPEC, MODEL_INDEX = "results", "spec", "model-index"
 KINDS = (RESULTS, SPEC, MODEL_INDEX)
@@ -115,23 +118,6 @@ def containment_root(path: str) -> str:
 def is_outside(path: str, root: str) -> bool:
     """``path``, links resolved, is neither ``root`` nor below it."""
     return _outside(path, root)
-
-
-_SPECIAL = (
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-)
-
-
-def special_file(mode: int) -> str | None:
-    """What a mode is when it is neither a regular file, a directory nor a symlink (never opened:
-    reading a FIFO blocks forever, a device never ends)."""
-    for test, what in _SPECIAL:
-        if test(mode):
-            return what
-    return None
 
 
 def special_problem(path: str, what: str) -> Finding:
