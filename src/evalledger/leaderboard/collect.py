@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evalledger.finding import ERROR, Finding, error_reason
-from evalledger.formats.results import ResultEntry, read_entries
-from evalledger.leaderboard.fetch import Snapshot
+from evalledger.formats.results import RESULTS_DIR, ResultEntry, read_entries
+from evalledger.leaderboard.fetch import MAX_RESULT_FILES, Snapshot
+from evalledger.leaderboard.registry import TOO_MANY_RESULT_FILES
 from evalledger.lint.rules.benchmark import TASK_ID_UNKNOWN, VALUE_OUT_OF_BOUNDS, VALUE_UNIT_MISMATCH
 from evalledger.lint.rules.shape import RESULTS_NOT_LIST
 from evalledger.lint.rules.value import VALUE_NOT_FINITE, VALUE_NOT_NUMBER
@@ -73,12 +74,21 @@ def collect(
     policy: BenchmarkPolicy,
     spec: Any = None,
     lint: LintFunction | None = None,
+    max_result_files: int = MAX_RESULT_FILES,
 ) -> Collected:
-    """Candidates of ``benchmark_id`` in one model repo (all its refs)."""
+    """Candidates of ``benchmark_id`` in one model repo (all its refs). ``max_result_files``: the
+    limit the fetch applied (``RefFiles.too_many``), for the message."""
     lint = lint or lint_function()
     out = Collected()
     source = snapshot.source
     for ref in snapshot.refs:
+        if ref.too_many:  # none of its files was fetched or read: the ref is refused as a whole
+            message = (
+                f"{source.url} has {ref.too_many:,} result files at {ref.ref}, over the limit of "
+                f"{max_result_files:,} (--max-result-files); none of them was read"
+            )
+            found = Finding(f"{RESULTS_DIR}/", 1, 1, TOO_MANY_RESULT_FILES.id, ERROR, message)
+            out.rejected.append(_rejection(source.model, source.url, ref.ref, found.path, found))
         for path, size in ref.too_large:  # never read: refused as lint refuses a file over the limit
             too_large = size_error(size)
             if too_large is not None:

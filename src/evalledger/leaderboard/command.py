@@ -104,6 +104,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="seconds one git fetch or push may take before it is stopped (default: %(default)g)",
     )
     parser.add_argument(
+        "--max-result-files",
+        type=_positive,
+        default=fetch.MAX_RESULT_FILES,
+        metavar="N",
+        help="a model repo ref (or submission folder) with more result files than this is not "
+        "read at all; it is reported as a rejected result, too-many-result-files (default: %(default)s)",
+    )
+    parser.add_argument(
         "--token-env",
         metavar="NAME",
         help="environment variable holding a Hugging Face access token for gated or "
@@ -212,6 +220,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="text; json: the result document (what the Action reads); github: workflow "
         "annotations; auto: github under GitHub Actions, else text (default: auto)",
     )
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return value
 
 
 def _share(text: str) -> float:
@@ -435,6 +453,7 @@ class Run:
             timeout=args.timeout,
             bench_root=git_root,
             auth=hub,
+            max_result_files=args.max_result_files,
         )
         self.lint = lint_function()
 
@@ -496,6 +515,7 @@ class Run:
                 policy=inputs.policy,
                 spec=inputs.spec,
                 lint=self.lint,
+                max_result_files=self.options.max_result_files,
             )
 
         collected = {}

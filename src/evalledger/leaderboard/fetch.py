@@ -67,6 +67,8 @@ RESULT_SUFFIXES = (".yaml", ".yml")
 COMPLETE = "evalledger-complete"  # in an entry: commits whose result blobs are all there
 #: result files larger than this are never read (lint refuses them before parsing anyway)
 MAX_RESULT_BYTES = DEFAULT_LIMITS.max_bytes
+#: a ref with more result files than this is not read at all (``aggregate --max-result-files``)
+MAX_RESULT_FILES = 1000
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,9 @@ class RefFiles:
     files: Iterable[tuple[str, bytes]]
     #: (path, size) of result files over the limit, never read (size None: the server left it out)
     too_large: tuple[tuple[str, int | None], ...] = ()
+    #: the number of result files when it is over ``FetchOptions.max_result_files``: then none of
+    #: them is fetched or read (``files`` and ``too_large`` are empty), else 0
+    too_many: int = 0
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,7 @@ class FetchOptions:
     timeout: float = 300.0
     bench_root: Path | None = None  # for submission folders: where commits are looked up
     auth: HubAuth | None = None  # the Hub token (sent to the Hub's repos only), for gated repos
+    max_result_files: int = MAX_RESULT_FILES  # per ref; a ref with more is not read at all
     stats: dict[str, int] = field(default_factory=dict)
 
 
@@ -174,7 +180,7 @@ def fetch_one(source: ModelSource, options: FetchOptions, reduce: Reduce = _mate
     try:
         try:
             if source.kind == "dir":
-                return _reduced(read_folder(source, options.bench_root), reduce)
+                return _reduced(read_folder(source, options.bench_root, options.max_result_files), reduce)
             return _fetch_git(source, options, reduce)
         except _ReadFailed as exc:
             raise (exc.__cause__ or exc) from None  # (always raised from the read's error)
@@ -275,8 +281,8 @@ def _read_entry(repo: Path, source: ModelSource, options: FetchOptions, reduce: 
     # when it looks again, and nothing here asks for a blob before it was fetched (a missing blob
     # would make cat-file fetch it, whatever its size: ``omitted`` ones are never asked for)
     with git.BlobReader(repo, sizes=True) as reader:
-        listed = [(name, *_result_blobs(reader, spec)) for name, spec in refs]
-        commits = sorted({commit for _, commit, *_ in listed})
+        listed, too_many = _list_refs(reader, refs, options.max_result_files)
+        commits = sorted({commit for name, commit, *_ in listed if name not in too_many})
         fresh = not set(commits) <= known
         if fresh:  # a warm run on unchanged tips skips the round trip
             new = [(tree, blobs) for _, commit, _, tree, blobs in listed if commit not in known]
@@ -308,7 +314,8 @@ def _read_entry(repo: Path, source: ModelSource, options: FetchOptions, reduce: 
                 shown += "/head"
             readable = tuple((path, oid) for path, oid in blobs if not _over(sizes[oid]))
             too_large = tuple((path, sizes[oid]) for path, oid in blobs if _over(sizes[oid]))
-            refs_files.append(RefFiles(shown, commit, when, community, _BlobFiles(reader, readable), too_large))
+            files = _BlobFiles(reader, readable)
+            refs_files.append(RefFiles(shown, commit, when, community, files, too_large, too_many.get(name, 0)))
         refs_files.sort(key=lambda r: (r.community, r.ref))
         result = _reduced(Snapshot(source, tuple(refs_files)), reduce)
     if fresh:
@@ -319,6 +326,24 @@ def _read_entry(repo: Path, source: ModelSource, options: FetchOptions, reduce: 
             durable=False,
         )
     return result
+
+
+Listed = list[tuple[str, str, int, str | None, list[tuple[str, str]]]]
+
+
+def _list_refs(reader: git.BlobReader, refs: list[tuple[str, str]], max_files: int) -> tuple[Listed, dict[str, int]]:
+    """(name, commit, commit time, results tree, [(path, blob)]) of each ref, and the refs with
+    more than ``max_files`` result files with their count: those are read not at all (their tree
+    and blobs are left out of the listing, so nothing of them is fetched)."""
+    listed: Listed = []
+    too_many: dict[str, int] = {}
+    for name, spec in refs:
+        commit, when, tree, blobs = _result_blobs(reader, spec)
+        if len(blobs) > max_files:
+            too_many[name] = len(blobs)
+            tree, blobs = None, []
+        listed.append((name, commit, when, tree, blobs))
+    return listed, too_many
 
 
 def _over(size: int | None) -> bool:
@@ -402,7 +427,7 @@ def _walk(reader: git.BlobReader, tree: str, prefix: str, out: list[tuple[str, s
             out.append((path, oid))
 
 
-def read_folder(source: ModelSource, bench_root: Path | None) -> Snapshot:
+def read_folder(source: ModelSource, bench_root: Path | None, max_files: int = MAX_RESULT_FILES) -> Snapshot:
     """A submission folder inside the benchmark repo: files as on disk (read when iterated; over
     the size limit, not at all), commit from git when tracked.
 
@@ -429,13 +454,18 @@ def read_folder(source: ModelSource, bench_root: Path | None) -> Snapshot:
                     readable.append((rel, path))
     readable.sort()
     too_large.sort()
+    too_many = len(readable) + len(too_large)
+    if too_many > max_files:
+        readable, too_large = [], []
+    else:
+        too_many = 0
     commit, when = "", 0
     if bench_root is not None:
         found = git.last_commit(bench_root, str(folder))
         if found:
             commit, when = found
     files = _DiskFiles(tuple(readable))
-    return Snapshot(source, (RefFiles("HEAD", commit, when, False, files, tuple(too_large)),))
+    return Snapshot(source, (RefFiles("HEAD", commit, when, False, files, tuple(too_large), too_many),))
 
 
 class _DiskFiles:

@@ -122,6 +122,38 @@ Fixed:
     command="aggregate",
 )
 
+TOO_MANY_RESULT_FILES = Rule(
+    "too-many-result-files",
+    ERROR,
+    "a model repo's ref holds more result files than aggregate reads",
+    """\
+Flags a ref of a model repo (or a submission folder) whose `.eval_results/` holds more result files
+(`*.yaml`, `*.yml`) than `aggregate --max-result-files` (default 1000): none of its files is
+fetched or read, and its results are a rejected result (`rejected` in the JSON result, `--strict`
+exits 1), naming the repo, the ref, the count and the limit. The repo's other refs (its merged
+branch when the flood is in a pull request) are read as usual.
+
+Why it matters: everything a model repo holds is untrusted; 100,000 result files would make every
+aggregation fetch, parse and hold them all. The whole ref is refused rather than its first N
+files: which N those are would depend on file names the repo chooses, and a partial read would
+publish some of a model's scores as if they were all of them.
+
+Bad (one file per sample):
+```text
+.eval_results/sample-000001.yaml
+.eval_results/sample-000002.yaml
+...
+.eval_results/sample-100000.yaml
+```
+Fixed (one file per benchmark, each entry a task's aggregate score):
+```text
+.eval_results/gpqa.yaml
+.eval_results/mmlu-pro.yaml
+```""",
+    command="aggregate",
+)
+
 RULES: dict[str, Rule] = {
-    rule.id: rule for rule in (REGISTRY_INVALID, REGISTRY_DUPLICATE, MODEL_REPO_UNREACHABLE, AUDIT_UNAVAILABLE)
+    rule.id: rule
+    for rule in (REGISTRY_INVALID, REGISTRY_DUPLICATE, MODEL_REPO_UNREACHABLE, AUDIT_UNAVAILABLE, TOO_MANY_RESULT_FILES)
 }
