@@ -4,12 +4,15 @@ file://, aggregate run in-process as the CLI."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+
+import pytest
 
 from evalledger.leaderboard import fetch
 from evalledger.leaderboard.sources import ModelSource
 from gitutil import GitRepo
-from test_aggregate_support import World, aggregate, entry, rows_by_model
+from test_aggregate_support import World, aggregate, entry, read_csv, rows_by_model
 
 BOARD = "leaderboard/leaderboard.csv"
 
@@ -98,3 +101,154 @@ def test_max_result_files_must_be_a_positive_whole_number(tmp_path, capsys):
         code, _ = aggregate(world, "--max-result-files", bad, capsys=capsys)
         assert code == 2
         assert "--max-result-files: must be a whole number of at least 1" in world.stderr
+
+
+# --- the --audit history clone ---------------------------------------------------------------------
+
+
+def _history_world(tmp_path: Path, versions: int = 3) -> World:
+    world = World(tmp_path)
+    for i in range(versions):
+        world.model("long", {".eval_results/r.yaml": entry("alpha", 60.0 + i)}, message=f"v{i}")
+    world.model("short", {".eval_results/r.yaml": entry("alpha", 50.0)})
+    world.registry([f"{world.url('long')} - org/long", f"{world.url('short')} - org/short"], commit=True)
+    return world
+
+
+def _history_of(world: World, name: str) -> Path:
+    return _entry_of(world, name).with_suffix(".history")
+
+
+def _unaudited(world: World) -> dict[str, str]:
+    rows = read_csv(world.bench.path / "leaderboard/flags.csv")
+    return {r["model"]: r["message"] for r in rows if r["rule"] == "audit-unavailable"}
+
+
+def _limits(monkeypatch, **changes: int) -> None:
+    from evalledger.leaderboard import flags
+
+    monkeypatch.setattr(flags, "HISTORY_LIMITS", dataclasses.replace(flags.HISTORY_LIMITS, **changes))
+
+
+def test_a_history_over_the_commit_limit_is_reported_removed_and_the_run_goes_on(tmp_path, capsys, monkeypatch):
+    world = _history_world(tmp_path, versions=6)  # 6 commits
+    _limits(monkeypatch, max_commits=5)
+    code, doc = aggregate(world, "--audit", capsys=capsys)
+    assert code == 0, world.stderr
+    assert _unaudited(world) == {
+        "org/long": f"history could not be audited: {world.url('long')}: its history has more than 5 commits, the limit"
+    }
+    assert not _history_of(world, "long").exists()  # over a bound: never kept
+    assert _history_of(world, "short").is_dir()  # within them: kept in the cache for the next run
+    assert rows_by_model(world.bench.path / BOARD, "alpha")["org/long"]["value"] == "65.0"  # rows stay
+    # the next run asks again, and is refused again; with the limit raised it is audited
+    assert aggregate(world, "--audit", capsys=capsys)[0] == 0 and "org/long" in _unaudited(world)
+    _limits(monkeypatch, max_commits=6)  # exactly the length of the history: audited
+    assert aggregate(world, "--audit", capsys=capsys)[0] == 0 and _unaudited(world) == {}
+    assert _history_of(world, "long").is_dir()
+    # a later run fetches the new commit into the kept clone; past the limit, it is removed again
+    world.model("long", {".eval_results/r.yaml": entry("alpha", 70.0)}, message="v6")
+    assert aggregate(world, "--audit", capsys=capsys)[0] == 0
+    assert "more than 6 commits" in _unaudited(world)["org/long"]
+    assert not _history_of(world, "long").exists()
+
+
+def test_only_the_commits_within_the_limit_travel(tmp_path):
+    """The bound holds on the wire: a 30-commit history fetched with a limit of 5 brings 5 commits."""
+    from evalledger import git
+
+    world = World(tmp_path)
+    for i in range(30):
+        world.model("long", {".eval_results/r.yaml": entry("alpha", float(i))}, message=f"v{i}")
+    head = GitRepo(world.tmp / "models" / "long.git").head()
+    limits = git.HistoryLimits(max_commits=5, max_files=100, max_file_bytes=1 << 20)
+    clone = tmp_path / "clone"
+    with pytest.raises(git.LimitExceeded, match="more than 5 commits"):
+        git.clone_history(clone, world.url("long"), head, [".eval_results", "README.md"], limits=limits)
+    assert int(git.run_text(["rev-list", "--count", "--all"], clone)) <= 5
+    assert not git.run_text(["rev-list", "--objects", "--all", "--missing=print"], clone).count("\n?") > 30
+
+
+def test_too_many_result_file_versions_are_refused_before_any_is_fetched(tmp_path, capsys, monkeypatch):
+    world = _history_world(tmp_path, versions=4)  # 4 versions of r.yaml + 1 README = 5 blobs
+    _limits(monkeypatch, max_files=4)
+    assert aggregate(world, "--audit", capsys=capsys)[0] == 0
+    assert _unaudited(world) == {
+        "org/long": f"history could not be audited: {world.url('long')}: its history holds 5 versions of result "
+        "files and model cards, over the limit of 4"
+    }
+    assert not _history_of(world, "long").exists()
+
+
+def test_a_result_file_over_the_size_limit_in_history_never_leaves_the_server(tmp_path, capsys, monkeypatch):
+    from evalledger import git
+
+    world = World(tmp_path)
+    big = entry("alpha", 60.0) + "# " + "x" * 5000 + "\n"
+    world.model("big", {".eval_results/r.yaml": big}, message="a big one")
+    world.model("big", {".eval_results/r.yaml": entry("alpha", 61.0)}, message="small again")
+    world.registry([f"{world.url('big')} - org/big"], commit=True)
+    _limits(monkeypatch, max_file_bytes=4096)
+    assert aggregate(world, "--audit", capsys=capsys)[0] == 0
+    [message] = _unaudited(world).values()
+    assert ".eval_results/r.yaml in its history " in message and "over the 4,096 byte limit" in message
+    assert not _history_of(world, "big").exists()
+    # at the git level: with size filters (git >= 2.36) the big version is never transferred
+    bare = GitRepo(world.tmp / "models" / "big.git")
+    old = bare.git("rev-parse", "HEAD~1:.eval_results/r.yaml").strip()
+    limits = git.HistoryLimits(max_commits=100, max_files=100, max_file_bytes=4096)
+    clone = tmp_path / "clone"
+    with pytest.raises(git.LimitExceeded, match="over the 4,096 byte limit"):
+        git.clone_history(clone, world.url("big"), bare.head(), [".eval_results", "README.md"], limits=limits)
+    if git.git_version() >= (2, 36):
+        assert old in git.missing_objects(clone, [bare.git("rev-parse", "HEAD~1:.eval_results").strip()])
+
+
+def test_a_model_card_over_the_size_limit_is_refused_by_its_size(tmp_path, capsys, monkeypatch):
+    world = World(tmp_path)
+    world.model("card", {"README.md": "# card\n" + "y" * 6000, ".eval_results/r.yaml": entry("alpha", 60.0)})
+    world.registry([f"{world.url('card')} - org/card"], commit=True)
+    _limits(monkeypatch, max_file_bytes=4096)
+    assert aggregate(world, "--audit", capsys=capsys)[0] == 0
+    [message] = _unaudited(world).values()
+    assert "README.md in its history is 6,007 bytes, over the 4,096 byte limit" in message
+
+
+def test_a_history_clone_over_the_disk_limit_is_removed(tmp_path, capsys, monkeypatch):
+    from evalledger.leaderboard import flags
+
+    world = _history_world(tmp_path)
+    monkeypatch.setattr(flags, "MAX_HISTORY_BYTES", 1000)
+    assert aggregate(world, "--audit", capsys=capsys)[0] == 0
+    messages = _unaudited(world)
+    assert set(messages) == {"org/long", "org/short"}
+    assert "its history clone takes " in messages["org/long"] and "over the limit of 1,000" in messages["org/long"]
+    assert not _history_of(world, "long").exists(), messages
+    assert not _history_of(world, "short").exists(), messages
+
+
+def test_a_half_made_history_clone_is_reported_removed_and_rebuilt(tmp_path, capsys):
+    world = _history_world(tmp_path)
+    assert aggregate(world, "--audit", capsys=capsys)[0] == 0 and _unaudited(world) == {}
+    clone = _history_of(world, "long")
+    (clone / ".git" / "HEAD").write_text("garbage\n")  # what a killed clone can leave
+    (clone / ".git" / "index.lock").write_text("")  # and a dead git's lock
+    assert aggregate(world, "--audit", capsys=capsys)[0] == 0
+    assert "org/long" in _unaudited(world) and not clone.exists()
+    assert aggregate(world, "--audit", capsys=capsys)[0] == 0 and _unaudited(world) == {}
+    assert clone.is_dir()
+
+
+def test_a_local_path_history_clone_leaves_the_weights_behind(tmp_path, capsys):
+    """A registry path (not file://) used to clone locally: git ignores --filter there and copied
+    every object, weights included, into the cache."""
+    world = World(tmp_path)
+    world.model("local", {".eval_results/r.yaml": entry("alpha", 60.0)})
+    world.registry([f"{world.tmp / 'models' / 'local.git'} - org/local"], commit=True)
+    assert aggregate(world, "--audit", capsys=capsys)[0] == 0 and _unaudited(world) == {}
+    weights = GitRepo(world.tmp / "models" / "local.git").head("HEAD:model.safetensors")
+    source = ModelSource(
+        url=str(world.tmp / "models" / "local.git"), location=str(world.tmp / "models" / "local.git"), model="org/local"
+    )
+    clone = fetch.cache_path(world.tmp / "cache", source).with_suffix(".history")
+    assert clone.is_dir() and weights not in _blobs_in(clone)

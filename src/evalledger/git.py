@@ -1149,6 +1149,24 @@ def last_commit(repo: str | os.PathLike[str], path: str) -> tuple[str, int] | No
     return sha, int(when)
 
 
+#: no automatic gc or maintenance after a fetch: it may run detached, still writing into the
+#: clone when the caller measures or removes it
+_NO_BACKGROUND = ("-c", "gc.auto=0", "-c", "maintenance.auto=false")
+
+
+class LimitExceeded(Exception):
+    """What a remote would make us fetch is over a bound (the message names it and the limit)."""
+
+
+@dataclass(frozen=True)
+class HistoryLimits:
+    """Bounds of ``clone_history``: commits, versions of the files of ``paths``, bytes of one."""
+
+    max_commits: int
+    max_files: int
+    max_file_bytes: int
+
+
 def clone_history(
     path: str | os.PathLike[str],
     url: str,
@@ -1157,27 +1175,121 @@ def clone_history(
     *,
     timeout: float | None = None,
     env: Mapping[str, str] | None = None,
+    limits: HistoryLimits | None = None,
 ) -> None:
     """A blob-less clone with full history at ``commit`` (no work tree files), plus the blobs of
     ``paths`` across that history fetched in one request: what a history audit of a remote model
-    repo reads, without its weights."""
+    repo reads, without its weights.
+
+    With ``limits`` (else unbounded), each bound is checked before what it bounds is fetched or
+    read, and a breach raises ``LimitExceeded``: at most ``max_commits`` commits travel
+    (``--depth``; a history cut there is longer than allowed); more than ``max_files`` versions of
+    the files raise before any blob is fetched; the blobs under ``paths[0]`` (a folder:
+    ``.eval_results``) come through its trees with a size filter (git >= 2.36), so one over
+    ``max_file_bytes`` never leaves the server, and every blob's size is read from its header
+    before anyone reads it (the others, asked for by id, cannot be filtered)."""
     upload = [f"--upload-pack={_LOCAL_UPLOAD_PACK}"] if is_local_url(url) else []
     network = {**_ALLOWED, **(env or {})}
+    depth = [f"--depth={limits.max_commits}"] if limits else []
     if not (Path(path) / ".git").is_dir():
         run(
-            ["clone", "--quiet", "--no-checkout", "--filter=blob:none", *upload, url, str(path)],
+            [*_NO_BACKGROUND, "clone", "--quiet", "--no-checkout", "--no-local", "--filter=blob:none", *depth, *upload]
+            + [*(f"--config={pair}" for pair in _NO_BACKGROUND[1::2]), url, str(path)],
             timeout=timeout,
             env=network,
         )
     run(
-        ["fetch", "--quiet", "--no-tags", "--filter=blob:none", *upload, "origin", commit],
+        [*_NO_BACKGROUND, "fetch", "--quiet", "--no-tags", "--filter=blob:none", *depth, *upload, "origin", commit],
         path,
         timeout=timeout,
         env=network,
     )
+    if limits:
+        _whole_history_within(path, commit, limits.max_commits)
     run(["reset", "--quiet", "--soft", commit], path)
-    out = run_text(["log", "--format=", "--raw", "--no-abbrev", "--no-renames", commit, "--", *paths], path)
-    oids = sorted(
-        {line.split()[3] for line in out.splitlines() if line.startswith(":") and line.split()[3] != ZERO_OID}
-    )
-    fetch_objects(path, url, oids, timeout=timeout, env=env)
+    trees, blobs = _history_objects(path, commit, paths)
+    if limits is None:
+        fetch_objects(path, url, sorted(blobs), timeout=timeout, env=env)
+    else:
+        _fetch_history_blobs(path, url, paths[0], trees, blobs, limits, timeout, env)
+
+
+def _history_objects(
+    path: str | os.PathLike[str], commit: str, paths: Sequence[str]
+) -> tuple[set[str], dict[str, str]]:
+    """(the versions of the ``paths[0]`` tree, {blob: a path it had}) across the history of ``commit``."""
+    out = run_text(["log", "--format=", "--raw", "-t", "--no-abbrev", "--no-renames", commit, "--", *paths], path)
+    trees: set[str] = set()
+    blobs: dict[str, str] = {}
+    for line in out.splitlines():
+        if line.startswith(":"):
+            meta, _, name = line.partition("\t")
+            _old, mode, _was, oid = meta.split()[:4]
+            if oid == ZERO_OID:
+                continue
+            if mode == "040000" and name == paths[0]:
+                trees.add(oid)
+            elif mode.startswith("10"):
+                blobs.setdefault(oid, name)
+    return trees, blobs
+
+
+def _fetch_history_blobs(
+    path: str | os.PathLike[str],
+    url: str,
+    folder: str,
+    trees: set[str],
+    blobs: dict[str, str],
+    limits: HistoryLimits,
+    timeout: float | None,
+    env: Mapping[str, str] | None,
+) -> None:
+    """``clone_history``'s bounded blob fetch (see there)."""
+    if len(blobs) > limits.max_files:
+        raise LimitExceeded(
+            f"its history holds {len(blobs):,} versions of result files and model cards, over the limit of "
+            f"{limits.max_files:,}"
+        )
+    by_id = sorted(blobs)
+    if trees and git_version() >= (2, 36):
+        try:
+            fetch_trees_limited(path, url, sorted(trees), limits.max_file_bytes, timeout=timeout, env=env)
+        except GitError:
+            pass  # a server that refuses size filters: all by id below
+        else:
+            left_out = missing_objects(path, sorted(trees))
+            for oid in sorted(left_out & set(blobs)):
+                raise LimitExceeded(
+                    f"{blobs[oid]} in its history is over the {limits.max_file_bytes:,} byte limit (blob {oid})"
+                )
+            under = f"{folder}/"
+            by_id = [oid for oid in by_id if not blobs[oid].startswith(under)]
+    fetch_objects(path, url, by_id, timeout=timeout, env=env)
+    with BlobReader(path, sizes=True) as reader:  # every blob is here now: a header read, no fetch
+        for oid in sorted(blobs):
+            size = reader.size(oid)
+            if size is None or size > limits.max_file_bytes:
+                shown = "missing" if size is None else f"{size:,} bytes"
+                raise LimitExceeded(
+                    f"{blobs[oid]} in its history is {shown}, over the {limits.max_file_bytes:,} byte limit "
+                    f"(blob {oid})"
+                )
+
+
+def _whole_history_within(path: str | os.PathLike[str], commit: str, max_commits: int) -> None:
+    """After a ``--depth=max_commits`` fetch: raise ``LimitExceeded`` when the history was cut (a
+    shallow commit with parents) or holds more commits (merges widen a depth); else the clone is
+    complete, and the shallow marks git leaves on root commits are dropped (an audit refuses a
+    shallow clone)."""
+    cut = shallow_commits(path)
+    if cut:
+        with BlobReader(path) as reader:
+            for sha in sorted(cut):
+                header = (reader.read(sha).data or b"").split(b"\n\n", 1)[0]
+                if any(line.startswith(b"parent ") for line in header.split(b"\n")):
+                    raise LimitExceeded(f"its history has more than {max_commits:,} commits, the limit")
+    count = int(run_text(["rev-list", "--count", commit], path).strip() or 0)
+    if count > max_commits:
+        raise LimitExceeded(f"its history has {count:,} commits, over the limit of {max_commits:,}")
+    if cut:
+        Path(run_text(["rev-parse", "--path-format=absolute", "--git-path", "shallow"], path).strip()).unlink()

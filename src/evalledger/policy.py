@@ -32,7 +32,7 @@ from typing import Any
 from evalledger.finding import ERROR, Finding
 from evalledger.rule import Rule
 from evalledger.selectors import RuleConfig, parse_rule_config
-from evalledger.yamlsource import YamlLoadError, load, read_file
+from evalledger.yamlsource import UNREADABLE_FILE, YamlLoadError, load, read_file
 
 POLICY_FILE = ".evalledger.yaml"
 UNITS = ("fraction", "percent", "points")
@@ -198,10 +198,8 @@ def _whole(value: Any, default: int) -> int:
 
 
 def unreadable_policy(shown: str, exc: OSError) -> Finding:
-    """The finding for a policy file that is there but cannot be read: lint's ``unreadable-file``
-    (exit 2 in every command), not ``policy-invalid``: nothing in it was judged."""
-    from evalledger.lint.rules.input import UNREADABLE_FILE  # (that module imports this one)
-
+    """The finding for a policy file that is there but cannot be read: ``unreadable-file`` (exit 2
+    in every command), not ``policy-invalid``: nothing in it was judged."""
     message = f"cannot read the benchmark policy: {exc.strerror or exc}"
     return Finding(shown, 1, 1, UNREADABLE_FILE.id, ERROR, message)
 

@@ -360,6 +360,22 @@ def size_error(
     )
 
 
+UNREADABLE_FILE = Rule(
+    "unreadable-file",
+    ERROR,
+    "a file or folder cannot be read (permissions, I/O error, not a regular file)",
+    """\
+Flags a file that exists but cannot be read, a folder that cannot be listed, and a special file
+(a FIFO, socket or device) where a file was expected (exit code 2). Special files are never
+opened: reading a FIFO would wait forever.
+
+Why it matters: a check that silently skips what it cannot read reports "clean" for files it never
+saw.
+
+Bad: `chmod 000 .eval_results/gpqa.yaml`; `mkfifo .eval_results/gpqa.yaml`
+Fixed: make the file readable; commit a regular file.""",
+)
+
 _SPECIAL = (
     (stat.S_ISFIFO, "a FIFO (named pipe)"),
     (stat.S_ISSOCK, "a socket"),

@@ -105,8 +105,11 @@ AUDIT_UNAVAILABLE = Rule(
     "a model repo's result history could not be audited",
     """\
 Flags a model repo whose history of `.eval_results` could not be fetched or judged by
-`aggregate --audit` (fetch error, timeout, an error of the audit itself); it is a row of the
-`flags` table. The repo's leaderboard rows are kept, without audit marks.
+`aggregate --audit` (fetch error, timeout, an error of the audit itself), or is over a bound of
+what an audit fetches (more than 10,000 commits, more than 10,000 versions of result files and
+model cards, one of them over 2 MiB, a clone over 256 MiB: the message names the repo and the
+bound); it is a row of the `flags` table. The repo's leaderboard rows are kept, without audit
+marks.
 
 Why it matters: a row without flags normally means its history was checked and found clean; for
 this repo it means nothing was checked, and readers of the board should know the difference.

@@ -1,6 +1,7 @@
 """Input rules: a path or its bytes cannot be read as one plain YAML document.
 
-Each rule is defined by the layer that raises it: the YAML loader's in ``evalledger.yamlsource``,
+Each rule is defined by the layer that raises it: the YAML loader's and the file reader's
+(``unreadable-file``) in ``evalledger.yamlsource``,
 the benchmark policy's in ``evalledger.policy``, the path walker's here; all are registered here
 so that every id a user can see is documented.
 """
@@ -21,6 +22,11 @@ from evalledger.yamlsource import (
     YAML_SYNTAX,
     YAML_UNSAFE_TAG,
 )
+from evalledger.yamlsource import UNREADABLE_FILE as _UNREADABLE_FILE
+
+#: defined beside the one file reader (``yamlsource.read_file``), which every command uses; lint's
+#: modules take it from here with the other input rules
+UNREADABLE_FILE = _UNREADABLE_FILE
 
 PATH_NOT_FOUND = Rule(
     "path-not-found",
@@ -33,22 +39,6 @@ Why it matters: a typo in a hook's `files` or a CI script would otherwise lint n
 
 Bad: `evalledger lint .eval_result/`
 Fixed: `evalledger lint .eval_results/`""",
-)
-
-UNREADABLE_FILE = Rule(
-    "unreadable-file",
-    ERROR,
-    "a file or folder cannot be read (permissions, I/O error, not a regular file)",
-    """\
-Flags a file that exists but cannot be read, a folder that cannot be listed, and a special file
-(a FIFO, socket or device) where a file was expected (exit code 2). Special files are never
-opened: reading a FIFO would wait forever.
-
-Why it matters: a check that silently skips what it cannot read reports "clean" for files it never
-saw.
-
-Bad: `chmod 000 .eval_results/gpqa.yaml`; `mkfifo .eval_results/gpqa.yaml`
-Fixed: make the file readable; commit a regular file.""",
 )
 
 SYMLINK_OUTSIDE_REPO = Rule(
