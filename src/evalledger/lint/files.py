@@ -19,9 +19,10 @@ from evalledger.finding import Finding
 from evalledger.formats.results import RESULTS_DIR
 from evalledger.formats.spec import SPEC_FILE_NAMES
 from evalledger.lint.rules.input import PATH_NOT_FOUND, SYMLINK_OUTSIDE_REPO, UNREADABLE_FILE
-from evalledger.yamlsource import special_file
+from evalledger.yamlsource import special_file as _special_file
 
-__all__ = ["special_file"]  # defined beside ``yamlsource.read_file``, the one reader that uses it
+#: defined beside the one file reader (``yamlsource.read_file``); the walk asks it of what it lists
+special_file = _special_file
 
 RESULTS, SPEC, MODEL_INDEX = "results", "spec", "model-index"
 KINDS = (RESULTS, SPEC, MODEL_INDEX)
