@@ -38,6 +38,11 @@ class GitError(Exception):
 _GIT: tuple[str | None, str] = (None, "git")
 
 
+class LimitExceeded(Exception):
+    """What a repository would make us fetch or read is over a bound (the message names it and
+    the limit)."""
+
+
 def git_binary() -> str:
     """git as a PATH search finds it, resolved once per PATH value: exec'ing the full path skips
     the failed execs of the search (a fraction of a millisecond per git process; a PR-sized
@@ -684,11 +689,13 @@ def index_blobs(
     paths: Sequence[str],
     max_bytes: int,
     wanted: Callable[[str], bool] = lambda path: True,
+    max_files: int | None = None,
 ) -> list[tuple[str, bytes | None]]:
     """(path, content) of the regular files under ``paths`` as staged in the index (what the next
     commit holds; ``GIT_INDEX_FILE`` is honoured) for which ``wanted(path)``, paths relative to
     ``repo``; content None for a file over ``max_bytes`` (not read). Symlinks, submodules and
-    unmerged entries are left out."""
+    unmerged entries are left out. More than ``max_files`` of them raise ``LimitExceeded`` before
+    any is read."""
     listed = []
     for item in run(["ls-files", "-s", "-z", "--", *paths], repo).split(b"\0"):
         if not item:
@@ -700,6 +707,8 @@ def index_blobs(
             listed.append((path, oid))
     if not listed:
         return []
+    if max_files is not None and len(listed) > max_files:
+        raise LimitExceeded(f"{len(listed):,} files, over the limit of {max_files:,}")
     with BlobReader(repo) as reader:
         blobs = reader.read_batch([oid for _, oid in listed], max_bytes)
     return [(path, blob.data) for (path, _), blob in zip(listed, blobs, strict=True)]
@@ -1152,10 +1161,6 @@ def last_commit(repo: str | os.PathLike[str], path: str) -> tuple[str, int] | No
 #: no automatic gc or maintenance after a fetch: it may run detached, still writing into the
 #: clone when the caller measures or removes it
 _NO_BACKGROUND = ("-c", "gc.auto=0", "-c", "maintenance.auto=false")
-
-
-class LimitExceeded(Exception):
-    """What a remote would make us fetch is over a bound (the message names it and the limit)."""
 
 
 @dataclass(frozen=True)

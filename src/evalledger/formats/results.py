@@ -14,6 +14,9 @@ from evalledger.records import ScoreRecord, setup_key
 from evalledger.yamlsource import LongNumber, Node, finite_number
 
 RESULTS_DIR = ".eval_results"
+#: result files of one repo (one ref) read at most: the default of ``aggregate --max-result-files``
+#: and the bound of the other files ``lint --repo-context`` reads
+MAX_RESULT_FILES = 1000
 ENTRY_KEYS = ("dataset", "value", "verifyToken", "date", "source", "notes")
 DATASET_KEYS = ("id", "task_id", "revision")
 SOURCE_KEYS = ("url", "name", "user", "org")

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evalledger.finding import ERROR, Finding, error_reason
-from evalledger.formats.results import RESULTS_DIR, ResultEntry, read_entries
-from evalledger.leaderboard.fetch import MAX_RESULT_FILES, Snapshot
+from evalledger.formats.results import MAX_RESULT_FILES, RESULTS_DIR, ResultEntry, read_entries
+from evalledger.leaderboard.fetch import Snapshot
 from evalledger.leaderboard.registry import TOO_MANY_RESULT_FILES
 from evalledger.lint.rules.benchmark import TASK_ID_UNKNOWN, VALUE_OUT_OF_BOUNDS, VALUE_UNIT_MISMATCH
 from evalledger.lint.rules.shape import RESULTS_NOT_LIST

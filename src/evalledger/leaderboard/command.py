@@ -35,6 +35,7 @@ from evalledger import git
 from evalledger.cli import UsageError
 from evalledger.escape import shorten, terminal
 from evalledger.finding import ERROR, Finding
+from evalledger.formats.results import MAX_RESULT_FILES
 from evalledger.leaderboard import auth, carry, fetch, publish, write
 from evalledger.leaderboard import sources as sources_mod
 from evalledger.leaderboard.collect import Collected, collect, lint_function
@@ -106,7 +107,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-result-files",
         type=_positive,
-        default=fetch.MAX_RESULT_FILES,
+        default=MAX_RESULT_FILES,
         metavar="N",
         help="a model repo ref (or submission folder) with more result files than this is not "
         "read at all; it is reported as a rejected result, too-many-result-files (default: %(default)s)",

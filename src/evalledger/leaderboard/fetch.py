@@ -56,7 +56,7 @@ from typing import Any
 from evalledger import git
 from evalledger.atomic import write_atomic
 from evalledger.finding import error_reason
-from evalledger.formats.results import RESULTS_DIR
+from evalledger.formats.results import MAX_RESULT_FILES, RESULTS_DIR
 from evalledger.leaderboard.auth import HubAuth
 from evalledger.leaderboard.sources import ModelSource
 from evalledger.yamlsource import DEFAULT_LIMITS
@@ -67,8 +67,6 @@ RESULT_SUFFIXES = (".yaml", ".yml")
 COMPLETE = "evalledger-complete"  # in an entry: commits whose result blobs are all there
 #: result files larger than this are never read (lint refuses them before parsing anyway)
 MAX_RESULT_BYTES = DEFAULT_LIMITS.max_bytes
-#: a ref with more result files than this is not read at all (``aggregate --max-result-files``)
-MAX_RESULT_FILES = 1000
 
 
 @dataclass(frozen=True)
@@ -103,7 +101,8 @@ class FetchOptions:
     timeout: float = 300.0
     bench_root: Path | None = None  # for submission folders: where commits are looked up
     auth: HubAuth | None = None  # the Hub token (sent to the Hub's repos only), for gated repos
-    max_result_files: int = MAX_RESULT_FILES  # per ref; a ref with more is not read at all
+    #: per ref (``--max-result-files``); a ref with more is not read at all
+    max_result_files: int = MAX_RESULT_FILES
     stats: dict[str, int] = field(default_factory=dict)
 
 

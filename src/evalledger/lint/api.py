@@ -321,7 +321,7 @@ def lint_paths(
     # a check across files runs when the selection of any results file keeps it
     across = selections.union([path for path, _, _ in results_files])
     if repo_context and results_files and registry.wanted(places.REPO_FILES, Context("", across)):
-        context = _context_files([path for path, _, _ in results_files], limits)
+        context = _context_files([path for path, _, _ in results_files], limits, run.notes)
         linted = {path for path, _, _ in results_files}
         # context first: an entry of a linted file that repeats a context entry is the second one
         findings.extend(f for f in cross_file_findings(context + results_files, specs, across) if f.path in linted)
@@ -333,10 +333,11 @@ def lint_paths(
     return run
 
 
-def _context_files(paths: list[str], limits: Limits) -> list[tuple[str, str, list[ResultEntry]]]:
+def _context_files(paths: list[str], limits: Limits, notes: list[str]) -> list[tuple[str, str, list[ResultEntry]]]:
     """(path, repo, entries) of the other result files of the repos of ``paths``; a file that
-    cannot be read or parsed adds nothing (its own lint run reports it)."""
-    staged, on_disk = lint_files.repo_context(paths, limits.max_bytes)
+    cannot be read or parsed adds nothing (its own lint run reports it), a repo over the file
+    count limit adds a note instead."""
+    staged, on_disk = lint_files.repo_context(paths, limits.max_bytes, notes)
     for path in on_disk:
         read = _read(path, limits)
         staged.append((path, read if isinstance(read, bytes) else None))

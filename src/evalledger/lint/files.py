@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from evalledger.finding import Finding
-from evalledger.formats.results import RESULTS_DIR
+from evalledger.formats.results import MAX_RESULT_FILES, RESULTS_DIR
 from evalledger.formats.spec import SPEC_FILE_NAMES
 from evalledger.lint.rules.input import PATH_NOT_FOUND, SYMLINK_OUTSIDE_REPO, UNREADABLE_FILE
 from evalledger.yamlsource import special_file as _special_file
@@ -330,7 +330,9 @@ def _linked_dir(
     return path, reals + (real,)
 
 
-def repo_context(paths: list[str], max_bytes: int) -> tuple[list[tuple[str, bytes | None]], list[str]]:
+def repo_context(
+    paths: list[str], max_bytes: int, notes: list[str] | None = None
+) -> tuple[list[tuple[str, bytes | None]], list[str]]:
     """The other result files of the repos ``paths`` (result files) belong to, for the cross-file
     rules of a hook that is handed only the changed files: ``(staged, on_disk)``.
 
@@ -338,7 +340,11 @@ def repo_context(paths: list[str], max_bytes: int) -> tuple[list[tuple[str, byte
     unstaged edit or an untracked file): ``staged`` holds (path, content; None when over
     ``max_bytes``). Outside one, ``on_disk`` lists them in the working tree (found by the same walk
     as directories, so links out of the repo and special files are never read). Paths are shown
-    like ``paths`` (`.eval_results/x.yaml`, or `models/m/.eval_results/x.yaml`)."""
+    like ``paths`` (`.eval_results/x.yaml`, or `models/m/.eval_results/x.yaml`).
+
+    A repo with more than ``MAX_RESULT_FILES`` other result files adds none (nothing of them is
+    read; the files given are linted as usual) and says so in ``notes``: the hook of a commit
+    that changes one file must not read 100,000."""
     given = {os.path.normpath(path) for path in paths}
     prefixes = []
     for path in paths:
@@ -360,11 +366,26 @@ def repo_context(paths: list[str], max_bytes: int) -> tuple[list[tuple[str, byte
             return rel.lower().endswith(YAML_SUFFIXES) and os.path.normpath(prefix + rel) not in given
 
         try:
-            found = git.index_blobs(where, [RESULTS_DIR], max_bytes, wanted)
+            found = git.index_blobs(where, [RESULTS_DIR], max_bytes, wanted, max_files=MAX_RESULT_FILES)
+        except git.LimitExceeded as exc:
+            _context_skipped(notes, prefix, str(exc))
+            continue
         except (git.GitError, OSError):  # not a git work tree (or no git): the files on disk
             folder = os.path.join(prefix, RESULTS_DIR)
             targets = discover([folder], RESULTS)[0] if os.path.isdir(folder) else []
-            on_disk += [t.path for t in targets if os.path.normpath(t.path) not in given]
+            others = [t.path for t in targets if os.path.normpath(t.path) not in given]
+            if len(others) > MAX_RESULT_FILES:
+                _context_skipped(notes, prefix, f"{len(others):,} files, over the limit of {MAX_RESULT_FILES:,}")
+            else:
+                on_disk += others
             continue
         staged += [(prefix + rel, data) for rel, data in found]
     return staged, on_disk
+
+
+def _context_skipped(notes: list[str] | None, prefix: str, why: str) -> None:
+    if notes is not None:
+        notes.append(
+            f"the other result files of {prefix + RESULTS_DIR}/ were not read for the checks across files "
+            f"(duplicate-entry, value-scale-mismatch): {why}; the files given were linted as usual"
+        )
