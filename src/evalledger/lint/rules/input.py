@@ -8,6 +8,7 @@ so that every id a user can see is documented.
 
 from __future__ import annotations
 
+from evalledger import yamlsource
 from evalledger.finding import ERROR
 from evalledger.policy import POLICY_INVALID
 from evalledger.rule import Rule
@@ -22,11 +23,10 @@ from evalledger.yamlsource import (
     YAML_SYNTAX,
     YAML_UNSAFE_TAG,
 )
-from evalledger.yamlsource import UNREADABLE_FILE as _UNREADABLE_FILE
 
 #: defined beside the one file reader (``yamlsource.read_file``), which every command uses; lint's
 #: modules take it from here with the other input rules
-UNREADABLE_FILE = _UNREADABLE_FILE
+UNREADABLE_FILE = yamlsource.UNREADABLE_FILE
 
 PATH_NOT_FOUND = Rule(
     "path-not-found",
