@@ -201,7 +201,7 @@ def unreadable_policy(shown: str, exc: OSError) -> Finding:
     """The finding for a policy file that is there but cannot be read: ``unreadable-file`` (exit 2
     in every command), not ``policy-invalid``: nothing in it was judged."""
     message = f"cannot read the benchmark policy: {exc.strerror or exc}"
-    return Finding(shown, 1, 1, UNREADABLE_FILE.id, ERROR, message)
+    return Finding(shown, 1, 1, UNREADABLE_FILE.id, UNREADABLE_FILE.severity, message)
 
 
 def load_policy(directory: str | Path) -> tuple[BenchmarkPolicy, list[Finding]]:

@@ -87,7 +87,7 @@ def collect(
                 f"{source.url} has {ref.too_many:,} result files at {ref.ref}, over the limit of "
                 f"{max_result_files:,} (--max-result-files); none of them was read"
             )
-            found = Finding(f"{RESULTS_DIR}/", 1, 1, TOO_MANY_RESULT_FILES.id, ERROR, message)
+            found = Finding(f"{RESULTS_DIR}/", 1, 1, TOO_MANY_RESULT_FILES.id, TOO_MANY_RESULT_FILES.severity, message)
             out.rejected.append(_rejection(source.model, source.url, ref.ref, found.path, found))
         for path, size in ref.too_large:  # never read: refused as lint refuses a file over the limit
             too_large = size_error(size)
