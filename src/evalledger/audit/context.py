@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -104,6 +105,9 @@ def fmt(value: float | None) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_date(text: str | None) -> datetime.datetime | None:
-    """An entry's ISO-8601 date as an aware datetime (dates at midnight UTC); None if unparsable."""
+    """An entry's ISO-8601 date as an aware datetime (dates at midnight UTC); None if unparsable.
+    Memoised: a history repeats the same few dates in thousands of entry versions (a datetime is
+    immutable)."""
     return parse_datetime(text) if text else None
