@@ -53,3 +53,44 @@ def test_readme_aggregate_synopsis_lists_every_option():
     options = {o for a in _options("aggregate") for o in a.option_strings if o.startswith("--") and o != "--help"}
     assert options - listed == set(), f"README's aggregate synopsis lacks {sorted(options - listed)}"
     assert listed - options == set(), f"README's aggregate synopsis names unknown {sorted(listed - options)}"
+
+
+#: where the README documents each command: the section (a heading and everything up to the next
+#: heading of the same or a higher level) that a user of `evalledger NAME --help` would read
+README_SECTIONS = {
+    "aggregate": "## Leaderboard: `evalledger aggregate`",
+    "audit": "## Audit: suspicious score edits",
+    "lint": "## Lint: `evalledger lint`",
+    "migrate": "## Migrate: `evalledger migrate`",
+    "rules": "### Rules",
+    "schema": "### Rules",
+    "site": "## Leaderboard site: `evalledger site`",
+}
+
+
+def _readme_section(heading: str) -> str:
+    level = heading.split(" ", 1)[0]
+    start = README.index(f"\n{heading}\n")
+    ends = [m.start() for m in re.finditer(r"\n(#+) ", README[start + 1 :]) if len(m.group(1)) <= len(level)]
+    return README[start : start + 1 + ends[0]] if ends else README[start:]
+
+
+def _missing_from(section: str, name: str) -> list[str]:
+    missing = []
+    for action in _options(name):
+        for option in action.option_strings:
+            if not option.startswith("--") or option == "--help":
+                continue
+            # `--no-x` of a BooleanOptionalAction is documented with `--x`
+            shown = {option, "--" + option[len("--no-") :]} if option.startswith("--no-") else {option}
+            if not any(re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", section) for o in shown):
+                missing.append(option)
+    return missing
+
+
+def test_readme_documents_every_option_of_every_command_in_its_section():
+    assert set(README_SECTIONS) == set(COMMANDS), "a new command: say where the README documents it"
+    missing = {name: _missing_from(_readme_section(h), name) for name, h in README_SECTIONS.items()}
+    assert {name: found for name, found in missing.items() if found} == {}
+    # the check sees an option that is not there
+    assert _missing_from("evalledger audit --range A..B", "audit")

@@ -95,7 +95,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--pre-commit",
         action="store_true",
         help="run as the check-eval-history hook: range from PRE_COMMIT_FROM_REF/"
-        "PRE_COMMIT_TO_REF (pre-push), else origin/HEAD..HEAD, else whole history",
+        "PRE_COMMIT_TO_REF (pre-push), else @{upstream}..HEAD, else origin/HEAD..HEAD, else whole history",
     )
 
 
