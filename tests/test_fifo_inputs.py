@@ -113,3 +113,61 @@ def test_audit_refuses_a_fifo_policy_given_with_benchmark(tmp_path, world):
     proc = _run(world.tmp / "work" / "m", "audit", "--benchmark", str(bench))
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert f".evalledger.yaml:1:1: cannot read the benchmark policy: {FIFO}" in proc.stderr
+
+
+def test_audit_refuses_a_fifo_leaderboard(world):
+    """`audit --leaderboard` read the file with a plain open: a FIFO there blocked forever."""
+    os.mkfifo(world.tmp / "published.csv")
+    proc = _run(world.tmp / "work" / "m", "audit", "--leaderboard", str(world.tmp / "published.csv"))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"published.csv: cannot read leaderboard ({FIFO})" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_aggregate_refuses_a_fifo_dataset_card(world):
+    """The existing dataset card aggregate rewrites (`--card`, README.md) was read plainly: a FIFO
+    there blocked the run after every model was fetched."""
+    card = world.bench.path / "README.md"
+    card.unlink()
+    os.mkfifo(card)
+    proc = _aggregate(world)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"cannot read the dataset card README.md: {FIFO}" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (world.bench.path / "leaderboard").exists()  # nothing written
+
+
+def _lint_repo(tmp_path: Path) -> Path:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".eval_results").mkdir()
+    (tmp_path / ".eval_results" / "r.yaml").write_text(entry("alpha", 80.0))
+    return tmp_path
+
+
+@pytest.mark.parametrize("name", ["pyproject.toml", ".evalledger.yaml"])
+def test_lint_refuses_a_fifo_config_instead_of_ignoring_it(tmp_path, name):
+    """lint's config (`[tool.evalledger]`, the `lint:` section) was looked at with `isfile`, then
+    opened: a FIFO was silently no config (and one swapped in after the look blocked the open)."""
+    repo = _lint_repo(tmp_path)
+    os.mkfifo(repo / name)
+    proc = _run(repo, "lint", ".eval_results/r.yaml")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"{name}:1:1: error unreadable-file cannot read {name}, so its evalledger config is not applied: {FIFO}" in (
+        proc.stdout + proc.stderr
+    )
+
+
+def test_lint_config_that_is_a_folder_or_too_large_is_an_error_not_no_config(tmp_path):
+    repo = _lint_repo(tmp_path)
+    (repo / ".evalledger.yaml").mkdir()
+    proc = _run(repo, "lint", ".eval_results/r.yaml")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "cannot read .evalledger.yaml, so its evalledger config is not applied: Is a directory" in proc.stdout
+
+    (repo / ".evalledger.yaml").rmdir()
+    (repo / "pyproject.toml").write_text("[project]\nname = 'x'\n" + "# padding\n" * 250_000)  # 2.5 MB
+    proc = _run(repo, "lint", ".eval_results/r.yaml")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "pyproject.toml:1:1: error file-too-large file is 2,500,021 bytes, over the 2,097,152 byte limit" in (
+        proc.stdout
+    )

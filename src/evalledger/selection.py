@@ -209,19 +209,30 @@ def _shown(root: str, name: str) -> str:
     return relative if not relative.startswith("..") else path
 
 
-def _read_bytes(path: str) -> bytes | None:
-    if os.path.islink(path) or not os.path.isfile(path):
-        return None  # a link may lead out of the repository: not read
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(MAX_CONFIG_BYTES + 1)
-    except OSError:
+def _read_bytes(root: str, name: str, problems: list[Finding]) -> bytes | None:
+    """The config file's bytes, by the one reader (a FIFO, socket or device is refused, never
+    waited on, even one swapped in after a look). None when it is absent or a symlink (a link may
+    lead out of the repository: not read), and when it cannot be read: then a problem says why,
+    never silently no config (``unreadable-file``, exit 2; over ``MAX_CONFIG_BYTES``, refused
+    before reading: ``file-too-large``)."""
+    from evalledger.yamlsource import UNREADABLE_FILE, Limits, YamlLoadError, read_file
+
+    path = os.path.join(root, name)
+    if os.path.islink(path) or not os.path.lexists(path):
         return None
+    shown = _shown(root, name)
+    try:
+        return read_file(path, Limits(max_bytes=MAX_CONFIG_BYTES), what="a config file", hint="(so not applied)")
+    except YamlLoadError as exc:
+        problems.append(exc.to_finding(shown))
+    except OSError as exc:
+        message = f"cannot read {name}, so its evalledger config is not applied: {exc.strerror or exc}"
+        problems.append(Finding(shown, 1, 1, UNREADABLE_FILE.id, UNREADABLE_FILE.severity, message))
+    return None
 
 
 def _read_pyproject(root: str, known: Collection[str], problems: list[Finding]) -> RuleConfig | None:
-    path = os.path.join(root, PYPROJECT)
-    data = _read_bytes(path)
+    data = _read_bytes(root, PYPROJECT, problems)
     if data is None or b"evalledger" not in data:
         return None
     shown = _shown(root, PYPROJECT)
@@ -231,19 +242,6 @@ def _read_pyproject(root: str, known: Collection[str], problems: list[Finding]) 
         import tomli as tomllib
     from evalledger.lint.rules.suppression import CONFIG_INVALID
 
-    if len(data) > MAX_CONFIG_BYTES:
-        problems.append(
-            Finding(
-                shown,
-                1,
-                1,
-                CONFIG_INVALID.id,
-                CONFIG_INVALID.severity,
-                f"{PYPROJECT} is over {MAX_CONFIG_BYTES:,} bytes; not read, so its"
-                " [tool.evalledger] section is not applied",
-            )
-        )
-        return None
     try:
         text = data.decode("utf-8")
         table = tomllib.loads(text)
@@ -293,8 +291,7 @@ def _toml_place(text: str, selector: str, start: int, default: int) -> tuple[int
 
 
 def _read_policy_section(root: str, known: Collection[str], problems: list[Finding]) -> RuleConfig | None:
-    path = os.path.join(root, POLICY_FILE)
-    data = _read_bytes(path)
+    data = _read_bytes(root, POLICY_FILE, problems)
     if data is None or b"lint" not in data:
         return None
     from evalledger.yamlsource import YamlLoadError, load

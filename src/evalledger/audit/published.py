@@ -11,6 +11,10 @@ from typing import Any
 
 from evalledger.audit.rules.published import PublishedRow
 from evalledger.escape import csv_text
+from evalledger.yamlsource import Limits, YamlLoadError, read_file
+
+#: a published leaderboard read by ``audit --leaderboard`` (aggregate writes one row per model and task)
+MAX_LEADERBOARD_BYTES = 64 * 1024 * 1024
 
 ALIASES = {
     "model": ("model", "model_id", "modelId", "repo", "repo_id"),
@@ -27,11 +31,16 @@ class LeaderboardError(Exception):
 
 
 def read_leaderboard(path: str | Path) -> list[PublishedRow]:
-    """Rows with a commit; raises LeaderboardError for a file that is not a leaderboard."""
+    """Rows with a commit; raises LeaderboardError for a file that is not a leaderboard, or one
+    that cannot be read (by the one reader: a FIFO, socket or device is refused, never waited on)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_file(path, Limits(max_bytes=MAX_LEADERBOARD_BYTES), what="a leaderboard").decode("utf-8")
+    except YamlLoadError as exc:  # over the size limit, refused before reading
+        raise LeaderboardError(f"{path}: cannot read leaderboard ({exc.message})") from None
+    except OSError as exc:
+        raise LeaderboardError(f"{path}: cannot read leaderboard ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
         raise LeaderboardError(f"{path}: cannot read leaderboard ({exc})") from None
     shown = str(path)
     raw_rows: list[tuple[int, dict[str, Any]]] = []

@@ -53,8 +53,11 @@ from evalledger.leaderboard.result import (
 )
 from evalledger.leaderboard.select import CandidateTable, select
 from evalledger.policy import BenchmarkPolicy, load_policy
+from evalledger.yamlsource import Limits, YamlLoadError, read_file
 
 SPEC_NAMES = ("eval.yaml", "eval.yml")
+#: the existing dataset card (``--card``) that aggregate rewrites: read whole, so bounded
+MAX_DATASET_CARD_BYTES = 16 * 1024 * 1024
 _HF_DATASET = re.compile(r"huggingface\.co/datasets/([^/]+/[^/]+?)(?:\.git)?/?$")
 
 
@@ -576,12 +579,18 @@ class Run:
         card_path = None if args.no_card else self._repo_relative(args.card)
         card_text = None
         if card_path:
-            try:
-                card_text = (self.root / card_path).read_text(encoding="utf-8")
+            try:  # the one reader: a FIFO, socket or device there is refused, never waited on
+                card_text = read_file(
+                    self.root / card_path, Limits(max_bytes=MAX_DATASET_CARD_BYTES), what="a dataset card"
+                ).decode("utf-8")
             except FileNotFoundError:
                 card_text = None
-            except (OSError, UnicodeDecodeError) as exc:
-                raise UsageError(f"cannot read the dataset card {card_path}: {exc}") from exc
+            except YamlLoadError as exc:
+                raise UsageError(f"cannot read the dataset card {card_path}: {exc.message}") from None
+            except OSError as exc:
+                raise UsageError(f"cannot read the dataset card {card_path}: {exc.strerror or exc}") from None
+            except UnicodeDecodeError as exc:
+                raise UsageError(f"cannot read the dataset card {card_path}: {exc}") from None
         drawn = None
         charts_dir = f"{out_dir}/charts" if out_dir else "charts"
         if args.charts:
