@@ -165,9 +165,9 @@ def test_lint_config_that_is_a_folder_or_too_large_is_an_error_not_no_config(tmp
     assert "cannot read .evalledger.yaml, so its evalledger config is not applied: Is a directory" in proc.stdout
 
     (repo / ".evalledger.yaml").rmdir()
-    (repo / "pyproject.toml").write_text("[project]\nname = 'x'\n" + "# padding\n" * 250_000)  # 2.5 MB
+    (repo / ".evalledger.yaml").write_text("defaults: {direction: higher}\n" + "# padding\n" * 250_000)  # 2.5 MB
     proc = _run(repo, "lint", ".eval_results/r.yaml")
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "pyproject.toml:1:1: error file-too-large file is 2,500,021 bytes, over the 2,097,152 byte limit" in (
+    assert ".evalledger.yaml:1:1: error file-too-large file is 2,500,030 bytes, over the 2,097,152 byte limit" in (
         proc.stdout
     )

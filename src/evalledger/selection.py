@@ -214,7 +214,7 @@ def _read_bytes(root: str, name: str, problems: list[Finding]) -> bytes | None:
     waited on, even one swapped in after a look). None when it is absent or a symlink (a link may
     lead out of the repository: not read), and when it cannot be read: then a problem says why,
     never silently no config (``unreadable-file``, exit 2; over ``MAX_CONFIG_BYTES``, refused
-    before reading: ``file-too-large``)."""
+    before reading: ``file-too-large``, ``config-invalid`` for pyproject.toml)."""
     from evalledger.yamlsource import UNREADABLE_FILE, Limits, YamlLoadError, read_file
 
     path = os.path.join(root, name)
@@ -222,9 +222,16 @@ def _read_bytes(root: str, name: str, problems: list[Finding]) -> bytes | None:
         return None
     shown = _shown(root, name)
     try:
-        return read_file(path, Limits(max_bytes=MAX_CONFIG_BYTES), what="a config file", hint="(so not applied)")
-    except YamlLoadError as exc:
-        problems.append(exc.to_finding(shown))
+        return read_file(path, Limits(max_bytes=MAX_CONFIG_BYTES), what="a config file", hint="(not applied)")
+    except YamlLoadError as exc:  # over the limit: refused before reading
+        if name != PYPROJECT:
+            problems.append(exc.to_finding(shown))
+        else:  # not a YAML file: pyproject's own rule, as for a malformed section
+            from evalledger.lint.rules.suppression import CONFIG_INVALID
+
+            message = f"{PYPROJECT} is over {MAX_CONFIG_BYTES:,} bytes; not read, so its"
+            message += " [tool.evalledger] section is not applied"
+            problems.append(Finding(shown, 1, 1, CONFIG_INVALID.id, CONFIG_INVALID.severity, message))
     except OSError as exc:
         message = f"cannot read {name}, so its evalledger config is not applied: {exc.strerror or exc}"
         problems.append(Finding(shown, 1, 1, UNREADABLE_FILE.id, UNREADABLE_FILE.severity, message))
