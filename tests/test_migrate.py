@@ -321,3 +321,32 @@ def test_paths_and_diffs_are_shown_without_terminal_control_characters(tmp_path,
     assert main(["migrate", "--check", str(repo)]) == 1
     out = capsys.readouterr().out
     assert "would write" in out and "\x1b" not in out
+
+
+def test_a_card_that_is_a_fifo_or_too_large_is_refused_by_name_never_waited_on(tmp_path):
+    """migrate reads the card with lint's one reader: a FIFO is named as one (it was reported as a
+    missing file, and a FIFO swapped in after the check would have blocked the open), and a card
+    over the limit is refused from its size, before a byte is read."""
+    import subprocess
+    import sys
+
+    from evalledger.migrate.command import MAX_CARD_BYTES
+
+    repo = tmp_path / "m"
+    repo.mkdir()
+    os.mkfifo(repo / "README.md")
+
+    def migrate() -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "evalledger", "migrate", str(repo)]
+        return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+    done = migrate()
+    assert done.returncode == 2, done.stderr
+    assert f"{repo / 'README.md'}: cannot read: a FIFO (named pipe), not a regular file; not read" in done.stderr
+    (repo / "README.md").unlink()
+    with open(repo / "README.md", "wb") as card:
+        card.truncate(MAX_CARD_BYTES + 1)  # sparse: its size is all the reader may look at
+    done = migrate()
+    assert done.returncode == 2, done.stderr
+    assert f"{MAX_CARD_BYTES + 1:,} bytes, over the {MAX_CARD_BYTES:,} byte limit for a model card" in done.stderr
+    assert "Traceback" not in done.stderr

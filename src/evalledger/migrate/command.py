@@ -212,20 +212,19 @@ def plan_card(path: str, specs: list[Spec]) -> CardPlan:
     from evalledger.formats.model_index import load_card
     from evalledger.lint.context import Context
     from evalledger.lint.model_index import check_card
-    from evalledger.yamlsource import YamlLoadError
+    from evalledger.yamlsource import Limits, YamlLoadError, read_file
 
     repo, readme = _locate(path)
-    if not os.path.isfile(readme):
-        raise MigrateError(f"{readme}: no such file (a model repo's card is its README.md)")
     if os.path.islink(readme) and not _inside(readme, repo):
         raise MigrateError(f"{readme}: symlink points outside the repository; not read")
-    try:
-        with open(readme, "rb") as handle:
-            data = handle.read(MAX_CARD_BYTES + 1)
+    try:  # lint's one reader: a FIFO, socket or device is refused on the open descriptor, never waited on
+        data = read_file(readme, Limits(max_bytes=MAX_CARD_BYTES), what="a model card")
+    except FileNotFoundError:
+        raise MigrateError(f"{readme}: no such file (a model repo's card is its README.md)") from None
     except OSError as exc:
-        raise MigrateError(f"{readme}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_CARD_BYTES:
-        raise MigrateError(f"{readme}: over {MAX_CARD_BYTES:,} bytes; not read")
+        raise MigrateError(f"{readme}: cannot read: {exc.strerror or exc}; not read") from None
+    except YamlLoadError as exc:  # over the size limit, before a byte is read
+        raise MigrateError(f"{readme}: {exc.message}; not read") from None
     plan = CardPlan(readme)
     try:
         doc = load_card(data, readme)
@@ -440,7 +439,7 @@ def render(entries: list[dict[str, Any]]) -> str:
 
 def _extend(target: str, repo: str, group: list[Proposal], readme: str, problems: list[Finding]) -> FilePlan | None:
     from evalledger.formats.results import read_entries
-    from evalledger.yamlsource import YamlLoadError, load
+    from evalledger.yamlsource import YamlLoadError, load, read_file
 
     folder = os.path.dirname(target)
     if os.path.islink(folder) or os.path.islink(target) or (os.path.exists(target) and not os.path.isfile(target)):
@@ -451,8 +450,7 @@ def _extend(target: str, repo: str, group: list[Proposal], readme: str, problems
     existing: dict[tuple[str | None, str | None, str], ResultEntry | Proposal] = {}
     if os.path.exists(target):
         try:
-            with open(target, "rb") as handle:
-                raw = handle.read()
+            raw = read_file(target)  # bounded, never blocks: lint's reader of result files
             doc = load(raw, target)
             before = raw.decode("utf-8")
         except (OSError, YamlLoadError, UnicodeDecodeError) as exc:
