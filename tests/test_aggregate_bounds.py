@@ -50,7 +50,8 @@ def test_a_ref_with_more_result_files_than_the_default_limit_is_refused_whole_un
     )
     assert rejected["message"] == (
         f"{world.url('flood')} has 1,001 result files at HEAD, over the limit of 1,000 "
-        "(--max-result-files); none of them was read"
+        "(--max-result-files); none of them was read: the repo can hold one file per benchmark, or raise "
+        "--max-result-files to read them all"
     )
     rows = rows_by_model(world.bench.path / BOARD, "alpha")
     assert "org/flood" not in rows and rows["org/fine"]["value"] == "50.0"  # the run went on

@@ -85,7 +85,8 @@ def collect(
         if ref.too_many:  # none of its files was fetched or read: the ref is refused as a whole
             message = (
                 f"{source.url} has {ref.too_many:,} result files at {ref.ref}, over the limit of "
-                f"{max_result_files:,} (--max-result-files); none of them was read"
+                f"{max_result_files:,} (--max-result-files); none of them was read: the repo can hold one "
+                "file per benchmark, or raise --max-result-files to read them all"
             )
             found = Finding(f"{RESULTS_DIR}/", 1, 1, TOO_MANY_RESULT_FILES.id, TOO_MANY_RESULT_FILES.severity, message)
             out.rejected.append(_rejection(source.model, source.url, ref.ref, found.path, found))
