@@ -452,3 +452,14 @@ def test_reading_a_small_file_allocates_its_size_not_the_limit(tmp_path):
     assert _read(str(big), DEFAULT_LIMITS) == b"#" * 200_000  # several reads, joined
     limits = Limits(max_bytes=150_000)
     assert _read(str(big), limits).rule == "file-too-large"
+
+
+def test_a_given_file_that_is_refused_is_not_also_said_to_be_missing(repo):
+    """A path given and reported (a FIFO README.md: unreadable-file, exit 2) is not also a "no eval
+    files found" note: the note is for a silent exit 0, and here it contradicted the error."""
+    os.mkfifo(repo.path / "README.md")
+    proc = _lint_process(repo.path, "README.md")
+    assert proc.returncode == 2 and "README.md:1:1: error unreadable-file a FIFO" in proc.stdout, proc.stdout
+    assert "no eval files found" not in proc.stderr, proc.stderr
+    proc = _lint_process(repo.path, "missing.yaml")  # path-not-found: no note either, as before
+    assert proc.returncode == 2 and proc.stderr == "", proc.stderr

@@ -465,11 +465,10 @@ def _notes(
     problems: list[Finding],
     near_misses: list[str],
 ) -> list[str]:
-    """What a silent exit 0 would hide: no file found at all, or results in a misnamed folder."""
-    from evalledger.lint.rules.input import PATH_NOT_FOUND
-
+    """What a silent exit 0 would hide: no file found at all (a path that was reported -- missing,
+    unreadable, a FIFO, a link out of the repo -- is not silence), or results in a misnamed folder."""
     notes = []
-    if not targets and not any(p.rule == PATH_NOT_FOUND.id for p in problems):
+    if not targets and not problems:
         looked = (
             f"{RESULTS_DIR}/**/*.yaml, eval.yaml and README.md"
             if kind is None
