@@ -171,3 +171,25 @@ def test_lint_config_that_is_a_folder_or_too_large_is_an_error_not_no_config(tmp
     assert ".evalledger.yaml:1:1: error file-too-large file is 2,500,030 bytes, over the 2,097,152 byte limit" in (
         proc.stdout
     )
+
+
+def test_aggregate_replaces_a_fifo_where_its_table_goes(world):
+    """The previous tables were read back with a plain open (to compare, and to carry rows over),
+    so a FIFO at `leaderboard/leaderboard.csv` blocked aggregate; it is now not read, and replaced."""
+    out = world.bench.path / "leaderboard"
+    out.mkdir()
+    os.mkfifo(out / "leaderboard.csv")
+    proc = _aggregate(world)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    table = (out / "leaderboard.csv").read_text()  # a regular file now (reading a FIFO would block)
+    assert "org/m" in table and "80" in table
+
+
+def test_site_refuses_a_fifo_table(tmp_path):
+    tables = tmp_path / "leaderboard"
+    tables.mkdir()
+    os.mkfifo(tables / "leaderboard.csv")
+    proc = _run(tmp_path, "site", "--output", str(tmp_path / "out"))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "leaderboard.csv: cannot read this table" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -11,10 +11,8 @@ from typing import Any
 
 from evalledger.audit.rules.published import PublishedRow
 from evalledger.escape import csv_text
+from evalledger.leaderboard.write import MAX_TABLE_BYTES
 from evalledger.yamlsource import Limits, YamlLoadError, read_file
-
-#: a published leaderboard read by ``audit --leaderboard`` (aggregate writes one row per model and task)
-MAX_LEADERBOARD_BYTES = 64 * 1024 * 1024
 
 ALIASES = {
     "model": ("model", "model_id", "modelId", "repo", "repo_id"),
@@ -35,7 +33,7 @@ def read_leaderboard(path: str | Path) -> list[PublishedRow]:
     that cannot be read (by the one reader: a FIFO, socket or device is refused, never waited on)."""
     path = Path(path)
     try:
-        text = read_file(path, Limits(max_bytes=MAX_LEADERBOARD_BYTES), what="a leaderboard").decode("utf-8")
+        text = read_file(path, Limits(max_bytes=MAX_TABLE_BYTES), what="a leaderboard").decode("utf-8")
     except YamlLoadError as exc:  # over the size limit, refused before reading
         raise LeaderboardError(f"{path}: cannot read leaderboard ({exc.message})") from None
     except OSError as exc:

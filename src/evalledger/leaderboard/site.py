@@ -27,6 +27,7 @@ import argparse
 import functools
 import html
 import json
+import os
 import re
 from importlib import resources
 from pathlib import Path
@@ -36,7 +37,7 @@ from urllib.parse import quote
 from evalledger.cli import UsageError
 from evalledger.escape import file_stem, unique_stem
 from evalledger.leaderboard import trends
-from evalledger.leaderboard.write import Output, read_table, write_files
+from evalledger.leaderboard.write import MAX_TABLE_BYTES, Output, read_table, write_files
 from evalledger.policy import BenchmarkPolicy, load_policy
 
 ASSETS = ("site.css", "site.js")
@@ -161,10 +162,13 @@ def _read(folder: Path) -> tuple[list[dict[str, str]], list[dict[str, str]], lis
         rows = None
         for ext in ("csv", "parquet"):
             path = folder / f"{name}.{ext}"
-            if path.is_file():
+            if os.path.lexists(path):  # a FIFO or a folder there is "cannot read", not "no such table"
                 rows = read_table(path)
                 if rows is None:
-                    raise UsageError(f"{path}: cannot read this table (not a table aggregate wrote?)")
+                    raise UsageError(
+                        f"{path}: cannot read this table (not a regular file, over"
+                        f" {MAX_TABLE_BYTES:,} bytes, or not a table aggregate wrote?)"
+                    )
                 break
         if rows is None and name != "flags":
             raise UsageError(

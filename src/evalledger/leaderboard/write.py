@@ -355,18 +355,26 @@ def parquet_bytes(rows: Sequence[Any], columns: Sequence[str]) -> bytes:
     return data
 
 
+#: a table read back (the previous run's, ``site``'s input, ``audit --leaderboard``'s): read whole
+MAX_TABLE_BYTES = 64 * 1024 * 1024
+
+
 def read_table(path: Path) -> list[dict[str, str]] | None:
-    """A previously written table, cells as text (None when absent or unreadable)."""
+    """A previously written table, cells as text (None when absent or unreadable: a FIFO, socket
+    or device there is refused by the one reader, never waited on; over ``MAX_TABLE_BYTES``)."""
+    from evalledger.yamlsource import Limits, read_file
+
     try:
+        data = read_file(path, Limits(max_bytes=MAX_TABLE_BYTES), what="a table")
         if path.suffix == ".parquet":
+            import pyarrow as pa
             import pyarrow.parquet as pq
 
-            return [{k: cell(v) for k, v in row.items()} for row in pq.read_table(path).to_pylist()]
-        with open(path, newline="", encoding="utf-8") as handle:
-            return [
-                {k: csv_text(v) if v and isinstance(v, str) else v for k, v in row.items()}
-                for row in csv.DictReader(handle)
-            ]
+            return [{k: cell(v) for k, v in row.items()} for row in pq.read_table(pa.BufferReader(data)).to_pylist()]
+        return [
+            {k: csv_text(v) if v and isinstance(v, str) else v for k, v in row.items()}
+            for row in csv.DictReader(io.StringIO(data.decode("utf-8"), newline=""))
+        ]
     except Exception:  # a broken previous file is simply not compared against
         return None
 
@@ -641,16 +649,17 @@ def write_files(root: Path, output: Output) -> list[str]:
     file such a run left is removed here.
     """
     from evalledger.atomic import discard_temp, write_atomic
+    from evalledger.yamlsource import Limits, YamlLoadError, read_file
 
     removed = [rel for rel in output.obsolete if (root / rel).is_file()]
     changed = []
     for rel, data in sorted(output.files.items()):
         target = root / rel
         discard_temp(target)
-        try:
-            if target.read_bytes() == data:
+        try:  # one byte over tells it differs; a FIFO there is refused (never waited on) and replaced
+            if read_file(target, Limits(max_bytes=len(data))) == data:
                 continue
-        except OSError:
+        except (OSError, YamlLoadError):
             pass
         changed.append(rel)
     for rel in changed:
