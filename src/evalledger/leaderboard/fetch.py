@@ -59,7 +59,7 @@ from evalledger.finding import error_reason
 from evalledger.formats.results import MAX_RESULT_FILES, RESULTS_DIR
 from evalledger.leaderboard.auth import HubAuth
 from evalledger.leaderboard.sources import ModelSource
-from evalledger.yamlsource import DEFAULT_LIMITS
+from evalledger.yamlsource import DEFAULT_LIMITS, Limits, YamlLoadError, read_file
 
 HEAD_REF = "refs/evalledger/head"
 PULL_PREFIXES = (("refs/pull/*/head", "refs/evalledger/pull/*"), ("refs/pr/*", "refs/evalledger/pr/*"))
@@ -473,9 +473,9 @@ class _DiskFiles:
 
     def __iter__(self) -> Iterator[tuple[str, bytes]]:
         for rel, path in self._files:
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
+            try:  # the one reader: a FIFO swapped in after the walk's lstat is not waited on
+                data = read_file(path, Limits(max_bytes=MAX_RESULT_BYTES))
+            except (OSError, YamlLoadError) as exc:
                 raise _ReadFailed() from exc
             yield rel, data
 

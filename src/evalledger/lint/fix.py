@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from evalledger.finding import Finding
 from evalledger.formats.spec import Spec
 from evalledger.lint.edit import Edit, apply
-from evalledger.yamlsource import BINARY_FILE, DUPLICATE_KEY, NOT_UTF8, Limits
+from evalledger.yamlsource import BINARY_FILE, DUPLICATE_KEY, NOT_UTF8, Limits, YamlLoadError, read_file
 
 #: the run's rule selection and a file's suppression comments: (path, bytes, findings) -> the kept
 Keep = Callable[[str, bytes, list[Finding]], list[Finding]]
@@ -105,10 +105,9 @@ def fix_run(
     for path, found in sorted(by_path.items()):
         if not any(f.fix is not None for f in found):
             continue
-        try:
-            with open(path, "rb") as handle:
-                text = handle.read().decode("utf-8")
-        except (OSError, UnicodeDecodeError):
+        try:  # read again by the one reader: a FIFO swapped in since lint read it is not waited on
+            text = read_file(path, limits).decode("utf-8")
+        except (OSError, YamlLoadError, UnicodeDecodeError):
             continue
         result = fix_file(path, text, found, kinds.get(path), specs, limits, keep)
         if result.after != result.before:
