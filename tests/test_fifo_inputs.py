@@ -193,4 +193,3 @@ def test_site_refuses_a_fifo_table(tmp_path):
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "leaderboard.csv: cannot read this table" in proc.stderr
     assert "Traceback" not in proc.stderr
-
