@@ -54,6 +54,29 @@ def test_yaml_registry_positions(tmp_path):
     assert [(f.line, f.rule) for f in findings] == [(5, "registry-invalid")]
 
 
+def test_registry_size_limits_are_the_documented_ones_and_say_nothing_of_lints_option(tmp_path):
+    """A YAML registry is bounded like lint's YAML files (2 MiB), a text registry at 16 MiB (the
+    README's figures), both refused from their size as registry-invalid: a YAML one between the two
+    was a file-too-large finding telling the user to set --max-file-size, which aggregate lacks."""
+    from evalledger.leaderboard.sources import MAX_REGISTRY_BYTES
+    from evalledger.yamlsource import DEFAULT_LIMITS
+
+    line = "- https://huggingface.co/a/b\n"
+    for name, limit in (("models.yaml", DEFAULT_LIMITS.max_bytes), ("models.txt", MAX_REGISTRY_BYTES)):
+        registry = tmp_path / name
+        registry.write_text(line)
+        with open(registry, "ab") as padding:  # sparse: zeros past the entry, never read
+            padding.truncate(limit + 1)
+        sources, findings = load_registry(registry)
+        assert sources == []
+        assert [(f.line, f.rule, f.message) for f in findings] == [
+            (1, "registry-invalid", f"file is {limit + 1:,} bytes, over the {limit:,} byte limit for a model registry")
+        ]
+    registry = tmp_path / "models.txt"  # a text registry over 2 MiB is read
+    registry.write_text("# padding\n" * (DEFAULT_LIMITS.max_bytes // 10 + 1) + "https://huggingface.co/a/b\n")
+    assert [s.model for s in load_registry(registry)[0]] == ["a/b"]
+
+
 def test_model_ids_from_urls():
     assert model_id_from_url("https://huggingface.co/org/name") == "org/name"
     assert model_id_from_url("https://github.com/org/name.git") == "org/name"

@@ -31,7 +31,8 @@ _SCHEMES = ("https://", "http://", "ssh://", "git://", "file://")
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 _BAD_REF = re.compile(r"(^-)|[\s:~^?*\[\\]|\.\.|@\{|//|\.lock$|/$")
 _MODEL_ID = re.compile(r"^[^\s]+$")
-#: a registry file is read only up to this size (about 150,000 lines; a YAML one stops at YAML's 2 MiB)
+#: a text registry is read only up to this size (about 150,000 lines); a YAML one, parsed, has the
+#: YAML files' bound (yamlsource.DEFAULT_LIMITS, 2 MiB)
 MAX_REGISTRY_BYTES = 16 * 1024 * 1024
 
 
@@ -224,18 +225,21 @@ def parse_registry_yaml(data: bytes, path: str, base: Path) -> tuple[list[ModelS
 
 def load_registry(path: str | Path, shown: str | None = None) -> tuple[list[ModelSource], list[Finding]]:
     """Model sources listed in a registry file, and its problems (file:line)."""
-    from evalledger.yamlsource import Limits, YamlLoadError, read_file
+    from evalledger.yamlsource import DEFAULT_LIMITS, Limits, YamlLoadError, read_file
 
     file = Path(path)
     shown = shown or str(path)
+    yaml_registry = file.suffix in (".yaml", ".yml")
+    # a YAML registry is parsed, so it has the YAML files' bound; a text one is split into lines
+    limits = DEFAULT_LIMITS if yaml_registry else Limits(max_bytes=MAX_REGISTRY_BYTES)
     try:
-        data = read_file(file, Limits(max_bytes=MAX_REGISTRY_BYTES), what="a model registry")
+        data = read_file(file, limits, what="a model registry")
     except OSError as exc:  # a FIFO is refused, never waited on
         return [], [_invalid(shown, 1, 1, f"cannot read model registry: {exc.strerror or exc}")]
     except YamlLoadError as exc:
         return [], [_invalid(shown, 1, 1, exc.message)]
     base = file.resolve().parent
-    if file.suffix in (".yaml", ".yml"):
+    if yaml_registry:
         sources, findings = parse_registry_yaml(data, shown, base)
     else:
         try:
