@@ -135,8 +135,8 @@ def test_tree_files_lists_what_ls_tree_lists(tmp_path):
     os.symlink("a.yaml", repo.path / ".eval_results" / "link.yaml")
     sha = repo.commit("files")
     with git.BlobReader(repo.path) as blobs:
-        listed = git.tree_files(blobs, sha, (".eval_results", "README.md"))
-    expected = git.ls_tree(repo.path, sha, (".eval_results", "README.md"))
+        listed = git.tree_files(blobs, sha, (".eval_results", "README.md"), 1000)
+    expected = git.ls_tree(repo.path, sha, (".eval_results", "README.md"), 1000)
     assert list(listed.items()) == list(expected.items()) and len(listed) == 7
 
 
@@ -167,10 +167,10 @@ def test_tree_files_reads_a_level_of_folders_per_round_trip(tmp_path, monkeypatc
     repo.write(".eval_results/a.yaml", "- a\n")
     repo.write("README.md", "# m\n")
     sha = repo.commit("files")
-    expected = git.ls_tree(repo.path, sha, (".eval_results", "README.md"))
+    expected = git.ls_tree(repo.path, sha, (".eval_results", "README.md"), 1000)
     with git.BlobReader(repo.path) as blobs:
         rounds = Rounds(monkeypatch)
-        listed = git.tree_files(blobs, sha, (".eval_results", "README.md"))
+        listed = git.tree_files(blobs, sha, (".eval_results", "README.md"), 1000)
     assert list(listed.items()) == list(expected.items()) and len(listed) == 8
     assert rounds.count == 3  # the two top paths, the three folders, their "deep" folders
 

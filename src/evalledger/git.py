@@ -43,6 +43,21 @@ class LimitExceeded(Exception):
     the limit)."""
 
 
+#: folders a tree listing (``tree_files``, ``ls_tree``) enters below where it starts: each level
+#: is one more round trip to git and lengthens every path below it; real layouts use one or two
+MAX_TREE_DEPTH = 32
+#: characters of one listed path: Linux's PATH_MAX (4,096 bytes), beyond which a path cannot even
+#: be checked out; with the bound on how many paths a listing holds, it bounds the listing's memory
+MAX_PATH_LENGTH = 4096
+#: memory (RLIMIT_DATA, Linux) of a git process that lists the changes of commits: git holds every
+#: changed path of a commit before printing the first (a crafted tree of a few KB lists billions,
+#: about 350 bytes each), and a real walk of a long history needs tens of MiB. Elsewhere unbounded
+MAX_WALK_MEMORY = 512 * 1024 * 1024
+#: bytes git prints for one changed path in ``log --raw -z`` besides the path (modes, two object
+#: ids of up to 64 hex digits, the status, separators), rounded up
+_CHANGE_OVERHEAD = 160
+
+
 def git_binary() -> str:
     """git as a PATH search finds it, resolved once per PATH value: exec'ing the full path skips
     the failed execs of the search (a fraction of a millisecond per git process; a PR-sized
@@ -176,6 +191,22 @@ def _has_terminal() -> bool:
         return False
     os.close(fd)
     return True
+
+
+def limit_memory(proc: subprocess.Popen[bytes], max_bytes: int) -> None:
+    """Bound the memory ``proc`` may allocate (RLIMIT_DATA: its heap and private writable maps,
+    not the packs git maps read-only); past it, git fails with "out of memory". Set as soon as
+    git runs, before it reads anything of the repository. Linux only (``prlimit``)."""
+    try:
+        import resource
+    except ImportError:  # not POSIX
+        return
+    prlimit = getattr(resource, "prlimit", None)
+    if prlimit is not None:
+        try:
+            prlimit(proc.pid, resource.RLIMIT_DATA, (max_bytes, max_bytes))
+        except (OSError, ValueError):  # already exited, or a limit the system will not lower to
+            pass
 
 
 def _reaped(proc: subprocess.Popen[bytes]) -> None:
@@ -569,8 +600,17 @@ class ChangeStream:
     """
 
     def __init__(
-        self, repo: str | os.PathLike[str], revs: Sequence[str], paths: Sequence[str], *, oldest_first: bool = True
+        self,
+        repo: str | os.PathLike[str],
+        revs: Sequence[str],
+        paths: Sequence[str],
+        *,
+        oldest_first: bool = True,
+        max_changes: int | None = None,
     ) -> None:
+        #: more changed paths than this in one commit raise ``LimitExceeded`` while git prints
+        #: them (a tree of a few KB can expand to billions of paths): settable until iterated
+        self.max_changes = max_changes
         self.args = [
             "git",
             "log",
@@ -587,11 +627,13 @@ class ChangeStream:
             *paths,
         ]
         self._proc = start(self.args[1:], repo)
+        limit_memory(self._proc, MAX_WALK_MEMORY)
 
     def __iter__(self) -> Iterator[CommitChanges]:
         proc = self._proc
         assert proc.stdout is not None
         pending = b""
+        changes = scanned = 0  # changes counted in ``pending`` (the commit being read), up to ``scanned``
         try:
             while True:
                 chunk = proc.stdout.read(1 << 16)
@@ -603,12 +645,42 @@ class ChangeStream:
                 for record in records:
                     if record:
                         yield _parse_record(record)
+                if self.max_changes is not None:
+                    if len(records):
+                        changes = scanned = 0
+                    changes += pending.count(b"\0:", max(scanned - 1, 0))
+                    scanned = len(pending)
+                    self._check_record(pending, changes)
             if pending:
                 yield _parse_record(pending)
         finally:
             self.close()
         if proc.returncode != 0:
+            if "out of memory" in self._stderr.lower():
+                raise LimitExceeded(
+                    f"git ran out of the {MAX_WALK_MEMORY >> 20:,} MiB a history walk may use while listing the "
+                    f"changes of a commit{self._under()}: a commit changes more paths than that holds"
+                )
             raise GitError(self.args[1:], proc.returncode, self._stderr)
+
+    def _check_record(self, pending: bytes, changes: int) -> None:
+        """Raise ``LimitExceeded`` when the commit being read (``pending``, ``changes`` counted in
+        it) has more changed paths than ``max_changes``, or more bytes of them than that many paths
+        as long as a checkout allows; git is ended first, so not one more path is read."""
+        assert self.max_changes is not None
+        if changes <= self.max_changes and len(pending) <= self.max_changes * (_CHANGE_OVERHEAD + MAX_PATH_LENGTH):
+            return
+        end_group(self._proc)
+        self._stderr = ""
+        sha = pending[: pending.find(b" ")].decode("ascii", "replace")[:64]
+        raise LimitExceeded(
+            f"commit {sha} changes {changes:,} or more paths{self._under()} (counted while git listed them), "
+            f"over the limit of {self.max_changes:,}"
+        )
+
+    def _under(self) -> str:
+        paths = self.args[self.args.index("--") + 1 :]
+        return f" under {', '.join(paths)}" if paths else ""
 
     def close(self) -> None:
         proc = self._proc
@@ -670,17 +742,39 @@ def _parse_record(record: bytes) -> CommitChanges:
     )
 
 
-def ls_tree(repo: str | os.PathLike[str], rev: str, paths: Sequence[str]) -> dict[str, str]:
-    """path -> blob id of the files under ``paths`` at ``rev``."""
-    out = run(["ls-tree", "-r", "-z", "--full-tree", rev, "--", *paths], repo)
-    files = {}
-    for item in out.split(b"\0"):
-        if not item:
-            continue
-        meta, path = item.split(b"\t", 1)
-        mode, kind, oid = meta.decode().split()
-        if kind == "blob":
-            files[path.decode("utf-8", "surrogateescape")] = oid
+def ls_tree(
+    repo: str | os.PathLike[str], rev: str, paths: Sequence[str], max_files: int, max_depth: int = MAX_TREE_DEPTH
+) -> dict[str, str]:
+    """path -> blob id of the files under ``paths`` at ``rev``, bounded as ``tree_files`` is: git
+    lists the folders too (``-t``) and is ended as soon as what it printed passes a bound."""
+    args = ["ls-tree", "-r", "-t", "-z", "--full-tree", rev, "--", *paths]
+    proc = start(args, repo)
+    assert proc.stdout is not None and proc.stderr is not None
+    bound = _ListingBound(f"{', '.join(paths)} at {rev}", max_files, max_depth)
+    files: dict[str, str] = {}
+    pending = b""
+    try:
+        while chunk := proc.stdout.read(1 << 16):
+            *items, pending = (pending + chunk).split(b"\0")
+            for item in items:
+                meta, raw = item.split(b"\t", 1)
+                _mode, kind, oid = meta.decode().split()
+                path = raw.decode("utf-8", "surrogateescape")
+                top = next((p for p in paths if path.startswith(p + "/")), None)
+                if top is not None:  # below a folder of ``paths`` (``paths`` themselves are not counted)
+                    if path.count("/") - top.count("/") - 1 > max_depth:
+                        bound.depth = max_depth
+                        bound.deeper()
+                    bound.count(folders=kind == "tree", files=kind == "blob", length=len(path))
+                if kind == "blob":
+                    files[path] = oid
+            bound.count(length=len(pending) - _CHANGE_OVERHEAD)  # a path git is still printing
+        err = proc.stderr.read().decode("utf-8", "replace")
+        proc.wait()
+    finally:
+        end_group(proc)
+    if proc.returncode:
+        raise GitError(args, proc.returncode, err)
     return files
 
 
@@ -810,36 +904,52 @@ def start_together(starts: Sequence[Callable[[], Any]]) -> list[Any]:
     return results
 
 
-def tree_files(blobs: BlobReader, rev: str, paths: Sequence[str]) -> dict[str, str] | None:
-    """``ls_tree(repo, rev, paths)`` read through an open ``cat-file --batch`` (no new process):
-    path -> blob id of the files under ``paths`` at ``rev``, in ls-tree's order. None for
+def tree_files(
+    blobs: BlobReader, rev: str, paths: Sequence[str], max_files: int, max_depth: int = MAX_TREE_DEPTH
+) -> dict[str, str] | None:
+    """``ls_tree(repo, rev, paths, max_files)`` read through an open ``cat-file --batch`` (no new
+    process): path -> blob id of the files under ``paths`` at ``rev``, in ls-tree's order. None for
     repositories whose object ids are not SHA-1 (the caller uses ls_tree).
 
     One round trip for ``paths`` and one per level of folders below them (not one per object:
-    a PR-sized audit lists a few trees, and each wait on git is most of what a read costs)."""
+    a PR-sized audit lists a few trees, and each wait on git is most of what a read costs).
+
+    Bounded before any path is built: a tree read once may be reached by many paths (a folder of
+    1,000 entries all naming one folder of 1,000 entries, and so on, is a few KB that lists 10^9
+    paths), so each level counts the paths that reach each of its trees. More than ``max_files``
+    files or more than ``max_files`` folders under ``paths``, folders nested deeper than
+    ``max_depth``, or a path longer than ``MAX_PATH_LENGTH`` raise ``LimitExceeded`` as soon as the
+    level that passes the bound is counted; no deeper level is read."""
     # the root tree lists entries in git's order: a tree sorts as if its name ended in "/"
     tops = sorted(paths, key=lambda p: p + "/")
     found = blobs.read_typed_batch([f"{rev}:{top}" for top in tops])
-    trees: dict[str, bytes] = {}
-    level: list[bytes] = []
-    for item in found:
+    trees: dict[str, list[tuple[str, str, str]]] = {}
+    level: dict[str, tuple[int, int]] = {}  # tree id -> (paths reaching it, the longest of them)
+    for top, item in zip(tops, found, strict=True):
         if item is not None and item[0] == "tree":
             if len(item[1]) != 40:
                 return None
-            trees[item[1]] = item[2]
-            level.append(item[2])
-    while True:  # the folders below, one level per round trip
-        wanted = list(
-            dict.fromkeys(
-                child for tree in level for mode, _, child in parse_tree(tree) if mode == "40000" and child not in trees
-            )
-        )
-        if not wanted:
-            break
-        level = []
-        for oid, sub in zip(wanted, blobs.read_typed_batch(wanted), strict=True):
-            trees[oid] = sub[2] if sub is not None and sub[0] == "tree" else b""
-            level.append(trees[oid])
+            trees[item[1]] = parse_tree(item[2])
+            reach, longest = level.get(item[1], (0, 0))
+            level[item[1]] = (reach + 1, max(longest, len(top)))
+    where = f"{', '.join(top for top, item in zip(tops, found, strict=True) if item and item[0] == 'tree')} at {rev}"
+    bound = _ListingBound(where, max_files, max_depth)
+    while level:  # the folders below, one level per round trip
+        below: dict[str, tuple[int, int]] = {}
+        for oid, (reach, longest) in level.items():
+            for mode, name, child in trees[oid]:
+                if mode == "40000":
+                    bound.count(folders=reach, length=longest + 1 + len(name))
+                    was_reach, was_longest = below.get(child, (0, 0))
+                    below[child] = (was_reach + reach, max(was_longest, longest + 1 + len(name)))
+                elif mode != "160000":
+                    bound.count(files=reach, length=longest + 1 + len(name))
+        if below:
+            bound.deeper()
+        wanted = [oid for oid in below if oid not in trees]
+        for oid, sub in zip(wanted, blobs.read_typed_batch(wanted) if wanted else [], strict=True):
+            trees[oid] = parse_tree(sub[2]) if sub is not None and sub[0] == "tree" else []
+        level = below
     files: dict[str, str] = {}
     for top, item in zip(tops, found, strict=True):
         if item is None:
@@ -851,16 +961,43 @@ def tree_files(blobs: BlobReader, rev: str, paths: Sequence[str]) -> dict[str, s
     return files
 
 
-def _tree_blobs(trees: Mapping[str, bytes], prefix: str, oid: str) -> dict[str, str]:
-    """path -> blob id under the tree ``oid`` (read into ``trees``), depth first in git's order."""
+class _ListingBound:
+    """The bounds of one tree listing (see ``tree_files``), counted as it goes."""
+
+    def __init__(self, where: str, max_files: int, max_depth: int) -> None:
+        self.where, self.max_files, self.max_depth = where, max_files, max_depth
+        self.files = self.folders = self.depth = 0
+
+    def count(self, *, files: int = 0, folders: int = 0, length: int = 0) -> None:
+        self.files += files
+        self.folders += folders
+        for what, reached in (("files", self.files), ("folders", self.folders)):
+            if reached > self.max_files:
+                raise LimitExceeded(
+                    f"{self.where} holds {reached:,} {what} or more (counted before listing them), over the "
+                    f"limit of {self.max_files:,}"
+                )
+        if length > MAX_PATH_LENGTH:
+            raise LimitExceeded(
+                f"{self.where} holds a path of {length:,} characters, over the limit of {MAX_PATH_LENGTH:,}"
+            )
+
+    def deeper(self) -> None:
+        self.depth += 1
+        if self.depth > self.max_depth:
+            raise LimitExceeded(f"{self.where} holds folders nested more than {self.max_depth:,} deep, the limit")
+
+
+def _tree_blobs(trees: Mapping[str, list[tuple[str, str, str]]], prefix: str, oid: str) -> dict[str, str]:
+    """path -> blob id under the tree ``oid`` (parsed into ``trees``), depth first in git's order."""
     files: dict[str, str] = {}
-    stack = [(prefix, iter(parse_tree(trees.get(oid, b""))))]
+    stack = [(prefix, iter(trees.get(oid, ())))]
     while stack:
         folder, entries = stack[-1]
         for mode, name, child in entries:
             full = f"{folder}/{name}"
             if mode == "40000":
-                stack.append((full, iter(parse_tree(trees.get(child, b"")))))
+                stack.append((full, iter(trees.get(child, ()))))
                 break
             if mode != "160000":
                 files[full] = child

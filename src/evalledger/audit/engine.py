@@ -42,13 +42,18 @@ from evalledger.audit.timeline import (
     same,
 )
 from evalledger.finding import POSITION, Finding
-from evalledger.formats.results import RESULTS_DIR
+from evalledger.formats.results import MAX_RESULT_FILES, RESULTS_DIR
 from evalledger.policy import BenchmarkPolicy
 
 #: leaderboard rows whose commits must still be in the history: commit ids, commit id -> the row's
 #: fields (``path``, ``line``, ``model``, ``benchmark``...), or the rows themselves
 Published = Iterable[str] | Mapping[str, Mapping[str, Any]] | Iterable[PublishedRow]
 Blamed = Mapping[tuple[str, int], tuple[str, str, str] | None]  # (path, line) -> (commit, name, email)
+#: changed paths of the walked paths in one commit: at most every file its parent had and every
+#: file it has, each a listing of at most MAX_RESULT_FILES under .eval_results plus README.md. A
+#: commit git lists with more (a crafted tree of a few KB can hold billions of paths) is refused
+#: while git prints it
+MAX_COMMIT_CHANGES = 2 * (MAX_RESULT_FILES + 1)
 
 
 class AuditError(Exception):
@@ -199,7 +204,10 @@ class _Quick:
             yield commit if len(changes) == len(commit.changes) else dataclasses.replace(commit, changes=changes)
 
     def read(self, cache: ParseCache, blobs: git.BlobReader) -> list[git.CommitChanges] | None:
-        commits = _read_ahead(self.commits(), cache, blobs)
+        try:
+            commits = _read_ahead(self.commits(), cache, blobs)
+        except git.LimitExceeded:  # counted over every path of the commit: the careful path's
+            return None  # walk lists only the result files, and words the refusal if they are too many
         return commits if self.merge_base in self.parents and self.merge_base not in self.seen else None
 
     def close(self) -> None:
@@ -229,7 +237,9 @@ def _quick_range(repo: str | os.PathLike[str], rev_range: str | None) -> _Histor
         return None
     stream, blobs = git.start_together(
         [
-            lambda: git.ChangeStream(start, [revrange.join(ends.base, ends.head)], (), oldest_first=False),
+            lambda: git.ChangeStream(
+                start, [revrange.join(ends.base, ends.head)], (), oldest_first=False, max_changes=MAX_COMMIT_CHANGES
+            ),
             lambda: git.BlobReader(start),
         ]
     )
@@ -260,7 +270,7 @@ def _careful(
         fits = early is not None and not shallow and not write_commit_graph and early.root == top.resolve()
         walk: Any = _Walk(top, revs, early if fits else None)
     else:
-        walk = git.ChangeStream(top, revs, WALK_PATHS, oldest_first=False)
+        walk = git.ChangeStream(top, revs, WALK_PATHS, oldest_first=False, max_changes=MAX_COMMIT_CHANGES)
     history = _History(top, head, base, walk)
     try:
         history.blobs = git.BlobReader(top)
@@ -294,24 +304,32 @@ def run_audit(
     early: EarlyWalk | None = None,
 ) -> AuditResult:
     """``early``: an ``evalledger.audit.early.EarlyWalk`` of this repo's whole history, started
-    before the imports; used when it fits what is audited (else ignored; the caller closes it)."""
-    history = _quick_range(repo, rev_range) if not write_commit_graph and Path(repo).exists() else None
-    commits = None
-    if history is not None:
-        commits, cache = _read(history)
-        if commits is None:  # the base is not where the range starts: the careful path finds it
-            history.close()
-    if commits is None:
-        history = _careful(repo, rev_range, deepen, write_commit_graph, early)
-        if history.head is None:  # a repository without commits has no history to audit
-            return AuditResult([], model=model_id(history.top, model), range=rev_range)
-        commits, cache = _read(history)
-    assert history is not None and commits is not None and history.head is not None
-    model_name = model_id(history.top, model)
+    before the imports; used when it fits what is audited (else ignored; the caller closes it).
+
+    A history over a bound (``git.LimitExceeded``: a revision listing more files than a repo may
+    hold, a commit changing more) raises ``AuditError`` naming the repo, the count and the limit."""
     try:
-        result = _audit(history, commits, cache, model_name, _Policies(policy), rev_range, label)
-    finally:
-        history.close()
+        history = _quick_range(repo, rev_range) if not write_commit_graph and Path(repo).exists() else None
+        commits = None
+        if history is not None:
+            commits, cache = _read(history)
+            if commits is None:  # the base is not where the range starts: the careful path finds it
+                history.close()
+        if commits is None:
+            history = _careful(repo, rev_range, deepen, write_commit_graph, early)
+            if history.head is None:  # a repository without commits has no history to audit
+                return AuditResult([], model=model_id(history.top, model), range=rev_range)
+            commits, cache = _read(history)
+        assert history is not None and commits is not None and history.head is not None
+        model_name = model_id(history.top, model)
+        try:
+            result = _audit(history, commits, cache, model_name, _Policies(policy), rev_range, label)
+        finally:
+            history.close()
+    except git.LimitExceeded as exc:
+        raise AuditError(
+            f"{repo} cannot be audited: {exc}; the audit will not report on history it cannot read"
+        ) from None
     return _finish(result, published_commits, history.top, history.head, model_name, f"{label}/" if label else "")
 
 
@@ -373,8 +391,8 @@ def _audit(
 def _files(history: _History, rev: str) -> dict[str, str]:
     """path -> blob id of the walked paths at ``rev``, through the open blob reader."""
     assert history.blobs is not None
-    listed = git.tree_files(history.blobs, rev, WALK_PATHS)
-    return git.ls_tree(history.top, rev, WALK_PATHS) if listed is None else listed
+    listed = git.tree_files(history.blobs, rev, WALK_PATHS, MAX_RESULT_FILES)
+    return git.ls_tree(history.top, rev, WALK_PATHS, MAX_RESULT_FILES) if listed is None else listed
 
 
 @dataclass
@@ -679,6 +697,8 @@ class _Walk:
         else:
             self.results = git.ChangeStream(top, revs, (RESULTS_DIR,), oldest_first=False)
             self.readme = git.ChangeStream(top, revs, (README,), oldest_first=False)
+        for stream in (self.results, self.readme):  # the early walk imports no formats: bounded here
+            stream.max_changes = MAX_COMMIT_CHANGES
         self.combined: git.ChangeStream | None = None
 
     def read(self, cache: ParseCache, blobs: git.BlobReader) -> list[git.CommitChanges]:
@@ -701,7 +721,9 @@ class _Walk:
             raise failed[0]
         position = {commit.sha: i for i, commit in enumerate(commits)}
         if any(commit.sha not in position for commit in readme):
-            self.combined = git.ChangeStream(self.top, self.revs, WALK_PATHS, oldest_first=False)
+            self.combined = git.ChangeStream(
+                self.top, self.revs, WALK_PATHS, oldest_first=False, max_changes=MAX_COMMIT_CHANGES
+            )
             return _read_ahead(self.combined, cache, blobs)
         for commit in readme:  # README.md sorts after .eval_results/, as in the combined walk
             i = position[commit.sha]
