@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -106,13 +107,19 @@ def _flat(repo: GitRepo, count: int) -> str:
     return _mktree(repo, [("100644", f"r{i:05d}.yaml", blob) for i, blob in enumerate(blobs)])
 
 
-def _audit(repo: GitRepo, *args: str, memory: int | None = None) -> subprocess.CompletedProcess[str]:
-    def limit() -> None:  # the unbounded code would take the machine's memory: fail it instead
+def _memory_limit(memory: int) -> Callable[[], None]:
+    """A ``preexec_fn`` bounding the memory of the command (and the git it starts): the unbounded
+    code would take the machine's memory, and fails instead."""
+
+    def limit() -> None:
         import resource
 
-        if memory is not None:
-            resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
 
+    return limit
+
+
+def _audit(repo: GitRepo, *args: str, memory: int | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "evalledger", "audit", *args],
         cwd=repo.path,
@@ -120,7 +127,7 @@ def _audit(repo: GitRepo, *args: str, memory: int | None = None) -> subprocess.C
         text=True,
         timeout=TIMEOUT,
         env=dict(os.environ),
-        preexec_fn=limit if memory is not None else None,
+        preexec_fn=_memory_limit(memory) if memory is not None else None,
     )
 
 
@@ -147,7 +154,7 @@ def test_a_revision_holding_a_million_paths_is_refused_before_they_are_listed(tm
     bomb = _commit(repo, _exploding(repo, 100, 3), "a few KB, 10**6 paths")
     after = _commit(repo, _exploding(repo, 100, 3), "no change")
     message = _refused(_audit(repo, "--range", f"{bomb}..{after}"))
-    assert f".eval_results at {bomb} holds 1,100 folders or more (counted before listing them)" in message
+    assert f".eval_results at {bomb} holds 1,000,000 files, over the limit of 1,000" in message
     assert "over the limit of 1,000" in message
 
 
@@ -159,7 +166,7 @@ def test_a_billion_paths_are_refused_within_bounded_memory(tmp_path):
     bomb = _commit(repo, _exploding(repo, 1000, 3), "a few KB, 10**9 paths")
     after = _commit(repo, _exploding(repo, 1000, 3), "no change")
     message = _refused(_audit(repo, "--range", f"{bomb}..{after}", memory=2 << 30))
-    assert f".eval_results at {bomb} holds 2,000 folders or more" in message
+    assert f".eval_results at {bomb} holds 1,000,000,000 files, over the limit of 1,000" in message
     if sys.platform.startswith("linux"):
         for args in ((), ("--range", f"{base}..{bomb}")):
             message = _refused(_audit(repo, *args, memory=2 << 30))
@@ -182,7 +189,7 @@ def test_a_repo_at_the_limit_is_audited_and_one_file_more_is_refused(tmp_path):
     over = _commit(repo, _flat(repo, 1001), "1,001 result files")
     after = _commit(repo, _flat(repo, 1001), "no change")
     message = _refused(_audit(repo, "--range", f"{over}..{after}"))
-    assert f".eval_results at {over} holds 1,001 files or more" in message and "limit of 1,000" in message
+    assert f".eval_results at {over} holds 1,001 files, over the limit of 1,000" in message
 
 
 def test_folders_nested_deeper_than_the_limit_are_refused(tmp_path):
@@ -222,3 +229,49 @@ def test_the_listing_without_a_blob_reader_is_bounded_the_same_way(tmp_path, fal
             ".eval_results/r00002.yaml",
             "README.md",
         ]
+
+
+# --- aggregate: the fetch's listing and --audit's history clone ------------------------------------
+
+
+def test_aggregate_refuses_an_exploding_ref_and_its_history_and_goes_on(tmp_path):
+    """The fetch counts the result files from the trees before listing any (one of 10**9 is one
+    rejected ref); ``--audit`` reads the history's changes as git prints them, under the same
+    bounds: the repo gets ``audit-unavailable`` and the run goes on."""
+    import json
+
+    from test_aggregate_support import BENCH_ID, World, entry, read_csv, rows_by_model
+
+    world = World(tmp_path)
+    world.model("bomb", {".eval_results/r.yaml": entry("alpha", 90.0)})
+    world.model("fine", {".eval_results/r.yaml": entry("alpha", 50.0)})
+    work = world._work["bomb"]
+    _commit(work, _exploding(work, 1000, 3), "a few KB, 10**9 paths")
+    work.git("push", "-q", "--force", world.url("bomb"), "HEAD:refs/heads/main")
+    world.registry([f"{world.url('bomb')} - org/bomb", f"{world.url('fine')} - org/fine"], commit=True)
+    bench = world.bench.path
+    argv = ["--repo", str(bench), "--models", str(bench / "models.txt"), "--benchmark-id", BENCH_ID]
+    argv += ["--cache-dir", str(tmp_path / "cache"), "--format", "json", "--audit"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "evalledger", "aggregate", *argv],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        preexec_fn=_memory_limit(2 << 30),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    [rejected] = json.loads(proc.stdout)["rejected"]
+    assert (rejected["model"], rejected["rule"]) == ("org/bomb", "too-many-result-files")
+    assert rejected["message"].startswith(
+        f"{world.url('bomb')} has 1,000,000,000 result files at HEAD, over the limit of 1,000 "
+        "(--max-result-files); none of them was read"
+    )
+    unaudited = {
+        r["model"]: r["message"] for r in read_csv(bench / "leaderboard/flags.csv") if r["rule"] == "audit-unavailable"
+    }
+    assert list(unaudited) == ["org/bomb"]
+    assert unaudited["org/bomb"].startswith(f"history could not be audited: {world.url('bomb')}: ")
+    assert "paths under .eval_results" in unaudited["org/bomb"] or "a history walk may use" in unaudited["org/bomb"]
+    rows = rows_by_model(bench / "leaderboard/leaderboard.csv", "alpha")
+    assert "org/bomb" not in rows and rows["org/fine"]["value"] == "50.0"  # the run went on

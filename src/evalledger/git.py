@@ -745,13 +745,15 @@ def _parse_record(record: bytes) -> CommitChanges:
 def ls_tree(
     repo: str | os.PathLike[str], rev: str, paths: Sequence[str], max_files: int, max_depth: int = MAX_TREE_DEPTH
 ) -> dict[str, str]:
-    """path -> blob id of the files under ``paths`` at ``rev``, bounded as ``tree_files`` is: git
-    lists the folders too (``-t``) and is ended as soon as what it printed passes a bound."""
+    """path -> blob id of the files under ``paths`` at ``rev``, bounded as ``tree_files`` is, as
+    git prints them: git walks every path it lists, so folders (listed too, ``-t``) count as well,
+    and git is ended as soon as what it printed passes a bound."""
     args = ["ls-tree", "-r", "-t", "-z", "--full-tree", rev, "--", *paths]
+    where = f"{', '.join(paths)} at {rev}"
     proc = start(args, repo)
     assert proc.stdout is not None and proc.stderr is not None
-    bound = _ListingBound(f"{', '.join(paths)} at {rev}", max_files, max_depth)
     files: dict[str, str] = {}
+    counted = {"files": 0, "folders": 0}
     pending = b""
     try:
         while chunk := proc.stdout.read(1 << 16):
@@ -761,14 +763,25 @@ def ls_tree(
                 _mode, kind, oid = meta.decode().split()
                 path = raw.decode("utf-8", "surrogateescape")
                 top = next((p for p in paths if path.startswith(p + "/")), None)
-                if top is not None:  # below a folder of ``paths`` (``paths`` themselves are not counted)
-                    if path.count("/") - top.count("/") - 1 > max_depth:
-                        bound.depth = max_depth
-                        bound.deeper()
-                    bound.count(folders=kind == "tree", files=kind == "blob", length=len(path))
                 if kind == "blob":
                     files[path] = oid
-            bound.count(length=len(pending) - _CHANGE_OVERHEAD)  # a path git is still printing
+                if top is None:  # one of ``paths`` itself
+                    continue
+                if path.count("/") - top.count("/") - 1 > max_depth:
+                    raise LimitExceeded(f"{where} holds folders nested more than {max_depth:,} deep, the limit")
+                if len(path) > MAX_PATH_LENGTH:
+                    raise LimitExceeded(
+                        f"{where} holds a path of {len(path):,} characters, over the limit of {MAX_PATH_LENGTH:,}"
+                    )
+                what = "folders" if kind == "tree" else "files" if kind == "blob" else ""
+                if what:
+                    counted[what] += 1
+                    if counted[what] > max_files:
+                        if what == "files":
+                            raise TooManyFiles(where, counted[what], max_files, False)
+                        raise LimitExceeded(f"{where} holds more than {max_files:,} folders, the limit")
+            if len(pending) > MAX_PATH_LENGTH + _CHANGE_OVERHEAD:
+                raise LimitExceeded(f"{where} holds a path of more than {MAX_PATH_LENGTH:,} characters, the limit")
         err = proc.stderr.read().decode("utf-8", "replace")
         proc.wait()
     finally:
@@ -909,47 +922,22 @@ def tree_files(
 ) -> dict[str, str] | None:
     """``ls_tree(repo, rev, paths, max_files)`` read through an open ``cat-file --batch`` (no new
     process): path -> blob id of the files under ``paths`` at ``rev``, in ls-tree's order. None for
-    repositories whose object ids are not SHA-1 (the caller uses ls_tree).
+    repositories whose object ids are not SHA-1 (the caller uses ls_tree). Bounded as
+    ``list_folders`` is: folders nested deeper than ``max_depth`` are refused.
 
     One round trip for ``paths`` and one per level of folders below them (not one per object:
-    a PR-sized audit lists a few trees, and each wait on git is most of what a read costs).
-
-    Bounded before any path is built: a tree read once may be reached by many paths (a folder of
-    1,000 entries all naming one folder of 1,000 entries, and so on, is a few KB that lists 10^9
-    paths), so each level counts the paths that reach each of its trees. More than ``max_files``
-    files or more than ``max_files`` folders under ``paths``, folders nested deeper than
-    ``max_depth``, or a path longer than ``MAX_PATH_LENGTH`` raise ``LimitExceeded`` as soon as the
-    level that passes the bound is counted; no deeper level is read."""
+    a PR-sized audit lists a few trees, and each wait on git is most of what a read costs)."""
     # the root tree lists entries in git's order: a tree sorts as if its name ended in "/"
     tops = sorted(paths, key=lambda p: p + "/")
     found = blobs.read_typed_batch([f"{rev}:{top}" for top in tops])
-    trees: dict[str, list[tuple[str, str, str]]] = {}
-    level: dict[str, tuple[int, int]] = {}  # tree id -> (paths reaching it, the longest of them)
+    folders = []
     for top, item in zip(tops, found, strict=True):
         if item is not None and item[0] == "tree":
             if len(item[1]) != 40:
                 return None
-            trees[item[1]] = parse_tree(item[2])
-            reach, longest = level.get(item[1], (0, 0))
-            level[item[1]] = (reach + 1, max(longest, len(top)))
-    where = f"{', '.join(top for top, item in zip(tops, found, strict=True) if item and item[0] == 'tree')} at {rev}"
-    bound = _ListingBound(where, max_files, max_depth)
-    while level:  # the folders below, one level per round trip
-        below: dict[str, tuple[int, int]] = {}
-        for oid, (reach, longest) in level.items():
-            for mode, name, child in trees[oid]:
-                if mode == "40000":
-                    bound.count(folders=reach, length=longest + 1 + len(name))
-                    was_reach, was_longest = below.get(child, (0, 0))
-                    below[child] = (was_reach + reach, max(was_longest, longest + 1 + len(name)))
-                elif mode != "160000":
-                    bound.count(files=reach, length=longest + 1 + len(name))
-        if below:
-            bound.deeper()
-        wanted = [oid for oid in below if oid not in trees]
-        for oid, sub in zip(wanted, blobs.read_typed_batch(wanted) if wanted else [], strict=True):
-            trees[oid] = parse_tree(sub[2]) if sub is not None and sub[0] == "tree" else []
-        level = below
+            folders.append((top, item[1], item[2]))
+    where = f"{', '.join(top for top, _, _ in folders)} at {rev}"
+    listed = list_folders(blobs, folders, max_files, max_depth, where) if folders else {}
     files: dict[str, str] = {}
     for top, item in zip(tops, found, strict=True):
         if item is None:
@@ -957,50 +945,125 @@ def tree_files(
         if item[0] == "blob":
             files[top] = item[1]
         elif item[0] == "tree":
-            files.update(_tree_blobs(trees, top, item[1]))
+            files.update(listed[top])
     return files
 
 
-class _ListingBound:
-    """The bounds of one tree listing (see ``tree_files``), counted as it goes."""
+class TooManyFiles(LimitExceeded):
+    """A tree listing holds more files than allowed: ``count`` of them counted (all of them when
+    ``complete``, else those found before the listing stopped), ``limit`` allowed."""
 
-    def __init__(self, where: str, max_files: int, max_depth: int) -> None:
-        self.where, self.max_files, self.max_depth = where, max_files, max_depth
-        self.files = self.folders = self.depth = 0
+    def __init__(self, where: str, count: int, limit: int, complete: bool) -> None:
+        self.count, self.limit, self.complete = count, limit, complete
+        counted = "" if complete else " or more (counted before listing them)"
+        super().__init__(f"{where} holds {count:,} files{counted}, over the limit of {limit:,}")
 
-    def count(self, *, files: int = 0, folders: int = 0, length: int = 0) -> None:
-        self.files += files
-        self.folders += folders
-        for what, reached in (("files", self.files), ("folders", self.folders)):
-            if reached > self.max_files:
-                raise LimitExceeded(
-                    f"{self.where} holds {reached:,} {what} or more (counted before listing them), over the "
-                    f"limit of {self.max_files:,}"
-                )
-        if length > MAX_PATH_LENGTH:
-            raise LimitExceeded(
-                f"{self.where} holds a path of {length:,} characters, over the limit of {MAX_PATH_LENGTH:,}"
+
+def _any_file(mode: str, name: str) -> bool:
+    return mode not in ("40000", "160000")
+
+
+def list_folders(
+    blobs: BlobReader,
+    folders: Sequence[tuple[str, str, bytes]],
+    max_files: int,
+    max_depth: int,
+    where: str,
+    *,
+    keep: Callable[[str, str], bool] = _any_file,
+    refuse_deeper: bool = True,
+) -> dict[str, dict[str, str]]:
+    """path -> {path: blob id} of the files (entries ``keep(mode, name)`` takes; submodules never)
+    below each of ``folders`` ((path, tree id, raw tree)), depth first in git's order. Trees are read
+    one level per round trip, each once however many paths reach it.
+
+    Bounded before any path is built: a tree read once may be reached by many paths (a folder of
+    1,000 entries all naming one folder of 1,000 entries, and so on, is a few KB that lists 10**9
+    paths), so each level counts the paths that reach each of its trees, and the files they hold.
+    More than ``max_files`` files raise ``TooManyFiles`` once the level that passes it is counted
+    (no deeper level is read), a file path longer than ``MAX_PATH_LENGTH`` raises
+    ``LimitExceeded``, and so do folders more than ``max_depth`` below ``folders`` (or, without
+    ``refuse_deeper``, they are left out). The listing then enters only folders that hold a file,
+    so it costs what it lists (``where`` names the listing in messages)."""
+    trees = {oid: parse_tree(raw) for _, oid, raw in folders}
+    level: dict[str, tuple[int, int]] = {}  # tree id -> (paths reaching it, the longest of them)
+    for top, oid, _ in folders:
+        reach, longest = level.get(oid, (0, 0))
+        level[oid] = (reach + 1, max(longest, len(top)))
+    levels: list[set[str]] = []
+    files = 0
+    while level:
+        levels.append(set(level))
+        below: dict[str, tuple[int, int]] = {}
+        for oid, (reach, longest) in level.items():
+            for mode, name, child in trees[oid]:
+                length = longest + 1 + len(name)
+                if mode == "40000":
+                    was_reach, was_longest = below.get(child, (0, 0))
+                    below[child] = (was_reach + reach, max(was_longest, length))
+                elif mode != "160000" and keep(mode, name):
+                    files += reach
+                    if length > MAX_PATH_LENGTH:
+                        raise LimitExceeded(
+                            f"{where} holds a path of {length:,} characters, over the limit of {MAX_PATH_LENGTH:,}"
+                        )
+        if files > max_files:
+            raise TooManyFiles(where, files, max_files, not below)
+        if below and len(levels) > max_depth:
+            if refuse_deeper:
+                raise LimitExceeded(f"{where} holds folders nested more than {max_depth:,} deep, the limit")
+            break
+        wanted = [oid for oid in below if oid not in trees]
+        for oid, sub in zip(wanted, blobs.read_typed_batch(wanted) if wanted else [], strict=True):
+            trees[oid] = parse_tree(sub[2]) if sub is not None and sub[0] == "tree" else []
+        level = below
+    # the trees at each depth that hold a file there or below, deepest first
+    useful: list[set[str]] = [set() for _ in levels]
+    for depth in range(len(levels) - 1, -1, -1):
+        deeper = useful[depth + 1] if depth + 1 < len(levels) else set()
+        useful[depth] = {
+            oid
+            for oid in levels[depth]
+            if any(
+                child in deeper if mode == "40000" else mode != "160000" and keep(mode, name)
+                for mode, name, child in trees[oid]
             )
-
-    def deeper(self) -> None:
-        self.depth += 1
-        if self.depth > self.max_depth:
-            raise LimitExceeded(f"{self.where} holds folders nested more than {self.max_depth:,} deep, the limit")
+        }
+    return {top: _tree_blobs(trees, useful, top, oid, keep) for top, oid, _ in folders}
 
 
-def _tree_blobs(trees: Mapping[str, list[tuple[str, str, str]]], prefix: str, oid: str) -> dict[str, str]:
-    """path -> blob id under the tree ``oid`` (parsed into ``trees``), depth first in git's order."""
+def _tree_blobs(
+    trees: Mapping[str, list[tuple[str, str, str]]],
+    useful: Sequence[set[str]],
+    prefix: str,
+    oid: str,
+    keep: Callable[[str, str], bool],
+) -> dict[str, str]:
+    """path -> blob id under the tree ``oid``, depth first in git's order, entering only the
+    folders ``useful`` has at their depth (each entry list is filtered once per tree and depth)."""
+    slim: dict[tuple[str, int], list[tuple[str, str, str]]] = {}
+
+    def entries(tree: str, depth: int) -> Iterator[tuple[str, str, str]]:
+        key = (tree, depth)
+        if key not in slim:
+            deeper = useful[depth + 1] if depth + 1 < len(useful) else set()
+            slim[key] = [
+                (mode, name, child)
+                for mode, name, child in trees.get(tree, ())
+                if (child in deeper if mode == "40000" else mode != "160000" and keep(mode, name))
+            ]
+        return iter(slim[key])
+
     files: dict[str, str] = {}
-    stack = [(prefix, iter(trees.get(oid, ())))]
+    stack = [(prefix, 0, entries(oid, 0))]
     while stack:
-        folder, entries = stack[-1]
-        for mode, name, child in entries:
+        folder, depth, listing = stack[-1]
+        for mode, name, child in listing:
             full = f"{folder}/{name}"
             if mode == "40000":
-                stack.append((full, iter(trees.get(child, ()))))
+                stack.append((full, depth + 1, entries(child, depth + 1)))
                 break
-            if mode != "160000":
-                files[full] = child
+            files[full] = child
         else:
             stack.pop()
     return files
@@ -1308,6 +1371,12 @@ class HistoryLimits:
     max_files: int
     max_file_bytes: int
 
+    @property
+    def max_commit_changes(self) -> int:
+        """Paths (files and folders) one commit may change: ``max_files`` versions it may remove
+        and as many it may add."""
+        return 2 * self.max_files
+
 
 def clone_history(
     path: str | os.PathLike[str],
@@ -1349,7 +1418,7 @@ def clone_history(
     if limits:
         _whole_history_within(path, commit, limits.max_commits)
     run(["reset", "--quiet", "--soft", commit], path)
-    trees, blobs = _history_objects(path, commit, paths)
+    trees, blobs = _history_objects(path, commit, paths, limits)
     if limits is None:
         fetch_objects(path, url, sorted(blobs), timeout=timeout, env=env)
     else:
@@ -1357,22 +1426,59 @@ def clone_history(
 
 
 def _history_objects(
-    path: str | os.PathLike[str], commit: str, paths: Sequence[str]
+    path: str | os.PathLike[str], commit: str, paths: Sequence[str], limits: HistoryLimits | None = None
 ) -> tuple[set[str], dict[str, str]]:
-    """(the versions of the ``paths[0]`` tree, {blob: a path it had}) across the history of ``commit``."""
-    out = run_text(["log", "--format=", "--raw", "-t", "--no-abbrev", "--no-renames", commit, "--", *paths], path)
+    """(the versions of the ``paths[0]`` tree, {blob: a path it had}) across the history of ``commit``.
+
+    Read as git prints it, under ``MAX_WALK_MEMORY``; with ``limits``, a commit changing more than
+    ``max_commit_changes`` paths (files and folders) raises ``LimitExceeded`` as soon as they are
+    counted (a crafted tree of a few KB lists billions of paths, each printed for the commit that
+    adds it; distinct versions are as many as the clone holds, and counted by the caller)."""
+    args = ["log", "--format=%x01%H", "--raw", "-t", "-z", "--no-abbrev", "--no-renames", commit, "--", *paths]
+    proc = start(args, path)
+    limit_memory(proc, MAX_WALK_MEMORY)
+    assert proc.stdout is not None and proc.stderr is not None
     trees: set[str] = set()
     blobs: dict[str, str] = {}
-    for line in out.splitlines():
-        if line.startswith(":"):
-            meta, _, name = line.partition("\t")
-            _old, mode, _was, oid = meta.split()[:4]
-            if oid == ZERO_OID:
-                continue
-            if mode == "040000" and name == paths[0]:
-                trees.add(oid)
-            elif mode.startswith("10"):
-                blobs.setdefault(oid, name)
+    sha, meta, changes, pending = "", b"", 0, b""
+    try:
+        while chunk := proc.stdout.read(1 << 16):
+            *fields, pending = (pending + chunk).split(b"\0")
+            for field in fields:
+                if meta:  # the path of the change ``meta`` describes
+                    _old, mode, _was, oid = meta[1:].decode().split()[:4]
+                    name = field.decode("utf-8", "surrogateescape")
+                    meta = b""
+                    if oid == ZERO_OID:
+                        continue
+                    if mode == "040000" and name == paths[0]:
+                        trees.add(oid)
+                    elif mode.startswith("10"):
+                        blobs.setdefault(oid, name)
+                    continue
+                head = field.lstrip(b"\n")
+                if head.startswith(b"\x01"):
+                    sha, changes = head[1:].decode("ascii", "replace"), 0
+                elif head.startswith(b":"):
+                    meta, changes = head, changes + 1
+                    if limits and changes > limits.max_commit_changes:
+                        raise LimitExceeded(
+                            f"commit {sha} changes {changes:,} or more paths under {', '.join(paths)} (counted "
+                            f"while git listed them), over the limit of {limits.max_commit_changes:,}"
+                        )
+            if len(pending) > MAX_PATH_LENGTH + _CHANGE_OVERHEAD:
+                raise LimitExceeded(f"its history holds a path of more than {MAX_PATH_LENGTH:,} characters, the limit")
+        err = proc.stderr.read().decode("utf-8", "replace")
+        proc.wait()
+    finally:
+        end_group(proc)
+    if proc.returncode:
+        if "out of memory" in err.lower():
+            raise LimitExceeded(
+                f"git ran out of the {MAX_WALK_MEMORY >> 20:,} MiB a history walk may use while listing the changes "
+                f"of a commit under {', '.join(paths)}: a commit changes more paths than that holds"
+            )
+        raise GitError(args, proc.returncode, err)
     return trees, blobs
 
 

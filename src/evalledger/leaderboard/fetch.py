@@ -337,12 +337,18 @@ def _list_refs(reader: git.BlobReader, refs: list[tuple[str, str]], max_files: i
     listed: Listed = []
     too_many: dict[str, int] = {}
     for name, spec in refs:
-        commit, when, tree, blobs = _result_blobs(reader, spec)
-        if len(blobs) > max_files:
-            too_many[name] = len(blobs)
-            tree, blobs = None, []
+        try:
+            commit, when, tree, blobs = _result_blobs(reader, spec, max_files)
+        except _TooMany as over:
+            too_many[name] = over.files.count
+            commit, when, tree, blobs = over.commit, over.when, None, []
         listed.append((name, commit, when, tree, blobs))
     return listed, too_many
+
+
+class _TooMany(Exception):
+    def __init__(self, commit: str, when: int, files: git.TooManyFiles) -> None:
+        self.commit, self.when, self.files = commit, when, files
 
 
 def _over(size: int | None) -> bool:
@@ -397,9 +403,13 @@ class _BlobFiles:
             yield path, blob.data
 
 
-def _result_blobs(reader: git.BlobReader, ref: str) -> tuple[str, int, str | None, list[tuple[str, str]]]:
+def _result_blobs(
+    reader: git.BlobReader, ref: str, max_files: int
+) -> tuple[str, int, str | None, list[tuple[str, str]]]:
     """(commit, commit time, ``.eval_results`` tree or None, [(path, blob id)]) of the result files
-    at ``ref`` (a ref or commit id; an annotated tag is peeled to its commit), from trees only."""
+    at ``ref`` (a ref or commit id; an annotated tag is peeled to its commit), from trees only.
+    More than ``max_files`` of them raise ``_TooMany`` as soon as the trees count them, before any
+    path is listed (``git.list_folders``: a crafted tree of a few KB can name billions)."""
     found = reader.read(f"{ref}^{{commit}}")
     if found.data is None:
         raise git.GitError(["cat-file", ref], 1, f"error: commit {ref} missing")
@@ -410,20 +420,31 @@ def _result_blobs(reader: git.BlobReader, ref: str) -> tuple[str, int, str | Non
     for mode, name, oid in git.parse_tree(root):
         if name == RESULTS_DIR and mode == "40000":
             results_tree = oid
-            _walk(reader, oid, RESULTS_DIR, blobs, depth=0)
+            top = reader.read(oid).data or b""
+            try:
+                listed = git.list_folders(
+                    reader,
+                    [(RESULTS_DIR, oid, top)],
+                    max_files,
+                    MAX_DEPTH,
+                    f"{RESULTS_DIR} at {ref}",
+                    keep=_is_result,
+                    refuse_deeper=False,
+                )
+            except git.TooManyFiles as exc:
+                raise _TooMany(found.oid, when, exc) from None
+            blobs.extend(listed[RESULTS_DIR].items())
     blobs.sort()
     return found.oid, when, results_tree, blobs
 
 
-def _walk(reader: git.BlobReader, tree: str, prefix: str, out: list[tuple[str, str]], depth: int) -> None:
-    if depth > 4:  # sub-folders are unusual (lint warns); deeper nesting is not results
-        return
-    for mode, name, oid in git.parse_tree(reader.read(tree).data or b""):
-        path = f"{prefix}/{name}"
-        if mode == "40000":
-            _walk(reader, oid, path, out, depth + 1)
-        elif mode in ("100644", "100755") and name.endswith(RESULT_SUFFIXES):
-            out.append((path, oid))
+#: folders below ``.eval_results`` read for results: sub-folders are unusual (lint warns), deeper
+#: nesting is not results (left out)
+MAX_DEPTH = 4
+
+
+def _is_result(mode: str, name: str) -> bool:
+    return mode in ("100644", "100755") and name.endswith(RESULT_SUFFIXES)
 
 
 def read_folder(source: ModelSource, bench_root: Path | None, max_files: int = MAX_RESULT_FILES) -> Snapshot:
