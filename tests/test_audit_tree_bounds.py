@@ -231,6 +231,23 @@ def test_the_listing_without_a_blob_reader_is_bounded_the_same_way(tmp_path, fal
         ]
 
 
+def test_a_repository_with_sha256_ids_is_listed_by_ls_tree_under_the_same_bound(tmp_path):
+    """Object ids that are not SHA-1 send the audit's listing to ``git ls-tree``, ended by the
+    bound as git prints (the exploding revision is the base of the range: listed, not walked)."""
+    path = tmp_path / "m"
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main", "--object-format=sha256")
+    repo = GitRepo(path)
+    repo.write("README.md", "# model\n")
+    repo.commit("card")
+    bomb = _commit(repo, _exploding(repo, 100, 3), "a few KB, 10**6 paths")
+    after = _commit(repo, _exploding(repo, 100, 3), "no change")
+    assert len(bomb) == 64
+    message = _refused(_audit(repo, "--range", f"{bomb}..{after}"))
+    assert f".eval_results, README.md at {bomb} holds 1,001 files or more (counted before listing them)" in message
+    assert "over the limit of 1,000" in message
+
+
 # --- aggregate: the fetch's listing and --audit's history clone ------------------------------------
 
 
