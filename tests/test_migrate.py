@@ -350,3 +350,18 @@ def test_a_card_that_is_a_fifo_or_too_large_is_refused_by_name_never_waited_on(t
     assert done.returncode == 2, done.stderr
     assert f"{MAX_CARD_BYTES + 1:,} bytes, over the {MAX_CARD_BYTES:,} byte limit for a model card" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_front_matter_over_the_yaml_limit_names_the_limit_and_no_option_migrate_lacks(tmp_path, capsys):
+    """The card's front matter is bounded by the YAML limit (2 MiB); the refusal said "set
+    --max-file-size to raise it", lint's option, which migrate does not have."""
+    from evalledger.yamlsource import DEFAULT_LIMITS
+
+    repo = tmp_path / "m"
+    repo.mkdir()
+    padding = "# padding\n" * (DEFAULT_LIMITS.max_bytes // 10 + 1)
+    (repo / "README.md").write_text(f"---\n{padding}model-index: []\n---\n# m\n")
+    assert main(["migrate", str(repo)]) == 2
+    err = capsys.readouterr().err
+    assert f"over the {DEFAULT_LIMITS.max_bytes:,} byte limit" in err, err
+    assert "--max-file-size" not in err, err

@@ -441,13 +441,19 @@ def _read_fd(fd: int, size: int, limit: int) -> bytes:
 
 
 def load(
-    data: bytes | str, path: str = "<string>", *, limits: Limits = DEFAULT_LIMITS, line_offset: int = 0
+    data: bytes | str,
+    path: str = "<string>",
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    line_offset: int = 0,
+    hint: str = RAISE_HINT,
 ) -> Document:
     """Parse one YAML document. Raises YamlLoadError for input that cannot be data at all.
 
     ``line_offset`` shifts reported lines, for YAML embedded in another file (front matter).
+    ``hint``: how the user raises the size limit (lint's option; "" for a command without one).
     """
-    too_large = size_error(len(data), limits, hint=RAISE_HINT)
+    too_large = size_error(len(data), limits, hint=hint)
     if too_large is not None:
         raise too_large
     text = decode(data) if isinstance(data, bytes) else data

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from evalledger.yamlsource import DEFAULT_LIMITS, Document, Limits, Node, decode, load
+from evalledger.yamlsource import DEFAULT_LIMITS, RAISE_HINT, Document, Limits, Node, decode, load
 
 MODEL_INDEX_KEY = "model-index"
 BASE_MODEL_KEY = "base_model"
@@ -52,15 +52,18 @@ def front_matter(text: str) -> tuple[str, int] | None:
     return None if found is None else found[:2]
 
 
-def load_card(data: bytes | str, path: str, *, limits: Limits = DEFAULT_LIMITS) -> Document | None:
+def load_card(
+    data: bytes | str, path: str, *, limits: Limits = DEFAULT_LIMITS, hint: str = RAISE_HINT
+) -> Document | None:
     """A model card's metadata, parsed with the README's own line numbers; None when it has none.
-    Raises YamlLoadError for bytes that are not UTF-8 text or metadata that is not YAML."""
+    Raises YamlLoadError for bytes that are not UTF-8 text or metadata that is not YAML (``hint``:
+    as ``yamlsource.load``'s)."""
     text = decode(data) if isinstance(data, bytes) else data
     found = front_matter(text)
     if found is None:
         return None
     yaml_text, offset = found
-    return load(yaml_text, path, limits=limits, line_offset=offset)
+    return load(yaml_text, path, limits=limits, line_offset=offset, hint=hint)
 
 
 @dataclass(frozen=True)

@@ -227,7 +227,7 @@ def plan_card(path: str, specs: list[Spec]) -> CardPlan:
         raise MigrateError(f"{readme}: {exc.message}; not read") from None
     plan = CardPlan(readme)
     try:
-        doc = load_card(data, readme)
+        doc = load_card(data, readme, hint="")  # migrate has no --max-file-size to point at
     except YamlLoadError as exc:
         raise MigrateError(f"{readme}:{exc.line}:{exc.column}: {exc.message}") from None
     if doc is None:
