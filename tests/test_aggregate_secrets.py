@@ -474,6 +474,64 @@ def test_url_credentials(url, secret, shown):
     assert url_credentials(url) == (secret, shown)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://h/x?tokenizer=x",
+        "https://h/x?author=me",
+        "https://h/x?passage=1",
+        "https://h/x?keyword=a&monkey=b&signal=c&sessions_total=2",
+        "https://h/x#author=me",
+        "models/c#-author",
+        "models/c#token=x",  # a path has no fragment: "#token=x" is part of the folder's name
+        "file:///srv/models/c#-author",
+        "file:///srv/models/c#token=x",
+    ],
+)
+def test_url_credentials_matches_parameter_name_words_not_substrings(url):
+    """A parameter name that merely contains a secret word (tokenizer, author, passage) is not a
+    secret; a "#" in a local path is part of the file name, not a fragment."""
+    from evalledger.leaderboard.auth import url_credentials
+
+    assert url_credentials(url) == (False, url)
+
+
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("https://h/x?%74oken=abc", "https://h/x?<not shown>"),
+        ("https://h/x?%2574oken=abc", "https://h/x?<not shown>"),
+        ("https://h/x?apiKey=abc", "https://h/x?<not shown>"),
+        ("https://h/x?APIKey=abc", "https://h/x?<not shown>"),
+        ("https://h/x?apikey=abc", "https://h/x?<not shown>"),
+        ("https://h/x?accessToken=abc", "https://h/x?<not shown>"),
+        ("https://h/x?X-Amz-Security-Token=abc", "https://h/x?<not shown>"),
+        ("https://h/x?client_secret=abc", "https://h/x?<not shown>"),
+        ("https://h/x?password=abc", "https://h/x?<not shown>"),
+        ("https://h/x?passwd=abc", "https://h/x?<not shown>"),
+        ("https://h/x?pass=abc", "https://h/x?<not shown>"),
+        ("https://h/x?pwd=abc", "https://h/x?<not shown>"),
+        ("https://h/x?auth=abc", "https://h/x?<not shown>"),
+        ("https://h/x?Authorization=abc", "https://h/x?<not shown>"),
+        ("https://h/x?jwt=abc", "https://h/x?<not shown>"),
+        ("https://h/x?session=abc", "https://h/x?<not shown>"),
+        ("https://h/x?bearer=abc", "https://h/x?<not shown>"),
+        ("https://h/x?credentials=abc", "https://h/x?<not shown>"),
+        ("https://h/x?signature=abc", "https://h/x?<not shown>"),
+        ("https://h/x?token2=abc", "https://h/x?<not shown>"),
+        ("https://h/x#%74oken=abc", "https://h/x?<not shown>"),
+        ("file:///srv/m?token=abc", "file:///srv/m?<not shown>"),
+        ("models/c#x?apiKey=abc", "models/c#x?<not shown>"),
+    ],
+)
+def test_url_credentials_refuses_secret_words_in_parameter_names(url, shown):
+    """Secret words are found in decoded, split names; the value is never shown."""
+    from evalledger.leaderboard.auth import url_credentials
+
+    assert url_credentials(url) == (True, shown)
+    assert "abc" not in shown
+
+
 def test_the_bearer_header_is_scoped_to_the_hub_and_passed_as_git_config_env(monkeypatch, tmp_path):
     from evalledger.leaderboard.auth import HubAuth
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from urllib.parse import unquote
 
 from evalledger import git
 
@@ -41,12 +42,38 @@ class AuthError(ValueError):
     """The token variable or the endpoint cannot be used (a usage error; the message is safe to show)."""
 
 
-#: query (or fragment) parameters that carry a secret, matched as parts of the lower-cased name:
-#: ``token``/``access_token``/``private_token``/``X-Amz-Security-Token``, ``api_key``/``apikey``/``key``,
-#: ``client_secret``, ``password``/``passwd``/``pwd``, ``sig``/``signature``/``X-Amz-Signature``
-#: (signed URLs: S3, GCS, Azure SAS), ``X-Amz-Credential``, ``auth``/``authorization``, ``jwt``,
-#: ``session``. A false alarm costs a registry line rewritten; a miss publishes a secret.
-_SECRET_PARAM = re.compile(r"token|key|secret|pass|pwd|sig|credential|auth|jwt|session|bearer", re.IGNORECASE)
+#: query (or fragment) parameter names that carry a secret, matched as whole *words* of the
+#: percent-decoded name split on non-alphanumerics and camelCase (``X-Amz-Signature`` -> x, amz,
+#: signature; ``apiKey`` -> api, key), so ``?tokenizer=``, ``?author=``, ``?passage=`` pass:
+#: ``token``/``access_token``/``private_token``/``X-Amz-Security-Token``, ``api_key``/``apiKey``/
+#: ``apikey``/``key``, ``client_secret``, ``password``/``passwd``/``pass``/``pwd``, ``sig``/
+#: ``signature``/``X-Amz-Signature`` (signed URLs: S3, GCS, Azure SAS), ``X-Amz-Credential``,
+#: ``auth``/``authorization``, ``jwt``, ``session``, ``bearer``, and run-together compounds of them.
+#: A false alarm costs a registry line rewritten; a miss publishes a secret.
+_SECRET_WORDS = frozenset(
+    {
+        *("token", "tokens", "accesstoken", "authtoken", "privatetoken", "refreshtoken", "idtoken"),
+        *("sessiontoken", "securitytoken", "key", "keys", "apikey", "accesskey", "secretkey"),
+        *("privatekey", "signingkey", "secret", "secrets", "clientsecret", "password", "passwords"),
+        *("passwd", "pass", "passphrase", "pwd", "sig", "signature", "credential", "credentials"),
+        *("cred", "creds", "auth", "authorization", "jwt", "session", "sessionid", "bearer"),
+    }
+)
+_NAME_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+def _secret_name(name: str) -> bool:
+    """Whether a query parameter ``name`` has a secret word (``_SECRET_WORDS``) in it."""
+    for _ in range(4):  # %2574oken is %74oken is token
+        decoded = unquote(name)
+        if decoded == name:
+            break
+        name = decoded
+    chunks = re.split(r"[^A-Za-z0-9]+", name)
+    words = [w.lower() for chunk in chunks for w in _NAME_WORD.findall(chunk)]
+    return any(w in _SECRET_WORDS for w in words) or any(c.lower() in _SECRET_WORDS for c in chunks)
+
+
 #: well-known token shapes, refused wherever they appear in a URL (path, query, fragment): Hugging
 #: Face (``hf_``, ``api_``), GitHub (``ghp_``, ``gho_``, ``ghu_``, ``ghs_``, ``ghr_``,
 #: ``github_pat_``), GitLab (``glpat-``), Slack (``xox?-``), AWS access key ids (``AKIA``/``ASIA``)
@@ -56,14 +83,20 @@ _TOKEN_SHAPE = re.compile(
 )
 
 
-def _secret_params(tail: str) -> bool:
-    """Whether the query or fragment of a URL (``tail``: from its path on) names a secret."""
+def _secret_params(tail: str, fragments: bool = True) -> bool:
+    """Whether the query or fragment of a URL (``tail``: from its path on) names a secret. A local
+    path (``fragments`` false) has no fragment: a ``#`` there is part of a file name."""
     _path, query_mark, query = tail.partition("?")
-    query, _, fragment = query.partition("#") if query_mark else ("", "", tail.partition("#")[2])
+    if not fragments:
+        fragment = ""
+    elif query_mark:
+        query, _, fragment = query.partition("#")
+    else:
+        query, fragment = "", tail.partition("#")[2]
     for part in (query, fragment):
         for pair in re.split(r"[&;]", part):
             name = pair.partition("=")[0]
-            if name and _SECRET_PARAM.search(name):
+            if name and _secret_name(name):
                 return True
     return False
 
@@ -73,15 +106,17 @@ def url_credentials(url: str) -> tuple[bool, str]:
     it may be shown). Userinfo of http(s), git and file URLs is refused whole (a token alone,
     ``https://TOKEN@host``, is a credential too); ssh keeps a user name (``ssh://git@host``,
     ``git@host:org/repo``) but not a password. A query or fragment parameter named like a secret
-    (``?token=``, ``access_token=``, ``api_key=``, ``X-Amz-Signature=``...) or a well-known token
-    shape anywhere (``hf_...``, ``ghp_...``) is refused too, shown without the query (or at all)."""
+    (``?token=``, ``access_token=``, ``api_key=``, ``X-Amz-Signature=``...: ``_SECRET_WORDS``) or a
+    well-known token shape anywhere (``hf_...``, ``ghp_...``) is refused too, shown without the
+    query (or at all). A path (no scheme, or ``file://``) has no fragment: its ``#`` is literal."""
     secret, shown = _userinfo(url)
     scheme, sep, rest = shown.partition("://")
     if _TOKEN_SHAPE.search(shown):
         return True, f"{scheme}://<not shown>" if sep else "<not shown>"
     path_start = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest)) if sep else 0
-    if _secret_params(rest[path_start:] if sep else shown):
-        cut = min((i for i in (shown.find(c) for c in "?#") if i >= 0), default=len(shown))
+    local = not sep or scheme.lower() == "file"  # a path: "#" is part of a file name
+    if _secret_params(rest[path_start:] if sep else shown, fragments=not local):
+        cut = min((i for i in (shown.find(c) for c in ("?" if local else "?#")) if i >= 0), default=len(shown))
         return True, shown[:cut] + "?<not shown>"
     return secret, shown
 
