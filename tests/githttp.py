@@ -16,6 +16,9 @@ Access control, per repo (the first path segments up to the repo name):
 * ``basic``: ``{repo: (user, password)}``, HTTP Basic as git's credential helpers answer it;
 * everything else is public.
 
+``held``: ``{repo: threading.Event}``; a request for such a repo waits until its event is set (at
+most a minute), so a test can keep part of a run from finishing until it has seen what it waits for.
+
 Every request is recorded (``requests``: method, path, the Authorization header, Git-Protocol) so a
 test can check which host was sent which credentials.
 """
@@ -57,6 +60,7 @@ class GitHttpServer:
         self.gated = set(gated)
         self.basic = dict(basic or {})
         self.requests: list[Request] = []
+        self.held: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -178,6 +182,9 @@ class _Handler(BaseHTTPRequestHandler):
         authorization = self.headers.get("Authorization")
         protocol = self.headers.get("Git-Protocol")
         status = owner.decide(owner.repo_of(path), authorization)
+        held = owner.held.get(owner.repo_of(path) or "")
+        if held is not None:
+            held.wait(60)
         if status:
             owner.record(Request(self.command, path, authorization, protocol, status))
             self.send_response(status)

@@ -343,39 +343,59 @@ def test_thousands_of_repos_make_about_twenty_log_lines():
 
 
 def test_the_action_log_shows_progress_while_the_run_is_still_going(tmp_path):
-    """The Action passes stderr through as it comes: the 25/30 line reaches the log before the run
-    has written its tables (a buffered pass-through would show every line only at the end)."""
+    """The Action passes stderr through as it comes: the 25/30 line reaches the log while the run
+    cannot have written its tables yet (a buffered pass-through would show every line only at the
+    end). Five of the 30 repos are served over smart HTTP and held until that line is seen, so the
+    order is certain, not a race the run could win on a fast machine."""
     import os
+    import threading
 
     from evalledger import action
+    from githttp import GitHttpServer
 
     world = World(tmp_path)
-    for i in range(30):
+    for i in range(25):
         world.bench.write(f"submissions/org/m{i:02}/.eval_results/r.yaml", entry("alpha", 40.0 + i))
-    world.bench.commit("thirty submissions")
-    board = world.bench.path / "leaderboard/leaderboard.csv"
-    seen: list[tuple[str, bool]] = []
+    world.bench.commit("twenty-five submissions")
+    release = threading.Event()
+    with GitHttpServer(tmp_path / "hub") as hub:
+        lines = []
+        for i in range(5):
+            world.model(f"h{i}", {".eval_results/r.yaml": entry("alpha", 70.0 + i)})
+            hub.add_repo(f"org/h{i}", tmp_path / "models" / f"h{i}.git")
+            hub.held[f"org/h{i}"] = release
+            lines.append(f"{hub.url(f'org/h{i}')} - org/h{i}")
+        world.bench.write("models.txt", "".join(line + "\n" for line in lines))
+        world.bench.commit("five held repos")
+        board = world.bench.path / "leaderboard/leaderboard.csv"
+        seen: list[tuple[str, bool]] = []
 
-    class Log:
-        def write(self, text: str) -> None:
-            seen.append((text, board.exists()))
+        class Log:
+            def write(self, text: str) -> None:
+                seen.append((text, board.exists()))
+                if "(25/30)" in text:
+                    release.set()
 
-        def flush(self) -> None:
-            pass
+            def flush(self) -> None:
+                pass
 
-    code, out = action.run_evalledger(
-        [
-            "aggregate",
-            "--models-dir=submissions",
-            "--benchmark-id=acme/bench",
-            "--format=json",
-            f"--cache-dir={tmp_path / 'cache'}",
-        ],
-        str(world.bench.path),
-        dict(os.environ),
-        Log(),
-    )
-    assert code == 0 and json.loads(out)["rows"] == 30 and board.exists()
+        try:
+            code, out = action.run_evalledger(
+                [
+                    "aggregate",
+                    "--models-dir=submissions",
+                    "--models=models.txt",
+                    "--benchmark-id=acme/bench",
+                    "--format=json",
+                    f"--cache-dir={tmp_path / 'cache'}",
+                ],
+                str(world.bench.path),
+                {**os.environ, "HF_ENDPOINT": hub.base, "XDG_CACHE_HOME": str(tmp_path / "xdg")},
+                Log(),
+            )
+        finally:
+            release.set()
+    assert code == 0 and json.loads(out)["rows"] == 30 and board.exists(), out
     progress = [(text, written) for text, written in seen if "fetching model repos" in text]
     assert progress and "(25/30)" in progress[0][0] and progress[0][1] is False, seen
 
