@@ -1192,29 +1192,7 @@ def fetch_objects(
 ) -> None:
     """Fetch objects by id in ONE request (what git's lazy fetch does for one object at a time).
     Objects already present are not transferred again."""
-    if not oids:
-        return
-    args = [
-        "-c",
-        "fetch.negotiationAlgorithm=noop",
-        *_STREAM_BIG,
-        "fetch",
-        "--quiet",
-        "--no-tags",
-        "--no-write-fetch-head",
-        "--recurse-submodules=no",
-        "--filter=blob:none",
-        "--stdin",
-    ]
-    if is_local_url(url):
-        args.append(f"--upload-pack={_LOCAL_UPLOAD_PACK}")
-    run(
-        [*args, "origin"],
-        repo,
-        input="".join(f"{oid}\n" for oid in oids).encode(),
-        timeout=timeout,
-        env={**_ALLOWED, **(env or {})},
-    )
+    _fetch_by_id(repo, url, oids, ["--filter=blob:none"], timeout, env)
 
 
 def fetch_trees_limited(
@@ -1232,7 +1210,20 @@ def fetch_trees_limited(
     hence the trees. Needs git >= 2.36 (``--refetch``: we have the trees already, and git would
     otherwise not ask for them); the caller falls back to ``fetch_objects`` for older git and for
     servers that refuse the filter."""
-    if not trees:
+    _fetch_by_id(repo, url, trees, ["--refetch", f"--filter=blob:limit={max_blob_bytes + 1}"], timeout, env)
+
+
+def _fetch_by_id(
+    repo: str | os.PathLike[str],
+    url: str,
+    oids: Sequence[str],
+    how: Sequence[str],
+    timeout: float | None,
+    env: Mapping[str, str] | None,
+) -> None:
+    """One ``git fetch --stdin`` of ``oids`` from ``origin`` with the filter options ``how``: no
+    negotiation, tags, FETCH_HEAD or submodules (the one argument list of both fetches by id)."""
+    if not oids:
         return
     args = [
         "-c",
@@ -1243,8 +1234,7 @@ def fetch_trees_limited(
         "--no-tags",
         "--no-write-fetch-head",
         "--recurse-submodules=no",
-        "--refetch",
-        f"--filter=blob:limit={max_blob_bytes + 1}",
+        *how,
         "--stdin",
     ]
     if is_local_url(url):
@@ -1252,7 +1242,7 @@ def fetch_trees_limited(
     run(
         [*args, "origin"],
         repo,
-        input="".join(f"{oid}\n" for oid in trees).encode(),
+        input="".join(f"{oid}\n" for oid in oids).encode(),
         timeout=timeout,
         env={**_ALLOWED, **(env or {})},
     )
