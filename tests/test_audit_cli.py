@@ -238,6 +238,78 @@ def test_published_commit_no_longer_reachable(tmp_path, capsys):
     assert main(["audit", str(repo.path), "--leaderboard", str(tmp_path / "bad.csv")]) == 2
 
 
+BAD_VALUES = [
+    ("csv", "inf"),
+    ("csv", "-inf"),
+    ("csv", "nan"),
+    ("csv", "1e999"),  # overflows to inf
+    ("csv", "4_127"),  # float() reads 4127.0
+    ("csv", "Infinity"),
+    ("jsonl", "Infinity"),  # json.loads takes these
+    ("jsonl", "-Infinity"),
+    ("jsonl", "NaN"),
+    ("jsonl", "1e999"),
+    pytest.param(
+        "jsonl", "1" + "0" * 400, id="jsonl-int-beyond-float"
+    ),  # an integer beyond float range: float() raised OverflowError
+    ("jsonl", "true"),  # a bool is not a number
+    ("jsonl", '"inf"'),
+    ("jsonl", '"4_127"'),
+]
+
+
+def _board(tmp_path: Path, suffix: str, value: str, commit: str) -> Path:
+    """A leaderboard with ``value`` (as written in the file) for org/model and three other models."""
+    models = ("org/model", "a/m", "b/m", "c/m")
+    board = tmp_path / f"leaderboard.{suffix}"
+    if suffix == "csv":
+        rows = "".join(f"{m},bench,task,{value},{commit}\n" for m in models)
+        board.write_text("model,benchmark,task,value,commit\n" + rows)
+    else:
+        rows = (
+            f'{{"model": "{m}", "benchmark": "bench", "task": "task", "value": {value}, "commit": "{commit}"}}'
+            for m in models
+        )
+        board.write_text("\n".join(rows) + "\n")
+    return board
+
+
+@pytest.mark.parametrize("suffix, value", BAD_VALUES)
+def test_a_leaderboard_value_that_is_not_a_finite_plain_number_is_no_value(tmp_path, capsys, suffix, value):
+    """`float()` read `inf`, `nan`, `1e999` and `1_0` in a leaderboard's value column, and a JSON
+    bool or NaN passed as a number: models sharing `inf` were grouped as copied values, a JSON
+    integer beyond float range crashed the audit. Such a value is no value."""
+    repo = model_repo(tmp_path / "org" / "model", values=(0.41,))
+    board = _board(tmp_path, suffix, value, "e" * 40)  # a commit not in the repo: reported with its value
+    code, doc = run_json(str(repo.path), "--leaderboard", str(board), "--model", "org/model", capsys=capsys)
+    assert code == 1
+    assert [(f["rule"], f["line"], f["old"]) for f in doc["findings"]] == [
+        ("published-commit-unreachable", 2 if suffix == "csv" else 1, None)
+    ]
+
+
+@pytest.mark.parametrize(
+    "suffix, value, number",
+    [
+        ("csv", "0.4127", 0.4127),
+        ("csv", "-4.127e-05", -4.127e-05),
+        ("jsonl", "0.4127", 0.4127),
+        ("jsonl", '"0.4127"', 0.4127),
+        ("jsonl", "4127", 4127),
+    ],
+)
+def test_a_leaderboard_value_that_is_a_plain_number_is_compared(tmp_path, capsys, suffix, value, number):
+    """The counterpart: the same boards with a plain number are reported with it and grouped."""
+    repo = model_repo(tmp_path / "org" / "model", values=(0.41,))
+    board = _board(tmp_path, suffix, value, "e" * 40)
+    code, doc = run_json(str(repo.path), "--leaderboard", str(board), "--model", "org/model", capsys=capsys)
+    assert code == 1
+    published = [f for f in doc["findings"] if f["rule"] == "published-commit-unreachable"]
+    assert [f["old"] for f in published] == [number]
+    copied = [f for f in doc["findings"] if f["rule"] == "value-copied-across-models"]
+    assert sorted(f["evidence"]["model"] for f in copied) == ["a/m", "b/m", "c/m", "org/model"]
+
+
 def test_value_copied_across_models(tmp_path, capsys):
     repos = [model_repo(tmp_path / name, values=(0.4127,)) for name in ("a", "b", "c")]
     model_repo(tmp_path / "d", values=(0.4,))

@@ -147,12 +147,18 @@ def output_block(name: str, value: Any) -> str:
 # --- CSV -----------------------------------------------------------------------------------------
 
 FORMULA_START = frozenset("=+-@\t\r'")  # a cell starting so is escaped (a quick test for callers)
-_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def is_plain_number(text: str) -> bool:
+    """``text`` is a decimal number as a table writes one (``-0.5``, ``1e-05``), nothing around
+    it. Stricter than ``float``, which also takes ``inf``, ``nan``, ``1_0`` and non-ASCII digits."""
+    return _PLAIN_NUMBER.fullmatch(text) is not None
 
 
 def csv_cell(text: str) -> str:
     """A text cell no spreadsheet evaluates as a formula; ``csv_text`` reverses it."""
-    if text and text[0] in FORMULA_START and not _PLAIN_NUMBER.match(text):
+    if text and text[0] in FORMULA_START and not is_plain_number(text):
         return "'" + text
     return text
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from evalledger.audit.rules.published import PublishedRow
-from evalledger.escape import csv_text
+from evalledger.escape import csv_text, is_plain_number
 from evalledger.leaderboard.write import MAX_TABLE_BYTES
-from evalledger.yamlsource import Limits, YamlLoadError, read_file
+from evalledger.yamlsource import Limits, YamlLoadError, finite_number, read_file
 
 ALIASES = {
     "model": ("model", "model_id", "modelId", "repo", "repo_id"),
@@ -67,15 +67,20 @@ def read_leaderboard(path: str | Path) -> list[PublishedRow]:
         if fields["commit"] is None:
             continue
         columns_seen = True
-        value = fields.get("value")
-        if isinstance(value, str):
-            try:
-                fields["value"] = float(value)
-            except ValueError:
-                fields["value"] = None
+        fields["value"] = _number(fields["value"])
         rows.append(PublishedRow(str(fields["commit"]).strip(), shown, number, fields))
     if raw_rows and not columns_seen:
         raise LeaderboardError(
             f"{shown}: no row has a `commit` column (expected one of {', '.join(ALIASES['commit'])})"
         )
     return rows
+
+
+def _number(value: Any) -> int | float | None:
+    """A row's value as a number the copied-value check may compare, else None (no value): a JSON
+    number or a CSV/JSON text written as a plain decimal, and finite. ``inf``, ``nan``, ``1e999``,
+    ``1_0``, a JSON ``true`` or an integer beyond float range is not one."""
+    if isinstance(value, str):
+        text = value.strip()
+        value = float(text) if is_plain_number(text) else None
+    return finite_number(value)
