@@ -31,33 +31,46 @@ from typing import Any
 
 from evalledger.finding import ERROR, Finding
 from evalledger.rule import Rule
-from evalledger.selectors import RuleConfig, parse_rule_config
-from evalledger.yamlsource import UNREADABLE_FILE, YamlLoadError, load, read_file
+from evalledger.selectors import ConfigProblem, RuleConfig, parse_rule_config, unknown_keys
+from evalledger.yamlsource import UNREADABLE_FILE, Node, YamlLoadError, load, read_file
 
 POLICY_FILE = ".evalledger.yaml"
 UNITS = ("fraction", "percent", "points")
 DIRECTIONS = ("higher", "lower")
+# the keys each level of the file defines (anything else is reported: a typo would leave a setting
+# silently not in force)
+POLICY_KEYS = ("tasks", "defaults", "audit", "lint")
+TASK_KEYS = ("direction", "unit", "min", "max", "metric")  # a `tasks:` entry's, and `defaults:`
+AUDIT_KEYS = ("raise-threshold", "copied-value-min-models", "copied-value-min-digits", "future-date-grace-days")
 
 POLICY_INVALID = Rule(
     "policy-invalid",
     ERROR,
     "a benchmark policy file (.evalledger.yaml) is malformed",
     """\
-Flags a malformed `.evalledger.yaml` beside a benchmark's `eval.yaml`: an unknown unit or
-direction, a non-numeric bound, a section that is not a mapping.
+Flags a malformed `.evalledger.yaml` beside a benchmark's `eval.yaml`, at the line and column of
+the value (or, for an unknown key, the key) at fault: an unknown unit or direction, a non-numeric
+bound, a section that is not a mapping, and a key the file does not define (at the top, in a task
+or `defaults`, in `audit`, `audit.raise-threshold` and `lint`), with a "did you mean" for a near
+miss. Always reported in lint, whatever `--select`, `--ignore` or the file's own `lint:` section
+say; aggregate, site, audit and migrate refuse to run on it (exit 2).
 
-Why it matters: the policy declares each task's unit and bounds; a broken policy silently falls
-back to guessing, so a percent score on a fraction leaderboard is no longer caught.
+Why it matters: the policy declares each task's unit, bounds and direction; a broken policy
+silently falls back to guessing, so a percent score on a fraction leaderboard is no longer caught,
+and a misspelt key (`direciton: lower`) leaves its setting silently not in force: the leaderboard
+ranks the wrong way round while the file says otherwise.
 
 Bad:
 ```yaml
 tasks:
   diamond: {unit: percentage}
+  latency: {direciton: lower}
 ```
 Fixed:
 ```yaml
 tasks:
   diamond: {unit: percent}
+  latency: {direction: lower}
 ```""",
 )
 
@@ -123,74 +136,115 @@ def infer_unit(value: float) -> str:
     return "points"
 
 
-def _task_policy(data: Any, base: TaskPolicy, where: str, problems: list[str]) -> TaskPolicy:
+def _task_policy(data: Any, base: TaskPolicy, keys: tuple[Any, ...], problems: list[ConfigProblem]) -> TaskPolicy:
+    where = ".".join(map(str, keys))
     if not isinstance(data, dict):
-        problems.append(f"{where} must be a mapping")
+        problems.append(ConfigProblem(f"{where} must be a mapping", keys))
         return base
+    problems += unknown_keys(data, TASK_KEYS, where, keys)
     direction = data.get("direction", base.direction)
     if direction not in DIRECTIONS:
-        problems.append(f"{where}.direction must be one of {', '.join(DIRECTIONS)}")
+        message = f"{where}.direction must be one of {', '.join(DIRECTIONS)}"
+        problems.append(ConfigProblem(message, (*keys, "direction")))
         direction = base.direction
     unit = data.get("unit", base.unit)
     if unit is not None and unit not in UNITS:
-        problems.append(f"{where}.unit must be one of {', '.join(UNITS)}")
+        problems.append(ConfigProblem(f"{where}.unit must be one of {', '.join(UNITS)}", (*keys, "unit")))
         unit = base.unit
     bounds = []
     for key in ("min", "max"):
         value = data.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            problems.append(f"{where}.{key} must be a number")
+            problems.append(ConfigProblem(f"{where}.{key} must be a number", (*keys, key)))
             value = None
         bounds.append(float(value) if value is not None else None)
     metric = data.get("metric", base.metric)
     if metric is not None and not (isinstance(metric, str) and metric.strip()):
-        problems.append(f"{where}.metric must be a metric type (a string), e.g. acc_norm")
+        message = f"{where}.metric must be a metric type (a string), e.g. acc_norm"
+        problems.append(ConfigProblem(message, (*keys, "metric")))
         metric = base.metric
     return TaskPolicy(direction, unit, bounds[0], bounds[1], metric)
 
 
-def parse_policy(data: Any, path: str | None = None) -> tuple[BenchmarkPolicy, list[str]]:
-    """Policy from plain data; problems are messages (the caller attaches a location)."""
-    problems: list[str] = []
+def parse_policy(data: Any, path: str | None = None) -> tuple[BenchmarkPolicy, list[Finding]]:
+    """Policy from a document's root ``Node`` (``yamlsource.load``) or from plain data; problems
+    are ``policy-invalid`` findings on ``path``, each at the node it is about (the key itself for
+    an unknown key) when a ``Node`` was given, else at 1:1."""
+    node = data if isinstance(data, Node) else None
+    policy, problems = _parse(node.to_python() if node is not None else data, path)
+    return policy, invalid(path or POLICY_FILE, node, problems)
+
+
+def invalid(shown: str, node: Node | None, problems: list[ConfigProblem]) -> list[Finding]:
+    """``policy-invalid`` findings on ``shown``, each at the node below ``node`` its problem names
+    (1:1 without a node)."""
+    found = []
+    for problem in problems:
+        at = node.find(problem.keys, key=problem.on_key) if node is not None else None
+        line, column = (at.line, at.column) if at is not None else (1, 1)
+        found.append(Finding(shown, line, column, POLICY_INVALID.id, POLICY_INVALID.severity, problem.message))
+    return found
+
+
+def _parse(data: Any, path: str | None) -> tuple[BenchmarkPolicy, list[ConfigProblem]]:
+    problems: list[ConfigProblem] = []
     if data is None:
         return BenchmarkPolicy(path=path), problems
     if not isinstance(data, dict):
-        return BenchmarkPolicy(path=path), ["policy file must be a mapping"]
-    default = _task_policy(data.get("defaults", {}), TaskPolicy(), "defaults", problems)
+        return BenchmarkPolicy(path=path), [ConfigProblem("policy file must be a mapping")]
+    problems += unknown_keys(data, POLICY_KEYS, "policy file")
+    default = _task_policy(data.get("defaults", {}), TaskPolicy(), ("defaults",), problems)
     tasks = {}
     raw_tasks = data.get("tasks", {}) or {}
     if isinstance(raw_tasks, dict):
         for task_id, raw in raw_tasks.items():
-            tasks[str(task_id)] = _task_policy(raw, default, f"tasks.{task_id}", problems)
+            tasks[str(task_id)] = _task_policy(raw, default, ("tasks", task_id), problems)
     else:
-        problems.append("tasks must be a mapping of task id to policy")
-    audit = AuditPolicy()
-    raw_audit = data.get("audit", {}) or {}
-    if isinstance(raw_audit, dict):
-        threshold = dict(audit.raise_threshold)
-        raw_threshold = raw_audit.get("raise-threshold", {})
-        if isinstance(raw_threshold, dict):
-            for unit, value in raw_threshold.items():
-                if unit in UNITS and isinstance(value, (int, float)) and not isinstance(value, bool):
-                    threshold[unit] = float(value)
-                else:
-                    problems.append(f"audit.raise-threshold.{unit} must be a number for a known unit")
-        copies = raw_audit.get("copied-value-min-models", audit.copied_value_min_models)
-        grace = raw_audit.get("future-date-grace-days", audit.future_date_grace_days)
-        digits = raw_audit.get("copied-value-min-digits", audit.copied_value_min_digits)
-        for name, raw in (
-            ("copied-value-min-models", copies),
-            ("future-date-grace-days", grace),
-            ("copied-value-min-digits", digits),
-        ):
-            if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
-                problems.append(f"audit.{name} must be a whole number")
-        audit = AuditPolicy(threshold, _whole(copies, 3), _whole(grace, 1), _whole(digits, 3))
+        problems.append(ConfigProblem("tasks must be a mapping of task id to policy", ("tasks",)))
+    audit = _audit_policy(data.get("audit", {}) or {}, problems)
     lint = None
     if "lint" in data:  # read by lint from the repository root (evalledger.selection.read_config)
         lint, lint_problems = parse_rule_config(data["lint"], "lint")
-        problems += lint_problems
+        problems += [ConfigProblem(p.message, ("lint", *p.keys), p.on_key) for p in lint_problems]
     return BenchmarkPolicy(tasks, default, audit, path, lint), problems
+
+
+def _audit_policy(data: Any, problems: list[ConfigProblem]) -> AuditPolicy:
+    audit = AuditPolicy()
+    if not isinstance(data, dict):
+        problems.append(ConfigProblem(f"audit must be a mapping of {', '.join(AUDIT_KEYS)}", ("audit",)))
+        return audit
+    problems += unknown_keys(data, AUDIT_KEYS, "audit", ("audit",))
+    threshold = dict(audit.raise_threshold)
+    raw_threshold = data.get("raise-threshold")
+    if isinstance(raw_threshold, dict):
+        for unit, value in raw_threshold.items():
+            here = ("audit", "raise-threshold", unit)
+            message = f"audit.raise-threshold.{unit} must be a number for a known unit"
+            if unit not in UNITS:
+                from evalledger.lint.context import did_you_mean  # only paid for when a unit is unknown
+
+                problems.append(ConfigProblem(message + did_you_mean(str(unit), UNITS), here, True))
+            elif isinstance(value, bool) or not isinstance(value, (int, float)):
+                problems.append(ConfigProblem(message, here))
+            else:
+                threshold[unit] = float(value)
+    elif raw_threshold is not None:
+        message = f"audit.raise-threshold must be a mapping of unit ({', '.join(UNITS)}) to a number"
+        problems.append(ConfigProblem(message, ("audit", "raise-threshold")))
+    whole = {}
+    for name, default in (
+        ("copied-value-min-models", audit.copied_value_min_models),
+        ("future-date-grace-days", audit.future_date_grace_days),
+        ("copied-value-min-digits", audit.copied_value_min_digits),
+    ):
+        raw = data.get(name, default)
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+            problems.append(ConfigProblem(f"audit.{name} must be a whole number", ("audit", name)))
+        whole[name] = _whole(raw, default)
+    return AuditPolicy(
+        threshold, whole["copied-value-min-models"], whole["future-date-grace-days"], whole["copied-value-min-digits"]
+    )
 
 
 def _whole(value: Any, default: int) -> int:
@@ -211,15 +265,17 @@ def load_policy(directory: str | Path) -> tuple[BenchmarkPolicy, list[Finding]]:
     path = Path(directory) / POLICY_FILE
     if not os.path.lexists(path):
         return BenchmarkPolicy(), []
-    shown = str(path)
+    return read_policy(str(path))
+
+
+def read_policy(shown: str) -> tuple[BenchmarkPolicy, list[Finding]]:
+    """The policy file at ``shown`` (whatever its name: lint's flat ``<org>__<name>__.evalledger.yaml``
+    too) and every problem met reading it, each where it is written."""
     try:
-        doc = load(read_file(path), shown)
+        doc = load(read_file(shown), shown)
     except YamlLoadError as exc:
         return BenchmarkPolicy(path=shown), [exc.to_finding(shown)]
     except OSError as exc:
         return BenchmarkPolicy(path=shown), [unreadable_policy(shown, exc)]
-    policy, problems = parse_policy(doc.root.to_python() if doc.root else None, shown)
-    findings = list(doc.problems) + [
-        Finding(shown, 1, 1, POLICY_INVALID.id, POLICY_INVALID.severity, message) for message in problems
-    ]
-    return policy, findings
+    policy, problems = parse_policy(doc.root, shown)
+    return policy, list(doc.problems) + problems

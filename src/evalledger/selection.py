@@ -38,7 +38,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from evalledger.finding import Finding
-from evalledger.policy import POLICY_FILE, POLICY_INVALID
+from evalledger.policy import POLICY_FILE, invalid
 from evalledger.selectors import (  # the grammar; what is selected is decided here
     ALL,
     RuleConfig,
@@ -271,7 +271,7 @@ def _read_pyproject(root: str, known: Collection[str], problems: list[Finding]) 
     start = max(text.find("[tool.evalledger"), 0)
     header = _line_of(text, "[tool.evalledger", 0, 1)
     config, messages = parse_rule_config(section, "[tool.evalledger]", root)
-    problems += [Finding(shown, header, 1, CONFIG_INVALID.id, CONFIG_INVALID.severity, m) for m in messages]
+    problems += [Finding(shown, header, 1, CONFIG_INVALID.id, CONFIG_INVALID.severity, m.message) for m in messages]
     problems += _unknown_in_config(config, known, shown, lambda selector: _toml_place(text, selector, start, header))
     return config
 
@@ -313,9 +313,7 @@ def _read_policy_section(root: str, known: Collection[str], problems: list[Findi
     if node is None:
         return None
     config, messages = parse_rule_config(node.to_python(), "lint", root)
-    problems += [
-        Finding(shown, node.line, node.column, POLICY_INVALID.id, POLICY_INVALID.severity, m) for m in messages
-    ]
+    problems += invalid(shown, node, messages)  # each where it is written, as --benchmark's reading
 
     def where(selector: str) -> tuple[int, int]:
         from evalledger.yamlsource import iter_nodes

@@ -10,7 +10,7 @@ and the catalogue (``evalledger.rules``, for the redirect table) import it, whil
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 ALL = "ALL"
 # old rule id -> its new id. Rule ids are public and never renamed; should one ever be, the old
@@ -87,40 +87,64 @@ class RuleConfig:
 # -- config files ----------------------------------------------------------------------------------
 
 
-def parse_rule_config(data: Any, where: str, root: str = ".") -> tuple[RuleConfig, list[str]]:
+class ConfigProblem(NamedTuple):
+    """A problem in a config table: its message and what it is about, as the mapping keys from
+    the table down (``on_key``: the last key itself, e.g. an unknown one, rather than its value),
+    so a caller holding positioned nodes (``yamlsource.Node.find``) reports it where it is written."""
+
+    message: str
+    keys: tuple[Any, ...] = ()
+    on_key: bool = False
+
+
+def unknown_keys(
+    data: dict[Any, Any], known: tuple[str, ...], where: str, keys: tuple[Any, ...] = ()
+) -> list[ConfigProblem]:
+    """One problem per key of ``data`` not in ``known``, at the key, with a "did you mean"."""
+    found = []
+    for key in data:
+        if key not in known:
+            from evalledger.lint.context import did_you_mean  # only paid for when a key is unknown
+
+            name = str(key)
+            message = f"{where}: unknown key {name!r}{did_you_mean(name, known)} (known: {', '.join(known)})"
+            found.append(ConfigProblem(message, (*keys, key), True))
+    return found
+
+
+def parse_rule_config(data: Any, where: str, root: str = ".") -> tuple[RuleConfig, list[ConfigProblem]]:
     """A ``select``/``ignore``/``per-file-ignores`` table from plain data (TOML or YAML); problems
-    are messages (the caller gives them a place). Lists of strings, or one comma-separated string."""
-    problems: list[str] = []
+    name the keys they are about (the caller gives them a place). Lists of strings, or one
+    comma-separated string."""
+    problems: list[ConfigProblem] = []
     if data is None:
         return RuleConfig(root=root), problems
     if not isinstance(data, dict):
-        return RuleConfig(root=root), [f"{where} must be a table of {', '.join(CONFIG_KEYS)}"]
-    for key in data:
-        if key not in CONFIG_KEYS:
-            from evalledger.lint.context import did_you_mean
-
-            problems.append(
-                f"{where}: unknown key {str(key)!r}{did_you_mean(str(key), CONFIG_KEYS)}"
-                f" (known: {', '.join(CONFIG_KEYS)})"
-            )
-    select = _selectors(data.get("select"), f"{where}.select", problems) if "select" in data else None
-    ignore = _selectors(data.get("ignore"), f"{where}.ignore", problems)
+        return RuleConfig(root=root), [ConfigProblem(f"{where} must be a table of {', '.join(CONFIG_KEYS)}")]
+    problems += unknown_keys(data, CONFIG_KEYS, where)
+    select = _selectors(data, "select", where, problems) if "select" in data else None
+    ignore = _selectors(data, "ignore", where, problems)
     per_file: list[tuple[str, tuple[str, ...]]] = []
     raw = data.get("per-file-ignores")
     if raw is not None and not isinstance(raw, dict):
-        problems.append(f"{where}.per-file-ignores must be a table of file pattern = [rule ids]")
+        message = f"{where}.per-file-ignores must be a table of file pattern = [rule ids]"
+        problems.append(ConfigProblem(message, ("per-file-ignores",)))
     elif raw:
-        for pattern, value in raw.items():
-            per_file.append((str(pattern), _selectors(value, f"{where}.per-file-ignores.{pattern}", problems)))
+        for pattern in raw:
+            selectors = _selectors(raw, pattern, f"{where}.per-file-ignores", problems, ("per-file-ignores",))
+            per_file.append((str(pattern), selectors))
     return RuleConfig(select, ignore, tuple(per_file), root), problems
 
 
-def _selectors(value: Any, where: str, problems: list[str]) -> tuple[str, ...]:
+def _selectors(
+    table: dict[Any, Any], key: Any, where: str, problems: list[ConfigProblem], keys: tuple[Any, ...] = ()
+) -> tuple[str, ...]:
+    value = table.get(key)
     if value is None:
         return ()
     if isinstance(value, str):
         return tuple(split(value))
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return tuple(split(value))
-    problems.append(f"{where} must be a list of rule ids (strings)")
+    problems.append(ConfigProblem(f"{where}.{key} must be a list of rule ids (strings)", (*keys, key)))
     return ()

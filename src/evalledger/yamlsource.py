@@ -280,6 +280,18 @@ class Node:
             return self.keys[key]
         return self
 
+    def find(self, keys: tuple[Any, ...], *, key: bool = False) -> Node:
+        """The node ``keys`` (mapping keys, from this node down) lead to; with ``key``, the node of
+        the last key as written. Where the path leaves the tree, the deepest node reached."""
+        node = self
+        for depth, step in enumerate(keys):
+            if node.kind != "map" or step not in node.value:
+                return node
+            if key and depth == len(keys) - 1:
+                return node.key_node(step)
+            node = node.value[step]
+        return node
+
     def to_python(self) -> Any:
         """Plain Python data, as ``yaml.safe_load`` would return it (without positions)."""
         if self.kind == "scalar":

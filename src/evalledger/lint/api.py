@@ -25,7 +25,7 @@ from evalledger.lint.results import check_results
 from evalledger.lint.rules.benchmark import spec_for
 from evalledger.lint.rules.input import UNREADABLE_FILE, UNREADABLE_RULES
 from evalledger.lint.rules.suppression import CONFIG_INVALID, RULE_ID_UNKNOWN, UNUSED_SUPPRESSION
-from evalledger.policy import BenchmarkPolicy
+from evalledger.policy import POLICY_INVALID, BenchmarkPolicy
 from evalledger.yamlsource import (
     BINARY_FILE,
     DEFAULT_LIMITS,
@@ -50,11 +50,21 @@ if TYPE_CHECKING:  # imported when a file has a suppression comment
 MARK = b"evalledger:"  # evalledger.selection.MARK: a file without it has no suppression comment
 
 
-# a file that could not be read or parsed was not checked at all, and a config that cannot be read
-# is not applied: these are reported whatever --select, --ignore or a suppression comment say
+# a file that could not be read or parsed was not checked at all, and a config or policy that cannot
+# be read is not (all) applied: these are reported whatever --select, --ignore, a suppression comment
+# or the policy's own `lint:` section say (`lint: {select: 3}` would otherwise hide itself)
 ALWAYS_REPORTED = UNREADABLE_RULES | {
     rule.id
-    for rule in (FILE_TOO_LARGE, BINARY_FILE, NOT_UTF8, YAML_SYNTAX, YAML_DEPTH_LIMIT, YAML_ALIAS_LIMIT, CONFIG_INVALID)
+    for rule in (
+        FILE_TOO_LARGE,
+        BINARY_FILE,
+        NOT_UTF8,
+        YAML_SYNTAX,
+        YAML_DEPTH_LIMIT,
+        YAML_ALIAS_LIMIT,
+        CONFIG_INVALID,
+        POLICY_INVALID,
+    )
 }
 
 

@@ -23,14 +23,7 @@ from collections.abc import Sequence
 from evalledger.finding import Finding
 from evalledger.formats.spec import SPEC_FILE_NAMES, Spec, load_spec
 from evalledger.lint.rules.dataset import is_repo_id
-from evalledger.policy import (
-    POLICY_FILE,
-    POLICY_INVALID,
-    BenchmarkPolicy,
-    load_policy,
-    parse_policy,
-    unreadable_policy,
-)
+from evalledger.policy import POLICY_FILE, BenchmarkPolicy, load_policy, read_policy
 from evalledger.yamlsource import DEFAULT_LIMITS, Limits
 
 _FLAT_SPEC = re.compile(r"^(?P<org>[^_/][^/]*?)__(?P<name>[^/]+?)__eval[^/]*\.ya?ml$")
@@ -69,16 +62,7 @@ def _policy_for(path: str) -> tuple[BenchmarkPolicy | None, list[Finding]]:
     if flat:
         policy_path = os.path.join(directory, f"{flat.group('org')}__{flat.group('name')}__{POLICY_FILE}")
         if os.path.lexists(policy_path):
-            from evalledger.yamlsource import YamlLoadError, load, read_file
-
-            try:
-                doc = load(read_file(policy_path), policy_path)
-            except YamlLoadError as exc:
-                return None, [exc.to_finding(policy_path)]
-            except OSError as exc:
-                return None, [unreadable_policy(policy_path, exc)]
-            policy, problems = parse_policy(doc.root.to_python() if doc.root else None, policy_path)
-            return policy, [Finding(policy_path, 1, 1, POLICY_INVALID.id, POLICY_INVALID.severity, m) for m in problems]
+            return read_policy(policy_path)
         return None, []
     if os.path.lexists(os.path.join(directory or ".", POLICY_FILE)):
         return load_policy(directory or ".")
