@@ -72,7 +72,7 @@ def test_usage_errors_exit_2(tmp_path, capsys):
     bad.mkdir()
     (bad / ".evalledger.yaml").write_text("audit:\n  raise-threshold: {percent: lots}\n")
     assert main(["audit", str(repo.path), "--benchmark", str(bad)]) == 2
-    assert ".evalledger.yaml:1:1:" in capsys.readouterr().err
+    assert ".evalledger.yaml:2:30: audit.raise-threshold.percent must be a number" in capsys.readouterr().err
 
 
 def test_empty_repository_has_no_findings(tmp_path, capsys):

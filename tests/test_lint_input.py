@@ -259,7 +259,7 @@ def test_invalid_policy_is_reported(tmp_path, capsys, monkeypatch):
     code, out, _ = _lint(capsys, "--benchmark", "bench", ".eval_results")
     assert code == 1
     assert out == (
-        "bench/.evalledger.yaml:1:1: error policy-invalid tasks.main.unit must be one of fraction, percent, points\n"
+        "bench/.evalledger.yaml:2:16: error policy-invalid tasks.main.unit must be one of fraction, percent, points\n"
     )
 
 
