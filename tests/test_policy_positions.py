@@ -285,3 +285,20 @@ def test_audit_refuses_a_policy_with_an_unknown_key_naming_its_place(tmp_path, c
         f"{bench / '.evalledger.yaml'}:3:3: audit: unknown key 'raise_treshold' (did you mean 'raise-threshold'?)"
         in err
     )
+
+
+def test_plain_data_from_python_gets_its_problems_at_the_start_of_the_file():
+    """The Python API's parse_policy takes plain data too: the same checks, no positions to give."""
+    from evalledger.policy import parse_policy
+
+    policy, problems = parse_policy({"tasks": {"diamond": {"unit": "percent", "mni": 0}}})
+    assert policy.for_task("diamond").unit == "percent"
+    assert [(p.path, p.line, p.column, p.rule, p.message) for p in problems] == [
+        (
+            ".evalledger.yaml",
+            1,
+            1,
+            "policy-invalid",
+            f"tasks.diamond: unknown key 'mni' (did you mean 'min'?) {TASK_KEYS}",
+        )
+    ]

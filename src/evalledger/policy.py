@@ -172,10 +172,10 @@ def parse_policy(data: Any, path: str | None = None) -> tuple[BenchmarkPolicy, l
     an unknown key) when a ``Node`` was given, else at 1:1."""
     node = data if isinstance(data, Node) else None
     policy, problems = _parse(node.to_python() if node is not None else data, path)
-    return policy, invalid(path or POLICY_FILE, node, problems)
+    return policy, policy_invalid(path or POLICY_FILE, node, problems)
 
 
-def invalid(shown: str, node: Node | None, problems: list[ConfigProblem]) -> list[Finding]:
+def policy_invalid(shown: str, node: Node | None, problems: list[ConfigProblem]) -> list[Finding]:
     """``policy-invalid`` findings on ``shown``, each at the node below ``node`` its problem names
     (1:1 without a node)."""
     found = []

@@ -38,7 +38,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from evalledger.finding import Finding
-from evalledger.policy import POLICY_FILE, invalid
+from evalledger.policy import POLICY_FILE, policy_invalid
 from evalledger.selectors import (  # the grammar; what is selected is decided here
     ALL,
     RuleConfig,
@@ -313,7 +313,7 @@ def _read_policy_section(root: str, known: Collection[str], problems: list[Findi
     if node is None:
         return None
     config, messages = parse_rule_config(node.to_python(), "lint", root)
-    problems += invalid(shown, node, messages)  # each where it is written, as --benchmark's reading
+    problems += policy_invalid(shown, node, messages)  # each where it is written, as --benchmark's reading
 
     def where(selector: str) -> tuple[int, int]:
         from evalledger.yamlsource import iter_nodes
