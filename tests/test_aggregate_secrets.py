@@ -20,6 +20,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evalledger import git
 from githttp import GitHttpServer
@@ -359,6 +361,85 @@ def test_a_token_in_a_registry_url_query_is_refused_and_never_echoed(scene, quer
         assert not (s.tmp / "cache").exists() or files_containing(s.tmp / "cache", secret) == []
     assert not s.hub.requests  # nothing was fetched
     assert all(secret not in " ".join(argv) for argv in s.git_argvs())
+
+
+# -- a token pasted into a registry entry's other fields: ref, model, a YAML key ------------------
+# The ref is on git's command line (and in its error messages), the model id in every table: on
+# bee5dd4 such an entry was fetched, and the token shown, passed and written.
+
+
+def _token_fields(url: str, hf: str, gh: str) -> list[tuple[str, str, list[str], str, tuple[int, int]]]:
+    """(registry name, what, lines, the secret, its line:col) for each field a token may be pasted in."""
+    cases = []
+    for name, what, lines, secret, field in (
+        ("models.txt", "`ref`", ["# models", f"  {url}  {hf}  org/public"], hf, hf),
+        ("models.txt", "`model`", ["# models", f"  {url}  main  org/{gh}   # a comment"], gh, f"org/{gh}"),
+        ("models.yaml", "`ref`", ["- url: x", f"- url: {url}", f"  ref: {hf}"], hf, hf),
+        ("models.yaml", "`model`", ["- url: x", f"- model: {gh}", f"  path: {url}"], gh, gh),
+        ("models.yaml", "a key", ["- url: x", f"- url: {url}", f"  {hf}: 1"], hf, f"url: {url}"),  # at the entry
+    ):
+        line = next(n for n, text in enumerate(lines, 1) if field in text)
+        cases.append((name, what, lines, secret, (line, lines[line - 1].index(field) + 1)))
+    return cases
+
+
+@pytest.mark.parametrize("case", range(5), ids=["text-ref", "text-model", "yaml-ref", "yaml-model", "yaml-key"])
+def test_a_token_in_a_registry_ref_model_or_key_is_refused_and_never_echoed(scene, case):
+    """An access token shape (``hf_...``, ``ghp_...``, the shapes URLs are checked for) in a ref,
+    a model id or a key is refused like one in the URL: exit 2 at the field's file:line:col naming
+    the field, nothing fetched or written, and the token in no output, file or git argv."""
+    s = scene()
+    gh = "ghp_" + secrets.token_hex(18)
+    name, what, lines, secret, (line, column) = _token_fields(s.hub.url("org/public"), s.token, gh)[case]
+    path = s.registry(lines, name)
+    head = s.world.bench.head()
+    for fmt in ("text", "json", "github"):
+        code, out, err = s.run("--commit", registry=name, fmt=fmt)
+        assert code == 2, out + err
+        assert f"{path}:{line}:{column}: error registry-invalid {what} looks like an access token" in err, err
+        assert secret not in out + err, f"the token is in the {fmt} output"
+    assert s.world.bench.head() == head  # nothing committed
+    assert files_containing(s.world.bench.path, secret) == [str(path)]  # only where it was written
+    assert not (s.tmp / "cache").exists() or files_containing(s.tmp / "cache", secret) == []
+    assert not s.hub.requests  # nothing was fetched
+    assert all(secret not in " ".join(argv) for argv in s.git_argvs())
+
+
+def test_a_ref_or_model_id_of_the_usual_shapes_is_read(scene):
+    """The counterpart, end to end: refs by branch name, refs/ path and commit id, and model ids
+    with hf/api-like names, are fetched and published (a 40-hex id is never a token shape)."""
+    s = scene()
+    bare = s.tmp / "models" / "public.git"
+    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=bare, capture_output=True, text=True, check=True).stdout
+    sha = sha.strip()
+    url = s.hub.url("org/public")
+    s.world.model("public", {".eval_results/r.yaml": entry("alpha", 71.0)})  # sha: no branch head now
+    subprocess.run(["git", "update-ref", "refs/pr/3", sha], cwd=bare, check=True)
+    s.hub.add_repo("org/public", bare)  # served as a copy
+    s.registry(
+        [
+            f"{url} main org/hf_modelname",
+            f"{url} refs/pr/3 hf-internal-testing/api_model_v2",
+            f"{url} {sha} meta-llama/Llama-3.1-8B-Instruct",
+            f"{url} - {sha.upper()}",
+        ]
+    )
+    code, out, err = s.run()
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["unreachable"] == [] and "registry-invalid" not in err, json.dumps(doc["unreachable"])
+    rows = read_csv(s.world.bench.path / "leaderboard" / "leaderboard.csv")
+    expected = {"org/hf_modelname", "hf-internal-testing/api_model_v2", "meta-llama/Llama-3.1-8B-Instruct", sha.upper()}
+    assert {r["model"] for r in rows} == expected
+
+
+@given(st.text("0123456789abcdefABCDEF", min_size=1, max_size=80))
+@settings(max_examples=500)
+def test_no_commit_id_is_a_token_shape(text):
+    from evalledger.leaderboard.auth import token_shaped
+
+    assert not token_shaped(text) and not token_shaped(f"org/{text}") and not token_shaped(f"refs/pr/{text}")
+    assert token_shaped(f"hf_{text}{'x' * 20}") and token_shaped(f"org/ghp_{'A1' * 10}{text}")
 
 
 # -- the Action: hf-token input -> HF_TOKEN in evalledger's environment ----------------------------

@@ -12,7 +12,9 @@ not receive it at all, so git's own credential helpers keep answering for them.
 A registry URL with userinfo (``https://user:token@host/...``), a secret-named query parameter
 (``?token=``, ``X-Amz-Signature=``...) or a token shape (``hf_...``) is refused where it is written
 (``registry-invalid``) without echoing it: everything a registry says ends up in the tables, the
-JSON result, the job summary and the cache's git config.
+JSON result, the job summary and the cache's git config. A token shape in an entry's other fields
+(``ref``, ``model``, a YAML key) is refused the same way (``token_shaped``): the ref is on git's
+command line, the model id in every table.
 """
 
 from __future__ import annotations
@@ -83,6 +85,13 @@ _TOKEN_SHAPE = re.compile(
 )
 
 
+def token_shaped(text: str) -> bool:
+    """Whether ``text`` holds a well-known token shape (``_TOKEN_SHAPE``) anywhere. Each shape
+    needs a letter beyond a-f (h, p, i, g, l, x, K, S) or a ``_``/``-``, so a commit id (hex) never
+    is one; nor is a model id or ref name such as ``meta-llama/Llama-3.1-8B`` or ``refs/pr/3``."""
+    return _TOKEN_SHAPE.search(text) is not None
+
+
 def _secret_params(tail: str, fragments: bool = True) -> bool:
     """Whether the query or fragment of a URL (``tail``: from its path on) names a secret. A local
     path (``fragments`` false) has no fragment: a ``#`` there is part of a file name."""
@@ -111,7 +120,7 @@ def url_credentials(url: str) -> tuple[bool, str]:
     query (or at all). A path (no scheme, or ``file://``) has no fragment: its ``#`` is literal."""
     secret, shown = _userinfo(url)
     scheme, sep, rest = shown.partition("://")
-    if _TOKEN_SHAPE.search(shown):
+    if token_shaped(shown):
         return True, f"{scheme}://<not shown>" if sep else "<not shown>"
     path_start = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest)) if sep else 0
     local = not sep or scheme.lower() == "file"  # a path: "#" is part of a file name

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from evalledger.finding import Finding
 from evalledger.formats.results import RESULTS_DIR
-from evalledger.leaderboard.auth import url_credentials
+from evalledger.leaderboard.auth import token_shaped, url_credentials
 from evalledger.leaderboard.registry import REGISTRY_DUPLICATE, REGISTRY_INVALID
 from evalledger.lint.rules.input import SYMLINK_OUTSIDE_REPO
 
@@ -90,6 +90,15 @@ def _check_url(url: str) -> str | None:
     return None
 
 
+def _token_problem(field: str) -> str:
+    """The message for an access token pasted into ``field`` (never the value: it is a secret)."""
+    return (
+        f"{field} looks like an access token (hf_..., ghp_...; not shown): a registry entry is "
+        "written to the tables, the JSON result, the job summary and git's command line; remove it, "
+        "and put a Hugging Face token in HF_TOKEN (or the variable --token-env names)"
+    )
+
+
 def _check_ref(ref: str) -> str | None:
     if _SHA.match(ref):
         return None
@@ -107,14 +116,19 @@ def _make(
     path: str,
     line: int,
     findings: list[Finding],
-    url_at: tuple[int, int] | None = None,
+    at: dict[str, tuple[int, int]] | None = None,
 ) -> ModelSource | None:
-    """A source, or None with a finding at ``path:line`` (a URL's own problem at ``url_at``, its
-    line and column, when known)."""
+    """A source, or None with a finding at ``path:line`` (a field's own problem at ``at[field]``,
+    its line and column, when known)."""
+    at = at or {}
     problem = _check_url(url)
     if problem:
-        findings.append(_invalid(path, *(url_at or (line, 1)), problem))
+        findings.append(_invalid(path, *at.get("url", (line, 1)), problem))
         return None
+    for name, text in (("ref", ref), ("model", model)):
+        if text and token_shaped(text):
+            findings.append(_invalid(path, *at.get(name, (line, 1)), _token_problem(f"`{name}`")))
+            return None
     problem = _check_ref(ref) if ref else None
     if model is not None and not _MODEL_ID.match(model):
         problem = problem or f"model id {model!r} must not contain spaces"
@@ -144,8 +158,9 @@ def parse_registry_text(text: str, path: str, base: Path) -> tuple[list[ModelSou
         url = fields[0]
         ref = fields[1] if len(fields) > 1 and fields[1] != "-" else None
         model = fields[2] if len(fields) > 2 else None
-        column = len(raw) - len(raw.lstrip()) + 1
-        source = _make(url, ref, model, base, f"{path}:{number}", path, number, findings, (number, column))
+        columns = [m.start() + 1 for m in re.finditer(r"\S+", raw)]  # the comment was at the end
+        at = {name: (number, column) for name, column in zip(("url", "ref", "model"), columns, strict=False)}
+        source = _make(url, ref, model, base, f"{path}:{number}", path, number, findings, at)
         if source:
             sources.append(source)
     return sources, findings
@@ -168,12 +183,11 @@ def parse_registry_yaml(data: bytes, path: str, base: Path) -> tuple[list[ModelS
         ]
     sources = []
     for item in root.value:
-        url_at = item
+        at = {"url": (item.line, item.column)}
         if item.kind == "scalar" and isinstance(item.value, str):
             fields = {"url": item.value}
         elif item.kind == "map":
             fields = {}
-            url_at = item.get("path") or item.get("url") or item  # `path` wins, as below
             for key in ("url", "path", "ref", "model"):
                 node = item.get(key)
                 if node is None:
@@ -182,9 +196,13 @@ def parse_registry_yaml(data: bytes, path: str, base: Path) -> tuple[list[ModelS
                     findings.append(_invalid(path, node.line, node.column, f"`{key}` must be a string"))
                     fields = {}
                     break
-                fields["url" if key == "path" else key] = str(node.value)
+                fields["url" if key == "path" else key] = str(node.value)  # `path` wins over `url`
+                at["url" if key == "path" else key] = (node.line, node.column)
             else:
                 unknown = sorted(set(item.value) - {"url", "path", "ref", "model"})
+                if any(token_shaped(str(key)) for key in unknown):
+                    findings.append(_invalid(path, item.line, item.column, _token_problem("a key")))
+                    continue
                 if unknown:
                     findings.append(
                         _invalid(
@@ -216,7 +234,7 @@ def parse_registry_yaml(data: bytes, path: str, base: Path) -> tuple[list[ModelS
             path,
             item.line,
             findings,
-            (url_at.line, url_at.column),
+            at,
         )
         if source:
             sources.append(source)
