@@ -1,6 +1,6 @@
 """Bounds on what one model repo can make `aggregate` fetch and read: the number of result files
-per ref (``--max-result-files``) and, with ``--audit``, the history clone. Real git repos over
-file://, aggregate run in-process as the CLI."""
+per ref (``--max-result-files``), of pull-request refs (``--max-pull-requests``) and, with
+``--audit``, the history clone. Real git repos over file://, aggregate run in-process as the CLI."""
 
 from __future__ import annotations
 
@@ -102,6 +102,87 @@ def test_max_result_files_must_be_a_positive_whole_number(tmp_path, capsys):
         code, _ = aggregate(world, "--max-result-files", bad, capsys=capsys)
         assert code == 2
         assert "--max-result-files: must be a whole number of at least 1" in world.stderr
+
+
+# --- the number of pull-request refs per repo -------------------------------------------------------
+
+
+def _blob_id(text: str) -> str:
+    import subprocess
+
+    return subprocess.run(["git", "hash-object", "--stdin"], input=text, capture_output=True, text=True).stdout.strip()
+
+
+def test_pull_requests_over_the_limit_read_the_newest_by_number_and_are_reported(tmp_path, capsys):
+    """A repo with more PR refs than --max-pull-requests: the highest-numbered ones (the newest,
+    as the host numbers them: not by name, not by the client-written commit time) are read, the
+    others are never fetched, and one rejected result names the repo, the count and the limit.
+    The same repo state gives the same bytes, from a cold or a warm cache."""
+    world = World(tmp_path)
+    world.model("m", {".eval_results/r.yaml": entry("alpha", 70.0)})
+    texts = {}
+    for number in (11, 10, 2, 9):  # pushed in this order: PR 9 has the latest commit time
+        texts[number] = entry("alpha", 70.0 + number, notes=f"pr{number}")
+        world.pull_request("m", number, {".eval_results/r.yaml": texts[number]}, hf=True)
+    world.registry([f"{world.url('m')} - org/m"], commit=True)
+    code, doc = aggregate(world, "--include-pull-requests", "--max-pull-requests", "2", capsys=capsys)
+    assert code == 0, world.stderr
+    [rejected] = doc["rejected"]
+    assert (rejected["model"], rejected["rule"], rejected["ref"], rejected["file"]) == (
+        "org/m",
+        "too-many-pull-requests",
+        "refs/pr/9",
+        ".eval_results/",
+    )
+    assert rejected["message"] == (
+        f"{world.url('m')} has 4 pull-request refs, over the limit of 2 (--max-pull-requests); the "
+        "newest 2 by number were read, the 2 older ones (refs/pr/9 and below) were not: raise "
+        "--max-pull-requests to read them all"
+    )
+    candidates = read_csv(world.bench.path / "leaderboard" / "candidates.csv")
+    assert sorted(r["ref"] for r in candidates) == ["HEAD", "refs/pr/10", "refs/pr/11"]
+    blobs = _blobs_in(_entry_of(world, "m"))
+    assert {_blob_id(texts[n]) for n in (10, 11)} <= blobs  # read
+    assert not {_blob_id(texts[n]) for n in (2, 9)} & blobs  # never fetched
+    tables = {
+        name: (world.bench.path / "leaderboard" / name).read_bytes() for name in ("leaderboard.csv", "candidates.csv")
+    }
+    for cache in ("cache", "cold"):  # warm, then a fresh cache: byte-identical tables
+        code, again = aggregate(
+            world, "--include-pull-requests", "--max-pull-requests", "2", capsys=capsys, cache=cache
+        )
+        assert code == 0 and again["rejected"] == doc["rejected"]
+        assert {name: (world.bench.path / "leaderboard" / name).read_bytes() for name in tables} == tables
+    code, _ = aggregate(world, "--include-pull-requests", "--max-pull-requests", "2", "--strict", capsys=capsys)
+    assert code == 1  # a rejected result
+    # exactly at the limit: all of them, nothing reported
+    code, doc = aggregate(world, "--include-pull-requests", "--max-pull-requests", "4", capsys=capsys)
+    assert code == 0 and doc["rejected"] == []
+    candidates = read_csv(world.bench.path / "leaderboard" / "candidates.csv")
+    assert sorted(r["ref"] for r in candidates) == ["HEAD", "refs/pr/10", "refs/pr/11", "refs/pr/2", "refs/pr/9"]
+
+
+def test_pull_request_order_is_numeric_by_digits_and_other_names_come_last():
+    """The order the limit keeps: numbers by value (leading zeros ignored; a ref of 5,000 digits,
+    which ``int`` refuses, is the highest), then names that are no number, by name."""
+    head = (fetch.HEAD_REF, "h")
+    names = ["2", "9", "10", "11", "zz", "9" * 5000, "007", "0", "pr-x"]
+    refs = [head] + [(f"refs/evalledger/pr/{n}", n) for n in names]
+    kept, over = fetch._newest_pull_requests(refs, 6)
+    assert [spec for _, spec in kept] == ["h", "9" * 5000, "11", "10", "9", "007", "2"]
+    assert over == (9, "refs/pr/0")
+    assert fetch._newest_pull_requests(refs, 9) == (refs, None)
+
+
+def test_the_default_pull_request_limit_and_its_option(tmp_path, capsys):
+    from evalledger.leaderboard.fetch import MAX_PULL_REQUESTS
+
+    assert MAX_PULL_REQUESTS == 100  # the README's figure
+    world = World(tmp_path)
+    for bad in ("0", "-1", "many"):
+        code, _ = aggregate(world, "--max-pull-requests", bad, capsys=capsys)
+        assert code == 2
+        assert "--max-pull-requests: must be a whole number of at least 1" in world.stderr
 
 
 # --- the --audit history clone ---------------------------------------------------------------------

@@ -18,8 +18,8 @@ from typing import Any
 
 from evalledger.finding import ERROR, Finding, error_reason
 from evalledger.formats.results import MAX_RESULT_FILES, RESULTS_DIR, ResultEntry, read_entries
-from evalledger.leaderboard.fetch import Snapshot
-from evalledger.leaderboard.registry import TOO_MANY_RESULT_FILES
+from evalledger.leaderboard.fetch import MAX_PULL_REQUESTS, Snapshot
+from evalledger.leaderboard.registry import TOO_MANY_PULL_REQUESTS, TOO_MANY_RESULT_FILES
 from evalledger.lint.rules.benchmark import TASK_ID_UNKNOWN, VALUE_OUT_OF_BOUNDS, VALUE_UNIT_MISMATCH
 from evalledger.lint.rules.shape import RESULTS_NOT_LIST
 from evalledger.lint.rules.value import VALUE_NOT_FINITE, VALUE_NOT_NUMBER
@@ -75,12 +75,24 @@ def collect(
     spec: Any = None,
     lint: LintFunction | None = None,
     max_result_files: int = MAX_RESULT_FILES,
+    max_pull_requests: int = MAX_PULL_REQUESTS,
 ) -> Collected:
-    """Candidates of ``benchmark_id`` in one model repo (all its refs). ``max_result_files``: the
-    limit the fetch applied (``RefFiles.too_many``), for the message."""
+    """Candidates of ``benchmark_id`` in one model repo (all its refs). ``max_result_files`` and
+    ``max_pull_requests``: the limits the fetch applied (``RefFiles.too_many``,
+    ``Snapshot.pull_requests_over``), for the messages."""
     lint = lint or lint_function()
     out = Collected()
     source = snapshot.source
+    if snapshot.pull_requests_over:  # the newest were read; the others not even fetched
+        count, newest_left = snapshot.pull_requests_over
+        message = (
+            f"{source.url} has {count:,} pull-request refs, over the limit of {max_pull_requests:,} "
+            f"(--max-pull-requests); the newest {max_pull_requests:,} by number were read, the "
+            f"{count - max_pull_requests:,} older ones ({newest_left} and below) were not: raise "
+            "--max-pull-requests to read them all"
+        )
+        found = Finding(f"{RESULTS_DIR}/", 1, 1, TOO_MANY_PULL_REQUESTS.id, TOO_MANY_PULL_REQUESTS.severity, message)
+        out.rejected.append(_rejection(source.model, source.url, newest_left, found.path, found))
     for ref in snapshot.refs:
         if ref.too_many:  # none of its files was fetched or read: the ref is refused as a whole
             message = (

@@ -116,6 +116,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "read at all; it is reported as a rejected result, too-many-result-files (default: %(default)s)",
     )
     parser.add_argument(
+        "--max-pull-requests",
+        type=_positive,
+        default=fetch.MAX_PULL_REQUESTS,
+        metavar="N",
+        help="with --include-pull-requests: pull-request refs read per model repo; of more, the N "
+        "highest-numbered are read and the repo is reported as a rejected result, "
+        "too-many-pull-requests (default: %(default)s)",
+    )
+    parser.add_argument(
         "--token-env",
         metavar="NAME",
         help="environment variable holding a Hugging Face access token for gated or "
@@ -458,6 +467,7 @@ class Run:
             bench_root=git_root,
             auth=hub,
             max_result_files=args.max_result_files,
+            max_pull_requests=args.max_pull_requests,
         )
         self.lint = lint_function()
 
@@ -520,6 +530,7 @@ class Run:
                 spec=inputs.spec,
                 lint=self.lint,
                 max_result_files=self.options.max_result_files,
+                max_pull_requests=self.options.max_pull_requests,
             )
 
         collected = {}

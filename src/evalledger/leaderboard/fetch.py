@@ -67,6 +67,9 @@ RESULT_SUFFIXES = (".yaml", ".yml")
 COMPLETE = "evalledger-complete"  # in an entry: commits whose result blobs are all there
 #: result files larger than this are never read (lint refuses them before parsing anyway)
 MAX_RESULT_BYTES = DEFAULT_LIMITS.max_bytes
+#: pull-request refs read per repo at most: the default of ``aggregate --max-pull-requests``. A repo
+#: with more has its highest-numbered ones read (the newest: the host numbers them, in order)
+MAX_PULL_REQUESTS = 100
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,9 @@ class Snapshot:
     source: ModelSource
     refs: tuple[RefFiles, ...] = ()
     error: str | None = None
+    #: (the number of pull-request refs, the newest one not read) when there are more than
+    #: ``FetchOptions.max_pull_requests``: only that many, the highest-numbered, are in ``refs``
+    pull_requests_over: tuple[int, str] | None = None
 
 
 @dataclass
@@ -103,6 +109,8 @@ class FetchOptions:
     auth: HubAuth | None = None  # the Hub token (sent to the Hub's repos only), for gated repos
     #: per ref (``--max-result-files``); a ref with more is not read at all
     max_result_files: int = MAX_RESULT_FILES
+    #: with ``include_pull_requests``: pull-request refs read per repo (``--max-pull-requests``)
+    max_pull_requests: int = MAX_PULL_REQUESTS
     stats: dict[str, int] = field(default_factory=dict)
 
 
@@ -270,8 +278,10 @@ def _read_entry(repo: Path, source: ModelSource, options: FetchOptions, reduce: 
             git.delete_ref(repo, HEAD_REF)  # fetched anew below, never left pruned
     env = options.auth.git_env(source.location) if options.auth else None
     git.fetch_shallow(repo, source.location, refspecs, prune=prune, timeout=options.timeout, env=env)
+    over = None
     if options.include_pull_requests:
         refs = git.list_refs(repo, [HEAD_REF, "refs/evalledger/pull/", "refs/evalledger/pr/"])
+        refs, over = _newest_pull_requests(refs, options.max_pull_requests)
     else:  # cat-file resolves the one ref itself: no for-each-ref process
         refs = [(HEAD_REF, HEAD_REF)]
     complete = repo / COMPLETE
@@ -308,15 +318,13 @@ def _read_entry(repo: Path, source: ModelSource, options: FetchOptions, reduce: 
         refs_files = []
         for name, commit, when, _tree, blobs in listed:
             community = name != HEAD_REF
-            shown = source.ref or "HEAD" if not community else "refs/" + name[len("refs/evalledger/") :]
-            if community and shown.startswith("refs/pull/"):
-                shown += "/head"
+            shown = source.ref or "HEAD" if not community else _pull_ref(name)
             readable = tuple((path, oid) for path, oid in blobs if not _over(sizes[oid]))
             too_large = tuple((path, sizes[oid]) for path, oid in blobs if _over(sizes[oid]))
             files = _BlobFiles(reader, readable)
             refs_files.append(RefFiles(shown, commit, when, community, files, too_large, too_many.get(name, 0)))
         refs_files.sort(key=lambda r: (r.community, r.ref))
-        result = _reduced(Snapshot(source, tuple(refs_files)), reduce)
+        result = _reduced(Snapshot(source, tuple(refs_files), pull_requests_over=over), reduce)
     if fresh:
         listed_blobs = {oid for *_, blobs in listed for _, oid in blobs}
         write_atomic(
@@ -325,6 +333,34 @@ def _read_entry(repo: Path, source: ModelSource, options: FetchOptions, reduce: 
             durable=False,
         )
     return result
+
+
+def _pull_ref(name: str) -> str:
+    """The remote's name of a pull-request ref fetched as ``name`` (``PULL_PREFIXES``)."""
+    shown = "refs/" + name[len("refs/evalledger/") :]
+    return shown + "/head" if shown.startswith("refs/pull/") else shown
+
+
+def _newest_pull_requests(
+    refs: list[tuple[str, str]], limit: int
+) -> tuple[list[tuple[str, str]], tuple[int, str] | None]:
+    """``refs`` with at most ``limit`` pull-request refs, the highest-numbered (the newest: hosts
+    number pull requests in order; commit times are the author's to write), and, when some were
+    left out, (how many pull-request refs there are, the newest left out). A name that is not a
+    number counts as the oldest; equal numbers go by name, so the choice depends on the refs
+    alone, and the same repo state gives the same tables."""
+    pulls = sorted((ref for ref in refs if ref[0] != HEAD_REF), key=_pull_order, reverse=True)
+    if len(pulls) <= limit:
+        return refs, None
+    return [ref for ref in refs if ref[0] == HEAD_REF] + pulls[:limit], (len(pulls), _pull_ref(pulls[limit][0]))
+
+
+def _pull_order(ref: tuple[str, str]) -> tuple[bool, int, str, str]:
+    """Sort key of a pull-request ref: numbers above other names, numerically (compared as digit
+    strings: a hostile ref's thousands of digits would make ``int`` raise), then by name."""
+    number = ref[0].rsplit("/", 1)[-1]
+    digits = number.lstrip("0") if number.isascii() and number.isdigit() else None
+    return (digits is not None, len(digits or ""), digits or "", ref[0])
 
 
 Listed = list[tuple[str, str, int, str | None, list[tuple[str, str]]]]

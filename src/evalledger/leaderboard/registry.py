@@ -156,7 +156,41 @@ Fixed (one file per benchmark, each entry a task's aggregate score):
     command="aggregate",
 )
 
+TOO_MANY_PULL_REQUESTS = Rule(
+    "too-many-pull-requests",
+    WARNING,
+    "a model repo has more pull-request refs than aggregate reads",
+    """\
+Flags a model repo that, with `aggregate --include-pull-requests`, has more pull-request refs
+(`refs/pull/*/head`, `refs/pr/*`) than `--max-pull-requests` (default 100): the highest-numbered
+ones, that many, are read as usual; the older ones are not fetched or read. One rejected result
+(`rejected` in the JSON result, `--strict` exits 1) names the repo, the count, the limit and the
+newest pull request left out (its `ref`).
+
+Why it matters: anyone can open a pull request on a Hub model repo, and a GitHub repo keeps the
+refs of closed ones; each ref may hold up to `--max-result-files` result files, so an unbounded
+number of them would make every aggregation fetch and parse without end. The newest by number
+are kept because the host numbers pull requests in the order they were opened (a commit date is
+whatever its author wrote), and the choice depends on the refs alone: the same repo state gives
+the same tables.
+
+Bad: a model repo with 5,000 pull-request refs, or a script that opens one per sample.
+
+Fixed: close (Hub) or delete the refs of stale pull requests, or raise the limit:
+```yaml
+- run: evalledger aggregate --models models.txt --include-pull-requests --max-pull-requests 500
+```""",
+    command="aggregate",
+)
+
 RULES: dict[str, Rule] = {
     rule.id: rule
-    for rule in (REGISTRY_INVALID, REGISTRY_DUPLICATE, MODEL_REPO_UNREACHABLE, AUDIT_UNAVAILABLE, TOO_MANY_RESULT_FILES)
+    for rule in (
+        REGISTRY_INVALID,
+        REGISTRY_DUPLICATE,
+        MODEL_REPO_UNREACHABLE,
+        AUDIT_UNAVAILABLE,
+        TOO_MANY_RESULT_FILES,
+        TOO_MANY_PULL_REQUESTS,
+    )
 }
