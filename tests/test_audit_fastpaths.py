@@ -26,6 +26,7 @@ def slow_audit(path, rev_range, monkeypatch):
     with monkeypatch.context() as m:
         m.setattr(engine, "_quick_range", lambda *a: None)
         m.setattr(engine, "_blame_base_entries", lambda *a: {})
+        m.setattr(engine, "_guess_blames", lambda *a: engine._BaseBlames([]))
         m.setattr(git, "tree_files", lambda *a: None)
         return engine.run_audit(path, rev_range=rev_range, model="org/m")
 

@@ -8,6 +8,7 @@ slower on history walks; see AUDIT.md §3.1).
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -858,18 +859,8 @@ def remote_url(repo: str | os.PathLike[str], remote: str = "origin") -> str | No
 
 def blame_line(repo: str | os.PathLike[str], rev: str, path: str, line: int) -> tuple[str, str, str] | None:
     """(commit, author name, author email) of the commit that last wrote ``path:line`` at ``rev``."""
-    out = run(["blame", "--porcelain", "-L", f"{line},{line}", rev, "--", path], repo, check=False)
-    if not out:
-        return None
-    lines = out.decode("utf-8", "replace").splitlines()
-    commit = lines[0].split()[0]
-    name = email = ""
-    for item in lines[1:]:
-        if item.startswith("author "):
-            name = item[7:]
-        elif item.startswith("author-mail "):
-            email = item[12:].strip("<>")
-    return commit, name, email
+    status, out = blame_lines(repo, rev, path, [line]).result()
+    return parse_blame(out).get(line) if status == 0 else None
 
 
 class Pending:
@@ -883,6 +874,11 @@ class Pending:
         """(exit status, stdout)."""
         out, _ = communicate(self._proc)
         return self._proc.returncode, out
+
+    def close(self) -> None:
+        """End it unread (its group, as on a timeout); nothing when it was read."""
+        if self._proc.returncode is None:
+            end_group(self._proc)
 
 
 def start_together(starts: Sequence[Callable[[], Any]]) -> list[Any]:
@@ -1067,6 +1063,123 @@ def _tree_blobs(
         else:
             stack.pop()
     return files
+
+
+#: commits of a range read through cat-file by ``straight_changes`` before it leaves the range to
+#: ``git log`` (one round trip each: a PR-sized line costs less than starting git log; a long one,
+#: more)
+MAX_STRAIGHT_COMMITS = 64
+
+
+def straight_changes(
+    blobs: BlobReader,
+    base: str,
+    head: str,
+    paths: Sequence[str],
+    max_files: int,
+    read: Mapping[str, bytes] | None = None,
+) -> dict[str, tuple[CommitHeader, dict[str, str]]] | None:
+    """The commits from ``head`` down to ``base`` when they form a line (each the only parent of
+    the one before), read through an open ``cat-file --batch``: commit id -> (its header, path ->
+    blob id of its files under ``paths``), ``head`` first, ``base`` last. A PR's range usually is
+    such a line; read so, it costs a few round trips to a running git instead of a ``git log``
+    process, whose start alone takes about as long.
+
+    None for anything else -- a merge or a root commit before ``base``, a line longer than
+    ``MAX_STRAIGHT_COMMITS``, a ``paths`` entry below the top folder, object ids other than SHA-1,
+    a commit in another encoding than UTF-8, a listing over ``max_files`` files or otherwise over
+    a bound (see ``list_folders``): the caller walks those with ``ChangeStream``, which words
+    the errors. ``straight_line_changes`` turns the result into ``ChangeStream``'s records.
+    ``read``: commit id -> raw commit of those already read (the ends, when resolved)."""
+    if any("/" in path for path in paths) or len(base) != 40 or len(head) != 40:
+        return None
+    line = _commit_line(blobs, base, head, read or {})
+    if line is None:
+        return None
+    trees = list(dict.fromkeys(header.tree for _, header in line))
+    wanted = set(paths)
+    tops: dict[str, list[tuple[str, str, str]]] = {}  # root tree -> (mode, name, oid) of ``paths``
+    for tree, root in zip(trees, blobs.read_typed_batch(trees), strict=True):
+        if root is None or root[0] != "tree":
+            return None
+        tops[tree] = [entry for entry in parse_tree(root[2]) if entry[1] in wanted]
+    folders = list(
+        dict.fromkeys((name, oid) for entries in tops.values() for mode, name, oid in entries if mode == "40000")
+    )
+    listed: dict[tuple[str, str], dict[str, str]] = {}
+    try:
+        for (name, oid), item in zip(folders, blobs.read_typed_batch([oid for _, oid in folders]), strict=True):
+            if item is None or item[0] != "tree":
+                return None
+            where = f"{name} at {oid}"
+            listed[(name, oid)] = list_folders(blobs, [(name, oid, item[2])], max_files, MAX_TREE_DEPTH, where)[name]
+    except LimitExceeded:
+        return None
+    out: dict[str, tuple[CommitHeader, dict[str, str]]] = {}
+    for sha, header in line:
+        files: dict[str, str] = {}
+        for mode, name, oid in tops[header.tree]:
+            if mode == "40000":
+                files.update(listed[(name, oid)])
+            elif mode != "160000":
+                files[name] = oid
+        out[sha] = (header, files)
+    return out
+
+
+def _commit_line(
+    blobs: BlobReader, base: str, head: str, read: Mapping[str, bytes]
+) -> list[tuple[str, CommitHeader]] | None:
+    """(commit id, header) from ``head`` down to ``base`` through the only parent of each, one
+    round trip per commit not in ``read``; None when the line forks, ends or grows too long first."""
+    line: list[tuple[str, CommitHeader]] = []
+    sha = head
+    while True:
+        raw = read.get(sha)
+        if raw is None:
+            found = blobs.read_typed(sha)
+            if found is None or found[0] != "commit":
+                return None
+            raw = found[2]
+        header = parse_commit_header(raw)
+        if header.encoding.lower() not in ("", "utf-8", "utf8") or len(header.tree) != 40:
+            return None
+        line.append((sha, header))
+        if sha == base:
+            return line
+        if len(header.parents) != 1 or len(line) > MAX_STRAIGHT_COMMITS:
+            return None
+        sha = header.parents[0]
+
+
+def straight_line_changes(line: Mapping[str, tuple[CommitHeader, dict[str, str]]]) -> list[CommitChanges]:
+    """The commits of a ``straight_changes`` line but its last (the base), newest first, each
+    with its changes against its parent, in the order ``git log --raw`` lists them (git's tree
+    order). A mode change that keeps the blob is not a change here (the audit reads blobs)."""
+    commits = []
+    for (sha, (header, files)), (_, (_, before)) in itertools.pairwise(line.items()):
+        changed = sorted((path for path in {**before, **files} if before.get(path) != files.get(path)), key=_tree_order)
+        changes = tuple(
+            Change(
+                "A" if path not in before else "D" if path not in files else "M",
+                path,
+                before.get(path),
+                files.get(path),
+            )
+            for path in changed
+        )
+        commits.append(
+            CommitChanges(sha, header.parents, header.time, header.author_name, header.author_email, changes)
+        )
+    return commits
+
+
+def _tree_order(path: str) -> tuple[bytes, ...]:
+    """git's order of paths in a tree walk: by component, a folder's name as if it ended in "/"."""
+    parts = path.split("/")
+    return tuple(
+        (part + "/" if i < len(parts) - 1 else part).encode("utf-8", "surrogateescape") for i, part in enumerate(parts)
+    )
 
 
 def blame_lines(repo: str | os.PathLike[str], rev: str, path: str, lines: Sequence[int]) -> Pending:
@@ -1283,17 +1396,55 @@ def parse_tree(data: bytes) -> list[tuple[str, str, str]]:
     return entries
 
 
-def parse_commit(data: bytes) -> tuple[str, int]:
-    """(tree oid, committer time) of a raw commit object."""
-    tree, when = "", 0
+@dataclass(frozen=True)
+class CommitHeader:
+    """A raw commit object's header: what ``git log`` prints as %T, %P, %ct, %an and %ae."""
+
+    tree: str
+    parents: tuple[str, ...]
+    time: int  # committer time, unix seconds (0 when unreadable)
+    author_name: str
+    author_email: str
+    encoding: str  # the ``encoding`` header, "" when there is none (UTF-8)
+
+
+def parse_commit_header(data: bytes) -> CommitHeader:
+    """The header of a raw commit object as ``cat-file --batch`` returns it. Names are decoded
+    as ``ChangeStream`` decodes git log's (UTF-8, undecodable bytes replaced)."""
+    tree, parents, when, name, email, encoding = "", [], 0, "", "", ""
     for line in data.split(b"\n"):
         if not line:
             break
-        if line.startswith(b"tree "):
-            tree = line[5:].decode()
-        elif line.startswith(b"committer "):
-            when = int(line.rsplit(b" ", 2)[1])
-    return tree, when
+        key, _, rest = line.partition(b" ")
+        if key == b"tree":
+            tree = rest.decode("ascii", "replace")
+        elif key == b"parent":
+            parents.append(rest.decode("ascii", "replace"))
+        elif key == b"author":
+            name, email, _ = _ident(rest)
+        elif key == b"committer":
+            when = _ident(rest)[2]
+        elif key == b"encoding":
+            encoding = rest.decode("ascii", "replace")
+    return CommitHeader(tree, tuple(parents), when, name, email, encoding)
+
+
+def _ident(text: bytes) -> tuple[str, str, int]:
+    """(name, email, time) of an ident ``Name <email> 1700000000 +0000``, split as git splits
+    it for %an, %ae and %at: the name is what precedes the first ``<``, trailing blanks removed."""
+    lt = text.find(b"<")
+    gt = text.find(b">", lt + 1)
+    if lt < 0 or gt < 0:
+        return "", "", 0
+    stamp = text[gt + 1 :].split()
+    when = int(stamp[0]) if stamp and stamp[0].isdigit() and len(stamp[0]) <= 20 else 0
+    return text[:lt].rstrip().decode("utf-8", "replace"), text[lt + 1 : gt].decode("utf-8", "replace"), when
+
+
+def parse_commit(data: bytes) -> tuple[str, int]:
+    """(tree oid, committer time) of a raw commit object."""
+    header = parse_commit_header(data)
+    return header.tree, header.time
 
 
 def status_paths(repo: str | os.PathLike[str], paths: Sequence[str]) -> str:

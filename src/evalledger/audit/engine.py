@@ -1,8 +1,11 @@
 """The audit run: resolve the range, check the history is complete, walk it, judge each event.
 
 For ``BASE..HEAD`` (what a PR adds) the state at the merge base is read from the tree at that
-commit (one ``ls-tree`` and the blobs it lists), never by walking older history, so a PR audit
-costs what the PR changed. Findings are reported only for commits inside the range.
+commit, never by walking older history, so a PR audit costs what the PR changed: when the range
+is a line of commits (the usual PR), the commits, their trees and blobs are all read through
+one ``cat-file`` process (``_Straight``), and the only other git processes are the blames of
+the values it edits (``_AtBase``, ``_guess_blames``). Findings are reported only for commits
+inside the range.
 
 Each commit is judged against its own parent; a merge against its first parent, for what no side
 parent explains (``_Merges``), so the whole history and a range report a side branch's edits once,
@@ -166,29 +169,30 @@ class _History:
     base: str | None
     walk: Any = None  # _Quick, _Walk or git.ChangeStream
     blobs: git.BlobReader | None = None
+    before: _Base | None = None  # the state at the base, read before the walk (``_read``)
 
     def read(self, cache: ParseCache) -> list[git.CommitChanges] | None:
         """The walked commits, oldest first, their new blobs parsed; None when the quick path's
         guess of the base was wrong."""
         assert self.blobs is not None
-        if isinstance(self.walk, (_Walk, _Quick)):
+        if isinstance(self.walk, (_Walk, _Quick, _Straight)):
             return self.walk.read(cache, self.blobs)
         return _read_ahead(self.walk, cache, self.blobs)
 
     def close(self) -> None:
-        for part in (self.walk, self.blobs):
+        for part in (self.before, self.walk, self.blobs):
             if part is not None:
                 part.close()
 
 
 @dataclass
 class _Quick:
-    """The common PR case in the fewest git processes (each costs a few milliseconds to start,
-    which is most of what a PR-sized audit costs): the walk of the range and the blob reader,
-    started at once. Both ends are resolved through the blob reader; the walk is not
-    path-limited (a range is short) so it lists every commit with its real parents, and the
-    base is the merge base when it is a parent of a commit of the range (checked after the walk;
-    otherwise the audit starts again on the careful path)."""
+    """A range that is not a line of commits (a merge in it, a base off the head's line), in the
+    fewest git processes (each costs milliseconds to start, which is most of what a PR-sized
+    audit costs): the blob reader that resolved the ends, and one walk of the range. The walk
+    is not path-limited (a range is short) so it lists every commit with its real parents, and
+    the base is the merge base when it is a parent of a commit of the range (checked after the
+    walk; otherwise the audit starts again on the careful path)."""
 
     stream: git.ChangeStream
     merge_base: str
@@ -214,6 +218,22 @@ class _Quick:
         self.stream.close()
 
 
+@dataclass
+class _Straight:
+    """A range that is a line of commits, read through the blob reader before the audit starts
+    (``git.straight_changes``): no ``git log`` process at all. ``files``: commit id -> the walked
+    files it holds, for every commit of the line and the base (``_files`` answers from it)."""
+
+    commits: list[git.CommitChanges]  # newest first
+    files: dict[str, dict[str, str]]
+
+    def read(self, cache: ParseCache, blobs: git.BlobReader) -> list[git.CommitChanges]:
+        return _read_ahead(self.commits, cache, blobs)
+
+    def close(self) -> None:
+        pass
+
+
 def _walked(path: str) -> bool:
     return any(path == p or path.startswith(p + "/") for p in WALK_PATHS)
 
@@ -235,21 +255,28 @@ def _quick_range(repo: str | os.PathLike[str], rev_range: str | None) -> _Histor
         or any(v in os.environ for v in ("GIT_DIR", "GIT_WORK_TREE"))
     ):
         return None
-    stream, blobs = git.start_together(
-        [
-            lambda: git.ChangeStream(
-                start, [revrange.join(ends.base, ends.head)], (), oldest_first=False, max_changes=MAX_COMMIT_CHANGES
-            ),
-            lambda: git.BlobReader(start),
-        ]
-    )
-    found = blobs.read_batch([f"{rev}^{{commit}}" for rev in (ends.base, ends.head)])  # one round trip
-    if any(end.data is None for end in found):
-        stream.close()
+    if any(not r or any(c.isspace() for c in r) for r in (ends.base, ends.head)):
+        return None  # (each end is one line of a request to cat-file)
+    blobs = git.BlobReader(start)
+    try:
+        found = blobs.read_batch([f"{rev}^{{commit}}" for rev in (ends.base, ends.head)])  # one round trip
+        if any(end.data is None for end in found):
+            blobs.close()
+            return None
+        base, head = found[0].oid, found[1].oid
+        read = {end.oid: end.data for end in found if end.data is not None}
+        line = git.straight_changes(blobs, base, head, WALK_PATHS, MAX_RESULT_FILES, read)
+        if line is not None:
+            walk: Any = _Straight(git.straight_line_changes(line), {sha: files for sha, (_, files) in line.items()})
+        else:
+            stream = git.ChangeStream(
+                start, [revrange.join(base, head)], (), oldest_first=False, max_changes=MAX_COMMIT_CHANGES
+            )
+            walk = _Quick(stream, base)
+    except BaseException:
         blobs.close()
-        return None
-    base, head = found[0].oid, found[1].oid
-    return _History(start.resolve(), head, base, _Quick(stream, base), blobs)
+        raise
+    return _History(start.resolve(), head, base, walk, blobs)
 
 
 def _careful(
@@ -281,10 +308,14 @@ def _careful(
 
 
 def _read(history: _History) -> tuple[list[git.CommitChanges] | None, ParseCache]:
+    """The walked commits (see ``_History.read``) and the cache of their parsed blobs; for a range,
+    the state at its base is read first, while git walks (``_read_base``)."""
     assert history.blobs is not None
     blobs = history.blobs
     cache = ParseCache(lambda oid: blobs.read(oid).data)
     try:
+        if history.base is not None:
+            history.before = _read_base(history, cache)
         return history.read(cache), cache
     except BaseException:
         history.close()
@@ -346,12 +377,10 @@ def _audit(
     assert history.blobs is not None
     result = AuditResult([], model=model_name, range=rev_range)
     timeline = Timeline(cache)
-    base_lines: dict[str, int] = {}
-    if history.base is not None:
-        base_files = _files(history, history.base)
-        base_lines = _read_base(history.blobs, cache, base_files)
-        timeline.load(base_files)
-    judge = _Judge(result, model_name, policies, _Blame(history.top, history.base))
+    before = history.before
+    if before is not None:
+        timeline.load(before.files)
+    judge = _Judge(result, model_name, policies, _Blame(history.top, history.base, before.entries if before else {}))
     merges = _Merges(history, timeline)
     applied: list[_Applied] = []
     for commit in commits:
@@ -363,8 +392,8 @@ def _audit(
         else:  # a range: judged once all of it is read, so its blames run together
             applied.append(item)
     history.blobs.end_input()  # every object is read: cat-file exits while the judging runs
-    if applied and history.base is not None:  # (a range: there is a base)
-        judge.blame.start(_blame_base_entries(history.top, history.base, applied, base_lines))
+    if applied and before is not None and history.base is not None:  # a range
+        judge.blame.start(before.guessed, _blame_base_entries(history.top, history.base, before, applied))
         for item in applied:
             judge(item)
         judge.blame.finish()
@@ -391,6 +420,8 @@ def _audit(
 def _files(history: _History, rev: str) -> dict[str, str]:
     """path -> blob id of the walked paths at ``rev``, through the open blob reader."""
     assert history.blobs is not None
+    if isinstance(history.walk, _Straight) and rev in history.walk.files:
+        return history.walk.files[rev]
     listed = git.tree_files(history.blobs, rev, WALK_PATHS, MAX_RESULT_FILES)
     return git.ls_tree(history.top, rev, WALK_PATHS, MAX_RESULT_FILES) if listed is None else listed
 
@@ -499,31 +530,55 @@ class _Side:
         return oid == self.files.get(path) and oid != self._at_fork()[0].get(path)
 
 
+class _AtBase:
+    """Where each key's value stood at the base of a range (the entry, its path and value line:
+    what ``git blame`` is asked about), followed through what the range does to the entry while
+    keeping its value: a move to another file, a reformat, a setup renamed. An edit's previous
+    value is blamed at its place at the base, never at the line it holds in a later version of
+    the file (which at the base may be another entry's line, or no entry's)."""
+
+    def __init__(self, entries: Mapping[EntryKey, Entry]) -> None:
+        self.entries = dict(entries)
+
+    def of(self, old: Entry) -> Entry | None:
+        """The base entry holding ``old``'s value; None when the value was not there."""
+        found = self.entries.get(old.key)
+        return found if found is not None and found.value == old.value else None
+
+    def follow(self, event: Event) -> None:
+        old, new = event.old, event.new
+        if old is not None and new is not None and old.key != new.key and old.value == new.value:
+            found = self.entries.get(old.key)
+            if found is not None:
+                self.entries[new.key] = found
+
+
 class _Blame:
     """Who wrote, before the range, a value the range changes (for the whole history there is no
-    before: every value's writer is seen on the way). Lines blamed in one batch per file
-    (``start``), the rest one by one."""
+    before: every value's writer is seen on the way). Lines blamed in batches of one ``git blame``
+    per file (``start``), the rest one by one."""
 
-    def __init__(self, top: Path, base: str | None) -> None:
+    def __init__(self, top: Path, base: str | None, entries: Mapping[EntryKey, Entry]) -> None:
         self.top, self.base = top, base
-        self.batch: Blamed | None = None
+        self.at_base = _AtBase(entries)
+        self.batches: tuple[Blamed, ...] = ()
 
-    def start(self, batch: Blamed) -> None:
-        self.batch = batch
+    def start(self, *batches: Blamed) -> None:
+        self.batches = batches
 
     def __call__(self, entry: Entry) -> Origin | None:
-        if self.base is None:
+        held = self.at_base.of(entry)
+        if self.base is None or held is None:
             return None
-        where = (entry.path, entry.value_line)
-        if self.batch is not None and where in self.batch:
-            found = self.batch[where]
-        else:
-            found = git.blame_line(self.top, self.base, entry.path, entry.value_line)
+        where = (held.path, held.value_line)
+        found = next((batch[where] for batch in self.batches if where in batch), None)
+        if found is None:
+            found = git.blame_line(self.top, self.base, held.path, held.value_line)
         return Origin(*found) if found else None
 
     def finish(self) -> None:
-        if self.batch is not None:  # no rule asked: the processes are still read to the end
-            len(self.batch)
+        for batch in self.batches:  # no rule asked: the processes are still read to the end
+            len(batch)
 
 
 class _Judge:
@@ -538,6 +593,7 @@ class _Judge:
     def __call__(self, item: _Applied) -> None:
         for event in item.carried:
             _carry(event, self.origins, self.written)
+            self.blame.at_base.follow(event)
         if not item.events and not item.problems:
             return
         commit, result = item.commit, self.result
@@ -547,6 +603,7 @@ class _Judge:
             result.findings.extend(_judge(event, commit, self.model_name, self.policies, self.origins, self.blame))
             _record_value(result.history, event, commit.sha, self.model_name)
             _remember(event, commit, self.origins, self.written)
+            self.blame.at_base.follow(event)
         for problem in item.problems:
             vanished = [
                 e.old
@@ -569,29 +626,74 @@ class _Judge:
             result.findings.extend(_judge_stray(problem, vanished, commit, self.model_name, self.policies))
 
 
-def _read_base(blobs: git.BlobReader, cache: ParseCache, files: dict[str, str]) -> dict[str, int]:
+@dataclass
+class _Base:
+    """The state before a range, read while git walks the range: the tracked files (path -> blob
+    id), their line counts (path -> lines: what ``git blame`` may be asked about), and the blames
+    started on a guess of what the range edits (``_guess_blames``)."""
+
+    files: dict[str, str]
+    lines: dict[str, int]
+    entries: dict[EntryKey, Entry]  # the tracked files' entries by key
+    guessed: _BaseBlames
+
+    def close(self) -> None:
+        self.guessed.close()
+
+
+def _read_base(history: _History, cache: ParseCache) -> _Base:
     """The tracked files at the base, read in one round trip and parsed into ``cache`` (the
-    timeline loads them from there); returns their line counts, path -> lines (what
-    ``_blame_base_entries`` may ask ``git blame`` about)."""
+    timeline loads them from there), with the files the head changes (``_guess_blames``)."""
+    assert history.blobs is not None and history.base is not None and history.head is not None
+    files = _files(history, history.base)
+    try:
+        head: dict[str, str] | None = _files(history, history.head)
+    except git.LimitExceeded:  # the walk words what is over a bound
+        head = None
+    changed = {path: oid for path, oid in (head or {}).items() if is_tracked(path) and files.get(path) != oid}
     wanted = [(path, oid) for path, oid in files.items() if is_tracked(path)]
-    read = blobs.read_batch([oid for _, oid in wanted])
+    wanted += [(path, oid) for path, oid in changed.items() if not cache.has(path, oid)]
+    read = history.blobs.read_batch([oid for _, oid in wanted])
     cache.parse_ahead([(path, oid, blob.data) for (path, oid), blob in zip(wanted, read, strict=True)])
-    return {
+    lines = {
         path: blob.data.count(b"\n") + (0 if blob.data.endswith(b"\n") else 1)
-        for (path, _), blob in zip(wanted, read, strict=True)
-        if blob.data
+        for (path, oid), blob in zip(wanted, read, strict=True)
+        if blob.data and files.get(path) == oid
     }
+    entries = Timeline(cache).keyed(files, peek=True)
+    guessed = _guess_blames(history.top, history.base, entries, Timeline(cache).keyed(changed, peek=True), lines)
+    return _Base(files, lines, entries, guessed)
 
 
-def _blame_base_entries(top: Path, base: str, applied: list[_Applied], base_lines: dict[str, int]) -> Blamed:
-    """Who wrote, before the range, the values the range changes: the lines ``_judge`` would blame
-    one by one (found by replaying which keys get an origin inside the range), asked with one
-    ``git blame`` per file, the files' blames running at once. A line a batch does not answer is
-    left out and blamed on demand as before. Returns once the blames are started: they are read on
-    the first look into the mapping, so judging runs while git blames."""
+def _guess_blames(
+    top: Path, base: str, entries: dict[EntryKey, Entry], changed: dict[EntryKey, Entry], lines: dict[str, int]
+) -> _BaseBlames:
+    """Blames of the base lines a range most likely needs, started before its walk is read: the
+    value lines of the base ``entries`` whose value differs in the files the head changed
+    (``changed``, by key). Otherwise a PR's audit reads and replays its commits before git
+    blame starts, and then waits for it. A guess changes no finding: an answer is used only for
+    a line ``_blame_base_entries`` asks about (the same question gets the same answer), what the
+    guess misses (a value edited and set back inside the range, a renamed setup) is blamed after
+    the walk, and a line asked in vain costs only git's time."""
+    wanted: dict[str, set[int]] = {}
+    for key, new in changed.items():
+        old = entries.get(key)
+        if old is not None and old.value is not None and new.value is not None and new.value != old.value:
+            wanted.setdefault(old.path, set()).add(old.value_line)
+    return _start_blames(top, base, wanted, lines)
+
+
+def _blame_base_entries(top: Path, base: str, before: _Base, applied: list[_Applied]) -> Blamed:
+    """Who wrote, before the range, the values the range changes: the base lines ``_judge`` would
+    blame one by one (found by replaying which keys get an origin inside the range, and where each
+    value stood at the base) that the guessed blames (``before.guessed``) do not ask about, asked
+    with one ``git blame`` per file. A line a batch does not answer is blamed on demand."""
     wanted: dict[str, set[int]] = {}
     known: set[EntryKey] = set()
+    at_base = _AtBase(before.entries)
     for item in applied:
+        for event in item.carried:  # not judged: only where a value stood is followed
+            at_base.follow(event)
         for event in item.events:
             old, new = event.old, event.new
             if (
@@ -603,28 +705,41 @@ def _blame_base_entries(top: Path, base: str, applied: list[_Applied], base_line
                 and old.value != new.value
                 and old.key not in known
             ):
-                wanted.setdefault(old.path, set()).add(old.value_line)
+                held = at_base.of(old)
+                if held is not None and (held.path, held.value_line) not in before.guessed.asked:
+                    wanted.setdefault(held.path, set()).add(held.value_line)
                 known.add(old.key)
             if new is not None and (old is None or old.value != new.value or old.key in known):
                 known.add(new.key)
+            at_base.follow(event)
+    return _start_blames(top, base, wanted, before.lines)
+
+
+def _start_blames(top: Path, base: str, wanted: dict[str, set[int]], lines: dict[str, int]) -> _BaseBlames:
+    """One ``git blame`` per file for the ``wanted`` lines (path -> line numbers) at ``base``, the
+    files' blames started at once. Returns once they are started: they are read on the first look
+    into the mapping, so judging runs while git blames."""
     asked: list[tuple[str, set[int]]] = []
-    for path, lines in wanted.items():
-        count = base_lines.get(path, 0)
-        present = {line for line in lines if 1 <= line <= count}  # git blame refuses the whole batch
+    for path, numbers in wanted.items():
+        count = lines.get(path, 0)
+        present = {line for line in numbers if 1 <= line <= count}  # git blame refuses the whole batch
         if present:
             asked.append((path, present))
+    if not asked:
+        return _BaseBlames([])
     started = git.start_together(
-        [functools.partial(git.blame_lines, top, base, path, sorted(lines)) for path, lines in asked]
+        [functools.partial(git.blame_lines, top, base, path, sorted(numbers)) for path, numbers in asked]
     )
-    return _BaseBlames([(path, lines, pending) for (path, lines), pending in zip(asked, started, strict=True)])
+    return _BaseBlames([(path, numbers, pending) for (path, numbers), pending in zip(asked, started, strict=True)])
 
 
 class _BaseBlames(Mapping[tuple[str, int], tuple[str, str, str] | None]):
     """(path, line) -> (commit, author name, author email), of blames started at once and read
-    on first use."""
+    on first use; ``asked``: the lines they were asked about."""
 
     def __init__(self, started: list[tuple[str, set[int], git.Pending]]) -> None:
         self._started = started
+        self.asked = {(path, line) for path, lines, _ in started for line in lines}
         self._found: dict[tuple[str, int], tuple[str, str, str] | None] | None = None
 
     def _read(self) -> dict[tuple[str, int], tuple[str, str, str] | None]:
@@ -640,6 +755,12 @@ class _BaseBlames(Mapping[tuple[str, int], tuple[str, str, str] | None]):
                         found[(path, line)] = by_line[line]
             self._found = found
         return self._found
+
+    def close(self) -> None:
+        """End the blames not read (an audit that stops early)."""
+        if self._found is None:
+            for _, _, pending in self._started:
+                pending.close()
 
     def __getitem__(self, key: tuple[str, int]) -> tuple[str, str, str] | None:
         return self._read()[key]
@@ -755,10 +876,10 @@ def _read_ahead(
                 (c.path, c.new_oid)
                 for commit in batch
                 for c in commit.changes
-                if c.new_oid and is_tracked(c.path) and not cache.is_ahead(c.path, c.new_oid)
+                if c.new_oid and is_tracked(c.path) and not cache.has(c.path, c.new_oid)
             )
         )
-        read = blobs.read_batch([oid for _, oid in wanted])
+        read = blobs.read_batch([oid for _, oid in wanted]) if wanted else []
         cache.parse_ahead([(path, oid, blob.data) for (path, oid), blob in zip(wanted, read, strict=True)])
         commits.extend(batch)
 
