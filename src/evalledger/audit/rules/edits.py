@@ -82,8 +82,9 @@ VALUE_EDITED_BY_OTHER_AUTHOR = Rule(
     "a score was changed by someone other than the author who wrote it",
     """\
 **What**: the commit changing a value has a different author than the commit that wrote the
-previous value (found with `git blame` for history before the audited range), and the editor is
-not the entry's `source.user`.
+previous value, and the editor is not the entry's `source.user`. For history before an audited
+range, the previous value's author is found with `git blame` at the line where that value stood
+at the range's base, even when the range moved or reformatted the entry before editing it.
 
 **Why**: results are attributed to whoever reported them; a third party rewriting someone else's
 number should be visible to the model's maintainers.
