@@ -1130,26 +1130,34 @@ def straight_changes(
 def _commit_line(
     blobs: BlobReader, base: str, head: str, read: Mapping[str, bytes]
 ) -> list[tuple[str, CommitHeader]] | None:
-    """(commit id, header) from ``head`` down to ``base`` through the only parent of each, one
-    round trip per commit not in ``read``; None when the line forks, ends or grows too long first."""
+    """(commit id, header) from ``head`` down to ``base`` through the only parent of each; None
+    when the line forks, ends or grows too long first. Commits not in ``read`` are asked
+    ``_LINE_CHUNK`` at a time (``<id>~0``, ``<id>~1``...): one round trip for a PR's usual few."""
     line: list[tuple[str, CommitHeader]] = []
     sha = head
     while True:
-        raw = read.get(sha)
-        if raw is None:
-            found = blobs.read_typed(sha)
-            if found is None or found[0] != "commit":
+        known = read.get(sha)
+        answers: list[tuple[str, str, bytes] | None] = (
+            [("commit", sha, known)]
+            if known is not None
+            else blobs.read_typed_batch([f"{sha}~{i}" for i in range(_LINE_CHUNK)])
+        )
+        for answer in answers:
+            if answer is None or answer[0] != "commit" or answer[1] != sha:
                 return None
-            raw = found[2]
-        header = parse_commit_header(raw)
-        if header.encoding.lower() not in ("", "utf-8", "utf8") or len(header.tree) != 40:
-            return None
-        line.append((sha, header))
-        if sha == base:
-            return line
-        if len(header.parents) != 1 or len(line) > MAX_STRAIGHT_COMMITS:
-            return None
-        sha = header.parents[0]
+            header = parse_commit_header(answer[2])
+            if header.encoding.lower() not in ("", "utf-8", "utf8") or len(header.tree) != 40:
+                return None
+            line.append((sha, header))
+            if sha == base:
+                return line
+            if len(header.parents) != 1 or len(line) > MAX_STRAIGHT_COMMITS:
+                return None
+            sha = header.parents[0]
+
+
+#: commits asked in one round trip while following a line (a few more than most PRs have)
+_LINE_CHUNK = 12
 
 
 def straight_line_changes(line: Mapping[str, tuple[CommitHeader, dict[str, str]]]) -> list[CommitChanges]:
