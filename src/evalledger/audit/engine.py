@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import re
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -642,8 +643,11 @@ class _Base:
 
 
 def _read_base(history: _History, cache: ParseCache) -> _Base:
-    """The tracked files at the base, read in one round trip and parsed into ``cache`` (the
-    timeline loads them from there), with the files the head changes (``_guess_blames``)."""
+    """The tracked files at the base, read in one round trip with the files the head changes
+    (and, for a line of commits, every version the range holds), and parsed into ``cache`` (the
+    timeline loads them from there). The files the range changes are parsed first, so the blames
+    guessed from them (``_guess_blames``) start before the rest: once git blames, the two cores
+    are busy, and a round trip to cat-file waits for one."""
     assert history.blobs is not None and history.base is not None and history.head is not None
     files = _files(history, history.base)
     try:
@@ -653,33 +657,58 @@ def _read_base(history: _History, cache: ParseCache) -> _Base:
     changed = {path: oid for path, oid in (head or {}).items() if is_tracked(path) and files.get(path) != oid}
     wanted = [(path, oid) for path, oid in files.items() if is_tracked(path)]
     wanted += [(path, oid) for path, oid in changed.items() if not cache.has(path, oid)]
-    read = history.blobs.read_batch([oid for _, oid in wanted])
-    cache.parse_ahead([(path, oid, blob.data) for (path, oid), blob in zip(wanted, read, strict=True)])
+    if isinstance(history.walk, _Straight):  # the range's own versions too: git blames meanwhile
+        wanted += [
+            (c.path, c.new_oid)
+            for commit in history.walk.commits
+            for c in commit.changes
+            if c.new_oid and is_tracked(c.path) and c.new_oid != changed.get(c.path)
+        ]
+    wanted = list(dict.fromkeys(wanted))
+    read = [
+        (path, oid, blob.data)
+        for (path, oid), blob in zip(wanted, history.blobs.read_batch([oid for _, oid in wanted]), strict=True)
+    ]
     lines = {
-        path: blob.data.count(b"\n") + (0 if blob.data.endswith(b"\n") else 1)
-        for (path, oid), blob in zip(wanted, read, strict=True)
-        if blob.data and files.get(path) == oid
+        path: data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        for path, oid, data in read
+        if data and files.get(path) == oid
     }
-    entries = Timeline(cache).keyed(files, peek=True)
-    guessed = _guess_blames(history.top, history.base, entries, Timeline(cache).keyed(changed, peek=True), lines)
-    return _Base(files, lines, entries, guessed)
+    texts = {(path, oid): data for path, oid, data in read if data is not None}
+    guessed = _guess_blames(history.top, history.base, files, changed, texts, lines)
+    cache.parse_ahead(read)
+    return _Base(files, lines, Timeline(cache).keyed(files, peek=True), guessed)
+
+
+#: a line that holds a ``value`` key (block ``  value: 71.3``, or inside a flow mapping)
+_VALUE_LINE = re.compile(rb"(?:^|[\s{,])value\s*:")
 
 
 def _guess_blames(
-    top: Path, base: str, entries: dict[EntryKey, Entry], changed: dict[EntryKey, Entry], lines: dict[str, int]
+    top: Path,
+    base: str,
+    files: dict[str, str],
+    changed: dict[str, str],
+    texts: Mapping[tuple[str, str], bytes],
+    lines: dict[str, int],
 ) -> _BaseBlames:
-    """Blames of the base lines a range most likely needs, started before its walk is read: the
-    value lines of the base ``entries`` whose value differs in the files the head changed
-    (``changed``, by key). Otherwise a PR's audit reads and replays its commits before git
-    blame starts, and then waits for it. A guess changes no finding: an answer is used only for
-    a line ``_blame_base_entries`` asks about (the same question gets the same answer), what the
-    guess misses (a value edited and set back inside the range, a renamed setup) is blamed after
-    the walk, and a line asked in vain costs only git's time."""
+    """Blames of the base lines a range most likely needs, started before anything is parsed:
+    in each file the head changes (``changed``: path -> blob id), the base's lines that hold a
+    ``value`` key and that the head's version no longer holds as they were. Otherwise a PR's
+    audit parses and replays its commits before git blame starts, and then waits for it. A guess
+    changes no finding: an answer is used only for a line ``_blame_base_entries`` asks about
+    (the same question gets the same answer), what the guess misses (a value edited and set
+    back inside the range, a value on the line after its key) is blamed after the replay, and a
+    line asked in vain costs only git's time."""
     wanted: dict[str, set[int]] = {}
-    for key, new in changed.items():
-        old = entries.get(key)
-        if old is not None and old.value is not None and new.value is not None and new.value != old.value:
-            wanted.setdefault(old.path, set()).add(old.value_line)
+    for path, oid in changed.items():
+        old = texts.get((path, files.get(path, "")))
+        if old is None:
+            continue
+        kept = set(texts.get((path, oid), b"").split(b"\n"))
+        for number, line in enumerate(old.split(b"\n"), 1):
+            if line not in kept and _VALUE_LINE.search(line):
+                wanted.setdefault(path, set()).add(number)
     return _start_blames(top, base, wanted, lines)
 
 
