@@ -119,6 +119,11 @@ def test_other_shapes_are_left_to_git_log(tmp_path, monkeypatch):
     assert straight(repo, root, main) is None  # longer than the bound
     monkeypatch.undo()
     assert straight(repo, root, main, max_files=0) is None  # a listing over a bound
+    monkeypatch.setattr(git, "MAX_LINE_OBJECT_BYTES", 100)
+    assert straight(repo, root, main) is None  # a commit or tree larger than it reads into memory
+    fast = engine.run_audit(repo.path, rev_range=f"{root}..{main}", model="org/m")
+    monkeypatch.undo()
+    assert summary(fast) == summary(slow_audit(repo.path, f"{root}..{main}", monkeypatch))
     # a commit in another encoding (git log would re-encode its author)
     repo.git("config", "i18n.commitEncoding", "ISO-8859-1")
     repo.write(".eval_results/a.yaml", entry("x/one", 46.0, "https://e.org/0", False))

@@ -487,11 +487,14 @@ class BlobReader:
             for spec, found in zip(specs, self._answers(specs, max_bytes), strict=True)
         ]
 
-    def read_typed_batch(self, specs: Sequence[str]) -> list[tuple[str, str, bytes] | None]:
-        """``read_typed`` of many objects in one round trip (see ``read_batch``)."""
+    def read_typed_batch(
+        self, specs: Sequence[str], max_bytes: int | None = None
+    ) -> list[tuple[str, str, bytes] | None]:
+        """``read_typed`` of many objects in one round trip (see ``read_batch``); an object over
+        ``max_bytes`` is skipped unread, as if missing."""
         return [
             None if found is None or found[2] is None else (found[0], found[1], found[2])
-            for found in self._answers(specs, None)
+            for found in self._answers(specs, max_bytes)
         ]
 
     def _answers(self, specs: Sequence[str], max_bytes: int | None) -> list[tuple[str, str, bytes | None] | None]:
@@ -1099,7 +1102,7 @@ def straight_changes(
     trees = list(dict.fromkeys(header.tree for _, header in line))
     wanted = set(paths)
     tops: dict[str, list[tuple[str, str, str]]] = {}  # root tree -> (mode, name, oid) of ``paths``
-    for tree, root in zip(trees, blobs.read_typed_batch(trees), strict=True):
+    for tree, root in zip(trees, blobs.read_typed_batch(trees, MAX_LINE_OBJECT_BYTES), strict=True):
         if root is None or root[0] != "tree":
             return None
         tops[tree] = [entry for entry in parse_tree(root[2]) if entry[1] in wanted]
@@ -1108,7 +1111,9 @@ def straight_changes(
     )
     listed: dict[tuple[str, str], dict[str, str]] = {}
     try:
-        for (name, oid), item in zip(folders, blobs.read_typed_batch([oid for _, oid in folders]), strict=True):
+        for (name, oid), item in zip(
+            folders, blobs.read_typed_batch([oid for _, oid in folders], MAX_LINE_OBJECT_BYTES), strict=True
+        ):
             if item is None or item[0] != "tree":
                 return None
             where = f"{name} at {oid}"
@@ -1140,7 +1145,7 @@ def _commit_line(
         answers: list[tuple[str, str, bytes] | None] = (
             [("commit", sha, known)]
             if known is not None
-            else blobs.read_typed_batch([f"{sha}~{i}" for i in range(_LINE_CHUNK)])
+            else blobs.read_typed_batch([f"{sha}~{i}" for i in range(_LINE_CHUNK)], MAX_LINE_OBJECT_BYTES)
         )
         for answer in answers:
             if answer is None or answer[0] != "commit" or answer[1] != sha:
@@ -1158,6 +1163,10 @@ def _commit_line(
 
 #: commits asked in one round trip while following a line (a few more than most PRs have)
 _LINE_CHUNK = 12
+#: bytes of a commit or tree object ``straight_changes`` reads into memory (a signed commit is a
+#: few KB, a folder of 1,000 result files about 50 KB); a larger one is left to ``ChangeStream``,
+#: which never holds a whole object
+MAX_LINE_OBJECT_BYTES = 1 << 20
 
 
 def straight_line_changes(line: Mapping[str, tuple[CommitHeader, dict[str, str]]]) -> list[CommitChanges]:

@@ -260,7 +260,8 @@ def _quick_range(repo: str | os.PathLike[str], rev_range: str | None) -> _Histor
         return None  # (each end is one line of a request to cat-file)
     blobs = git.BlobReader(start)
     try:
-        found = blobs.read_batch([f"{rev}^{{commit}}" for rev in (ends.base, ends.head)])  # one round trip
+        ends_at = [f"{rev}^{{commit}}" for rev in (ends.base, ends.head)]
+        found = blobs.read_batch(ends_at, git.MAX_LINE_OBJECT_BYTES)  # one round trip; a giant commit: careful path
         if any(end.data is None for end in found):
             blobs.close()
             return None
