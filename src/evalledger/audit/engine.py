@@ -681,8 +681,9 @@ def _read_base(history: _History, cache: ParseCache) -> _Base:
     return _Base(files, lines, Timeline(cache).keyed(files, peek=True), guessed)
 
 
-#: a line that holds a ``value`` key (block ``  value: 71.3``, or inside a flow mapping)
-_VALUE_LINE = re.compile(rb"(?:^|[\s{,])value\s*:")
+#: a ``value`` key and the text of its value on one line (block ``  value: 71.3``, or inside a
+#: flow mapping ``{..., value: 71.3, ...}``)
+_VALUE_TEXT = re.compile(rb"(?:^|[\s{,])value\s*:\s*([^\s,{}\[\]#]*)")
 
 
 def _guess_blames(
@@ -694,21 +695,23 @@ def _guess_blames(
     lines: dict[str, int],
 ) -> _BaseBlames:
     """Blames of the base lines a range most likely needs, started before anything is parsed:
-    in each file the head changes (``changed``: path -> blob id), the base's lines that hold a
-    ``value`` key and that the head's version no longer holds as they were. Otherwise a PR's
-    audit parses and replays its commits before git blame starts, and then waits for it. A guess
-    changes no finding: an answer is used only for a line ``_blame_base_entries`` asks about
-    (the same question gets the same answer), what the guess misses (a value edited and set
-    back inside the range, a value on the line after its key) is blamed after the replay, and a
+    in the files the head changes (``changed``: path -> blob id), the base's lines that hold a
+    ``value`` whose text no changed file holds as a value at the head (a line rewritten around
+    a kept value, or moved, is left out). Otherwise a PR's audit parses and replays its commits
+    before git blame starts, and then waits for it. A guess changes no finding: an answer is
+    used only for a line ``_blame_base_entries`` asks about (the same question gets the same
+    answer), what the guess misses (a value edited and set back inside the range, a value on the
+    line after its key, a new value another entry already had) is blamed after the replay, and a
     line asked in vain costs only git's time."""
+    kept = {
+        match.group(1) for path, oid in changed.items() for match in _VALUE_TEXT.finditer(texts.get((path, oid), b""))
+    }
     wanted: dict[str, set[int]] = {}
-    for path, oid in changed.items():
+    for path in changed:
         old = texts.get((path, files.get(path, "")))
-        if old is None:
-            continue
-        kept = set(texts.get((path, oid), b"").split(b"\n"))
-        for number, line in enumerate(old.split(b"\n"), 1):
-            if line not in kept and _VALUE_LINE.search(line):
+        for number, line in enumerate(old.split(b"\n") if old is not None else (), 1):
+            match = _VALUE_TEXT.search(line)
+            if match is not None and match.group(1) not in kept:
                 wanted.setdefault(path, set()).add(number)
     return _start_blames(top, base, wanted, lines)
 
