@@ -24,15 +24,19 @@ fraction, in (1, 100] as percent, otherwise points).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalledger.finding import ERROR, Finding
 from evalledger.rule import Rule
 from evalledger.selectors import ConfigProblem, RuleConfig, parse_rule_config, unknown_keys
 from evalledger.yamlsource import UNREADABLE_FILE, Node, YamlLoadError, load, read_file
+
+if TYPE_CHECKING:  # a spec carries its policy (formats.spec); reading a policy needs no spec code
+    from evalledger.formats.spec import Spec
 
 POLICY_FILE = ".evalledger.yaml"
 UNITS = ("fraction", "percent", "points")
@@ -50,20 +54,23 @@ POLICY_INVALID = Rule(
     """\
 Flags a malformed `.evalledger.yaml` beside a benchmark's `eval.yaml`, at the line and column of
 the value (or, for an unknown key, the key) at fault: an unknown unit or direction, a non-numeric
-bound, a section that is not a mapping, and a key the file does not define (at the top, in a task
-or `defaults`, in `audit`, `audit.raise-threshold` and `lint`), with a "did you mean" for a near
+bound, a section that is not a mapping, a key the file does not define (at the top, in a task
+or `defaults`, in `audit`, `audit.raise-threshold` and `lint`), and a key of `tasks:` that is not a
+task id of the benchmark's `eval.yaml` (checked wherever both are read: lint `--benchmark`,
+aggregate, migrate; not when the spec itself cannot be read), with a "did you mean" for a near
 miss. Always reported in lint, whatever `--select`, `--ignore` or the file's own `lint:` section
 say; aggregate, site, audit and migrate refuse to run on it (exit 2).
 
 Why it matters: the policy declares each task's unit, bounds and direction; a broken policy
 silently falls back to guessing, so a percent score on a fraction leaderboard is no longer caught,
-and a misspelt key (`direciton: lower`) leaves its setting silently not in force: the leaderboard
-ranks the wrong way round while the file says otherwise.
+and a misspelt key (`direciton: lower`) or task id (`gpqa_diamond:` for the task `diamond`) leaves
+its setting silently not in force: the leaderboard ranks the wrong way round while the file says
+otherwise.
 
-Bad:
+Bad (eval.yaml's tasks are `diamond` and `latency`):
 ```yaml
 tasks:
-  diamond: {unit: percentage}
+  gpqa_diamond: {unit: percentage}
   latency: {direciton: lower}
 ```
 Fixed:
@@ -122,6 +129,8 @@ class BenchmarkPolicy:
     audit: AuditPolicy = field(default_factory=AuditPolicy)
     path: str | None = None
     lint: RuleConfig | None = None  # the `lint:` section: rule selection for lint in this repo
+    # where each key of `tasks:` is written (line, column), when read from a file
+    task_places: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False)
 
     def for_task(self, task_id: str) -> TaskPolicy:
         return self.tasks.get(task_id, self.default)
@@ -172,7 +181,43 @@ def parse_policy(data: Any, path: str | None = None) -> tuple[BenchmarkPolicy, l
     an unknown key) when a ``Node`` was given, else at 1:1."""
     node = data if isinstance(data, Node) else None
     policy, problems = _parse(node.to_python() if node is not None else data, path)
+    tasks = node.get("tasks") if node is not None else None
+    if tasks is not None and tasks.kind == "map":
+        places = {str(key): (tasks.key_node(key).line, tasks.key_node(key).column) for key in tasks.value}
+        policy = dataclasses.replace(policy, task_places=places)
     return policy, policy_invalid(path or POLICY_FILE, node, problems)
+
+
+MAX_LISTED_TASKS = 20  # a spec may define hundreds of tasks: a message names this many
+
+
+def tasks_not_in_spec(policy: BenchmarkPolicy, spec: Spec) -> list[Finding]:
+    """``policy-invalid`` for each key of the policy's ``tasks:`` that is not a task id of ``spec``,
+    at the key, with a "did you mean" over the spec's task ids: such a key's settings silently apply
+    to nothing (``gpqa_diamond: {direction: lower}`` for the task ``diamond`` ranks it the wrong
+    way). The one check of a policy against its spec (``lint.benchmark.load_benchmark``); nothing
+    for a spec without task ids (its own finding says so)."""
+    if not spec.task_ids:
+        return []
+    known = set(spec.task_ids)
+    unknown = [task_id for task_id in policy.tasks if task_id not in known]
+    if not unknown:
+        return []
+    from evalledger.lint.context import did_you_mean  # only paid for when a task id is unknown
+
+    listed = ", ".join(spec.task_ids[:MAX_LISTED_TASKS])
+    if len(spec.task_ids) > MAX_LISTED_TASKS:
+        listed += f", ... ({len(spec.task_ids)} in all)"
+    found = []
+    for task_id in unknown:
+        line, column = policy.task_places.get(task_id, (1, 1))
+        message = (
+            f"tasks: unknown task id {task_id!r}{did_you_mean(task_id, spec.task_ids)}: not a task of"
+            f" {spec.path}, so its settings apply to no task (tasks: {listed})"
+        )
+        shown = policy.path or POLICY_FILE
+        found.append(Finding(shown, line, column, POLICY_INVALID.id, POLICY_INVALID.severity, message))
+    return found
 
 
 def policy_invalid(shown: str, node: Node | None, problems: list[ConfigProblem]) -> list[Finding]:

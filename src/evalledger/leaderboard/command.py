@@ -52,7 +52,7 @@ from evalledger.leaderboard.result import (
     Unreachable,
 )
 from evalledger.leaderboard.select import CandidateTable, select
-from evalledger.policy import BenchmarkPolicy, load_policy
+from evalledger.policy import BenchmarkPolicy
 from evalledger.yamlsource import Limits, YamlLoadError, read_file
 
 SPEC_NAMES = ("eval.yaml", "eval.yml")
@@ -285,12 +285,11 @@ def read_inputs(args: argparse.Namespace, root: Path) -> Inputs:
     spec_path = next((root / n for n in SPEC_NAMES if (root / n).is_file()), None)
     if spec_path is None:
         raise UsageError(f"{root} has no eval.yaml: run aggregate in a benchmark repo (or pass --repo)")
-    from evalledger.formats.spec import load_spec
+    from evalledger.lint.benchmark import load_benchmark
 
-    spec, findings = load_spec(spec_path)
+    spec, findings = load_benchmark(str(spec_path))  # the policy beside it, checked against its tasks
     _fail(findings)
-    policy, policy_findings = load_policy(root)
-    _fail(policy_findings)
+    policy = spec.policy if spec is not None and spec.policy is not None else BenchmarkPolicy()
     benchmark_id = args.benchmark_id or getattr(spec, "dataset_id", None) or _benchmark_from_remote(root)
     if not benchmark_id:
         raise UsageError(

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from evalledger.finding import Finding
 from evalledger.formats.spec import SPEC_FILE_NAMES, Spec, load_spec
 from evalledger.lint.rules.dataset import is_repo_id
-from evalledger.policy import POLICY_FILE, BenchmarkPolicy, load_policy, read_policy
+from evalledger.policy import POLICY_FILE, BenchmarkPolicy, load_policy, read_policy, tasks_not_in_spec
 from evalledger.yamlsource import DEFAULT_LIMITS, Limits
 
 _FLAT_SPEC = re.compile(r"^(?P<org>[^_/][^/]*?)__(?P<name>[^/]+?)__eval[^/]*\.ya?ml$")
@@ -69,6 +69,22 @@ def _policy_for(path: str) -> tuple[BenchmarkPolicy | None, list[Finding]]:
     return None, []
 
 
+def load_benchmark(spec_path: str, *, limits: Limits = DEFAULT_LIMITS) -> tuple[Spec | None, list[Finding]]:
+    """A spec with the policy beside it as ``Spec.policy`` (None when there is none), and the
+    problems of both: the policy's own, and its ``tasks:`` keys that are not task ids of the spec
+    (``policy.tasks_not_in_spec``). The one place a spec and its policy are read together: lint
+    ``--benchmark``, migrate and aggregate. No policy is read when the spec cannot be."""
+    spec, problems = load_spec(spec_path, limits=limits)
+    if spec is None:
+        return None, problems
+    policy, policy_problems = _policy_for(spec_path)
+    problems.extend(policy_problems)
+    if policy is None:
+        return spec, problems
+    problems.extend(tasks_not_in_spec(policy, spec))
+    return spec.with_target(spec.dataset_id, policy), problems
+
+
 def resolve(arguments: Sequence[str], *, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Spec], list[Finding]]:
     """Specs (each tied to a dataset id or to all entries) and problems reading them."""
     specs: list[Spec] = []
@@ -92,11 +108,8 @@ def resolve(arguments: Sequence[str], *, limits: Limits = DEFAULT_LIMITS) -> tup
             flat = _FLAT_SPEC.match(os.path.basename(path))
             pairs = [(path, f"{flat.group('org')}/{flat.group('name')}" if flat else None)]
         for spec_path, dataset_id in pairs:
-            spec, found = load_spec(spec_path, limits=limits)
+            spec, found = load_benchmark(spec_path, limits=limits)
             problems.extend(found)
-            if spec is None:
-                continue
-            policy, policy_problems = _policy_for(spec_path)
-            problems.extend(policy_problems)
-            specs.append(spec.with_target(explicit or dataset_id, policy))
+            if spec is not None:
+                specs.append(spec.with_target(explicit or dataset_id))
     return specs, problems
