@@ -26,17 +26,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from evalledger.finding import ERROR, Finding
 from evalledger.rule import Rule
 from evalledger.selectors import ConfigProblem, RuleConfig, parse_rule_config, unknown_keys
 from evalledger.yamlsource import UNREADABLE_FILE, Node, YamlLoadError, load, read_file
-
-if TYPE_CHECKING:  # a spec carries its policy (formats.spec); reading a policy needs no spec code
-    from evalledger.formats.spec import Spec
 
 POLICY_FILE = ".evalledger.yaml"
 UNITS = ("fraction", "percent", "points")
@@ -191,29 +189,29 @@ def parse_policy(data: Any, path: str | None = None) -> tuple[BenchmarkPolicy, l
 MAX_LISTED_TASKS = 20  # a spec may define hundreds of tasks: a message names this many
 
 
-def tasks_not_in_spec(policy: BenchmarkPolicy, spec: Spec) -> list[Finding]:
-    """``policy-invalid`` for each key of the policy's ``tasks:`` that is not a task id of ``spec``,
-    at the key, with a "did you mean" over the spec's task ids: such a key's settings silently apply
-    to nothing (``gpqa_diamond: {direction: lower}`` for the task ``diamond`` ranks it the wrong
-    way). The one check of a policy against its spec (``lint.benchmark.load_benchmark``); nothing
-    for a spec without task ids (its own finding says so)."""
-    if not spec.task_ids:
+def tasks_not_in_spec(policy: BenchmarkPolicy, task_ids: Sequence[str], spec_path: str) -> list[Finding]:
+    """``policy-invalid`` for each key of the policy's ``tasks:`` that is not one of ``task_ids`` (the
+    task ids of the spec at ``spec_path``), at the key, with a "did you mean" over them: such a
+    key's settings silently apply to no task (``gpqa_diamond: {direction: lower}`` for the task
+    ``diamond`` ranks it the wrong way). The one check of a policy against its spec
+    (``lint.benchmark.load_benchmark``); nothing for a spec without task ids (its own finding)."""
+    if not task_ids:
         return []
-    known = set(spec.task_ids)
+    known = set(task_ids)
     unknown = [task_id for task_id in policy.tasks if task_id not in known]
     if not unknown:
         return []
     from evalledger.lint.context import did_you_mean  # only paid for when a task id is unknown
 
-    listed = ", ".join(spec.task_ids[:MAX_LISTED_TASKS])
-    if len(spec.task_ids) > MAX_LISTED_TASKS:
-        listed += f", ... ({len(spec.task_ids)} in all)"
+    listed = ", ".join(task_ids[:MAX_LISTED_TASKS])
+    if len(task_ids) > MAX_LISTED_TASKS:
+        listed += f", ... ({len(task_ids)} in all)"
     found = []
     for task_id in unknown:
         line, column = policy.task_places.get(task_id, (1, 1))
         message = (
-            f"tasks: unknown task id {task_id!r}{did_you_mean(task_id, spec.task_ids)}: not a task of"
-            f" {spec.path}, so its settings apply to no task (tasks: {listed})"
+            f"tasks: unknown task id {task_id!r}{did_you_mean(task_id, task_ids)}: not a task of"
+            f" {spec_path}, so its settings apply to no task (tasks: {listed})"
         )
         shown = policy.path or POLICY_FILE
         found.append(Finding(shown, line, column, POLICY_INVALID.id, POLICY_INVALID.severity, message))

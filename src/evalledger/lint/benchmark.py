@@ -81,7 +81,7 @@ def load_benchmark(spec_path: str, *, limits: Limits = DEFAULT_LIMITS) -> tuple[
     problems.extend(policy_problems)
     if policy is None:
         return spec, problems
-    problems.extend(tasks_not_in_spec(policy, spec))
+    problems.extend(tasks_not_in_spec(policy, spec.task_ids, spec.path))
     return spec.with_target(spec.dataset_id, policy), problems
 
 
