@@ -102,7 +102,14 @@ FILE_TABLE = {
         ],
     ),
     "check-eval-spec": (
-        ["eval.yaml", "eval.yml", "benchmarks/gpqa/eval.yaml", "examples/benchmark/eval.yml"],
+        [
+            "eval.yaml",
+            "eval.yml",
+            "benchmarks/gpqa/eval.yaml",
+            "examples/benchmark/eval.yml",
+            ".evalledger.yaml",  # the policy beside eval.yaml: a commit of it alone is checked too
+            "benchmarks/gpqa/.evalledger.yaml",
+        ],
         [
             "my_eval.yaml",
             "eval.yaml.orig",
@@ -113,6 +120,10 @@ FILE_TABLE = {
             "eval_yaml",
             ".eval_results/eval.yaml",
             ".eval_results/sub/eval.yml",
+            "evalledger.yaml",
+            ".evalledger.yml",
+            ".evalledger.yaml.bak",
+            ".eval_results/.evalledger.yaml",
         ],
     ),
     "check-model-index": (
@@ -364,3 +375,151 @@ def test_installed_hook_sees_other_files_for_duplicates_and_shows_warnings(hook_
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
     assert re.search(r"^\.eval_results/gpqa_rerun\.yaml:\d+:\d+: warning date-unquoted ", output, re.M), output
+
+
+# --- check-eval-spec and the policy file beside eval.yaml --------------------------------------
+
+GOOD_POLICY = "# GPQA scores are fractions\ndefaults: {direction: higher}\ntasks:\n  diamond: {unit: fraction}\n"
+TYPO_POLICY = GOOD_POLICY.replace("{unit: fraction}", "{unit: fraction, direciton: lower}")  # at 4:29
+# eval.yaml's task renamed: the policy's `diamond:` key (4:3) now names no task
+RENAMED_SPEC = GOOD_SPEC.replace("  - id: diamond\n", "  - id: gpqa_diamond\n")
+
+
+@pytest.mark.slow
+def test_installed_spec_hook_checks_the_policy_beside_eval_yaml(hook_repo, tmp_path):
+    """check-eval-spec reports the .evalledger.yaml beside eval.yaml at its line:col: when only the
+    policy is committed (a misspelt key), and when eval.yaml changes under it (a renamed task)."""
+    repo_path, sha, env = hook_repo
+    config = f"repos:\n-   repo: {repo_path}\n    rev: {sha}\n    hooks:\n    -   id: check-eval-spec\n"
+    repo = _target(
+        tmp_path, env, {".pre-commit-config.yaml": config, "eval.yaml": GOOD_SPEC, ".evalledger.yaml": GOOD_POLICY}
+    )
+    assert _run([sys.executable, "-m", "pre_commit", "install"], repo, env).returncode == 0
+    proc = _run(["git", "commit", "-m", "benchmark"], repo, env)  # a valid spec and policy pass
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "policy-invalid" not in proc.stdout + proc.stderr
+
+    (repo / ".evalledger.yaml").write_text(TYPO_POLICY)  # only the policy changes
+    _run(["git", "add", "-A"], repo, env)
+    proc = _run(["git", "commit", "-m", "rank latency lower"], repo, env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output
+    assert re.search(
+        r"^\.evalledger\.yaml:4:29: error policy-invalid tasks\.diamond: unknown key 'direciton'"
+        r" \(did you mean 'direction'\?\)",
+        output,
+        re.M,
+    ), output
+    assert not re.search(r"^eval\.yaml:", output, re.M) and "Traceback" not in output
+    assert len(GitRepo(repo).git("rev-list", "HEAD").split()) == 1  # not committed
+
+    (repo / ".evalledger.yaml").write_text(GOOD_POLICY)  # back as committed
+    _run(["git", "add", "-A"], repo, env)
+
+    (repo / "eval.yaml").write_text(RENAMED_SPEC)  # only eval.yaml changes; the policy is stale
+    _run(["git", "add", "-A"], repo, env)
+    proc = _run(["git", "commit", "-m", "rename the task"], repo, env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output
+    assert re.search(
+        r"^\.evalledger\.yaml:4:3: error policy-invalid tasks: unknown task id 'diamond'"
+        r" \(did you mean 'gpqa_diamond'\?\): not a task of eval\.yaml",
+        output,
+        re.M,
+    ), output
+
+    (repo / ".evalledger.yaml").write_text(GOOD_POLICY.replace("  diamond:", "  gpqa_diamond:"))
+    _run(["git", "add", "-A"], repo, env)
+    proc = _run(["git", "commit", "-m", "rename the task"], repo, env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert len(GitRepo(repo).git("rev-list", "HEAD").split()) == 2
+
+
+def _benchmark(tmp_path: Path, files: dict[str, str]) -> Path:
+    repo = GitRepo.init(tmp_path / "bench").path
+    for rel, text in files.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    return repo
+
+
+def _spec_hook(capsys, repo: Path, monkeypatch, *files: str) -> tuple[int, list[str]]:
+    from evalledger.cli import check_eval_spec
+
+    monkeypatch.chdir(repo)
+    code = check_eval_spec(list(files))
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    return code, captured.out.splitlines()
+
+
+def test_spec_hook_entry_reports_a_policy_committed_alone(tmp_path, capsys, monkeypatch):
+    repo = _benchmark(tmp_path, {"eval.yaml": GOOD_SPEC, ".evalledger.yaml": TYPO_POLICY})
+    code, lines = _spec_hook(capsys, repo, monkeypatch, ".evalledger.yaml")
+    assert code == 1
+    assert [line.split(" (known")[0] for line in lines] == [
+        ".evalledger.yaml:4:29: error policy-invalid tasks.diamond: unknown key 'direciton' (did you mean 'direction'?)"
+    ]
+
+
+def test_spec_hook_entry_reports_a_policy_task_id_eval_yaml_no_longer_has(tmp_path, capsys, monkeypatch):
+    repo = _benchmark(tmp_path, {"eval.yaml": RENAMED_SPEC, ".evalledger.yaml": GOOD_POLICY})
+    for given in (["eval.yaml"], [".evalledger.yaml"], ["eval.yaml", ".evalledger.yaml"]):
+        code, lines = _spec_hook(capsys, repo, monkeypatch, *given)
+        assert code == 1, given
+        assert len(lines) == 1, (given, lines)  # once, whichever of the two files is handed over
+        assert lines[0].startswith(
+            ".evalledger.yaml:4:3: error policy-invalid tasks: unknown task id 'diamond'"
+            " (did you mean 'gpqa_diamond'?): not a task of eval.yaml"
+        ), lines
+
+
+def test_spec_hook_entry_passes_a_valid_spec_and_policy(tmp_path, capsys, monkeypatch):
+    repo = _benchmark(tmp_path, {"eval.yaml": GOOD_SPEC, ".evalledger.yaml": GOOD_POLICY})
+    for given in (["eval.yaml"], [".evalledger.yaml"], ["eval.yaml", ".evalledger.yaml"]):
+        assert _spec_hook(capsys, repo, monkeypatch, *given) == (0, []), given
+
+
+def test_spec_hook_entry_reports_spec_and_policy_findings_in_a_benchmark_folder(tmp_path, capsys, monkeypatch):
+    # a monorepo of benchmarks: each policy is read beside its own eval.yaml, shown by its path
+    repo = _benchmark(
+        tmp_path,
+        {
+            "benchmarks/gpqa/eval.yaml": BAD_SPEC,
+            "benchmarks/gpqa/.evalledger.yaml": TYPO_POLICY,
+            "benchmarks/other/eval.yaml": GOOD_SPEC,
+            "benchmarks/other/.evalledger.yaml": GOOD_POLICY,
+        },
+    )
+    code, lines = _spec_hook(
+        capsys, repo, monkeypatch, "benchmarks/gpqa/.evalledger.yaml", "benchmarks/other/.evalledger.yaml"
+    )
+    assert code == 1
+    assert [line.split(" ")[0] for line in lines] == [
+        "benchmarks/gpqa/.evalledger.yaml:4:29:",
+        "benchmarks/gpqa/eval.yaml:8:13:",  # the spec beside the policy is linted with it
+    ], lines
+    assert " policy-invalid " in lines[0] and "epochs" in lines[1]
+
+
+def test_spec_hook_entry_checks_a_policy_with_no_eval_yaml_beside_it_on_its_own(tmp_path, capsys, monkeypatch):
+    # no spec to take task ids from: every other problem is reported, and the policy is never
+    # linted as if it were an eval.yaml (no missing name/description findings)
+    repo = _benchmark(tmp_path, {".evalledger.yaml": TYPO_POLICY.replace("unit: fraction", "unit: percentage")})
+    code, lines = _spec_hook(capsys, repo, monkeypatch, ".evalledger.yaml")
+    assert code == 1
+    assert [line.split(" ", 3)[:3] for line in lines] == [
+        [".evalledger.yaml:4:19:", "error", "policy-invalid"],  # unit: percentage
+        [".evalledger.yaml:4:31:", "error", "policy-invalid"],  # direciton
+    ], lines
+    alone = _benchmark(tmp_path / "ok", {".evalledger.yaml": GOOD_POLICY})
+    assert _spec_hook(capsys, alone, monkeypatch, ".evalledger.yaml") == (0, [])
+
+
+def test_lint_benchmark_and_the_spec_report_a_policy_finding_once(tmp_path, capsys, monkeypatch):
+    from evalledger.cli import main
+
+    repo = _benchmark(tmp_path, {"eval.yaml": RENAMED_SPEC, ".evalledger.yaml": GOOD_POLICY})
+    monkeypatch.chdir(repo)
+    assert main(["lint", "--benchmark", "eval.yaml", "eval.yaml"]) == 1
+    assert len(capsys.readouterr().out.splitlines()) == 1

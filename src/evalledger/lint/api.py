@@ -25,7 +25,7 @@ from evalledger.lint.results import check_results
 from evalledger.lint.rules.benchmark import spec_for
 from evalledger.lint.rules.input import UNREADABLE_FILE, UNREADABLE_RULES
 from evalledger.lint.rules.suppression import CONFIG_INVALID, RULE_ID_UNKNOWN, UNUSED_SUPPRESSION
-from evalledger.policy import POLICY_INVALID, BenchmarkPolicy
+from evalledger.policy import POLICY_FILE, POLICY_INVALID, BenchmarkPolicy
 from evalledger.yamlsource import (
     BINARY_FILE,
     DEFAULT_LIMITS,
@@ -272,12 +272,15 @@ def lint_paths(
             resolved, problems = resolve(named, limits=limits)
             specs.extend(resolved)
             findings.extend(problems)
+    benchmarks = {os.path.realpath(spec.path) for spec in specs}  # their policies are read
     if kind == "auto":
         kind = None
     paths = list(paths)
     near_misses: list[str] = []
     targets, problems = lint_files.discover(paths, kind, near_misses)
     findings.extend(problems)
+    if kind in (None, lint_files.SPEC) and any(os.path.basename(t.path) == POLICY_FILE for t in targets):
+        targets = _policy_targets(targets, findings)
     run = LintRun(findings, 0)
     run.notes = _notes(paths, kind, targets, problems, near_misses)
     results_files: list[tuple[str, str, list[ResultEntry]]] = []
@@ -285,6 +288,12 @@ def lint_paths(
     selections = _Selections(paths, select, ignore, config)
     for target in targets:
         checks = selections.checks(target.path)
+        if target.kind == _POLICY_ALONE:
+            from evalledger.policy import read_policy
+
+            run.files += 1
+            findings.extend(read_policy(target.path)[1])
+            continue
         data = _read(target.path, limits)
         run.files += 1
         if isinstance(data, Finding):
@@ -314,6 +323,10 @@ def lint_paths(
             ctx = Context(target.path, checks)
             check_spec(doc.root, ctx)
             findings.extend(ctx.findings)
+            if os.path.realpath(target.path) not in benchmarks:  # else --benchmark reported them
+                from evalledger.lint.benchmark import policy_beside
+
+                findings.extend(policy_beside(read_spec(doc.root, target.path))[1])
         elif target_kind == lint_files.MODEL_INDEX:
             from evalledger.lint.model_index import check_card
 
@@ -341,6 +354,33 @@ def lint_paths(
     run.findings, run.keep = _selected(findings, suppressions, [t.path for t in targets], selections)
     run.findings.sort()
     return run
+
+
+_POLICY_ALONE = "policy"  # a target kind of lint_paths' own: a .evalledger.yaml with no spec beside it
+
+
+def _policy_targets(targets: list[lint_files.Target], findings: list[Finding]) -> list[lint_files.Target]:
+    """A ``.evalledger.yaml`` given to lint (check-eval-spec is handed it when only the policy
+    changed) is checked through the ``eval.yaml`` beside it: that spec is linted, and with it its
+    policy (``lint.benchmark.policy_beside``), task ids included. A policy with no spec beside it
+    is checked on its own (every problem but the task-id check); it is never linted as a spec."""
+    from evalledger.lint.benchmark import spec_beside
+
+    given = {os.path.realpath(t.path) for t in targets if os.path.basename(t.path) != POLICY_FILE}
+    kept: list[lint_files.Target] = []
+    for target in targets:
+        if os.path.basename(target.path) != POLICY_FILE:
+            kept.append(target)
+            continue
+        spec = spec_beside(target.path)
+        if spec is None:
+            kept.append(lint_files.Target(target.path, _POLICY_ALONE))
+        elif os.path.realpath(spec) not in given:
+            given.add(os.path.realpath(spec))
+            found, problems = lint_files.discover([spec], lint_files.SPEC, [])
+            kept.extend(found)
+            findings.extend(problems)
+    return kept
 
 
 def _context_files(paths: list[str], limits: Limits, notes: list[str]) -> list[tuple[str, str, list[ResultEntry]]]:

@@ -77,12 +77,31 @@ def load_benchmark(spec_path: str, *, limits: Limits = DEFAULT_LIMITS) -> tuple[
     spec, problems = load_spec(spec_path, limits=limits)
     if spec is None:
         return None, problems
-    policy, policy_problems = _policy_for(spec_path)
+    policy, policy_problems = policy_beside(spec)
     problems.extend(policy_problems)
     if policy is None:
         return spec, problems
-    problems.extend(tasks_not_in_spec(policy, spec.task_ids, spec.path))
     return spec.with_target(spec.dataset_id, policy), problems
+
+
+def policy_beside(spec: Spec) -> tuple[BenchmarkPolicy | None, list[Finding]]:
+    """The policy beside a spec that has been read (None when there is none) and its problems:
+    its own, and its ``tasks:`` keys that are not task ids of the spec. What ``load_benchmark``
+    adds to a spec; lint of an ``eval.yaml`` (check-eval-spec) reports these with the spec's."""
+    policy, problems = _policy_for(spec.path)
+    if policy is not None:
+        problems = [*problems, *tasks_not_in_spec(policy, spec.task_ids, spec.path)]
+    return policy, problems
+
+
+def spec_beside(policy_path: str) -> str | None:
+    """The ``eval.yaml`` (or ``eval.yml``) a ``.evalledger.yaml`` belongs to, None when there is none."""
+    directory = os.path.dirname(policy_path)
+    for name in SPEC_FILE_NAMES:
+        path = os.path.join(directory, name)
+        if os.path.lexists(path):
+            return path
+    return None
 
 
 def resolve(arguments: Sequence[str], *, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Spec], list[Finding]]:
