@@ -318,15 +318,7 @@ def lint_paths(
             target_kind = _sniff(doc.root, target.path)
         run.kinds[target.path] = target_kind
         if target_kind == lint_files.SPEC:
-            from evalledger.lint.spec import check_spec
-
-            ctx = Context(target.path, checks)
-            check_spec(doc.root, ctx)
-            findings.extend(ctx.findings)
-            if os.path.realpath(target.path) not in benchmarks:  # else --benchmark reported them
-                from evalledger.lint.benchmark import policy_beside
-
-                findings.extend(policy_beside(read_spec(doc.root, target.path))[1])
+            findings.extend(_spec_findings(doc.root, target.path, checks, benchmarks))
         elif target_kind == lint_files.MODEL_INDEX:
             from evalledger.lint.model_index import check_card
 
@@ -354,6 +346,22 @@ def lint_paths(
     run.findings, run.keep = _selected(findings, suppressions, [t.path for t in targets], selections)
     run.findings.sort()
     return run
+
+
+def _spec_findings(root: Node | None, path: str, checks: Table, benchmarks: set[str]) -> list[Finding]:
+    """An eval.yaml's findings, and those of the policy beside it (``lint.benchmark.policy_beside``:
+    what lint --benchmark reports, so not again for a spec in ``benchmarks``; none when the spec has
+    no task list, as in ``load_benchmark``)."""
+    from evalledger.lint.spec import check_spec
+
+    ctx = Context(path, checks)
+    check_spec(root, ctx)
+    spec = read_spec(root, path)
+    if spec is not None and os.path.realpath(path) not in benchmarks:
+        from evalledger.lint.benchmark import policy_beside
+
+        ctx.findings.extend(policy_beside(spec)[1])
+    return ctx.findings
 
 
 _POLICY_ALONE = "policy"  # a target kind of lint_paths' own: a .evalledger.yaml with no spec beside it
