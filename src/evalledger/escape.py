@@ -27,7 +27,10 @@ and nothing else in evalledger escapes text by hand:
   makes the escape reversible: ``csv_text`` gives back the original text exactly, so tables read
   back (stale rows) are the rows written. A cell that is a plain number (``-1``, ``+0.5``,
   ``-2e-3``) is a number, not a formula, and is never touched; numeric columns are not text and
-  never pass through here. Parquet columns are typed and not escaped.
+  never pass through here. Parquet columns are typed and not escaped. A table read back gives its
+  numbers through ``number_cell`` (a value) and ``whole_cell`` (a rank, line or count): a plain
+  decimal or plain digits, finite, else no value, so a hand-edited ``inf``, ``nan`` or ``1_0`` is
+  never a number.
 * **file names** (``file_stem``, ``unique_stem``): a task, setup or benchmark id as the stem of a
   file the card or the site writes (a chart, a page): only ``A-Za-z0-9_.-``, no leading or trailing
   ``.``/``-`` (so no hidden file and no ``..``), bounded, and unique within a run.
@@ -154,6 +157,35 @@ def is_plain_number(text: str) -> bool:
     """``text`` is a decimal number as a table writes one (``-0.5``, ``1e-05``), nothing around
     it. Stricter than ``float``, which also takes ``inf``, ``nan``, ``1_0`` and non-ASCII digits."""
     return _PLAIN_NUMBER.fullmatch(text) is not None
+
+
+_WHOLE_NUMBER = re.compile(r"[0-9]+")
+_FLOAT_MAX = 1.7976931348623157e308
+
+
+def number_cell(text: Any) -> float | None:
+    """The number in a table's value cell (CSV, or a Parquet cell as ``write.cell`` shows it), else
+    None (no value): a plain decimal (``is_plain_number``; spaces around it allowed, as ``float``
+    allows them) whose float is finite. ``inf``, ``nan``, ``1e999``, ``1_0``, ``١٢``, an empty or
+    missing cell are no value. The one reader of a number cell: everything that reads a table back
+    (carried rows, the change summary, trends, the site, the audit's published leaderboard) uses it.
+    """
+    if not isinstance(text, str):
+        return None
+    text = text.strip()
+    if not is_plain_number(text):
+        return None
+    value = float(text)
+    return value if -_FLOAT_MAX <= value <= _FLOAT_MAX else None  # overflow (1e999) is inf
+
+
+def whole_cell(text: Any) -> int | None:
+    """The count in a table's whole-number cell (``rank``, ``line``, ``candidates``), else None:
+    ASCII digits only (``int`` also takes ``1_0``, ``+1``, spaces and any Unicode digit, and
+    ``str.isdigit`` passes ``²``, which ``int`` then refuses with an exception)."""
+    if not isinstance(text, str) or _WHOLE_NUMBER.fullmatch(text) is None or len(text) > 4000:  # int refuses 4,300+ digits
+        return None
+    return int(text)
 
 
 def csv_cell(text: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from evalledger.audit.rules.published import PublishedRow
-from evalledger.escape import csv_text, is_plain_number
+from evalledger.escape import csv_text, number_cell
 from evalledger.leaderboard.write import MAX_TABLE_BYTES
 from evalledger.yamlsource import Limits, YamlLoadError, finite_number, read_file
 
@@ -81,6 +81,5 @@ def _number(value: Any) -> int | float | None:
     number or a CSV/JSON text written as a plain decimal, and finite. ``inf``, ``nan``, ``1e999``,
     ``1_0``, a JSON ``true`` or an integer beyond float range is not one."""
     if isinstance(value, str):
-        text = value.strip()
-        value = float(text) if is_plain_number(text) else None
+        return number_cell(value)
     return finite_number(value)

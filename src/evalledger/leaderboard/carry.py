@@ -23,11 +23,13 @@ exactly as it did when it was read.
 from __future__ import annotations
 
 import calendar
+import math
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from evalledger.escape import number_cell, whole_cell
 from evalledger.leaderboard.sources import ModelSource
 from evalledger.leaderboard.write import read_table
 
@@ -71,13 +73,23 @@ def load_previous(root: Path, out_dir: str, ext: str) -> list[dict[str, str]] | 
 
 
 def _candidate(row: dict[str, str], community: bool) -> dict[str, Any] | None:
-    """One table row back as a candidate; None for a row we did not write (hand-edited, broken)."""
+    """One table row back as a candidate; None for a row we did not write (hand-edited, broken).
+
+    Its value is the cell's number (``escape.number_cell``), or NaN for the empty cell we write for
+    an ineligible value that was not a number (its text in ``value_raw``). Any other value cell
+    (``inf``, ``nan``, ``1_0``, ``١٢``, text) or an eligible row without a value is one we did not
+    write: never read as a number, never ranked."""
     try:
-        value = float(row["value"] or "nan")  # empty: not a number (its text in value_raw)
-        line = int(row["line"])
+        text = row["value"]
+        value = number_cell(text)
+        if value is None and (text or row.get("eligible") != "false"):
+            return None
+        line = whole_cell(row["line"])
         when = row.get("commit_time") or ""
         commit_time = calendar.timegm(time.strptime(when, "%Y-%m-%dT%H:%M:%SZ")) if when else 0
     except (KeyError, TypeError, ValueError):
+        return None
+    if line is None:
         return None
     ineligible = None
     if row.get("eligible") == "false":
@@ -88,7 +100,7 @@ def _candidate(row: dict[str, str], community: bool) -> dict[str, Any] | None:
         "benchmark": row.get("benchmark") or "",
         "task": row.get("task") or "",
         "setup": row.get("setup") or "",
-        "value": value,
+        "value": math.nan if value is None else value,
         "commit": row.get("commit") or "",
         "commit_time": commit_time,
         "repo": row.get("model_repo") or "",
@@ -132,7 +144,7 @@ def carry_flags(
             continue
         item: dict[str, Any] = {key: (value if value != "" else None) for key, value in row.items()}
         line = item.get("line")
-        item["line"] = int(line) if isinstance(line, str) and line.isdigit() else None
+        item["line"] = whole_cell(line)
         flags.append(item)
         if item.get("benchmark") == benchmark_id and item.get("task") is not None:
             key = (model, benchmark_id, str(item["task"]), item.get("setup") or "")

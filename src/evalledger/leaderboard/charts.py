@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from evalledger.escape import file_stem, shorten, terminal, unique_stem
+from evalledger.escape import file_stem, number_cell, shorten, terminal, unique_stem
 from evalledger.leaderboard import trends
 
 CHARTS_DIR = "charts"
@@ -119,7 +119,7 @@ def _svg(plt: Any, fig: Any) -> bytes:
 
 def _top_chart(plt: Any, rows: list[dict[str, str]], title: str, direction: str) -> bytes:
     labels = [f"{row.get('rank') or ''}. {_label(row.get('model') or '')}" for row in rows]
-    values = [trends.number(row.get("value")) or 0.0 for row in rows]
+    values = [number_cell(row.get("value")) or 0.0 for row in rows]
     fig, ax = plt.subplots(figsize=(6.4, 0.45 + 0.26 * len(rows)))
     colours = [BLUE if i == 0 else SKY for i in range(len(rows))]
     bars = ax.barh(range(len(rows)), values, color=colours, height=0.7)

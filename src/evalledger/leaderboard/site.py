@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import quote
 
 from evalledger.cli import UsageError
-from evalledger.escape import file_stem, unique_stem
+from evalledger.escape import file_stem, number_cell, unique_stem, whole_cell
 from evalledger.leaderboard import trends
 from evalledger.leaderboard.write import MAX_TABLE_BYTES, Output, read_table, write_files
 from evalledger.policy import BenchmarkPolicy, load_policy
@@ -282,7 +282,7 @@ def _page_data(
                 "rows": items,
                 "sota": [[r.when, r.value, _text(r.model)] for r in sota],
                 "top": [
-                    [_typed(r, ("rank",))[0], _text(r.get("model")), trends.number(r.get("value"))]
+                    [_typed(r, ("rank",))[0], _text(r.get("model")), number_cell(r.get("value"))]
                     for r in trends.top(board_rows, top)
                 ],
             }
@@ -309,16 +309,12 @@ def _bool(text: str | None) -> bool:
     return text == "true"
 
 
-def _int(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() else None
-
-
 def _converter(name: str) -> Any:
     if name in BOOLS:
         return _bool
     if name in INTS:
-        return _int
-    return trends.number if name == "value" else _text
+        return whole_cell
+    return number_cell if name == "value" else _text
 
 
 _CONVERTERS: dict[tuple[str, ...], list[tuple[str, Any]]] = {}

@@ -13,16 +13,17 @@ The site (``site.py``) and the card's charts (``charts.py``) draw the same two t
   points. Commit time is the model repo's commit the value was read at, not the self-declared
   ``date`` (trivially editable, shown but never used).
 
-Rows are the text cells ``write.read_table`` returns.
+Rows are the text cells ``write.read_table`` returns; a value cell is read by ``escape.number_cell``.
 """
 
 from __future__ import annotations
 
 import calendar
-import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from evalledger.escape import number_cell
 
 Board = tuple[str, str, str]  # (benchmark, task, setup)
 
@@ -39,15 +40,6 @@ class Record:
 
 def board_of(row: dict[str, str]) -> Board:
     return (row.get("benchmark") or "", row.get("task") or "", row.get("setup") or "")
-
-
-def number(text: str | None) -> float | None:
-    """A finite value cell as a float (None for empty, unreadable or non-finite)."""
-    try:
-        value = float(text or "")
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
 
 
 _ISO = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z")
@@ -75,7 +67,7 @@ def state_of_the_art(candidates: Iterable[dict[str, str]], direction: str) -> li
     for position, row in enumerate(candidates):
         if row.get("eligible") != "true":
             continue
-        value, when = number(row.get("value")), seconds(row.get("commit_time"))
+        value, when = number_cell(row.get("value")), seconds(row.get("commit_time"))
         if value is None or when is None:
             continue
         timed.append((when, position, value, row))
@@ -89,7 +81,7 @@ def state_of_the_art(candidates: Iterable[dict[str, str]], direction: str) -> li
 
 def top(rows: Sequence[dict[str, str]], n: int) -> list[dict[str, str]]:
     """The first ``n`` rows of one board with a readable value, in the table's order."""
-    return [row for row in rows if number(row.get("value")) is not None][: max(n, 0)]
+    return [row for row in rows if number_cell(row.get("value")) is not None][: max(n, 0)]
 
 
 def boards(rows: Iterable[dict[str, str]]) -> dict[Board, list[dict[str, str]]]:

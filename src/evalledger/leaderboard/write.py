@@ -45,7 +45,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from evalledger.escape import FORMULA_START, csv_cell, csv_text, markdown
+from evalledger.escape import FORMULA_START, csv_cell, csv_text, markdown, number_cell, whole_cell
 from evalledger.leaderboard.result import Changes, NewConflict, RowChange, TopRow
 from evalledger.leaderboard.select import Selection
 
@@ -689,11 +689,11 @@ def changes(
             added.append(short)
             continue
         if before.get("rank") != cell(row.rank):
-            moved.append(replace(short, old_rank=_int(before.get("rank"))))
+            moved.append(replace(short, old_rank=whole_cell(before.get("rank"))))
         if before.get("value") != cell(row.value):
-            value_changed.append(replace(short, old_value=_float(before.get("value"))))
+            value_changed.append(replace(short, old_value=number_cell(before.get("value"))))
     removed = [
-        RowChange(*k, rank=_int(r.get("rank")), value=_float(r.get("value")))
+        RowChange(*k, rank=whole_cell(r.get("rank")), value=number_cell(r.get("value")))
         for k, r in sorted(old.items())
         if k not in new_rows
     ]
@@ -715,20 +715,6 @@ def changes(
         value_changed=tuple(value_changed),
         new_conflicts=tuple(new_conflicts),
     )
-
-
-def _int(text: Any) -> int | None:
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        return None
-
-
-def _float(text: Any) -> float | None:
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return None
 
 
 def top_rows(tables: Tables, top: int = CARD_ROWS) -> list[TopRow]:

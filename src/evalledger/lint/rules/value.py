@@ -7,6 +7,7 @@ import re
 import sys
 from typing import TYPE_CHECKING
 
+from evalledger.escape import is_plain_number
 from evalledger.finding import ERROR
 from evalledger.lint.context import Context, describe
 from evalledger.lint.places import VALUE, Check
@@ -93,7 +94,6 @@ Fixed:
 RULES = [VALUE_NOT_NUMBER, VALUE_BOOLEAN, VALUE_NOT_FINITE]
 
 _EXPONENT_NO_DOT = re.compile(r"^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$")
-_NUMBER_TEXT = re.compile(r"^\s*[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\s*$")
 _DECIMAL_COMMA = re.compile(r"^([-+]?)([0-9]+),([0-9]+)$")
 PERCENT, QUOTED, COMMA, EXPONENT = "percent", "quoted", "comma", "exponent"
 
@@ -125,7 +125,7 @@ def plain_number(text: str) -> tuple[str, str] | None:
     if _EXPONENT_NO_DOT.match(stripped):
         mantissa, _, exponent = stripped.replace("E", "e").partition("e")
         return (kind if kind == PERCENT else EXPONENT), f"{mantissa.replace('_', '')}.0e{exponent}"
-    if _NUMBER_TEXT.match(stripped):
+    if is_plain_number(stripped):  # its leniency (spaces, a '%') is the stripping above
         if stripped.startswith("."):
             stripped = "0" + stripped
         elif stripped[:2] in ("-.", "+."):
