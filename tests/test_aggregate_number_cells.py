@@ -50,8 +50,21 @@ def test_number_cell_reads_a_plain_finite_decimal_else_no_value(text, number):
 
 @pytest.mark.parametrize(
     ("text", "number"),
-    [("1", 1), ("042", 42), ("", None), (None, None), ("1_0", None), ("\u0661", None), ("\u00b2", None),
-     (" 1", None), ("-1", None), ("+1", None), ("1.0", None), ("9" * 5000, None), (3, None)],
+    [
+        ("1", 1),
+        ("042", 42),
+        ("", None),
+        (None, None),
+        ("1_0", None),
+        ("\u0661", None),
+        ("\u00b2", None),
+        (" 1", None),
+        ("-1", None),
+        ("+1", None),
+        ("1.0", None),
+        ("9" * 5000, None),
+        (3, None),
+    ],
 )
 def test_whole_cell_reads_ascii_digits_else_no_value(text, number):
     assert whole_cell(text) == number
@@ -175,9 +188,7 @@ def test_the_site_shows_a_hand_edited_value_cell_as_no_value(tmp_path, capsys, t
     assert "Traceback" not in capsys.readouterr().err
     [alpha] = [b for b in _site_data(out)["boards"] if b["task"] == "alpha"]
     columns = _site_data(out)["columns"]
-    values = {
-        item[columns["row"].index("model")]: item[columns["row"].index("value")] for item, _, _ in alpha["rows"]
-    }
+    values = {item[columns["row"].index("model")]: item[columns["row"].index("value")] for item, _, _ in alpha["rows"]}
     assert values == {"org/a": 80.0, "org/b": None}
     assert [(model, value) for _, model, value in alpha["top"]] == [("org/a", 80.0)]  # no value: not in a top
     assert [(value, model) for _, value, model in alpha["sota"]] == [(80.0, "org/a")]
@@ -194,5 +205,7 @@ def test_the_site_reads_a_hand_edited_rank_or_line_cell_as_no_value(tmp_path, ca
     data = _site_data(out)
     [alpha] = [b for b in data["boards"] if b["task"] == "alpha"]
     row = data["columns"]["row"]
-    ranks = {item[row.index("model")]: (item[row.index("rank")], item[row.index("line")]) for item, _, _ in alpha["rows"]}
+    ranks = {
+        item[row.index("model")]: (item[row.index("rank")], item[row.index("line")]) for item, _, _ in alpha["rows"]
+    }
     assert ranks["org/b"] == (None, None) and ranks["org/a"][0] == 1

@@ -35,11 +35,12 @@ and nothing else in evalledger escapes text by hand:
   file the card or the site writes (a chart, a page): only ``A-Za-z0-9_.-``, no leading or trailing
   ``.``/``-`` (so no hidden file and no ``..``), bounded, and unique within a run.
 
-Tiny and free of imports beyond ``re``: the lint hook imports it.
+Tiny and free of imports beyond ``re`` and ``math`` (built in): the lint hook imports it.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -160,7 +161,6 @@ def is_plain_number(text: str) -> bool:
 
 
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
-_FLOAT_MAX = 1.7976931348623157e308
 
 
 def number_cell(text: Any) -> float | None:
@@ -176,14 +176,15 @@ def number_cell(text: Any) -> float | None:
     if not is_plain_number(text):
         return None
     value = float(text)
-    return value if -_FLOAT_MAX <= value <= _FLOAT_MAX else None  # overflow (1e999) is inf
+    return value if math.isfinite(value) else None  # a plain decimal is finite unless it overflows
 
 
 def whole_cell(text: Any) -> int | None:
     """The count in a table's whole-number cell (``rank``, ``line``, ``candidates``), else None:
     ASCII digits only (``int`` also takes ``1_0``, ``+1``, spaces and any Unicode digit, and
     ``str.isdigit`` passes ``²``, which ``int`` then refuses with an exception)."""
-    if not isinstance(text, str) or _WHOLE_NUMBER.fullmatch(text) is None or len(text) > 4000:  # int refuses 4,300+ digits
+    # over 4,000 digits: no count of ours, and int refuses 4,300 and more
+    if not isinstance(text, str) or len(text) > 4000 or _WHOLE_NUMBER.fullmatch(text) is None:
         return None
     return int(text)
 
