@@ -89,24 +89,29 @@ def _values_are_plain(world: World) -> None:
             assert row["value"] == "" or number_cell(row["value"]) is not None, (rel, row)
 
 
-def _world(tmp_path: Path) -> World:
+def _edited(tmp_path: Path, capsys, edits: dict[str, object]) -> World:
+    """org/a (alpha 80.0, beta 2.0) and org/b (alpha 70.0) after one aggregate run, then a hand's
+    ``edits`` (table -> change of a row) to the tables that run wrote."""
     world = World(tmp_path)
     world.model("a", {".eval_results/r.yaml": entry("alpha", 80.0) + entry("beta", 2.0)})
     world.model("b", {".eval_results/r.yaml": entry("alpha", 70.0)})
     world.registry([f"{world.url('a')} - org/a", f"{world.url('b')} - org/b"], commit=True)
+    assert aggregate(world, capsys=capsys)[0] == 0
+    for rel, change in edits.items():
+        _edit(world.bench.path / rel, change)
     return world
+
+
+def _unreachable(world: World, name: str) -> None:
+    os.rename(world.tmp / "models" / f"{name}.git", world.tmp / "models" / f"{name}.moved")
 
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_a_carried_row_whose_value_cell_is_not_a_number_is_not_carried(tmp_path, capsys, text):
-    world = _world(tmp_path)
-    assert aggregate(world, capsys=capsys)[0] == 0
     # a hand edits org/a's alpha candidate; then org/a cannot be fetched, so its rows are carried
-    _edit(
-        world.bench.path / CANDIDATES,
-        lambda row: row.update(value=text) if (row["model"], row["task"]) == ("org/a", "alpha") else None,
-    )
-    os.rename(world.tmp / "models" / "a.git", world.tmp / "models" / "a.moved")
+    edit = lambda row: row.update(value=text) if (row["model"], row["task"]) == ("org/a", "alpha") else None  # noqa: E731
+    world = _edited(tmp_path, capsys, {CANDIDATES: edit})
+    _unreachable(world, "a")
     code, doc = aggregate(world, capsys=capsys)
     assert code == 0, world.stderr
     assert "Traceback" not in world.stderr
@@ -126,7 +131,7 @@ def test_carried_rows_of_an_ineligible_value_that_was_no_number_stay_carried(tmp
         ("80.0", ""),
         ("", "high"),
     ]
-    os.rename(world.tmp / "models" / "a.git", world.tmp / "models" / "a.moved")
+    _unreachable(world, "a")
     code, doc = aggregate(world, capsys=capsys)
     assert code == 0 and doc["unreachable"][0]["kept"] == 2
     assert [(r["value"], r["value_raw"], r["stale"]) for r in read_csv(world.bench.path / CANDIDATES)] == [
@@ -137,12 +142,8 @@ def test_carried_rows_of_an_ineligible_value_that_was_no_number_stay_carried(tmp
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_the_change_summary_reads_a_hand_edited_value_or_rank_as_no_value(tmp_path, capsys, text):
-    world = _world(tmp_path)
-    assert aggregate(world, capsys=capsys)[0] == 0
-    _edit(
-        world.bench.path / BOARD,
-        lambda row: row.update(value=text, rank="\u0661") if row["model"] == "org/b" else None,
-    )
+    edit = lambda row: row.update(value=text, rank="\u0661") if row["model"] == "org/b" else None  # noqa: E731
+    world = _edited(tmp_path, capsys, {BOARD: edit})
     code, doc = aggregate(world, capsys=capsys)
     assert code == 0 and "Traceback" not in world.stderr
     [changed] = doc["changes"]["value_changed"]
@@ -162,7 +163,7 @@ def test_carried_flags_with_a_hand_edited_line_cell_are_kept_without_a_line(tmp_
     flags = world.bench.path / "leaderboard/flags.csv"
     assert [r["line"] for r in read_csv(flags)] != []
     _edit(flags, lambda row: row.update(line="\u00b2"))  # isdigit() says yes, int() says no
-    os.rename(world.tmp / "models" / "edited.git", world.tmp / "models" / "edited.moved")
+    _unreachable(world, "edited")
     code, doc = aggregate(world, "--audit", capsys=capsys)
     assert code == 0, world.stderr
     assert "Traceback" not in world.stderr and doc["unreachable"][0]["kept"] == 1
@@ -178,11 +179,8 @@ def _site_data(out: Path) -> dict:
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_the_site_shows_a_hand_edited_value_cell_as_no_value(tmp_path, capsys, text):
-    world = _world(tmp_path)
-    assert aggregate(world, capsys=capsys)[0] == 0
     edit = lambda row: row.update(value=text) if row["model"] == "org/b" else None  # noqa: E731
-    _edit(world.bench.path / BOARD, edit)
-    _edit(world.bench.path / CANDIDATES, edit)
+    world = _edited(tmp_path, capsys, {BOARD: edit, CANDIDATES: edit})
     out = tmp_path / "site"
     assert site(world.bench.path, out) == 0
     assert "Traceback" not in capsys.readouterr().err
@@ -195,10 +193,8 @@ def test_the_site_shows_a_hand_edited_value_cell_as_no_value(tmp_path, capsys, t
 
 
 def test_the_site_reads_a_hand_edited_rank_or_line_cell_as_no_value(tmp_path, capsys):
-    world = _world(tmp_path)
-    assert aggregate(world, capsys=capsys)[0] == 0
     edit = lambda row: row.update(rank="\u00b2", line="\u0661") if row["model"] == "org/b" else None  # noqa: E731
-    _edit(world.bench.path / BOARD, edit)
+    world = _edited(tmp_path, capsys, {BOARD: edit})
     out = tmp_path / "site"
     assert site(world.bench.path, out) == 0
     assert "Traceback" not in capsys.readouterr().err
