@@ -205,3 +205,20 @@ def test_the_site_reads_a_hand_edited_rank_or_line_cell_as_no_value(tmp_path, ca
         item[row.index("model")]: (item[row.index("rank")], item[row.index("line")]) for item, _, _ in alpha["rows"]
     }
     assert ranks["org/b"] == (None, None) and ranks["org/a"][0] == 1
+
+
+def test_the_site_links_no_line_for_a_hand_edited_line_cell(tmp_path, capsys):
+    def edit(row):
+        row["model_repo"] = f"https://huggingface.co/{row['model']}"
+        if row["model"] == "org/b":
+            row["line"] = "\u00b2"  # isdigit() says yes
+
+    world = _edited(tmp_path, capsys, {BOARD: edit})
+    out = tmp_path / "site"
+    assert site(world.bench.path, out) == 0
+    data = _site_data(out)
+    [alpha] = [b for b in data["boards"] if b["task"] == "alpha"]
+    row = data["columns"]["row"]
+    links = {item[row.index("model")]: item[row.index("link")] for item, _, _ in alpha["rows"]}
+    assert re.fullmatch(r"https://huggingface.co/org/a/blob/[0-9a-f]{40}/.eval_results/r.yaml#L\d+", links["org/a"])
+    assert re.fullmatch(r"https://huggingface.co/org/b/blob/[0-9a-f]{40}/.eval_results/r.yaml", links["org/b"])

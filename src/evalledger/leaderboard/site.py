@@ -348,7 +348,7 @@ def file_link(url: str | None, commit: str | None, path: str | None, line: str |
     base = repo_link(url)
     if not base or not _SHA.fullmatch(commit or "") or not path:
         return ""
-    anchor = f"#L{line}" if (line or "").isdigit() else ""
+    anchor = f"#L{line}" if whole_cell(line) is not None else ""
     return f"{base}/blob/{commit}/{quote(path, safe='/')}{anchor}"
 
 
