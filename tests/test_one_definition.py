@@ -157,6 +157,41 @@ def test_file_names_from_repo_text_are_made_in_one_place():
     assert charts.slug("", ".", set()) == "task--setup"
 
 
+def _number_cell_conversions(tree: ast.AST, columns: set[str]) -> list[int]:
+    """Lines where ``float``/``int`` is applied to a number column of a table row looked up in
+    place (``float(row["value"] or "nan")``, ``int(before.get("rank"))``)."""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("float", "int"):
+            for arg in node.args:
+                inner = list(ast.walk(arg))
+                keys = {n.value for n in inner if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+                if keys & columns and any(isinstance(n, (ast.Subscript, ast.Call)) for n in inner):
+                    lines.append(node.lineno)
+    return lines
+
+
+def test_a_tables_number_cells_are_read_by_the_one_reader():
+    """A number cell read back from our tables (value, rank, line, candidates) goes through
+    escape.number_cell / whole_cell: ``float``/``int`` take ``inf``, ``nan``, ``1_0`` and any
+    Unicode digit, so a second reader would read a hand-edited cell as a number."""
+    from evalledger.leaderboard.write import FLOAT_COLUMNS, INT_COLUMNS
+
+    columns = set(FLOAT_COLUMNS | INT_COLUMNS)
+    offenders, readers = [], 0
+    for path in sorted(SRC.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if not any(reader in text for reader in ("read_table", "csv_text", "DictReader")):
+            continue  # not a module that reads a table (the audit engine's API takes Python values)
+        readers += 1
+        tree = ast.parse(text, str(path))
+        offenders += [f"{path.relative_to(SRC).as_posix()}:{line}" for line in _number_cell_conversions(tree, columns)]
+    assert offenders == [] and readers >= 5
+    # the guard sees the conversions it forbids, written as main had them
+    for text in ('float(row["value"] or "nan")', 'int(row["line"])', 'int(before.get("rank"))'):
+        assert _number_cell_conversions(ast.parse(text), columns) == [1], text
+
+
 SEVERITY_NAMES = {"ERROR", "WARNING", "INFO"}
 SEVERITY_TEXTS = {"error", "warning", "info"}
 
