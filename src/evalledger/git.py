@@ -1069,8 +1069,8 @@ def _tree_blobs(
 
 
 #: commits of a range read through cat-file by ``straight_changes`` before it leaves the range to
-#: ``git log`` (one round trip each: a PR-sized line costs less than starting git log; a long one,
-#: more)
+#: ``git log`` (``_LINE_CHUNK`` a round trip: a PR-sized line costs less than starting git log; a
+#: long one, more)
 MAX_STRAIGHT_COMMITS = 64
 
 

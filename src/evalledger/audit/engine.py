@@ -380,9 +380,12 @@ def _audit(
     result = AuditResult([], model=model_name, range=rev_range)
     timeline = Timeline(cache)
     before = history.before
+    at_base: dict[EntryKey, Entry] = {}  # the base's entries by key (the first of a duplicated key)
     if before is not None:
         timeline.load(before.files)
-    judge = _Judge(result, model_name, policies, _Blame(history.top, history.base, before.entries if before else {}))
+        for entry in timeline.entries():
+            at_base.setdefault(entry.key, entry)
+    judge = _Judge(result, model_name, policies, _Blame(history.top, history.base, at_base))
     merges = _Merges(history, timeline)
     applied: list[_Applied] = []
     for commit in commits:
@@ -395,7 +398,7 @@ def _audit(
             applied.append(item)
     history.blobs.end_input()  # every object is read: cat-file exits while the judging runs
     if applied and before is not None and history.base is not None:  # a range
-        judge.blame.start(before.guessed, _blame_base_entries(history.top, history.base, before, applied))
+        judge.blame.start(before.guessed, _blame_base_entries(history.top, history.base, before, at_base, applied))
         for item in applied:
             judge(item)
         judge.blame.finish()
@@ -630,13 +633,12 @@ class _Judge:
 
 @dataclass
 class _Base:
-    """The state before a range, read while git walks the range: the tracked files (path -> blob
-    id), their line counts (path -> lines: what ``git blame`` may be asked about), and the blames
-    started on a guess of what the range edits (``_guess_blames``)."""
+    """The state before a range, read before its replay: the tracked files (path -> blob id), their
+    line counts (path -> lines: what ``git blame`` may be asked about), and the blames started on
+    a guess of what the range edits (``_guess_blames``)."""
 
     files: dict[str, str]
     lines: dict[str, int]
-    entries: dict[EntryKey, Entry]  # the tracked files' entries by key
     guessed: _BaseBlames
 
     def close(self) -> None:
@@ -646,9 +648,9 @@ class _Base:
 def _read_base(history: _History, cache: ParseCache) -> _Base:
     """The tracked files at the base, read in one round trip with the files the head changes
     (and, for a line of commits, every version the range holds), and parsed into ``cache`` (the
-    timeline loads them from there). The files the range changes are parsed first, so the blames
-    guessed from them (``_guess_blames``) start before the rest: once git blames, the two cores
-    are busy, and a round trip to cat-file waits for one."""
+    timeline loads them from there). Every blob is read before the blames guessed from their text
+    (``_guess_blames``) start: once git blames, the two cores are busy, and a round trip to
+    cat-file waits for one."""
     assert history.blobs is not None and history.base is not None and history.head is not None
     files = _files(history, history.base)
     try:
@@ -678,7 +680,7 @@ def _read_base(history: _History, cache: ParseCache) -> _Base:
     texts = {(path, oid): data for path, oid, data in read if data is not None}
     guessed = _guess_blames(history.top, history.base, files, changed, texts, lines)
     cache.parse_ahead(read)
-    return _Base(files, lines, Timeline(cache).keyed(files, peek=True), guessed)
+    return _Base(files, lines, guessed)
 
 
 #: a ``value`` key and the text of its value on one line (block ``  value: 71.3``, or inside a
@@ -716,17 +718,20 @@ def _guess_blames(
     return _start_blames(top, base, wanted, lines)
 
 
-def _blame_base_entries(top: Path, base: str, before: _Base, applied: list[_Applied]) -> Blamed:
+def _blame_base_entries(
+    top: Path, base: str, before: _Base, at_base: Mapping[EntryKey, Entry], applied: list[_Applied]
+) -> Blamed:
     """Who wrote, before the range, the values the range changes: the base lines ``_judge`` would
     blame one by one (found by replaying which keys get an origin inside the range, and where each
-    value stood at the base) that the guessed blames (``before.guessed``) do not ask about, asked
-    with one ``git blame`` per file. A line a batch does not answer is blamed on demand."""
+    value stood at the base: ``at_base``, the base's entries by key) that the guessed blames
+    (``before.guessed``) do not ask about, asked with one ``git blame`` per file. A line a batch
+    does not answer is blamed on demand."""
     wanted: dict[str, set[int]] = {}
     known: set[EntryKey] = set()
-    at_base = _AtBase(before.entries)
+    held_at = _AtBase(at_base)
     for item in applied:
         for event in item.carried:  # not judged: only where a value stood is followed
-            at_base.follow(event)
+            held_at.follow(event)
         for event in item.events:
             old, new = event.old, event.new
             if (
@@ -738,13 +743,13 @@ def _blame_base_entries(top: Path, base: str, before: _Base, applied: list[_Appl
                 and old.value != new.value
                 and old.key not in known
             ):
-                held = at_base.of(old)
+                held = held_at.of(old)
                 if held is not None and (held.path, held.value_line) not in before.guessed.asked:
                     wanted.setdefault(held.path, set()).add(held.value_line)
                 known.add(old.key)
             if new is not None and (old is None or old.value != new.value or old.key in known):
                 known.add(new.key)
-            at_base.follow(event)
+            held_at.follow(event)
     return _start_blames(top, base, wanted, before.lines)
 
 

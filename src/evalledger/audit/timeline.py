@@ -76,11 +76,6 @@ class ParseCache:
         """Whether the blob is parsed (read ahead or kept): ``get`` will not read it."""
         return (path, oid) in self._ahead or (path, oid) in self._items
 
-    def peek(self, path: str, oid: str) -> Parsed:
-        """``get`` that leaves a blob read ahead where it is (a look before the walk reaches it)."""
-        ahead = self._ahead.get((path, oid))
-        return ahead if ahead is not None else self.get(path, oid)
-
     def get(self, path: str, oid: str) -> Parsed:
         key = (path, oid)
         ahead = self._ahead.pop(key, None)
@@ -133,14 +128,12 @@ class Timeline:
                 else:
                     self.files.pop(path, None)
 
-    def keyed(self, files: dict[str, str], *, peek: bool = False) -> dict[EntryKey, Entry]:
-        """The entries of one commit's tracked files by key (the first of a duplicated key);
-        ``peek``: blobs read ahead stay ahead (``ParseCache.peek``)."""
+    def keyed(self, files: dict[str, str]) -> dict[EntryKey, Entry]:
+        """The entries of one commit's tracked files by key (the first of a duplicated key)."""
         out: dict[EntryKey, Entry] = {}
-        get = self.cache.peek if peek else self.cache.get
         for path, oid in files.items():
             if is_tracked(path):
-                for entry in get(path, oid).entries:
+                for entry in self.cache.get(path, oid).entries:
                     out.setdefault(entry.key, entry)
         return out
 
