@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from evalledger.finding import ERROR, Finding
+from evalledger.hints import did_you_mean
 from evalledger.rule import Rule
 from evalledger.selectors import ConfigProblem, RuleConfig, parse_rule_config, unknown_keys
 from evalledger.yamlsource import UNREADABLE_FILE, Node, YamlLoadError, load, read_file
@@ -201,8 +202,6 @@ def tasks_not_in_spec(policy: BenchmarkPolicy, task_ids: Sequence[str], spec_pat
     unknown = [task_id for task_id in policy.tasks if task_id not in known]
     if not unknown:
         return []
-    from evalledger.lint.context import did_you_mean  # only paid for when a task id is unknown
-
     listed = ", ".join(task_ids[:MAX_LISTED_TASKS])
     if len(task_ids) > MAX_LISTED_TASKS:
         listed += f", ... ({len(task_ids)} in all)"
@@ -265,8 +264,6 @@ def _audit_policy(data: Any, problems: list[ConfigProblem]) -> AuditPolicy:
             here = ("audit", "raise-threshold", unit)
             message = f"audit.raise-threshold.{unit} must be a number for a known unit"
             if unit not in UNITS:
-                from evalledger.lint.context import did_you_mean  # only paid for when a unit is unknown
-
                 problems.append(ConfigProblem(message + did_you_mean(str(unit), UNITS), here, True))
             elif isinstance(value, bool) or not isinstance(value, (int, float)):
                 problems.append(ConfigProblem(message, here))

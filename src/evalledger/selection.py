@@ -38,6 +38,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from evalledger.finding import Finding
+from evalledger.hints import did_you_mean
 from evalledger.policy import POLICY_FILE, policy_invalid
 from evalledger.selectors import (  # the grammar; what is selected is decided here
     ALL,
@@ -69,8 +70,6 @@ def unknown_message(selector: str, known: Collection[str], *, allow_all: bool = 
     catalogue = all_rules()
     if expand(selector, catalogue, allow_all=False):
         return None
-    from evalledger.lint.context import did_you_mean
-
     words = {rule.split("-", 1)[0] for rule in catalogue}  # the prefixes most often meant
     return f"unknown rule id {selector!r}{did_you_mean(selector, sorted(words) + list(catalogue))}"
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any, NamedTuple
 
+from evalledger.hints import did_you_mean
+
 ALL = "ALL"
 # old rule id -> its new id. Rule ids are public and never renamed; should one ever be, the old
 # id goes here so every select, ignore, per-file-ignores and suppression comment naming it keeps
@@ -104,8 +106,6 @@ def unknown_keys(
     found = []
     for key in data:
         if key not in known:
-            from evalledger.lint.context import did_you_mean  # only paid for when a key is unknown
-
             name = str(key)
             message = f"{where}: unknown key {name!r}{did_you_mean(name, known)} (known: {', '.join(known)})"
             found.append(ConfigProblem(message, (*keys, key), True))

@@ -36,6 +36,7 @@ from evalledger.cli import UsageError
 from evalledger.escape import shorten, terminal
 from evalledger.finding import ERROR, Finding
 from evalledger.formats.results import MAX_RESULT_FILES
+from evalledger.hints import did_you_mean
 from evalledger.leaderboard import auth, carry, fetch, publish, write
 from evalledger.leaderboard import sources as sources_mod
 from evalledger.leaderboard.collect import Collected, collect, lint_function
@@ -335,8 +336,6 @@ def read_inputs(args: argparse.Namespace, root: Path) -> Inputs:
 
 def _no_result_carries(benchmark_id: str, read: dict[str, int], explicit: bool) -> str:
     """A typo'd benchmark id reads as "every model dropped its scores": say so instead."""
-    from evalledger.lint.context import did_you_mean
-
     ids = sorted(read, key=lambda i: (-read[i], i))
     shown = ", ".join(f"{_quoted(i)} ({read[i]})" for i in ids[:5])
     if len(ids) > 5:

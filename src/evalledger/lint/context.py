@@ -5,7 +5,7 @@ Kept tiny on purpose: the lint hook runs it for every file of every commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from evalledger.finding import Finding
@@ -32,25 +32,6 @@ class Context:
     def report(self, rule: Rule, where: Any, message: str, severity: str | None = None, fix: Any = None) -> None:
         line, column = (where.line, where.column) if hasattr(where, "line") else where
         self.findings.append(Finding(self.path, line, column, rule.id, severity or rule.severity, message, fix=fix))
-
-
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for a close candidate, else empty: typos are the usual cause."""
-    import difflib  # only paid for when a suspicious name was found
-
-    options = list(candidates)
-    lowered = {c.lower(): c for c in options}
-    if word.lower() in lowered:
-        return f" (did you mean {lowered[word.lower()]!r}?)"
-    squashed = word.replace("_", "").replace("-", "").lower()
-    for candidate in options:
-        if candidate.replace("_", "").replace("-", "").lower() == squashed:
-            return f" (did you mean {candidate!r}?)"
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    if not close:  # 'gpqa_diamond' vs 'diamond': one contains the other
-        contained = [c for c in options if len(c) >= 3 and (c in word or word in c)]
-        close = sorted(contained, key=lambda c: (-len(c), c))[:1]
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def describe(node: Any) -> str:

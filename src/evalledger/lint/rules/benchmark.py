@@ -8,7 +8,8 @@ from collections.abc import Iterable, Sequence
 from evalledger.finding import ERROR, WARNING, Finding
 from evalledger.formats.results import ResultEntry
 from evalledger.formats.spec import Spec
-from evalledger.lint.context import Context, did_you_mean
+from evalledger.hints import did_you_mean
+from evalledger.lint.context import Context
 from evalledger.lint.places import ENTRY_SPEC, REPO_FILES, Check
 from evalledger.policy import infer_unit
 from evalledger.rule import Rule

@@ -10,7 +10,8 @@ import math
 import re
 
 from evalledger.finding import ERROR
-from evalledger.lint.context import Context, describe, did_you_mean
+from evalledger.hints import did_you_mean
+from evalledger.lint.context import Context, describe
 from evalledger.lint.places import INSPECT_TASK, Check
 from evalledger.rule import Rule
 from evalledger.yamlsource import Node

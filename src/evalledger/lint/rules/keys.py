@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from evalledger.finding import ERROR, WARNING
-from evalledger.lint.context import Context, did_you_mean
+from evalledger.hints import did_you_mean
+from evalledger.lint.context import Context
 from evalledger.lint.places import MAPPING_KEYS, RESULTS_ENTRY, Check
 from evalledger.rule import Rule
 from evalledger.yamlsource import Node

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from evalledger.finding import ERROR, WARNING
 from evalledger.formats.spec import EVALUATION_FRAMEWORKS, RENAMED_FRAMEWORKS
-from evalledger.lint.context import Context, describe, did_you_mean
+from evalledger.hints import did_you_mean
+from evalledger.lint.context import Context, describe
 from evalledger.lint.places import SPEC_ROOT, SPEC_TASKS, Check
 from evalledger.lint.rules.shape import WRONG_TYPE
 from evalledger.rule import Rule
